@@ -1,0 +1,111 @@
+/*
+ * The hall configuration: one INI file that names the hall, its services, its counters
+ * and the counter buses they hang on. hq_config_parse() reads it into a struct whose
+ * values are all checked for range; an error names the file, the line and the reason.
+ * Unknown sections and keys are errors, because a typo silently ignored in a hall's
+ * setup is found only when citizens queue at the wrong counter.
+ *
+ * Ownership: hq_config_parse*() allocate the whole struct; hq_config_free() frees it and
+ * everything it points to, and accepts NULL.
+ */
+#ifndef HQ_CONFIG_H
+#define HQ_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define HQ_KEY_MAX 32       /* service and bus keys: [a-z0-9_-], 1..31 chars */
+#define HQ_PREFIX_MAX 4     /* ticket letter prefix: 1..3 upper-case letters */
+#define HQ_NAME_MAX 128     /* display names, UTF-8 */
+#define HQ_MAX_SERVICES 64
+#define HQ_MAX_COUNTERS 256
+#define HQ_MAX_PERIODS 4    /* opening periods per day, e.g. morning and afternoon */
+#define HQ_MAX_COUNTER_SERVICES 16
+
+/* An opening period in minutes since local midnight, [open, close). */
+struct hq_period {
+	int open;
+	int close;
+};
+
+struct hq_service {
+	char key[HQ_KEY_MAX];
+	char name[HQ_NAME_MAX];     /* Chinese name, shown first */
+	char name_en[HQ_NAME_MAX];  /* English name; may be empty */
+	char prefix[HQ_PREFIX_MAX]; /* "A" for A001 */
+	int first, last;            /* number range, e.g. 1..999 */
+	int digits;                 /* zero-padded width of the number, from `last` */
+	int daily_cap;              /* tickets issued per day; at most last-first+1 */
+	struct hq_period periods[HQ_MAX_PERIODS];
+	int nperiods;
+	unsigned days;              /* bit 0 = Sunday ... bit 6 = Saturday (tm_wday) */
+	int target_minutes;         /* expected service time, the estimate's seed */
+	int max_wait_minutes;       /* on-time threshold for the statistics */
+	bool priority_lane;         /* every ticket of this service is priority class */
+	int appointments_per_slot;  /* 0: the service takes no appointments */
+};
+
+enum hq_bus_type {
+	HQ_BUS_PLAIN,      /* our framed serial protocol */
+	HQ_BUS_MODBUS_RTU,
+	HQ_BUS_MODBUS_TCP,
+};
+
+struct hq_bus {
+	char key[HQ_KEY_MAX];
+	enum hq_bus_type type;
+	char port[HQ_NAME_MAX];     /* serial device, or host for modbus-tcp */
+	int baud;                   /* serial buses */
+	int tcp_port;               /* modbus-tcp */
+	int timeout_ms;             /* reply timeout per unit */
+};
+
+struct hq_counter_cfg {
+	int number;                 /* 1..9999, what the hall calls it: "3号窗口" */
+	char name[HQ_NAME_MAX];
+	char name_en[HQ_NAME_MAX];
+	int services[HQ_MAX_COUNTER_SERVICES]; /* indexes into hq_config.services, in order of preference */
+	int nservices;
+	int bus;                    /* index into hq_config.buses, -1 if not wired */
+	int address;                /* unit address on that bus, 1..247 */
+};
+
+struct hq_config {
+	char name[HQ_NAME_MAX];
+	char name_en[HQ_NAME_MAX];
+	bool lang_en;               /* show and say English beside Chinese */
+	char notice[512];           /* scrolling line on the wall display */
+	int priority_ratio;         /* after this many priority calls in a row, one normal; 0 = strict */
+	int noshow_after_recalls;   /* a recall past this many becomes a no-show; 0 = never */
+	int checkin_early_minutes;  /* appointment check-in window around the slot */
+	int checkin_late_minutes;
+	int slot_minutes;           /* appointment slot length */
+	int estimate_samples;       /* recent service times the wait estimate averages */
+
+	struct hq_service *services;
+	size_t nservices;
+	struct hq_counter_cfg *counters;
+	size_t ncounters;
+	struct hq_bus *buses;
+	size_t nbuses;
+};
+
+/*
+ * Parse a config from a file or from memory. On success *out owns a new config. On
+ * failure returns HQ_ECONFIG (or HQ_EIO, HQ_ENOMEM) and writes "FILE:LINE: reason" to
+ * err (errlen bytes, may be NULL). `name` is what errors call the text.
+ */
+int hq_config_parse_file(const char *path, struct hq_config **out, char *err, size_t errlen);
+int hq_config_parse_string(const char *text, const char *name, struct hq_config **out,
+			   char *err, size_t errlen);
+void hq_config_free(struct hq_config *cfg);
+
+/* Look-ups; NULL or -1 when absent. */
+const struct hq_service *hq_config_service(const struct hq_config *cfg, const char *key);
+int hq_config_service_index(const struct hq_config *cfg, const char *key);
+const struct hq_counter_cfg *hq_config_counter(const struct hq_config *cfg, int number);
+
+/* Is the service open at this local minute of day on this weekday (0 = Sunday)? */
+bool hq_service_open_at(const struct hq_service *s, int wday, int minute);
+
+#endif

@@ -1,0 +1,184 @@
+/*
+ * Every SQL statement of hallq, in one table. Each is prepared once when the queue is
+ * opened (sqlite3_prepare_v3 with SQLITE_PREPARE_PERSISTENT) and bound with parameters;
+ * no SQL is ever built by pasting values into strings.
+ *
+ * Ticket states and classes are stored as the integers of enum hq_tstate and hq_class:
+ * 0 waiting, 1 called, 2 serving, 3 parked, 4 done, 5 noshow, 6 transferred, 7 cancelled.
+ */
+#ifndef HQ_SQL_H
+#define HQ_SQL_H
+
+/* Schema versions, applied in order by PRAGMA user_version. Never edit a released step. */
+#define HQ_SCHEMA_V1                                                                     \
+	"CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"                  \
+	"CREATE TABLE counters("                                                         \
+	"  number INTEGER PRIMARY KEY,"                                                  \
+	"  state INTEGER NOT NULL DEFAULT 0,"                                            \
+	"  reason TEXT NOT NULL DEFAULT '',"                                             \
+	"  clerk TEXT NOT NULL DEFAULT '',"                                              \
+	"  current_id INTEGER NOT NULL DEFAULT 0,"  /* called or serving ticket */       \
+	"  last_id INTEGER NOT NULL DEFAULT 0,"     /* last finished, for rating */      \
+	"  prio_run INTEGER NOT NULL DEFAULT 0);"   /* priority calls in a row */        \
+	"CREATE TABLE tickets("                                                          \
+	"  id INTEGER PRIMARY KEY,"                                                      \
+	"  parent_id INTEGER NOT NULL DEFAULT 0,"                                        \
+	"  origin_id INTEGER NOT NULL,"             /* place in the queue */             \
+	"  day TEXT NOT NULL,"                                                           \
+	"  service TEXT NOT NULL,"                                                       \
+	"  origin_service TEXT NOT NULL,"           /* whose number it carries */        \
+	"  number INTEGER NOT NULL,"                                                     \
+	"  label TEXT NOT NULL,"                                                         \
+	"  class INTEGER NOT NULL,"                                                      \
+	"  prio INTEGER NOT NULL,"                                                       \
+	"  state INTEGER NOT NULL,"                                                      \
+	"  counter INTEGER NOT NULL DEFAULT 0,"                                          \
+	"  target_counter INTEGER NOT NULL DEFAULT 0,"                                   \
+	"  clerk TEXT NOT NULL DEFAULT '',"                                              \
+	"  recalls INTEGER NOT NULL DEFAULT 0,"                                          \
+	"  people_ahead INTEGER NOT NULL DEFAULT 0,"                                     \
+	"  est_wait_s INTEGER NOT NULL DEFAULT 0,"                                       \
+	"  rating INTEGER NOT NULL DEFAULT 0,"                                           \
+	"  issued_at INTEGER NOT NULL,"                                                  \
+	"  queued_at INTEGER NOT NULL,"                                                  \
+	"  called_at INTEGER NOT NULL DEFAULT 0,"                                        \
+	"  started_at INTEGER NOT NULL DEFAULT 0,"                                       \
+	"  ended_at INTEGER NOT NULL DEFAULT 0,"                                         \
+	"  end_reason TEXT NOT NULL DEFAULT '');"                                        \
+	/* The database itself refuses a number issued twice in a day. */               \
+	"CREATE UNIQUE INDEX tickets_number ON tickets(day, origin_service, number)"     \
+	"  WHERE parent_id = 0;"                                                         \
+	/* call-next reads only waiting tickets: partial indexes keep it O(log n). */    \
+	"CREATE INDEX tickets_waiting ON tickets(service, prio, origin_id)"              \
+	"  WHERE state = 0 AND target_counter = 0;"                                      \
+	"CREATE INDEX tickets_targeted ON tickets(target_counter, prio, origin_id)"      \
+	"  WHERE state = 0 AND target_counter <> 0;"                                     \
+	"CREATE INDEX tickets_open ON tickets(day) WHERE state < 4;"                     \
+	"CREATE INDEX tickets_done ON tickets(service, ended_at) WHERE state = 4;"       \
+	"CREATE INDEX tickets_issued ON tickets(issued_at);"                             \
+	"CREATE INDEX tickets_label ON tickets(day, label);"                             \
+	"CREATE INDEX tickets_parent ON tickets(parent_id) WHERE parent_id <> 0;"        \
+	"CREATE TABLE appointments("                                                     \
+	"  id INTEGER PRIMARY KEY,"                                                      \
+	"  code TEXT NOT NULL UNIQUE,"                                                   \
+	"  service TEXT NOT NULL,"                                                       \
+	"  slot_at INTEGER NOT NULL,"                                                    \
+	"  name TEXT NOT NULL DEFAULT '',"                                               \
+	"  phone TEXT NOT NULL DEFAULT '',"                                              \
+	"  booked_at INTEGER NOT NULL,"                                                  \
+	"  ticket_id INTEGER NOT NULL DEFAULT 0);"                                       \
+	"CREATE INDEX appointments_slot ON appointments(service, slot_at);"              \
+	/* AUTOINCREMENT: an event id is never reused, even after the newest is gone. */ \
+	"CREATE TABLE events("                                                           \
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"                                        \
+	"  at INTEGER NOT NULL,"                                                         \
+	"  type TEXT NOT NULL,"                                                          \
+	"  ticket_id INTEGER NOT NULL DEFAULT 0,"                                        \
+	"  label TEXT NOT NULL DEFAULT '',"                                              \
+	"  service TEXT NOT NULL DEFAULT '',"                                            \
+	"  counter INTEGER NOT NULL DEFAULT 0,"                                          \
+	"  value INTEGER NOT NULL DEFAULT 0,"                                            \
+	"  detail TEXT NOT NULL DEFAULT '');"
+
+#define HQ_TICKET_COLS                                                                   \
+	"id, parent_id, day, label, service, number, class, state, counter,"             \
+	" target_counter, clerk, recalls, people_ahead, est_wait_s, rating,"             \
+	" issued_at, queued_at, called_at, started_at, ended_at, end_reason"
+
+/* X(NAME, SQL): the statement is q->st[SQL_NAME]. */
+#define HQ_SQL_MAP(X)                                                                    \
+	X(BEGIN_WRITE, "BEGIN IMMEDIATE")                                                \
+	X(BEGIN_READ, "BEGIN")                                                           \
+	X(COMMIT, "COMMIT")                                                              \
+	X(ROLLBACK, "ROLLBACK")                                                          \
+	X(META_GET, "SELECT value FROM meta WHERE key = ?1")                             \
+	X(META_SET, "INSERT INTO meta(key, value) VALUES(?1, ?2)"                        \
+		    " ON CONFLICT(key) DO UPDATE SET value = excluded.value")            \
+	X(COUNTER_ADD, "INSERT OR IGNORE INTO counters(number) VALUES(?1)")              \
+	X(COUNTER_GET, "SELECT state, reason, clerk, current_id, last_id, prio_run"      \
+		       " FROM counters WHERE number = ?1")                               \
+	X(COUNTER_ALL, "SELECT number, state, reason, clerk, current_id FROM counters")  \
+	X(COUNTER_SET_STATE, "UPDATE counters SET state = ?2, reason = ?3"               \
+			     " WHERE number = ?1")                                       \
+	X(COUNTER_SET_CLERK, "UPDATE counters SET clerk = ?2 WHERE number = ?1")         \
+	X(COUNTER_SET_CURRENT, "UPDATE counters SET current_id = ?2 WHERE number = ?1")  \
+	X(COUNTER_SET_LAST, "UPDATE counters SET last_id = ?2 WHERE number = ?1")        \
+	X(COUNTER_SET_RUN, "UPDATE counters SET prio_run = ?2 WHERE number = ?1")        \
+	X(COUNTER_CLEAR_ENDED, "UPDATE counters SET current_id = 0 WHERE current_id IN"  \
+			       " (SELECT id FROM tickets WHERE state >= 3)")             \
+	X(TICKET_GET, "SELECT " HQ_TICKET_COLS " FROM tickets WHERE id = ?1")            \
+	X(TICKET_NEXT_ID, "SELECT COALESCE(MAX(id), 0) + 1 FROM tickets")                \
+	X(TICKET_DAY_COUNT, "SELECT COUNT(*), COALESCE(MAX(number), -1) FROM tickets"    \
+			    " WHERE day = ?1 AND origin_service = ?2 AND parent_id = 0") \
+	X(TICKET_INSERT, "INSERT INTO tickets(id, parent_id, origin_id, day, service,"   \
+			 " origin_service, number, label, class, prio, state,"           \
+			 " target_counter, people_ahead, est_wait_s, issued_at,"         \
+			 " queued_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"   \
+			 " 0, ?11, ?12, ?13, ?14, ?15)")                                 \
+	X(TICKET_ORIGIN, "SELECT origin_id, origin_service FROM tickets WHERE id = ?1")  \
+	X(TICKET_CALL, "UPDATE tickets SET state = 1, counter = ?2, clerk = ?3,"         \
+		       " called_at = CASE WHEN called_at = 0 THEN ?4 ELSE called_at END,"\
+		       " target_counter = 0 WHERE id = ?1 AND state IN (0, 3)")          \
+	X(TICKET_SET_STATE, "UPDATE tickets SET state = ?2 WHERE id = ?1")               \
+	X(TICKET_START, "UPDATE tickets SET state = 2, started_at = ?2 WHERE id = ?1")   \
+	X(TICKET_END, "UPDATE tickets SET state = ?2, ended_at = ?3, end_reason = ?4"    \
+		      " WHERE id = ?1")                                                  \
+	X(TICKET_RECALL, "UPDATE tickets SET recalls = recalls + 1 WHERE id = ?1")       \
+	X(TICKET_REQUEUE, "UPDATE tickets SET state = 0, target_counter = ?2,"           \
+			  " queued_at = ?3 WHERE id = ?1")                               \
+	X(TICKET_RATE, "UPDATE tickets SET rating = ?2 WHERE id = ?1")                   \
+	X(TICKET_FIRST_SERVICE, "SELECT id, origin_id FROM tickets"                      \
+				" WHERE state = 0 AND target_counter = 0"                \
+				" AND service = ?1 AND prio = ?2"                        \
+				" ORDER BY origin_id LIMIT 1")                           \
+	X(TICKET_FIRST_TARGETED, "SELECT id, origin_id FROM tickets"                     \
+				 " WHERE state = 0 AND target_counter = ?1"              \
+				 " AND prio = ?2 ORDER BY origin_id LIMIT 1")            \
+	X(TICKET_FIND_LABEL, "SELECT id FROM tickets WHERE day = ?1 AND label = ?2"      \
+			     " ORDER BY id DESC LIMIT 1")                                \
+	X(TICKET_CHILD, "SELECT id FROM tickets WHERE parent_id = ?1"                    \
+			" ORDER BY id DESC LIMIT 1")                                     \
+	X(TICKET_CLOSE_OPEN, "UPDATE tickets SET state = 7, ended_at = ?2,"              \
+			     " end_reason = ?3 WHERE state < 4 AND day <= ?1")           \
+	X(TICKET_COUNT_AHEAD, "SELECT COUNT(*) FROM tickets WHERE state = 0"             \
+			      " AND target_counter = 0 AND service = ?1 AND prio >= ?2") \
+	X(TICKET_ANY_WAITING, "SELECT 1 FROM tickets WHERE state = 0"                    \
+			      " AND target_counter = 0 AND service = ?1 LIMIT 1")        \
+	X(TICKET_RECENT_SERVICE, "SELECT ended_at - CASE WHEN started_at > 0"            \
+				 " THEN started_at ELSE called_at END FROM tickets"      \
+				 " WHERE state = 4 AND service = ?1 AND ended_at >= ?2"  \
+				 " ORDER BY ended_at DESC LIMIT ?3")                     \
+	X(STATE_WAITING, "SELECT service, prio, COUNT(*) FROM tickets WHERE state = 0"   \
+			 " GROUP BY service, prio")                                      \
+	X(STATE_TODAY, "SELECT origin_service, COUNT(*) FROM tickets"                   \
+		       " WHERE day = ?1 AND parent_id = 0 GROUP BY origin_service")                        \
+	X(STATE_SERVED, "SELECT service, COUNT(*) FROM tickets WHERE day = ?1"           \
+			" AND state = 4 GROUP BY service")                               \
+	X(STATS_TICKETS, "SELECT service, counter, clerk, issued_at, parent_id, state,"  \
+			 " queued_at, called_at, started_at, ended_at, rating"           \
+			 " FROM tickets WHERE issued_at >= ?1 AND issued_at < ?2")       \
+	X(STATS_APPOINTMENTS, "SELECT service, COUNT(*), SUM(ticket_id = 0 AND"          \
+			      " slot_at + ?3 < ?4) FROM appointments"                    \
+			      " WHERE slot_at >= ?1 AND slot_at < ?2 GROUP BY service")  \
+	X(APPT_SLOT_COUNT, "SELECT COUNT(*) FROM appointments"                           \
+			   " WHERE service = ?1 AND slot_at = ?2")                       \
+	X(APPT_CODE_USED, "SELECT 1 FROM appointments WHERE code = ?1")                  \
+	X(APPT_INSERT, "INSERT INTO appointments(code, service, slot_at, name, phone,"   \
+		       " booked_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6)")                     \
+	X(APPT_GET, "SELECT id, code, service, slot_at, name, phone, ticket_id"          \
+		    " FROM appointments WHERE code = ?1")                                \
+	X(APPT_SET_TICKET, "UPDATE appointments SET ticket_id = ?2 WHERE id = ?1")       \
+	X(EVENT_ADD, "INSERT INTO events(at, type, ticket_id, label, service, counter,"  \
+		     " value, detail) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")           \
+	X(EVENT_SINCE, "SELECT id, at, type, ticket_id, label, service, counter, value," \
+		       " detail FROM events WHERE id > ?1 ORDER BY id LIMIT ?2")         \
+	X(EVENT_LAST, "SELECT COALESCE(MAX(id), 0) FROM events")
+
+enum hq_sql {
+#define X(name, sql) SQL_##name,
+	HQ_SQL_MAP(X)
+#undef X
+	SQL_COUNT_
+};
+
+#endif
