@@ -217,22 +217,38 @@ static int sync_config(struct hq_queue *q)
 
 int hq__close_open(struct hq_queue *q, const char *day, const char *reason, int *closed)
 {
-	sqlite3_stmt *s = hq__stmt(q, SQL_TICKET_CLOSE_OPEN);
-	int rc, n;
+	sqlite3_stmt *s = hq__stmt(q, SQL_TICKET_OPEN_IDS);
+	int64_t *ids = NULL, *grown;
+	size_t n = 0, cap = 0, i;
+	int rc;
 
+	/* Collect first: each ticket gets its own update and event, and the select must not
+	 * walk an index that those updates change. */
 	hq__bind_text(s, 1, day);
-	sqlite3_bind_int64(s, 2, q->now);
-	hq__bind_text(s, 3, reason);
-	if ((rc = hq__exec(q, s)))
-		return rc;
-	n = sqlite3_changes(q->db);
-	if ((rc = hq__exec(q, hq__stmt(q, SQL_COUNTER_CLEAR_ENDED))))
-		return rc;
-	if ((rc = hq__event(q, "day_closed", NULL, 0, n, day)))
-		return rc;
-	if (closed)
-		*closed = n;
-	return HQ_OK;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			if (!(grown = realloc(ids, cap * sizeof *ids))) {
+				sqlite3_reset(s);
+				free(ids);
+				return hq__fail(q, HQ_ENOMEM, "out of memory closing the day");
+			}
+			ids = grown;
+		}
+		ids[n++] = sqlite3_column_int64(s, 0);
+	}
+	sqlite3_reset(s);
+	rc = rc == SQLITE_DONE ? HQ_OK : hq__dberr(q, rc);
+	for (i = 0; i < n && rc == HQ_OK; i++)
+		rc = hq__end_ticket(q, ids[i], HQ_T_CANCELLED, reason, "cancelled", 0);
+	free(ids);
+	if (rc == HQ_OK)
+		rc = hq__exec(q, hq__stmt(q, SQL_COUNTER_CLEAR_ENDED));
+	if (rc == HQ_OK)
+		rc = hq__event(q, "day_closed", NULL, 0, (int)n, day);
+	if (rc == HQ_OK && closed)
+		*closed = (int)n;
+	return rc;
 }
 
 /* Close what earlier days left open; runs inside a write transaction. */

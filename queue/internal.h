@@ -53,6 +53,9 @@ void hq__local_day(int64_t ms, char day[11]);
 void hq__local_parts(int64_t ms, int *wday, int *minute);
 int64_t hq__day_start(int64_t ms);
 
+/* Put a ticket in a final state (ended now, with a reason) and append the event. */
+int hq__end_ticket(struct hq_queue *q, int64_t id, enum hq_tstate state, const char *reason,
+		   const char *event, int counter);
 /* A ticket by id; HQ_ENOTICKET when there is none. */
 int hq__load_ticket(struct hq_queue *q, int64_t id, struct hq_ticket *t);
 

@@ -124,6 +124,21 @@ static int ticket_event(struct hq_queue *q, const char *type, int64_t id, int co
 	return rc ? rc : hq__event(q, type, &t, counter, value, detail);
 }
 
+int hq__end_ticket(struct hq_queue *q, int64_t id, enum hq_tstate state, const char *reason,
+		   const char *event, int counter)
+{
+	sqlite3_stmt *s = hq__stmt(q, SQL_TICKET_END);
+	int rc;
+
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int(s, 2, state);
+	sqlite3_bind_int64(s, 3, q->now);
+	hq__bind_text(s, 4, reason);
+	if ((rc = hq__exec(q, s)))
+		return rc;
+	return ticket_event(q, event, id, counter, 0, reason);
+}
+
 /* Counters ------------------------------------------------------------------------- */
 
 struct counter_row {
@@ -515,7 +530,6 @@ static int do_unpark(struct hq_queue *q, int64_t id, struct hq_ticket *out)
 
 static int do_cancel(struct hq_queue *q, int64_t id, const char *reason, struct hq_ticket *out)
 {
-	sqlite3_stmt *s;
 	struct hq_ticket t;
 	int rc;
 
@@ -524,14 +538,9 @@ static int do_cancel(struct hq_queue *q, int64_t id, const char *reason, struct 
 	if (t.state != HQ_T_WAITING && t.state != HQ_T_PARKED)
 		return hq__fail(q, HQ_ESTATE, "ticket %s is %s; only waiting or parked tickets can be "
 				"cancelled", t.label, hq_tstate_name(t.state));
-	s = hq__stmt(q, SQL_TICKET_END);
-	sqlite3_bind_int64(s, 1, id);
-	sqlite3_bind_int(s, 2, HQ_T_CANCELLED);
-	sqlite3_bind_int64(s, 3, q->now);
-	hq__bind_text(s, 4, reason && *reason ? reason : "cancelled");
-	if ((rc = hq__exec(q, s)) || (rc = ticket_event(q, "cancelled", id, 0, 0, reason)))
-		return rc;
-	return give(q, id, out);
+	rc = hq__end_ticket(q, id, HQ_T_CANCELLED, reason && *reason ? reason : "cancelled",
+			    "cancelled", 0);
+	return rc ? rc : give(q, id, out);
 }
 
 static int do_rate(struct hq_queue *q, int64_t id, int score, struct hq_ticket *out)

@@ -138,8 +138,7 @@
 			     " ORDER BY id DESC LIMIT 1")                                \
 	X(TICKET_CHILD, "SELECT id FROM tickets WHERE parent_id = ?1"                    \
 			" ORDER BY id DESC LIMIT 1")                                     \
-	X(TICKET_CLOSE_OPEN, "UPDATE tickets SET state = 7, ended_at = ?2,"              \
-			     " end_reason = ?3 WHERE state < 4 AND day <= ?1")           \
+	X(TICKET_OPEN_IDS, "SELECT id FROM tickets WHERE state < 4 AND day <= ?1")       \
 	X(TICKET_COUNT_AHEAD, "SELECT COUNT(*) FROM tickets WHERE state = 0"             \
 			      " AND target_counter = 0 AND service = ?1 AND prio >= ?2") \
 	X(TICKET_ANY_WAITING, "SELECT 1 FROM tickets WHERE state = 0"                    \

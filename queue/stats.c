@@ -5,13 +5,12 @@
  * The estimated wait for a ticket taken now in service S:
  *   ahead  the tickets of S that will be called before it (for a priority ticket, the
  *          waiting priority tickets; for a normal one, all waiting tickets of S);
- *   T      the mean of the last `estimate_samples` service times of S today; until there
- *          are five, the service's target_minutes stands in for the missing ones, so the
- *          first tickets of a morning get the hall's own expectation;
- *   c      the counters at work for S: each open counter serving S counts 1/k, where k
- *          is how many of its services have people waiting (a counter shared by three busy
- *          queues serves each a third of the time); if none is open, the configured
- *          counters count, as they will open;
+ *   T      the mean of the last `estimate_samples` service times of S in the past week;
+ *          until there are five, the service's target_minutes stands in for the missing
+ *          ones, so a new hall starts from its own expectation;
+ *   c      the counters at work for S: each open counter serving S counts 1/(1 + b), where
+ *          b is how many services it prefers to S have people waiting (it calls those
+ *          first); if none is open, the configured counters count, as they will open;
  *   free   the part of c with no citizen at the window.
  *   wait = max(0, ahead + 1 - free) * T / c
  * that is, everyone ahead and then the citizen themself must reach a free counter, and the
@@ -27,6 +26,7 @@
 #include "internal.h"
 
 #define SEED_SAMPLES 5
+#define HISTORY_DAYS 7
 
 static int step_count(struct hq_queue *q, sqlite3_stmt *s, int *n)
 {
@@ -44,7 +44,7 @@ static int mean_service_s(struct hq_queue *q, const struct hq_service *sv, doubl
 	int n = 0, rc;
 
 	hq__bind_text(s, 1, sv->key);
-	sqlite3_bind_int64(s, 2, hq__day_start(q->now));
+	sqlite3_bind_int64(s, 2, q->now - HISTORY_DAYS * 86400000LL);
 	sqlite3_bind_int(s, 3, q->cfg->estimate_samples);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		sum += sqlite3_column_int64(s, 0) / 1000.0;
@@ -91,11 +91,11 @@ int hq__estimate(struct hq_queue *q, const struct hq_service *sv, int prio, int 
 	if ((rc = step_count(q, s, ahead)) || (rc = mean_service_s(q, sv, &T)))
 		return rc;
 	memset(has, -1, sizeof has);
-	has[self] = 1;
 	s = hq__stmt(q, SQL_COUNTER_ALL);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		const struct hq_counter_cfg *cc = hq_config_counter(q->cfg, sqlite3_column_int(s, 0));
-		int busy_services = 0, serves = 0, state = sqlite3_column_int(s, 1);
+		int preferred_busy = 0, serves = 0, state = sqlite3_column_int(s, 1);
+		double share;
 
 		if (!cc)
 			continue;
@@ -106,15 +106,18 @@ int hq__estimate(struct hq_queue *q, const struct hq_service *sv, int prio, int 
 		all += 1.0 / cc->nservices;
 		if (state != HQ_C_OPEN)
 			continue;
-		for (i = 0; i < cc->nservices; i++) {
+		/* The counter calls its services in order, so it gives S a share that
+		 * shrinks with each busy service it prefers to S. */
+		for (i = 0; i < cc->nservices && cc->services[i] != self; i++) {
 			k = cc->services[i];
 			if ((rc = service_waiting(q, k, has)))
 				goto done;
-			busy_services += has[k];
+			preferred_busy += has[k];
 		}
-		c += 1.0 / busy_services;
+		share = 1.0 / (1 + preferred_busy);
+		c += share;
 		if (sqlite3_column_int64(s, 4) == 0)
-			free += 1.0 / busy_services;
+			free += share;
 	}
 	rc = rc == SQLITE_DONE ? HQ_OK : hq__dberr(q, rc);
 done:
