@@ -24,6 +24,7 @@ static const char *const sql_text[SQL_COUNT_] = {
 /* Migrations, applied in order: user_version N means steps 1..N are in. */
 static const char *const migrations[] = {
 	HQ_SCHEMA_V1,
+	HQ_SCHEMA_V2,
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -141,6 +142,8 @@ int hq_queue_set_durable(struct hq_queue *q, bool durable)
 	return rc == SQLITE_OK ? HQ_OK : hq__dberr(q, rc);
 }
 
+static void step_reset(struct hq_queue *q, enum hq_sql which);
+
 /* Read a meta value into buf; "" when absent. */
 static int meta_get(struct hq_queue *q, const char *key, char *buf, size_t len)
 {
@@ -254,6 +257,7 @@ int hq__close_open(struct hq_queue *q, const char *day, const char *reason, int 
 /* Close what earlier days left open; runs inside a write transaction. */
 static int rollover_locked(struct hq_queue *q, const char *today, int *closed)
 {
+	sqlite3_stmt *s;
 	char last[11];
 	int rc, n = 0;
 
@@ -261,6 +265,10 @@ static int rollover_locked(struct hq_queue *q, const char *today, int *closed)
 	if ((rc = meta_get(q, "day", last, sizeof last)))
 		return rc;
 	if (last[0] && strcmp(last, today) < 0 && (rc = hq__close_open(q, last, "day closed", &n)))
+		return rc;
+	s = hq__stmt(q, SQL_IDEM_PURGE);
+	sqlite3_bind_int64(s, 1, q->now - 86400000LL);
+	if ((rc = hq__exec(q, s)))
 		return rc;
 	if ((rc = meta_set(q, "day", today)))
 		return rc;
@@ -289,65 +297,175 @@ int hq_queue_rollover(struct hq_queue *q, int *closed)
 	return hq__end(q, rc);
 }
 
+/*
+ * The first operation of a new day first closes the old one, in a transaction of its own:
+ * if it shared the operation's transaction, an operation refused for its own reasons would
+ * take the day's close down with it. In a batch it runs in the batch, outside the
+ * operation's savepoint, and a batch that fails to commit makes the context look again.
+ */
+static int roll_if_new_day(struct hq_queue *q)
+{
+	char today[11], stored[11];
+	int rc;
+
+	hq__local_day(q->now, today);
+	if (!q->cfg || strcmp(today, q->day) == 0)
+		return HQ_OK;
+	if (!q->batch) {
+		rc = sqlite3_step(hq__stmt(q, SQL_BEGIN_WRITE));
+		if (rc != SQLITE_DONE)
+			return hq__dberr(q, rc);
+	}
+	rc = meta_get(q, "day", stored, sizeof stored);
+	if (rc == HQ_OK && strcmp(stored, today) != 0)
+		rc = rollover_locked(q, today, NULL);
+	if (!q->batch) {
+		if (rc == HQ_OK && sqlite3_step(hq__stmt(q, SQL_COMMIT)) != SQLITE_DONE)
+			rc = hq__dberr(q, sqlite3_errcode(q->db));
+		if (rc)
+			step_reset(q, SQL_ROLLBACK);
+		sqlite3_reset(q->st[SQL_COMMIT]);
+	}
+	if (rc == HQ_OK)
+		memcpy(q->day, today, sizeof q->day);
+	return rc;
+}
+
 int hq__begin(struct hq_queue *q, bool write)
 {
-	char today[11];
 	int rc;
 
 	q->err[0] = '\0';
 	q->now = hq_queue_now(q);
-	rc = sqlite3_step(hq__stmt(q, write ? SQL_BEGIN_WRITE : SQL_BEGIN_READ));
+	if ((rc = roll_if_new_day(q)))
+		return rc;
+	/* In a batch the transaction is open already: each operation gets a savepoint, so
+	 * one that fails is undone alone. */
+	rc = sqlite3_step(hq__stmt(q, q->batch ? SQL_SAVEPOINT : write ? SQL_BEGIN_WRITE : SQL_BEGIN_READ));
 	if (rc != SQLITE_DONE)
 		return hq__dberr(q, rc);
 	if ((rc = sync_config(q)))
-		goto fail;
-	if (!q->cfg && write) {
-		rc = hq__fail(q, HQ_ECONFIG, "the hall has no configuration yet: run hallq init");
-		goto fail;
-	}
-	hq__local_day(q->now, today);
-	if (write && strcmp(today, q->day) != 0) {
-		char stored[11];
-
-		if ((rc = meta_get(q, "day", stored, sizeof stored)))
-			goto fail;
-		if (strcmp(stored, today) != 0 && (rc = rollover_locked(q, today, NULL)))
-			goto fail;
-		memcpy(q->day, today, sizeof q->day);
+		return hq__end(q, rc);
+	if (!q->cfg && write)
+		return hq__end(q, hq__fail(q, HQ_ECONFIG, "the hall has no configuration yet: run hallq init"));
+	/* Another process may have applied a config that made this a new day for us. */
+	if (!q->day[0] && q->cfg) {
+		hq__end(q, HQ_OK);
+		return hq__begin(q, write);
 	}
 	return HQ_OK;
-fail:
-	sqlite3_step(hq__stmt(q, SQL_ROLLBACK));
-	return rc;
+}
+
+static void step_reset(struct hq_queue *q, enum hq_sql which)
+{
+	sqlite3_step(hq__stmt(q, which));
+	sqlite3_reset(q->st[which]);
 }
 
 int hq__end(struct hq_queue *q, int rc)
 {
 	int src;
 
+	if (q->batch) {
+		if (rc != HQ_OK)
+			step_reset(q, SQL_ROLLBACK_TO);
+		step_reset(q, SQL_RELEASE);
+		return rc;
+	}
 	if (rc != HQ_OK) {
-		sqlite3_step(hq__stmt(q, SQL_ROLLBACK));
-		sqlite3_reset(q->st[SQL_ROLLBACK]);
+		step_reset(q, SQL_ROLLBACK);
 		return rc;
 	}
 	src = sqlite3_step(hq__stmt(q, SQL_COMMIT));
 	sqlite3_reset(q->st[SQL_COMMIT]);
 	if (src != SQLITE_DONE) {
 		rc = hq__dberr(q, src);
-		sqlite3_step(hq__stmt(q, SQL_ROLLBACK));
-		sqlite3_reset(q->st[SQL_ROLLBACK]);
+		step_reset(q, SQL_ROLLBACK);
 	}
 	return rc;
 }
 
-int hq__ensure_today(struct hq_queue *q)
+int hq_queue_batch_begin(struct hq_queue *q)
 {
-	char today[11];
+	int rc;
 
-	hq__local_day(hq_queue_now(q), today);
-	if (!q->cfg || strcmp(today, q->day) == 0)
+	if (q->batch)
+		return hq__fail(q, HQ_EINVAL, "a batch is already open");
+	rc = sqlite3_step(hq__stmt(q, SQL_BEGIN_WRITE));
+	if (rc != SQLITE_DONE)
+		return hq__dberr(q, rc);
+	q->batch = true;
+	return HQ_OK;
+}
+
+int hq_queue_batch_end(struct hq_queue *q, bool commit)
+{
+	int rc = HQ_OK, src;
+
+	if (!q->batch)
+		return hq__fail(q, HQ_EINVAL, "no batch is open");
+	q->batch = false;
+	if (!commit) {
+		step_reset(q, SQL_ROLLBACK);
 		return HQ_OK;
-	return hq__end(q, hq__begin(q, true));
+	}
+	src = sqlite3_step(hq__stmt(q, SQL_COMMIT));
+	sqlite3_reset(q->st[SQL_COMMIT]);
+	if (src != SQLITE_DONE) {
+		rc = hq__dberr(q, src);
+		step_reset(q, SQL_ROLLBACK);
+		/* What the batch rolled over is gone: look again next time. */
+		q->day[0] = '\0';
+		q->cfg_version = 0;
+	}
+	return rc;
+}
+
+int hq_queue_idem_get(struct hq_queue *q, const char *key, char *route, size_t routelen, int *status,
+		      char **body)
+{
+	sqlite3_stmt *s;
+	int rc = hq__begin(q, false), found = 0;
+
+	*body = NULL;
+	if (rc)
+		return rc;
+	s = hq__stmt(q, SQL_IDEM_GET);
+	hq__bind_text(s, 1, key);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		snprintf(route, routelen, "%s", (const char *)sqlite3_column_text(s, 0));
+		*status = sqlite3_column_int(s, 1);
+		*body = strdup((const char *)sqlite3_column_text(s, 2));
+		found = 1;
+		rc = *body ? HQ_OK : hq__fail(q, HQ_ENOMEM, "out of memory");
+	} else {
+		rc = rc == SQLITE_DONE ? HQ_OK : hq__dberr(q, rc);
+	}
+	sqlite3_reset(s);
+	rc = hq__end(q, rc);
+	if (rc) {
+		free(*body);
+		*body = NULL;
+		return rc;
+	}
+	return found;
+}
+
+int hq_queue_idem_put(struct hq_queue *q, const char *key, const char *route, int status, const char *body)
+{
+	sqlite3_stmt *s;
+	int rc = hq__begin(q, true);
+
+	if (rc)
+		return rc;
+	s = hq__stmt(q, SQL_IDEM_PUT);
+	hq__bind_text(s, 1, key);
+	hq__bind_text(s, 2, route);
+	sqlite3_bind_int(s, 3, status);
+	hq__bind_text(s, 4, body);
+	sqlite3_bind_int64(s, 5, q->now);
+	return hq__end(q, hq__exec(q, s));
 }
 
 int hq_queue_open(const char *path, struct hq_queue **out, char *err, size_t errlen)

@@ -248,6 +248,29 @@ struct hq_stats {
 int hq_queue_stats(struct hq_queue *q, enum hq_group by, int64_t from, int64_t to, struct hq_stats *out);
 void hq_stats_free(struct hq_stats *st);
 
+/*
+ * Group commit, for a server with many clients: between batch_begin and batch_end every
+ * operation runs in a savepoint of one transaction (one that fails is undone alone), and
+ * batch_end(commit) makes them all durable with one fsync. Nothing of the batch is done
+ * until batch_end returns 0, so answer no client before that. apply_config and rollover
+ * may not run inside a batch.
+ */
+int hq_queue_batch_begin(struct hq_queue *q);
+int hq_queue_batch_end(struct hq_queue *q, bool commit);
+
+/*
+ * Idempotency records: the response a server gave to a request with a client's key, put in
+ * the same transaction (batch) as the operation. get returns 1 and a malloc'd body when the
+ * key is known, 0 when not, < 0 on error. Records older than a day go at the day's roll-over.
+ */
+int hq_queue_idem_get(struct hq_queue *q, const char *key, char *route, size_t routelen,
+		      int *status, char **body);
+int hq_queue_idem_put(struct hq_queue *q, const char *key, const char *route, int status,
+		      const char *body);
+
+/* Where a waiting ticket stands now: people ahead of it and the estimated wait. */
+int hq_queue_position(struct hq_queue *q, int64_t id, int *ahead, int *wait_s);
+
 /* Names for enums, and the reverse; parse functions return -1 for unknown text. */
 const char *hq_class_name(enum hq_class c);
 int hq_class_parse(const char *s);

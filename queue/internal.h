@@ -19,6 +19,7 @@ struct hq_queue {
 	hq_clock_fn clock;
 	void *clock_ud;
 	int64_t now;               /* clock read once per operation, so one op has one time */
+	bool batch;                /* inside hq_queue_batch_begin/end */
 	char err[512];
 };
 
@@ -40,8 +41,6 @@ void hq__bind_text(sqlite3_stmt *s, int i, const char *v);
 int hq__begin(struct hq_queue *q, bool write);
 int hq__end(struct hq_queue *q, int rc);
 
-/* A read of the live state on a new day must not show yesterday's queue: roll over first. */
-int hq__ensure_today(struct hq_queue *q);
 /* Append to the event feed; t and detail may be NULL. */
 int hq__event(struct hq_queue *q, const char *type, const struct hq_ticket *t, int counter,
 	      int value, const char *detail);
@@ -56,6 +55,8 @@ int64_t hq__day_start(int64_t ms);
 /* Put a ticket in a final state (ended now, with a reason) and append the event. */
 int hq__end_ticket(struct hq_queue *q, int64_t id, enum hq_tstate state, const char *reason,
 		   const char *event, int counter);
+/* The place in the queue of a ticket (its first ancestor's id). */
+int64_t hq__ticket_origin(struct hq_queue *q, int64_t id);
 /* A ticket by id; HQ_ENOTICKET when there is none. */
 int hq__load_ticket(struct hq_queue *q, int64_t id, struct hq_ticket *t);
 

@@ -92,6 +92,18 @@ int hq__load_ticket(struct hq_queue *q, int64_t id, struct hq_ticket *t)
 	return hq__fail(q, HQ_ENOTICKET, "no ticket with id %lld", (long long)id);
 }
 
+int64_t hq__ticket_origin(struct hq_queue *q, int64_t id)
+{
+	sqlite3_stmt *s = hq__stmt(q, SQL_TICKET_ORIGIN);
+	int64_t origin = id;
+
+	sqlite3_bind_int64(s, 1, id);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		origin = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	return origin;
+}
+
 /* Fill the caller's ticket, if it wants one, with the row as it is now. */
 static int give(struct hq_queue *q, int64_t id, struct hq_ticket *out)
 {
@@ -608,13 +620,13 @@ static int do_issue(struct hq_queue *q, const char *key, enum hq_class cls, bool
 	count = sqlite3_column_int(s, 0);
 	number = sqlite3_column_int(s, 1);
 	sqlite3_reset(s);
-	if (count >= sv->daily_cap)
-		return hq__fail(q, HQ_ECAP, "service '%s' has issued its %d tickets for today",
-				sv->key, sv->daily_cap);
 	number = number < sv->first ? sv->first : number + 1;
 	if (number > sv->last)
 		return hq__fail(q, HQ_EEXHAUSTED, "service '%s' has used all numbers %s%0*d-%s%0*d today",
 				sv->key, sv->prefix, sv->digits, sv->first, sv->prefix, sv->digits, sv->last);
+	if (count >= sv->daily_cap)
+		return hq__fail(q, HQ_ECAP, "service '%s' has issued its %d tickets for today",
+				sv->key, sv->daily_cap);
 	snprintf(label, sizeof label, "%s%0*d", sv->prefix, sv->digits, number);
 
 	prio = is_prio(cls);

@@ -80,6 +80,16 @@
 	"  value INTEGER NOT NULL DEFAULT 0,"                                            \
 	"  detail TEXT NOT NULL DEFAULT '');"
 
+/* v2: responses of requests made with an idempotency key, kept a day (hallqd). */
+#define HQ_SCHEMA_V2                                                                     \
+	"CREATE TABLE idempotency("                                                      \
+	"  key TEXT PRIMARY KEY,"                                                        \
+	"  route TEXT NOT NULL,"                                                         \
+	"  status INTEGER NOT NULL,"                                                     \
+	"  body TEXT NOT NULL,"                                                          \
+	"  at INTEGER NOT NULL);"                                                        \
+	"CREATE INDEX idempotency_at ON idempotency(at);"
+
 #define HQ_TICKET_COLS                                                                   \
 	"id, parent_id, day, label, service, number, class, state, counter,"             \
 	" target_counter, clerk, recalls, people_ahead, est_wait_s, rating,"             \
@@ -91,6 +101,16 @@
 	X(BEGIN_READ, "BEGIN")                                                           \
 	X(COMMIT, "COMMIT")                                                              \
 	X(ROLLBACK, "ROLLBACK")                                                          \
+	X(SAVEPOINT, "SAVEPOINT op")                                                     \
+	X(RELEASE, "RELEASE op")                                                         \
+	X(ROLLBACK_TO, "ROLLBACK TO op")                                                 \
+	X(IDEM_GET, "SELECT route, status, body FROM idempotency WHERE key = ?1")        \
+	X(IDEM_PUT, "INSERT INTO idempotency(key, route, status, body, at)"              \
+		    " VALUES(?1, ?2, ?3, ?4, ?5)")                                       \
+	X(IDEM_PURGE, "DELETE FROM idempotency WHERE at < ?1")                           \
+	X(TICKET_POSITION, "SELECT COUNT(*) FROM tickets WHERE state = 0"                \
+			   " AND target_counter = 0 AND service = ?1"                    \
+			   " AND (prio > ?2 OR (prio = ?2 AND origin_id < ?3))")         \
 	X(META_GET, "SELECT value FROM meta WHERE key = ?1")                             \
 	X(META_SET, "INSERT INTO meta(key, value) VALUES(?1, ?2)"                        \
 		    " ON CONFLICT(key) DO UPDATE SET value = excluded.value")            \

@@ -77,7 +77,8 @@ static int service_waiting(struct hq_queue *q, int i, signed char *has)
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? HQ_OK : hq__dberr(q, rc);
 }
 
-int hq__estimate(struct hq_queue *q, const struct hq_service *sv, int prio, int *ahead, int *wait_s)
+/* The wait of someone with `ahead` people before them in service sv. */
+static int wait_behind(struct hq_queue *q, const struct hq_service *sv, int ahead, int *wait_s)
 {
 	signed char has[HQ_MAX_SERVICES];
 	const int self = (int)(sv - q->cfg->services);
@@ -85,10 +86,7 @@ int hq__estimate(struct hq_queue *q, const struct hq_service *sv, int prio, int 
 	double T = 0, c = 0, free = 0, all = 0, w;
 	int rc, i, k;
 
-	s = hq__stmt(q, SQL_TICKET_COUNT_AHEAD);
-	hq__bind_text(s, 1, sv->key);
-	sqlite3_bind_int(s, 2, prio);
-	if ((rc = step_count(q, s, ahead)) || (rc = mean_service_s(q, sv, &T)))
+	if ((rc = mean_service_s(q, sv, &T)))
 		return rc;
 	memset(has, -1, sizeof has);
 	s = hq__stmt(q, SQL_COUNTER_ALL);
@@ -128,17 +126,63 @@ done:
 		c = all > 0 ? all : 1;
 		free = 0;
 	}
-	w = (*ahead + 1 - free) * T / c;
+	w = (ahead + 1 - free) * T / c;
 	*wait_s = w > 0 ? (int)lround(w) : 0;
 	return HQ_OK;
+}
+
+int hq__estimate(struct hq_queue *q, const struct hq_service *sv, int prio, int *ahead, int *wait_s)
+{
+	sqlite3_stmt *s = hq__stmt(q, SQL_TICKET_COUNT_AHEAD);
+	int rc;
+
+	hq__bind_text(s, 1, sv->key);
+	sqlite3_bind_int(s, 2, prio);
+	if ((rc = step_count(q, s, ahead)))
+		return rc;
+	return wait_behind(q, sv, *ahead, wait_s);
+}
+
+static int position_locked(struct hq_queue *q, int64_t id, int *ahead, int *wait_s)
+{
+	const struct hq_service *sv;
+	struct hq_ticket t;
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = hq__load_ticket(q, id, &t)))
+		return rc;
+	if (t.state != HQ_T_WAITING)
+		return hq__fail(q, HQ_ESTATE, "ticket %s is %s, not waiting", t.label, hq_tstate_name(t.state));
+	if (!(sv = hq_config_service(q->cfg, t.service)))
+		return hq__fail(q, HQ_ENOSERVICE, "ticket %s waits for service '%s', which the hall no "
+				"longer has", t.label, t.service);
+	/* Ahead: waiting in the same queue with a higher class, or the same class and an
+	 * older place. Tickets sent to one counter are not in that queue. */
+	s = hq__stmt(q, SQL_TICKET_POSITION);
+	hq__bind_text(s, 1, t.service);
+	sqlite3_bind_int(s, 2, t.cls != HQ_CLASS_NORMAL);
+	sqlite3_bind_int64(s, 3, hq__ticket_origin(q, id));
+	if ((rc = step_count(q, s, ahead)))
+		return rc;
+	return wait_behind(q, sv, *ahead, wait_s);
+}
+
+int hq_queue_position(struct hq_queue *q, int64_t id, int *ahead, int *wait_s)
+{
+	int rc = hq__begin(q, false);
+
+	return hq__end(q, rc ? rc : position_locked(q, id, ahead, wait_s));
 }
 
 int hq_queue_estimate(struct hq_queue *q, const char *service, enum hq_class cls, int *ahead, int *wait_s)
 {
 	const struct hq_service *sv;
-	int rc = hq__ensure_today(q);
+	int rc;
 
-	if (rc || (rc = hq__begin(q, false)))
+	if ((unsigned)cls > HQ_CLASS_APPOINTMENT)
+		return hq__fail(q, HQ_EINVAL, "ticket class %d is not normal, priority or appointment", cls);
+	if ((rc = hq__begin(q, false)))
 		return rc;
 	sv = q->cfg ? hq_config_service(q->cfg, service ? service : "") : NULL;
 	if (!sv)
@@ -266,10 +310,10 @@ static int state_locked(struct hq_queue *q, struct hq_hall_state *st)
 
 int hq_queue_state(struct hq_queue *q, struct hq_hall_state *out)
 {
-	int rc = hq__ensure_today(q);
+	int rc;
 
 	memset(out, 0, sizeof *out);
-	if (rc || (rc = hq__begin(q, false)))
+	if ((rc = hq__begin(q, false)))
 		return rc;
 	if (!q->cfg)
 		rc = hq__fail(q, HQ_ECONFIG, "the hall has no configuration yet: run hallq init");
@@ -420,8 +464,10 @@ static void finish_acc(struct acc *a)
 {
 	struct hq_stats_row *r = &a->row;
 
-	qsort(a->waits.v, a->waits.n, sizeof(double), cmp_double);
-	qsort(a->services.v, a->services.n, sizeof(double), cmp_double);
+	if (a->waits.n)
+		qsort(a->waits.v, a->waits.n, sizeof(double), cmp_double);
+	if (a->services.n)
+		qsort(a->services.v, a->services.n, sizeof(double), cmp_double);
 	if (a->waits.n) {
 		r->wait_mean_s = a->wait_sum / (double)a->waits.n;
 		r->wait_p50_s = percentile(&a->waits, 0.5);
@@ -554,7 +600,7 @@ int hq_queue_stats(struct hq_queue *q, enum hq_group by, int64_t from, int64_t t
 		return hq__fail(q, HQ_EINVAL, "statistics group %d is not service, counter, clerk or hour", by);
 	if (to <= from)
 		return hq__fail(q, HQ_EINVAL, "the statistics range ends before it starts");
-	if ((rc = hq__ensure_today(q)) || (rc = hq__begin(q, false)))
+	if ((rc = hq__begin(q, false)))
 		return rc;
 	if (!q->cfg)
 		return hq__end(q, hq__fail(q, HQ_ECONFIG, "the hall has no configuration yet"));
@@ -568,7 +614,8 @@ int hq_queue_stats(struct hq_queue *q, enum hq_group by, int64_t from, int64_t t
 		free(as.a);
 		return rc;
 	}
-	qsort_r(as.a, as.n, sizeof *as.a, cmp_rows, &as);
+	if (as.n)
+		qsort_r(as.a, as.n, sizeof *as.a, cmp_rows, &as);
 	out->rows = as.n ? malloc(as.n * sizeof *out->rows) : NULL;
 	if (as.n && !out->rows) {
 		free(as.a);

@@ -1,0 +1,570 @@
+/*
+ * Unit tests of the hall's figures: the statistics of a small scripted day, grouped by
+ * service, counter, clerk and hour, with every expected number worked out by hand below;
+ * and the estimated wait, against the method described at the top of queue/stats.c. The
+ * percentiles are nearest-rank (stats.c: the smallest sample with at least p of them at or
+ * below it), so for n samples p is the ceil(p * n)-th smallest.
+ */
+#include "test_queue.h"
+
+static const struct hq_stats_row *row(const struct hq_stats *st, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < st->nrows; i++)
+		if (!strcmp(st->rows[i].key, key))
+			return &st->rows[i];
+	fail_msg("no stats row '%s'", key);
+	return NULL;
+}
+
+/* The counts of a row: issued, called, served, noshow, transferred, cancelled, waiting. */
+static void counts(const struct hq_stats_row *r, int issued, int called, int served,
+		   int noshow, int transferred, int cancelled, int waiting)
+{
+	if (issued >= 0)
+		assert_int_equal(r->issued, issued);
+	assert_int_equal(r->called, called);
+	assert_int_equal(r->served, served);
+	assert_int_equal(r->noshow, noshow);
+	assert_int_equal(r->transferred, transferred);
+	assert_int_equal(r->cancelled, cancelled);
+	assert_int_equal(r->waiting, waiting);
+}
+
+static void waits(const struct hq_stats_row *r, double mean, double p50, double p90, double max)
+{
+	TQ_NEAR(mean, r->wait_mean_s);
+	TQ_NEAR(p50, r->wait_p50_s);
+	TQ_NEAR(p90, r->wait_p90_s);
+	TQ_NEAR(max, r->wait_max_s);
+}
+
+static void service(const struct hq_stats_row *r, double mean, double p90, double on_time)
+{
+	TQ_NEAR(mean, r->service_mean_s);
+	TQ_NEAR(p90, r->service_p90_s);
+	TQ_NEAR(on_time, r->on_time_rate);
+}
+
+static void rated(const struct hq_stats_row *r, int n, double rate)
+{
+	assert_int_equal(r->rated, n);
+	if (n)
+		TQ_NEAR(rate, r->satisfaction_rate);
+}
+
+/*
+ * The scripted day, seconds after 09:00 on Monday 2026-11-23, on the small hall (a: 30
+ * minutes on time, b: 40, g: 10; counters 1 a; 2 a,b; 3 b,a; 4 g,a,b):
+ *
+ *   ticket  svc  issued  called (ctr, clerk)  wait  end                 service  rating
+ *   A001    a       0     420 (1, c1)          420  done 1080, start 480   600     3
+ *   A002    a      60    1200 (1, c1)         1140  no-show 1380 (3rd recall)
+ *   B001    b     120     900 (3, c3)          780  transferred to a at 1500
+ *   A003    a     180      -                    -   cancelled 1980
+ *   G01     g     240     500 (4, c4)          260  done 800, not started  300     3
+ *   A004    a     300    2700 (2, c2)         2400  done 3660, start 2760  900     -
+ *   B002    b     360    2100 (3, c3)         1740  done 3000, start 2160  840     2
+ *   X=B001' a    (1500)  1560 (1, c9)           60  done 1920, start 1620  300     1
+ *   A005    a    2000    4400 (2, c2)         2400  done 5360, start 4460  900     -
+ *   B003    b    3900      -                    -   still waiting (10:05)
+ *
+ * X is B001 transferred to service a: its wait counts from the transfer, it is not a new
+ * number (not issued), and it keeps B001's place, so counter 1 calls it before A003/A004.
+ * Counter 1's clerk changes from c1 to c9 at 1500.
+ */
+static struct hq_queue *scripted_day(void)
+{
+	struct hq_queue *q = tq_open(NULL);
+	struct hq_ticket a1, a2, b1, a3, g1, a4, b2, x, a5, t;
+
+	TQ_OK(q, hq_queue_sign_in(q, 1, "c1"));
+	TQ_OK(q, hq_queue_sign_in(q, 2, "c2"));
+	TQ_OK(q, hq_queue_sign_in(q, 3, "c3"));
+	TQ_OK(q, hq_queue_sign_in(q, 4, "c4"));
+	tq_at_s(0);
+	a1 = tq_issue(q, "a", HQ_CLASS_NORMAL);
+	tq_at_s(60);
+	a2 = tq_issue(q, "a", HQ_CLASS_NORMAL);
+	tq_at_s(120);
+	b1 = tq_issue(q, "b", HQ_CLASS_NORMAL);
+	tq_at_s(180);
+	a3 = tq_issue(q, "a", HQ_CLASS_NORMAL);
+	tq_at_s(240);
+	g1 = tq_issue(q, "g", HQ_CLASS_NORMAL);
+	tq_at_s(300);
+	a4 = tq_issue(q, "a", HQ_CLASS_NORMAL);
+	tq_at_s(360);
+	b2 = tq_issue(q, "b", HQ_CLASS_NORMAL);
+
+	tq_at_s(420);
+	assert_int_equal(tq_next(q, 1).id, a1.id);
+	tq_at_s(480);
+	TQ_OK(q, hq_queue_start(q, 1, NULL));
+	tq_at_s(500);
+	assert_int_equal(tq_next(q, 4).id, g1.id);
+	tq_at_s(800);
+	TQ_OK(q, hq_queue_finish(q, 4, NULL));
+	tq_at_s(810);
+	TQ_OK(q, hq_queue_rate(q, g1.id, 3, NULL));
+	tq_at_s(900);
+	assert_int_equal(tq_next(q, 3).id, b1.id);
+	tq_at_s(1080);
+	TQ_OK(q, hq_queue_finish(q, 1, NULL));
+	tq_at_s(1090);
+	TQ_OK(q, hq_queue_rate_last(q, 1, 3, &t));
+	assert_int_equal(t.id, a1.id);
+	tq_at_s(1200);
+	assert_int_equal(tq_next(q, 1).id, a2.id);
+	tq_at_s(1260);
+	TQ_OK(q, hq_queue_recall(q, 1, NULL));
+	tq_at_s(1320);
+	TQ_OK(q, hq_queue_recall(q, 1, NULL));
+	tq_at_s(1380);
+	TQ_OK(q, hq_queue_recall(q, 1, &t));
+	assert_int_equal(t.state, HQ_T_NOSHOW);
+	tq_at_s(1500);
+	TQ_OK(q, hq_queue_transfer_service(q, 3, "a", &x));
+	TQ_OK(q, hq_queue_sign_out(q, 1));
+	TQ_OK(q, hq_queue_sign_in(q, 1, "c9"));
+	tq_at_s(1560);
+	assert_int_equal(tq_next(q, 1).id, x.id);
+	tq_at_s(1620);
+	TQ_OK(q, hq_queue_start(q, 1, NULL));
+	tq_at_s(1920);
+	TQ_OK(q, hq_queue_finish(q, 1, NULL));
+	tq_at_s(1930);
+	TQ_OK(q, hq_queue_rate_last(q, 1, 1, &t));
+	assert_int_equal(t.id, x.id);
+	tq_at_s(1980);
+	TQ_OK(q, hq_queue_cancel(q, a3.id, "left", NULL));
+	tq_at_s(2000);
+	a5 = tq_issue(q, "a", HQ_CLASS_NORMAL);
+	tq_at_s(2100);
+	assert_int_equal(tq_next(q, 3).id, b2.id);
+	tq_at_s(2160);
+	TQ_OK(q, hq_queue_start(q, 3, NULL));
+	tq_at_s(2700);
+	assert_int_equal(tq_next(q, 2).id, a4.id);
+	tq_at_s(2760);
+	TQ_OK(q, hq_queue_start(q, 2, NULL));
+	tq_at_s(3000);
+	TQ_OK(q, hq_queue_finish(q, 3, NULL));
+	tq_at_s(3010);
+	TQ_OK(q, hq_queue_rate_last(q, 3, 2, &t));
+	assert_int_equal(t.id, b2.id);
+	tq_at_s(3660);
+	TQ_OK(q, hq_queue_finish(q, 2, NULL));
+	tq_at_s(3900);
+	tq_issue(q, "b", HQ_CLASS_NORMAL); /* B003, 10:05 */
+	tq_at_s(4400);
+	assert_int_equal(tq_next(q, 2).id, a5.id);
+	tq_at_s(4460);
+	TQ_OK(q, hq_queue_start(q, 2, NULL));
+	tq_at_s(5360);
+	TQ_OK(q, hq_queue_finish(q, 2, NULL));
+	tq_at_s(5400);
+	return q;
+}
+
+static void stats(struct hq_queue *q, enum hq_group by, int64_t from, int64_t to,
+		  struct hq_stats *st)
+{
+	memset(st, 0, sizeof *st);
+	TQ_OK(q, hq_queue_stats(q, by, from, to, st));
+}
+
+static int64_t day_start(void)
+{
+	return ts_local(2026, 11, 23, 0, 0);
+}
+
+static int64_t day_end(void)
+{
+	return ts_local(2026, 11, 24, 0, 0);
+}
+
+/*
+ * Whole day, all tickets: issued 9 (X is not new), called 8, served 6, 1 no-show,
+ * 1 transferred, 1 cancelled, 1 waiting.
+ * Waits, sorted: 60 260 420 780 1140 1740 2400 2400: mean 9200/8 = 1150; p50 is the 4th,
+ * 780; p90 the 8th, 2400; max 2400. On time (a 1800 s, b 2400 s, g 600 s): all but A004 and
+ * A005, 6/8. Service times, sorted: 300 300 600 840 900 900: mean 3840/6 = 640, p90 the
+ * 6th, 900. Ratings 3 3 1 2: 3 of 4 fair or satisfied.
+ */
+static void check_total(const struct hq_stats_row *r)
+{
+	counts(r, 9, 8, 6, 1, 1, 1, 1);
+	waits(r, 1150, 780, 2400, 2400);
+	service(r, 640, 900, 0.75);
+	rated(r, 4, 0.75);
+}
+
+static void test_stats_by_service(void **state)
+{
+	struct hq_queue *q = scripted_day();
+	struct hq_stats st;
+	const struct hq_stats_row *r;
+
+	(void)state;
+	stats(q, HQ_BY_SERVICE, day_start(), day_end(), &st);
+	assert_int_equal(st.nrows, 3);
+	check_total(&st.total);
+
+	/*
+	 * a: A001 A002 A003 A004 A005 and X. Issued 5, called 5, served 4 (A001 X A004 A005),
+	 * no-show A002, cancelled A003. Waits 60 420 1140 2400 2400: mean 6420/5 = 1284, p50
+	 * the 3rd 1140, p90 the 5th 2400; on time 3/5. Service 300 600 900 900: mean 675,
+	 * p90 the 4th 900. Ratings 3 (A001), 1 (X): 1/2.
+	 */
+	r = row(&st, "a");
+	counts(r, 5, 5, 4, 1, 0, 1, 0);
+	waits(r, 1284, 1140, 2400, 2400);
+	service(r, 675, 900, 0.6);
+	rated(r, 2, 0.5);
+	assert_int_equal(r->appointments, 0);
+	assert_int_equal(r->missed_appointments, 0);
+
+	/*
+	 * b: B001 (transferred) B002 (done) B003 (waiting). Waits 780 1740: mean 1260, p50 the
+	 * 1st 780, p90 the 2nd 1740; both within 40 minutes. Service 840. Rating 2: 1/1.
+	 */
+	r = row(&st, "b");
+	counts(r, 3, 2, 1, 0, 1, 0, 1);
+	waits(r, 1260, 780, 1740, 1740);
+	service(r, 840, 840, 1.0);
+	rated(r, 1, 1.0);
+
+	/* g: G01 alone; wait 260 within 10 minutes; service 300 from the call. */
+	r = row(&st, "g");
+	counts(r, 1, 1, 1, 0, 0, 0, 0);
+	waits(r, 260, 260, 260, 260);
+	service(r, 300, 300, 1.0);
+	rated(r, 1, 1.0);
+	hq_stats_free(&st);
+
+	/* The live state agrees: served today per service, new numbers per service. */
+	assert_int_equal(tq_service(q, "a").issued_today, 5);
+	assert_int_equal(tq_service(q, "a").served_today, 4);
+	assert_int_equal(tq_service(q, "b").issued_today, 3);
+	assert_int_equal(tq_service(q, "b").served_today, 1);
+	assert_int_equal(tq_service(q, "b").waiting, 1);
+	tq_close(q);
+}
+
+static void test_stats_by_counter(void **state)
+{
+	struct hq_queue *q = scripted_day();
+	struct hq_stats st;
+	const struct hq_stats_row *r;
+
+	(void)state;
+	stats(q, HQ_BY_COUNTER, day_start(), day_end(), &st);
+	check_total(&st.total);
+
+	/*
+	 * Counter 1: A001 (420, 600 s, 3), A002 (1140, no-show), X (60, 300 s, 1). Waits
+	 * 60 420 1140: mean 540, p50 the 2nd 420, p90 the 3rd 1140. Service 300 600: mean 450,
+	 * p90 the 2nd 600. All on time. Ratings 3, 1.
+	 */
+	r = row(&st, "1");
+	counts(r, -1, 3, 2, 1, 0, 0, 0);
+	waits(r, 540, 420, 1140, 1140);
+	service(r, 450, 600, 1.0);
+	rated(r, 2, 0.5);
+
+	/* Counter 2: A004 and A005, both waited 2400 s (late), served 900 s each, unrated. */
+	r = row(&st, "2");
+	counts(r, -1, 2, 2, 0, 0, 0, 0);
+	waits(r, 2400, 2400, 2400, 2400);
+	service(r, 900, 900, 0.0);
+	rated(r, 0, 0);
+
+	/* Counter 3: B001 (780, transferred), B002 (1740, 840 s, rated 2). */
+	r = row(&st, "3");
+	counts(r, -1, 2, 1, 0, 1, 0, 0);
+	waits(r, 1260, 780, 1740, 1740);
+	service(r, 840, 840, 1.0);
+	rated(r, 1, 1.0);
+
+	/* Counter 4: G01. */
+	r = row(&st, "4");
+	counts(r, -1, 1, 1, 0, 0, 0, 0);
+	waits(r, 260, 260, 260, 260);
+	service(r, 300, 300, 1.0);
+	rated(r, 1, 1.0);
+	hq_stats_free(&st);
+	tq_close(q);
+}
+
+static void test_stats_by_clerk(void **state)
+{
+	struct hq_queue *q = scripted_day();
+	struct hq_stats st;
+	const struct hq_stats_row *r;
+
+	(void)state;
+	stats(q, HQ_BY_CLERK, day_start(), day_end(), &st);
+	check_total(&st.total);
+
+	/* c1: A001 (420, 600 s, 3) and A002 (1140, no-show). */
+	r = row(&st, "c1");
+	counts(r, -1, 2, 1, 1, 0, 0, 0);
+	waits(r, 780, 420, 1140, 1140);
+	service(r, 600, 600, 1.0);
+	rated(r, 1, 1.0);
+
+	/* c9 took over counter 1: X (60, 300 s, rated 1: dissatisfied). */
+	r = row(&st, "c9");
+	counts(r, -1, 1, 1, 0, 0, 0, 0);
+	waits(r, 60, 60, 60, 60);
+	service(r, 300, 300, 1.0);
+	rated(r, 1, 0.0);
+
+	r = row(&st, "c2");
+	counts(r, -1, 2, 2, 0, 0, 0, 0);
+	waits(r, 2400, 2400, 2400, 2400);
+	service(r, 900, 900, 0.0);
+
+	r = row(&st, "c3");
+	counts(r, -1, 2, 1, 0, 1, 0, 0);
+	waits(r, 1260, 780, 1740, 1740);
+	rated(r, 1, 1.0);
+
+	r = row(&st, "c4");
+	counts(r, -1, 1, 1, 0, 0, 0, 0);
+	waits(r, 260, 260, 260, 260);
+	hq_stats_free(&st);
+	tq_close(q);
+}
+
+static void test_stats_by_hour(void **state)
+{
+	struct hq_queue *q = scripted_day();
+	struct hq_stats st;
+	const struct hq_stats_row *r;
+
+	(void)state;
+	stats(q, HQ_BY_HOUR, day_start(), day_end(), &st);
+	assert_int_equal(st.nrows, 2);
+	check_total(&st.total);
+
+	/* Everything but B003 was issued in the 09 hour; so the waits are the day's. */
+	r = row(&st, "09");
+	counts(r, 8, 8, 6, 1, 1, 1, 0);
+	waits(r, 1150, 780, 2400, 2400);
+	service(r, 640, 900, 0.75);
+	rated(r, 4, 0.75);
+
+	r = row(&st, "10");
+	counts(r, 1, 0, 0, 0, 0, 0, 1);
+	rated(r, 0, 0);
+	hq_stats_free(&st);
+	tq_close(q);
+}
+
+/* The range is over issue times, [from, to). */
+static void test_stats_range(void **state)
+{
+	struct hq_queue *q = scripted_day();
+	struct hq_stats st;
+
+	(void)state;
+	/* 09:00-09:05: A001 A002 B001 A003 G01 are new numbers issued in it. */
+	stats(q, HQ_BY_SERVICE, ts_local(2026, 11, 23, 9, 0), ts_local(2026, 11, 23, 9, 5), &st);
+	assert_int_equal(st.total.issued, 5);
+	assert_int_equal(row(&st, "g")->issued, 1);
+	assert_int_equal(row(&st, "g")->served, 1);
+	hq_stats_free(&st);
+
+	/* 10:00-11:00: B003 alone. */
+	stats(q, HQ_BY_SERVICE, ts_local(2026, 11, 23, 10, 0), ts_local(2026, 11, 23, 11, 0), &st);
+	counts(&st.total, 1, 0, 0, 0, 0, 0, 1);
+	hq_stats_free(&st);
+
+	/* A001 was issued at exactly 09:00: in [09:00, ...), not in [..., 09:00). */
+	stats(q, HQ_BY_SERVICE, day_start(), ts_local(2026, 11, 23, 9, 0), &st);
+	assert_int_equal(st.total.issued, 0);
+	assert_int_equal(st.total.called, 0);
+	hq_stats_free(&st);
+
+	/* The next day has nothing. */
+	stats(q, HQ_BY_SERVICE, day_end(), day_end() + 86400000LL, &st);
+	assert_int_equal(st.total.issued, 0);
+	hq_stats_free(&st);
+	hq_stats_free(NULL);
+	tq_close(q);
+}
+
+/* ---- the estimated wait -------------------------------------------------------------- */
+
+/*
+ * Counters 1 and 2 serve s only, counter 3 serves t before s. Target 10 minutes for s,
+ * and a sample window of 5 service times.
+ */
+static const char *est_hall =
+	"[hall]\nname = 估计\npriority_ratio = 2\nestimate_samples = 5\n"
+	"[service s]\nname = 甲\nprefix = S\nnumbers = 1-999\n"
+	"hours = 00:00-24:00\ndays = mon-sun\ntarget_minutes = 10\n"
+	"[service t]\nname = 乙\nprefix = T\nnumbers = 1-999\n"
+	"hours = 00:00-24:00\ndays = mon-sun\ntarget_minutes = 4\n"
+	"[counter 1]\nservices = s\n"
+	"[counter 2]\nservices = s\n"
+	"[counter 3]\nservices = t, s\n";
+
+static void estimate(struct hq_queue *q, const char *svc, enum hq_class cls, int want_ahead,
+		     int want_wait)
+{
+	int ahead = -1, wait = -1;
+
+	TQ_OK(q, hq_queue_estimate(q, svc, cls, &ahead, &wait));
+	assert_int_equal(ahead, want_ahead);
+	if (abs(wait - want_wait) > 1)
+		fail_msg("estimate(%s): wait %d s, expected %d s", svc, wait, want_wait);
+}
+
+/* wait = max(0, ahead + 1 - free) * T / c, with T = target until there are samples. */
+static void test_estimate_method(void **state)
+{
+	struct hq_queue *q = tq_open(est_hall);
+	struct hq_ticket t;
+	int i;
+
+	(void)state;
+	/* Empty hall: three free counters, nobody ahead. */
+	estimate(q, "s", HQ_CLASS_NORMAL, 0, 0);
+	for (i = 0; i < 6; i++)
+		tq_issue(q, "s", HQ_CLASS_NORMAL);
+	/* ahead 6, c = free = 3, T = 600: (7 - 3) * 600 / 3 = 800. */
+	estimate(q, "s", HQ_CLASS_NORMAL, 6, 800);
+	/* The ticket carries the estimate made at its issue. */
+	t = tq_issue(q, "s", HQ_CLASS_NORMAL);
+	assert_int_equal(t.people_ahead, 6);
+	assert_true(abs(t.est_wait_s - 800) <= 1);
+	/* ahead 7: (8 - 3) * 200 = 1000. */
+	estimate(q, "s", HQ_CLASS_NORMAL, 7, 1000);
+	/* A priority ticket has nobody ahead: 0. */
+	estimate(q, "s", HQ_CLASS_PRIORITY, 0, 0);
+
+	/* t has someone waiting: counter 3 calls t first and counts 1/2 for s. c = free = 2.5:
+	 * (8 - 2.5) * 600 / 2.5 = 1320. */
+	tq_issue(q, "t", HQ_CLASS_NORMAL);
+	estimate(q, "s", HQ_CLASS_NORMAL, 7, 1320);
+	/* For t: ahead 1, counter 3 counts 1, free 1, T = 240: (2 - 1) * 240 / 1 = 240. */
+	estimate(q, "t", HQ_CLASS_NORMAL, 1, 240);
+
+	/* Counter 1 calls S001: ahead 6, c 2.5, free 1.5: (7 - 1.5) * 240 = 1320. */
+	tq_next(q, 1);
+	estimate(q, "s", HQ_CLASS_NORMAL, 6, 1320);
+	/* Counter 2 closes: c 1.5, free 0.5: (7 - 0.5) * 400 = 2600. */
+	TQ_OK(q, hq_queue_close_counter(q, 2));
+	estimate(q, "s", HQ_CLASS_NORMAL, 6, 2600);
+	/* Priority with counter 1 busy: ahead 0, (1 - 0.5) * 400 = 200. */
+	estimate(q, "s", HQ_CLASS_PRIORITY, 0, 200);
+	/* The state shows the normal estimate. */
+	assert_true(abs(tq_service(q, "s").est_wait_s - 2600) <= 1);
+
+	TQ_ERR(q, HQ_ENOSERVICE, hq_queue_estimate(q, "nope", HQ_CLASS_NORMAL, &i, &i));
+	tq_close(q);
+}
+
+/* As for issue, a class that is not one of enum hq_class is refused. */
+static void test_estimate_invalid_class(void **state)
+{
+	struct hq_queue *q = tq_open(est_hall);
+	int ahead, wait;
+
+	(void)state;
+	TQ_ERR(q, HQ_EINVAL, hq_queue_estimate(q, "s", (enum hq_class)9, &ahead, &wait));
+	TQ_ERR(q, HQ_EINVAL, hq_queue_estimate(q, "s", (enum hq_class)-1, &ahead, &wait));
+	tq_close(q);
+}
+
+/* Real service times replace the target, the last `estimate_samples` of the past week. */
+static void test_estimate_samples(void **state)
+{
+	struct hq_queue *q = tq_open(est_hall);
+	int i;
+
+	(void)state;
+	/* One long service of 1200 s, started and finished. */
+	tq_issue(q, "s", HQ_CLASS_NORMAL);
+	tq_next(q, 1);
+	TQ_OK(q, hq_queue_start(q, 1, NULL));
+	ts_advance_s(1200);
+	TQ_OK(q, hq_queue_finish(q, 1, NULL));
+	/* Then two of 120 s: T = (1200 + 120 + 120 + 2 * 600) / 5 = 528. */
+	for (i = 0; i < 2; i++) {
+		tq_issue(q, "s", HQ_CLASS_NORMAL);
+		tq_next(q, 1);
+		TQ_OK(q, hq_queue_start(q, 1, NULL));
+		ts_advance_s(120);
+		TQ_OK(q, hq_queue_finish(q, 1, NULL));
+	}
+	for (i = 0; i < 6; i++)
+		tq_issue(q, "s", HQ_CLASS_NORMAL);
+	/* ahead 6, c = free = 3: (7 - 3) * 528 / 3 = 704. */
+	estimate(q, "s", HQ_CLASS_NORMAL, 6, 704);
+	for (i = 0; i < 6; i++) {
+		tq_next(q, 2);
+		ts_advance_s(120); /* finished without start: from the call */
+		TQ_OK(q, hq_queue_finish(q, 2, NULL));
+	}
+	/* The last five are all 120 s: the 1200 s one is out of the window. */
+	for (i = 0; i < 6; i++)
+		tq_issue(q, "s", HQ_CLASS_NORMAL);
+	estimate(q, "s", HQ_CLASS_NORMAL, 6, 160);
+	/* Eight days later the samples are too old: the target again. */
+	ts_clock_ms += 8 * 86400000LL;
+	for (i = 0; i < 6; i++)
+		tq_issue(q, "s", HQ_CLASS_NORMAL);
+	estimate(q, "s", HQ_CLASS_NORMAL, 6, 800);
+	tq_close(q);
+}
+
+/* Monotonic: more people ahead never shortens the wait, more counters never lengthen it. */
+static void test_estimate_monotonic(void **state)
+{
+	struct hq_queue *q = tq_open(NULL);
+	int ahead, wait, prev = -1, open_wait, i;
+
+	(void)state;
+	for (i = 0; i < 12; i++) {
+		TQ_OK(q, hq_queue_estimate(q, "b", HQ_CLASS_NORMAL, &ahead, &wait));
+		assert_int_equal(ahead, i);
+		assert_true(wait >= prev);
+		prev = wait;
+		tq_issue(q, "b", HQ_CLASS_NORMAL);
+	}
+	TQ_OK(q, hq_queue_estimate(q, "b", HQ_CLASS_NORMAL, &ahead, &open_wait));
+	TQ_OK(q, hq_queue_close_counter(q, 2));
+	TQ_OK(q, hq_queue_estimate(q, "b", HQ_CLASS_NORMAL, &ahead, &wait));
+	assert_true(wait >= open_wait);
+	TQ_OK(q, hq_queue_close_counter(q, 3));
+	TQ_OK(q, hq_queue_estimate(q, "b", HQ_CLASS_NORMAL, &ahead, &prev));
+	assert_true(prev >= wait);
+	TQ_OK(q, hq_queue_open_counter(q, 2));
+	TQ_OK(q, hq_queue_open_counter(q, 3));
+	TQ_OK(q, hq_queue_estimate(q, "b", HQ_CLASS_NORMAL, &ahead, &wait));
+	assert_int_equal(wait, open_wait);
+	assert_true(open_wait > 0);
+	tq_close(q);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		TQ_TEST(test_stats_by_service),
+		TQ_TEST(test_stats_by_counter),
+		TQ_TEST(test_stats_by_clerk),
+		TQ_TEST(test_stats_by_hour),
+		TQ_TEST(test_stats_range),
+		TQ_TEST(test_estimate_method),
+		TQ_TEST(test_estimate_invalid_class),
+		TQ_TEST(test_estimate_samples),
+		TQ_TEST(test_estimate_monotonic),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
