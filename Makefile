@@ -11,6 +11,8 @@ SQLITE_LIBS = $(call PC,sqlite3)
 INIH_LIBS = $(call PC,inih)
 CMOCKA_LIBS = $(call PC,cmocka)
 JANSSON_LIBS = $(call PC,jansson)
+MHD_LIBS = $(call PC,libmicrohttpd)
+CURL_LIBS = $(call PC,libcurl)
 
 # The queue library: the hall's rules and the only SQL.
 LIB = $(BUILD)/libhallq.a
@@ -18,7 +20,7 @@ LIB_SRC = $(wildcard queue/*.c)
 LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/%.o)
 LIB_LIBS = $(SQLITE_LIBS) $(INIH_LIBS) -lm
 
-PROGS = $(BUILD)/hallq
+PROGS = $(BUILD)/hallq $(BUILD)/hallqd
 UNIT_TESTS = $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/test_*.c))
 BENCHES = $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/bench_*.c))
 
@@ -37,6 +39,11 @@ $(LIB): $(LIB_OBJ)
 
 $(BUILD)/hallq: $(BUILD)/cli/hallq.o $(LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIB_LIBS) $(JANSSON_LIBS)
+
+# hallqd: the hall server.
+SERVER_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(wildcard server/*.c))
+$(BUILD)/hallqd: $(SERVER_OBJ) $(LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIB_LIBS) $(MHD_LIBS) $(JANSSON_LIBS) -lpthread
 
 # Tests link the real library; tests/support.c has the shared fixtures (fake clock, temp dirs).
 TEST_SUPPORT = $(BUILD)/tests/support.o

@@ -1,0 +1,653 @@
+/*
+ * API v1: the route table, who may call what, and each route's work on the queue, with the
+ * JSON in and out. docs/api.md is the reference; the handlers run on the worker thread.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "server.h"
+
+int64_t hqd_now_ms(void)
+{
+	return hq_real_now(NULL);
+}
+
+/* ISO 8601 with the zone's offset, "2026-11-23T10:02:11+08:00"; JSON null for 0. */
+static json_t *iso_time(int64_t ms)
+{
+	char buf[40], tz[8];
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+	size_t n;
+
+	if (!ms)
+		return json_null();
+	localtime_r(&t, &tm);
+	n = strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+	strftime(tz, sizeof tz, "%z", &tm);
+	snprintf(buf + n, sizeof buf - n, "%.3s:%.2s", tz, tz + 3);
+	return json_string(buf);
+}
+
+void hqd_error(struct hqd_req *r, int status, const char *code, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	hqd_json(r, status, json_pack("{s:s, s:s}", "error", code, "message", msg));
+}
+
+void hqd_json(struct hqd_req *r, int status, json_t *v)
+{
+	free(r->resp);
+	r->status = status;
+	r->resp = v ? json_dumps(v, JSON_COMPACT) : NULL;
+	r->ctype = "application/json";
+	json_decref(v);
+}
+
+static int http_status(int err)
+{
+	switch (err) {
+	case HQ_ENOSERVICE: case HQ_ENOCOUNTER: case HQ_ENOTICKET: case HQ_ENOCODE:
+		return 404;
+	case HQ_EINVAL: case HQ_ECONFIG:
+		return 400;
+	case HQ_ECLOSED: case HQ_ECAP: case HQ_EEXHAUSTED: case HQ_EPAUSED: case HQ_ECTRCLOSED:
+	case HQ_ESTATE: case HQ_EIDLE: case HQ_EBUSYCTR: case HQ_EEARLY: case HQ_ELATE:
+	case HQ_EUSED: case HQ_ESLOT: case HQ_ERATED: case HQ_EEMPTY:
+		return 409;
+	case HQ_EBUSY:
+		return 503;
+	default:
+		return 500;
+	}
+}
+
+void hqd_queue_error(struct hq_queue *q, struct hqd_req *r, int err)
+{
+	const char *msg = hq_queue_errmsg(q);
+
+	hqd_error(r, http_status(err), hq_err_code(err), "%s", msg && *msg ? msg : hq_strerror(err));
+}
+
+static json_t *ticket_json(struct hq_queue *q, const struct hqd_req *r, const struct hq_ticket *t)
+{
+	const struct hq_config *cfg = hq_queue_config(q);
+	const struct hq_service *sv = hq_config_service(cfg, t->service);
+	const struct hq_counter_cfg *cc = t->counter ? hq_config_counter(cfg, t->counter) : NULL;
+	char url[320];
+
+	snprintf(url, sizeof url, "http://%s/api/v1/tickets/%lld", r->host, (long long)t->id);
+	return json_pack("{s:I, s:I, s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:i, s:s, s:i, s:s, s:i,"
+			 " s:i, s:i, s:i, s:s, s:o, s:o, s:o, s:o, s:s, s:s}",
+			 "id", (json_int_t)t->id, "parent_id", (json_int_t)t->parent_id,
+			 "label", t->label, "service", t->service,
+			 "service_name", sv ? sv->name : "", "service_name_en", sv ? sv->name_en : "",
+			 "number", t->number, "class", hq_class_name(t->cls),
+			 "state", hq_tstate_name(t->state), "counter", t->counter,
+			 "counter_name", cc ? cc->name : "", "target_counter", t->target_counter,
+			 "clerk", t->clerk, "recalls", t->recalls, "people_ahead", t->people_ahead,
+			 "est_wait_s", t->est_wait_s, "rating", t->rating, "day", t->day,
+			 "issued_at", iso_time(t->issued_at), "called_at", iso_time(t->called_at),
+			 "started_at", iso_time(t->started_at), "ended_at", iso_time(t->ended_at),
+			 "end_reason", t->end_reason, "status_url", url);
+}
+
+static void answer_ticket(struct hq_queue *q, struct hqd_req *r, int rc, int status,
+			  const struct hq_ticket *t)
+{
+	if (rc)
+		hqd_queue_error(q, r, rc);
+	else
+		hqd_json(r, status, ticket_json(q, r, t));
+}
+
+char *hqd_event_frame(const struct hq_event *e)
+{
+	json_t *v = json_pack("{s:I, s:o, s:s, s:I, s:s, s:s, s:i, s:i, s:s}", "id", (json_int_t)e->id,
+			      "at", iso_time(e->at), "type", e->type, "ticket_id", (json_int_t)e->ticket_id,
+			      "label", e->label, "service", e->service, "counter", e->counter,
+			      "value", e->value, "detail", e->detail);
+	char *data = v ? json_dumps(v, JSON_COMPACT) : NULL;
+	char *frame = NULL;
+
+	json_decref(v);
+	if (data && asprintf(&frame, "id: %lld\nevent: %s\ndata: %s\n\n", (long long)e->id, e->type,
+			     data) < 0)
+		frame = NULL;
+	free(data);
+	return frame;
+}
+
+/* Body fields. A missing optional field is fine; a field of the wrong type is not. */
+static bool body_string(struct hqd_req *r, const char *key, bool required, const char **out)
+{
+	json_t *v = r->body ? json_object_get(r->body, key) : NULL;
+
+	*out = NULL;
+	if (!v || json_is_null(v)) {
+		if (required)
+			hqd_error(r, 400, "badjson", "the body needs \"%s\"", key);
+		return !required;
+	}
+	if (!json_is_string(v)) {
+		hqd_error(r, 400, "badjson", "\"%s\" must be a string", key);
+		return false;
+	}
+	*out = json_string_value(v);
+	return true;
+}
+
+static bool body_int(struct hqd_req *r, const char *key, bool required, long long *out, bool *given)
+{
+	json_t *v = r->body ? json_object_get(r->body, key) : NULL;
+
+	*given = false;
+	if (!v || json_is_null(v)) {
+		if (required)
+			hqd_error(r, 400, "badjson", "the body needs \"%s\"", key);
+		return !required;
+	}
+	if (!json_is_integer(v)) {
+		hqd_error(r, 400, "badjson", "\"%s\" must be a whole number", key);
+		return false;
+	}
+	*out = json_integer_value(v);
+	*given = true;
+	return true;
+}
+
+/* A ticket named in a body: a label of today ("A012") or an id. */
+static bool body_ticket(struct hq_queue *q, struct hqd_req *r, const char *key, bool required,
+			int64_t *id, bool *given)
+{
+	json_t *v = r->body ? json_object_get(r->body, key) : NULL;
+	char ref[32];
+	int rc;
+
+	*given = false;
+	if (!v || json_is_null(v)) {
+		if (required)
+			hqd_error(r, 400, "badjson", "the body needs \"%s\"", key);
+		return !required;
+	}
+	if (json_is_integer(v))
+		snprintf(ref, sizeof ref, "%lld", (long long)json_integer_value(v));
+	else if (json_is_string(v))
+		snprintf(ref, sizeof ref, "%s", json_string_value(v));
+	else {
+		hqd_error(r, 400, "badjson", "\"%s\" must be a ticket number like \"A012\" or an id", key);
+		return false;
+	}
+	if ((rc = hq_queue_find(q, ref, id))) {
+		hqd_queue_error(q, r, rc);
+		return false;
+	}
+	*given = true;
+	return true;
+}
+
+static bool path_int(struct hqd_req *r, int i, const char *what, long long *out)
+{
+	char *end;
+
+	*out = strtoll(r->args[i], &end, 10);
+	if (*end || end == r->args[i] || *out <= 0) {
+		hqd_error(r, 404, what[0] == 'c' ? "nocounter" : "noticket", "no %s '%s'", what, r->args[i]);
+		return false;
+	}
+	return true;
+}
+
+/* Routes ------------------------------------------------------------------------------ */
+
+static void run_hall(struct hq_queue *q, struct hqd_req *r)
+{
+	const struct hq_config *cfg = hq_queue_config(q);
+	struct hq_hall_state st;
+	json_t *v, *services, *counters;
+	size_t i;
+	int j, rc = hq_queue_state(q, &st);
+
+	if (rc) {
+		hqd_queue_error(q, r, rc);
+		return;
+	}
+	services = json_array();
+	for (i = 0; i < st.nservices; i++) {
+		const struct hq_service *sv = &cfg->services[i];
+		const struct hq_service_state *ss = &st.services[i];
+
+		json_array_append_new(services, json_pack(
+			"{s:s, s:s, s:s, s:s, s:b, s:b, s:i, s:i, s:i, s:i, s:i, s:b}",
+			"key", sv->key, "name", sv->name, "name_en", sv->name_en, "prefix", sv->prefix,
+			"priority_lane", sv->priority_lane, "open", ss->open, "waiting", ss->waiting,
+			"waiting_priority", ss->waiting_priority, "est_wait_s", ss->est_wait_s,
+			"issued_today", ss->issued_today, "served_today", ss->served_today,
+			"at_cap", ss->at_cap));
+	}
+	counters = json_array();
+	for (i = 0; i < st.ncounters; i++) {
+		const struct hq_counter_cfg *cc = &cfg->counters[i];
+		const struct hq_counter_state *cs = &st.counters[i];
+		json_t *keys = json_array();
+
+		for (j = 0; j < cc->nservices; j++)
+			json_array_append_new(keys, json_string(cfg->services[cc->services[j]].key));
+		json_array_append_new(counters, json_pack(
+			"{s:i, s:s, s:s, s:s, s:s, s:s, s:o, s:o}", "number", cc->number,
+			"name", cc->name, "name_en", cc->name_en, "state", hq_cstate_name(cs->state),
+			"reason", cs->reason, "clerk", cs->clerk, "services", keys,
+			"serving", cs->current.id ? ticket_json(q, r, &cs->current) : json_null()));
+	}
+	v = json_pack("{s:s, s:s, s:[s], s:s, s:o, s:I, s:o, s:o}", "name", cfg->name,
+		      "name_en", cfg->name_en, "languages", "zh", "notice", cfg->notice,
+		      "time", iso_time(hqd_now_ms()), "last_event_id", (json_int_t)st.last_event_id,
+		      "services", services, "counters", counters);
+	if (cfg->lang_en)
+		json_array_append_new(json_object_get(v, "languages"), json_string("en"));
+	hq_hall_state_free(&st);
+	hqd_json(r, 200, v);
+}
+
+static void run_issue(struct hq_queue *q, struct hqd_req *r)
+{
+	struct hq_ticket t;
+	const char *service, *cls_name;
+	int cls = HQ_CLASS_NORMAL, rc;
+
+	if (!body_string(r, "service", true, &service) || !body_string(r, "class", false, &cls_name))
+		return;
+	if (cls_name && (cls = hq_class_parse(cls_name)) < 0) {
+		hqd_error(r, 400, "inval", "class '%s' is not normal, priority or appointment", cls_name);
+		return;
+	}
+	rc = hq_queue_issue(q, service, cls, &t);
+	if (rc == HQ_OK)
+		snprintf(r->location, sizeof r->location, "/api/v1/tickets/%lld", (long long)t.id);
+	answer_ticket(q, r, rc, 201, &t);
+}
+
+static void run_ticket(struct hq_queue *q, struct hqd_req *r)
+{
+	struct hq_ticket t;
+	long long id;
+	json_t *v;
+	int ahead, wait_s, rc;
+
+	if (!path_int(r, 0, "ticket", &id))
+		return;
+	if ((rc = hq_queue_ticket_latest(q, id, &t))) {
+		hqd_queue_error(q, r, rc);
+		return;
+	}
+	v = ticket_json(q, r, &t);
+	if (t.state == HQ_T_WAITING && hq_queue_position(q, t.id, &ahead, &wait_s) == HQ_OK) {
+		json_object_set_new(v, "now_ahead", json_integer(ahead));
+		json_object_set_new(v, "now_est_wait_s", json_integer(wait_s));
+	}
+	hqd_json(r, 200, v);
+}
+
+static void run_cancel(struct hq_queue *q, struct hqd_req *r)
+{
+	struct hq_ticket t;
+	const char *reason;
+	long long id;
+
+	if (!path_int(r, 0, "ticket", &id) || !body_string(r, "reason", false, &reason))
+		return;
+	answer_ticket(q, r, hq_queue_cancel(q, id, reason, &t), 200, &t);
+}
+
+static void run_book(struct hq_queue *q, struct hqd_req *r)
+{
+	struct hq_appointment a;
+	const char *service, *slot, *name, *phone;
+	char when[32];
+	int64_t at;
+	int rc;
+
+	if (!body_string(r, "service", true, &service) || !body_string(r, "slot", true, &slot) ||
+	    !body_string(r, "name", false, &name) || !body_string(r, "phone", false, &phone))
+		return;
+	if (hq_parse_local_time(slot, &at)) {
+		hqd_error(r, 400, "inval", "slot '%s' is not a time like \"2026-11-24 10:00\"", slot);
+		return;
+	}
+	if ((rc = hq_queue_book(q, service, at, name, phone, &a))) {
+		hqd_queue_error(q, r, rc);
+		return;
+	}
+	hq_format_local_time(a.slot_at, when, sizeof when);
+	when[16] = '\0';
+	hqd_json(r, 201, json_pack("{s:I, s:s, s:s, s:s}", "id", (json_int_t)a.id, "code", a.code,
+				   "service", a.service, "slot", when));
+}
+
+static void run_checkin(struct hq_queue *q, struct hqd_req *r)
+{
+	struct hq_ticket t;
+	int rc = hq_queue_checkin(q, r->args[0], &t);
+
+	if (rc == HQ_OK)
+		snprintf(r->location, sizeof r->location, "/api/v1/tickets/%lld", (long long)t.id);
+	answer_ticket(q, r, rc, 201, &t);
+}
+
+static void answer_counter(struct hq_queue *q, struct hqd_req *r, int rc, int number)
+{
+	const struct hq_config *cfg = hq_queue_config(q);
+	struct hq_hall_state st;
+	size_t i;
+
+	if (rc || (rc = hq_queue_state(q, &st))) {
+		hqd_queue_error(q, r, rc);
+		return;
+	}
+	for (i = 0; i < st.ncounters; i++) {
+		const struct hq_counter_state *cs = &st.counters[i];
+		const struct hq_counter_cfg *cc = &cfg->counters[i];
+		json_t *keys;
+		int j;
+
+		if (cs->number != number)
+			continue;
+		keys = json_array();
+		for (j = 0; j < cc->nservices; j++)
+			json_array_append_new(keys, json_string(cfg->services[cc->services[j]].key));
+		hqd_json(r, 200, json_pack("{s:i, s:s, s:s, s:s, s:s, s:s, s:o, s:o}",
+					   "number", cc->number, "name", cc->name, "name_en", cc->name_en,
+					   "state", hq_cstate_name(cs->state), "reason", cs->reason,
+					   "clerk", cs->clerk, "services", keys,
+					   "serving", cs->current.id ? ticket_json(q, r, &cs->current) : json_null()));
+		break;
+	}
+	hq_hall_state_free(&st);
+}
+
+static void run_counter(struct hq_queue *q, struct hqd_req *r)
+{
+	const char *op = r->args[1], *s;
+	struct hq_ticket t;
+	long long n, v;
+	int64_t id;
+	bool given;
+	int c, rc;
+
+	if (!path_int(r, 0, "counter", &n))
+		return;
+	c = (int)n;
+	if (!hq_config_counter(hq_queue_config(q), c)) {
+		hqd_error(r, 404, "nocounter", "no counter %d in this hall", c);
+		return;
+	}
+	if (!strcmp(op, "call-next")) {
+		rc = hq_queue_call_next(q, c, &t);
+		if (rc == HQ_EEMPTY) {
+			r->status = 204;
+			return;
+		}
+		answer_ticket(q, r, rc, 200, &t);
+	} else if (!strcmp(op, "call")) {
+		if (body_ticket(q, r, "ticket", true, &id, &given))
+			answer_ticket(q, r, hq_queue_call_ticket(q, c, id, &t), 200, &t);
+	} else if (!strcmp(op, "recall")) {
+		answer_ticket(q, r, hq_queue_recall(q, c, &t), 200, &t);
+	} else if (!strcmp(op, "no-show")) {
+		answer_ticket(q, r, hq_queue_noshow(q, c, &t), 200, &t);
+	} else if (!strcmp(op, "start")) {
+		answer_ticket(q, r, hq_queue_start(q, c, &t), 200, &t);
+	} else if (!strcmp(op, "finish")) {
+		answer_ticket(q, r, hq_queue_finish(q, c, &t), 200, &t);
+	} else if (!strcmp(op, "park")) {
+		answer_ticket(q, r, hq_queue_park(q, c, &t), 200, &t);
+	} else if (!strcmp(op, "transfer")) {
+		if (!body_string(r, "service", false, &s) || !body_int(r, "counter", false, &v, &given))
+			return;
+		if (!s == !given)
+			hqd_error(r, 400, "badjson", "transfer needs either \"service\" or \"counter\"");
+		else if (s)
+			answer_ticket(q, r, hq_queue_transfer_service(q, c, s, &t), 200, &t);
+		else
+			answer_ticket(q, r, hq_queue_transfer_counter(q, c, (int)v, &t), 200, &t);
+	} else if (!strcmp(op, "unpark")) {
+		if (body_ticket(q, r, "ticket", true, &id, &given))
+			answer_ticket(q, r, hq_queue_unpark(q, id, &t), 200, &t);
+	} else if (!strcmp(op, "rate")) {
+		if (!body_int(r, "score", true, &v, &given) || !body_ticket(q, r, "ticket", false, &id, &given))
+			return;
+		if (given)
+			answer_ticket(q, r, hq_queue_rate(q, id, (int)v, &t), 200, &t);
+		else
+			answer_ticket(q, r, hq_queue_rate_last(q, c, (int)v, &t), 200, &t);
+	} else if (!strcmp(op, "pause")) {
+		if (body_string(r, "reason", false, &s))
+			answer_counter(q, r, hq_queue_pause(q, c, s), c);
+	} else if (!strcmp(op, "resume")) {
+		answer_counter(q, r, hq_queue_resume(q, c), c);
+	} else if (!strcmp(op, "open")) {
+		answer_counter(q, r, hq_queue_open_counter(q, c), c);
+	} else if (!strcmp(op, "close")) {
+		answer_counter(q, r, hq_queue_close_counter(q, c), c);
+	} else if (!strcmp(op, "sign-in")) {
+		if (body_string(r, "clerk", true, &s))
+			answer_counter(q, r, hq_queue_sign_in(q, c, s), c);
+	} else if (!strcmp(op, "sign-out")) {
+		answer_counter(q, r, hq_queue_sign_out(q, c), c);
+	} else {
+		hqd_error(r, 404, "noroute", "counters have no operation '%s'", op);
+	}
+}
+
+static json_t *stats_row(const struct hq_stats_row *w)
+{
+	return json_pack("{s:s, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:f, s:f, s:f, s:f, s:f, s:f, s:f,"
+			 " s:i, s:f, s:i, s:i}",
+			 "key", w->key, "issued", w->issued, "called", w->called, "served", w->served,
+			 "noshow", w->noshow, "transferred", w->transferred, "cancelled", w->cancelled,
+			 "waiting", w->waiting, "wait_mean_s", w->wait_mean_s, "wait_p50_s", w->wait_p50_s,
+			 "wait_p90_s", w->wait_p90_s, "wait_max_s", w->wait_max_s,
+			 "service_mean_s", w->service_mean_s, "service_p90_s", w->service_p90_s,
+			 "on_time_rate", w->on_time_rate, "rated", w->rated,
+			 "satisfaction_rate", w->satisfaction_rate, "appointments", w->appointments,
+			 "missed_appointments", w->missed_appointments);
+}
+
+static char *stats_csv(const struct hq_stats *st)
+{
+	char *out = NULL;
+	size_t len = 0, i;
+	FILE *f = open_memstream(&out, &len);
+
+	if (!f)
+		return NULL;
+	fputs("key,issued,called,served,noshow,transferred,cancelled,waiting,wait_mean_s,wait_p50_s,"
+	      "wait_p90_s,wait_max_s,service_mean_s,service_p90_s,on_time_rate,rated,"
+	      "satisfaction_rate,appointments,missed_appointments\n", f);
+	for (i = 0; i <= st->nrows; i++) {
+		const struct hq_stats_row *w = i < st->nrows ? &st->rows[i] : &st->total;
+		const char *k;
+
+		/* Keys are ours (service keys, numbers, hours) but clerk ids are typed by people. */
+		fputc('"', f);
+		for (k = w->key; *k; k++)
+			fputs(*k == '"' ? "\"\"" : (char[]){*k, 0}, f);
+		fprintf(f, "\",%d,%d,%d,%d,%d,%d,%d,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%.4f,%d,%.4f,%d,%d\n",
+			w->issued, w->called, w->served, w->noshow, w->transferred, w->cancelled,
+			w->waiting, w->wait_mean_s, w->wait_p50_s, w->wait_p90_s, w->wait_max_s,
+			w->service_mean_s, w->service_p90_s, w->on_time_rate, w->rated,
+			w->satisfaction_rate, w->appointments, w->missed_appointments);
+	}
+	fclose(f);
+	return out;
+}
+
+static bool query_time(struct hqd_req *r, const char *key, int64_t dflt, bool end_of_day, int64_t *out)
+{
+	const char *s = r->query(r->conn, key);
+
+	*out = dflt;
+	if (!s || !*s)
+		return true;
+	if (hq_parse_local_time(s, out)) {
+		hqd_error(r, 400, "inval", "%s '%s' is not a time like 2026-11-23 or \"2026-11-23 09:00\"", key, s);
+		return false;
+	}
+	/* A bare date as the end of a range means the whole of that day. */
+	if (end_of_day && strlen(s) == 10)
+		*out += 86400000LL;
+	return true;
+}
+
+static void run_stats(struct hq_queue *q, struct hqd_req *r)
+{
+	const char *by_name = r->query(r->conn, "by"), *format = r->query(r->conn, "format");
+	struct hq_stats st;
+	int64_t now = hqd_now_ms(), today, from, to;
+	char day[16];
+	json_t *rows;
+	size_t i;
+	int by, rc;
+
+	by = hq_group_parse(by_name && *by_name ? by_name : "service");
+	if (by < 0) {
+		hqd_error(r, 400, "inval", "by '%s' is not service, counter, clerk or hour", by_name);
+		return;
+	}
+	if (format && *format && strcmp(format, "csv") && strcmp(format, "json")) {
+		hqd_error(r, 400, "inval", "format '%s' is not json or csv", format);
+		return;
+	}
+	hq_format_local_time(now, day, sizeof day);
+	day[10] = '\0';
+	hq_parse_local_time(day, &today);
+	if (!query_time(r, "from", today, false, &from) || !query_time(r, "to", now + 60000, true, &to))
+		return;
+	if ((rc = hq_queue_stats(q, by, from, to, &st))) {
+		hqd_queue_error(q, r, rc);
+		return;
+	}
+	if (format && !strcmp(format, "csv")) {
+		r->status = 200;
+		r->resp = stats_csv(&st);
+		r->ctype = "text/csv; charset=utf-8";
+	} else {
+		rows = json_array();
+		for (i = 0; i < st.nrows; i++)
+			json_array_append_new(rows, stats_row(&st.rows[i]));
+		hqd_json(r, 200, json_pack("{s:s, s:o, s:o, s:o, s:o}", "by", by_name && *by_name ? by_name : "service",
+					   "from", iso_time(from), "to", iso_time(to), "rows", rows,
+					   "total", stats_row(&st.total)));
+	}
+	hq_stats_free(&st);
+}
+
+static void run_healthz(struct hq_queue *q, struct hqd_req *r)
+{
+	int64_t last = hq_queue_last_event_id(q);
+
+	if (last < 0)
+		hqd_error(r, 503, "db", "the database does not answer");
+	else
+		hqd_json(r, 200, json_pack("{s:b, s:I}", "ok", 1, "last_event_id", (json_int_t)last));
+}
+
+static void run_metrics(struct hq_queue *q, struct hqd_req *r)
+{
+	struct hq_hall_state st;
+	int rc = hq_queue_state(q, &st);
+
+	if (rc) {
+		hqd_queue_error(q, r, rc);
+		return;
+	}
+	r->status = 200;
+	r->resp = hqd_metrics_render(&st);
+	r->ctype = "text/plain; version=0.0.4";
+	hq_hall_state_free(&st);
+}
+
+/* The route table. The events stream has no `run`: hallqd.c serves it from the hub. */
+static const struct hqd_route routes[] = {
+	{"GET", "/api/v1/hall", PERM_HALL, false, run_hall, "hall"},
+	{"POST", "/api/v1/tickets", PERM_ISSUE, true, run_issue, "issue"},
+	{"GET", "/api/v1/tickets/*", PERM_PUBLIC, false, run_ticket, "ticket"},
+	{"POST", "/api/v1/tickets/*/cancel", PERM_ISSUE, true, run_cancel, "cancel"},
+	{"POST", "/api/v1/appointments", PERM_BOOK, true, run_book, "book"},
+	{"POST", "/api/v1/appointments/*/check-in", PERM_ISSUE, true, run_checkin, "checkin"},
+	{"POST", "/api/v1/counters/*/*", PERM_COUNTER, true, run_counter, "counter"},
+	{"GET", "/api/v1/events", PERM_FEED, false, NULL, "events"},
+	{"GET", "/api/v1/stats", PERM_STATS, false, run_stats, "stats"},
+	{"GET", "/healthz", PERM_PUBLIC, false, run_healthz, "healthz"},
+	{"GET", "/metrics", PERM_STATS, false, run_metrics, "metrics"},
+};
+
+/* Match a path against a pattern, copying the parts under each star into r->args. */
+static bool match(const char *pattern, const char *path, struct hqd_req *r)
+{
+	int arg = 0;
+
+	while (*pattern && *path) {
+		if (*pattern == '*') {
+			size_t n = strcspn(path, "/");
+
+			if (n == 0 || n >= sizeof r->args[0] || arg >= 2)
+				return false;
+			memcpy(r->args[arg], path, n);
+			r->args[arg++][n] = '\0';
+			path += n;
+			pattern++;
+		} else if (*pattern++ != *path++) {
+			return false;
+		}
+	}
+	return !*pattern && !*path;
+}
+
+const struct hqd_route *hqd_route_match(const char *method, const char *path, struct hqd_req *r,
+					bool *path_known)
+{
+	size_t i;
+
+	*path_known = false;
+	for (i = 0; i < sizeof routes / sizeof routes[0]; i++) {
+		if (!match(routes[i].pattern, path, r))
+			continue;
+		*path_known = true;
+		if (!strcmp(routes[i].method, method))
+			return &routes[i];
+	}
+	return NULL;
+}
+
+bool hqd_allowed(const struct hqd_route *rt, const struct hqd_req *r)
+{
+	enum hqd_role role = r->who ? r->who->role : ROLE_NONE;
+
+	if (role == ROLE_ADMIN || rt->perm == PERM_PUBLIC)
+		return true;
+	switch (rt->perm) {
+	case PERM_HALL:
+		return role != ROLE_NONE;
+	case PERM_FEED:
+		return role != ROLE_NONE && role != ROLE_BOOKING;
+	case PERM_ISSUE:
+		return role == ROLE_KIOSK;
+	case PERM_BOOK:
+		return role == ROLE_BOOKING;
+	case PERM_COUNTER:
+		return role == ROLE_COUNTER && r->who->counter == atoi(r->args[0]);
+	case PERM_STATS:
+		return role == ROLE_MANAGER;
+	default:
+		return false;
+	}
+}

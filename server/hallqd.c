@@ -1,0 +1,495 @@
+/*
+ * hallqd, the hall server: HTTP through libmicrohttpd, one thread per connection (so a
+ * request may simply wait for the worker, and an event stream may wait for the next event),
+ * the queue behind the worker thread, and the signals: SIGTERM stops, SIGHUP reloads.
+ * The main thread does nothing but wait for signals.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <microhttpd.h>
+
+#include "server.h"
+
+#define SSE_BLOCK (32 * 1024)
+
+static struct {
+	struct hqd_worker *worker;
+	struct hqd_tokens tokens;
+	pthread_rwlock_t tokens_lock;
+	const char *tokens_path;
+	int heartbeat_ms;
+} srv = {.tokens_lock = PTHREAD_RWLOCK_INITIALIZER, .heartbeat_ms = 15000};
+
+void hqd_log(const char *fmt, ...)
+{
+	char line[1024], when[32];
+	struct timespec ts;
+	struct tm tm;
+	va_list ap;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	localtime_r(&ts.tv_sec, &tm);
+	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "%s.%03ld hallqd: %s\n", when, ts.tv_nsec / 1000000, line);
+}
+
+static double mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* What one connection's current request carries from call to call of the handler. */
+struct conn {
+	struct hqd_req req;
+	char *body;
+	size_t len;
+	bool too_large;
+	double start;
+	int status;
+	char role[24];
+};
+
+struct sse {
+	int64_t cursor;
+	bool greeted;
+};
+
+static const char *query_value(void *conn, const char *key)
+{
+	return MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, key);
+}
+
+static enum MHD_Result send_answer(struct MHD_Connection *mc, struct conn *c)
+{
+	struct hqd_req *r = &c->req;
+	struct MHD_Response *resp;
+	const char *body = r->resp ? r->resp : "";
+	enum MHD_Result ok;
+
+	if (r->status == 204)
+		body = "";
+	resp = MHD_create_response_from_buffer(strlen(body), (void *)body, MHD_RESPMEM_MUST_COPY);
+	if (!resp)
+		return MHD_NO;
+	if (r->status != 204)
+		MHD_add_response_header(resp, "Content-Type", r->ctype ? r->ctype : "application/json");
+	if (r->location[0] && r->status < 300)
+		MHD_add_response_header(resp, "Location", r->location);
+	if (r->replayed)
+		MHD_add_response_header(resp, "Idempotent-Replayed", "true");
+	c->status = r->status;
+	ok = MHD_queue_response(mc, (unsigned)r->status, resp);
+	MHD_destroy_response(resp);
+	return ok;
+}
+
+static int read_events(struct hq_queue *q, void *arg)
+{
+	struct {
+		int64_t since;
+		struct hq_event ev[64];
+		int n;
+	} *a = arg;
+
+	a->n = hq_queue_events(q, a->since, a->ev, 64);
+	return a->n < 0 ? a->n : 0;
+}
+
+/* The event stream: frames from the hub, or from the database for a subscriber further
+ * behind than the hub keeps; a comment line when nothing happened for a while. */
+static ssize_t sse_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	struct sse *s = cls;
+	long n;
+
+	(void)pos;
+	if (!s->greeted) {
+		s->greeted = true;
+		n = snprintf(buf, max, "retry: 2000\n\n");
+		return n;
+	}
+	n = hqd_hub_read(&s->cursor, buf, max, srv.heartbeat_ms);
+	if (n == -1)
+		return MHD_CONTENT_READER_END_OF_STREAM;
+	if (n == 0) {
+		memcpy(buf, ": ping\n\n", 8);
+		return 8;
+	}
+	if (n == -2) {
+		struct {
+			int64_t since;
+			struct hq_event ev[64];
+			int n;
+		} a = {.since = s->cursor};
+		size_t used = 0;
+		int i;
+
+		if (hqd_worker_call(srv.worker, read_events, &a) || a.n <= 0)
+			return MHD_CONTENT_READER_END_WITH_ERROR;
+		for (i = 0; i < a.n; i++) {
+			char *f = hqd_event_frame(&a.ev[i]);
+			size_t fl = f ? strlen(f) : 0;
+
+			if (!f || used + fl > max) {
+				free(f);
+				break;
+			}
+			memcpy(buf + used, f, fl);
+			used += fl;
+			s->cursor = a.ev[i].id;
+			free(f);
+		}
+		return (ssize_t)used;
+	}
+	return n;
+}
+
+static void sse_free(void *cls)
+{
+	free(cls);
+	hqd_hub_subscribers(-1);
+}
+
+static enum MHD_Result start_stream(struct MHD_Connection *mc, struct conn *c)
+{
+	const char *last = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "Last-Event-ID");
+	const char *since = query_value(mc, "since");
+	struct MHD_Response *resp;
+	struct sse *s = calloc(1, sizeof *s);
+	int64_t newest = hqd_hub_last();
+	enum MHD_Result ok;
+	char *end;
+
+	if (!s)
+		return MHD_NO;
+	s->cursor = newest;
+	if ((last && *last) || (since && *since)) {
+		const char *v = last && *last ? last : since;
+		long long n = strtoll(v, &end, 10);
+
+		if (*end || n < 0) {
+			free(s);
+			hqd_error(&c->req, 400, "inval", "'%s' is not an event id", v);
+			return send_answer(mc, c);
+		}
+		s->cursor = n > newest ? newest : n;
+	}
+	resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, SSE_BLOCK, sse_read, s, sse_free);
+	if (!resp) {
+		free(s);
+		return MHD_NO;
+	}
+	hqd_hub_subscribers(1);
+	MHD_add_response_header(resp, "Content-Type", "text/event-stream");
+	MHD_add_response_header(resp, "Cache-Control", "no-cache");
+	c->status = 200;
+	ok = MHD_queue_response(mc, MHD_HTTP_OK, resp);
+	MHD_destroy_response(resp);
+	return ok;
+}
+
+/* A Host header goes into status URLs printed as QR codes: keep it to host-name bytes. */
+static void copy_host(char *dst, size_t len, const char *host)
+{
+	size_t i = 0;
+
+	for (; host && *host && i + 1 < len; host++)
+		if (strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]", *host))
+			dst[i++] = *host;
+	dst[i] = '\0';
+	if (!i)
+		snprintf(dst, len, "localhost");
+}
+
+static enum MHD_Result dispatch(struct MHD_Connection *mc, struct conn *c, const char *url, const char *method)
+{
+	struct hqd_req *r = &c->req;
+	const char *auth = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "Authorization");
+	const char *key = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "Idempotency-Key");
+	bool known;
+
+	snprintf(r->method, sizeof r->method, "%s", method);
+	snprintf(r->path, sizeof r->path, "%s", url);
+	r->route = hqd_route_match(method, url, r, &known);
+	if (!r->route) {
+		if (known)
+			hqd_error(r, 405, "method", "%s is not allowed on %s", method, url);
+		else
+			hqd_error(r, 404, "noroute", "no such path: %s", url);
+		return send_answer(mc, c);
+	}
+	pthread_rwlock_rdlock(&srv.tokens_lock);
+	r->who = (auth && !strncmp(auth, "Bearer ", 7)) ? hqd_tokens_find(&srv.tokens, auth + 7) : NULL;
+	if (r->who) {
+		/* Copy out: the token set may be replaced by a reload while we work. */
+		static __thread struct hqd_token who;
+
+		who = *r->who;
+		r->who = &who;
+		snprintf(c->role, sizeof c->role, "%s", hqd_role_name(who.role));
+		if (who.role == ROLE_COUNTER)
+			snprintf(c->role, sizeof c->role, "counter:%d", who.counter);
+	}
+	pthread_rwlock_unlock(&srv.tokens_lock);
+	if (r->route->perm != PERM_PUBLIC && !r->who) {
+		hqd_error(r, 401, "unauthorized", auth ? "that token is not known here" :
+			  "this needs an Authorization: Bearer token");
+		return send_answer(mc, c);
+	}
+	if (!hqd_allowed(r->route, r)) {
+		hqd_error(r, 403, "forbidden", "role %s may not %s %s", c->role, method, url);
+		return send_answer(mc, c);
+	}
+	if (c->too_large) {
+		hqd_error(r, 413, "toolarge", "request bodies are limited to %d bytes", HQD_BODY_MAX);
+		return send_answer(mc, c);
+	}
+	if (c->len) {
+		json_error_t jerr;
+
+		r->body = json_loadb(c->body, c->len, 0, &jerr);
+		if (!r->body || !json_is_object(r->body)) {
+			hqd_error(r, 400, "badjson", r->body ? "the body must be a JSON object" :
+				  "malformed JSON at line %d column %d: %s", jerr.line, jerr.column, jerr.text);
+			return send_answer(mc, c);
+		}
+	}
+	if (key) {
+		if (!*key || strlen(key) > HQD_IDEM_KEY_MAX) {
+			hqd_error(r, 400, "inval", "Idempotency-Key must be 1 to %d characters", HQD_IDEM_KEY_MAX);
+			return send_answer(mc, c);
+		}
+		snprintf(r->idem_key, sizeof r->idem_key, "%s", key);
+	}
+	copy_host(r->host, sizeof r->host, MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "Host"));
+	r->query = query_value;
+	r->conn = mc;
+	if (!r->route->run)
+		return start_stream(mc, c);
+	hqd_worker_submit(srv.worker, r);
+	return send_answer(mc, c);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *mc, const char *url,
+				  const char *method, const char *version, const char *upload,
+				  size_t *upload_size, void **con_cls)
+{
+	struct conn *c = *con_cls;
+
+	(void)cls;
+	(void)version;
+	if (!c) {
+		if (!(c = calloc(1, sizeof *c)))
+			return MHD_NO;
+		c->start = mono_s();
+		snprintf(c->role, sizeof c->role, "-");
+		*con_cls = c;
+		return MHD_YES;
+	}
+	if (*upload_size) {
+		/* Read and drop the rest of an oversized body, so the 413 can be sent. */
+		if (!c->too_large && c->len + *upload_size <= HQD_BODY_MAX) {
+			char *grown = realloc(c->body, c->len + *upload_size);
+
+			if (!grown)
+				return MHD_NO;
+			c->body = grown;
+			memcpy(c->body + c->len, upload, *upload_size);
+			c->len += *upload_size;
+		} else {
+			c->too_large = true;
+		}
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	return dispatch(mc, c, url, method);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *mc, void **con_cls,
+			 enum MHD_RequestTerminationCode why)
+{
+	struct conn *c = *con_cls;
+	double took;
+
+	(void)cls;
+	(void)mc;
+	(void)why;
+	if (!c)
+		return;
+	took = mono_s() - c->start;
+	if (c->req.route) {
+		hqd_metrics_request(c->req.route->name, c->status, took);
+		hqd_log("%s %s %d %.1fms %s", c->req.method, c->req.path, c->status, took * 1000.0, c->role);
+	}
+	json_decref(c->req.body);
+	free(c->req.resp);
+	free(c->body);
+	free(c);
+	*con_cls = NULL;
+}
+
+static int parse_listen(const char *s, struct sockaddr_storage *ss)
+{
+	char host[128];
+	const char *colon = strrchr(s, ':');
+	char *end;
+	long port;
+
+	if (!colon || (size_t)(colon - s) >= sizeof host)
+		return -1;
+	port = strtol(colon + 1, &end, 10);
+	if (*end || end == colon + 1 || port < 0 || port > 65535)
+		return -1;
+	memcpy(host, s, (size_t)(colon - s));
+	host[colon - s] = '\0';
+	memset(ss, 0, sizeof *ss);
+	if (host[0] == '[' && host[strlen(host) - 1] == ']') {
+		struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
+
+		host[strlen(host) - 1] = '\0';
+		a6->sin6_family = AF_INET6;
+		a6->sin6_port = htons((uint16_t)port);
+		return inet_pton(AF_INET6, host + 1, &a6->sin6_addr) == 1 ? 0 : -1;
+	} else {
+		struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
+
+		a4->sin_family = AF_INET;
+		a4->sin_port = htons((uint16_t)port);
+		return inet_pton(AF_INET, host, &a4->sin_addr) == 1 ? 0 : -1;
+	}
+}
+
+static void reload_tokens(void)
+{
+	struct hqd_tokens fresh, old;
+	char err[512];
+
+	if (hqd_tokens_load(srv.tokens_path, &fresh, err, sizeof err)) {
+		hqd_log("reload: %s; keeping the running tokens", err);
+		return;
+	}
+	pthread_rwlock_wrlock(&srv.tokens_lock);
+	old = srv.tokens;
+	srv.tokens = fresh;
+	pthread_rwlock_unlock(&srv.tokens_lock);
+	hqd_tokens_free(&old);
+	hqd_log("reload: %zu tokens from %s", fresh.n, srv.tokens_path);
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: hallqd --config FILE --db FILE --listen ADDR:PORT --tokens FILE [--heartbeat SECONDS]\n"
+		   "  The hall server: HTTP/JSON API and event stream over the queue. See docs/api.md.\n"
+		   "  SIGTERM stops it; SIGHUP re-reads the config and the tokens file.\n");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"config", required_argument, NULL, 'c'}, {"db", required_argument, NULL, 'd'},
+		{"listen", required_argument, NULL, 'l'}, {"tokens", required_argument, NULL, 't'},
+		{"heartbeat", required_argument, NULL, 'b'}, {"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'}, {NULL, 0, NULL, 0},
+	};
+	const char *config = NULL, *db = NULL, *listen_at = NULL;
+	struct sockaddr_storage addr;
+	struct MHD_Daemon *d;
+	char err[1024], *end;
+	sigset_t sigs;
+	int opt, sig;
+	long n;
+
+	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'c': config = optarg; break;
+		case 'd': db = optarg; break;
+		case 'l': listen_at = optarg; break;
+		case 't': srv.tokens_path = optarg; break;
+		case 'b':
+			n = strtol(optarg, &end, 10);
+			if (*end || n < 1 || n > 3600) {
+				fprintf(stderr, "hallqd: --heartbeat takes 1 to 3600 seconds, not '%s'\n", optarg);
+				return 2;
+			}
+			srv.heartbeat_ms = (int)n * 1000;
+			break;
+		case 'h': usage(stdout); return 0;
+		case 'V': printf("hallqd %s\n", HQ_VERSION); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (!config || !db || !listen_at || !srv.tokens_path || optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	if (parse_listen(listen_at, &addr)) {
+		fprintf(stderr, "hallqd: --listen '%s' is not ADDR:PORT, e.g. 127.0.0.1:8080 or [::1]:8080\n", listen_at);
+		return 2;
+	}
+	if (hqd_tokens_load(srv.tokens_path, &srv.tokens, err, sizeof err)) {
+		fprintf(stderr, "hallqd: %s\n", err);
+		return 1;
+	}
+	/* Signals go to this thread only, via sigwait; every thread started below inherits the mask. */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (hqd_worker_start(&srv.worker, db, config, err, sizeof err)) {
+		fprintf(stderr, "hallqd: %s\n", err);
+		hqd_tokens_free(&srv.tokens);
+		return 1;
+	}
+	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
+			     MHD_USE_ERROR_LOG | (addr.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),
+			     0, NULL, NULL, on_request, NULL,
+			     MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+			     MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+			     MHD_OPTION_CONNECTION_LIMIT, (unsigned)4000,
+			     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
+			     MHD_OPTION_THREAD_STACK_SIZE, (size_t)(256 * 1024),
+			     MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
+			     MHD_OPTION_END);
+	if (!d) {
+		fprintf(stderr, "hallqd: cannot listen on %s: %s\n", listen_at, strerror(errno));
+		hqd_worker_stop(srv.worker);
+		hqd_tokens_free(&srv.tokens);
+		return 1;
+	}
+	hqd_log("listening on %s; hall database %s, config %s", listen_at, db, config);
+
+	for (;;) {
+		if (sigwait(&sigs, &sig))
+			continue;
+		if (sig == SIGHUP) {
+			reload_tokens();
+			hqd_worker_reload(srv.worker);
+			continue;
+		}
+		break;
+	}
+	hqd_log("stopping (signal %d)", sig);
+	hqd_hub_shutdown();
+	MHD_stop_daemon(d);
+	hqd_worker_stop(srv.worker);
+	hqd_tokens_free(&srv.tokens);
+	hqd_log("stopped");
+	return 0;
+}

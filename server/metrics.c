@@ -1,0 +1,125 @@
+/*
+ * Counters for /metrics, in Prometheus text format: requests and latency per route, the
+ * size of each group commit, and at scrape time the hall's waiting counts.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "server.h"
+
+#define ROUTES 16
+#define STATUSES 12
+static const double bucket[] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5};
+#define NB ((int)(sizeof bucket / sizeof bucket[0]))
+static const double batch_bucket[] = {1, 2, 4, 8, 16, 32, 64, 128, 256};
+#define NBB ((int)(sizeof batch_bucket / sizeof batch_bucket[0]))
+
+static struct {
+	pthread_mutex_t lock;
+	struct {
+		const char *route;
+		int status[STATUSES];
+		unsigned long long count[STATUSES];
+		unsigned long long hist[NB + 1];
+		double sum;
+		unsigned long long total;
+	} r[ROUTES];
+	int nroutes;
+	unsigned long long batch_hist[NBB + 1];
+	unsigned long long batches;
+	double batch_sum;
+} m = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+void hqd_metrics_request(const char *route, int status, double seconds)
+{
+	int i, k;
+
+	pthread_mutex_lock(&m.lock);
+	for (i = 0; i < m.nroutes && strcmp(m.r[i].route, route); i++)
+		;
+	if (i == m.nroutes && m.nroutes < ROUTES)
+		m.r[m.nroutes++].route = route;
+	if (i < m.nroutes) {
+		for (k = 0; k < STATUSES && m.r[i].status[k] && m.r[i].status[k] != status; k++)
+			;
+		if (k < STATUSES) {
+			m.r[i].status[k] = status;
+			m.r[i].count[k]++;
+		}
+		for (k = 0; k < NB && seconds > bucket[k]; k++)
+			;
+		m.r[i].hist[k]++;
+		m.r[i].sum += seconds;
+		m.r[i].total++;
+	}
+	pthread_mutex_unlock(&m.lock);
+}
+
+void hqd_metrics_batch(int size)
+{
+	int k;
+
+	pthread_mutex_lock(&m.lock);
+	for (k = 0; k < NBB && size > batch_bucket[k]; k++)
+		;
+	m.batch_hist[k]++;
+	m.batches++;
+	m.batch_sum += size;
+	pthread_mutex_unlock(&m.lock);
+}
+
+char *hqd_metrics_render(const struct hq_hall_state *st)
+{
+	unsigned long long cum;
+	char *out = NULL;
+	size_t len = 0, s;
+	FILE *f = open_memstream(&out, &len);
+	int i, k;
+
+	if (!f)
+		return NULL;
+	pthread_mutex_lock(&m.lock);
+	fputs("# HELP hallq_http_requests_total HTTP requests by route and status.\n"
+	      "# TYPE hallq_http_requests_total counter\n", f);
+	for (i = 0; i < m.nroutes; i++)
+		for (k = 0; k < STATUSES && m.r[i].status[k]; k++)
+			fprintf(f, "hallq_http_requests_total{route=\"%s\",status=\"%d\"} %llu\n",
+				m.r[i].route, m.r[i].status[k], m.r[i].count[k]);
+	fputs("# HELP hallq_http_request_seconds Time to answer a request.\n"
+	      "# TYPE hallq_http_request_seconds histogram\n", f);
+	for (i = 0; i < m.nroutes; i++) {
+		for (k = 0, cum = 0; k <= NB; k++) {
+			cum += m.r[i].hist[k];
+			if (k < NB)
+				fprintf(f, "hallq_http_request_seconds_bucket{route=\"%s\",le=\"%g\"} %llu\n",
+					m.r[i].route, bucket[k], cum);
+			else
+				fprintf(f, "hallq_http_request_seconds_bucket{route=\"%s\",le=\"+Inf\"} %llu\n",
+					m.r[i].route, cum);
+		}
+		fprintf(f, "hallq_http_request_seconds_sum{route=\"%s\"} %.6f\n", m.r[i].route, m.r[i].sum);
+		fprintf(f, "hallq_http_request_seconds_count{route=\"%s\"} %llu\n", m.r[i].route, m.r[i].total);
+	}
+	fputs("# HELP hallq_batch_size Operations committed together (group commit).\n"
+	      "# TYPE hallq_batch_size histogram\n", f);
+	for (k = 0, cum = 0; k <= NBB; k++) {
+		cum += m.batch_hist[k];
+		if (k < NBB)
+			fprintf(f, "hallq_batch_size_bucket{le=\"%g\"} %llu\n", batch_bucket[k], cum);
+		else
+			fprintf(f, "hallq_batch_size_bucket{le=\"+Inf\"} %llu\n", cum);
+	}
+	fprintf(f, "hallq_batch_size_sum %.0f\nhallq_batch_size_count %llu\n", m.batch_sum, m.batches);
+	pthread_mutex_unlock(&m.lock);
+
+	fputs("# HELP hallq_waiting Tickets waiting per service.\n# TYPE hallq_waiting gauge\n", f);
+	for (s = 0; s < st->nservices; s++)
+		fprintf(f, "hallq_waiting{service=\"%s\"} %d\n", st->services[s].key, st->services[s].waiting);
+	fprintf(f, "# HELP hallq_events_total Events in the hall's feed.\n# TYPE hallq_events_total counter\n"
+		"hallq_events_total %lld\n", (long long)st->last_event_id);
+	fprintf(f, "# HELP hallq_event_subscribers Open event streams.\n# TYPE hallq_event_subscribers gauge\n"
+		"hallq_event_subscribers %d\n", hqd_hub_subscribers(0));
+	fclose(f);
+	return out;
+}

@@ -1,0 +1,137 @@
+/*
+ * hallqd's parts and what they share. One thread, the worker, owns the queue database;
+ * the HTTP connection threads hand it requests as jobs and wait for the answer. The worker
+ * runs the jobs that arrived together in one transaction (group commit: one fsync for many
+ * tickets) and then publishes the new events to the hub, from which every event-stream
+ * connection reads.
+ */
+#ifndef HQD_SERVER_H
+#define HQD_SERVER_H
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "hq_queue.h"
+
+#define HQD_BODY_MAX (16 * 1024)
+#define HQD_IDEM_KEY_MAX 128
+
+/* Roles, from the tokens file. */
+enum hqd_role {
+	ROLE_NONE,
+	ROLE_KIOSK,
+	ROLE_BOOKING,
+	ROLE_DISPLAY,
+	ROLE_COUNTER,
+	ROLE_MANAGER,
+	ROLE_ADMIN,
+};
+
+struct hqd_token {
+	enum hqd_role role;
+	int counter;                 /* for ROLE_COUNTER */
+	char token[257];
+};
+
+struct hqd_tokens {
+	struct hqd_token *v;
+	size_t n;
+};
+
+/* tokens.c. Load refuses a file others may read, a short token, a bad line (err says which). */
+int hqd_tokens_load(const char *path, struct hqd_tokens *out, char *err, size_t errlen);
+void hqd_tokens_free(struct hqd_tokens *t);
+/* The entry whose token equals `token`, compared in constant time; NULL if none. */
+const struct hqd_token *hqd_tokens_find(const struct hqd_tokens *t, const char *token);
+const char *hqd_role_name(enum hqd_role r);
+
+/* A request as the worker sees it: parsed by the HTTP thread, answered by the worker. */
+struct hqd_req {
+	const struct hqd_route *route;
+	char method[8];
+	char path[256];
+	char args[2][64];            /* the {…} parts of the path, in order */
+	json_t *body;                /* parsed JSON body, NULL if none */
+	const char *(*query)(void *conn, const char *key); /* query string look-up */
+	void *conn;
+	char host[128];              /* Host header, for the status URLs */
+	char idem_key[HQD_IDEM_KEY_MAX + 1];
+	const struct hqd_token *who;
+
+	/* The answer. */
+	int status;
+	char *resp;                  /* malloc'd body */
+	const char *ctype;
+	char location[320];
+	bool replayed;
+};
+
+/* api.c: the routes. */
+enum hqd_perm {
+	PERM_PUBLIC,                 /* no token */
+	PERM_HALL,                   /* every role */
+	PERM_FEED,                   /* every role but booking */
+	PERM_ISSUE,                  /* kiosk, admin */
+	PERM_BOOK,                   /* booking, admin */
+	PERM_COUNTER,                /* counter:N of the path, admin */
+	PERM_STATS,                  /* manager, admin */
+};
+
+struct hqd_route {
+	const char *method;
+	const char *pattern;         /* '*' matches one path segment */
+	enum hqd_perm perm;
+	bool write;                  /* changes the hall: group commit and idempotency */
+	void (*run)(struct hq_queue *q, struct hqd_req *r);
+	const char *name;            /* label for metrics */
+};
+
+const struct hqd_route *hqd_route_match(const char *method, const char *path, struct hqd_req *r,
+					bool *path_known);
+bool hqd_allowed(const struct hqd_route *rt, const struct hqd_req *r);
+/* Answer with an error body {"error", "message"}. */
+void hqd_error(struct hqd_req *r, int status, const char *code, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* Answer with a JSON value (stolen). */
+void hqd_json(struct hqd_req *r, int status, json_t *v);
+/* An hq_err from the queue, as HTTP. */
+void hqd_queue_error(struct hq_queue *q, struct hqd_req *r, int err);
+/* An event as an SSE frame, malloc'd. */
+char *hqd_event_frame(const struct hq_event *e);
+int64_t hqd_now_ms(void);
+
+/* worker.c */
+struct hqd_worker;
+int hqd_worker_start(struct hqd_worker **out, const char *db, const char *config_path,
+		     char *err, size_t errlen);
+/* Run the request on the worker and wait for its answer. */
+void hqd_worker_submit(struct hqd_worker *w, struct hqd_req *r);
+/* Run fn on the worker's queue and wait; for the server's own reads. */
+int hqd_worker_call(struct hqd_worker *w, int (*fn)(struct hq_queue *q, void *arg), void *arg);
+/* Ask the worker to re-read the config file (SIGHUP). */
+void hqd_worker_reload(struct hqd_worker *w);
+void hqd_worker_stop(struct hqd_worker *w);
+
+/* hub.c: the event stream's fan-out. */
+void hqd_hub_init(int64_t last_id);
+void hqd_hub_publish(const struct hq_event *ev, int n);
+void hqd_hub_shutdown(void);
+/* Copy whole frames after *cursor into buf (at most len bytes); wait up to timeout_ms
+ * for one. Returns bytes copied, 0 on timeout, -1 on shutdown, -2 when *cursor is older
+ * than the hub keeps (the caller reads those from the database). */
+long hqd_hub_read(int64_t *cursor, char *buf, size_t len, int timeout_ms);
+int64_t hqd_hub_last(void);
+int hqd_hub_subscribers(int delta);
+
+/* metrics.c */
+void hqd_metrics_request(const char *route, int status, double seconds);
+void hqd_metrics_batch(int size);
+/* Render; waiting[] per service from the hall state. */
+char *hqd_metrics_render(const struct hq_hall_state *st);
+
+/* hallqd.c */
+void hqd_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

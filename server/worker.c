@@ -1,0 +1,322 @@
+/*
+ * The worker: the one thread that owns the queue database. Connection threads queue their
+ * requests here and sleep until answered. The worker takes everything that has queued up,
+ * runs it in one transaction (each operation in a savepoint of its own), commits once, and
+ * only then lets the answers go: a durable commit costs an fsync, and sharing it is what
+ * lets one server take thousands of tickets a second. After each round it publishes the
+ * new events, its own and those other programs (the hallq command) wrote to the file.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "server.h"
+
+#define ROUND_MAX 256   /* jobs in one transaction */
+#define POLL_MS 100     /* how soon a change made by another program reaches the stream */
+
+struct job {
+	struct hqd_req *req;
+	int (*fn)(struct hq_queue *q, void *arg);
+	void *arg;
+	int rc;
+	bool reload;
+	bool done;
+	struct job *next;
+};
+
+struct hqd_worker {
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t work;
+	pthread_cond_t done;
+	struct job *head, *tail;
+	bool stop;
+	struct hq_queue *q;
+	char *config_path;
+	int64_t last_event;
+};
+
+static void publish_new_events(struct hqd_worker *w)
+{
+	struct hq_event ev[128];
+	int n;
+
+	do {
+		n = hq_queue_events(w->q, w->last_event, ev, 128);
+		if (n <= 0)
+			break;
+		hqd_hub_publish(ev, n);
+		w->last_event = ev[n - 1].id;
+	} while (n == 128);
+}
+
+static void reload_config(struct hqd_worker *w)
+{
+	FILE *f = fopen(w->config_path, "rb");
+	char *text = NULL;
+	long len;
+
+	if (!f) {
+		hqd_log("reload: cannot read %s; keeping the running configuration", w->config_path);
+		return;
+	}
+	if (fseek(f, 0, SEEK_END) == 0 && (len = ftell(f)) >= 0 && len < (1 << 20) &&
+	    fseek(f, 0, SEEK_SET) == 0 && (text = calloc(1, (size_t)len + 1)) &&
+	    fread(text, 1, (size_t)len, f) == (size_t)len) {
+		if (hq_queue_apply_config(w->q, text, w->config_path) == HQ_OK)
+			hqd_log("reload: %s applied", w->config_path);
+		else
+			hqd_log("reload: %s; keeping the running configuration", hq_queue_errmsg(w->q));
+	} else {
+		hqd_log("reload: cannot read %s; keeping the running configuration", w->config_path);
+	}
+	free(text);
+	fclose(f);
+}
+
+/* One request, inside the round's transaction when it writes. */
+static void run_request(struct hq_queue *q, struct hqd_req *r)
+{
+	char route[300], stored[300];
+	char *body = NULL;
+	int status, found;
+
+	snprintf(route, sizeof route, "%s %s", r->method, r->path);
+	if (r->route->write && r->idem_key[0]) {
+		found = hq_queue_idem_get(q, r->idem_key, stored, sizeof stored, &status, &body);
+		if (found < 0) {
+			hqd_queue_error(q, r, found);
+			return;
+		}
+		if (found) {
+			if (strcmp(stored, route) != 0) {
+				free(body);
+				hqd_error(r, 422, "idempotency", "Idempotency-Key %s was used for %s",
+					  r->idem_key, stored);
+				return;
+			}
+			r->status = status;
+			r->resp = body;
+			r->ctype = "application/json";
+			r->replayed = true;
+			return;
+		}
+	}
+	r->route->run(q, r);
+	/* Refusals are kept too: a retry must get the same answer, not a second try. */
+	if (r->route->write && r->idem_key[0] && r->status < 500 &&
+	    hq_queue_idem_put(q, r->idem_key, route, r->status, r->resp ? r->resp : "") != HQ_OK) {
+		free(r->resp);
+		r->resp = NULL;
+		hqd_queue_error(q, r, HQ_EDB);
+	}
+}
+
+static void run_round(struct hqd_worker *w, struct job *list)
+{
+	struct job *j;
+	bool writes = false;
+	int n = 0, rc;
+
+	for (j = list; j; j = j->next) {
+		if (j->reload) {
+			reload_config(w);
+			j->rc = 0;
+		}
+		writes |= (j->req && j->req->route->write) || j->fn;
+		n++;
+	}
+	rc = writes ? hq_queue_batch_begin(w->q) : HQ_OK;
+	for (j = list; j; j = j->next) {
+		if (rc != HQ_OK && j->req) {
+			hqd_queue_error(w->q, j->req, rc);
+			continue;
+		}
+		if (j->req)
+			run_request(w->q, j->req);
+		else if (j->fn)
+			j->rc = j->fn(w->q, j->arg);
+	}
+	if (writes && rc == HQ_OK) {
+		rc = hq_queue_batch_end(w->q, true);
+		if (rc != HQ_OK) {
+			/* Nothing of the round happened: every writer hears so. */
+			hqd_log("commit failed: %s", hq_queue_errmsg(w->q));
+			for (j = list; j; j = j->next) {
+				if (j->req && j->req->route->write) {
+					free(j->req->resp);
+					j->req->resp = NULL;
+					hqd_queue_error(w->q, j->req, rc);
+				} else if (j->fn) {
+					j->rc = rc;
+				}
+			}
+		}
+	}
+	if (writes)
+		hqd_metrics_batch(n);
+	publish_new_events(w);
+}
+
+static void *worker_main(void *arg)
+{
+	struct hqd_worker *w = arg;
+	struct timespec until;
+	struct job *list, *last;
+	int n;
+
+	for (;;) {
+		pthread_mutex_lock(&w->lock);
+		if (!w->head && !w->stop) {
+			clock_gettime(CLOCK_MONOTONIC, &until);
+			until.tv_nsec += POLL_MS * 1000000L;
+			if (until.tv_nsec >= 1000000000L) {
+				until.tv_sec++;
+				until.tv_nsec -= 1000000000L;
+			}
+			pthread_cond_timedwait(&w->work, &w->lock, &until);
+		}
+		if (w->stop && !w->head) {
+			pthread_mutex_unlock(&w->lock);
+			break;
+		}
+		/* Take up to ROUND_MAX jobs; later ones wait for the next round. */
+		list = w->head;
+		for (last = list, n = 1; last && last->next && n < ROUND_MAX; last = last->next)
+			n++;
+		if (last) {
+			w->head = last->next;
+			if (!w->head)
+				w->tail = NULL;
+			last->next = NULL;
+		}
+		pthread_mutex_unlock(&w->lock);
+
+		if (list)
+			run_round(w, list);
+		else
+			publish_new_events(w);
+
+		if (list) {
+			pthread_mutex_lock(&w->lock);
+			for (last = list; last; last = last->next)
+				last->done = true;
+			pthread_cond_broadcast(&w->done);
+			pthread_mutex_unlock(&w->lock);
+		}
+	}
+	return NULL;
+}
+
+static void submit(struct hqd_worker *w, struct job *j)
+{
+	pthread_mutex_lock(&w->lock);
+	j->next = NULL;
+	if (w->tail)
+		w->tail->next = j;
+	else
+		w->head = j;
+	w->tail = j;
+	pthread_cond_signal(&w->work);
+	while (!j->done)
+		pthread_cond_wait(&w->done, &w->lock);
+	pthread_mutex_unlock(&w->lock);
+}
+
+void hqd_worker_submit(struct hqd_worker *w, struct hqd_req *r)
+{
+	struct job j = {.req = r};
+
+	submit(w, &j);
+}
+
+int hqd_worker_call(struct hqd_worker *w, int (*fn)(struct hq_queue *q, void *arg), void *arg)
+{
+	struct job j = {.fn = fn, .arg = arg};
+
+	submit(w, &j);
+	return j.rc;
+}
+
+void hqd_worker_reload(struct hqd_worker *w)
+{
+	struct job j = {.reload = true};
+
+	submit(w, &j);
+}
+
+int hqd_worker_start(struct hqd_worker **out, const char *db, const char *config_path,
+		     char *err, size_t errlen)
+{
+	struct hqd_worker *w = calloc(1, sizeof *w);
+	pthread_condattr_t ca;
+	FILE *f = NULL;
+	char *text = NULL;
+	long len;
+	int rc;
+
+	*out = NULL;
+	if (!w || !(w->config_path = strdup(config_path))) {
+		snprintf(err, errlen, "out of memory");
+		free(w);
+		return -1;
+	}
+	if ((rc = hq_queue_open(db, &w->q, err, errlen)))
+		goto fail;
+	/* The config is checked before anything listens: a hall with a bad file never opens. */
+	f = fopen(config_path, "rb");
+	if (!f || fseek(f, 0, SEEK_END) || (len = ftell(f)) < 0 || len >= (1 << 20) ||
+	    fseek(f, 0, SEEK_SET) || !(text = calloc(1, (size_t)len + 1)) ||
+	    fread(text, 1, (size_t)len, f) != (size_t)len) {
+		snprintf(err, errlen, "%s: %s", config_path, f ? "cannot read it" : strerror(errno));
+		goto fail;
+	}
+	if ((rc = hq_queue_apply_config(w->q, text, config_path))) {
+		snprintf(err, errlen, "%s", hq_queue_errmsg(w->q));
+		goto fail;
+	}
+	free(text);
+	fclose(f);
+	text = NULL;
+	f = NULL;
+	w->last_event = hq_queue_last_event_id(w->q);
+	hqd_hub_init(w->last_event);
+
+	pthread_mutex_init(&w->lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&w->work, &ca);
+	pthread_condattr_destroy(&ca);
+	pthread_cond_init(&w->done, NULL);
+	if (pthread_create(&w->thread, NULL, worker_main, w)) {
+		snprintf(err, errlen, "cannot start the worker thread");
+		goto fail;
+	}
+	*out = w;
+	return 0;
+fail:
+	free(text);
+	if (f)
+		fclose(f);
+	hq_queue_close(w->q);
+	free(w->config_path);
+	free(w);
+	return -1;
+}
+
+void hqd_worker_stop(struct hqd_worker *w)
+{
+	if (!w)
+		return;
+	pthread_mutex_lock(&w->lock);
+	w->stop = true;
+	pthread_cond_signal(&w->work);
+	pthread_mutex_unlock(&w->lock);
+	pthread_join(w->thread, NULL);
+	hq_queue_close(w->q);
+	free(w->config_path);
+	free(w);
+}
