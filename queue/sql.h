@@ -124,12 +124,12 @@
 	X(COUNTER_SET_CURRENT, "UPDATE counters SET current_id = ?2 WHERE number = ?1")  \
 	X(COUNTER_SET_LAST, "UPDATE counters SET last_id = ?2 WHERE number = ?1")        \
 	X(COUNTER_SET_RUN, "UPDATE counters SET prio_run = ?2 WHERE number = ?1")        \
-	X(COUNTER_CLEAR_ENDED, "UPDATE counters SET current_id = 0 WHERE current_id IN"  \
-			       " (SELECT id FROM tickets WHERE state >= 3)")             \
+	X(COUNTER_CLEAR_ENDED, "UPDATE counters SET current_id = 0 WHERE current_id <> 0"\
+			       " AND (SELECT state FROM tickets WHERE id = current_id) >= 3")\
 	X(TICKET_GET, "SELECT " HQ_TICKET_COLS " FROM tickets WHERE id = ?1")            \
 	X(TICKET_NEXT_ID, "SELECT COALESCE(MAX(id), 0) + 1 FROM tickets")                \
-	X(TICKET_DAY_COUNT, "SELECT COUNT(*), COALESCE(MAX(number), -1) FROM tickets"    \
-			    " WHERE day = ?1 AND origin_service = ?2 AND parent_id = 0") \
+	X(TICKET_DAY_LAST, "SELECT COALESCE(MAX(number), -1) FROM tickets"               \
+			   " WHERE day = ?1 AND origin_service = ?2 AND parent_id = 0")  \
 	X(TICKET_INSERT, "INSERT INTO tickets(id, parent_id, origin_id, day, service,"   \
 			 " origin_service, number, label, class, prio, state,"           \
 			 " target_counter, people_ahead, est_wait_s, issued_at,"         \
@@ -153,11 +153,12 @@
 				" ORDER BY origin_id LIMIT 1")                           \
 	X(TICKET_FIRST_TARGETED, "SELECT id, origin_id FROM tickets"                     \
 				 " WHERE state = 0 AND target_counter = ?1"              \
+				 " AND target_counter <> 0"                              \
 				 " AND prio = ?2 ORDER BY origin_id LIMIT 1")            \
 	X(TICKET_FIND_LABEL, "SELECT id FROM tickets WHERE day = ?1 AND label = ?2"      \
 			     " ORDER BY id DESC LIMIT 1")                                \
 	X(TICKET_CHILD, "SELECT id FROM tickets WHERE parent_id = ?1"                    \
-			" ORDER BY id DESC LIMIT 1")                                     \
+			" AND parent_id <> 0 ORDER BY id DESC LIMIT 1")                  \
 	X(TICKET_OPEN_IDS, "SELECT id FROM tickets WHERE state < 4 AND day <= ?1")       \
 	X(TICKET_COUNT_AHEAD, "SELECT COUNT(*) FROM tickets WHERE state = 0"             \
 			      " AND target_counter = 0 AND service = ?1 AND prio >= ?2") \
@@ -168,7 +169,9 @@
 				 " WHERE state = 4 AND service = ?1 AND ended_at >= ?2"  \
 				 " ORDER BY ended_at DESC LIMIT ?3")                     \
 	X(STATE_WAITING, "SELECT service, prio, COUNT(*) FROM tickets WHERE state = 0"   \
-			 " GROUP BY service, prio")                                      \
+			 " AND target_counter = 0 GROUP BY service, prio UNION ALL"      \
+			 " SELECT service, prio, COUNT(*) FROM tickets WHERE state = 0"  \
+			 " AND target_counter <> 0 GROUP BY service, prio")              \
 	X(STATE_TODAY, "SELECT origin_service, COUNT(*) FROM tickets"                   \
 		       " WHERE day = ?1 AND parent_id = 0 GROUP BY origin_service")                        \
 	X(STATE_SERVED, "SELECT service, COUNT(*) FROM tickets WHERE day = ?1"           \
