@@ -18,7 +18,9 @@
 
 #include "server.h"
 
-#define SSE_BLOCK (32 * 1024)
+/* Small on purpose: a hall keeps hundreds of streams open, each with its own buffers. */
+#define SSE_BLOCK (4 * 1024)
+#define CONN_MEMORY (8 * 1024)
 
 static struct {
 	struct hqd_worker *worker;
@@ -465,6 +467,7 @@ int main(int argc, char **argv)
 			     MHD_OPTION_CONNECTION_LIMIT, (unsigned)4000,
 			     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
 			     MHD_OPTION_THREAD_STACK_SIZE, (size_t)(256 * 1024),
+			     MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONN_MEMORY,
 			     MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
 			     MHD_OPTION_END);
 	if (!d) {

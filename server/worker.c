@@ -24,6 +24,7 @@ struct job {
 	int rc;
 	bool reload;
 	bool done;
+	pthread_cond_t cond;        /* its own, so finishing a round wakes only its waiters */
 	struct job *next;
 };
 
@@ -31,7 +32,6 @@ struct hqd_worker {
 	pthread_t thread;
 	pthread_mutex_t lock;
 	pthread_cond_t work;
-	pthread_cond_t done;
 	struct job *head, *tail;
 	bool stop;
 	struct hq_queue *q;
@@ -202,9 +202,13 @@ static void *worker_main(void *arg)
 
 		if (list) {
 			pthread_mutex_lock(&w->lock);
-			for (last = list; last; last = last->next)
+			struct job *next;
+
+			for (last = list; last; last = next) {
+				next = last->next;
 				last->done = true;
-			pthread_cond_broadcast(&w->done);
+				pthread_cond_signal(&last->cond);
+			}
 			pthread_mutex_unlock(&w->lock);
 		}
 	}
@@ -213,6 +217,7 @@ static void *worker_main(void *arg)
 
 static void submit(struct hqd_worker *w, struct job *j)
 {
+	pthread_cond_init(&j->cond, NULL);
 	pthread_mutex_lock(&w->lock);
 	j->next = NULL;
 	if (w->tail)
@@ -222,8 +227,9 @@ static void submit(struct hqd_worker *w, struct job *j)
 	w->tail = j;
 	pthread_cond_signal(&w->work);
 	while (!j->done)
-		pthread_cond_wait(&w->done, &w->lock);
+		pthread_cond_wait(&j->cond, &w->lock);
 	pthread_mutex_unlock(&w->lock);
+	pthread_cond_destroy(&j->cond);
 }
 
 void hqd_worker_submit(struct hqd_worker *w, struct hqd_req *r)
@@ -290,7 +296,6 @@ int hqd_worker_start(struct hqd_worker **out, const char *db, const char *config
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&w->work, &ca);
 	pthread_condattr_destroy(&ca);
-	pthread_cond_init(&w->done, NULL);
 	if (pthread_create(&w->thread, NULL, worker_main, w)) {
 		snprintf(err, errlen, "cannot start the worker thread");
 		goto fail;
