@@ -50,10 +50,15 @@ TEST_SUPPORT = $(BUILD)/tests/support.o
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(TEST_SUPPORT) $(LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIB_LIBS) $(CMOCKA_LIBS)
 
+# The server's integration driver: a client of hallqd over HTTP (libcurl).
+SERVER_TESTS = $(BUILD)/tests/server/test_hallqd
+$(BUILD)/tests/server/test_hallqd: $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/server/*.c)) $(LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIB_LIBS) $(CURL_LIBS) $(JANSSON_LIBS) -lpthread
+
 $(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIB_LIBS)
 
-tests: $(PROGS) $(UNIT_TESTS)
+tests: $(PROGS) $(UNIT_TESTS) $(SERVER_TESTS)
 
 test: deps
 	@$(MAKE) --no-print-directory tests

@@ -422,7 +422,7 @@ int hq_queue_batch_end(struct hq_queue *q, bool commit)
 }
 
 int hq_queue_idem_get(struct hq_queue *q, const char *key, char *route, size_t routelen, int *status,
-		      char **body)
+		      char **body, char *location, size_t loclen)
 {
 	sqlite3_stmt *s;
 	int rc = hq__begin(q, false), found = 0;
@@ -437,6 +437,7 @@ int hq_queue_idem_get(struct hq_queue *q, const char *key, char *route, size_t r
 		snprintf(route, routelen, "%s", (const char *)sqlite3_column_text(s, 0));
 		*status = sqlite3_column_int(s, 1);
 		*body = strdup((const char *)sqlite3_column_text(s, 2));
+		snprintf(location, loclen, "%s", (const char *)sqlite3_column_text(s, 3));
 		found = 1;
 		rc = *body ? HQ_OK : hq__fail(q, HQ_ENOMEM, "out of memory");
 	} else {
@@ -452,7 +453,8 @@ int hq_queue_idem_get(struct hq_queue *q, const char *key, char *route, size_t r
 	return found;
 }
 
-int hq_queue_idem_put(struct hq_queue *q, const char *key, const char *route, int status, const char *body)
+int hq_queue_idem_put(struct hq_queue *q, const char *key, const char *route, int status, const char *body,
+		      const char *location)
 {
 	sqlite3_stmt *s;
 	int rc = hq__begin(q, true);
@@ -464,7 +466,8 @@ int hq_queue_idem_put(struct hq_queue *q, const char *key, const char *route, in
 	hq__bind_text(s, 2, route);
 	sqlite3_bind_int(s, 3, status);
 	hq__bind_text(s, 4, body);
-	sqlite3_bind_int64(s, 5, q->now);
+	hq__bind_text(s, 5, location);
+	sqlite3_bind_int64(s, 6, q->now);
 	return hq__end(q, hq__exec(q, s));
 }
 

@@ -259,14 +259,15 @@ int hq_queue_batch_begin(struct hq_queue *q);
 int hq_queue_batch_end(struct hq_queue *q, bool commit);
 
 /*
- * Idempotency records: the response a server gave to a request with a client's key, put in
+ * Idempotency records: the response (status, body, Location) a server gave to a request
+ * with a client's key, put in
  * the same transaction (batch) as the operation. get returns 1 and a malloc'd body when the
  * key is known, 0 when not, < 0 on error. Records older than a day go at the day's roll-over.
  */
 int hq_queue_idem_get(struct hq_queue *q, const char *key, char *route, size_t routelen,
-		      int *status, char **body);
+		      int *status, char **body, char *location, size_t loclen);
 int hq_queue_idem_put(struct hq_queue *q, const char *key, const char *route, int status,
-		      const char *body);
+		      const char *body, const char *location);
 
 /* Where a waiting ticket stands now: people ahead of it and the estimated wait. */
 int hq_queue_position(struct hq_queue *q, int64_t id, int *ahead, int *wait_s);

@@ -87,6 +87,7 @@
 	"  route TEXT NOT NULL,"                                                         \
 	"  status INTEGER NOT NULL,"                                                     \
 	"  body TEXT NOT NULL,"                                                          \
+	"  location TEXT NOT NULL DEFAULT '',"                                           \
 	"  at INTEGER NOT NULL);"                                                        \
 	"CREATE INDEX idempotency_at ON idempotency(at);"
 
@@ -104,9 +105,10 @@
 	X(SAVEPOINT, "SAVEPOINT op")                                                     \
 	X(RELEASE, "RELEASE op")                                                         \
 	X(ROLLBACK_TO, "ROLLBACK TO op")                                                 \
-	X(IDEM_GET, "SELECT route, status, body FROM idempotency WHERE key = ?1")        \
-	X(IDEM_PUT, "INSERT INTO idempotency(key, route, status, body, at)"              \
-		    " VALUES(?1, ?2, ?3, ?4, ?5)")                                       \
+	X(IDEM_GET, "SELECT route, status, body, location FROM idempotency"              \
+		    " WHERE key = ?1")                                                   \
+	X(IDEM_PUT, "INSERT INTO idempotency(key, route, status, body, location, at)"    \
+		    " VALUES(?1, ?2, ?3, ?4, ?5, ?6)")                                   \
 	X(IDEM_PURGE, "DELETE FROM idempotency WHERE at < ?1")                           \
 	X(TICKET_POSITION, "SELECT COUNT(*) FROM tickets WHERE state = 0"                \
 			   " AND target_counter = 0 AND service = ?1"                    \

@@ -2,6 +2,8 @@
  * API v1: the route table, who may call what, and each route's work on the queue, with the
  * JSON in and out. docs/api.md is the reference; the handlers run on the worker thread.
  */
+#include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -145,7 +147,8 @@ static bool body_string(struct hqd_req *r, const char *key, bool required, const
 	return true;
 }
 
-static bool body_int(struct hqd_req *r, const char *key, bool required, long long *out, bool *given)
+static bool body_int(struct hqd_req *r, const char *key, bool required, long long lo, long long hi,
+		     long long *out, bool *given)
 {
 	json_t *v = r->body ? json_object_get(r->body, key) : NULL;
 
@@ -160,6 +163,10 @@ static bool body_int(struct hqd_req *r, const char *key, bool required, long lon
 		return false;
 	}
 	*out = json_integer_value(v);
+	if (*out < lo || *out > hi) {
+		hqd_error(r, 400, "inval", "\"%s\" must be from %lld to %lld", key, lo, hi);
+		return false;
+	}
 	*given = true;
 	return true;
 }
@@ -194,12 +201,15 @@ static bool body_ticket(struct hq_queue *q, struct hqd_req *r, const char *key, 
 	return true;
 }
 
+/* A positive number in the path; anything else, or too large, names nothing here. */
 static bool path_int(struct hqd_req *r, int i, const char *what, long long *out)
 {
 	char *end;
 
+	errno = 0;
 	*out = strtoll(r->args[i], &end, 10);
-	if (*end || end == r->args[i] || *out <= 0) {
+	if (*end || end == r->args[i] || *out <= 0 || errno ||
+	    (what[0] == 'c' && *out > 9999)) {
 		hqd_error(r, 404, what[0] == 'c' ? "nocounter" : "noticket", "no %s '%s'", what, r->args[i]);
 		return false;
 	}
@@ -410,7 +420,7 @@ static void run_counter(struct hq_queue *q, struct hqd_req *r)
 	} else if (!strcmp(op, "park")) {
 		answer_ticket(q, r, hq_queue_park(q, c, &t), 200, &t);
 	} else if (!strcmp(op, "transfer")) {
-		if (!body_string(r, "service", false, &s) || !body_int(r, "counter", false, &v, &given))
+		if (!body_string(r, "service", false, &s) || !body_int(r, "counter", false, 1, 9999, &v, &given))
 			return;
 		if (!s == !given)
 			hqd_error(r, 400, "badjson", "transfer needs either \"service\" or \"counter\"");
@@ -422,7 +432,7 @@ static void run_counter(struct hq_queue *q, struct hqd_req *r)
 		if (body_ticket(q, r, "ticket", true, &id, &given))
 			answer_ticket(q, r, hq_queue_unpark(q, id, &t), 200, &t);
 	} else if (!strcmp(op, "rate")) {
-		if (!body_int(r, "score", true, &v, &given) || !body_ticket(q, r, "ticket", false, &id, &given))
+		if (!body_int(r, "score", true, 1, 3, &v, &given) || !body_ticket(q, r, "ticket", false, &id, &given))
 			return;
 		if (given)
 			answer_ticket(q, r, hq_queue_rate(q, id, (int)v, &t), 200, &t);
@@ -613,17 +623,19 @@ static bool match(const char *pattern, const char *path, struct hqd_req *r)
 }
 
 const struct hqd_route *hqd_route_match(const char *method, const char *path, struct hqd_req *r,
-					bool *path_known)
+					char *allow, size_t allowlen)
 {
-	size_t i;
+	size_t i, n = 0;
 
-	*path_known = false;
+	allow[0] = '\0';
 	for (i = 0; i < sizeof routes / sizeof routes[0]; i++) {
 		if (!match(routes[i].pattern, path, r))
 			continue;
-		*path_known = true;
 		if (!strcmp(routes[i].method, method))
 			return &routes[i];
+		/* For a 405: what this path does take (RFC 9110, 15.5.6). */
+		n += (size_t)snprintf(allow + n, n < allowlen ? allowlen - n : 0, "%s%s", n ? ", " : "",
+				      routes[i].method);
 	}
 	return NULL;
 }
@@ -644,7 +656,8 @@ bool hqd_allowed(const struct hqd_route *rt, const struct hqd_req *r)
 	case PERM_BOOK:
 		return role == ROLE_BOOKING;
 	case PERM_COUNTER:
-		return role == ROLE_COUNTER && r->who->counter == atoi(r->args[0]);
+		return role == ROLE_COUNTER && r->who->counter == strtol(r->args[0], NULL, 10) &&
+		       strspn(r->args[0], "0123456789") == strlen(r->args[0]);
 	case PERM_STATS:
 		return role == ROLE_MANAGER;
 	default:

@@ -93,6 +93,8 @@ static enum MHD_Result send_answer(struct MHD_Connection *mc, struct conn *c)
 		MHD_add_response_header(resp, "Location", r->location);
 	if (r->replayed)
 		MHD_add_response_header(resp, "Idempotent-Replayed", "true");
+	if (r->status == 405)
+		MHD_add_response_header(resp, "Allow", r->allow);
 	c->status = r->status;
 	ok = MHD_queue_response(mc, (unsigned)r->status, resp);
 	MHD_destroy_response(resp);
@@ -222,13 +224,11 @@ static enum MHD_Result dispatch(struct MHD_Connection *mc, struct conn *c, const
 	struct hqd_req *r = &c->req;
 	const char *auth = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "Authorization");
 	const char *key = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "Idempotency-Key");
-	bool known;
-
 	snprintf(r->method, sizeof r->method, "%s", method);
 	snprintf(r->path, sizeof r->path, "%s", url);
-	r->route = hqd_route_match(method, url, r, &known);
+	r->route = hqd_route_match(method, url, r, r->allow, sizeof r->allow);
 	if (!r->route) {
-		if (known)
+		if (r->allow[0])
 			hqd_error(r, 405, "method", "%s is not allowed on %s", method, url);
 		else
 			hqd_error(r, 404, "noroute", "no such path: %s", url);

@@ -65,6 +65,7 @@ struct hqd_req {
 	char *resp;                  /* malloc'd body */
 	const char *ctype;
 	char location[320];
+	char allow[32];              /* methods, for a 405 */
 	bool replayed;
 };
 
@@ -88,8 +89,10 @@ struct hqd_route {
 	const char *name;            /* label for metrics */
 };
 
+/* The route for method and path; NULL if none, with `allow` listing the methods the path
+ * takes ("" for an unknown path). */
 const struct hqd_route *hqd_route_match(const char *method, const char *path, struct hqd_req *r,
-					bool *path_known);
+					char *allow, size_t allowlen);
 bool hqd_allowed(const struct hqd_route *rt, const struct hqd_req *r);
 /* Answer with an error body {"error", "message"}. */
 void hqd_error(struct hqd_req *r, int status, const char *code, const char *fmt, ...)
