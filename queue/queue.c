@@ -448,49 +448,65 @@ static int do_current(struct hq_queue *q, int counter, enum cur_op op, struct hq
 	return rc ? rc : give(q, t.id, out);
 }
 
+/* A new waiting ticket row. Issue gives it a new number; a transfer copies one. */
+struct new_ticket {
+	int64_t parent_id, origin_id;   /* origin 0: the ticket is its own place */
+	const char *day, *service, *origin_service, *label;
+	int number, cls, target_counter, ahead, wait_s;
+	int64_t issued_at;
+};
+
+static int insert_ticket(struct hq_queue *q, const struct new_ticket *nt, int64_t *id)
+{
+	sqlite3_stmt *s = hq__stmt(q, SQL_TICKET_NEXT_ID);
+	int rc;
+
+	if ((rc = sqlite3_step(s)) != SQLITE_ROW)
+		return hq__dberr(q, rc);
+	*id = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+
+	s = hq__stmt(q, SQL_TICKET_INSERT);
+	sqlite3_bind_int64(s, 1, *id);
+	sqlite3_bind_int64(s, 2, nt->parent_id);
+	sqlite3_bind_int64(s, 3, nt->origin_id ? nt->origin_id : *id);
+	hq__bind_text(s, 4, nt->day);
+	hq__bind_text(s, 5, nt->service);
+	hq__bind_text(s, 6, nt->origin_service);
+	sqlite3_bind_int(s, 7, nt->number);
+	hq__bind_text(s, 8, nt->label);
+	sqlite3_bind_int(s, 9, nt->cls);
+	sqlite3_bind_int(s, 10, is_prio(nt->cls));
+	sqlite3_bind_int(s, 11, nt->target_counter);
+	sqlite3_bind_int(s, 12, nt->ahead);
+	sqlite3_bind_int(s, 13, nt->wait_s);
+	sqlite3_bind_int64(s, 14, nt->issued_at);
+	sqlite3_bind_int64(s, 15, q->now);
+	return hq__exec(q, s);
+}
+
 /* A new waiting ticket that continues `t`: same label, class and place in the queue. */
 static int requeue_as_child(struct hq_queue *q, const struct hq_ticket *t, const char *service,
 			    int target_counter, int64_t *child)
 {
-	sqlite3_stmt *s;
-	int64_t id, origin;
+	struct new_ticket nt = {.parent_id = t->id, .day = t->day, .service = service, .label = t->label,
+				.number = t->number, .cls = t->cls, .target_counter = target_counter,
+				.issued_at = t->issued_at};
 	char origin_service[HQ_KEY_MAX];
+	sqlite3_stmt *s;
 	int rc;
 
 	s = hq__stmt(q, SQL_TICKET_ORIGIN);
 	sqlite3_bind_int64(s, 1, t->id);
 	if ((rc = sqlite3_step(s)) != SQLITE_ROW)
 		return hq__dberr(q, rc);
-	origin = sqlite3_column_int64(s, 0);
+	nt.origin_id = sqlite3_column_int64(s, 0);
 	copy_col(origin_service, sizeof origin_service, s, 1);
 	sqlite3_reset(s);
-
-	s = hq__stmt(q, SQL_TICKET_NEXT_ID);
-	if ((rc = sqlite3_step(s)) != SQLITE_ROW)
-		return hq__dberr(q, rc);
-	id = sqlite3_column_int64(s, 0);
-	sqlite3_reset(s);
-
-	s = hq__stmt(q, SQL_TICKET_INSERT);
-	sqlite3_bind_int64(s, 1, id);
-	sqlite3_bind_int64(s, 2, t->id);
-	sqlite3_bind_int64(s, 3, origin);
-	hq__bind_text(s, 4, t->day);
-	hq__bind_text(s, 5, service);
-	hq__bind_text(s, 6, origin_service);
-	sqlite3_bind_int(s, 7, t->number);
-	hq__bind_text(s, 8, t->label);
-	sqlite3_bind_int(s, 9, t->cls);
-	sqlite3_bind_int(s, 10, is_prio(t->cls));
-	sqlite3_bind_int(s, 11, target_counter);
-	sqlite3_bind_int(s, 12, 0);
-	sqlite3_bind_int(s, 13, 0);
-	sqlite3_bind_int64(s, 14, t->issued_at);
-	sqlite3_bind_int64(s, 15, q->now);
-	if ((rc = hq__exec(q, s)))
+	nt.origin_service = origin_service;
+	if ((rc = insert_ticket(q, &nt, child)))
 		return rc;
-	*child = id;
-	return ticket_event(q, "requeued", id, target_counter, 0, "transfer");
+	return ticket_event(q, "requeued", *child, target_counter, 0, "transfer");
 }
 
 static int do_transfer(struct hq_queue *q, int counter, const char *service, int to_counter,
@@ -597,9 +613,10 @@ static int do_issue(struct hq_queue *q, const char *key, enum hq_class cls, bool
 		    struct hq_ticket *out, int64_t *id_out)
 {
 	const struct hq_service *sv = key ? hq_config_service(q->cfg, key) : NULL;
+	struct new_ticket nt;
 	sqlite3_stmt *s;
 	int64_t id;
-	int count, number, wday, minute, prio, ahead, wait_s, rc;
+	int count, number, wday, minute, ahead, wait_s, rc;
 	char label[HQ_LABEL_MAX];
 
 	if (!sv)
@@ -631,32 +648,13 @@ static int do_issue(struct hq_queue *q, const char *key, enum hq_class cls, bool
 				sv->key, sv->daily_cap);
 	snprintf(label, sizeof label, "%s%0*d", sv->prefix, sv->digits, number);
 
-	prio = is_prio(cls);
-	if ((rc = hq__estimate(q, sv, prio, &ahead, &wait_s)))
+	if ((rc = hq__estimate(q, sv, is_prio(cls), &ahead, &wait_s)))
 		return rc;
-	s = hq__stmt(q, SQL_TICKET_NEXT_ID);
-	if ((rc = sqlite3_step(s)) != SQLITE_ROW)
-		return hq__dberr(q, rc);
-	id = sqlite3_column_int64(s, 0);
-	sqlite3_reset(s);
-
-	s = hq__stmt(q, SQL_TICKET_INSERT);
-	sqlite3_bind_int64(s, 1, id);
-	sqlite3_bind_int64(s, 2, 0);
-	sqlite3_bind_int64(s, 3, id);
-	hq__bind_text(s, 4, q->day);
-	hq__bind_text(s, 5, sv->key);
-	hq__bind_text(s, 6, sv->key);
-	sqlite3_bind_int(s, 7, number);
-	hq__bind_text(s, 8, label);
-	sqlite3_bind_int(s, 9, cls);
-	sqlite3_bind_int(s, 10, prio);
-	sqlite3_bind_int(s, 11, 0);
-	sqlite3_bind_int(s, 12, ahead);
-	sqlite3_bind_int(s, 13, wait_s);
-	sqlite3_bind_int64(s, 14, q->now);
-	sqlite3_bind_int64(s, 15, q->now);
-	if ((rc = hq__exec(q, s)) || (rc = ticket_event(q, "issued", id, 0, ahead, hq_class_name(cls))))
+	nt = (struct new_ticket){.day = q->day, .service = sv->key, .origin_service = sv->key,
+				 .label = label, .number = number, .cls = cls, .ahead = ahead,
+				 .wait_s = wait_s, .issued_at = q->now};
+	if ((rc = insert_ticket(q, &nt, &id)) ||
+	    (rc = ticket_event(q, "issued", id, 0, ahead, hq_class_name(cls))))
 		return rc;
 	if (id_out)
 		*id_out = id;
