@@ -1,0 +1,2199 @@
+/*
+ * Integration test of hallqd, the hall's HTTP server, against docs/api.md. It starts the
+ * real $BUILD/hallqd on a scratch hall (services open all day, every day, so the test passes
+ * at any wall-clock time; TZ=Asia/Shanghai), talks to it with libcurl, and checks every
+ * endpoint, every error status, the role table, idempotency, the event stream, concurrent
+ * clients, a kill -9 in the middle of a load, the signals and the startup refusals. The
+ * database is read directly (sqlite3, and the hallq command) to check the queue's
+ * invariants. Every server started is stopped by its pid, on failure too; a watchdog ends
+ * the run if something hangs. Prints one line per failed check and ends with
+ * "hallqd: N passed, M failed"; exits 1 when anything failed.
+ *
+ * Environment: BUILD (default "build") locates hallqd and hallq; HALLQD_KEEP=1 keeps the
+ * scratch directory for a post-mortem.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <jansson.h>
+#include <sqlite3.h>
+
+#include "http.h"
+
+#define HALL_NAME "测试大厅"
+#define HALL_NAME2 "改名大厅"
+#define WATCHDOG_S 150
+#define REQ_TIMEOUT_MS 10000L
+
+/* ---- checks ------------------------------------------------------------------------------ */
+
+static int passed, failed;
+
+__attribute__((format(printf, 2, 3)))
+static bool check(bool ok, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (ok) {
+		passed++;
+		return true;
+	}
+	failed++;
+	fputs("FAIL: ", stdout);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	fputc('\n', stdout);
+	fflush(stdout);
+	return false;
+}
+
+/* A short description of an answer, for failure lines, into buf. */
+static const char *desc_r(const struct thttp_resp *r, char *buf, size_t n)
+{
+	if (!r->status)
+		snprintf(buf, n, "no answer (%s)", r->err);
+	else
+		snprintf(buf, n, "%ld %.300s", r->status, r->body ? r->body : "");
+	for (char *p = buf; *p; p++)
+		if (*p == '\n' || *p == '\r')
+			*p = ' ';
+	return buf;
+}
+
+/* The same in a static buffer: for the main thread only. */
+static const char *desc(const struct thttp_resp *r)
+{
+	static char buf[400];
+	return desc_r(r, buf, sizeof buf);
+}
+
+static const char *jstr(const json_t *o, const char *k)
+{
+	json_t *v = json_object_get(o, k);
+	return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+static bool jint(const json_t *o, const char *k, json_int_t *out)
+{
+	json_t *v = json_object_get(o, k);
+	if (!json_is_integer(v))
+		return false;
+	*out = json_integer_value(v);
+	return true;
+}
+
+static json_int_t jint_or(const json_t *o, const char *k, json_int_t def)
+{
+	json_int_t v;
+	return jint(o, k, &v) ? v : def;
+}
+
+static bool jstr_is(const json_t *o, const char *k, const char *want)
+{
+	const char *v = jstr(o, k);
+	return v && strcmp(v, want) == 0;
+}
+
+static bool expect_status(const struct thttp_resp *r, long want, const char *what)
+{
+	return check(r->status == want, "%s: want status %ld, got %s", what, want, desc(r));
+}
+
+/* The answer has status `want` and the JSON error body, with code `code` (NULL: any). */
+static bool expect_error(const struct thttp_resp *r, long want, const char *code, const char *what)
+{
+	const char *e = jstr(r->json, "error");
+	const char *m = jstr(r->json, "message");
+	bool ok = r->status == want && e && m && m[0] && (!code || strcmp(e, code) == 0);
+	return check(ok, "%s: want %ld {\"error\": \"%s\", \"message\": ...}, got %s", what, want,
+		     code ? code : "*", desc(r));
+}
+
+/* Like expect_error, with either of two codes accepted (where docs/api.md allows both). */
+static bool expect_error2(const struct thttp_resp *r, long want, const char *c1, const char *c2,
+			  const char *what)
+{
+	const char *e = jstr(r->json, "error");
+	const char *m = jstr(r->json, "message");
+	bool ok = r->status == want && e && m && m[0] && (strcmp(e, c1) == 0 || strcmp(e, c2) == 0);
+	return check(ok, "%s: want %ld with error %s or %s, got %s", what, want, c1, c2, desc(r));
+}
+
+/* The answer's Content-Type starts with `prefix`. */
+static bool expect_ctype(const struct thttp_resp *r, const char *prefix, const char *what)
+{
+	char ct[128] = "";
+	bool ok = thttp_header(r, "Content-Type", ct, sizeof ct) && strncmp(ct, prefix, strlen(prefix)) == 0;
+	return check(ok, "%s: want Content-Type %s, got '%s'", what, prefix, ct);
+}
+
+/* ---- time, files, processes --------------------------------------------------------------- */
+
+static int64_t mono_ms(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+static void nap_ms(long ms)
+{
+	struct timespec t = {ms / 1000, (ms % 1000) * 1000000L};
+	while (nanosleep(&t, &t) == -1 && errno == EINTR)
+		;
+}
+
+static void local_str(time_t t, const char *fmt, char *buf, size_t n)
+{
+	struct tm tm;
+	localtime_r(&t, &tm);
+	strftime(buf, n, fmt, &tm);
+}
+
+static char tmpdir[256]; /* short, so that paths inside it always fit */
+static volatile sig_atomic_t keep_tmp; /* HALLQD_KEEP */
+static char hallqd_bin[PATH_MAX], hallq_bin[PATH_MAX];
+
+static void path_in(char *buf, size_t n, const char *name)
+{
+	snprintf(buf, n, "%s/%s", tmpdir, name);
+}
+
+static bool write_file(const char *path, const char *text, mode_t mode)
+{
+	FILE *f = fopen(path, "w");
+	if (!f)
+		return false;
+	bool ok = fputs(text, f) >= 0;
+	ok = fclose(f) == 0 && ok;
+	return ok && chmod(path, mode) == 0;
+}
+
+/* The whole file, malloc'd and NUL-terminated ("" when it cannot be read). */
+static char *read_file(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	size_t len = 0, cap = 4096;
+	char *p = malloc(cap);
+
+	if (!p)
+		abort();
+	p[0] = '\0';
+	if (!f)
+		return p;
+	for (;;) {
+		if (len + 2048 > cap) {
+			cap *= 2;
+			p = realloc(p, cap);
+			if (!p)
+				abort();
+		}
+		size_t got = fread(p + len, 1, cap - len - 1, f);
+		len += got;
+		if (got == 0)
+			break;
+	}
+	p[len] = '\0';
+	fclose(f);
+	return p;
+}
+
+static bool file_contains(const char *path, const char *needle)
+{
+	char *t = read_file(path);
+	bool ok = strstr(t, needle) != NULL;
+	free(t);
+	return ok;
+}
+
+/*
+ * Children this test started, so that a failure, a signal or the watchdog can stop them:
+ * nothing may be left running. The handler only calls async-signal-safe functions.
+ */
+#define MAX_CHILDREN 32
+static volatile pid_t children[MAX_CHILDREN];
+
+static void child_add(pid_t pid)
+{
+	for (int i = 0; i < MAX_CHILDREN; i++)
+		if (children[i] == 0) {
+			children[i] = pid;
+			return;
+		}
+}
+
+static void child_forget(pid_t pid)
+{
+	for (int i = 0; i < MAX_CHILDREN; i++)
+		if (children[i] == pid)
+			children[i] = 0;
+}
+
+static void children_kill(void)
+{
+	for (int i = 0; i < MAX_CHILDREN; i++)
+		if (children[i] > 0) {
+			kill(children[i], SIGKILL);
+			waitpid(children[i], NULL, 0);
+			children[i] = 0;
+		}
+}
+
+static void on_fatal_signal(int sig)
+{
+	static const char msg[] = "hallqd: test interrupted or timed out; servers killed\n"
+				  "hallqd: 0 passed, 1 failed\n";
+	char *const rm[] = {"/bin/rm", "-rf", tmpdir, NULL};
+	pid_t pid = 0;
+
+	for (int i = 0; i < MAX_CHILDREN; i++)
+		if (children[i] > 0) {
+			kill(children[i], SIGKILL);
+			waitpid(children[i], NULL, 0);
+		}
+	if (tmpdir[0] && !keep_tmp)
+		pid = fork();
+	if (pid == 0 && tmpdir[0] && !keep_tmp) {
+		execv(rm[0], rm);
+		_exit(127);
+	}
+	if (pid > 0)
+		waitpid(pid, NULL, 0);
+	(void)sig;
+	if (write(1, msg, sizeof msg - 1) < 0)
+		_exit(2);
+	_exit(1);
+}
+
+/* fork and exec argv with stdout and stderr appended to `log` (NULL: /dev/null). */
+static pid_t spawn(char *const argv[], const char *log)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		int in = open("/dev/null", O_RDONLY);
+		int out = log ? open(log, O_WRONLY | O_CREAT | O_APPEND, 0600) : open("/dev/null", O_WRONLY);
+		if (in < 0 || out < 0)
+			_exit(126);
+		dup2(in, 0);
+		dup2(out, 1);
+		dup2(out, 2);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	if (pid > 0)
+		child_add(pid);
+	return pid;
+}
+
+/* Wait for pid up to timeout_ms: true and *status when it ended. */
+static bool wait_exit(pid_t pid, long timeout_ms, int *status)
+{
+	int64_t end = mono_ms() + timeout_ms;
+	for (;;) {
+		pid_t r = waitpid(pid, status, WNOHANG);
+		if (r == pid) {
+			child_forget(pid);
+			return true;
+		}
+		if (r < 0 && errno != EINTR) {
+			child_forget(pid);
+			*status = -1;
+			return true;
+		}
+		if (mono_ms() >= end)
+			return false;
+		nap_ms(10);
+	}
+}
+
+/* Stop pid with sig; SIGKILL after timeout_ms. Returns the wait status, or -1 if killed. */
+static int stop_pid(pid_t pid, int sig, long timeout_ms)
+{
+	int status = -1;
+	kill(pid, sig);
+	if (wait_exit(pid, timeout_ms, &status))
+		return status;
+	kill(pid, SIGKILL);
+	wait_exit(pid, 5000, &status);
+	return -1;
+}
+
+/* Run a command to completion (bounded) with stdout into `out`; returns its exit status. */
+static int run_cmd(char *const argv[], const char *out)
+{
+	int status;
+	unlink(out);
+	pid_t pid = spawn(argv, out);
+	if (pid < 0)
+		return -1;
+	if (!wait_exit(pid, 20000, &status)) {
+		stop_pid(pid, SIGKILL, 1000);
+		return -1;
+	}
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* ---- the hall, the tokens and the server ---------------------------------------------------- */
+
+enum role { R_KIOSK, R_BOOKING, R_DISPLAY, R_COUNTER1, R_COUNTER2, R_MANAGER, R_ADMIN, R_COUNT };
+
+static const struct {
+	const char *role, *token;
+} roles[R_COUNT] = {
+	[R_KIOSK] = {"kiosk", "kiosk-token-3f9a1c7e55"},
+	[R_BOOKING] = {"booking", "booking-token-a81d44c02b"},
+	[R_DISPLAY] = {"display", "display-token-6be0f3d917"},
+	[R_COUNTER1] = {"counter:1", "counter1-token-0c5e8a2f6d"},
+	[R_COUNTER2] = {"counter:2", "counter2-token-94b7d1e03a"},
+	[R_MANAGER] = {"manager", "manager-token-2d6f0a9c81"},
+	[R_ADMIN] = {"admin", "admin-token-e47b93c15f"},
+};
+#define TK(r) (roles[r].token)
+#define NEW_MANAGER_TOKEN "manager2-token-7a1e5c9d30"
+
+/* Counters 11..30 serve the load test's service l only. */
+#define LOAD_FIRST 11
+#define LOAD_COUNTERS 20
+
+/*
+ * The test hall. Service c opens for one hour twelve hours away from now, so it is closed
+ * for the whole run; the others open all day, every day. Service d takes one ticket a day. `extra` is put as line 2 (a bad
+ * key, for the reload test) when not NULL.
+ */
+static char *hall_ini(const char *name, const char *extra)
+{
+	static char text[8192];
+	char *p = text;
+	size_t left = sizeof text;
+	int n;
+	time_t now = time(NULL);
+	struct tm tm;
+
+	localtime_r(&now, &tm);
+	int from = (tm.tm_hour + 12) % 24;
+#define ADD(...)                                                       \
+	do {                                                           \
+		n = snprintf(p, left, __VA_ARGS__);                    \
+		p += n;                                                \
+		left -= (size_t)n;                                     \
+	} while (0)
+	ADD("[hall]\n");
+	if (extra)
+		ADD("%s\n", extra);
+	ADD("name = %s\n"
+	    "name_en = Test Hall\n"
+	    "languages = zh, en\n"
+	    "notice = 请携带身份证件\n"
+	    "slot_minutes = 5\n"
+	    "checkin_early_minutes = 15\n"
+	    "checkin_late_minutes = 10\n"
+	    "\n"
+	    "[service a]\n"
+	    "name = 综合受理\n"
+	    "name_en = General\n"
+	    "prefix = A\n"
+	    "numbers = 1-999\n"
+	    "hours = 00:00-24:00\n"
+	    "days = mon-sun\n"
+	    "appointments_per_slot = 2\n"
+	    "\n"
+	    "[service b]\n"
+	    "name = 不动产登记\n"
+	    "name_en = Real estate\n"
+	    "prefix = B\n"
+	    "numbers = 1-999\n"
+	    "hours = 00:00-24:00\n"
+	    "days = mon-sun\n"
+	    "\n"
+	    "[service c]\n"
+	    "name = 夜间服务\n"
+	    "prefix = C\n"
+	    "hours = %02d:00-%02d:00\n"
+	    "days = mon-sun\n"
+	    "\n"
+	    "[service d]\n"
+	    "name = 限号服务\n"
+	    "prefix = D\n"
+	    "daily_cap = 1\n"
+	    "hours = 00:00-24:00\n"
+	    "days = mon-sun\n"
+	    "\n"
+	    "[service l]\n"
+	    "name = 压力测试\n"
+	    "prefix = L\n"
+	    "numbers = 1-9999\n"
+	    "hours = 00:00-24:00\n"
+	    "days = mon-sun\n"
+	    "\n"
+	    "[counter 1]\n"
+	    "name = 1号窗口\n"
+	    "services = b\n"
+	    "\n"
+	    "[counter 2]\n"
+	    "name = 2号窗口\n"
+	    "services = b\n"
+	    "\n"
+	    "[counter 3]\n"
+	    "services = a, c, d\n",
+	    name, from, from + 1);
+	for (int c = LOAD_FIRST; c < LOAD_FIRST + LOAD_COUNTERS; c++)
+		ADD("\n[counter %d]\nservices = l\n", c);
+#undef ADD
+	return text;
+}
+
+static char *tokens_text(void)
+{
+	static char text[2048];
+	size_t off = (size_t)snprintf(text, sizeof text, "# hallqd test tokens: ROLE TOKEN\n\n");
+	for (int r = 0; r < R_COUNT; r++)
+		off += (size_t)snprintf(text + off, sizeof text - off, "%s %s\n", roles[r].role, roles[r].token);
+	return text;
+}
+
+struct server {
+	pid_t pid;
+	int port;
+	char base[64];
+	char dir[512];
+	char ini[600], db[600], tokens[600], log[600];
+};
+
+static int free_port(void)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET};
+	socklen_t len = sizeof a;
+	int port = 0;
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof a) == 0 &&
+	    getsockname(fd, (struct sockaddr *)&a, &len) == 0)
+		port = ntohs(a.sin_port);
+	if (fd >= 0)
+		close(fd);
+	return port;
+}
+
+static CURL *H; /* the main thread's handle */
+
+/* Poll GET /healthz until 200 (bounded); false when the process ended or time ran out. */
+static bool wait_ready(struct server *s, long timeout_ms)
+{
+	struct thttp_resp r = {0};
+	char url[128];
+	int64_t end = mono_ms() + timeout_ms;
+	int status;
+	bool ok = false;
+
+	snprintf(url, sizeof url, "%s/healthz", s->base);
+	while (mono_ms() < end) {
+		if (waitpid(s->pid, &status, WNOHANG) == s->pid) {
+			child_forget(s->pid);
+			s->pid = 0;
+			break;
+		}
+		if (thttp_request(H, "GET", url, NULL, NULL, NULL, 0, 1000, &r) && r.status == 200) {
+			ok = true;
+			break;
+		}
+		nap_ms(50);
+	}
+	thttp_resp_free(&r);
+	return ok;
+}
+
+/* Start hallqd on s's files and a free port, and wait for it to answer. */
+static bool server_start(struct server *s)
+{
+	for (int attempt = 0; attempt < 3; attempt++) {
+		char listen[64];
+		s->port = free_port();
+		snprintf(listen, sizeof listen, "127.0.0.1:%d", s->port);
+		snprintf(s->base, sizeof s->base, "http://127.0.0.1:%d", s->port);
+		char *argv[] = {hallqd_bin, "--config", s->ini, "--db", s->db, "--listen", listen,
+				"--tokens", s->tokens, NULL};
+		s->pid = spawn(argv, s->log);
+		if (s->pid < 0)
+			return false;
+		if (wait_ready(s, 10000))
+			return true;
+		if (s->pid > 0) {
+			stop_pid(s->pid, SIGKILL, 2000);
+			s->pid = 0;
+		}
+	}
+	return false;
+}
+
+/* Stop with sig (SIGKILL after a bounded wait); the wait status, or -1 if it had to be killed. */
+static int server_stop(struct server *s, int sig)
+{
+	int status = -1;
+	if (s->pid > 0)
+		status = stop_pid(s->pid, sig, 5000);
+	s->pid = 0;
+	return status;
+}
+
+static bool server_setup(struct server *s, const char *name)
+{
+	snprintf(s->dir, sizeof s->dir, "%s/%s", tmpdir, name);
+	if (mkdir(s->dir, 0700) != 0)
+		return false;
+	snprintf(s->ini, sizeof s->ini, "%s/hall.ini", s->dir);
+	snprintf(s->db, sizeof s->db, "%s/hall.db", s->dir);
+	snprintf(s->tokens, sizeof s->tokens, "%s/tokens", s->dir);
+	snprintf(s->log, sizeof s->log, "%s/hallqd.log", s->dir);
+	return write_file(s->ini, hall_ini(HALL_NAME, NULL), 0644) &&
+	       write_file(s->tokens, tokens_text(), 0600);
+}
+
+static void log_tail(const struct server *s)
+{
+	char *t = read_file(s->log);
+	size_t len = strlen(t);
+	char *p = t + len;
+	int lines = 0;
+	while (p > t && lines < 16)
+		if (*--p == '\n')
+			lines++;
+	printf("  the last lines of %s:\n", s->log);
+	for (char *line = strtok(p, "\n"); line; line = strtok(NULL, "\n"))
+		printf("  | %s\n", line);
+	free(t);
+}
+
+/* ---- requests ------------------------------------------------------------------------------- */
+
+static struct server S1;           /* the main server */
+static struct server *cur = &S1;   /* the one api() talks to */
+static struct thttp_resp R;        /* the last answer */
+
+__attribute__((format(printf, 5, 6)))
+static long api_h(const char *method, const char *token, const char *body, const char *const *headers,
+		  const char *fmt, ...)
+{
+	char url[1024];
+	int n = snprintf(url, sizeof url, "%s", cur->base);
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(url + n, sizeof url - (size_t)n, fmt, ap);
+	va_end(ap);
+	thttp_request(H, method, url, token, body, headers, 0, REQ_TIMEOUT_MS, &R);
+	return R.status;
+}
+
+#define api(method, token, body, ...) api_h(method, token, body, NULL, __VA_ARGS__)
+
+static int64_t last_event_id(void)
+{
+	json_int_t v;
+	if (api("GET", NULL, NULL, "/healthz") == 200 && jint(R.json, "last_event_id", &v))
+		return v;
+	return -1;
+}
+
+/* A copy of the hall's JSON (caller decrefs), or NULL. */
+static json_t *get_hall(void)
+{
+	if (api("GET", TK(R_DISPLAY), NULL, "/api/v1/hall") != 200 || !json_is_object(R.json))
+		return NULL;
+	return json_incref(R.json);
+}
+
+static json_t *find_by(json_t *arr, const char *field, const char *key)
+{
+	size_t i;
+	json_t *v;
+	json_array_foreach(arr, i, v)
+		if (jstr_is(v, field, key))
+			return v;
+	return NULL;
+}
+
+static json_int_t issued_today(const char *service)
+{
+	json_t *hall = get_hall();
+	json_t *svc = find_by(json_object_get(hall, "services"), "key", service);
+	json_int_t v = jint_or(svc, "issued_today", -1);
+	json_decref(hall);
+	return v;
+}
+
+/* The ticket fields of docs/api.md: the ones missing from o, space-separated, in miss. */
+static bool ticket_complete(const json_t *o, char *miss, size_t n)
+{
+	static const char *fields[] = {"id", "parent_id", "label", "service", "service_name",
+				       "service_name_en", "number", "class", "state", "counter",
+				       "counter_name", "target_counter", "clerk", "recalls",
+				       "people_ahead", "est_wait_s", "rating", "day", "issued_at",
+				       "called_at", "started_at", "ended_at", "end_reason", "status_url"};
+	size_t off = 0;
+	miss[0] = '\0';
+	for (size_t i = 0; i < sizeof fields / sizeof *fields; i++)
+		if (!json_object_get(o, fields[i]))
+			off += (size_t)snprintf(miss + off, n - off, " %s", fields[i]);
+	return off == 0;
+}
+
+static bool counter_complete(const json_t *o, char *miss, size_t n)
+{
+	static const char *fields[] = {"number", "name", "name_en", "state", "reason", "clerk",
+				       "services", "serving"};
+	size_t off = 0;
+	miss[0] = '\0';
+	for (size_t i = 0; i < sizeof fields / sizeof *fields; i++)
+		if (!json_object_get(o, fields[i]))
+			off += (size_t)snprintf(miss + off, n - off, " %s", fields[i]);
+	return off == 0;
+}
+
+/* Check R is a ticket: status, label (NULL: any), state and service (NULL: any). */
+static bool expect_ticket(long status, const char *what, const char *label, const char *state,
+			  const char *service)
+{
+	char miss[256];
+	if (!expect_status(&R, status, what))
+		return false;
+	bool ok = check(json_is_object(R.json) && ticket_complete(R.json, miss, sizeof miss),
+			"%s: ticket lacks fields:%s (%s)", what, json_is_object(R.json) ? miss : " all", desc(&R));
+	if (label)
+		ok &= check(jstr_is(R.json, "label", label), "%s: want label %s, got %s", what, label, desc(&R));
+	if (state)
+		ok &= check(jstr_is(R.json, "state", state), "%s: want state %s, got %s", what, state, desc(&R));
+	if (service)
+		ok &= check(jstr_is(R.json, "service", service), "%s: want service %s, got %s", what, service,
+			    desc(&R));
+	return ok;
+}
+
+static bool expect_counter(const char *what, int number, const char *state)
+{
+	char miss[128];
+	if (!expect_status(&R, 200, what))
+		return false;
+	bool ok = check(json_is_object(R.json) && counter_complete(R.json, miss, sizeof miss),
+			"%s: counter lacks fields:%s (%s)", what, json_is_object(R.json) ? miss : " all", desc(&R));
+	ok &= check(jint_or(R.json, "number", -1) == number && jstr_is(R.json, "state", state),
+		    "%s: want counter %d %s, got %s", what, number, state, desc(&R));
+	return ok;
+}
+
+/* A ticket's id and label from R after a 200/201. */
+struct tref {
+	json_int_t id;
+	char label[16];
+};
+
+static struct tref tref_of(void)
+{
+	struct tref t = {.id = jint_or(R.json, "id", -1)};
+	const char *l = jstr(R.json, "label");
+	snprintf(t.label, sizeof t.label, "%s", l ? l : "?");
+	return t;
+}
+
+static struct tref issue(const char *service, const char *what)
+{
+	char body[128];
+	snprintf(body, sizeof body, "{\"service\": \"%s\"}", service);
+	api("POST", TK(R_KIOSK), body, "/api/v1/tickets");
+	if (!expect_status(&R, 201, what))
+		return (struct tref){.id = -1, .label = "?"};
+	return tref_of();
+}
+
+/* ---- the database, read directly ------------------------------------------------------------- */
+
+static sqlite3 *db_open(const char *path)
+{
+	sqlite3 *db = NULL;
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+		check(false, "open %s: %s", path, db ? sqlite3_errmsg(db) : "no memory");
+		sqlite3_close(db);
+		return NULL;
+	}
+	sqlite3_busy_timeout(db, 10000);
+	return db;
+}
+
+/* The first column of the first row as an integer; -1 on error, 0 when there is no row. */
+static long long db_int(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *st;
+	long long v = -1;
+	if (!db || sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+		check(false, "sql %s: %s", sql, db ? sqlite3_errmsg(db) : "no database");
+		return -1;
+	}
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	else if (rc == SQLITE_DONE)
+		v = 0;
+	sqlite3_finalize(st);
+	return v;
+}
+
+static bool db_text(sqlite3 *db, const char *sql, char *buf, size_t n)
+{
+	sqlite3_stmt *st;
+	bool ok = false;
+	buf[0] = '\0';
+	if (!db || sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		return false;
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0)) {
+		snprintf(buf, n, "%s", (const char *)sqlite3_column_text(st, 0));
+		ok = true;
+	}
+	sqlite3_finalize(st);
+	return ok;
+}
+
+/* How many of ids[] (with labels) are not in the tickets table with that label. */
+static int db_missing(sqlite3 *db, const int64_t *ids, char (*labels)[16], size_t n)
+{
+	sqlite3_stmt *st;
+	int missing = 0;
+	if (!db || sqlite3_prepare_v2(db, "SELECT label FROM tickets WHERE id = ?1", -1, &st, NULL) != SQLITE_OK)
+		return (int)n;
+	for (size_t i = 0; i < n; i++) {
+		sqlite3_bind_int64(st, 1, ids[i]);
+		if (sqlite3_step(st) != SQLITE_ROW ||
+		    (labels && strcmp((const char *)sqlite3_column_text(st, 0), labels[i]) != 0))
+			missing++;
+		sqlite3_reset(st);
+	}
+	sqlite3_finalize(st);
+	return missing;
+}
+
+/* The foundation's invariants that hold at any moment. */
+static void db_invariants(const char *path, const char *what)
+{
+	sqlite3 *db = db_open(path);
+	char ok[64];
+	long long dup = db_int(db, "SELECT COUNT(*) FROM (SELECT 1 FROM tickets WHERE parent_id = 0"
+				   " GROUP BY service, day, label HAVING COUNT(*) > 1)");
+	check(dup == 0, "%s: labels issued twice for one service and day: %lld", what, dup);
+	long long two = db_int(db, "SELECT COUNT(*) FROM (SELECT ticket_id FROM events WHERE type = 'called'"
+				   " GROUP BY ticket_id HAVING COUNT(DISTINCT counter) > 1)");
+	check(two == 0, "%s: tickets called by two counters: %lld", what, two);
+	db_text(db, "PRAGMA integrity_check", ok, sizeof ok);
+	check(strcmp(ok, "ok") == 0, "%s: integrity_check says '%s'", what, ok);
+	sqlite3_close(db);
+}
+
+/* ---- the hallq command on the same database --------------------------------------------------- */
+
+struct cli_ev {
+	int64_t id;
+	char type[32];
+	char label[16];
+};
+
+/* `hallq events --db DB --since N --json`: how many events into *out (malloc'd), -1 on error. */
+static long cli_events(const struct server *s, int64_t since, struct cli_ev **out)
+{
+	char out_path[PATH_MAX + 16], since_s[32];
+	snprintf(out_path, sizeof out_path, "%s/cli.out", s->dir);
+	snprintf(since_s, sizeof since_s, "%lld", (long long)since);
+	char *argv[] = {hallq_bin, "events", "--db", (char *)s->db, "--since", since_s, "--json", NULL};
+	*out = NULL;
+	if (run_cmd(argv, out_path) != 0)
+		return -1;
+	char *text = read_file(out_path);
+	size_t n = 0, cap = 64;
+	struct cli_ev *ev = malloc(cap * sizeof *ev);
+	for (char *line = strtok(text, "\n"); line && ev; line = strtok(NULL, "\n")) {
+		json_t *j = json_loads(line, 0, NULL);
+		if (!json_is_object(j)) {
+			json_decref(j);
+			continue;
+		}
+		if (n == cap) {
+			cap *= 2;
+			ev = realloc(ev, cap * sizeof *ev);
+			if (!ev)
+				break;
+		}
+		struct cli_ev *e = &ev[n++];
+		e->id = jint_or(j, "id", -1);
+		snprintf(e->type, sizeof e->type, "%s", jstr(j, "type") ? jstr(j, "type") : "");
+		snprintf(e->label, sizeof e->label, "%s", jstr(j, "label") ? jstr(j, "label") : "");
+		json_decref(j);
+	}
+	free(text);
+	*out = ev;
+	return ev ? (long)n : -1;
+}
+
+/* ---- 9. startup refusals ---------------------------------------------------------------------- */
+
+/* Start hallqd on these files; it must exit non-zero (bounded) and its log must name `needle`
+ * (or `needle2`, when not NULL). */
+static void expect_refusal(const char *what, const char *ini, const char *tokens, const char *needle,
+			   const char *needle2)
+{
+	char db[PATH_MAX], log[PATH_MAX], listen[64];
+	int status = 0;
+
+	path_in(db, sizeof db, "refused.db");
+	snprintf(log, sizeof log, "%s/refused-%d.log", tmpdir, passed + failed);
+	snprintf(listen, sizeof listen, "127.0.0.1:%d", free_port());
+	char *argv[] = {hallqd_bin, "--config", (char *)ini, "--db", db, "--listen", listen,
+			"--tokens", (char *)tokens, NULL};
+	pid_t pid = spawn(argv, log);
+	if (!check(pid > 0, "%s: cannot start %s", what, hallqd_bin))
+		return;
+	bool ended = wait_exit(pid, 5000, &status);
+	if (!ended)
+		stop_pid(pid, SIGKILL, 2000);
+	check(ended && status != -1 && !(WIFEXITED(status) && WEXITSTATUS(status) == 0),
+	      "%s: hallqd should refuse to start (exit non-zero); %s", what,
+	      ended ? "it exited 0" : "it kept running");
+	char *text = read_file(log);
+	check(strstr(text, needle) || (needle2 && strstr(text, needle2)),
+	      "%s: the message should name '%s'; got: %.300s", what, needle, text);
+	free(text);
+}
+
+static void t_refusals(void)
+{
+	char ini[PATH_MAX], bad[PATH_MAX], open_tokens[PATH_MAX], short_tokens[PATH_MAX], ok_tokens[PATH_MAX];
+
+	path_in(ini, sizeof ini, "good.ini");
+	path_in(bad, sizeof bad, "bad.ini");
+	path_in(open_tokens, sizeof open_tokens, "tokens-open");
+	path_in(short_tokens, sizeof short_tokens, "tokens-short");
+	path_in(ok_tokens, sizeof ok_tokens, "tokens-ok");
+	write_file(ini, hall_ini(HALL_NAME, NULL), 0644);
+	/* Line 4 has a key the parser does not know. */
+	write_file(bad, "[hall]\nname = 坏大厅\n\ncolour = blue\n", 0644);
+	write_file(ok_tokens, tokens_text(), 0600);
+	write_file(open_tokens, tokens_text(), 0644);
+	write_file(short_tokens, "# line 1\nkiosk kiosk-token-3f9a1c7e55\nadmin short-token\n", 0600);
+
+	expect_refusal("tokens file mode 644", ini, open_tokens, "tokens-open", NULL);
+	expect_refusal("token shorter than 16", ini, short_tokens, "tokens-short:3", "line 3");
+	expect_refusal("bad config", bad, ok_tokens, "bad.ini:4", NULL);
+}
+
+/* ---- 1. every endpoint -------------------------------------------------------------------------- */
+
+static char today[16];
+static char next_slot[32], far_slot[32], role_slot[32];
+static char booked_codes[8][8];
+static int nbooked;
+
+static void t_health_hall(void)
+{
+	char miss[128] = "";
+
+	api("GET", NULL, NULL, "/healthz");
+	expect_status(&R, 200, "GET /healthz");
+	check(json_is_true(json_object_get(R.json, "ok")) && jint_or(R.json, "last_event_id", -1) >= 0,
+	      "GET /healthz: want {\"ok\": true, \"last_event_id\": N}, got %s", desc(&R));
+
+	api("GET", TK(R_DISPLAY), NULL, "/api/v1/hall");
+	if (!expect_status(&R, 200, "GET /api/v1/hall"))
+		return;
+	expect_ctype(&R, "application/json", "GET /api/v1/hall");
+	json_t *h = R.json;
+	check(jstr_is(h, "name", HALL_NAME), "hall: want name %s, got %s", HALL_NAME, desc(&R));
+	json_t *langs = json_object_get(h, "languages");
+	check(json_array_size(langs) == 2 && json_is_string(json_array_get(langs, 0)) &&
+	      strcmp(json_string_value(json_array_get(langs, 0)), "zh") == 0 &&
+	      json_is_string(json_array_get(langs, 1)) &&
+	      strcmp(json_string_value(json_array_get(langs, 1)), "en") == 0,
+	      "hall: languages [\"zh\", \"en\"]: %s", desc(&R));
+	check(jstr_is(h, "notice", "请携带身份证件") && jstr_is(h, "name_en", "Test Hall"),
+	      "hall: notice and name_en from the config: %s", desc(&R));
+	check(jint_or(h, "last_event_id", -1) >= 0, "hall: no last_event_id: %s", desc(&R));
+	check(jstr(h, "now") != NULL || jstr(h, "time") != NULL || jstr(h, "server_time") != NULL,
+	      "hall: no server time: %s", desc(&R));
+	json_t *svcs = json_object_get(h, "services");
+	check(json_array_size(svcs) == 5, "hall: want 5 services, got %zu", json_array_size(svcs));
+	json_t *a = find_by(svcs, "key", "a"), *c = find_by(svcs, "key", "c");
+	check(a && jstr_is(a, "name", "综合受理") && jstr_is(a, "prefix", "A") &&
+	      json_is_true(json_object_get(a, "open")),
+	      "hall: service a should be named, prefixed A and open: %s", desc(&R));
+	check(c && json_is_false(json_object_get(c, "open")), "hall: service c should be closed now");
+	check(a && json_is_integer(json_object_get(a, "waiting")) &&
+	      json_is_integer(json_object_get(a, "waiting_priority")) &&
+	      json_is_integer(json_object_get(a, "est_wait_s")) &&
+	      json_is_integer(json_object_get(a, "issued_today")) &&
+	      json_is_integer(json_object_get(a, "served_today")) &&
+	      json_is_boolean(json_object_get(a, "at_cap")),
+	      "hall: a service needs waiting, waiting_priority, est_wait_s, issued_today, served_today, at_cap");
+	json_t *ctrs = json_object_get(h, "counters");
+	check(json_array_size(ctrs) == 3 + LOAD_COUNTERS, "hall: want %d counters, got %zu",
+	      3 + LOAD_COUNTERS, json_array_size(ctrs));
+	json_t *c1 = json_array_get(ctrs, 0);
+	check(c1 && counter_complete(c1, miss, sizeof miss) && jint_or(c1, "number", 0) == 1 &&
+	      json_is_null(json_object_get(c1, "serving")),
+	      "hall: counter 1 should be complete and idle (missing:%s)", miss);
+}
+
+static void t_tickets(void)
+{
+	char want[160], loc[512];
+	const char *u;
+
+	api("POST", TK(R_KIOSK), "{\"service\": \"a\"}", "/api/v1/tickets");
+	if (!expect_ticket(201, "POST /tickets", "A001", "waiting", "a"))
+		return;
+	struct tref a1 = tref_of();
+	check(jstr_is(R.json, "class", "normal") && jint_or(R.json, "parent_id", -1) == 0 &&
+	      jint_or(R.json, "number", -1) == 1 && jstr_is(R.json, "service_name", "综合受理") &&
+	      jstr_is(R.json, "service_name_en", "General") && jstr_is(R.json, "day", today),
+	      "POST /tickets: class, parent_id, number, names or day wrong: %s", desc(&R));
+	u = jstr(R.json, "issued_at");
+	check(u && strlen(u) == 25 && u[10] == 'T' && strcmp(u + 19, "+08:00") == 0 &&
+	      strncmp(u, today, 10) == 0,
+	      "POST /tickets: issued_at should be like %sT10:02:11+08:00, got %s", today, u ? u : "null");
+	check(json_is_null(json_object_get(R.json, "called_at")), "POST /tickets: called_at should be null");
+	/* The status URL is absolute, for the QR code; Location is it, or its path. */
+	snprintf(want, sizeof want, "%s/api/v1/tickets/%lld", cur->base, (long long)a1.id);
+	u = jstr(R.json, "status_url");
+	check(u && strcmp(u, want) == 0, "POST /tickets: status_url should be %s, got %s", want, u ? u : "null");
+	loc[0] = '\0';
+	thttp_header(&R, "Location", loc, sizeof loc);
+	check(strcmp(loc, want) == 0 || (loc[0] == '/' && strcmp(want + strlen(cur->base), loc) == 0),
+	      "POST /tickets: Location should be %s, got '%s'", want, loc);
+
+	api("POST", TK(R_KIOSK), "{\"service\": \"a\", \"class\": \"priority\"}", "/api/v1/tickets");
+	expect_ticket(201, "POST /tickets priority", "A002", "waiting", "a");
+	check(jstr_is(R.json, "class", "priority"), "priority ticket: class %s", desc(&R));
+	struct tref a2 = tref_of();
+
+	/* The status page needs no token. */
+	api("GET", NULL, NULL, "/api/v1/tickets/%lld", (long long)a1.id);
+	expect_ticket(200, "GET /tickets/{id} without token", "A001", "waiting", "a");
+	check(json_is_integer(json_object_get(R.json, "now_ahead")) &&
+	      json_is_integer(json_object_get(R.json, "now_est_wait_s")),
+	      "GET /tickets/{id}: a waiting ticket has now_ahead and now_est_wait_s: %s", desc(&R));
+	check(jint_or(R.json, "now_ahead", -1) == 1, "GET /tickets/{id}: A001 has the priority A002 ahead: %s",
+	      desc(&R));
+
+	api("POST", TK(R_KIOSK), "{\"reason\": \"left the hall\"}", "/api/v1/tickets/%lld/cancel", (long long)a1.id);
+	expect_ticket(200, "POST /tickets/{id}/cancel", "A001", "cancelled", "a");
+	check(jstr_is(R.json, "end_reason", "left the hall"), "cancel: end_reason %s", desc(&R));
+	api("POST", TK(R_KIOSK), NULL, "/api/v1/tickets/%lld/cancel", (long long)a2.id);
+	expect_ticket(200, "cancel without a body", "A002", "cancelled", "a");
+	api("POST", TK(R_KIOSK), NULL, "/api/v1/tickets/%lld/cancel", (long long)a1.id);
+	expect_error(&R, 409, "state", "cancel a cancelled ticket");
+	expect_ctype(&R, "application/json", "an error");
+
+	issue("d", "issue the day's only ticket of d");
+	check(jstr_is(R.json, "label", "D001"), "service d: D001, got %s", desc(&R));
+	api("POST", TK(R_KIOSK), "{\"service\": \"d\"}", "/api/v1/tickets");
+	expect_error(&R, 409, "cap", "issue past the daily cap");
+	json_t *hall = get_hall();
+	json_t *d = find_by(json_object_get(hall, "services"), "key", "d");
+	check(d && json_is_true(json_object_get(d, "at_cap")) && jint_or(d, "issued_today", -1) == 1,
+	      "hall: service d is at its cap with one ticket issued");
+	json_decref(hall);
+}
+
+static void t_counters(void)
+{
+	const char *c1 = TK(R_COUNTER1), *c2 = TK(R_COUNTER2);
+	char body[128];
+
+	api("POST", c1, NULL, "/api/v1/counters/1/call-next");
+	expect_status(&R, 204, "call-next with nobody waiting");
+	check(R.len == 0, "call-next 204 has no body: %s", desc(&R));
+
+	struct tref b1 = issue("b", "issue B001");
+	api("POST", c1, NULL, "/api/v1/counters/1/call-next");
+	expect_ticket(200, "call-next", b1.label, "called", "b");
+	check(jint_or(R.json, "counter", 0) == 1 && jstr_is(R.json, "counter_name", "1号窗口") &&
+	      jstr(R.json, "called_at") != NULL,
+	      "call-next: counter 1 and called_at: %s", desc(&R));
+	api("POST", c1, NULL, "/api/v1/counters/1/recall");
+	expect_ticket(200, "recall", b1.label, "called", NULL);
+	check(jint_or(R.json, "recalls", -1) == 1, "recall: recalls 1: %s", desc(&R));
+	api("POST", c1, NULL, "/api/v1/counters/1/start");
+	expect_ticket(200, "start", b1.label, "serving", NULL);
+	check(jstr(R.json, "started_at") != NULL, "start: started_at set: %s", desc(&R));
+	api("POST", c1, NULL, "/api/v1/counters/1/finish");
+	expect_ticket(200, "finish", b1.label, "done", NULL);
+	check(jstr(R.json, "ended_at") != NULL, "finish: ended_at set: %s", desc(&R));
+	api("POST", c1, "{\"score\": 3}", "/api/v1/counters/1/rate");
+	expect_ticket(200, "rate the last finished", b1.label, "done", NULL);
+	check(jint_or(R.json, "rating", 0) == 3, "rate: rating 3: %s", desc(&R));
+	api("POST", c1, "{\"score\": 2}", "/api/v1/counters/1/rate");
+	expect_error(&R, 409, "rated", "rate twice");
+	api("POST", c1, NULL, "/api/v1/counters/1/start");
+	expect_error(&R, 409, "idle", "start on an idle counter");
+	api("POST", TK(R_KIOSK), NULL, "/api/v1/tickets/%lld/cancel", (long long)b1.id);
+	expect_error(&R, 409, "state", "cancel a done ticket");
+
+	struct tref b2 = issue("b", "issue B002");
+	api("POST", c1, NULL, "/api/v1/counters/1/call-next");
+	expect_ticket(200, "call-next B002", b2.label, "called", NULL);
+	api("POST", c1, NULL, "/api/v1/counters/1/park");
+	expect_ticket(200, "park", b2.label, "parked", NULL);
+	snprintf(body, sizeof body, "{\"ticket\": \"%s\"}", b2.label);
+	api("POST", c1, body, "/api/v1/counters/1/unpark");
+	expect_ticket(200, "unpark by label", b2.label, "waiting", NULL);
+	api("POST", c1, body, "/api/v1/counters/1/unpark");
+	expect_error(&R, 409, "state", "unpark a waiting ticket");
+	snprintf(body, sizeof body, "{\"ticket\": %lld}", (long long)b2.id);
+	api("POST", c1, body, "/api/v1/counters/1/call");
+	expect_ticket(200, "call by id", b2.label, "called", NULL);
+	api("POST", c1, NULL, "/api/v1/counters/1/no-show");
+	expect_ticket(200, "no-show", b2.label, "noshow", NULL);
+
+	struct tref b3 = issue("b", "issue B003");
+	api("POST", c1, NULL, "/api/v1/counters/1/call-next");
+	expect_ticket(200, "call-next B003", b3.label, "called", NULL);
+	api("POST", c1, "{\"service\": \"a\"}", "/api/v1/counters/1/transfer");
+	expect_ticket(200, "transfer to a service", b3.label, "waiting", "a");
+	struct tref b3a = tref_of();
+	check(jint_or(R.json, "parent_id", -1) == b3.id && b3a.id != b3.id,
+	      "transfer: the new ticket's parent is the old one: %s", desc(&R));
+	api("GET", NULL, NULL, "/api/v1/tickets/%lld", (long long)b3.id);
+	expect_ticket(200, "status follows the transfer", b3.label, "waiting", "a");
+	check(jint_or(R.json, "id", -1) == b3a.id, "status of the old ticket shows the new one: %s", desc(&R));
+
+	struct tref b4 = issue("b", "issue B004");
+	api("POST", c1, NULL, "/api/v1/counters/1/call-next");
+	expect_ticket(200, "call-next B004", b4.label, "called", NULL);
+	api("POST", c1, "{\"counter\": 2}", "/api/v1/counters/1/transfer");
+	expect_ticket(200, "transfer to a counter", b4.label, "waiting", "b");
+	check(jint_or(R.json, "target_counter", -1) == 2, "transfer to counter 2: target_counter: %s", desc(&R));
+	api("POST", c2, NULL, "/api/v1/counters/2/call-next");
+	expect_ticket(200, "counter 2 calls the transferred ticket", b4.label, "called", NULL);
+	check(jint_or(R.json, "counter", 0) == 2, "transferred ticket called at counter 2: %s", desc(&R));
+	api("POST", c2, NULL, "/api/v1/counters/2/finish");
+	expect_ticket(200, "finish at counter 2", b4.label, "done", NULL);
+	snprintf(body, sizeof body, "{\"score\": 1, \"ticket\": \"%s\"}", b4.label);
+	api("POST", c2, body, "/api/v1/counters/2/rate");
+	expect_ticket(200, "rate a given ticket", b4.label, "done", NULL);
+	check(jint_or(R.json, "rating", 0) == 1, "rate with ticket: rating 1: %s", desc(&R));
+
+	api("POST", c1, "{\"reason\": \"lunch\"}", "/api/v1/counters/1/pause");
+	expect_counter("pause", 1, "paused");
+	check(jstr_is(R.json, "reason", "lunch"), "pause: reason lunch: %s", desc(&R));
+	api("POST", c1, NULL, "/api/v1/counters/1/call-next");
+	expect_error(&R, 409, "paused", "call-next at a paused counter");
+	api("POST", c1, NULL, "/api/v1/counters/1/resume");
+	expect_counter("resume", 1, "open");
+	api("POST", c1, "{\"clerk\": \"1024\"}", "/api/v1/counters/1/sign-in");
+	expect_counter("sign-in", 1, "open");
+	check(jstr_is(R.json, "clerk", "1024"), "sign-in: clerk 1024: %s", desc(&R));
+	struct tref b5 = issue("b", "issue B005");
+	api("POST", c1, NULL, "/api/v1/counters/1/call-next");
+	expect_ticket(200, "call-next with a clerk", b5.label, "called", NULL);
+	check(jstr_is(R.json, "clerk", "1024"), "call records the clerk: %s", desc(&R));
+	api("POST", c1, NULL, "/api/v1/counters/1/close");
+	expect_error(&R, 409, "busyctr", "close a busy counter");
+	api("POST", c1, NULL, "/api/v1/counters/1/finish");
+	expect_ticket(200, "finish B005", b5.label, "done", NULL);
+	api("POST", c1, NULL, "/api/v1/counters/1/close");
+	expect_counter("close", 1, "closed");
+	api("POST", c1, NULL, "/api/v1/counters/1/call-next");
+	expect_error(&R, 409, "ctrclosed", "call-next at a closed counter");
+	api("POST", c1, NULL, "/api/v1/counters/1/open");
+	expect_counter("open", 1, "open");
+	api("POST", c1, NULL, "/api/v1/counters/1/sign-out");
+	expect_counter("sign-out", 1, "open");
+	check(jstr_is(R.json, "clerk", ""), "sign-out: clerk empty: %s", desc(&R));
+}
+
+static void t_appointments(void)
+{
+	char body[256];
+	const char *code;
+
+	snprintf(body, sizeof body,
+		 "{\"service\": \"a\", \"slot\": \"%s\", \"name\": \"张三\", \"phone\": \"13800000000\"}", next_slot);
+	api("POST", TK(R_BOOKING), body, "/api/v1/appointments");
+	expect_status(&R, 201, "POST /appointments");
+	code = jstr(R.json, "code");
+	check(code && strlen(code) == 6 && strspn(code, "0123456789") == 6 &&
+	      json_is_integer(json_object_get(R.json, "id")) && jstr_is(R.json, "service", "a") &&
+	      jstr(R.json, "slot") && strncmp(jstr(R.json, "slot"), next_slot, 10) == 0,
+	      "POST /appointments: want {id, code (6 digits), service a, slot %s}, got %s", next_slot, desc(&R));
+	char code1[8] = "";
+	if (code && strlen(code) == 6)
+		snprintf(code1, sizeof code1, "%s", code);
+	snprintf(booked_codes[nbooked++], sizeof booked_codes[0], "%s", code1);
+
+	snprintf(body, sizeof body, "{\"service\": \"a\", \"slot\": \"%s\"}", next_slot);
+	api("POST", TK(R_BOOKING), body, "/api/v1/appointments");
+	expect_status(&R, 201, "book a second appointment in the slot");
+	code = jstr(R.json, "code");
+	check(code && strcmp(code, code1) != 0, "the second code differs: %s", desc(&R));
+	if (code)
+		snprintf(booked_codes[nbooked++], sizeof booked_codes[0], "%s", code);
+	api("POST", TK(R_BOOKING), body, "/api/v1/appointments");
+	expect_error(&R, 409, "slot", "book a full slot");
+
+	api("POST", TK(R_KIOSK), NULL, "/api/v1/appointments/%s/check-in", code1);
+	expect_ticket(201, "check-in", NULL, "waiting", "a");
+	check(jstr_is(R.json, "class", "appointment"), "check-in: class appointment: %s", desc(&R));
+	json_int_t appt = jint_or(R.json, "id", -1);
+	api("GET", NULL, NULL, "/api/v1/tickets/%lld", (long long)appt);
+	expect_status(&R, 200, "the appointment ticket's status");
+	check(!strstr(R.body, "张三") && !strstr(R.body, "13800000000"),
+	      "a ticket's status shows no personal data: %s", desc(&R));
+	api("POST", TK(R_KIOSK), NULL, "/api/v1/appointments/%s/check-in", code1);
+	expect_error(&R, 409, "used", "check-in twice");
+
+	snprintf(body, sizeof body, "{\"service\": \"a\", \"slot\": \"%s\"}", far_slot);
+	api("POST", TK(R_BOOKING), body, "/api/v1/appointments");
+	expect_status(&R, 201, "book three hours ahead");
+	code = jstr(R.json, "code");
+	char code3[8] = "";
+	if (code) {
+		snprintf(code3, sizeof code3, "%s", code);
+		snprintf(booked_codes[nbooked++], sizeof booked_codes[0], "%s", code);
+	}
+	api("POST", TK(R_KIOSK), NULL, "/api/v1/appointments/%s/check-in", code3);
+	expect_error(&R, 409, "early", "check-in three hours early");
+}
+
+/* A 6-digit code that was not booked. */
+static const char *unknown_code(void)
+{
+	static char code[8];
+	for (int c = 314159;; c++) {
+		bool used = false;
+		snprintf(code, sizeof code, "%06d", c % 1000000);
+		for (int i = 0; i < nbooked; i++)
+			used |= strcmp(code, booked_codes[i]) == 0;
+		if (!used)
+			return code;
+	}
+}
+
+/* Split one CSV record (RFC 4180, no line breaks inside fields) into fields, unquoted in place. */
+static int csv_fields(char *p, char **f, int max)
+{
+	int n = 0;
+	for (;;) {
+		char *out = p;
+		if (n < max)
+			f[n] = out;
+		if (*p == '"') {
+			p++;
+			for (;;) {
+				if (*p == '"' && p[1] == '"') {
+					*out++ = '"';
+					p += 2;
+				} else if (*p == '"' || !*p) {
+					if (*p)
+						p++;
+					break;
+				} else {
+					*out++ = *p++;
+				}
+			}
+		}
+		while (*p && *p != ',')
+			*out++ = *p++;
+		char sep = *p;
+		*out = '\0';
+		n++;
+		if (!sep)
+			return n;
+		p++;
+	}
+}
+
+static const char *stats_fields[] = {"key", "issued", "called", "served", "noshow", "transferred",
+				     "cancelled", "waiting", "wait_mean_s", "wait_p50_s", "wait_p90_s",
+				     "wait_max_s", "service_mean_s", "service_p90_s", "on_time_rate", "rated",
+				     "satisfaction_rate", "appointments", "missed_appointments"};
+#define N_STATS_FIELDS (sizeof stats_fields / sizeof *stats_fields)
+
+static void t_stats_metrics(void)
+{
+	const char *m = TK(R_MANAGER);
+	char miss[512], sql[256];
+	size_t off = 0;
+
+	api("GET", m, NULL, "/api/v1/stats");
+	if (expect_status(&R, 200, "GET /stats")) {
+		json_t *total = json_object_get(R.json, "total");
+		json_t *rows = json_object_get(R.json, "rows");
+		check(jstr_is(R.json, "by", "service") && jstr(R.json, "from") && jstr(R.json, "to") &&
+		      json_is_array(rows) && json_is_object(total),
+		      "GET /stats: want {by: service, from, to, rows, total}, got %s", desc(&R));
+		miss[0] = '\0';
+		for (size_t i = 0; i < N_STATS_FIELDS; i++)
+			if (!json_object_get(total, stats_fields[i]))
+				off += (size_t)snprintf(miss + off, sizeof miss - off, " %s", stats_fields[i]);
+		check(off == 0, "GET /stats: total lacks:%s", miss);
+		check(json_array_size(rows) == 3 && find_by(rows, "key", "a") && find_by(rows, "key", "b") &&
+		      find_by(rows, "key", "d"),
+		      "GET /stats: one row per service with tickets (a, b, d): %s", desc(&R));
+		sqlite3 *db = db_open(S1.db);
+		snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM tickets WHERE parent_id = 0 AND day = '%s'", today);
+		long long n = db_int(db, sql);
+		sqlite3_close(db);
+		check(jint_or(total, "issued", -1) == n, "GET /stats: total issued %lld, the database has %lld",
+		      (long long)jint_or(total, "issued", -1), n);
+	}
+	static const char *bys[] = {"counter", "clerk", "hour"};
+	for (size_t i = 0; i < 3; i++) {
+		api("GET", m, NULL, "/api/v1/stats?by=%s", bys[i]);
+		expect_status(&R, 200, "GET /stats?by=...");
+		check(jstr_is(R.json, "by", bys[i]) && json_is_array(json_object_get(R.json, "rows")),
+		      "GET /stats?by=%s: %s", bys[i], desc(&R));
+	}
+	api("GET", m, NULL, "/api/v1/stats?by=service&from=%s&to=%s", today, today);
+	expect_status(&R, 200, "GET /stats with from and to");
+	api("GET", m, NULL, "/api/v1/stats?by=colour");
+	expect_error(&R, 400, "inval", "GET /stats?by=colour");
+	api("GET", m, NULL, "/api/v1/stats?from=yesterday");
+	expect_error(&R, 400, "inval", "GET /stats?from=yesterday");
+
+	/* The CSV has the JSON's rows, in order, then the total. */
+	api("GET", m, NULL, "/api/v1/stats?by=counter");
+	json_t *js = json_incref(R.json);
+	api("GET", m, NULL, "/api/v1/stats?by=counter&format=csv");
+	if (expect_status(&R, 200, "GET /stats CSV")) {
+		char header[1024], *f[32];
+		off = 0;
+		expect_ctype(&R, "text/csv", "GET /stats CSV");
+		for (size_t i = 0; i < N_STATS_FIELDS; i++)
+			off += (size_t)snprintf(header + off, sizeof header - off, "%s%s", i ? "," : "", stats_fields[i]);
+		size_t hl = strcspn(R.body, "\r\n");
+		check(hl == strlen(header) && strncmp(R.body, header, hl) == 0,
+		      "CSV: the header line should be %s, got %.*s", header, (int)hl, R.body);
+		json_t *rows = json_object_get(js, "rows");
+		size_t nrec = 0, bad_width = 0, bad_key = 0;
+		bool total_ok = false;
+		char *save = NULL;
+		for (char *line = strtok_r(R.body + hl, "\r\n", &save); line; line = strtok_r(NULL, "\r\n", &save)) {
+			int nf = csv_fields(line, f, 32);
+			bad_width += nf != (int)N_STATS_FIELDS;
+			if (nf < 2)
+				continue;
+			if (nrec < json_array_size(rows)) {
+				bad_key += !jstr_is(json_array_get(rows, nrec), "key", f[0]) ||
+					   jint_or(json_array_get(rows, nrec), "issued", -1) != strtol(f[1], NULL, 10);
+			} else if (nrec == json_array_size(rows)) {
+				json_t *t = json_object_get(js, "total");
+				total_ok = strcmp(f[0], "total") == 0 && jint_or(t, "issued", -1) == strtol(f[1], NULL, 10);
+			}
+			nrec++;
+		}
+		check(bad_width == 0, "CSV: %zu records without the %zu fields", bad_width, N_STATS_FIELDS);
+		check(nrec == json_array_size(rows) + 1 && bad_key == 0 && total_ok,
+		      "CSV: the JSON's %zu rows with their keys and issued counts, then total; got %zu records, %zu"
+		      " differ, total %s", json_array_size(rows), nrec, bad_key, total_ok ? "ok" : "wrong");
+	}
+	json_decref(js);
+
+	api("GET", m, NULL, "/metrics");
+	if (expect_status(&R, 200, "GET /metrics")) {
+		expect_ctype(&R, "text/plain", "GET /metrics");
+		static const char *names[] = {"hallq_http_requests_total{", "hallq_http_request_seconds",
+					      "hallq_waiting{", "hallq_events_total", "hallq_event_subscribers",
+					      "hallq_batch_size"};
+		for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+			check(strstr(R.body, names[i]) != NULL, "metrics: no %s", names[i]);
+		check(strstr(R.body, "hallq_http_request_seconds_bucket") &&
+		      strstr(R.body, "hallq_batch_size_bucket"),
+		      "metrics: the histograms have _bucket lines");
+		check(strstr(R.body, "status=\"201\"") && strstr(R.body, "route="),
+		      "metrics: requests counted by route and status");
+		const char *sub = strstr(R.body, "\nhallq_event_subscribers");
+		long nsub = -1;
+		if (sub) {
+			sub = strchr(sub + 1, ' ');
+			nsub = sub ? strtol(sub, NULL, 10) : -1;
+		}
+		check(nsub >= 1, "metrics: hallq_event_subscribers >= 1 while a stream is open, got %ld", nsub);
+	}
+}
+
+/* ---- 2. every error status ------------------------------------------------------------------------ */
+
+static void t_errors(void)
+{
+	const char *k = TK(R_KIOSK), *ad = TK(R_ADMIN);
+
+	int64_t before = last_event_id();
+
+	api("POST", k, "{", "/api/v1/tickets");
+	expect_error(&R, 400, "badjson", "malformed JSON");
+	api("POST", k, "{\"service\": 5}", "/api/v1/tickets");
+	expect_error(&R, 400, "badjson", "service of the wrong type");
+	api("POST", k, "{}", "/api/v1/tickets");
+	expect_error(&R, 400, "badjson", "missing service");
+	api("POST", k, "[\"a\"]", "/api/v1/tickets");
+	expect_error(&R, 400, "badjson", "an array for a body");
+	api("POST", k, "{\"service\": \"a\", \"class\": 1}", "/api/v1/tickets");
+	expect_error(&R, 400, "badjson", "class of the wrong type");
+	api("POST", k, "{\"service\": \"a\", \"class\": \"vip\"}", "/api/v1/tickets");
+	expect_error2(&R, 400, "inval", "badjson", "an unknown class");
+	api("POST", ad, "{\"score\": \"three\"}", "/api/v1/counters/1/rate");
+	expect_error(&R, 400, "badjson", "score of the wrong type");
+	api("POST", ad, "{\"score\": 7}", "/api/v1/counters/1/rate");
+	expect_error2(&R, 400, "inval", "badjson", "score 7");
+	api("POST", ad, "{}", "/api/v1/counters/1/sign-in");
+	expect_error(&R, 400, "badjson", "sign-in without a clerk");
+	api("POST", TK(R_BOOKING), "{\"service\": \"a\"}", "/api/v1/appointments");
+	expect_error(&R, 400, "badjson", "book without a slot");
+	api("POST", TK(R_BOOKING), "{\"service\": \"a\", \"slot\": \"tomorrow\"}", "/api/v1/appointments");
+	expect_error2(&R, 400, "inval", "badjson", "book a slot that is no time");
+
+	api("GET", NULL, NULL, "/api/v1/hall");
+	expect_error(&R, 401, "unauthorized", "no token");
+	api("GET", "unknown-token-0123456789", NULL, "/api/v1/hall");
+	expect_error(&R, 401, "unauthorized", "unknown token");
+	static const char *const basic[] = {"Authorization: Basic YWRtaW46YWRtaW4=", NULL};
+	api_h("GET", NULL, NULL, basic, "/api/v1/hall");
+	expect_error(&R, 401, "unauthorized", "Basic credentials");
+	api("POST", NULL, "{\"service\": \"a\"}", "/api/v1/tickets");
+	expect_error(&R, 401, "unauthorized", "issue without a token");
+
+	api("POST", TK(R_DISPLAY), "{\"service\": \"a\"}", "/api/v1/tickets");
+	expect_error(&R, 403, "forbidden", "display issues a ticket");
+	api("POST", TK(R_COUNTER2), NULL, "/api/v1/counters/1/call-next");
+	expect_error(&R, 403, "forbidden", "counter 2 calls at counter 1");
+	api("GET", TK(R_KIOSK), NULL, "/api/v1/stats");
+	expect_error(&R, 403, "forbidden", "kiosk reads stats");
+
+	api("GET", ad, NULL, "/api/v1/nosuch");
+	expect_error(&R, 404, "noroute", "unknown route");
+	api("GET", ad, NULL, "/nosuch");
+	expect_error(&R, 404, "noroute", "unknown route outside /api/v1");
+	api("POST", ad, NULL, "/api/v1/counters/1/frobnicate");
+	expect_error(&R, 404, "noroute", "unknown counter operation");
+	api("POST", k, "{\"service\": \"zz\"}", "/api/v1/tickets");
+	expect_error(&R, 404, "noservice", "unknown service");
+	api("POST", ad, NULL, "/api/v1/counters/99/call-next");
+	expect_error(&R, 404, "nocounter", "unknown counter");
+	api("POST", ad, NULL, "/api/v1/counters/99/pause");
+	expect_error(&R, 404, "nocounter", "pause an unknown counter");
+	api("GET", NULL, NULL, "/api/v1/tickets/999999");
+	expect_error(&R, 404, "noticket", "unknown ticket");
+	api("POST", k, NULL, "/api/v1/tickets/999999/cancel");
+	expect_error(&R, 404, "noticket", "cancel an unknown ticket");
+	api("POST", ad, "{\"ticket\": \"Z999\"}", "/api/v1/counters/1/unpark");
+	expect_error(&R, 404, "noticket", "unpark an unknown label");
+	api("POST", ad, "{\"ticket\": 999999}", "/api/v1/counters/1/call");
+	expect_error(&R, 404, "noticket", "call an unknown ticket id");
+	api("POST", k, NULL, "/api/v1/appointments/%s/check-in", unknown_code());
+	expect_error(&R, 404, "nocode", "check-in an unknown code");
+
+	api("GET", ad, NULL, "/api/v1/tickets");
+	expect_error(&R, 405, "method", "GET on POST /tickets");
+	char allow[64] = "";
+	check(thttp_header(&R, "Allow", allow, sizeof allow) && strstr(allow, "POST"),
+	      "405 names the allowed method in Allow (RFC 9110 15.5.6), got '%s'", allow);
+	api("GET", ad, NULL, "/api/v1/counters/1/call-next");
+	expect_error(&R, 405, "method", "GET on a counter operation");
+	api("GET", ad, NULL, "/api/v1/appointments");
+	expect_error(&R, 405, "method", "GET on POST /appointments");
+	api("POST", ad, "{}", "/api/v1/hall");
+	expect_error(&R, 405, "method", "POST on GET /hall");
+	api("DELETE", ad, NULL, "/api/v1/tickets/1");
+	expect_error(&R, 405, "method", "DELETE a ticket");
+
+	api("POST", k, "{\"service\": \"c\"}", "/api/v1/tickets");
+	expect_error(&R, 409, "closed", "issue for a closed service");
+
+	size_t big = 17 * 1024;
+	char *body = malloc(big + 64);
+	if (body) {
+		int n = snprintf(body, big + 64, "{\"service\": \"a\", \"pad\": \"");
+		memset(body + n, 'x', big);
+		strcpy(body + n + big, "\"}");
+		api("POST", k, body, "/api/v1/tickets");
+		expect_error(&R, 413, "toolarge", "a 17 KiB body");
+		free(body);
+	}
+
+	int64_t after = last_event_id();
+	check(before > 0 && before == after, "failed operations change nothing: events %lld before, %lld after",
+	      (long long)before, (long long)after);
+
+	static const char *const key[] = {"Idempotency-Key: 422-reuse-7f3e2a", NULL};
+	api_h("POST", k, "{\"service\": \"b\"}", key, "/api/v1/tickets");
+	expect_status(&R, 201, "issue with a key");
+	struct tref t = tref_of();
+	api_h("POST", k, NULL, key, "/api/v1/tickets/%lld/cancel", (long long)t.id);
+	expect_error(&R, 422, "idempotency", "the same key on another path");
+	api_h("POST", ad, NULL, key, "/api/v1/counters/2/call-next");
+	expect_error(&R, 422, "idempotency", "the same key on a counter path");
+	api("GET", NULL, NULL, "/api/v1/tickets/%lld", (long long)t.id);
+	expect_ticket(200, "a refused reuse changed nothing", t.label, "waiting", NULL);
+	api("POST", k, NULL, "/api/v1/tickets/%lld/cancel", (long long)t.id);
+	expect_status(&R, 200, "cancel the key's ticket");
+}
+
+/*
+ * Edges: numbers out of range must not wrap onto real counters or scores, bodies on
+ * operations that take none are still checked, and the Idempotency-Key length limit.
+ */
+static void t_edges(void)
+{
+	const char *ad = TK(R_ADMIN);
+	char key[200], line[240];
+
+	int64_t before = last_event_id();
+	api("POST", ad, NULL, "/api/v1/counters/4294967297/sign-out");
+	expect_error(&R, 404, "nocounter", "counter 4294967297 (2^32 + 1) is not counter 1");
+	api("POST", TK(R_COUNTER1), NULL, "/api/v1/counters/4294967297/sign-out");
+	check(R.status == 403 || R.status == 404,
+	      "counter:1 on counter 4294967297: want 403 or 404, got %s", desc(&R));
+	api("POST", ad, "{\"score\": 4294967299}", "/api/v1/counters/1/rate");
+	expect_error2(&R, 400, "inval", "badjson", "score 4294967299 (2^32 + 3) is not 3");
+	api("POST", ad, "{", "/api/v1/counters/1/call-next");
+	expect_error(&R, 400, "badjson", "call-next with a malformed body");
+	api("POST", ad, "{\"service\": \"a\", \"counter\": 2}", "/api/v1/counters/1/transfer");
+	expect_error2(&R, 400, "badjson", "inval", "transfer to a service and a counter at once");
+	api("POST", ad, "{}", "/api/v1/counters/1/transfer");
+	expect_error2(&R, 400, "badjson", "inval", "transfer to nowhere");
+	memset(key, 'k', 129);
+	key[129] = '\0';
+	snprintf(line, sizeof line, "Idempotency-Key: %s", key);
+	const char *const long_key[] = {line, NULL};
+	api_h("POST", TK(R_KIOSK), "{\"service\": \"b\"}", long_key, "/api/v1/tickets");
+	check(R.status == 400, "an Idempotency-Key of 129 characters: want 400, got %s", desc(&R));
+	int64_t after = last_event_id();
+	check(before == after, "refused edge cases change nothing: events %lld before, %lld after",
+	      (long long)before, (long long)after);
+
+	key[128] = '\0';
+	snprintf(line, sizeof line, "Idempotency-Key: %s", key);
+	api_h("POST", TK(R_KIOSK), "{\"service\": \"b\"}", long_key, "/api/v1/tickets");
+	expect_status(&R, 201, "an Idempotency-Key of 128 characters");
+	struct tref t = tref_of();
+	api("POST", ad, NULL, "/api/v1/counters/1/call-next");
+	expect_ticket(200, "call the ticket for the transfer edge", t.label, "called", NULL);
+	api("POST", ad, "{\"counter\": 4294967298}", "/api/v1/counters/1/transfer");
+	if (check(R.status == 400 || R.status == 404,
+		  "transfer to counter 4294967298 (2^32 + 2): want 400 or 404, got %s", desc(&R))) {
+		api("POST", ad, NULL, "/api/v1/counters/1/finish");
+		expect_status(&R, 200, "finish the transfer edge's ticket");
+	}
+}
+
+/* ---- 3. the role matrix ------------------------------------------------------------------------------ */
+
+#define BIT(r) (1u << (r))
+#define ALL_ROLES ((1u << R_COUNT) - 1)
+
+static void t_roles(void)
+{
+	char book[128], checkin[64], status_path[64];
+	struct tref t = issue("a", "issue for the role matrix");
+
+	snprintf(book, sizeof book, "{\"service\": \"a\", \"slot\": \"%s\"}", role_slot);
+	snprintf(checkin, sizeof checkin, "/api/v1/appointments/%s/check-in", unknown_code());
+	snprintf(status_path, sizeof status_path, "/api/v1/tickets/%lld", (long long)t.id);
+	const struct {
+		const char *name, *method, *path, *body;
+		unsigned allowed;
+		bool stream;
+	} ops[] = {
+		{"read hall", "GET", "/api/v1/hall", NULL, ALL_ROLES, false},
+		{"read ticket", "GET", status_path, NULL, ALL_ROLES, false},
+		{"issue", "POST", "/api/v1/tickets", "{\"service\": \"b\"}", BIT(R_KIOSK) | BIT(R_ADMIN), false},
+		{"cancel", "POST", "/api/v1/tickets/999999/cancel", NULL, BIT(R_KIOSK) | BIT(R_ADMIN), false},
+		{"check-in", "POST", checkin, NULL, BIT(R_KIOSK) | BIT(R_ADMIN), false},
+		{"book", "POST", "/api/v1/appointments", book, BIT(R_BOOKING) | BIT(R_ADMIN), false},
+		{"counter 1 op", "POST", "/api/v1/counters/1/call-next", NULL, BIT(R_COUNTER1) | BIT(R_ADMIN), false},
+		{"counter 2 op", "POST", "/api/v1/counters/2/sign-out", NULL, BIT(R_COUNTER2) | BIT(R_ADMIN), false},
+		{"stats", "GET", "/api/v1/stats", NULL, BIT(R_MANAGER) | BIT(R_ADMIN), false},
+		{"metrics", "GET", "/metrics", NULL, BIT(R_MANAGER) | BIT(R_ADMIN), false},
+		{"events", "GET", "/api/v1/events", NULL, ALL_ROLES & ~BIT(R_BOOKING), true},
+	};
+	char url[512];
+
+	for (size_t i = 0; i < sizeof ops / sizeof *ops; i++) {
+		snprintf(url, sizeof url, "%s%s", cur->base, ops[i].path);
+		for (int r = -1; r < R_COUNT; r++) {
+			const char *tok = r < 0 ? NULL : roles[r].token;
+			const char *who = r < 0 ? "no token" : roles[r].role;
+			thttp_request(H, ops[i].method, url, tok, ops[i].body, NULL,
+				      ops[i].stream ? THTTP_HEAD_ONLY : 0, REQ_TIMEOUT_MS, &R);
+			long s = R.status;
+			if (r < 0 && strcmp(ops[i].name, "read ticket") == 0)
+				check(s == 200, "roles: %s by %s: want 200 (no token needed), got %s", ops[i].name,
+				      who, desc(&R));
+			else if (r < 0)
+				check(s == 401, "roles: %s by %s: want 401, got %s", ops[i].name, who, desc(&R));
+			else if (ops[i].allowed & BIT(r))
+				check(s >= 200 && s < 500 && s != 401 && s != 403 &&
+				      !(s >= 300 && s < 400),
+				      "roles: %s by %s: want 2xx or a 4xx other than 401/403, got %s", ops[i].name,
+				      who, desc(&R));
+			else
+				check(s == 403 && (ops[i].stream || jstr_is(R.json, "error", "forbidden")),
+				      "roles: %s by %s: want 403 forbidden, got %s", ops[i].name, who, desc(&R));
+		}
+	}
+	snprintf(url, sizeof url, "%s/api/v1/events", cur->base);
+	thttp_request(H, "GET", url, TK(R_DISPLAY), NULL, NULL, THTTP_HEAD_ONLY, REQ_TIMEOUT_MS, &R);
+	expect_ctype(&R, "text/event-stream", "GET /api/v1/events");
+}
+
+/* ---- 4. idempotency -------------------------------------------------------------------------------- */
+
+static void t_idempotency(void)
+{
+	char hdr[64], key_line[128];
+	snprintf(key_line, sizeof key_line, "Idempotency-Key: %08lx-ticket-%d", (unsigned long)time(NULL), getpid());
+	const char *const headers[] = {key_line, NULL};
+
+	json_int_t before = issued_today("b");
+	check(before >= 0, "hall: service b has issued_today");
+	api_h("POST", TK(R_KIOSK), "{\"service\": \"b\"}", headers, "/api/v1/tickets");
+	expect_ticket(201, "issue with an Idempotency-Key", NULL, "waiting", "b");
+	struct tref t1 = tref_of();
+	char loc1[512] = "", loc2[512] = "";
+	thttp_header(&R, "Location", loc1, sizeof loc1);
+	check(!thttp_header(&R, "Idempotent-Replayed", hdr, sizeof hdr) || strcmp(hdr, "true") != 0,
+	      "the first request is not a replay");
+	api_h("POST", TK(R_KIOSK), "{\"service\": \"b\"}", headers, "/api/v1/tickets");
+	expect_ticket(201, "the same request again", t1.label, NULL, "b");
+	check(jint_or(R.json, "id", -1) == t1.id, "replay: the same ticket id %lld: %s", (long long)t1.id, desc(&R));
+	check(thttp_header(&R, "Idempotent-Replayed", hdr, sizeof hdr) && strcmp(hdr, "true") == 0,
+	      "replay: header Idempotent-Replayed: true");
+	thttp_header(&R, "Location", loc2, sizeof loc2);
+	check(loc1[0] && strcmp(loc1, loc2) == 0, "replay: the stored response's Location '%s', got '%s'", loc1,
+	      loc2);
+	json_int_t after = issued_today("b");
+	check(after == before + 1, "replay: issued_today rose by one: %lld -> %lld", (long long)before,
+	      (long long)after);
+
+	/* A counter's retried call-next calls once. */
+	char ckey[128];
+	snprintf(ckey, sizeof ckey, "Idempotency-Key: unit2-seq-%d", getpid());
+	const char *const ch[] = {ckey, NULL};
+	api_h("POST", TK(R_COUNTER2), NULL, ch, "/api/v1/counters/2/call-next");
+	expect_ticket(200, "call-next with a key", NULL, "called", "b");
+	struct tref c1 = tref_of();
+	api_h("POST", TK(R_COUNTER2), NULL, ch, "/api/v1/counters/2/call-next");
+	expect_status(&R, 200, "call-next replayed");
+	check(jint_or(R.json, "id", -1) == c1.id && thttp_header(&R, "Idempotent-Replayed", hdr, sizeof hdr),
+	      "call-next replay gives the same ticket, marked replayed: %s", desc(&R));
+	api("GET", NULL, NULL, "/api/v1/tickets/%lld", (long long)c1.id);
+	check(jstr_is(R.json, "state", "called") && jint_or(R.json, "recalls", -1) == 0,
+	      "call-next replay: the ticket is still called once: %s", desc(&R));
+}
+
+/* ---- 5. the event stream ------------------------------------------------------------------------------ */
+
+static struct sse *sub_open(const char *query, const char *last_id, const char *what)
+{
+	char url[256];
+	snprintf(url, sizeof url, "%s/api/v1/events%s", cur->base, query ? query : "");
+	struct sse *s = sse_start(url, TK(R_DISPLAY), last_id);
+	long st = s ? sse_wait_open(s, 5000) : 0;
+	check(st == 200, "%s: the stream should open with 200, got %ld", what, st);
+	return s;
+}
+
+/* The subscriber's events must be exactly the CLI's events after `since`, in order. */
+static int64_t compare_with_cli(struct sse *s, int64_t since, const char *what)
+{
+	int64_t last = last_event_id();
+	check(last >= 0 && sse_wait_id(s, last, 10000), "%s: event %lld should arrive", what, (long long)last);
+	struct sse_event *ev;
+	struct cli_ev *ce;
+	size_t n = sse_events(s, &ev);
+	long cn = cli_events(cur, since, &ce);
+	check(cn >= 0, "%s: hallq events failed", what);
+
+	size_t bad_order = 0, bad_data = 0, mismatch = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (i && ev[i].id <= ev[i - 1].id)
+			bad_order++;
+		if (!ev[i].data_ok || !ev[i].data_complete || ev[i].data_id != ev[i].id ||
+		    strcmp(ev[i].data_type, ev[i].type) != 0)
+			bad_data++;
+	}
+	for (size_t i = 0; i < n && i < (size_t)(cn > 0 ? cn : 0); i++)
+		if (ev[i].id != ce[i].id || strcmp(ev[i].type, ce[i].type) != 0)
+			mismatch++;
+	check(bad_order == 0, "%s: ids strictly increasing (%zu out of order)", what, bad_order);
+	check(bad_data == 0, "%s: data is the event's JSON with every field, its id and type (%zu bad)", what,
+	      bad_data);
+	check(cn >= 0 && (size_t)cn == n && mismatch == 0,
+	      "%s: the stream has %zu events, the database %ld after %lld; %zu differ (first stream id %lld)", what,
+	      n, cn, (long long)since, mismatch, n ? (long long)ev[0].id : -1LL);
+	check(n == 0 || ev[0].id > since, "%s: nothing at or before %lld", what, (long long)since);
+	check(sse_bad_lines(s) == 0, "%s: %d lines the SSE parser did not understand", what, sse_bad_lines(s));
+	int64_t seen = n ? ev[n - 1].id : since;
+	free(ev);
+	free(ce);
+	return seen;
+}
+
+static struct sse *first_sub; /* subscribed with ?since=0 before anything happened */
+
+static void t_events(void)
+{
+	char last_s[32];
+
+	int64_t seen = compare_with_cli(first_sub, 0, "stream since 0");
+	struct sse_event *ev;
+	size_t n = sse_events(first_sub, &ev);
+	bool issued = false, called = false, booked = false, checked_in = false, rated = false;
+	for (size_t i = 0; i < n; i++) {
+		issued |= strcmp(ev[i].type, "issued") == 0 && ev[i].ticket_id > 0 && ev[i].label[0];
+		called |= strcmp(ev[i].type, "called") == 0;
+		booked |= strcmp(ev[i].type, "booked") == 0;
+		checked_in |= strcmp(ev[i].type, "checked_in") == 0;
+		rated |= strcmp(ev[i].type, "rated") == 0;
+	}
+	free(ev);
+	check(issued && called && booked && checked_in && rated,
+	      "stream: issued (with ticket_id, label), called, booked, checked_in and rated all seen");
+	sse_free(first_sub);
+	first_sub = NULL;
+
+	/* Changes while nobody listens, then a reconnect with Last-Event-ID. */
+	issue("b", "issue while disconnected");
+	issue("b", "issue while disconnected");
+	api("POST", TK(R_COUNTER1), NULL, "/api/v1/counters/1/call-next");
+	expect_status(&R, 200, "call while disconnected");
+	snprintf(last_s, sizeof last_s, "%lld", (long long)seen);
+	struct sse *s = sub_open(NULL, last_s, "reconnect with Last-Event-ID");
+	int64_t mid = seen;
+	seen = compare_with_cli(s, seen, "reconnect with Last-Event-ID");
+	check(seen > mid, "reconnect: the missed events arrived");
+
+	/* A change made with the CLI on the database reaches the subscriber. */
+	char out[PATH_MAX + 16];
+	snprintf(out, sizeof out, "%s/cli-issue.out", cur->dir);
+	char *argv[] = {hallq_bin, "issue", "--db", cur->db, "b", NULL};
+	if (check(run_cmd(argv, out) == 0, "hallq issue on the live database")) {
+		char *text = read_file(out);
+		text[strcspn(text, "\n")] = '\0';
+		check(text[0] == 'B' && sse_wait_label(s, "issued", text, 2500),
+		      "the CLI's ticket %s reaches the subscriber within 2.5 s", text);
+		free(text);
+	}
+	sse_free(s);
+
+	/* ?since=N replays from N. */
+	int64_t half = seen / 2;
+	char q[64];
+	snprintf(q, sizeof q, "?since=%lld", (long long)half);
+	s = sub_open(q, NULL, "?since=N");
+	compare_with_cli(s, half, "?since=N");
+	sse_free(s);
+
+	/* Without since or Last-Event-ID the stream starts with the next change. */
+	s = sub_open(NULL, NULL, "stream from now");
+	int64_t before = last_event_id();
+	struct tref t = issue("b", "issue for the live stream");
+	check(sse_wait_label(s, "issued", t.label, 3000), "stream from now: %s arrives", t.label);
+	n = sse_events(s, &ev);
+	check(n >= 1 && ev[0].id > before && strcmp(ev[0].label, t.label) == 0,
+	      "stream from now: the first event is the new one (id > %lld), got %lld %s", (long long)before,
+	      n ? (long long)ev[0].id : -1LL, n ? ev[0].label : "");
+	free(ev);
+	sse_free(s);
+}
+
+/* ---- 6. concurrency, 7. crash ------------------------------------------------------------------------ */
+
+struct worker {
+	pthread_t th;
+	struct server *srv;
+	int counter;                /* 0: an issuing client */
+	bool stop_on_error;         /* the crash test: stop when the server is gone */
+	atomic_bool *stop;
+	atomic_int *issued_total;
+	int64_t *ids;
+	char (*labels)[16];
+	size_t n, cap;
+	int bad;                    /* unexpected answers */
+	char bad_desc[256];
+	int finished_bad;
+	atomic_bool done;
+};
+
+static void worker_add(struct worker *w, int64_t id, const char *label)
+{
+	if (w->n == w->cap) {
+		w->cap = w->cap ? w->cap * 2 : 256;
+		w->ids = realloc(w->ids, w->cap * sizeof *w->ids);
+		w->labels = realloc(w->labels, w->cap * sizeof *w->labels);
+		if (!w->ids || !w->labels)
+			abort();
+	}
+	w->ids[w->n] = id;
+	snprintf(w->labels[w->n], sizeof w->labels[0], "%s", label ? label : "");
+	w->n++;
+}
+
+static void *worker_main(void *ud)
+{
+	struct worker *w = ud;
+	struct thttp_resp r = {0};
+	char url[256], fin[256];
+	CURL *h = curl_easy_init();
+
+	if (!h)
+		return NULL;
+	if (w->counter) {
+		snprintf(url, sizeof url, "%s/api/v1/counters/%d/call-next", w->srv->base, w->counter);
+		snprintf(fin, sizeof fin, "%s/api/v1/counters/%d/finish", w->srv->base, w->counter);
+	} else {
+		snprintf(url, sizeof url, "%s/api/v1/tickets", w->srv->base);
+	}
+	while (!atomic_load(w->stop)) {
+		if (w->counter) {
+			thttp_request(h, "POST", url, TK(R_ADMIN), NULL, NULL, 0, REQ_TIMEOUT_MS, &r);
+			if (r.status == 200 && jint_or(r.json, "id", -1) > 0) {
+				worker_add(w, jint_or(r.json, "id", -1), jstr(r.json, "label"));
+				thttp_request(h, "POST", fin, TK(R_ADMIN), NULL, NULL, 0, REQ_TIMEOUT_MS, &r);
+				if (r.status != 200)
+					w->finished_bad++;
+			} else if (r.status == 204) {
+				nap_ms(2);
+			} else if (!w->bad++) {
+				desc_r(&r, w->bad_desc, sizeof w->bad_desc);
+			}
+			continue;
+		}
+		thttp_request(h, "POST", url, TK(R_KIOSK), "{\"service\": \"l\"}", NULL, 0, REQ_TIMEOUT_MS, &r);
+		if (r.status == 201 && jint_or(r.json, "id", -1) > 0) {
+			worker_add(w, jint_or(r.json, "id", -1), jstr(r.json, "label"));
+			atomic_fetch_add(w->issued_total, 1);
+			continue;
+		}
+		if (r.status == 0 && w->stop_on_error)
+			break;
+		if (!w->bad++)
+			desc_r(&r, w->bad_desc, sizeof w->bad_desc);
+	}
+	thttp_resp_free(&r);
+	curl_easy_cleanup(h);
+	atomic_store(&w->done, true);
+	return NULL;
+}
+
+static void workers_start(struct worker *w, int n, struct server *srv, int first_counter, bool stop_on_error,
+			  atomic_bool *stop, atomic_int *total)
+{
+	for (int i = 0; i < n; i++) {
+		w[i] = (struct worker){.srv = srv, .counter = first_counter ? first_counter + i : 0,
+				       .stop_on_error = stop_on_error, .stop = stop, .issued_total = total};
+		if (pthread_create(&w[i].th, NULL, worker_main, &w[i]) != 0)
+			abort();
+	}
+}
+
+static void workers_join(struct worker *w, int n)
+{
+	for (int i = 0; i < n; i++)
+		pthread_join(w[i].th, NULL);
+}
+
+static void workers_free(struct worker *w, int n)
+{
+	for (int i = 0; i < n; i++) {
+		free(w[i].ids);
+		free(w[i].labels);
+	}
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return (x > y) - (x < y);
+}
+
+static int cmp_label(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+/* The 201s the issuing clients got: no ticket id and no label came twice (one day, one
+ * service: a label repeated, or an id handed out twice, means a ticket reported made was lost
+ * and its number given again). */
+static void check_issued_unique(struct worker *w, int n, const char *what)
+{
+	size_t total = 0, k = 0, dup_id = 0, dup_label = 0;
+	for (int i = 0; i < n; i++)
+		total += w[i].n;
+	int64_t *ids = malloc((total ? total : 1) * sizeof *ids);
+	char (*labels)[16] = malloc((total ? total : 1) * sizeof *labels);
+	if (!ids || !labels)
+		abort();
+	for (int i = 0; i < n; i++)
+		for (size_t j = 0; j < w[i].n; j++, k++) {
+			ids[k] = w[i].ids[j];
+			memcpy(labels[k], w[i].labels[j], sizeof labels[k]);
+		}
+	qsort(ids, total, sizeof *ids, cmp_i64);
+	qsort(labels, total, sizeof *labels, cmp_label);
+	for (size_t i = 1; i < total; i++) {
+		dup_id += ids[i] == ids[i - 1];
+		dup_label += strcmp(labels[i], labels[i - 1]) == 0;
+	}
+	check(dup_id == 0 && dup_label == 0, "%s: of %zu tickets answered 201, %zu ids and %zu labels came twice",
+	      what, total, dup_id, dup_label);
+	free(ids);
+	free(labels);
+}
+
+#define ISSUERS 16
+
+static void t_concurrency(void)
+{
+	struct worker iw[ISSUERS], cw[LOAD_COUNTERS];
+	atomic_bool stop = false;
+	atomic_int total = 0;
+	char q[64];
+
+	/* A subscriber follows the whole load: it must see every event once, in order. */
+	int64_t before = last_event_id();
+	snprintf(q, sizeof q, "?since=%lld", (long long)before);
+	struct sse *s = sub_open(q, NULL, "a stream during the load");
+
+	workers_start(iw, ISSUERS, cur, 0, false, &stop, &total);
+	workers_start(cw, LOAD_COUNTERS, cur, LOAD_FIRST, false, &stop, &total);
+	/* A few seconds of load, less if the day's numbers would run short. */
+	int64_t end = mono_ms() + 3000;
+	while (mono_ms() < end && atomic_load(&total) < 4000)
+		nap_ms(20);
+	atomic_store(&stop, true);
+	workers_join(iw, ISSUERS);
+	workers_join(cw, LOAD_COUNTERS);
+
+	size_t issued = 0, called = 0;
+	int bad = 0, fin_bad = 0;
+	const char *bad_desc = "";
+	for (int i = 0; i < ISSUERS; i++) {
+		issued += iw[i].n;
+		if (iw[i].bad && !bad)
+			bad_desc = iw[i].bad_desc;
+		bad += iw[i].bad;
+	}
+	check(bad == 0, "load: every issue answered 201; %d did not, the first: %s", bad, bad_desc);
+	bad = 0;
+	for (int i = 0; i < LOAD_COUNTERS; i++) {
+		called += cw[i].n;
+		if (cw[i].bad && !bad)
+			bad_desc = cw[i].bad_desc;
+		bad += cw[i].bad;
+		fin_bad += cw[i].finished_bad;
+	}
+	check(bad == 0, "load: every call-next answered 200 or 204; %d did not, the first: %s", bad, bad_desc);
+	check(fin_bad == 0, "load: every finish after a call answered 200; %d did not", fin_bad);
+	check(issued > 0 && called > 0, "load: tickets were issued (%zu) and called (%zu)", issued, called);
+
+	/* No ticket went to two counters, as the clients saw it. */
+	int64_t *all = malloc((called ? called : 1) * sizeof *all);
+	size_t k = 0, dup = 0;
+	for (int i = 0; i < LOAD_COUNTERS && all; i++)
+		for (size_t j = 0; j < cw[i].n; j++)
+			all[k++] = cw[i].ids[j];
+	if (all) {
+		qsort(all, k, sizeof *all, cmp_i64);
+		for (size_t i = 1; i < k; i++)
+			dup += all[i] == all[i - 1];
+	}
+	free(all);
+	check(dup == 0, "load: %zu tickets were handed to two counters", dup);
+
+	int64_t after = compare_with_cli(s, before, "a stream during the load");
+	sse_free(s);
+	/* A late subscriber from before the load: more events than the server keeps in memory. */
+	s = sub_open(q, NULL, "a stream resuming from before the load");
+	compare_with_cli(s, before, "a stream resuming from before the load");
+	sse_free(s);
+	printf("hallqd: the load made %lld events, %zu tickets, %zu calls\n", (long long)(after - before), issued,
+	       called);
+
+	/* Every 201 is in the database with its label; the invariants hold. */
+	sqlite3 *db = db_open(cur->db);
+	int missing = 0;
+	for (int i = 0; i < ISSUERS; i++)
+		missing += db_missing(db, iw[i].ids, iw[i].labels, iw[i].n);
+	check(missing == 0, "load: %d tickets answered 201 are not in the database", missing);
+	check_issued_unique(iw, ISSUERS, "load");
+	long long called_db = db_int(db, "SELECT COUNT(*) FROM tickets WHERE service = 'l' AND called_at <> 0");
+	check(called_db == (long long)called, "load: %lld tickets of l were called in the database, %zu by the clients",
+	      called_db, called);
+	sqlite3_close(db);
+	db_invariants(cur->db, "after the load");
+	workers_free(iw, ISSUERS);
+	workers_free(cw, LOAD_COUNTERS);
+}
+
+#define CRASH_ISSUERS 6
+
+static void t_crash(void)
+{
+	struct server s2 = {0};
+	struct worker w[CRASH_ISSUERS];
+	atomic_bool stop = false;
+	atomic_int total = 0;
+	int status;
+
+	if (!check(server_setup(&s2, "crash") && server_start(&s2), "crash: start a second hallqd"))
+		return;
+	workers_start(w, CRASH_ISSUERS, &s2, 0, true, &stop, &total);
+	int64_t end = mono_ms() + 10000;
+	while (mono_ms() < end && atomic_load(&total) < 60)
+		nap_ms(5);
+	check(atomic_load(&total) >= 60, "crash: 60 tickets issued before the kill (got %d)", atomic_load(&total));
+	kill(s2.pid, SIGKILL);
+	check(wait_exit(s2.pid, 5000, &status) && WIFSIGNALED(status), "crash: hallqd died of SIGKILL");
+	s2.pid = 0;
+	/* The clients stop at their first failed request; make sure they all do. */
+	end = mono_ms() + 15000;
+	while (mono_ms() < end) {
+		bool busy = false;
+		for (int i = 0; i < CRASH_ISSUERS; i++)
+			busy |= !atomic_load(&w[i].done);
+		if (!busy)
+			break;
+		nap_ms(20);
+	}
+	atomic_store(&stop, true);
+	workers_join(w, CRASH_ISSUERS);
+
+	struct server *saved = cur;
+	cur = &s2;
+	if (check(server_start(&s2), "crash: hallqd restarts on the same database")) {
+		sqlite3 *db = db_open(s2.db);
+		int missing = 0;
+		size_t n = 0;
+		for (int i = 0; i < CRASH_ISSUERS; i++) {
+			missing += db_missing(db, w[i].ids, w[i].labels, w[i].n);
+			n += w[i].n;
+		}
+		sqlite3_close(db);
+		check(missing == 0, "crash: %d of %zu tickets answered 201 are lost", missing, n);
+		check_issued_unique(w, CRASH_ISSUERS, "crash");
+		if (n) {
+			api("GET", NULL, NULL, "/api/v1/tickets/%lld", (long long)w[0].ids[0]);
+			expect_ticket(200, "crash: a ticket from before the crash", w[0].labels[0], NULL, "l");
+		}
+		struct tref t = issue("l", "crash: issue after the restart");
+		(void)t;
+		db_invariants(s2.db, "after the crash");
+		status = server_stop(&s2, SIGTERM);
+		check(status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		      "crash: the restarted hallqd stops with exit 0 on SIGTERM (status %d)", status);
+	}
+	if (failed)
+		log_tail(&s2);
+	server_stop(&s2, SIGKILL);
+	cur = saved;
+	workers_free(w, CRASH_ISSUERS);
+}
+
+/* ---- 8. signals ---------------------------------------------------------------------------------------- */
+
+static const char *hall_name(void)
+{
+	static char name[256];
+	json_t *h = get_hall();
+	const char *n = jstr(h, "name");
+	snprintf(name, sizeof name, "%s", n ? n : "?");
+	json_decref(h);
+	return name;
+}
+
+static void t_signals(void)
+{
+	char needle[700];
+
+	/* A bad config: logged with its line, the old one stays, hallqd keeps serving. */
+	write_file(S1.ini, hall_ini(HALL_NAME2, "colour = blue"), 0644);
+	kill(S1.pid, SIGHUP);
+	snprintf(needle, sizeof needle, "%s:2", S1.ini);
+	int64_t end = mono_ms() + 5000;
+	while (mono_ms() < end && !file_contains(S1.log, "hall.ini:2"))
+		nap_ms(50);
+	check(file_contains(S1.log, "hall.ini:2"), "SIGHUP with a bad config: the log names %s", needle);
+	int status;
+	check(waitpid(S1.pid, &status, WNOHANG) == 0, "SIGHUP with a bad config: hallqd still runs");
+	check(strcmp(hall_name(), HALL_NAME) == 0, "SIGHUP with a bad config: the hall is still %s, got %s",
+	      HALL_NAME, hall_name());
+	check(last_event_id() > 0, "SIGHUP with a bad config: still answering");
+
+	/* A good config with a new name, and a new token. */
+	char tokens[2048];
+	snprintf(tokens, sizeof tokens, "%smanager %s\n", tokens_text(), NEW_MANAGER_TOKEN);
+	write_file(S1.tokens, tokens, 0600);
+	write_file(S1.ini, hall_ini(HALL_NAME2, NULL), 0644);
+	kill(S1.pid, SIGHUP);
+	end = mono_ms() + 5000;
+	while (mono_ms() < end && strcmp(hall_name(), HALL_NAME2) != 0)
+		nap_ms(50);
+	check(strcmp(hall_name(), HALL_NAME2) == 0, "SIGHUP with a good config: the hall is renamed %s, got %s",
+	      HALL_NAME2, hall_name());
+	api("GET", NEW_MANAGER_TOKEN, NULL, "/api/v1/stats");
+	expect_status(&R, 200, "SIGHUP re-reads the tokens file: the new token works");
+
+	/* SIGTERM with a stream open: the stream ends and hallqd exits 0. */
+	struct sse *s = sub_open(NULL, NULL, "a stream before SIGTERM");
+	pid_t pid = S1.pid;
+	kill(pid, SIGTERM);
+	bool ended = wait_exit(pid, 5000, &status);
+	check(ended && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	      "SIGTERM with a stream open: exit 0 within 5 s (%s, status %d)", ended ? "ended" : "still running",
+	      ended ? status : 0);
+	if (ended)
+		S1.pid = 0;
+	check(s && sse_wait_end(s, 3000), "SIGTERM: the event stream ends");
+	sse_free(s);
+	if (!ended)
+		server_stop(&S1, SIGKILL);
+	check(kill(pid, 0) == -1, "SIGTERM: the process is gone");
+}
+
+/* ---- main --------------------------------------------------------------------------------------------- */
+
+static void rmtree(const char *dir)
+{
+	char *argv[] = {"/bin/rm", "-rf", (char *)dir, NULL};
+	pid_t pid = spawn(argv, NULL);
+	int status;
+	if (pid > 0)
+		wait_exit(pid, 20000, &status);
+}
+
+static bool locate(char *out, size_t n, const char *build, const char *name)
+{
+	char p[PATH_MAX];
+	snprintf(p, sizeof p, "%s/%s", build, name);
+	if (!realpath(p, out) || access(out, X_OK) != 0) {
+		snprintf(out, n, "%s", p);
+		return false;
+	}
+	return true;
+}
+
+int main(void)
+{
+	const char *build = getenv("BUILD") ? getenv("BUILD") : "build";
+	struct sigaction sa = {.sa_handler = on_fatal_signal};
+	time_t now;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	sigaction(SIGALRM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	alarm(WATCHDOG_S);
+	keep_tmp = getenv("HALLQD_KEEP") != NULL;
+	setenv("TZ", "Asia/Shanghai", 1);
+	unsetenv("HALLQ_NOW");
+	unsetenv("HALLQ_DB");
+	tzset();
+
+	if (!locate(hallqd_bin, sizeof hallqd_bin, build, "hallqd") ||
+	    !locate(hallq_bin, sizeof hallq_bin, build, "hallq")) {
+		printf("hallqd: %s or %s is not built (run make)\n", hallqd_bin, hallq_bin);
+		printf("hallqd: 0 passed, 1 failed\n");
+		return 1;
+	}
+	snprintf(tmpdir, sizeof tmpdir, "%s/hallqd-test.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	if (!mkdtemp(tmpdir) || curl_global_init(CURL_GLOBAL_DEFAULT) != 0 || !(H = curl_easy_init())) {
+		printf("hallqd: cannot set up (%s)\nhallqd: 0 passed, 1 failed\n", strerror(errno));
+		return 1;
+	}
+
+	now = time(NULL);
+	local_str(now, "%Y-%m-%d", today, sizeof today);
+	local_str((now / 300 + 1) * 300, "%Y-%m-%d %H:%M", next_slot, sizeof next_slot);
+	local_str((now / 300 + 36) * 300, "%Y-%m-%d %H:%M", far_slot, sizeof far_slot);
+	local_str((now / 300 + 40) * 300, "%Y-%m-%d %H:%M", role_slot, sizeof role_slot);
+
+	/* A quiet server whose stream must carry a ": ping" within the documented 15 s. */
+	struct server quiet = {0};
+	struct sse *ping = NULL;
+	int64_t ping_start = mono_ms();
+	if (check(server_setup(&quiet, "quiet") && server_start(&quiet), "a quiet hallqd starts")) {
+		char url[256];
+		snprintf(url, sizeof url, "%s/api/v1/events", quiet.base);
+		ping = sse_start(url, TK(R_DISPLAY), NULL);
+		ping_start = mono_ms();
+		check(ping && sse_wait_open(ping, 5000) == 200, "the quiet server's stream opens");
+	}
+
+	t_refusals();
+
+	if (check(server_setup(&S1, "main") && server_start(&S1), "hallqd starts and answers /healthz")) {
+		char url[256];
+		snprintf(url, sizeof url, "%s/api/v1/events?since=0", S1.base);
+		first_sub = sse_start(url, TK(R_DISPLAY), NULL);
+		check(first_sub && sse_wait_open(first_sub, 5000) == 200, "GET /api/v1/events?since=0 opens with 200");
+
+		t_health_hall();
+		t_tickets();
+		t_counters();
+		t_appointments();
+		t_stats_metrics();
+		t_errors();
+		t_edges();
+		t_roles();
+		t_idempotency();
+		db_invariants(S1.db, "after the functional tests");
+		t_events();
+		t_concurrency();
+		t_signals();
+		if (failed)
+			log_tail(&S1);
+		sse_free(first_sub);
+		server_stop(&S1, SIGKILL);
+		t_crash();
+	} else {
+		log_tail(&S1);
+	}
+
+	if (ping) {
+		long left = 17000 - (long)(mono_ms() - ping_start);
+		check(sse_wait_comment(ping, left > 0 ? left : 0),
+		      "an idle stream carries a comment line (\": ping\") within 15 s");
+		sse_free(ping);
+	}
+	if (quiet.pid > 0) {
+		int qs = server_stop(&quiet, SIGTERM);
+		check(qs != -1 && WIFEXITED(qs) && WEXITSTATUS(qs) == 0, "the quiet hallqd stops with exit 0");
+	}
+
+	curl_easy_cleanup(H);
+	thttp_resp_free(&R);
+	children_kill();
+	curl_global_cleanup();
+	if (keep_tmp)
+		printf("hallqd: scratch files kept in %s\n", tmpdir);
+	else
+		rmtree(tmpdir);
+	printf("hallqd: %d passed, %d failed\n", passed, failed);
+	return failed ? 1 : 0;
+}
