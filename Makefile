@@ -55,10 +55,23 @@ SERVER_TESTS = $(BUILD)/tests/server/test_hallqd
 $(BUILD)/tests/server/test_hallqd: $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/server/*.c)) $(LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIB_LIBS) $(CURL_LIBS) $(JANSSON_LIBS) -lpthread
 
+# The counter unit's firmware (firmware-proto/fw, portable C99) built for the host: its
+# cmocka tests link the firmware objects instead of the queue library, and hallq-unit-sim
+# runs simulated units on a pty, a serial port or Modbus TCP.
+FW_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(wildcard firmware-proto/fw/*.c))
+FW_SIM = $(BUILD)/hallq-unit-sim
+$(FW_OBJ): ALL_CFLAGS += -std=c99 -pedantic
+$(BUILD)/tests/test_fw_%.o: ALL_CFLAGS += -Ifirmware-proto/fw
+$(BUILD)/firmware-proto/sim/%.o: ALL_CFLAGS += -Ifirmware-proto/fw
+$(BUILD)/tests/test_fw_%: $(BUILD)/tests/test_fw_%.o $(FW_OBJ)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CMOCKA_LIBS)
+$(FW_SIM): $(BUILD)/firmware-proto/sim/hallq-unit-sim.o $(FW_OBJ)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^
+
 $(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIB_LIBS)
 
-tests: $(PROGS) $(UNIT_TESTS) $(SERVER_TESTS)
+tests: $(PROGS) $(UNIT_TESTS) $(SERVER_TESTS) $(FW_SIM)
 
 test: deps
 	@$(MAKE) --no-print-directory tests

@@ -2115,9 +2115,10 @@ int main(void)
 	unsetenv("HALLQ_DB");
 	tzset();
 
-	if (!locate(hallqd_bin, sizeof hallqd_bin, build, "hallqd") ||
-	    !locate(hallq_bin, sizeof hallq_bin, build, "hallq")) {
-		printf("hallqd: %s or %s is not built (run make)\n", hallqd_bin, hallq_bin);
+	bool have_d = locate(hallqd_bin, sizeof hallqd_bin, build, "hallqd");
+	bool have_q = locate(hallq_bin, sizeof hallq_bin, build, "hallq");
+	if (!have_d || !have_q) {
+		printf("hallqd: %s is not built (run make)\n", !have_d ? hallqd_bin : hallq_bin);
 		printf("hallqd: 0 passed, 1 failed\n");
 		return 1;
 	}
