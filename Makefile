@@ -13,6 +13,8 @@ CMOCKA_LIBS = $(call PC,cmocka)
 JANSSON_LIBS = $(call PC,jansson)
 MHD_LIBS = $(call PC,libmicrohttpd)
 CURL_LIBS = $(call PC,libcurl)
+MODBUS_LIBS = $(call PC,libmodbus)
+SERIALPORT_LIBS = $(call PC,libserialport)
 
 # The queue library: the hall's rules and the only SQL.
 LIB = $(BUILD)/libhallq.a
@@ -20,7 +22,7 @@ LIB_SRC = $(wildcard queue/*.c)
 LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/%.o)
 LIB_LIBS = $(SQLITE_LIBS) $(INIH_LIBS) -lm
 
-PROGS = $(BUILD)/hallq $(BUILD)/hallqd
+PROGS = $(BUILD)/hallq $(BUILD)/hallqd $(BUILD)/hallq-counter
 UNIT_TESTS = $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/test_*.c))
 BENCHES = $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/bench_*.c))
 
@@ -45,6 +47,19 @@ SERVER_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(wildcard server/*.c))
 $(BUILD)/hallqd: $(SERVER_OBJ) $(LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIB_LIBS) $(MHD_LIBS) $(JANSSON_LIBS) -lpthread
 
+# The hallqd client (client/): every program but the server talks to hallqd through it.
+CLIENT_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(wildcard client/*.c))
+CLIENT_LIBS = $(CURL_LIBS) $(JANSSON_LIBS)
+$(CLIENT_OBJ): ALL_CFLAGS += $(shell $(PKG_CONFIG) --cflags libcurl jansson 2>/dev/null)
+
+# hallq-counter: the counter-bus gateway. It frames the plain protocol with the firmware's
+# own code (libhqfw.a), so host and unit share every byte of the wire format.
+COUNTER_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(wildcard counter/*.c))
+COUNTER_LIBS = $(MODBUS_LIBS) $(SERIALPORT_LIBS) $(CLIENT_LIBS) -lpthread
+$(COUNTER_OBJ): ALL_CFLAGS += -Iclient -Ifirmware-proto/fw $(shell $(PKG_CONFIG) --cflags libmodbus 2>/dev/null)
+$(BUILD)/hallq-counter: $(COUNTER_OBJ) $(CLIENT_OBJ) $(LIB) $(BUILD)/libhqfw.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIB_LIBS) $(COUNTER_LIBS)
+
 # Tests link the real library; tests/support.c has the shared fixtures (fake clock, temp dirs).
 TEST_SUPPORT = $(BUILD)/tests/support.o
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(TEST_SUPPORT) $(LIB)
@@ -67,6 +82,13 @@ $(BUILD)/tests/test_fw_%: $(BUILD)/tests/test_fw_%.o $(FW_OBJ)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CMOCKA_LIBS)
 $(FW_SIM): $(BUILD)/firmware-proto/sim/hallq-unit-sim.o $(FW_OBJ)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^
+# The gateway's rules tested against the firmware's unit logic behind a fake bus.
+$(BUILD)/tests/test_counter_%.o: ALL_CFLAGS += -Icounter -Ifirmware-proto/fw
+$(BUILD)/tests/test_counter_gateway: $(BUILD)/tests/test_counter_gateway.o $(BUILD)/counter/gateway.o $(BUILD)/libhqfw.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CMOCKA_LIBS)
+$(BUILD)/libhqfw.a: $(FW_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
 
 $(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIB_LIBS)

@@ -533,6 +533,20 @@ static int set_bustype(struct parser *p, const struct key *k, void *obj, const c
 	return 0;
 }
 
+static int set_parity(struct parser *p, const struct key *k, void *obj, const char *v)
+{
+	static const char *const names[] = { "none", "even", "odd" };
+	size_t i;
+
+	for (i = 0; i < sizeof names / sizeof names[0]; i++) {
+		if (!strcmp(v, names[i])) {
+			*FIELD(obj, k, char) = "NEO"[i];
+			return 0;
+		}
+	}
+	return fail(p, p->line, "parity = %s is not a parity; use even, none or odd", v);
+}
+
 static int set_baud(struct parser *p, const struct key *k, void *obj, const char *v)
 {
 	static const int rates[] = { 9600, 19200, 38400, 57600, 115200 };
@@ -604,6 +618,7 @@ static const struct key bus_keys[] = {
 	STR(host, hq_bus, port, F_NONEMPTY),            /* modbus-tcp */
 	INT(port, hq_bus, tcp_port, 1, 65535, "502"),
 	FN(baud, set_baud, hq_bus, baud, 0, 0, "19200", 0),
+	FN(parity, set_parity, hq_bus, parity, 0, 0, "even", 0),
 	INT(timeout_ms, hq_bus, timeout_ms, 10, 5000, "100"),
 	{ NULL, NULL, 0, 0, 0, 0, NULL, 0 }
 };
@@ -945,12 +960,14 @@ static int check_bus(struct parser *p, const struct section *s)
 			return fail(p, line, "%s does not apply to a %s bus; a %s bus uses %s",
 				    wrong[tcp][i], type, type,
 				    tcp ? "host and port" : "device and baud");
+	if (tcp && (line = given(s, "parity")))
+		return fail(p, line, "parity does not apply to a modbus-tcp bus");
 	if (!given(s, tcp ? "host" : "device"))
 		return fail(p, s->line, "%s is a %s bus and needs %s", s->label, type,
 			    tcp ? "host = (an IP address or name)" : "device = (e.g. /dev/ttyUSB0)");
 	/* Keep only the settings that mean something for this kind of bus. */
 	if (tcp)
-		b->baud = 0;
+		b->baud = 0, b->parity = 0;
 	else
 		b->tcp_port = 0;
 	/* One line or unit opened twice would garble both buses' frames. */

@@ -56,6 +56,8 @@ struct hq_bus {
 	enum hq_bus_type type;
 	char port[HQ_NAME_MAX];     /* serial device, or host for modbus-tcp */
 	int baud;                   /* serial buses */
+	char parity;                /* serial buses: 'N', 'E' (default) or 'O'; 8 data bits,
+				       2 stop bits without parity (11 bits a character) */
 	int tcp_port;               /* modbus-tcp */
 	int timeout_ms;             /* reply timeout per unit */
 };

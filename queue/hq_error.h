@@ -32,7 +32,11 @@
 	X(LATE, late, "too late to check in for this appointment") \
 	X(USED, used, "appointment code already used") \
 	X(SLOT, slot, "appointment slot is not available") \
-	X(RATED, rated, "ticket was already rated")
+	X(RATED, rated, "ticket was already rated") \
+	X(TIMEOUT, timeout, "no reply in time") \
+	X(FRAME, frame, "garbled or unexpected reply") \
+	X(UNIT, unit, "the unit refused the request") \
+	X(LINK, link, "the line or connection is down")
 
 enum hq_err {
 	HQ_OK = 0,

@@ -136,6 +136,7 @@ static void test_sample_hall(void **state)
 	assert_int_equal(cfg->buses[0].type, HQ_BUS_PLAIN);
 	assert_string_equal(cfg->buses[0].port, "/dev/ttyUSB0");
 	assert_int_equal(cfg->buses[0].baud, 19200);
+	assert_int_equal(cfg->buses[0].parity, 'E');
 	assert_int_equal(cfg->buses[1].type, HQ_BUS_MODBUS_RTU);
 	assert_int_equal(cfg->buses[1].baud, 9600);
 	assert_int_equal(cfg->buses[1].timeout_ms, 200);
@@ -656,6 +657,10 @@ static const struct bad bad_cases[] = {
 	  "test.ini:8:", "[bus b] is a modbus-tcp bus and needs host" },
 	{ "bus_baud", HALL SVC CTR "[bus b]\ntype = plain\ndevice = /dev/ttyS0\n"
 	  "baud = 4800\n", "test.ini:11:", "baud = 4800 is not supported" },
+	{ "bus_parity", HALL SVC CTR "[bus b]\ntype = plain\ndevice = /dev/ttyS0\n"
+	  "parity = mark\n", "test.ini:11:", "parity = mark is not a parity" },
+	{ "bus_parity_on_tcp", HALL SVC CTR "[bus b]\ntype = modbus-tcp\nhost = gw\n"
+	  "parity = none\n", "test.ini:11:", "parity does not apply to a modbus-tcp bus" },
 	{ "bus_timeout", HALL SVC CTR "[bus b]\ntype = plain\ndevice = /dev/ttyS0\n"
 	  "timeout_ms = 5001\n", "test.ini:11:", "timeout_ms = 5001 is out of range (10 to 5000)" },
 	{ "bus_tcp_port", HALL SVC CTR "[bus b]\ntype = modbus-tcp\nhost = gw\n"

@@ -290,10 +290,11 @@ static void test_plain_ident_status(void **state)
 	assert_int_equal(len, 6 + 2 + 41);
 	unit.crc_errors = 7;
 	unit.uptime = 0x00012345;
-	assert_int_equal(plain(3, HQFW_PLAIN_STATUS, 0, 0), 16);
+	assert_int_equal(plain(3, HQFW_PLAIN_STATUS, 0, 0), 17);
 	assert_int_equal(rep[5], 0x01);
 	assert_int_equal(rep[7], 0x45);
 	assert_int_equal(rep[9], 7);
+	assert_int_equal(rep[14], unit.status); /* the flags, BOOT among them */
 	assert_plain_error(plain(3, HQFW_PLAIN_IDENT, (const uint8_t *)"x", 1), HQFW_PLAIN_IDENT,
 			   HQFW_PLAIN_E_LENGTH);
 }

@@ -94,14 +94,17 @@ static int clock_set(struct hqfw_unit *u, const uint8_t *pl)
 
 static size_t status(const struct hqfw_unit *u, uint8_t *rep)
 {
-	uint8_t p[10];
+	uint8_t p[11];
 
 	put16(p, (uint16_t)(u->uptime >> 16));
 	put16(p + 2, (uint16_t)(u->uptime & 0xFFFFu));
 	put16(p + 4, u->crc_errors);
 	put16(p + 6, u->framing_errors);
 	put16(p + 8, u->overruns);
-	return hqfw_plain_build(rep, u->address, HQFW_PLAIN_STATUS | HQFW_PLAIN_REPLY, p, 10);
+	/* The flags let a host that does not know its L see BOOT without a POLL, whose
+	 * acknowledgement of 0 would clear it (PROTOCOL.md 4.4). */
+	p[10] = u->status;
+	return hqfw_plain_build(rep, u->address, HQFW_PLAIN_STATUS | HQFW_PLAIN_REPLY, p, 11);
 }
 
 static size_t ok(const struct hqfw_unit *u, uint8_t *rep, uint8_t cmd)

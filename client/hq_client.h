@@ -1,0 +1,97 @@
+/*
+ * The hallqd client: what every program that is not the server (counter gateway, wall
+ * display, kiosk, simulator) uses to talk to it over HTTP. One struct hq_client per thread
+ * (a libcurl easy handle keeps its connection alive between requests; handles are not
+ * shared between threads). Requests never hang: every transfer has a connect timeout and a
+ * total timeout, and the event stream notices a dead server by its missing heartbeat.
+ *
+ * Errors: HQ_ELINK when the server could not be reached or did not answer in time (the
+ * caller retries later, with the same idempotency key), otherwise the HTTP status says how
+ * the server judged the request. hq_client_error() keeps the detail for the caller's log.
+ *
+ * Ownership: hq_client_new() returns a client that hq_client_free() frees (NULL is fine).
+ * Answers returned as json_t are the caller's, to json_decref(); struct hq_hall from
+ * hq_client_hall() is freed with hq_hall_free().
+ */
+#ifndef HQ_CLIENT_H
+#define HQ_CLIENT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+struct hq_client;
+
+struct hq_client *hq_client_new(const char *base_url, const char *token);
+void hq_client_free(struct hq_client *cl);
+/* Per-request limits in milliseconds (defaults: connect 1000, total 3000). */
+void hq_client_set_timeouts(struct hq_client *cl, long connect_ms, long total_ms);
+/* The last error, e.g. "http://127.0.0.1:8080: Connection refused" or
+ * "409 state: counter has no current ticket". */
+const char *hq_client_error(const struct hq_client *cl);
+
+/*
+ * One request. body may be NULL; idem_key, when not NULL, goes in Idempotency-Key. On a
+ * server answer returns 0 with *status set and *answer the parsed JSON body (NULL for an
+ * empty or non-JSON body; answer may be NULL when the caller does not want it). Returns
+ * HQ_ELINK when there was no answer, HQ_ENOMEM when out of memory.
+ */
+int hq_client_request(struct hq_client *cl, const char *method, const char *path,
+		      json_t *body, const char *idem_key, long *status, json_t **answer);
+
+/* The hall as GET /api/v1/hall tells it (the parts the programs need). */
+struct hq_hall_service {
+	char key[32];
+	char name[128], name_en[128];
+	char prefix[4];
+	bool open, at_cap;
+	int waiting, waiting_priority, est_wait_s;
+	int issued_today, served_today;
+};
+
+struct hq_hall_counter {
+	int number;
+	char name[128], name_en[128];
+	int state;                  /* enum hq_cstate: 0 open, 1 paused, 2 closed */
+	char serving[16];           /* label of the called or served ticket, "" if none */
+	int services[16];           /* indexes into hq_hall.services */
+	int nservices;
+	int waiting;                /* people waiting for any of its services */
+};
+
+struct hq_hall {
+	char name[128], name_en[128];
+	char notice[512];
+	bool lang_en;
+	int64_t last_event_id;
+	struct hq_hall_service *services;
+	int nservices;
+	struct hq_hall_counter *counters;
+	int ncounters;
+};
+
+int hq_client_hall(struct hq_client *cl, struct hq_hall **out);
+void hq_hall_free(struct hq_hall *h);
+const struct hq_hall_counter *hq_hall_counter(const struct hq_hall *h, int number);
+
+/* One Server-Sent Event of GET /api/v1/events. */
+struct hq_sse_event {
+	int64_t id;
+	char type[32];
+	json_t *data;               /* the event's JSON object; valid during the callback */
+};
+
+/*
+ * Follow the event stream from after event `since` (-1: from the next change) until the
+ * connection ends, the callback returns non-zero, or *stop becomes true (checked at least
+ * every second). Each event is passed to cb in order; *since is advanced past it, so a
+ * caller that loops on hq_client_follow() resumes where it left off. Returns 0 when
+ * stopped by the callback or *stop, HQ_ELINK when the connection failed or went silent for
+ * longer than silence_ms (the server sends a heartbeat; 0 means 45000).
+ */
+typedef int (*hq_sse_cb)(void *ctx, const struct hq_sse_event *ev);
+int hq_client_follow(struct hq_client *cl, int64_t *since, long silence_ms, hq_sse_cb cb,
+		     void *ctx, volatile const int *stop);
+
+#endif

@@ -1,0 +1,312 @@
+/*
+ * The gateway's rules for one bus (gateway.h). The exactly-once rule is the host's side of
+ * firmware-proto/PROTOCOL.md section 4: L, the last sequence processed, only moves past an
+ * event once hallqd has settled it, and the unit keeps every event until L reaches it; an
+ * idempotency key made of the unit and its sequence makes a repeat after a gateway restart
+ * harmless too.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "gateway.h"
+#include "hq_error.h"
+
+static void logf_(struct hq_gw_bus *gb, const struct hq_gw_sink *s, int level, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void logf_(struct hq_gw_bus *gb, const struct hq_gw_sink *s, int level, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(gb->msg, sizeof gb->msg, fmt, ap);
+	va_end(ap);
+	s->log(s->ctx, level, gb->msg);
+}
+
+void hq_gw_unit_init(struct hq_gw_unit *u, int counter, int address, uint32_t gen, uint16_t last)
+{
+	memset(u, 0, sizeof *u);
+	u->counter = counter;
+	u->address = address;
+	atomic_store(&u->gen, gen);
+	atomic_store(&u->last, last);
+}
+
+void hq_gw_idem_key(const struct hq_gw_bus *gb, const struct hq_gw_unit *u, uint16_t seq,
+		    char *out, size_t n)
+{
+	snprintf(out, n, "unit-%s-%d-%lu-%u", gb->bus->cfg.key, u->address,
+		 (unsigned long)atomic_load(&u->gen), seq);
+}
+
+/* Start a new key series: later than every earlier one, also across gateway restarts. */
+static void new_generation(struct hq_gw_unit *u, const struct hq_gw_sink *s)
+{
+	uint32_t now = s->wall_s(s->ctx), g = atomic_load(&u->gen);
+
+	atomic_store(&u->gen, now > g ? now : g + 1);
+	s->save(s->ctx);
+}
+
+static void went_offline(struct hq_gw_bus *gb, struct hq_gw_unit *u, const struct hq_gw_sink *s)
+{
+	int64_t now = s->now_ms(s->ctx);
+
+	/* Said when a unit goes, and once for a unit that never answered since the start. */
+	if (atomic_load(&u->online) || !u->said_offline)
+		logf_(gb, s, HQ_GW_WARN, "%s unit %d (counter %d) offline: %s", gb->bus->cfg.key,
+		      u->address, u->counter, gb->bus->error);
+	u->said_offline = 1;
+	atomic_store(&u->online, 0);
+	u->next_try_ms = now + HQ_GW_OFFLINE_POLL_MS;
+}
+
+/* A poll or command that got no good answer. */
+static void missed(struct hq_gw_bus *gb, struct hq_gw_unit *u, const struct hq_gw_sink *s, int rc)
+{
+	if (rc == HQ_ETIMEOUT)
+		atomic_fetch_add(&u->timeouts, 1);
+	else if (rc == HQ_EFRAME)
+		atomic_fetch_add(&u->crc_errors, 1);
+	else if (rc == HQ_EUNIT)
+		atomic_fetch_add(&u->exceptions, 1);
+	if (rc == HQ_EUNIT)
+		return; /* the unit is there, it only disliked a request */
+	if (++u->misses >= HQ_GW_OFFLINE_AFTER)
+		went_offline(gb, u, s);
+}
+
+static void came_online(struct hq_gw_bus *gb, struct hq_gw_unit *u, const struct hq_gw_sink *s)
+{
+	struct hq_cident id;
+
+	/* A unit keeps nothing but its address over a power cut (PROTOCOL.md 7): show and set
+	 * its clock again. Its identity tells the log what hangs at the counter. */
+	u->shown_valid = 0;
+	u->clock_due_ms = 0;
+	atomic_store(&u->online, 1);
+	if (gb->bus->ops->ident(gb->bus, u->address, &id) == HQ_OK) {
+		u->caps = id.caps;
+		logf_(gb, s, HQ_GW_INFO, "%s unit %d (counter %d) online: %s", gb->bus->cfg.key,
+		      u->address, u->counter, id.text);
+	} else {
+		logf_(gb, s, HQ_GW_INFO, "%s unit %d (counter %d) online", gb->bus->cfg.key,
+		      u->address, u->counter);
+	}
+}
+
+/* Take the events of one good poll answer, PROTOCOL.md 4.3. Returns the line's state. */
+static int take(struct hq_gw_bus *gb, struct hq_gw_unit *u, const struct hq_gw_sink *s,
+		const struct hq_cpoll *p)
+{
+	char idem[128];
+	int i, from = 0, seen = 0, rc;
+	uint16_t before = u->last;
+
+	for (i = 0; i < p->nev; i++) {
+		if (p->ev[i].seq == u->last && u->last != 0) {
+			from = i + 1;
+			seen = 1;
+		}
+	}
+	for (i = from; i < p->nev; i++) {
+		const struct hq_cevent *e = &p->ev[i];
+
+		if (s->now_ms(s->ctx) < u->retry_ms)
+			break;
+		hq_gw_idem_key(gb, u, e->seq, idem, sizeof idem);
+		if (e->key < 1 || e->key > 10) {
+			logf_(gb, s, HQ_GW_WARN, "%s unit %d: unknown key code %d (seq %u) ignored",
+			      gb->bus->cfg.key, u->address, e->key, e->seq);
+		} else if (s->press(s->ctx, u->counter, e->key, e->arg, idem) == HQ_GW_RETRY) {
+			u->retry_ms = s->now_ms(s->ctx) + HQ_GW_SERVER_RETRY_MS;
+			break;
+		}
+		atomic_store(&u->last, e->seq);
+		atomic_fetch_add(&u->events, 1);
+	}
+	if (u->last != before)
+		s->save(s->ctx);
+	/* Modbus acknowledges with a write of its own: after new events, and again when the
+	 * answer showed events already processed (the last acknowledgement was lost). */
+	if (gb->bus->ops->ack && (u->last != before || seen)) {
+		rc = gb->bus->ops->ack(gb->bus, u->address, u->last);
+		if (rc == HQ_ELINK)
+			return rc;
+		if (rc)
+			missed(gb, u, s, rc);
+	}
+	if (p->status & HQ_CST_REFUSED)
+		atomic_fetch_add(&u->refused, 1);
+	return HQ_OK;
+}
+
+/* The unit restarted: PROTOCOL.md 4.4. */
+static int restarted(struct hq_gw_bus *gb, struct hq_gw_unit *u, const struct hq_gw_sink *s,
+		     struct hq_cpoll *p)
+{
+	int rc;
+
+	logf_(gb, s, HQ_GW_INFO, "%s unit %d (counter %d) restarted", gb->bus->cfg.key, u->address,
+	      u->counter);
+	atomic_store(&u->last, 0);
+	new_generation(u, s);
+	u->shown_valid = 0;
+	u->clock_due_ms = 0;
+	/* Acknowledging 0 clears BOOT. The plain POLL carries it and fetches the events in one
+	 * frame, so poll again at once; Modbus writes it and takes the events next round. */
+	if (gb->bus->ops->ack)
+		return gb->bus->ops->ack(gb->bus, u->address, 0);
+	atomic_fetch_add(&u->polls, 1);
+	if ((rc = gb->bus->ops->poll(gb->bus, u->address, 0, p)))
+		return rc;
+	if (p->status & HQ_CST_BOOT)
+		return HQ_OK; /* the acknowledgement was lost: again next round */
+	return take(gb, u, s, p);
+}
+
+int hq_gw_poll_unit(struct hq_gw_bus *gb, struct hq_gw_unit *u, const struct hq_gw_sink *s)
+{
+	const struct hq_cbus_ops *ops = gb->bus->ops;
+	struct hq_cpoll p;
+	struct hq_cshow want;
+	int rc;
+
+	memset(&p, 0, sizeof p);
+	atomic_fetch_add(&u->polls, 1);
+	rc = ops->poll(gb->bus, u->address, u->last, &p);
+	if (rc == HQ_ELINK)
+		goto link;
+	if (rc) {
+		missed(gb, u, s, rc);
+		return HQ_OK;
+	}
+	u->misses = 0;
+	if (!atomic_load(&u->online))
+		came_online(gb, u, s);
+	rc = (p.status & HQ_CST_BOOT) ? restarted(gb, u, s, &p) : take(gb, u, s, &p);
+	if (rc == HQ_ELINK)
+		goto link;
+	if (rc)
+		missed(gb, u, s, rc);
+
+	s->view(s->ctx, u->counter, &want);
+	if (!u->shown_valid || memcmp(&want, &u->shown, sizeof want) != 0) {
+		rc = ops->show(gb->bus, u->address, &want);
+		if (rc == HQ_ELINK)
+			goto link;
+		if (rc == HQ_OK) {
+			u->shown = want;
+			u->shown_valid = 1;
+		} else {
+			missed(gb, u, s, rc);
+		}
+	}
+	if (s->now_ms(s->ctx) >= u->clock_due_ms) {
+		rc = ops->clock(gb->bus, u->address, s->wall_s(s->ctx));
+		if (rc == HQ_ELINK)
+			goto link;
+		u->clock_due_ms = s->now_ms(s->ctx) + (rc ? HQ_GW_OFFLINE_POLL_MS : HQ_GW_CLOCK_EVERY_S * 1000LL);
+	}
+	if (s->now_ms(s->ctx) >= u->status_due_ms) {
+		struct hq_cstatus st;
+
+		rc = ops->status(gb->bus, u->address, &st);
+		if (rc == HQ_ELINK)
+			goto link;
+		if (rc == HQ_OK)
+			atomic_store(&u->unit_crc_errors, st.crc_errors);
+		u->status_due_ms = s->now_ms(s->ctx) + HQ_GW_STATUS_EVERY_MS;
+	}
+	return HQ_OK;
+link:
+	logf_(gb, s, HQ_GW_ERROR, "%s: line lost (%s); reopening every %d ms", gb->bus->cfg.key,
+	      gb->bus->error, HQ_GW_RECONNECT_MS);
+	gb->bus->ops->close(gb->bus);
+	atomic_store(&gb->up, 0);
+	gb->next_connect_ms = s->now_ms(s->ctx) + HQ_GW_RECONNECT_MS;
+	return HQ_ELINK;
+}
+
+static void end_cycle(struct hq_gw_bus *gb, int64_t now)
+{
+	unsigned long long us = (unsigned long long)(now - gb->cycle_start_ms) * 1000ull;
+
+	if (!gb->cycle_skipped && gb->cycle_start_ms) {
+		atomic_fetch_add(&gb->cycles, 1);
+		atomic_fetch_add(&gb->cycle_us_sum, us);
+		if (us > atomic_load(&gb->cycle_us_max))
+			atomic_store(&gb->cycle_us_max, us);
+	}
+	gb->cycle_start_ms = now;
+	gb->cycle_skipped = 0;
+}
+
+int hq_gw_round(struct hq_gw_bus *gb, const struct hq_gw_sink *s)
+{
+	int64_t now = s->now_ms(s->ctx);
+	int i, polled = 0, rc;
+
+	if (!atomic_load(&gb->up)) {
+		if (now < gb->next_connect_ms)
+			return 0;
+		if ((rc = gb->bus->ops->connect(gb->bus))) {
+			/* Said once, then every minute, not every second it goes on. */
+			if (gb->connect_failures++ % 60 == 0)
+				logf_(gb, s, HQ_GW_ERROR, "%s: cannot open the line: %s", gb->bus->cfg.key,
+				      gb->bus->error);
+			gb->next_connect_ms = now + HQ_GW_RECONNECT_MS;
+			return 0;
+		}
+		gb->connect_failures = 0;
+		atomic_store(&gb->up, 1);
+		atomic_fetch_add(&gb->reopens, 1);
+		logf_(gb, s, HQ_GW_INFO, "%s: line open (%s, %d units)", gb->bus->cfg.key,
+		      gb->bus->ops->name, gb->nunits);
+		gb->cycle_start_ms = 0;
+		for (i = 0; i < gb->nunits; i++)
+			gb->units[i].next_try_ms = 0;
+	}
+	for (i = 0; i < gb->nunits; i++) {
+		struct hq_gw_unit *u = &gb->units[i];
+
+		if (u->misses >= HQ_GW_OFFLINE_AFTER && s->now_ms(s->ctx) < u->next_try_ms) {
+			gb->cycle_skipped = 1;
+			continue;
+		}
+		polled++;
+		if (hq_gw_poll_unit(gb, u, s) == HQ_ELINK) {
+			gb->cycle_start_ms = 0;
+			return polled;
+		}
+	}
+	end_cycle(gb, s->now_ms(s->ctx));
+	return polled;
+}
+
+int hq_gw_idle_ms(const struct hq_gw_bus *gb, const struct hq_gw_sink *s)
+{
+	int64_t now = s->now_ms(s->ctx), next = now + HQ_GW_OFFLINE_POLL_MS;
+	int i;
+
+	if (!atomic_load(&gb->up))
+		next = gb->next_connect_ms;
+	else
+		for (i = 0; i < gb->nunits; i++)
+			if (gb->units[i].next_try_ms < next)
+				next = gb->units[i].next_try_ms;
+	return next > now ? (int)(next - now) : 0;
+}
+
+void hq_gw_cycle_stats(struct hq_gw_bus *gb, double *mean_ms, double *max_ms, unsigned long long *n)
+{
+	unsigned long long c = atomic_exchange(&gb->cycles, 0);
+	unsigned long long sum = atomic_exchange(&gb->cycle_us_sum, 0);
+	unsigned long long mx = atomic_exchange(&gb->cycle_us_max, 0);
+
+	*n = c;
+	*mean_ms = c ? (double)sum / (double)c / 1000.0 : 0;
+	*max_ms = (double)mx / 1000.0;
+}

@@ -1,0 +1,225 @@
+/*
+ * The terminal counter (terminal.h). On a tty the keys mirror the unit's keypad: digits are
+ * typed first and then the key that takes them (t transfer, c call a number), as on the
+ * hardware. Without a tty it reads commands by the names hallq-unit-sim uses ("call",
+ * "transfer 5", "rate 3") and answers one line each.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "hq_error.h"
+#include "keys.h"
+#include "terminal.h"
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+struct term {
+	struct hq_link *link;
+	struct hq_client *cl;
+	int counter;
+	int tty;
+	unsigned presses;
+	char typed[8];
+	char last[256];             /* the answer to the last press */
+	uint64_t version;
+};
+
+static const char *state_name(int s)
+{
+	return s == 0 ? "open" : s == 1 ? "paused" : "closed";
+}
+
+static void status_line(struct term *t)
+{
+	struct hq_cshow v;
+	char hall[128], name[128];
+
+	hq_link_view(t->link, t->counter, &v);
+	hq_link_names(t->link, t->counter, hall, sizeof hall, name, sizeof name);
+	if (t->tty)
+		printf("\r\033[K%s | now %s | waiting %d | %s%s%s%s%s%s", name[0] ? name : "counter",
+		       v.text[0] ? v.text : "----", v.waiting, state_name(v.state),
+		       hq_link_up(t->link) ? "" : " | hallqd unreachable", t->last[0] ? " | " : "",
+		       t->last, t->typed[0] ? " | typed " : "", t->typed);
+	else
+		printf("counter %d: now %s, waiting %d, %s%s\n", t->counter, v.text[0] ? v.text : "----",
+		       v.waiting, state_name(v.state), hq_link_up(t->link) ? "" : ", hallqd unreachable");
+	fflush(stdout);
+}
+
+/* One press, retried for a few seconds with the same idempotency key while hallqd is away:
+ * unlike a hardware unit, the terminal cannot keep the press for later. */
+static void press(struct term *t, const struct hq_key *k, int arg)
+{
+	char idem[96];
+	struct timespec ts;
+	int tries;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	snprintf(idem, sizeof idem, "term-%d-%ld-%lld%03ld-%u", t->counter, (long)getpid(),
+		 (long long)ts.tv_sec, ts.tv_nsec / 1000000, ++t->presses);
+	for (tries = 0; tries < 4 && !stop; tries++) {
+		if (hq_link_press(t->link, t->cl, t->counter, k->code, arg, idem, t->last,
+				  sizeof t->last) == HQ_GW_DONE)
+			break;
+		nanosleep(&(struct timespec){ 1, 0 }, NULL);
+	}
+	if (tries == 4)
+		snprintf(t->last, sizeof t->last, "%s: not done, hallqd unreachable", k->op);
+	if (!t->tty)
+		printf("%s\n", t->last);
+}
+
+static void help(void)
+{
+	printf("keys: n call next, r recall, x no-show, s start, f finish, p pause, u resume,\n"
+	       "      DIGITS t transfer to counter, DIGITS c call that number,\n"
+	       "      + satisfied, = fairly satisfied, - dissatisfied, q quit\n");
+}
+
+static void tty_key(struct term *t, int ch)
+{
+	static const struct { int ch; const char *name; int arg; } map[] = {
+		{ 'n', "call", 0 }, { ' ', "call", 0 }, { 'r', "recall", 0 }, { 'x', "noshow", 0 },
+		{ 's', "start", 0 }, { 'f', "finish", 0 }, { 'p', "pause", 0 }, { 'u', "resume", 0 },
+		{ '+', "rate", 3 }, { '=', "rate", 2 }, { '-', "rate", 1 },
+	};
+	size_t i, n = strlen(t->typed);
+
+	if (ch >= '0' && ch <= '9') {
+		if (n + 1 < sizeof t->typed && !(n == 0 && ch == '0'))
+			t->typed[n] = (char)ch, t->typed[n + 1] = '\0';
+		return;
+	}
+	if ((ch == 127 || ch == 8) && n) {
+		t->typed[n - 1] = '\0';
+		return;
+	}
+	if (ch == 't' || ch == 'c') {
+		if (!n)
+			snprintf(t->last, sizeof t->last, "type the %s first", ch == 't' ? "counter" : "number");
+		else
+			press(t, hq_key_by_name(ch == 't' ? "transfer" : "number"), atoi(t->typed));
+		t->typed[0] = '\0';
+		return;
+	}
+	if (ch == '?' || ch == 'h') {
+		printf("\n");
+		help();
+		return;
+	}
+	for (i = 0; i < sizeof map / sizeof map[0]; i++)
+		if (map[i].ch == ch)
+			press(t, hq_key_by_name(map[i].name), map[i].arg);
+}
+
+static void line_command(struct term *t, char *line)
+{
+	char *name = strtok(line, " \t\r\n"), *arg = strtok(NULL, " \t\r\n"), *end;
+	const struct hq_key *k;
+	long v = 0;
+
+	if (!name)
+		return;
+	if (!strcmp(name, "status")) {
+		status_line(t);
+		return;
+	}
+	if (!(k = hq_key_by_name(name))) {
+		printf("error: unknown key \"%s\" (call recall noshow start finish pause resume "
+		       "transfer N number N rate 1-3 status quit)\n", name);
+		return;
+	}
+	if (k->arg) {
+		errno = 0;
+		v = arg ? strtol(arg, &end, 10) : 0;
+		if (!arg || errno || *end || v < k->arg_min || v > k->arg_max) {
+			printf("error: %s needs a number from %d to %d\n", k->name, k->arg_min, k->arg_max);
+			return;
+		}
+	}
+	press(t, k, (int)v);
+}
+
+int hq_terminal_run(struct hq_link *l, const char *url, const char *token, int counter)
+{
+	struct term t = { .link = l, .counter = counter, .tty = isatty(STDIN_FILENO) };
+	struct termios saved, raw;
+	struct sigaction sa = { .sa_handler = on_signal };
+	char line[256];
+	size_t len = 0;
+	int i;
+
+	if (!(t.cl = hq_client_new(url, token)))
+		return 1;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	/* Wait for the first look at the hall, so the first line already shows the counter. */
+	for (i = 0; i < 30 && !hq_link_up(l); i++)
+		nanosleep(&(struct timespec){ 0, 100 * 1000000L }, NULL);
+	hq_link_wait(l, &t.version, 200);
+	if (t.tty) {
+		tcgetattr(STDIN_FILENO, &saved);
+		raw = saved;
+		raw.c_lflag &= ~(ICANON | ECHO); /* ISIG stays: Ctrl-C still stops */
+		raw.c_cc[VMIN] = 1;
+		raw.c_cc[VTIME] = 0;
+		tcsetattr(STDIN_FILENO, TCSANOW, &raw);
+		help();
+	}
+	status_line(&t);
+	while (!stop) {
+		struct pollfd pfd = { .fd = STDIN_FILENO, .events = POLLIN };
+		uint64_t before = t.version;
+		char c;
+		ssize_t r;
+
+		if (poll(&pfd, 1, 200) <= 0) {
+			hq_link_wait(l, &t.version, 0);
+			if (t.version != before && t.tty)
+				status_line(&t);
+			continue;
+		}
+		if ((r = read(STDIN_FILENO, &c, 1)) <= 0) {
+			if (r < 0 && errno == EINTR)
+				continue;
+			break; /* end of input */
+		}
+		if (t.tty) {
+			if (c == 'q')
+				break;
+			tty_key(&t, c);
+			status_line(&t);
+			continue;
+		}
+		if (c != '\n' && len + 1 < sizeof line) {
+			line[len++] = c;
+			continue;
+		}
+		line[len] = '\0';
+		len = 0;
+		if (!strcmp(line, "quit") || !strcmp(line, "q"))
+			break;
+		line_command(&t, line);
+		fflush(stdout);
+	}
+	if (t.tty) {
+		tcsetattr(STDIN_FILENO, TCSANOW, &saved);
+		printf("\n");
+	}
+	hq_client_free(t.cl);
+	return 0;
+}
