@@ -16,7 +16,7 @@ static const struct hq_key keys[] = {
 	{ 6, "pause", "pause", NULL, 0, 0, "pause (暂停)" },
 	{ 7, "transfer", "transfer", "counter", 1, 9999, "transfer to counter (转移)" },
 	{ 8, "resume", "resume", NULL, 0, 0, "resume (恢复)" },
-	{ 9, "number", "call", "number", 1, 65535, "call a typed number (指定叫号)" },
+	{ 9, "number", "call", "number", 1, 9999, "call a typed number (指定叫号)" },
 	{ 10, "rate", "rate", "score", 1, 3, "satisfaction (评价)" },
 };
 

@@ -150,6 +150,15 @@ int hq_queue_rate_last(struct hq_queue *q, int counter, int score, struct hq_tic
 int hq_queue_ticket(struct hq_queue *q, int64_t id, struct hq_ticket *out);
 /* "B012" (today's, the newest of that label) or a numeric id. */
 int hq_queue_find(struct hq_queue *q, const char *ref, int64_t *id);
+/*
+ * A number typed on a counter's keypad without its letter ("12" for B012): today's waiting
+ * or parked ticket with that number that this counter may call. Tickets sent to this
+ * counter (transfer to a counter, unpark) or parked at it come first, then the counter's
+ * services in its order of preference; the newest where several match. A ticket waiting
+ * for another named counter is not found. HQ_ENOTICKET when none, HQ_ENOCOUNTER for an
+ * unknown counter. It only finds: hq_queue_call_ticket() calls.
+ */
+int hq_queue_find_number(struct hq_queue *q, int counter, int number, int64_t *id);
 /* The ticket a citizen's status page follows: this one or where it was transferred. */
 int hq_queue_ticket_latest(struct hq_queue *q, int64_t id, struct hq_ticket *out);
 

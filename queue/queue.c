@@ -1026,6 +1026,57 @@ int hq_queue_find(struct hq_queue *q, const char *ref, int64_t *id)
 	return hq__end(q, rc ? rc : find_locked(q, ref, id));
 }
 
+/* Step a "newest ticket with that number" query: *id when it found one. */
+static int number_hit(struct hq_queue *q, sqlite3_stmt *s, int64_t *id, bool *found)
+{
+	int rc = sqlite3_step(s);
+
+	*found = rc == SQLITE_ROW;
+	if (*found)
+		*id = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	return *found || rc == SQLITE_DONE ? HQ_OK : hq__dberr(q, rc);
+}
+
+/* Tickets sent to this counter (by a transfer or an unpark) or parked here first: the clerk
+ * typing a number most likely means the citizen the counter dealt with. Then the counter's
+ * services in its order of preference. Within each, the newest. */
+static int find_number_locked(struct hq_queue *q, int counter, int number, int64_t *id)
+{
+	const struct hq_counter_cfg *cc = hq_config_counter(q->cfg, counter);
+	sqlite3_stmt *s;
+	bool found;
+	int i, rc;
+
+	if (!cc)
+		return hq__fail(q, HQ_ENOCOUNTER, "no counter %d in this hall", counter);
+	if (number < 0)
+		return hq__fail(q, HQ_EINVAL, "ticket number %d is negative", number);
+	s = hq__stmt(q, SQL_TICKET_NUMBER_MINE);
+	hq__bind_text(s, 1, q->day);
+	sqlite3_bind_int(s, 2, number);
+	sqlite3_bind_int(s, 3, counter);
+	if ((rc = number_hit(q, s, id, &found)) || found)
+		return rc;
+	for (i = 0; i < cc->nservices; i++) {
+		s = hq__stmt(q, SQL_TICKET_NUMBER_SERVICE);
+		hq__bind_text(s, 1, q->day);
+		sqlite3_bind_int(s, 2, number);
+		hq__bind_text(s, 3, q->cfg->services[cc->services[i]].key);
+		sqlite3_bind_int(s, 4, counter);
+		if ((rc = number_hit(q, s, id, &found)) || found)
+			return rc;
+	}
+	return hq__fail(q, HQ_ENOTICKET, "no waiting ticket %d for counter %d", number, counter);
+}
+
+int hq_queue_find_number(struct hq_queue *q, int counter, int number, int64_t *id)
+{
+	int rc = hq__begin(q, false);
+
+	return hq__end(q, rc ? rc : find_number_locked(q, counter, number, id));
+}
+
 static int latest_locked(struct hq_queue *q, int64_t id, struct hq_ticket *out)
 {
 	sqlite3_stmt *s;

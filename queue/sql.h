@@ -159,6 +159,16 @@
 				 " AND prio = ?2 ORDER BY origin_id LIMIT 1")            \
 	X(TICKET_FIND_LABEL, "SELECT id FROM tickets WHERE day = ?1 AND label = ?2"      \
 			     " ORDER BY id DESC LIMIT 1")                                \
+	/* A number typed at a counter: today's open tickets (state < 4 lets the partial  \
+	 * index tickets_open serve the day), waiting or parked, newest first. */         \
+	X(TICKET_NUMBER_SERVICE, "SELECT id FROM tickets WHERE day = ?1 AND number = ?2" \
+				 " AND state < 4 AND state IN (0, 3) AND service = ?3"   \
+				 " AND target_counter IN (0, ?4)"                        \
+				 " ORDER BY id DESC LIMIT 1")                            \
+	X(TICKET_NUMBER_MINE, "SELECT id FROM tickets WHERE day = ?1 AND number = ?2"    \
+			      " AND state < 4 AND ((state = 0 AND target_counter = ?3)"  \
+			      " OR (state = 3 AND counter = ?3))"                        \
+			      " ORDER BY id DESC LIMIT 1")                               \
 	X(TICKET_CHILD, "SELECT id FROM tickets WHERE parent_id = ?1"                    \
 			" AND parent_id <> 0 ORDER BY id DESC LIMIT 1")                  \
 	X(TICKET_OPEN_IDS, "SELECT id FROM tickets WHERE state < 4 AND day <= ?1")       \

@@ -128,63 +128,130 @@ char *hqd_event_frame(const struct hq_event *e)
 	return frame;
 }
 
-/* Body fields. A missing optional field is fine; a field of the wrong type is not. */
-static bool body_string(struct hqd_req *r, const char *key, bool required, const char **out)
+/* Body fields. A missing optional field is fine; a field of the wrong type is not. The value
+ * of obj[key] when it is there (not null); NULL otherwise, answered when it was required. */
+static json_t *field(struct hqd_req *r, const json_t *obj, const char *where, const char *key,
+		     bool required)
 {
-	json_t *v = r->body ? json_object_get(r->body, key) : NULL;
+	json_t *v = obj ? json_object_get(obj, key) : NULL;
+
+	if (v && !json_is_null(v))
+		return v;
+	if (required)
+		hqd_error(r, 400, "badjson", "%s needs \"%s\"", *where ? where : "the body", key);
+	return NULL;
+}
+
+/* Answer that obj[key] is not `what`; false, for the caller to return. */
+static bool wrong_type(struct hqd_req *r, const char *where, const char *key, const char *what)
+{
+	hqd_error(r, 400, "badjson", "\"%s%s%s\" must be %s", where, *where ? "." : "", key, what);
+	return false;
+}
+
+bool hqd_field_string(struct hqd_req *r, const json_t *obj, const char *where, const char *key,
+		      bool required, const char **out)
+{
+	json_t *v = field(r, obj, where, key, required);
 
 	*out = NULL;
-	if (!v || json_is_null(v)) {
-		if (required)
-			hqd_error(r, 400, "badjson", "the body needs \"%s\"", key);
+	if (!v)
 		return !required;
-	}
-	if (!json_is_string(v)) {
-		hqd_error(r, 400, "badjson", "\"%s\" must be a string", key);
-		return false;
-	}
+	if (!json_is_string(v))
+		return wrong_type(r, where, key, "a string");
 	*out = json_string_value(v);
 	return true;
 }
 
-static bool body_int(struct hqd_req *r, const char *key, bool required, long long lo, long long hi,
-		     long long *out, bool *given)
+bool hqd_field_int(struct hqd_req *r, const json_t *obj, const char *where, const char *key,
+		   bool required, long long lo, long long hi, long long *out, bool *given)
 {
-	json_t *v = r->body ? json_object_get(r->body, key) : NULL;
+	json_t *v = field(r, obj, where, key, required);
 
 	*given = false;
-	if (!v || json_is_null(v)) {
-		if (required)
-			hqd_error(r, 400, "badjson", "the body needs \"%s\"", key);
+	if (!v)
 		return !required;
-	}
-	if (!json_is_integer(v)) {
-		hqd_error(r, 400, "badjson", "\"%s\" must be a whole number", key);
-		return false;
-	}
+	if (!json_is_integer(v))
+		return wrong_type(r, where, key, "a whole number");
 	*out = json_integer_value(v);
 	if (*out < lo || *out > hi) {
-		hqd_error(r, 400, "inval", "\"%s\" must be from %lld to %lld", key, lo, hi);
+		hqd_error(r, 400, "inval", "\"%s%s%s\" must be from %lld to %lld", where,
+			  *where ? "." : "", key, lo, hi);
 		return false;
 	}
 	*given = true;
 	return true;
 }
 
+bool hqd_field_bool(struct hqd_req *r, const json_t *obj, const char *where, const char *key,
+		    bool required, bool *out)
+{
+	json_t *v = field(r, obj, where, key, required);
+
+	if (!v)
+		return !required;
+	if (!json_is_boolean(v))
+		return wrong_type(r, where, key, "true or false");
+	*out = json_is_true(v);
+	return true;
+}
+
+bool hqd_field_number(struct hqd_req *r, const json_t *obj, const char *where, const char *key,
+		      bool required, double lo, double hi, double *out)
+{
+	json_t *v = field(r, obj, where, key, required);
+
+	if (!v)
+		return !required;
+	if (!json_is_number(v))
+		return wrong_type(r, where, key, "a number");
+	*out = json_number_value(v);
+	if (*out < lo || *out > hi) {
+		hqd_error(r, 400, "inval", "\"%s%s%s\" must be from %g to %g", where, *where ? "." : "",
+			  key, lo, hi);
+		return false;
+	}
+	return true;
+}
+
+bool hqd_field_array(struct hqd_req *r, const json_t *obj, const char *where, const char *key,
+		     size_t max, json_t **out)
+{
+	*out = field(r, obj, where, key, true);
+	if (!*out)
+		return false;
+	if (!json_is_array(*out))
+		return wrong_type(r, where, key, "an array");
+	if (json_array_size(*out) > max) {
+		hqd_error(r, 400, "inval", "\"%s%s%s\" may hold at most %zu entries, not %zu", where,
+			  *where ? "." : "", key, max, json_array_size(*out));
+		return false;
+	}
+	return true;
+}
+
+static bool body_string(struct hqd_req *r, const char *key, bool required, const char **out)
+{
+	return hqd_field_string(r, r->body, "", key, required, out);
+}
+
+static bool body_int(struct hqd_req *r, const char *key, bool required, long long lo, long long hi,
+		     long long *out, bool *given)
+{
+	return hqd_field_int(r, r->body, "", key, required, lo, hi, out, given);
+}
+
 /* A ticket named in a body: a label of today ("A012") or an id. */
 static bool body_ticket(struct hq_queue *q, struct hqd_req *r, const char *key, bool required,
 			int64_t *id, bool *given)
 {
-	json_t *v = r->body ? json_object_get(r->body, key) : NULL;
+	json_t *v = field(r, r->body, "", key, required);
 	char ref[32];
 	int rc;
 
 	*given = false;
-	if (!v || json_is_null(v)) {
-		if (required)
-			hqd_error(r, 400, "badjson", "the body needs \"%s\"", key);
+	if (!v)
 		return !required;
-	}
 	if (json_is_integer(v))
 		snprintf(ref, sizeof ref, "%lld", (long long)json_integer_value(v));
 	else if (json_is_string(v))
@@ -407,7 +474,14 @@ static void run_counter(struct hq_queue *q, struct hqd_req *r)
 		}
 		answer_ticket(q, r, rc, 200, &t);
 	} else if (!strcmp(op, "call")) {
-		if (body_ticket(q, r, "ticket", true, &id, &given))
+		/* A ticket by label or id, or a number typed on the unit's keypad ("12"). */
+		if (!body_int(r, "number", false, 0, 9999, &v, &given))
+			return;
+		if (given == (field(r, r->body, "", "ticket", false) != NULL))
+			hqd_error(r, 400, "badjson", "call needs either \"ticket\" or \"number\"");
+		else if (given && (rc = hq_queue_find_number(q, c, (int)v, &id)))
+			hqd_queue_error(q, r, rc);
+		else if (given || body_ticket(q, r, "ticket", true, &id, &given))
 			answer_ticket(q, r, hq_queue_call_ticket(q, c, id, &t), 200, &t);
 	} else if (!strcmp(op, "recall")) {
 		answer_ticket(q, r, hq_queue_recall(q, c, &t), 200, &t);
@@ -585,19 +659,23 @@ static void run_metrics(struct hq_queue *q, struct hqd_req *r)
 	hq_hall_state_free(&st);
 }
 
-/* The route table. The events stream has no `run`: hallqd.c serves it from the hub. */
+/* The route table. The events stream has no `run`: hallqd.c serves it from the hub. The
+ * unit-health routes are local: they keep to memory and need not wait for the worker. */
 static const struct hqd_route routes[] = {
-	{"GET", "/api/v1/hall", PERM_HALL, false, run_hall, "hall"},
-	{"POST", "/api/v1/tickets", PERM_ISSUE, true, run_issue, "issue"},
-	{"GET", "/api/v1/tickets/*", PERM_PUBLIC, false, run_ticket, "ticket"},
-	{"POST", "/api/v1/tickets/*/cancel", PERM_ISSUE, true, run_cancel, "cancel"},
-	{"POST", "/api/v1/appointments", PERM_BOOK, true, run_book, "book"},
-	{"POST", "/api/v1/appointments/*/check-in", PERM_ISSUE, true, run_checkin, "checkin"},
-	{"POST", "/api/v1/counters/*/*", PERM_COUNTER, true, run_counter, "counter"},
-	{"GET", "/api/v1/events", PERM_FEED, false, NULL, "events"},
-	{"GET", "/api/v1/stats", PERM_STATS, false, run_stats, "stats"},
-	{"GET", "/healthz", PERM_PUBLIC, false, run_healthz, "healthz"},
-	{"GET", "/metrics", PERM_STATS, false, run_metrics, "metrics"},
+	{"GET", "/api/v1/hall", PERM_HALL, false, run_hall, "hall", false},
+	{"POST", "/api/v1/tickets", PERM_ISSUE, true, run_issue, "issue", false},
+	{"GET", "/api/v1/tickets/*", PERM_PUBLIC, false, run_ticket, "ticket", false},
+	{"POST", "/api/v1/tickets/*/cancel", PERM_ISSUE, true, run_cancel, "cancel", false},
+	{"POST", "/api/v1/appointments", PERM_BOOK, true, run_book, "book", false},
+	{"POST", "/api/v1/appointments/*/check-in", PERM_ISSUE, true, run_checkin, "checkin", false},
+	{"POST", "/api/v1/counters/*/*", PERM_COUNTER, true, run_counter, "counter", false},
+	{"GET", "/api/v1/events", PERM_FEED, false, NULL, "events", false},
+	{"GET", "/api/v1/stats", PERM_STATS, false, run_stats, "stats", false},
+	{"GET", "/healthz", PERM_PUBLIC, false, run_healthz, "healthz", false},
+	{"GET", "/metrics", PERM_STATS, false, run_metrics, "metrics", false},
+	{"GET", "/api/v1/units", PERM_UNITS, false, hqd_units_get, "units", true},
+	{"PUT", "/api/v1/units/*", PERM_REPORT, false, hqd_units_put, "units_report", true},
+	{"DELETE", "/api/v1/units/*", PERM_REPORT, false, hqd_units_delete, "units_forget", true},
 };
 
 /* Match a path against a pattern, copying the parts under each star into r->args. */
@@ -656,10 +734,16 @@ bool hqd_allowed(const struct hqd_route *rt, const struct hqd_req *r)
 	case PERM_BOOK:
 		return role == ROLE_BOOKING;
 	case PERM_COUNTER:
+		if (role == ROLE_GATEWAY)
+			return true;
 		return role == ROLE_COUNTER && r->who->counter == strtol(r->args[0], NULL, 10) &&
 		       strspn(r->args[0], "0123456789") == strlen(r->args[0]);
 	case PERM_STATS:
 		return role == ROLE_MANAGER;
+	case PERM_REPORT:
+		return role == ROLE_GATEWAY;
+	case PERM_UNITS:
+		return role == ROLE_MANAGER || role == ROLE_DISPLAY || role == ROLE_GATEWAY;
 	default:
 		return false;
 	}

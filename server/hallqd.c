@@ -59,6 +59,7 @@ struct conn {
 	struct hqd_req req;
 	char *body;
 	size_t len;
+	size_t limit;                /* of the body: HQD_BODY_MAX, or more for a health report */
 	bool too_large;
 	double start;
 	int status;
@@ -257,7 +258,7 @@ static enum MHD_Result dispatch(struct MHD_Connection *mc, struct conn *c, const
 		return send_answer(mc, c);
 	}
 	if (c->too_large) {
-		hqd_error(r, 413, "toolarge", "request bodies are limited to %d bytes", HQD_BODY_MAX);
+		hqd_error(r, 413, "toolarge", "request bodies are limited to %zu bytes", c->limit);
 		return send_answer(mc, c);
 	}
 	if (c->len) {
@@ -282,8 +283,29 @@ static enum MHD_Result dispatch(struct MHD_Connection *mc, struct conn *c, const
 	r->conn = mc;
 	if (!r->route->run)
 		return start_stream(mc, c);
-	hqd_worker_submit(srv.worker, r);
+	if (r->route->local)
+		r->route->run(NULL, r);
+	else
+		hqd_worker_submit(srv.worker, r);
 	return send_answer(mc, c);
+}
+
+/* Bodies are read before the request is authorised, so only a known gateway or admin gets
+ * the larger buffer of a health report; everyone else the usual 16 KiB. */
+static size_t body_limit(struct MHD_Connection *mc, const char *url, const char *method)
+{
+	const char *auth = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "Authorization");
+	const struct hqd_token *who;
+	size_t limit = HQD_BODY_MAX;
+
+	if (strcmp(method, "PUT") || strncmp(url, "/api/v1/units/", 14) || !auth || strncmp(auth, "Bearer ", 7))
+		return limit;
+	pthread_rwlock_rdlock(&srv.tokens_lock);
+	who = hqd_tokens_find(&srv.tokens, auth + 7);
+	if (who && (who->role == ROLE_GATEWAY || who->role == ROLE_ADMIN))
+		limit = HQD_REPORT_MAX;
+	pthread_rwlock_unlock(&srv.tokens_lock);
+	return limit;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *mc, const char *url,
@@ -298,13 +320,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *mc, const ch
 		if (!(c = calloc(1, sizeof *c)))
 			return MHD_NO;
 		c->start = mono_s();
+		c->limit = body_limit(mc, url, method);
 		snprintf(c->role, sizeof c->role, "-");
 		*con_cls = c;
 		return MHD_YES;
 	}
 	if (*upload_size) {
 		/* Read and drop the rest of an oversized body, so the 413 can be sent. */
-		if (!c->too_large && c->len + *upload_size <= HQD_BODY_MAX) {
+		if (!c->too_large && c->len + *upload_size <= c->limit) {
 			char *grown = realloc(c->body, c->len + *upload_size);
 
 			if (!grown)
@@ -395,7 +418,10 @@ static void reload_tokens(void)
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: hallqd --config FILE --db FILE --listen ADDR:PORT --tokens FILE [--heartbeat SECONDS]\n"
+		   "              [--unit-stale SECONDS]\n"
 		   "  The hall server: HTTP/JSON API and event stream over the queue. See docs/api.md.\n"
+		   "  --heartbeat: comment lines on idle event streams (default 15 s); --unit-stale: a\n"
+		   "  gateway silent this long shows as down in /api/v1/units and /metrics (default 30 s).\n"
 		   "  SIGTERM stops it; SIGHUP re-reads the config and the tokens file.\n");
 }
 
@@ -404,7 +430,8 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 		{"config", required_argument, NULL, 'c'}, {"db", required_argument, NULL, 'd'},
 		{"listen", required_argument, NULL, 'l'}, {"tokens", required_argument, NULL, 't'},
-		{"heartbeat", required_argument, NULL, 'b'}, {"help", no_argument, NULL, 'h'},
+		{"heartbeat", required_argument, NULL, 'b'}, {"unit-stale", required_argument, NULL, 's'},
+		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'}, {NULL, 0, NULL, 0},
 	};
 	const char *config = NULL, *db = NULL, *listen_at = NULL;
@@ -428,6 +455,14 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			srv.heartbeat_ms = (int)n * 1000;
+			break;
+		case 's':
+			n = strtol(optarg, &end, 10);
+			if (*end || n < 1 || n > 3600) {
+				fprintf(stderr, "hallqd: --unit-stale takes 1 to 3600 seconds, not '%s'\n", optarg);
+				return 2;
+			}
+			hqd_units_set_stale((int)n);
 			break;
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("hallqd %s\n", HQ_VERSION); return 0;

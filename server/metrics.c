@@ -1,6 +1,7 @@
 /*
  * Counters for /metrics, in Prometheus text format: requests and latency per route, the
- * size of each group commit, and at scrape time the hall's waiting counts.
+ * size of each group commit, and at scrape time the hall's waiting counts and the counter
+ * units' health the gateways reported (units.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -120,6 +121,7 @@ char *hqd_metrics_render(const struct hq_hall_state *st)
 		"hallq_events_total %lld\n", (long long)st->last_event_id);
 	fprintf(f, "# HELP hallq_event_subscribers Open event streams.\n# TYPE hallq_event_subscribers gauge\n"
 		"hallq_event_subscribers %d\n", hqd_hub_subscribers(0));
+	hqd_units_metrics(f);
 	fclose(f);
 	return out;
 }

@@ -12,11 +12,15 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "hq_queue.h"
 
 #define HQD_BODY_MAX (16 * 1024)
 #define HQD_IDEM_KEY_MAX 128
+/* A gateway's health report may be larger (about 450 units); only a gateway or admin
+ * token gets the larger buffer. */
+#define HQD_REPORT_MAX (64 * 1024)
 
 /* Roles, from the tokens file. */
 enum hqd_role {
@@ -25,6 +29,7 @@ enum hqd_role {
 	ROLE_BOOKING,
 	ROLE_DISPLAY,
 	ROLE_COUNTER,
+	ROLE_GATEWAY,                /* a counter-bus gateway: every counter, unit health */
 	ROLE_MANAGER,
 	ROLE_ADMIN,
 };
@@ -76,8 +81,10 @@ enum hqd_perm {
 	PERM_FEED,                   /* every role but booking */
 	PERM_ISSUE,                  /* kiosk, admin */
 	PERM_BOOK,                   /* booking, admin */
-	PERM_COUNTER,                /* counter:N of the path, admin */
+	PERM_COUNTER,                /* counter:N of the path, gateway, admin */
 	PERM_STATS,                  /* manager, admin */
+	PERM_REPORT,                 /* gateway, admin: unit health reports */
+	PERM_UNITS,                  /* manager, display, gateway, admin: unit health */
 };
 
 struct hqd_route {
@@ -87,6 +94,7 @@ struct hqd_route {
 	bool write;                  /* changes the hall: group commit and idempotency */
 	void (*run)(struct hq_queue *q, struct hqd_req *r);
 	const char *name;            /* label for metrics */
+	bool local;                  /* runs on the connection thread, without the queue (q NULL) */
 };
 
 /* The route for method and path; NULL if none, with `allow` listing the methods the path
@@ -97,6 +105,23 @@ bool hqd_allowed(const struct hqd_route *rt, const struct hqd_req *r);
 /* Answer with an error body {"error", "message"}. */
 void hqd_error(struct hqd_req *r, int status, const char *code, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+/*
+ * Fields of a JSON object in a request body, for the routes' handlers. `where` names the
+ * object in messages ("" for the body itself, "buses[1].units[0]" deeper). A missing or null
+ * field is fine unless required; a wrong type answers 400 badjson, a number out of [lo, hi]
+ * 400 inval, both naming the field. False when the request has been answered.
+ */
+bool hqd_field_string(struct hqd_req *r, const json_t *obj, const char *where, const char *key,
+		      bool required, const char **out);
+bool hqd_field_int(struct hqd_req *r, const json_t *obj, const char *where, const char *key,
+		   bool required, long long lo, long long hi, long long *out, bool *given);
+bool hqd_field_bool(struct hqd_req *r, const json_t *obj, const char *where, const char *key,
+		    bool required, bool *out);
+bool hqd_field_number(struct hqd_req *r, const json_t *obj, const char *where, const char *key,
+		      bool required, double lo, double hi, double *out);
+/* Always required; at most `max` entries (more: 400 inval). */
+bool hqd_field_array(struct hqd_req *r, const json_t *obj, const char *where, const char *key,
+		     size_t max, json_t **out);
 /* Answer with a JSON value (stolen). */
 void hqd_json(struct hqd_req *r, int status, json_t *v);
 /* An hq_err from the queue, as HTTP. */
@@ -133,6 +158,16 @@ void hqd_metrics_request(const char *route, int status, double seconds);
 void hqd_metrics_batch(int size);
 /* Render; waiting[] per service from the hall state. */
 char *hqd_metrics_render(const struct hq_hall_state *st);
+
+/* units.c: counter units' health as the gateways report it; memory only. put, delete and
+ * get are routes (local: q is NULL). */
+void hqd_units_put(struct hq_queue *q, struct hqd_req *r);
+void hqd_units_delete(struct hq_queue *q, struct hqd_req *r);
+void hqd_units_get(struct hq_queue *q, struct hqd_req *r);
+/* A gateway whose last report is older than this is stale (default 30 s). */
+void hqd_units_set_stale(int seconds);
+/* The hallq_gateway_, hallq_bus_ and hallq_unit_ families, in Prometheus text format. */
+void hqd_units_metrics(FILE *f);
 
 /* hallqd.c */
 void hqd_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

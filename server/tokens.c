@@ -12,7 +12,9 @@
 
 #define TOKEN_MIN 16
 
-static const char *const role_names[] = {"none", "kiosk", "booking", "display", "counter", "manager", "admin"};
+static const char *const role_names[] = {"none", "kiosk", "booking", "display", "counter", "gateway",
+					     "manager", "admin"};
+_Static_assert(sizeof role_names / sizeof role_names[0] == ROLE_ADMIN + 1, "a name for every role");
 
 const char *hqd_role_name(enum hqd_role r)
 {
@@ -73,7 +75,7 @@ int hqd_tokens_load(const char *path, struct hqd_tokens *out, char *err, size_t 
 		}
 		if (parse_role(role, &entry)) {
 			snprintf(err, errlen, "%s:%d: unknown role '%s' (kiosk, booking, display, "
-				 "counter:N, manager, admin)", path, lineno, role);
+				 "counter:N, gateway, manager, admin)", path, lineno, role);
 			goto fail;
 		}
 		if (strlen(tok) < TOKEN_MIN || strlen(tok) >= sizeof entry.token) {

@@ -650,6 +650,132 @@ static void test_call_ticket_refusals(void **state)
 	tq_close(q);
 }
 
+/* ---- a number typed at the counter ---------------------------------------------------- */
+
+static int64_t tq_find_number(struct hq_queue *q, int counter, int number)
+{
+	int64_t id = -1;
+
+	TQ_OK(q, hq_queue_find_number(q, counter, number, &id));
+	return id;
+}
+
+/* The counter's services in its order, newest first within one; called tickets are not
+ * found, nor tickets of services the counter does not serve. */
+static void test_find_number_service_order(void **state)
+{
+	struct hq_queue *q = tq_open(NULL);
+	struct hq_ticket a1, b1, a2, b2, b3;
+	int64_t last, id = 0;
+
+	(void)state;
+	a1 = tq_issue(q, "a", HQ_CLASS_NORMAL);
+	b1 = tq_issue(q, "b", HQ_CLASS_NORMAL);
+	a2 = tq_issue(q, "a", HQ_CLASS_PRIORITY);
+	b2 = tq_issue(q, "b", HQ_CLASS_NORMAL);
+	b3 = tq_issue(q, "b", HQ_CLASS_NORMAL);
+	last = hq_queue_last_event_id(q);
+	/* Counter 2 serves a, b; counter 3 b, a; counter 1 only a. */
+	assert_int_equal(tq_find_number(q, 2, 1), a1.id);
+	assert_int_equal(tq_find_number(q, 3, 1), b1.id);
+	assert_int_equal(tq_find_number(q, 1, 1), a1.id);
+	assert_int_equal(tq_find_number(q, 2, 2), a2.id);
+	assert_int_equal(tq_find_number(q, 3, 2), b2.id);
+	assert_int_equal(tq_find_number(q, 2, 3), b3.id);
+	TQ_ERR(q, HQ_ENOTICKET, hq_queue_find_number(q, 1, 3, &id));
+	assert_string_equal(hq_queue_errmsg(q), "no waiting ticket 3 for counter 1");
+	TQ_ERR(q, HQ_ENOTICKET, hq_queue_find_number(q, 2, 4, &id));
+	/* Finding changes nothing. */
+	assert_int_equal(hq_queue_last_event_id(q), last);
+	assert_int_equal(tq_tstate(q, b1.id), HQ_T_WAITING);
+
+	/* Once called, B001 is not waiting: counter 3 finds A001 instead. */
+	TQ_OK(q, hq_queue_call_ticket(q, 3, tq_find_number(q, 3, 1), NULL));
+	assert_int_equal(tq_counter(q, 3).current.id, b1.id);
+	assert_int_equal(tq_find_number(q, 3, 1), a1.id);
+	TQ_OK(q, hq_queue_call_ticket(q, 2, a1.id, NULL));
+	TQ_ERR(q, HQ_ENOTICKET, hq_queue_find_number(q, 2, 1, &id));
+	TQ_ERR(q, HQ_ENOTICKET, hq_queue_find_number(q, 3, 1, &id));
+	tq_close(q);
+}
+
+/* Tickets sent to this counter or parked at it come before the counter's services; a
+ * ticket sent to another counter is not this counter's to call. */
+static void test_find_number_targeted_and_parked(void **state)
+{
+	struct hq_queue *q = tq_open(NULL);
+	struct hq_ticket a1, b1, a2, b2, nt;
+	int64_t id = 0;
+
+	(void)state;
+	a1 = tq_issue(q, "a", HQ_CLASS_NORMAL);
+	b1 = tq_issue(q, "b", HQ_CLASS_NORMAL);
+	a2 = tq_issue(q, "a", HQ_CLASS_NORMAL);
+	b2 = tq_issue(q, "b", HQ_CLASS_NORMAL);
+
+	/* Parked at counter 3 (b, a): A001 comes before its own service's B001. */
+	TQ_OK(q, hq_queue_call_ticket(q, 3, a1.id, NULL));
+	TQ_OK(q, hq_queue_park(q, 3, NULL));
+	assert_int_equal(tq_find_number(q, 3, 1), a1.id);
+	/* Other counters find a parked ticket of their services too. */
+	assert_int_equal(tq_find_number(q, 1, 1), a1.id);
+	assert_int_equal(tq_find_number(q, 2, 1), a1.id);
+
+	/* B002 sent to counter 1, which does not serve b: found there before A002. */
+	TQ_OK(q, hq_queue_call_ticket(q, 2, b2.id, NULL));
+	TQ_OK(q, hq_queue_transfer_counter(q, 2, 1, &nt));
+	assert_int_equal(tq_find_number(q, 1, 2), nt.id);
+	/* Counters 2 and 3 serve b, but B002 now waits for counter 1 only. */
+	assert_int_equal(tq_find_number(q, 2, 2), a2.id);
+	assert_int_equal(tq_find_number(q, 3, 2), a2.id);
+	TQ_OK(q, hq_queue_call_ticket(q, 1, tq_find_number(q, 1, 2), NULL));
+	assert_int_equal(tq_get(q, nt.id).state, HQ_T_CALLED);
+	assert_int_equal(tq_get(q, nt.id).counter, 1);
+
+	/* Unparked for counter 3: still counter 3's first, and no longer counter 1's. */
+	TQ_OK(q, hq_queue_unpark(q, a1.id, NULL));
+	assert_int_equal(tq_find_number(q, 3, 1), a1.id);
+	TQ_ERR(q, HQ_ENOTICKET, hq_queue_find_number(q, 1, 1, &id));
+	/* Counter 4 (g, a, b) finds B001 waiting in b once A002 is called. */
+	assert_int_equal(tq_find_number(q, 4, 2), a2.id);
+	TQ_OK(q, hq_queue_call_ticket(q, 4, a2.id, NULL));
+	TQ_ERR(q, HQ_ENOTICKET, hq_queue_find_number(q, 4, 2, &id));
+	assert_int_equal(tq_find_number(q, 4, 1), b1.id);
+	tq_close(q);
+}
+
+/* Two tickets of one service with one number (a transfer keeps its number): the newest. */
+static void test_find_number_newest(void **state)
+{
+	struct hq_queue *q = tq_open(NULL);
+	struct hq_ticket a1, b1, nt;
+	int64_t id = 0;
+
+	(void)state;
+	a1 = tq_issue(q, "a", HQ_CLASS_NORMAL);
+	b1 = tq_issue(q, "b", HQ_CLASS_NORMAL);
+	TQ_OK(q, hq_queue_call_ticket(q, 3, b1.id, NULL));
+	TQ_OK(q, hq_queue_transfer_service(q, 3, "a", &nt));
+	assert_string_equal(nt.label, "B001");
+	assert_int_equal(nt.number, 1);
+	assert_true(nt.id > a1.id);
+	assert_int_equal(tq_find_number(q, 1, 1), nt.id);
+	TQ_OK(q, hq_queue_cancel(q, nt.id, "left", NULL));
+	assert_int_equal(tq_find_number(q, 1, 1), a1.id);
+
+	/* Refusals. */
+	TQ_ERR(q, HQ_ENOCOUNTER, hq_queue_find_number(q, 42, 1, &id));
+	TQ_ERR(q, HQ_EINVAL, hq_queue_find_number(q, 1, -1, &id));
+
+	/* Yesterday's numbers are not today's. */
+	ts_clock_ms += 24 * 3600 * 1000LL;
+	TQ_ERR(q, HQ_ENOTICKET, hq_queue_find_number(q, 1, 1, &id));
+	a1 = tq_issue(q, "a", HQ_CLASS_NORMAL);
+	assert_string_equal(a1.day, "2026-11-24");
+	assert_int_equal(tq_find_number(q, 1, 1), a1.id);
+	tq_close(q);
+}
+
 /* ---- recall, no-show, start, finish -------------------------------------------------- */
 
 static void test_recall_then_noshow(void **state)
@@ -1191,6 +1317,9 @@ int main(void)
 		TQ_TEST(test_call_ticket_out_of_order),
 		TQ_TEST(test_call_ticket_parked),
 		TQ_TEST(test_call_ticket_refusals),
+		TQ_TEST(test_find_number_service_order),
+		TQ_TEST(test_find_number_targeted_and_parked),
+		TQ_TEST(test_find_number_newest),
 		TQ_TEST(test_recall_then_noshow),
 		TQ_TEST(test_recall_never_noshow_with_zero),
 		TQ_TEST(test_recall_refusals),

@@ -109,7 +109,12 @@ bool thttp_request(CURL *h, const char *method, const char *url, const char *tok
 		curl_easy_setopt(h, CURLOPT_POSTFIELDS, body ? body : "");
 		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)(body ? strlen(body) : 0));
 	} else {
+		/* PUT and the rest: the body, when there is one, as a POST would carry it. */
 		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
+		if (body) {
+			curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
+			curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+		}
 	}
 	if (token) {
 		snprintf(auth, sizeof auth, "Authorization: Bearer %s", token);

@@ -2,8 +2,9 @@
  * Integration test of hallqd, the hall's HTTP server, against docs/api.md. It starts the
  * real $BUILD/hallqd on a scratch hall (services open all day, every day, so the test passes
  * at any wall-clock time; TZ=Asia/Shanghai), talks to it with libcurl, and checks every
- * endpoint, every error status, the role table, idempotency, the event stream, concurrent
- * clients, a kill -9 in the middle of a load, the signals and the startup refusals. The
+ * endpoint, every error status, the role table, idempotency, calling a typed number, the
+ * counter units' health reports (read back, in /metrics, going stale), the event stream,
+ * concurrent clients, a kill -9 in the middle of a load, the signals and the startup refusals. The
  * database is read directly (sqlite3, and the hallq command) to check the queue's
  * invariants. Every server started is stopped by its pid, on failure too; a watchdog ends
  * the run if something hangs. Prints one line per failed check and ends with
@@ -43,6 +44,8 @@
 #define HALL_NAME2 "改名大厅"
 #define WATCHDOG_S 150
 #define REQ_TIMEOUT_MS 10000L
+/* hallqd --unit-stale: short, so that the test sees a gateway go stale without waiting 30 s. */
+#define UNIT_STALE_S 2
 
 /* ---- checks ------------------------------------------------------------------------------ */
 
@@ -356,7 +359,7 @@ static int run_cmd(char *const argv[], const char *out)
 
 /* ---- the hall, the tokens and the server ---------------------------------------------------- */
 
-enum role { R_KIOSK, R_BOOKING, R_DISPLAY, R_COUNTER1, R_COUNTER2, R_MANAGER, R_ADMIN, R_COUNT };
+enum role { R_KIOSK, R_BOOKING, R_DISPLAY, R_COUNTER1, R_COUNTER2, R_GATEWAY, R_MANAGER, R_ADMIN, R_COUNT };
 
 static const struct {
 	const char *role, *token;
@@ -366,6 +369,7 @@ static const struct {
 	[R_DISPLAY] = {"display", "display-token-6be0f3d917"},
 	[R_COUNTER1] = {"counter:1", "counter1-token-0c5e8a2f6d"},
 	[R_COUNTER2] = {"counter:2", "counter2-token-94b7d1e03a"},
+	[R_GATEWAY] = {"gateway", "gateway-token-5c2e8b71f4"},
 	[R_MANAGER] = {"manager", "manager-token-2d6f0a9c81"},
 	[R_ADMIN] = {"admin", "admin-token-e47b93c15f"},
 };
@@ -528,12 +532,13 @@ static bool wait_ready(struct server *s, long timeout_ms)
 static bool server_start(struct server *s)
 {
 	for (int attempt = 0; attempt < 3; attempt++) {
-		char listen[64];
+		char listen[64], stale[16];
 		s->port = free_port();
+		snprintf(stale, sizeof stale, "%d", UNIT_STALE_S);
 		snprintf(listen, sizeof listen, "127.0.0.1:%d", s->port);
 		snprintf(s->base, sizeof s->base, "http://127.0.0.1:%d", s->port);
 		char *argv[] = {hallqd_bin, "--config", s->ini, "--db", s->db, "--listen", listen,
-				"--tokens", s->tokens, NULL};
+				"--tokens", s->tokens, "--unit-stale", stale, NULL};
 		s->pid = spawn(argv, s->log);
 		if (s->pid < 0)
 			return false;
@@ -1125,6 +1130,50 @@ static void t_counters(void)
 	check(jstr_is(R.json, "clerk", ""), "sign-out: clerk empty: %s", desc(&R));
 }
 
+/* A number typed on the unit's keypad, without its letter: {"number": N}. */
+static void t_call_number(void)
+{
+	const char *gw = TK(R_GATEWAY);
+	char body[64], msg[96];
+
+	struct tref a = issue("a", "issue a ticket to call by its number");
+	json_int_t n = jint_or(R.json, "number", -1);
+	snprintf(body, sizeof body, "{\"number\": %lld}", (long long)n);
+	api("POST", gw, body, "/api/v1/counters/1/call");
+	expect_error(&R, 404, "noticket", "counter 1 (service b) calls the number of an a ticket");
+	snprintf(msg, sizeof msg, "no waiting ticket %lld for counter 1", (long long)n);
+	check(jstr_is(R.json, "message", msg), "call by number: the message should be '%s': %s", msg, desc(&R));
+	api("POST", gw, body, "/api/v1/counters/3/call");
+	if (expect_ticket(200, "the gateway calls a number at counter 3", a.label, "called", "a"))
+		check(jint_or(R.json, "id", -1) == a.id && jint_or(R.json, "counter", 0) == 3,
+		      "call by number: ticket %lld called at counter 3: %s", (long long)a.id, desc(&R));
+	/* Called, it waits no more: the number again calls an older ticket with that number (a
+	 * transfer keeps its number), never the same one, until none is left: 404. */
+	json_int_t seen[8] = {a.id};
+	int calls = 1, again = 0;
+	while (calls < 8 && api("POST", gw, body, "/api/v1/counters/3/call") == 200) {
+		for (int i = 0; i < calls; i++)
+			again += seen[i] == jint_or(R.json, "id", -1);
+		seen[calls++] = jint_or(R.json, "id", -1);
+	}
+	expect_error(&R, 404, "noticket", "call a number that is no longer waiting");
+	check(again == 0, "call by number: a called ticket was called again by its number");
+	api("POST", gw, "{\"number\": 1, \"ticket\": \"A001\"}", "/api/v1/counters/3/call");
+	expect_error(&R, 400, "badjson", "call with both a number and a ticket");
+	api("POST", gw, "{}", "/api/v1/counters/3/call");
+	expect_error(&R, 400, "badjson", "call with neither a number nor a ticket");
+	api("POST", gw, "{\"number\": \"12\"}", "/api/v1/counters/3/call");
+	expect_error(&R, 400, "badjson", "call with the number as a string");
+	check(jstr(R.json, "message") && strstr(jstr(R.json, "message"), "\"number\""),
+	      "call with the number as a string: the message names \"number\": %s", desc(&R));
+	api("POST", gw, "{\"number\": -1}", "/api/v1/counters/3/call");
+	expect_error(&R, 400, "inval", "call number -1");
+	api("POST", TK(R_COUNTER1), body, "/api/v1/counters/3/call");
+	expect_error(&R, 403, "forbidden", "counter:1 calls a number at counter 3");
+	api("POST", gw, NULL, "/api/v1/counters/3/finish");
+	expect_ticket(200, "the gateway finishes the number's ticket", NULL, "done", NULL);
+}
+
 static void t_appointments(void)
 {
 	char body[256];
@@ -1500,6 +1549,257 @@ static void t_edges(void)
 	}
 }
 
+/* ---- counter units' health, as the gateways report it ------------------------------------------------ */
+
+/* The report of docs/api.md: bus line1 with two units, and a bus whose name needs escaping. */
+#define UNIT_BUS1 "{\"bus\": \"line1\", \"type\": \"plain\", \"up\": true, \"reopens\": 3, \"cycle_ms\": 452.1," \
+	" \"units\": [{\"counter\": 3, \"address\": 3, \"online\": true, \"polls\": 1200, \"timeouts\": 2," \
+	" \"crc_errors\": 1, \"exceptions\": 4, \"events\": 14, \"unit_crc_errors\": 5}," \
+	" {\"counter\": 1, \"address\": 7, \"online\": false, \"polls\": 1199, \"timeouts\": 1199," \
+	" \"crc_errors\": 0, \"exceptions\": 0, \"events\": 0, \"unit_crc_errors\": 0}]}"
+#define UNIT_BUS2 "{\"bus\": \"li\\\"ne\\\\2\", \"type\": \"rtu\", \"up\": false, \"reopens\": 0," \
+	" \"cycle_ms\": 12.5, \"units\": []}"
+#define UNIT_REPORT "{\"buses\": [" UNIT_BUS1 ", " UNIT_BUS2 "]}"
+#define UNIT_GW "gw-test"
+
+/* A report of `buses` buses of `units` units each, every field given (malloc'd). */
+static char *unit_report(int buses, int units)
+{
+	size_t cap = 64 + (size_t)buses * (160 + (size_t)units * 200), off = 0;
+	char *t = malloc(cap);
+
+	if (!t)
+		abort();
+	off += (size_t)snprintf(t + off, cap - off, "{\"buses\": [");
+	for (int b = 0; b < buses; b++) {
+		off += (size_t)snprintf(t + off, cap - off, "%s{\"bus\": \"bus%d\", \"type\": \"rtu\", \"up\": true,"
+					" \"reopens\": 0, \"cycle_ms\": 10.5, \"units\": [", b ? ", " : "", b);
+		for (int u = 0; u < units; u++)
+			off += (size_t)snprintf(t + off, cap - off,
+						"%s{\"counter\": %d, \"address\": %d, \"online\": true, \"polls\": 123456789,"
+						" \"timeouts\": 0, \"crc_errors\": 0, \"exceptions\": 0, \"events\": 0,"
+						" \"unit_crc_errors\": 0}", u ? ", " : "", u % 9999 + 1, u + 1);
+		off += (size_t)snprintf(t + off, cap - off, "]}");
+	}
+	snprintf(t + off, cap - off, "]}");
+	return t;
+}
+
+/* The gateway's entry in GET /api/v1/units (a reference into R.json), or NULL. */
+static json_t *units_entry(const char *gateway, const char *what)
+{
+	api("GET", TK(R_DISPLAY), NULL, "/api/v1/units");
+	if (!expect_status(&R, 200, what))
+		return NULL;
+	check(json_is_array(json_object_get(R.json, "gateways")), "%s: want {\"gateways\": [...]}, got %s", what,
+	      desc(&R));
+	return find_by(json_object_get(R.json, "gateways"), "gateway", gateway);
+}
+
+/* GET /metrics has this line, whole. */
+static bool metrics_line(const char *line)
+{
+	size_t n = strlen(line);
+
+	for (const char *p = R.body; p && (p = strstr(p, line)); p++)
+		if ((p == R.body || p[-1] == '\n') && p[n] == '\n')
+			return true;
+	return false;
+}
+
+/* The metrics of UNIT_REPORT; `up` for the up and online gauges (0 once the gateway is stale). */
+static void check_unit_metrics(int up, const char *what)
+{
+	char want[16][200];
+	int n = 0;
+
+#define L(...) snprintf(want[n++], sizeof want[0], __VA_ARGS__)
+	L("hallq_gateway_up{gateway=\"" UNIT_GW "\"} %d", up);
+	L("hallq_bus_up{gateway=\"" UNIT_GW "\",bus=\"line1\"} %d", up);
+	L("hallq_bus_up{gateway=\"" UNIT_GW "\",bus=\"li\\\"ne\\\\2\"} 0");
+	L("hallq_bus_cycle_seconds{gateway=\"" UNIT_GW "\",bus=\"line1\"} 0.4521");
+	L("hallq_bus_cycle_seconds{gateway=\"" UNIT_GW "\",bus=\"li\\\"ne\\\\2\"} 0.0125");
+	L("hallq_bus_reopens_total{gateway=\"" UNIT_GW "\",bus=\"line1\"} 3");
+	L("hallq_unit_online{gateway=\"" UNIT_GW "\",bus=\"line1\",counter=\"3\",address=\"3\"} %d", up);
+	L("hallq_unit_online{gateway=\"" UNIT_GW "\",bus=\"line1\",counter=\"1\",address=\"7\"} 0");
+	L("hallq_unit_polls_total{gateway=\"" UNIT_GW "\",bus=\"line1\",counter=\"3\",address=\"3\"} 1200");
+	L("hallq_unit_timeouts_total{gateway=\"" UNIT_GW "\",bus=\"line1\",counter=\"3\",address=\"3\"} 2");
+	L("hallq_unit_crc_errors_total{gateway=\"" UNIT_GW "\",bus=\"line1\",counter=\"3\",address=\"3\"} 1");
+	L("hallq_unit_exceptions_total{gateway=\"" UNIT_GW "\",bus=\"line1\",counter=\"3\",address=\"3\"} 4");
+	L("hallq_unit_events_total{gateway=\"" UNIT_GW "\",bus=\"line1\",counter=\"3\",address=\"3\"} 14");
+	L("hallq_unit_reported_crc_errors{gateway=\"" UNIT_GW "\",bus=\"line1\",counter=\"3\",address=\"3\"} 5");
+	L("hallq_unit_polls_total{gateway=\"" UNIT_GW "\",bus=\"line1\",counter=\"1\",address=\"7\"} 1199");
+	L("# TYPE hallq_unit_polls_total counter");
+#undef L
+	api("GET", TK(R_MANAGER), NULL, "/metrics");
+	if (!expect_status(&R, 200, what))
+		return;
+	for (int i = 0; i < n; i++)
+		check(metrics_line(want[i]), "%s: /metrics should have the line: %s", what, want[i]);
+}
+
+static void t_units(void)
+{
+	const char *gw = TK(R_GATEWAY);
+	json_t *sent = json_loads(UNIT_REPORT, 0, NULL), *e;
+
+	check(sent != NULL, "units: the test's own report is JSON");
+	api("PUT", gw, UNIT_REPORT, "/api/v1/units/" UNIT_GW);
+	expect_status(&R, 204, "PUT /api/v1/units/{gateway}");
+	check(R.len == 0, "PUT /api/v1/units 204 has no body: %s", desc(&R));
+	e = units_entry(UNIT_GW, "GET /api/v1/units");
+	if (check(e != NULL, "GET /api/v1/units lists " UNIT_GW ": %s", desc(&R))) {
+		check(json_is_false(json_object_get(e, "stale")) && jint_or(e, "age_s", -1) >= 0 &&
+		      jint_or(e, "age_s", -1) < UNIT_STALE_S,
+		      "units: a fresh report is not stale and its age_s is 0 or so: %s", desc(&R));
+		check(json_equal(json_object_get(e, "buses"), json_object_get(sent, "buses")),
+		      "units: the buses come back as reported: %s", desc(&R));
+	}
+	check_unit_metrics(1, "metrics after a report");
+
+	/* Bad reports: 400 naming the field, and the last good report stays. */
+	static const struct {
+		const char *body, *code, *names;
+	} bad[] = {
+		{"{", "badjson", NULL},
+		{"{}", "badjson", "\"buses\""},
+		{"{\"buses\": {}}", "badjson", "\"buses\""},
+		{"{\"buses\": [1]}", "badjson", "\"buses[0]\""},
+		{"{\"buses\": [{\"bus\": 5, \"up\": true, \"units\": []}]}", "badjson", "buses[0].bus"},
+		{"{\"buses\": [{\"bus\": \"\", \"up\": true, \"units\": []}]}", "inval", "buses[0].bus"},
+		{"{\"buses\": [{\"bus\": \"l\", \"units\": []}]}", "badjson", "\"up\""},
+		{"{\"buses\": [{\"bus\": \"l\", \"up\": \"yes\", \"units\": []}]}", "badjson", "buses[0].up"},
+		{"{\"buses\": [{\"bus\": \"l\", \"up\": true, \"cycle_ms\": \"fast\", \"units\": []}]}", "badjson",
+		 "buses[0].cycle_ms"},
+		{"{\"buses\": [{\"bus\": \"l\", \"up\": true, \"reopens\": -1, \"units\": []}]}", "inval",
+		 "buses[0].reopens"},
+		{"{\"buses\": [{\"bus\": \"l\", \"up\": true, \"units\": 3}]}", "badjson", "buses[0].units"},
+		{"{\"buses\": [{\"bus\": \"l\", \"up\": true, \"units\": [{\"address\": 1, \"online\": true}]}]}",
+		 "badjson", "\"counter\""},
+		{"{\"buses\": [{\"bus\": \"l\", \"up\": true, \"units\": [{\"counter\": 0, \"address\": 1,"
+		 " \"online\": true}]}]}", "inval", "buses[0].units[0].counter"},
+		{"{\"buses\": [{\"bus\": \"l\", \"up\": true, \"units\": [{\"counter\": 1, \"address\": 1,"
+		 " \"online\": 1}]}]}", "badjson", "buses[0].units[0].online"},
+		{"{\"buses\": [{\"bus\": \"l\", \"up\": true, \"units\": [{\"counter\": 1, \"address\": 1,"
+		 " \"online\": true, \"polls\": \"many\"}]}]}", "badjson", "buses[0].units[0].polls"},
+		{"{\"buses\": [{\"bus\": \"l\", \"up\": true, \"units\": [{\"counter\": 1, \"address\": 1,"
+		 " \"online\": true}, {\"counter\": 2, \"address\": 1, \"online\": true}]}]}", "inval", "address 1"},
+		{"{\"buses\": [{\"bus\": \"l\", \"up\": true, \"units\": []}, {\"bus\": \"l\", \"up\": false,"
+		 " \"units\": []}]}", "inval", "buses[1]"},
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		char what[300];
+		snprintf(what, sizeof what, "a bad report %s", bad[i].body);
+		api("PUT", gw, bad[i].body, "/api/v1/units/" UNIT_GW);
+		if (expect_error(&R, 400, bad[i].code, what) && bad[i].names)
+			check(strstr(jstr(R.json, "message"), bad[i].names) != NULL, "%s: the message should name %s: %s",
+			      what, bad[i].names, desc(&R));
+	}
+	char *big = unit_report(17, 0);
+	api("PUT", gw, big, "/api/v1/units/" UNIT_GW);
+	expect_error(&R, 400, "inval", "a report of 17 buses");
+	free(big);
+	big = unit_report(1, 257);
+	api("PUT", gw, big, "/api/v1/units/" UNIT_GW);
+	expect_error(&R, 400, "inval", "a bus of 257 units");
+	check(jstr(R.json, "message") && strstr(jstr(R.json, "message"), "buses[0].units"),
+	      "a bus of 257 units: the message names buses[0].units: %s", desc(&R));
+	free(big);
+	e = units_entry(UNIT_GW, "GET /api/v1/units after the bad reports");
+	check(e && json_equal(json_object_get(e, "buses"), json_object_get(sent, "buses")),
+	      "units: bad reports changed nothing: %s", desc(&R));
+
+	/* Names: 1 to 32 of A-Z a-z 0-9 _ . - */
+	api("PUT", gw, UNIT_REPORT, "/api/v1/units/bad!name");
+	expect_error(&R, 400, "inval", "a gateway named bad!name");
+	api("PUT", gw, UNIT_REPORT, "/api/v1/units/%s", "g123456789012345678901234567890123");
+	expect_error(&R, 400, "inval", "a gateway name of 33 characters");
+
+	/* A large hall: 256 units on a bus is more than 16 KiB, which a gateway may send. */
+	big = unit_report(1, 256);
+	check(strlen(big) > 16 * 1024, "the 256-unit report is larger than 16 KiB (%zu bytes)", strlen(big));
+	api("PUT", TK(R_KIOSK), big, "/api/v1/units/gw-big");
+	expect_error(&R, 403, "forbidden", "a kiosk sends a 256-unit report");
+	api("PUT", gw, big, "/api/v1/units/gw-big");
+	expect_status(&R, 204, "a 256-unit report");
+	e = units_entry("gw-big", "GET /api/v1/units with gw-big");
+	check(e && json_array_size(json_object_get(json_array_get(json_object_get(e, "buses"), 0), "units")) == 256,
+	      "units: gw-big has its 256 units");
+	free(big);
+	big = unit_report(2, 256);
+	api("PUT", gw, big, "/api/v1/units/gw-big");
+	expect_error(&R, 413, "toolarge", "a report over 64 KiB");
+	free(big);
+	api("DELETE", gw, NULL, "/api/v1/units/gw-big");
+	expect_status(&R, 204, "DELETE /api/v1/units/gw-big");
+	check(units_entry("gw-big", "GET /api/v1/units after the DELETE") == NULL, "units: gw-big is gone");
+	api("DELETE", gw, NULL, "/api/v1/units/gw-big");
+	expect_error(&R, 404, "nogateway", "DELETE a gateway that is gone");
+
+	/* At most 16 gateways: fill up, one more is refused, forgetting one makes room. */
+	api("GET", gw, NULL, "/api/v1/units");
+	size_t have = json_array_size(json_object_get(R.json, "gateways"));
+	char name[32];
+	int filled = 0;
+	for (size_t i = have; i < 16; i++) {
+		snprintf(name, sizeof name, "gw-fill-%02zu", i);
+		api("PUT", gw, "{\"buses\": []}", "/api/v1/units/%s", name);
+		filled += R.status == 204;
+	}
+	check(filled == (int)(16 - have), "units: %d gateways reported to fill 16, want %zu", filled, 16 - have);
+	api("PUT", gw, "{\"buses\": []}", "/api/v1/units/gw-seventeen");
+	expect_error(&R, 409, "toomany", "a 17th gateway");
+	for (size_t i = have; i < 16; i++) {
+		snprintf(name, sizeof name, "gw-fill-%02zu", i);
+		api("DELETE", TK(R_ADMIN), NULL, "/api/v1/units/%s", name);
+		expect_status(&R, 204, "DELETE a filler gateway");
+	}
+
+	/* Who may (t_roles has every role; these are the refusals a gateway's neighbours meet),
+	 * and the methods the paths take. */
+	static const struct {
+		const char *method, *path;
+		enum role who;
+		long status;
+		const char *code;
+	} refused[] = {
+		{"PUT", "/api/v1/units/" UNIT_GW, R_COUNTER1, 403, "forbidden"},
+		{"PUT", "/api/v1/units/" UNIT_GW, R_KIOSK, 403, "forbidden"},
+		{"GET", "/api/v1/units", R_COUNTER1, 403, "forbidden"},
+		{"GET", "/api/v1/units", R_KIOSK, 403, "forbidden"},
+		{"POST", "/api/v1/units", R_GATEWAY, 405, "method"},
+		{"GET", "/api/v1/units/" UNIT_GW, R_GATEWAY, 405, "method"},
+	};
+	for (size_t i = 0; i < sizeof refused / sizeof *refused; i++) {
+		char what[128];
+		snprintf(what, sizeof what, "%s %s by %s", refused[i].method, refused[i].path, roles[refused[i].who].role);
+		api(refused[i].method, TK(refused[i].who), UNIT_REPORT, "%s", refused[i].path);
+		expect_error(&R, refused[i].status, refused[i].code, what);
+	}
+
+	/* Silent for longer than --unit-stale: stale, and down in /metrics; counts stay. */
+	nap_ms(UNIT_STALE_S * 1000 + 600);
+	e = units_entry(UNIT_GW, "GET /api/v1/units of a silent gateway");
+	check(e && json_is_true(json_object_get(e, "stale")) && jint_or(e, "age_s", -1) >= UNIT_STALE_S,
+	      "units: a gateway silent for %d s is stale: %s", UNIT_STALE_S + 1, desc(&R));
+	check_unit_metrics(0, "metrics of a stale gateway");
+	api("PUT", gw, UNIT_REPORT, "/api/v1/units/" UNIT_GW);
+	expect_status(&R, 204, "the gateway reports again");
+	e = units_entry(UNIT_GW, "GET /api/v1/units after the new report");
+	check(e && json_is_false(json_object_get(e, "stale")), "units: a new report is fresh again: %s", desc(&R));
+	check_unit_metrics(1, "metrics after the gateway is back");
+
+	/* A report replaces the last one. */
+	api("PUT", gw, "{\"buses\": [" UNIT_BUS1 "]}", "/api/v1/units/" UNIT_GW);
+	expect_status(&R, 204, "a report with one bus");
+	e = units_entry(UNIT_GW, "GET /api/v1/units after one bus");
+	check(e && json_array_size(json_object_get(e, "buses")) == 1, "units: the new report replaced the old: %s",
+	      desc(&R));
+	api("GET", TK(R_MANAGER), NULL, "/metrics");
+	check(R.body && !strstr(R.body, "bus=\"li\\\"ne"), "metrics: the bus no longer reported is gone");
+	json_decref(sent);
+}
+
 /* ---- 3. the role matrix ------------------------------------------------------------------------------ */
 
 #define BIT(r) (1u << (r))
@@ -1524,11 +1824,17 @@ static void t_roles(void)
 		{"cancel", "POST", "/api/v1/tickets/999999/cancel", NULL, BIT(R_KIOSK) | BIT(R_ADMIN), false},
 		{"check-in", "POST", checkin, NULL, BIT(R_KIOSK) | BIT(R_ADMIN), false},
 		{"book", "POST", "/api/v1/appointments", book, BIT(R_BOOKING) | BIT(R_ADMIN), false},
-		{"counter 1 op", "POST", "/api/v1/counters/1/call-next", NULL, BIT(R_COUNTER1) | BIT(R_ADMIN), false},
-		{"counter 2 op", "POST", "/api/v1/counters/2/sign-out", NULL, BIT(R_COUNTER2) | BIT(R_ADMIN), false},
+		{"counter 1 op", "POST", "/api/v1/counters/1/call-next", NULL,
+		 BIT(R_COUNTER1) | BIT(R_GATEWAY) | BIT(R_ADMIN), false},
+		{"counter 2 op", "POST", "/api/v1/counters/2/sign-out", NULL,
+		 BIT(R_COUNTER2) | BIT(R_GATEWAY) | BIT(R_ADMIN), false},
 		{"stats", "GET", "/api/v1/stats", NULL, BIT(R_MANAGER) | BIT(R_ADMIN), false},
 		{"metrics", "GET", "/metrics", NULL, BIT(R_MANAGER) | BIT(R_ADMIN), false},
 		{"events", "GET", "/api/v1/events", NULL, ALL_ROLES & ~BIT(R_BOOKING), true},
+		{"units read", "GET", "/api/v1/units", NULL,
+		 BIT(R_MANAGER) | BIT(R_DISPLAY) | BIT(R_GATEWAY) | BIT(R_ADMIN), false},
+		{"units report", "PUT", "/api/v1/units/roles-gw", "{\"buses\": []}", BIT(R_GATEWAY) | BIT(R_ADMIN), false},
+		{"units forget", "DELETE", "/api/v1/units/roles-gw", NULL, BIT(R_GATEWAY) | BIT(R_ADMIN), false},
 	};
 	char url[512];
 
@@ -2157,10 +2463,12 @@ int main(void)
 		t_health_hall();
 		t_tickets();
 		t_counters();
+		t_call_number();
 		t_appointments();
 		t_stats_metrics();
 		t_errors();
 		t_edges();
+		t_units();
 		t_roles();
 		t_idempotency();
 		db_invariants(S1.db, "after the functional tests");
