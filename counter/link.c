@@ -39,6 +39,7 @@ struct hq_link {
 	int nviews;
 	char hall_name[128];
 	uint64_t version;
+	uint64_t reads;              /* hall snapshots read so far */
 	int dirty;
 };
 
@@ -197,6 +198,10 @@ static void *refresher(void *arg)
 		} else {
 			set_up(l, 0, hq_client_error(l->refresh_cl));
 		}
+		pthread_mutex_lock(&l->lock);
+		l->reads++;
+		pthread_cond_broadcast(&l->changed);
+		pthread_mutex_unlock(&l->lock);
 		last = now_ms();
 		/* A burst of events becomes one read. */
 		nanosleep(&(struct timespec){ 0, REFRESH_MIN_MS * 1000000L }, NULL);
@@ -291,6 +296,23 @@ void hq_link_wait(struct hq_link *l, uint64_t *version, int timeout_ms)
 		if (pthread_cond_timedwait(&l->changed, &l->lock, &ts))
 			break;
 	*version = l->version;
+	pthread_mutex_unlock(&l->lock);
+}
+
+void hq_link_sync(struct hq_link *l, int timeout_ms)
+{
+	struct timespec ts;
+	uint64_t want;
+
+	deadline_in(&ts, timeout_ms);
+	pthread_mutex_lock(&l->lock);
+	/* A read that starts after now: the one in progress may predate the change. */
+	want = l->reads + 2;
+	l->dirty = 1;
+	pthread_cond_broadcast(&l->changed);
+	while (l->reads < want && !l->stop)
+		if (pthread_cond_timedwait(&l->changed, &l->lock, &ts))
+			break;
 	pthread_mutex_unlock(&l->lock);
 }
 

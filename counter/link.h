@@ -39,6 +39,8 @@ void hq_link_view(struct hq_link *l, int number, struct hq_cshow *out);
 int hq_link_up(struct hq_link *l);
 /* Wait up to timeout_ms for the views to change after *version; updates *version. */
 void hq_link_wait(struct hq_link *l, uint64_t *version, int timeout_ms);
+/* Read the hall again and wait (at most timeout_ms) until that read is in. */
+void hq_link_sync(struct hq_link *l, int timeout_ms);
 /* The hall's name and a counter's, for the terminal counter ("" until known). */
 void hq_link_names(struct hq_link *l, int number, char *hall, size_t hn, char *counter, size_t cn);
 

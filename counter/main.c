@@ -188,14 +188,15 @@ static json_t *health(void *ctx, char *path, size_t n)
 			to += atomic_load(&u->timeouts);
 			crc += atomic_load(&u->crc_errors);
 			json_array_append_new(units, json_pack(
-				"{s:i, s:i, s:b, s:I, s:I, s:I, s:I, s:I, s:I}", "counter", u->counter,
+				"{s:i, s:i, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "counter", u->counter,
 				"address", u->address, "online", atomic_load(&u->online),
 				"polls", (json_int_t)atomic_load(&u->polls),
 				"timeouts", (json_int_t)atomic_load(&u->timeouts),
 				"crc_errors", (json_int_t)atomic_load(&u->crc_errors),
 				"exceptions", (json_int_t)atomic_load(&u->exceptions),
 				"events", (json_int_t)atomic_load(&u->events),
-				"refused", (json_int_t)atomic_load(&u->refused)));
+				"refused", (json_int_t)atomic_load(&u->refused),
+				"unit_crc_errors", (json_int_t)atomic_load(&u->unit_crc_errors)));
 		}
 		json_array_append_new(buses, json_pack("{s:s, s:s, s:b, s:I, s:f, s:f, s:I, s:o}",
 			"bus", gb->bus->cfg.key, "type", gb->bus->ops->name, "up", atomic_load(&gb->up),
@@ -375,6 +376,9 @@ int main(int argc, char **argv)
 	if (terminal) {
 		struct hq_link_opts lo = { .url = url, .token = token, .brightness = brightness };
 
+		/* The terminal is the clerk's screen: only what goes wrong is logged there. */
+		if (hq_log_level == HQ_LOG_INFO)
+			hq_log_level = HQ_LOG_WARN;
 		if (!(link = hq_link_start(&lo))) {
 			fprintf(stderr, "hallq-counter: out of memory\n");
 			return 1;

@@ -79,8 +79,12 @@ static void press(struct term *t, const struct hq_key *k, int arg)
 	}
 	if (tries == 4)
 		snprintf(t->last, sizeof t->last, "%s: not done, hallqd unreachable", k->op);
-	if (!t->tty)
+	else
+		hq_link_sync(t->link, 500); /* so the status shows the waiting count after it */
+	if (!t->tty) {
 		printf("%s\n", t->last);
+		fflush(stdout);
+	}
 }
 
 static void help(void)
