@@ -86,6 +86,10 @@ $(FW_SIM): $(BUILD)/firmware-proto/sim/hallq-unit-sim.o $(FW_OBJ)
 $(BUILD)/tests/test_counter_%.o: ALL_CFLAGS += -Icounter -Ifirmware-proto/fw
 $(BUILD)/tests/test_counter_gateway: $(BUILD)/tests/test_counter_gateway.o $(BUILD)/counter/gateway.o $(BUILD)/libhqfw.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CMOCKA_LIBS)
+# hallq-relay: a virtual RS-485 line's faults and real-rate pacing, for tests and benches.
+RELAY = $(BUILD)/tests/hallq-relay
+$(RELAY): $(BUILD)/tests/tools/hallq-relay.o
+	$(CC) $(ALL_LDFLAGS) -o $@ $^
 $(BUILD)/libhqfw.a: $(FW_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
@@ -93,7 +97,7 @@ $(BUILD)/libhqfw.a: $(FW_OBJ)
 $(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIB_LIBS)
 
-tests: $(PROGS) $(UNIT_TESTS) $(SERVER_TESTS) $(FW_SIM)
+tests: $(PROGS) $(UNIT_TESTS) $(SERVER_TESTS) $(FW_SIM) $(RELAY)
 
 test: deps
 	@$(MAKE) --no-print-directory tests
