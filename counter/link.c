@@ -18,6 +18,7 @@
 
 #define REFRESH_MIN_MS 50    /* at most this often after events */
 #define REFRESH_IDLE_MS 5000 /* and at least this often */
+#define REFRESH_DOWN_MS 1000 /* while hallqd is away, to notice its return soon */
 
 struct view {
 	int number;
@@ -178,7 +179,8 @@ static void *refresher(void *arg)
 		int rc;
 
 		pthread_mutex_lock(&l->lock);
-		while (!l->dirty && !l->stop && now_ms() - last < REFRESH_IDLE_MS &&
+		while (!l->dirty && !l->stop &&
+		       now_ms() - last < (atomic_load(&l->up) ? REFRESH_IDLE_MS : REFRESH_DOWN_MS) &&
 		       !(l->o.report_ms && now_ms() >= next_report)) {
 			deadline_in(&ts, 200);
 			pthread_cond_timedwait(&l->changed, &l->lock, &ts);
