@@ -3,6 +3,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "bus.h"
 
@@ -38,4 +39,20 @@ long hq_cbus_t35_us(int baud)
 		return 0;
 	/* 3.5 characters of 11 bits */
 	return baud > 19200 ? 1750 : (38500000L + baud / 2) / baud;
+}
+
+void hq_cbus_quiet_from_now(struct timespec *until, long us)
+{
+	clock_gettime(CLOCK_MONOTONIC, until);
+	until->tv_nsec += us * 1000;
+	while (until->tv_nsec >= 1000000000L) {
+		until->tv_nsec -= 1000000000L;
+		until->tv_sec++;
+	}
+}
+
+void hq_cbus_wait_quiet(const struct timespec *until)
+{
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, until, NULL))
+		;
 }

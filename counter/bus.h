@@ -101,5 +101,9 @@ extern const struct hq_cbus_ops hq_cbus_modbus_tcp;
  * 19200 bit/s. In microseconds. */
 long hq_cbus_char_us(int baud);
 long hq_cbus_t35_us(int baud);
+/* The silence between frames on a serial line: mark its end us from now, and wait for it. */
+struct timespec;
+void hq_cbus_quiet_from_now(struct timespec *until, long us);
+void hq_cbus_wait_quiet(const struct timespec *until);
 
 #endif

@@ -150,8 +150,7 @@ static int begin(struct hq_cbus *b, int addr)
 	if (!m || !m->connected)
 		return bus_fail(b, HQ_ELINK, addr, "line is closed");
 	if (m->t35_us)
-		while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &m->quiet_until, NULL))
-			;
+		hq_cbus_wait_quiet(&m->quiet_until);
 	modbus_set_slave(m->ctx, addr);
 	return HQ_OK;
 }
@@ -160,14 +159,8 @@ static int end(struct hq_cbus *b, int addr, int ok)
 {
 	struct mb *m = b->impl;
 
-	if (m->t35_us) {
-		clock_gettime(CLOCK_MONOTONIC, &m->quiet_until);
-		m->quiet_until.tv_nsec += m->t35_us * 1000;
-		if (m->quiet_until.tv_nsec >= 1000000000L) {
-			m->quiet_until.tv_nsec -= 1000000000L;
-			m->quiet_until.tv_sec++;
-		}
-	}
+	if (m->t35_us)
+		hq_cbus_quiet_from_now(&m->quiet_until, m->t35_us);
 	return ok ? HQ_OK : mb_error(b, addr);
 }
 
@@ -293,28 +286,12 @@ static int mb_clock(struct hq_cbus *b, int addr, uint32_t t)
 	return end(b, addr, modbus_write_registers(m->ctx, HQFW_HR_CLOCK, 2, v) == 2);
 }
 
-const struct hq_cbus_ops hq_cbus_modbus_rtu = {
-	.name = "modbus-rtu",
-	.connect = mb_connect,
-	.close = mb_close,
-	.ident = mb_ident,
-	.poll = mb_poll,
-	.ack = mb_ack,
-	.status = mb_status,
-	.show = mb_show,
-	.clock = mb_clock,
-	.destroy = mb_destroy,
-};
+/* RTU and TCP differ only inside libmodbus, below these commands. */
+#define MODBUS_OPS(kind) { \
+	.name = kind, .connect = mb_connect, .close = mb_close, .ident = mb_ident, \
+	.poll = mb_poll, .ack = mb_ack, .status = mb_status, .show = mb_show, \
+	.clock = mb_clock, .destroy = mb_destroy, \
+}
 
-const struct hq_cbus_ops hq_cbus_modbus_tcp = {
-	.name = "modbus-tcp",
-	.connect = mb_connect,
-	.close = mb_close,
-	.ident = mb_ident,
-	.poll = mb_poll,
-	.ack = mb_ack,
-	.status = mb_status,
-	.show = mb_show,
-	.clock = mb_clock,
-	.destroy = mb_destroy,
-};
+const struct hq_cbus_ops hq_cbus_modbus_rtu = MODBUS_OPS("modbus-rtu");
+const struct hq_cbus_ops hq_cbus_modbus_tcp = MODBUS_OPS("modbus-tcp");

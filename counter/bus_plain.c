@@ -22,19 +22,9 @@ struct plain {
 	int gap_ms;                  /* a longer pause inside a reply ends it */
 };
 
-static void add_us(struct timespec *t, long us)
-{
-	t->tv_nsec += us * 1000;
-	while (t->tv_nsec >= 1000000000L) {
-		t->tv_nsec -= 1000000000L;
-		t->tv_sec++;
-	}
-}
-
 static void mark_quiet(struct plain *p)
 {
-	clock_gettime(CLOCK_MONOTONIC, &p->quiet_until);
-	add_us(&p->quiet_until, p->t35_us);
+	hq_cbus_quiet_from_now(&p->quiet_until, p->t35_us);
 }
 
 static int bus_fail(struct hq_cbus *b, int rc, int addr, const char *fmt, const char *detail)
@@ -116,8 +106,7 @@ static int transact(struct hq_cbus *b, int addr, uint8_t cmd, const uint8_t *req
 
 	if (!p || !hq_port_is_open(p->port))
 		return bus_fail(b, HQ_ELINK, addr, "%s", "line is closed");
-	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &p->quiet_until, NULL))
-		;
+	hq_cbus_wait_quiet(&p->quiet_until);
 	if ((rc = hq_port_flush(p->port)) || (rc = hq_port_write(p->port, f, n)))
 		return bus_fail(b, rc, addr, "%s", hq_port_error(p->port));
 	if (addr == 0) {
