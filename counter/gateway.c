@@ -272,6 +272,8 @@ int hq_gw_round(struct hq_gw_bus *gb, const struct hq_gw_sink *s)
 	for (i = 0; i < gb->nunits; i++) {
 		struct hq_gw_unit *u = &gb->units[i];
 
+		if (s->stopping && s->stopping(s->ctx))
+			return polled;
 		if (u->misses >= HQ_GW_OFFLINE_AFTER && s->now_ms(s->ctx) < u->next_try_ms) {
 			gb->cycle_skipped = 1;
 			continue;

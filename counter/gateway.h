@@ -40,6 +40,9 @@ struct hq_gw_sink {
 	void (*save)(void *ctx);
 	void (*log)(void *ctx, int level, const char *msg);
 	int64_t (*now_ms)(void *ctx);   /* monotonic */
+	/* Checked between units, so a round over many dead units does not delay a stop;
+	 * may be NULL. */
+	int (*stopping)(void *ctx);
 	uint32_t (*wall_s)(void *ctx);  /* unix seconds, for unit clocks and generations */
 };
 

@@ -89,6 +89,11 @@ static int64_t sink_now(void *ctx)
 	return mono_ms();
 }
 
+static int sink_stopping(void *ctx)
+{
+	return atomic_load(&((struct bus_run *)ctx)->app->stop);
+}
+
 static uint32_t sink_wall(void *ctx)
 {
 	(void)ctx;
@@ -263,7 +268,7 @@ static int setup_buses(struct app *app, char **only, int nonly, const char *url,
 		hq_client_set_timeouts(br->cl, 300, 2000);
 		br->sink = (struct hq_gw_sink){ .ctx = br, .press = sink_press, .view = sink_view,
 						.save = state_save, .log = sink_log, .now_ms = sink_now,
-						.wall_s = sink_wall };
+						.wall_s = sink_wall, .stopping = sink_stopping };
 		app->nruns++;
 		n += br->gb.nunits;
 	}
