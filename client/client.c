@@ -20,6 +20,7 @@ struct hq_client {
 	CURL *curl;
 	char *base, *token;
 	long connect_ms, total_ms;
+	volatile const int *abort;   /* give up requests once it is set */
 	char error[512];
 };
 
@@ -101,6 +102,19 @@ void hq_client_set_timeouts(struct hq_client *cl, long connect_ms, long total_ms
 	cl->total_ms = total_ms;
 }
 
+void hq_client_set_abort(struct hq_client *cl, volatile const int *stop)
+{
+	cl->abort = stop;
+}
+
+static int request_progress(void *ctx, curl_off_t a, curl_off_t b, curl_off_t c, curl_off_t d)
+{
+	struct hq_client *cl = ctx;
+
+	(void)a, (void)b, (void)c, (void)d;
+	return cl->abort && *cl->abort;
+}
+
 const char *hq_client_error(const struct hq_client *cl)
 {
 	return cl->error;
@@ -162,6 +176,11 @@ int hq_client_request(struct hq_client *cl, const char *method, const char *path
 	}
 	curl_easy_setopt(cl->curl, CURLOPT_WRITEFUNCTION, buf_write);
 	curl_easy_setopt(cl->curl, CURLOPT_WRITEDATA, &b);
+	if (cl->abort) {
+		curl_easy_setopt(cl->curl, CURLOPT_NOPROGRESS, 0L);
+		curl_easy_setopt(cl->curl, CURLOPT_XFERINFOFUNCTION, request_progress);
+		curl_easy_setopt(cl->curl, CURLOPT_XFERINFODATA, cl);
+	}
 	cc = curl_easy_perform(cl->curl);
 	if (cc != CURLE_OK) {
 		snprintf(cl->error, sizeof cl->error, "%s %s%s: %s", method, cl->base, path,

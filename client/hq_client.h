@@ -27,6 +27,9 @@ struct hq_client *hq_client_new(const char *base_url, const char *token);
 void hq_client_free(struct hq_client *cl);
 /* Per-request limits in milliseconds (defaults: connect 1000, total 3000). */
 void hq_client_set_timeouts(struct hq_client *cl, long connect_ms, long total_ms);
+/* Give up any request in progress (within a second) once *stop becomes non-zero, as a
+ * program that is shutting down wants; NULL turns it off. */
+void hq_client_set_abort(struct hq_client *cl, volatile const int *stop);
 /* The last error, e.g. "http://127.0.0.1:8080: Connection refused" or
  * "409 state: counter has no current ticket". */
 const char *hq_client_error(const struct hq_client *cl);

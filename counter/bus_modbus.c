@@ -108,8 +108,14 @@ static int mb_connect(struct hq_cbus *b)
 	}
 	if ((rc = mb_context(b, m)))
 		return rc;
-	if (modbus_connect(m->ctx) < 0)
-		return bus_fail(b, HQ_ELINK, 0, modbus_strerror(errno));
+	if (modbus_connect(m->ctx) < 0) {
+		if (b->cfg.type == HQ_BUS_MODBUS_TCP)
+			snprintf(b->error, sizeof b->error, "%s:%d: %s", b->cfg.port, b->cfg.tcp_port,
+				 modbus_strerror(errno));
+		else
+			snprintf(b->error, sizeof b->error, "%s: %s", b->cfg.port, modbus_strerror(errno));
+		return HQ_ELINK;
+	}
 	m->connected = 1;
 	/* Bytes left in the driver from before (a unit that talked while we were away) would
 	 * be taken for the start of the first reply. */

@@ -72,8 +72,10 @@ static void missed(struct hq_gw_bus *gb, struct hq_gw_unit *u, const struct hq_g
 		atomic_fetch_add(&u->crc_errors, 1);
 	else if (rc == HQ_EUNIT)
 		atomic_fetch_add(&u->exceptions, 1);
-	if (rc == HQ_EUNIT)
-		return; /* the unit is there, it only disliked a request */
+	/* A unit that answers, even garbled or with an exception, is there: only silence
+	 * counts towards offline (PROTOCOL.md 1.2), or a noisy line would take units off it. */
+	if (rc != HQ_ETIMEOUT)
+		return;
 	if (++u->misses >= HQ_GW_OFFLINE_AFTER)
 		went_offline(gb, u, s);
 }

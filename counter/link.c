@@ -192,6 +192,8 @@ static void *refresher(void *arg)
 		if (l->o.report_ms && l->o.report && now_ms() >= next_report) {
 			next_report = now_ms() + l->o.report_ms;
 			send_report(l);
+			if (l->stop)
+				break;
 		}
 		if ((rc = hq_client_hall(l->refresh_cl, &h)) == HQ_OK) {
 			set_up(l, 1, "");
@@ -224,6 +226,8 @@ struct hq_link *hq_link_start(const struct hq_link_opts *o)
 	l->refresh_cl = hq_client_new(o->url, o->token);
 	if (!l->follow_cl || !l->refresh_cl)
 		goto fail;
+	/* A hallqd that hangs must not hold up a stop by the client's full timeout. */
+	hq_client_set_abort(l->refresh_cl, &l->stop);
 	l->dirty = 1;
 	if (pthread_create(&l->follower, NULL, follower, l))
 		goto fail;
