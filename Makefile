@@ -94,8 +94,16 @@ $(BUILD)/libhqfw.a: $(FW_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIB)
+# Benchmarks link the library and bench/common.o, the helpers they share (clock,
+# percentiles, their directory, the processes they start). bench_counter also follows
+# hallqd's event stream with the hallqd client, and drives the gateway, the simulated units
+# and the paced line, so `make bench` builds those programs too.
+BENCH_COMMON = $(BUILD)/bench/common.o
+$(BUILD)/bench/%: $(BUILD)/bench/%.o $(BENCH_COMMON) $(LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIB_LIBS)
+$(BUILD)/bench/bench_counter.o: ALL_CFLAGS += -Iclient $(shell $(PKG_CONFIG) --cflags libcurl jansson 2>/dev/null)
+$(BUILD)/bench/bench_counter: $(BUILD)/bench/bench_counter.o $(BENCH_COMMON) $(CLIENT_OBJ) $(LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIB_LIBS) $(CLIENT_LIBS) -lpthread
 
 tests: $(PROGS) $(UNIT_TESTS) $(SERVER_TESTS) $(FW_SIM) $(RELAY)
 
@@ -104,7 +112,7 @@ test: deps
 	@BUILD=$(BUILD) tests/run
 
 bench: deps
-	@$(MAKE) --no-print-directory $(PROGS) $(BENCHES)
+	@$(MAKE) --no-print-directory $(PROGS) $(FW_SIM) $(RELAY) $(BENCHES)
 	@BUILD=$(BUILD) bench/run
 
 run: deps

@@ -26,16 +26,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/statfs.h>
 #include <sys/types.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "common.h"
 #include "hq_queue.h"
 
 /* 32 services x 9999 numbers: room for 319,968 tickets in one day, more than a fast
@@ -68,20 +65,11 @@ struct sizes {
 	long port;          /* 0: pick a free one */
 };
 
-static char bench_dir[4096];
 static bool keep_files;
 static pid_t hallqd_pid;
 static long port;
 static char tok_kiosk[40], tok_display[40], tok_admin[40];
 static char stop_note[128];    /* how hallqd's stop went, for the report */
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static int64_t real_ns(void)
 {
@@ -94,222 +82,26 @@ static int64_t real_ns(void)
 static void stop_hallqd(void);
 static void print_log_tail(void);
 
-static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-
-/* Stop what this program started, and keep the directory: hallqd's log is in it. */
-static void die(const char *fmt, ...)
+/* What bench_die() does before it exits: stop what this program started and show hallqd's
+ * log, which is kept in the directory. */
+static void on_die(void)
 {
-	va_list ap;
-
-	fflush(stdout);
-	fprintf(stderr, "bench_hallqd: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
 	if (hallqd_pid > 0) {
 		stop_hallqd();
 		fprintf(stderr, "bench_hallqd: hallqd %s\n", stop_note);
 		print_log_tail();
 	}
-	if (bench_dir[0])
-		fprintf(stderr, "bench_hallqd: files left in %s\n", bench_dir);
-	exit(1);
-}
-
-static void *xmalloc(size_t n)
-{
-	void *p = malloc(n ? n : 1);
-
-	if (!p)
-		die("out of memory for %zu bytes", n);
-	return p;
-}
-
-static void *xcalloc(size_t n, size_t size)
-{
-	void *p = calloc(n ? n : 1, size);
-
-	if (!p)
-		die("out of memory for %zu items", n);
-	return p;
-}
-
-static long env_long(const char *name, long def, long min, long max)
-{
-	const char *v = getenv(name);
-	char *end;
-	long n;
-
-	if (!v || !*v)
-		return def;
-	errno = 0;
-	n = strtol(v, &end, 10);
-	if (errno || *end || n < min || n > max)
-		die("%s = %s: want a whole number from %ld to %ld", name, v, min, max);
-	return n;
-}
-
-static const char *met(bool ok)
-{
-	return ok ? "met" : "NOT met";
-}
-
-/* ---- figures ---------------------------------------------------------------------- */
-
-/* Latencies in milliseconds, growing as needed. */
-struct sample {
-	double *ms;
-	long n, cap;
-};
-
-static void sample_add(struct sample *s, double ms)
-{
-	if (s->n == s->cap) {
-		double *p;
-
-		s->cap = s->cap ? 2 * s->cap : 4096;
-		p = realloc(s->ms, (size_t)s->cap * sizeof *p);
-		if (!p)
-			die("out of memory for %ld latencies", s->cap);
-		s->ms = p;
-	}
-	s->ms[s->n++] = ms;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-struct figures {
-	long n;
-	double mean, p50, p99, max;
-};
-
-/* Nearest-rank percentiles; sorts the sample. */
-static struct figures summarize(struct sample *s)
-{
-	struct figures f = {0};
-	double sum = 0;
-	long i, r50, r99;
-
-	f.n = s->n;
-	if (s->n == 0)
-		return f;
-	qsort(s->ms, (size_t)s->n, sizeof s->ms[0], cmp_double);
-	for (i = 0; i < s->n; i++)
-		sum += s->ms[i];
-	r50 = (long)ceil(0.50 * (double)s->n);
-	r99 = (long)ceil(0.99 * (double)s->n);
-	f.mean = sum / (double)s->n;
-	f.p50 = s->ms[(r50 < 1 ? 1 : r50) - 1];
-	f.p99 = s->ms[(r99 < 1 ? 1 : r99) - 1];
-	f.max = s->ms[s->n - 1];
-	return f;
-}
-
-static void sample_free(struct sample *s)
-{
-	free(s->ms);
-	s->ms = NULL;
-	s->n = s->cap = 0;
 }
 
 /* ---- files ------------------------------------------------------------------------ */
 
-static const char *fs_name(unsigned long type)
-{
-	switch (type) {
-	case 0xEF53: return "ext4";
-	case 0x58465342: return "xfs";
-	case 0x9123683E: return "btrfs";
-	case 0x2FC12FC1: return "zfs";
-	case 0xF2F52010: return "f2fs";
-	case 0x01021994: return "tmpfs";
-	case 0x794C7630: return "overlayfs";
-	case 0x6969: return "nfs";
-	case 0x65735546: return "fuse";
-	default: return "unknown";
-	}
-}
-
-static unsigned long fs_type(const char *dir)
-{
-	struct statfs sf;
-
-	return statfs(dir, &sf) == 0 ? (unsigned long)sf.f_type : 0;
-}
-
-/* As bench_queue: HQ_BENCH_DIR, else $TMPDIR unless it is tmpfs (where an fsync costs
- * nothing and the figures would flatter the server), else /var/tmp. The direct baseline
- * and hallqd's database share the directory, so they share a filesystem. */
-static void make_bench_dir(void)
-{
-	const char *base = getenv("HQ_BENCH_DIR"), *why = "HQ_BENCH_DIR";
-	unsigned long type;
-
-	if (!base || !*base) {
-		base = getenv("TMPDIR");
-		why = "TMPDIR";
-		if (!base || !*base || fs_type(base) == 0x01021994) {
-			base = "/var/tmp";
-			why = "/var/tmp";
-		}
-	}
-	snprintf(bench_dir, sizeof bench_dir, "%s/hallqd-bench.XXXXXX", base);
-	if (!mkdtemp(bench_dir)) {
-		int e = errno;
-
-		bench_dir[0] = '\0';
-		die("cannot make a directory under %s: %s", base, strerror(e));
-	}
-	type = fs_type(bench_dir);
-	printf("files: %s (filesystem %s, chosen by %s)\n", bench_dir, fs_name(type), why);
-	if (type == 0x01021994)
-		printf("WARNING: tmpfs does not sync to a disk; the durable figures mean nothing here\n");
-}
-
-static void path_in_dir(char *buf, size_t len, const char *name)
-{
-	snprintf(buf, len, "%s/%s", bench_dir, name);
-}
-
-static void write_file(const char *name, const char *text, mode_t mode)
-{
-	char path[4200];
-	size_t len = strlen(text);
-	int fd;
-
-	path_in_dir(path, sizeof path, name);
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
-	/* The umask may only take bits away; set the mode exactly, as hallqd checks it. */
-	if (fd < 0 || fchmod(fd, mode) != 0 || write(fd, text, len) != (ssize_t)len ||
-	    close(fd) != 0)
-		die("cannot write %s: %s", path, strerror(errno));
-}
-
 static void remove_files(void)
 {
-	static const char *const names[] = {
-		"hall.ini", "tokens", "hallqd.log", "hall.db", "hall.db-wal", "hall.db-shm",
-		"hall.db-journal", "direct.db", "direct.db-wal", "direct.db-shm", "direct.db-journal",
-	};
-	char path[4200];
-	size_t i;
-
 	if (keep_files) {
-		printf("kept the files in %s\n", bench_dir);
+		printf("kept the files in %s\n", bench_dir());
 		return;
 	}
-	for (i = 0; i < sizeof names / sizeof names[0]; i++) {
-		path_in_dir(path, sizeof path, names[i]);
-		unlink(path);
-	}
-	if (rmdir(bench_dir) != 0)
-		printf("note: could not remove %s: %s\n", bench_dir, strerror(errno));
+	bench_remove_dir();
 }
 
 /* The hall: see NSERVICES. Prefixes AA, AB, ... keep the labels apart from real halls'. */
@@ -321,7 +113,7 @@ static char *bench_hall(void)
 	int i, c;
 
 	if (!f)
-		die("out of memory for the hall configuration");
+		bench_die("out of memory for the hall configuration");
 	fprintf(f, "[hall]\nname = 基准大厅\nname_en = Bench Hall\n\n");
 	for (i = 0; i < NSERVICES; i++)
 		fprintf(f, "[service s%02d]\nname = 业务%d\nprefix = %c%c\nnumbers = 1-%d\n"
@@ -334,31 +126,20 @@ static char *bench_hall(void)
 		fprintf(f, "\n\n");
 	}
 	if (fclose(f) != 0 || !text)
-		die("out of memory for the hall configuration");
+		bench_die("out of memory for the hall configuration");
 	return text;
-}
-
-static void make_token(char *out, size_t len)
-{
-	unsigned char raw[16];
-	size_t i;
-
-	if (getrandom(raw, sizeof raw, 0) != (ssize_t)sizeof raw)
-		die("getrandom failed: %s", strerror(errno));
-	for (i = 0; i < sizeof raw && 2 * i + 2 < len; i++)
-		snprintf(out + 2 * i, 3, "%02x", raw[i]);
 }
 
 static void write_tokens(void)
 {
 	char text[256];
 
-	make_token(tok_kiosk, sizeof tok_kiosk);
-	make_token(tok_display, sizeof tok_display);
-	make_token(tok_admin, sizeof tok_admin);
+	bench_make_token(tok_kiosk, sizeof tok_kiosk);
+	bench_make_token(tok_display, sizeof tok_display);
+	bench_make_token(tok_admin, sizeof tok_admin);
 	snprintf(text, sizeof text, "# bench_hallqd\nkiosk %s\ndisplay %s\nadmin %s\n",
 		 tok_kiosk, tok_display, tok_admin);
-	write_file("tokens", text, 0600);
+	bench_write_file("tokens", text, 0600);
 }
 
 /* 500 subscribers and a server holding as many sockets need more than the usual soft
@@ -372,7 +153,7 @@ static void raise_nofile(long need)
 	rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= (rlim_t)need ?
 		(rlim_t)need : rl.rlim_max;
 	if (setrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur < (rlim_t)need)
-		die("need %ld open files, the hard limit allows %llu: raise ulimit -n", need,
+		bench_die("need %ld open files, the hard limit allows %llu: raise ulimit -n", need,
 		    (unsigned long long)rl.rlim_max);
 }
 
@@ -451,7 +232,7 @@ static void buf_reserve(struct buf *b, size_t more)
 		while (b->len + more + 1 > cap)
 			cap *= 2;
 		if (!(p = realloc(b->p, cap)))
-			die("out of memory for a %zu-byte buffer", cap);
+			bench_die("out of memory for a %zu-byte buffer", cap);
 		b->p = p;
 		b->cap = cap;
 	}
@@ -531,7 +312,7 @@ static long parse_response(const char *p, size_t len, bool at_eof, struct http_r
 		return rc;
 	pos = h->size;
 	if (h->status == 204 || h->status == 304 || (h->status >= 100 && h->status < 200)) {
-		r->body = xcalloc(1, 1);
+		r->body = bench_xcalloc(1, 1);
 		return (long)pos;
 	}
 	if (h->chunked) {
@@ -564,7 +345,7 @@ static long parse_response(const char *p, size_t len, bool at_eof, struct http_r
 			total += n;
 			q += n + 2;
 		}
-		r->body = xmalloc(total + 1);
+		r->body = bench_xmalloc(total + 1);
 		while (r->body_len < total) {
 			unsigned long n = strtoul(p + pos, NULL, 16);
 
@@ -586,7 +367,7 @@ static long parse_response(const char *p, size_t len, bool at_eof, struct http_r
 		total = len - pos;
 		h->close = true;
 	}
-	r->body = xmalloc(total + 1);
+	r->body = bench_xmalloc(total + 1);
 	memcpy(r->body, p + pos, total);
 	r->body[total] = '\0';
 	r->body_len = total;
@@ -623,7 +404,7 @@ static int connect_loopback(bool nonblock)
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
 
 	if (fd < 0)
-		die("socket: %s", strerror(errno));
+		bench_die("socket: %s", strerror(errno));
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
@@ -663,7 +444,7 @@ static int http_once(const char *method, const char *path, const char *token,
 {
 	char req[512];
 	struct buf in = {0};
-	double t0 = now_s();
+	double t0 = bench_now_s();
 	long used = 0;
 	int fd, n;
 
@@ -682,7 +463,7 @@ static int http_once(const char *method, const char *path, const char *token,
 	}
 	for (;;) {
 		struct pollfd pf = { .fd = fd, .events = POLLIN };
-		double left = timeout_s - (now_s() - t0);
+		double left = timeout_s - (bench_now_s() - t0);
 		ssize_t got;
 
 		if (left <= 0 || poll(&pf, 1, (int)(left * 1000) + 1) <= 0) {
@@ -733,82 +514,18 @@ static double metric(const char *text, const char *name)
 
 /* ---- hallqd ----------------------------------------------------------------------- */
 
-static long pick_port(void)
+/* SIGTERM, a bounded wait, then SIGKILL: the one process this program started. */
+static void stop_hallqd(void)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET };
-	socklen_t len = sizeof sa;
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	pid_t pid = hallqd_pid;
 
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0 ||
-	    getsockname(fd, (struct sockaddr *)&sa, &len) != 0)
-		die("cannot find a free port on 127.0.0.1: %s", strerror(errno));
-	close(fd);
-	return ntohs(sa.sin_port);
+	hallqd_pid = 0;
+	bench_stop(pid, STOP_TIMEOUT_S, stop_note, sizeof stop_note);
 }
 
 static void print_log_tail(void)
 {
-	char path[4200], line[1024];
-	char *last[20] = {0};
-	int n = 0, i;
-	FILE *f;
-
-	path_in_dir(path, sizeof path, "hallqd.log");
-	if (!(f = fopen(path, "r")))
-		return;
-	while (fgets(line, sizeof line, f)) {
-		free(last[n % 20]);
-		last[n % 20] = strdup(line);
-		n++;
-	}
-	fclose(f);
-	fprintf(stderr, "bench_hallqd: the last lines of %s:\n", path);
-	for (i = n > 20 ? n - 20 : 0; i < n; i++) {
-		fprintf(stderr, "  %s", last[i % 20] ? last[i % 20] : "\n");
-		free(last[i % 20]);
-	}
-}
-
-static const char *exit_text(int st, char *buf, size_t len)
-{
-	if (WIFEXITED(st))
-		snprintf(buf, len, "exit status %d", WEXITSTATUS(st));
-	else if (WIFSIGNALED(st))
-		snprintf(buf, len, "signal %d (%s)", WTERMSIG(st), strsignal(WTERMSIG(st)));
-	else
-		snprintf(buf, len, "status %#x", st);
-	return buf;
-}
-
-/* SIGTERM, a bounded wait, then SIGKILL: the one process this program started. */
-static void stop_hallqd(void)
-{
-	double t0 = now_s();
-	pid_t pid = hallqd_pid;
-	char how[64];
-	int st = 0;
-
-	if (pid <= 0)
-		return;
-	hallqd_pid = 0;
-	kill(pid, SIGTERM);
-	for (;;) {
-		pid_t w = waitpid(pid, &st, WNOHANG);
-
-		if (w == pid || (w < 0 && errno != EINTR))
-			break;
-		if (now_s() - t0 > STOP_TIMEOUT_S) {
-			kill(pid, SIGKILL);
-			waitpid(pid, &st, 0);
-			snprintf(stop_note, sizeof stop_note, "did not stop within %.0f s of SIGTERM;"
-				 " killed", STOP_TIMEOUT_S);
-			return;
-		}
-		poll(NULL, 0, 5);
-	}
-	snprintf(stop_note, sizeof stop_note, "stopped %.0f ms after SIGTERM (%s)",
-		 (now_s() - t0) * 1e3, exit_text(st, how, sizeof how));
+	bench_log_tail("hallqd.log", 20);
 }
 
 static char hallqd_bin[4200];
@@ -822,22 +539,21 @@ static void find_hallqd(void)
 		build = "build";
 	snprintf(hallqd_bin, sizeof hallqd_bin, "%s/hallqd", build);
 	if (access(hallqd_bin, X_OK) != 0)
-		die("%s: %s (build it with make)", hallqd_bin, strerror(errno));
+		bench_die("%s: %s (build it with make)", hallqd_bin, strerror(errno));
 }
 
 static void start_hallqd(void)
 {
-	char *bin = hallqd_bin, ini[4200], db[4200], tokens[4200], logp[4200], listen_at[64], why[256];
+	char *bin = hallqd_bin, ini[4200], db[4200], tokens[4200], listen_at[64], why[256];
 	char how[64];
 	char *argv[10];
 	double t0;
-	int logfd, st;
+	int st;
 	pid_t pid;
 
-	path_in_dir(ini, sizeof ini, "hall.ini");
-	path_in_dir(db, sizeof db, "hall.db");
-	path_in_dir(tokens, sizeof tokens, "tokens");
-	path_in_dir(logp, sizeof logp, "hallqd.log");
+	bench_path(ini, sizeof ini, "hall.ini");
+	bench_path(db, sizeof db, "hall.db");
+	bench_path(tokens, sizeof tokens, "tokens");
 	snprintf(listen_at, sizeof listen_at, "127.0.0.1:%ld", port);
 	argv[0] = bin;
 	argv[1] = "--config";
@@ -849,37 +565,20 @@ static void start_hallqd(void)
 	argv[7] = "--tokens";
 	argv[8] = tokens;
 	argv[9] = NULL;
-	if ((logfd = open(logp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0)
-		die("cannot create %s: %s", logp, strerror(errno));
 	printf("starting %s --config hall.ini --db hall.db --listen %s --tokens tokens"
 	       " (log in hallqd.log)\n", bin, listen_at);
-	fflush(NULL);
-	if ((pid = fork()) < 0)
-		die("fork: %s", strerror(errno));
-	if (pid == 0) {
-		int nul = open("/dev/null", O_RDONLY);
-
-		if (nul >= 0)
-			dup2(nul, 0);
-		dup2(logfd, 1);
-		dup2(logfd, 2);
-		execv(bin, argv);
-		dprintf(2, "bench_hallqd: exec %s: %s\n", bin, strerror(errno));
-		_exit(127);
-	}
-	close(logfd);
-	hallqd_pid = pid;
+	hallqd_pid = pid = bench_spawn(argv, "hallqd.log", NULL, NULL);
 
 	/* A bounded poll of /healthz; a hallqd that exits early is reported at once. */
-	t0 = now_s();
+	t0 = bench_now_s();
 	for (;;) {
 		struct http_resp r;
 
-		if (waitpid(pid, &st, WNOHANG) == pid) {
+		if (bench_exited(pid, &st)) {
 			hallqd_pid = 0;
 			print_log_tail();
-			die("hallqd exited before it answered /healthz (%s)",
-			    exit_text(st, how, sizeof how));
+			bench_die("hallqd exited before it answered /healthz (%s)",
+			    bench_exit_text(st, how, sizeof how));
 		}
 		if (http_once("GET", "/healthz", NULL, &r, 1.0, why, sizeof why) == 0) {
 			int status = r.head.status;
@@ -889,12 +588,12 @@ static void start_hallqd(void)
 				break;
 			snprintf(why, sizeof why, "status %d", status);
 		}
-		if (now_s() - t0 > START_TIMEOUT_S)
-			die("hallqd did not answer GET /healthz with 200 within %.0f s (last: %s)",
+		if (bench_now_s() - t0 > START_TIMEOUT_S)
+			bench_die("hallqd did not answer GET /healthz with 200 within %.0f s (last: %s)",
 			    START_TIMEOUT_S, why);
 		poll(NULL, 0, 20);
 	}
-	printf("hallqd (pid %d) answered /healthz after %.0f ms\n", (int)pid, (now_s() - t0) * 1e3);
+	printf("hallqd (pid %d) answered /healthz after %.0f ms\n", (int)pid, (bench_now_s() - t0) * 1e3);
 }
 
 /* ---- 1. the library directly ------------------------------------------------------ */
@@ -902,38 +601,38 @@ static void start_hallqd(void)
 struct direct_result {
 	long n;
 	double rate;           /* tickets/s over the whole loop */
-	struct figures lat;
+	struct bench_figures lat;
 };
 
 static struct direct_result bench_direct(const char *ini, long n)
 {
 	struct direct_result d = {0};
-	struct sample s = {0};
+	struct bench_sample s = {0};
 	struct hq_queue *q;
 	char path[4200], err[512];
 	double t0, a;
 	long i;
 	int rc;
 
-	path_in_dir(path, sizeof path, "direct.db");
+	bench_path(path, sizeof path, "direct.db");
 	if ((rc = hq_queue_open(path, &q, err, sizeof err)))
-		die("hq_queue_open %s failed: %s: %s", path, hq_err_name(rc), err);
+		bench_die("hq_queue_open %s failed: %s: %s", path, hq_err_name(rc), err);
 	if ((rc = hq_queue_apply_config(q, ini, "bench hall")))
-		die("hq_queue_apply_config failed: %s: %s", hq_err_name(rc), hq_queue_errmsg(q));
-	t0 = now_s();
+		bench_die("hq_queue_apply_config failed: %s: %s", hq_err_name(rc), hq_queue_errmsg(q));
+	t0 = bench_now_s();
 	for (i = 0; i < n; i++) {
 		char key[8];
 
 		snprintf(key, sizeof key, "s%02ld", i % NSERVICES);
-		a = now_s();
+		a = bench_now_s();
 		if ((rc = hq_queue_issue(q, key, HQ_CLASS_NORMAL, NULL)))
-			die("hq_queue_issue failed: %s: %s", hq_err_name(rc), hq_queue_errmsg(q));
-		sample_add(&s, (now_s() - a) * 1e3);
+			bench_die("hq_queue_issue failed: %s: %s", hq_err_name(rc), hq_queue_errmsg(q));
+		bench_sample_add(&s, (bench_now_s() - a) * 1e3);
 	}
 	d.n = n;
-	d.rate = (double)n / (now_s() - t0);
-	d.lat = summarize(&s);
-	sample_free(&s);
+	d.rate = (double)n / (bench_now_s() - t0);
+	d.lat = bench_summarize(&s);
+	bench_sample_free(&s);
 	hq_queue_close(q);
 	return d;
 }
@@ -980,9 +679,9 @@ static void client_connect(struct client *c, int ep, uint64_t tag)
 	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = tag };
 
 	if ((c->fd = connect_loopback(true)) < 0)
-		die("cannot connect to hallqd on port %ld: %s", port, strerror(errno));
+		bench_die("cannot connect to hallqd on port %ld: %s", port, strerror(errno));
 	if (epoll_ctl(ep, EPOLL_CTL_ADD, c->fd, &ev) != 0)
-		die("epoll_ctl: %s", strerror(errno));
+		bench_die("epoll_ctl: %s", strerror(errno));
 	c->in.len = 0;
 	c->busy = false;
 }
@@ -1006,12 +705,12 @@ static void client_issue(struct client *c, struct tally *t)
 		     "Authorization: Bearer %s\r\nIdempotency-Key: bench-%s-%ld\r\n"
 		     "Content-Type: application/json\r\nContent-Length: %d\r\n\r\n%s",
 		     port, tok_kiosk, run_id, seq, blen, body);
-	c->sent_at = now_s();
+	c->sent_at = bench_now_s();
 	c->sent_real = real_ns();
 	c->busy = true;
 	t->sent++;
 	if (!send_all(c->fd, req, (size_t)n))
-		die("sending a request to hallqd failed: %s", strerror(errno));
+		bench_die("sending a request to hallqd failed: %s", strerror(errno));
 }
 
 /*
@@ -1044,7 +743,7 @@ static bool client_read(struct client *c, struct tally *t, resp_fn done, void *u
 	for (;;) {
 		struct http_resp r;
 		long used = parse_response(c->in.p, c->in.len, eof, &r);
-		double ms = (now_s() - c->sent_at) * 1e3;
+		double ms = (bench_now_s() - c->sent_at) * 1e3;
 		bool closing;
 
 		if (used == 0)
@@ -1081,7 +780,7 @@ static bool client_read(struct client *c, struct tally *t, resp_fn done, void *u
 
 struct issue_run {
 	struct tally t;
-	struct sample lat;     /* ms; only while timed */
+	struct bench_sample lat;     /* ms; only while timed */
 	bool timed;
 	double last_done;
 };
@@ -1093,12 +792,12 @@ static void issue_done(struct client *c, struct http_resp *r, double ms, void *u
 	if (r->head.status == 201) {
 		run->t.ok++;
 		if (run->timed)
-			sample_add(&run->lat, ms);
+			bench_sample_add(&run->lat, ms);
 	} else {
 		note_error(&run->t, "connection %ld: POST /api/v1/tickets answered %d: %.200s",
 			   c->idx, r->head.status, r->body);
 	}
-	run->last_done = now_s();
+	run->last_done = bench_now_s();
 }
 
 /* Keep every client busy until max requests were sent or the deadline (0: none) passed,
@@ -1107,11 +806,11 @@ static void issue_load(struct client *cl, long ncl, int ep, struct issue_run *ru
 		       double deadline)
 {
 	struct epoll_event evs[64];
-	double progress = now_s();
+	double progress = bench_now_s();
 	long i, busy = 0;
 
 	for (;;) {
-		bool more = run->t.sent < max && (deadline == 0 || now_s() < deadline);
+		bool more = run->t.sent < max && (deadline == 0 || bench_now_s() < deadline);
 		int n, k;
 
 		busy = 0;
@@ -1124,7 +823,7 @@ static void issue_load(struct client *cl, long ncl, int ep, struct issue_run *ru
 			break;
 		n = epoll_wait(ep, evs, 64, 100);
 		if (n < 0 && errno != EINTR)
-			die("epoll_wait: %s", strerror(errno));
+			bench_die("epoll_wait: %s", strerror(errno));
 		for (k = 0; k < n; k++) {
 			struct client *c = &cl[evs[k].data.u64];
 			long before = run->t.done;
@@ -1135,17 +834,17 @@ static void issue_load(struct client *cl, long ncl, int ep, struct issue_run *ru
 				run->t.reconnects++;
 			}
 			if (run->t.done != before)
-				progress = now_s();
+				progress = bench_now_s();
 		}
-		if (now_s() - progress > STALL_S)
-			die("hallqd answered none of %ld requests in flight for %.0f s", busy, STALL_S);
+		if (bench_now_s() - progress > STALL_S)
+			bench_die("hallqd answered none of %ld requests in flight for %.0f s", busy, STALL_S);
 	}
 }
 
 struct http_result {
 	long conns;
 	double seconds, rate, ratio;
-	struct figures lat;
+	struct bench_figures lat;
 	struct tally t;
 	double server_cpu, bench_cpu;   /* share of one core over the timed phase */
 	double batch_mean;              /* hallq_batch_size, -1 if not exported */
@@ -1156,7 +855,7 @@ static struct http_result bench_http(const struct sizes *z, long max, double dir
 {
 	struct http_result h = {0};
 	struct issue_run run = {0};
-	struct client *cl = xcalloc((size_t)z->conns, sizeof *cl);
+	struct client *cl = bench_xcalloc((size_t)z->conns, sizeof *cl);
 	struct http_resp r;
 	double t0, c0, b0, elapsed;
 	long i, hwm;
@@ -1164,7 +863,7 @@ static struct http_result bench_http(const struct sizes *z, long max, double dir
 	int ep = epoll_create1(EPOLL_CLOEXEC);
 
 	if (ep < 0)
-		die("epoll_create1: %s", strerror(errno));
+		bench_die("epoll_create1: %s", strerror(errno));
 	for (i = 0; i < z->conns; i++) {
 		cl[i].idx = i;
 		client_connect(&cl[i], ep, (uint64_t)i);
@@ -1173,15 +872,15 @@ static struct http_result bench_http(const struct sizes *z, long max, double dir
 	 * SQLite statements are warm before the clock starts. */
 	issue_load(cl, z->conns, ep, &run, 4 * z->conns, 0);
 	if (run.t.errors)
-		die("the warm-up requests failed: %s", run.t.first_error);
+		bench_die("the warm-up requests failed: %s", run.t.first_error);
 
 	memset(&run, 0, sizeof run);
 	run.timed = true;
 	c0 = proc_cpu_s(hallqd_pid);
 	b0 = self_cpu_s();
-	t0 = now_s();
+	t0 = bench_now_s();
 	issue_load(cl, z->conns, ep, &run, max, t0 + z->seconds);
-	elapsed = (run.last_done > t0 ? run.last_done : now_s()) - t0;
+	elapsed = (run.last_done > t0 ? run.last_done : bench_now_s()) - t0;
 	h.server_cpu = (proc_cpu_s(hallqd_pid) - c0) / elapsed;
 	h.bench_cpu = (self_cpu_s() - b0) / elapsed;
 	proc_memory(hallqd_pid, &h.rss_kb, &hwm);
@@ -1190,9 +889,9 @@ static struct http_result bench_http(const struct sizes *z, long max, double dir
 	h.seconds = elapsed;
 	h.rate = elapsed > 0 ? (double)run.t.ok / elapsed : 0;
 	h.ratio = direct_rate > 0 ? h.rate / direct_rate : 0;
-	h.lat = summarize(&run.lat);
+	h.lat = bench_summarize(&run.lat);
 	h.t = run.t;
-	sample_free(&run.lat);
+	bench_sample_free(&run.lat);
 	for (i = 0; i < z->conns; i++) {
 		client_close(&cl[i]);
 		free(cl[i].in.p);
@@ -1401,7 +1100,7 @@ static void sub_read(struct fanout *fo, struct sub *s)
 			epoll_ctl(fo->ep, EPOLL_CTL_DEL, s->fd, NULL);
 			return;
 		}
-		fo->read_at = now_s();
+		fo->read_at = bench_now_s();
 		fo->read_kernel = kr;
 		fo->kernel_stamps += kr != 0;
 		s->raw.len += (size_t)got;
@@ -1413,7 +1112,7 @@ static void sub_read(struct fanout *fo, struct sub *s)
 				continue;
 			s->raw.p[s->raw.len] = '\0';
 			if (rc < 0 || h.status != 200)
-				die("GET /api/v1/events answered %d: %.200s", rc < 0 ? 0 : h.status,
+				bench_die("GET /api/v1/events answered %d: %.200s", rc < 0 ? 0 : h.status,
 				    s->raw.p + (rc < 0 ? 0 : h.size));
 			if (!h.event_stream)
 				printf("note: the event stream's Content-Type is not"
@@ -1437,20 +1136,20 @@ static void sub_connect(struct fanout *fo, struct sub *s, uint64_t tag, int64_t 
 	int n, one = 1;
 
 	if ((s->fd = connect_loopback(false)) < 0)
-		die("subscriber %lu cannot connect: %s", (unsigned long)tag, strerror(errno));
+		bench_die("subscriber %lu cannot connect: %s", (unsigned long)tag, strerror(errno));
 	setsockopt(s->fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof one);
 	n = snprintf(req, sizeof req, "GET /api/v1/events?since=%lld HTTP/1.1\r\n"
 		     "Host: 127.0.0.1:%ld\r\nAuthorization: Bearer %s\r\n"
 		     "Accept: text/event-stream\r\n\r\n", (long long)since, port, tok_display);
 	if (!send_all(s->fd, req, (size_t)n))
-		die("subscriber %lu cannot send its request: %s", (unsigned long)tag,
+		bench_die("subscriber %lu cannot send its request: %s", (unsigned long)tag,
 		    strerror(errno));
 	fcntl(s->fd, F_SETFL, fcntl(s->fd, F_GETFL) | O_NONBLOCK);
 	if (epoll_ctl(fo->ep, EPOLL_CTL_ADD, s->fd, &ev) != 0)
-		die("epoll_ctl: %s", strerror(errno));
+		bench_die("epoll_ctl: %s", strerror(errno));
 	s->state = SUB_HEAD;
 	s->cap = cap;
-	s->got = xcalloc((size_t)cap, sizeof *s->got);
+	s->got = bench_xcalloc((size_t)cap, sizeof *s->got);
 }
 
 /* The driver's connection is tagged past the subscribers. */
@@ -1490,8 +1189,8 @@ static void driver_done(struct client *c, struct http_resp *r, double ms, void *
 struct fanout_result {
 	long subs, events, pairs, missing, other, ended, errors;
 	double connect_s, rate, subscribers_metric;
-	struct figures delay, kernel_delay, post;
-	struct figures beyond;  /* read time minus the POST's own latency */
+	struct bench_figures delay, kernel_delay, post;
+	struct bench_figures beyond;  /* read time minus the POST's own latency */
 	bool kernel_ok;
 	long rss_idle_kb, rss_max_kb, hwm_kb;
 	double server_cpu;
@@ -1510,7 +1209,7 @@ static void sample_rss(long *max_kb)
 static void wait_heads(struct fanout *fo, long from, long to)
 {
 	struct epoll_event evs[256];
-	double t0 = now_s();
+	double t0 = bench_now_s();
 	long i;
 
 	for (;;) {
@@ -1520,8 +1219,8 @@ static void wait_heads(struct fanout *fo, long from, long to)
 			;
 		if (i == to)
 			return;
-		if (now_s() - t0 > STALL_S)
-			die("subscriber %ld got no answer to GET /api/v1/events within %.0f s", i,
+		if (bench_now_s() - t0 > STALL_S)
+			bench_die("subscriber %ld got no answer to GET /api/v1/events within %.0f s", i,
 			    STALL_S);
 		n = epoll_wait(fo->ep, evs, 256, 100);
 		for (k = 0; k < n; k++)
@@ -1547,14 +1246,14 @@ static void connect_subscribers(struct fanout *fo, const struct sizes *z, struct
 	long i, k;
 
 	if (http_once("GET", "/healthz", NULL, &r, 5.0, why, sizeof why) != 0)
-		die("GET /healthz failed: %s", why);
+		bench_die("GET /healthz failed: %s", why);
 	if (r.head.status != 200 || !json_int(r.body, "last_event_id", &since))
-		die("GET /healthz answered %d without last_event_id: %.200s", r.head.status, r.body);
+		bench_die("GET /healthz answered %d without last_event_id: %.200s", r.head.status, r.body);
 	free(r.body);
 
 	fo->nsubs = z->subs;
-	fo->subs = xcalloc((size_t)z->subs, sizeof *fo->subs);
-	t0 = now_s();
+	fo->subs = bench_xcalloc((size_t)z->subs, sizeof *fo->subs);
+	t0 = bench_now_s();
 	for (i = 0; i < z->subs; i += SUB_BATCH) {
 		long end = i + SUB_BATCH < z->subs ? i + SUB_BATCH : z->subs;
 
@@ -1562,7 +1261,7 @@ static void connect_subscribers(struct fanout *fo, const struct sizes *z, struct
 			sub_connect(fo, &fo->subs[k], (uint64_t)k, since, 2 * z->events);
 		wait_heads(fo, i, end);
 	}
-	f->connect_s = now_s() - t0;
+	f->connect_s = bench_now_s() - t0;
 	f->subscribers_metric = -1;
 	if (http_once("GET", "/metrics", tok_admin, &r, 5.0, why, sizeof why) == 0) {
 		if (r.head.status == 200)
@@ -1585,10 +1284,10 @@ static void drive_changes(struct fanout *fo, const struct sizes *z, struct drive
 
 	client_connect(&drv, fo->ep, DRIVER_TAG);
 	c0 = proc_cpu_s(hallqd_pid);
-	t0 = now_s();
+	t0 = bench_now_s();
 	next_rss = t0;
 	for (;;) {
-		double now = now_s(), wake;
+		double now = bench_now_s(), wake;
 		int n, j;
 
 		if (now >= next_rss) {
@@ -1604,7 +1303,7 @@ static void drive_changes(struct fanout *fo, const struct sizes *z, struct drive
 		if (settle > 0 && (fo->receipts >= want || now - settle > 1.0))
 			break;
 		if (drv.busy && now - drv.sent_at > STALL_S)
-			die("hallqd did not answer a POST within %.0f s during the fan-out", STALL_S);
+			bench_die("hallqd did not answer a POST within %.0f s during the fan-out", STALL_S);
 		wake = next_rss;
 		if (!drv.busy && k < z->events && t0 + (double)k * interval < wake)
 			wake = t0 + (double)k * interval;
@@ -1612,7 +1311,7 @@ static void drive_changes(struct fanout *fo, const struct sizes *z, struct drive
 			wake = settle + 1.0;
 		n = epoll_wait(fo->ep, evs, 256, wake > now ? (int)ceil((wake - now) * 1e3) : 0);
 		if (n < 0 && errno != EINTR)
-			die("epoll_wait: %s", strerror(errno));
+			bench_die("epoll_wait: %s", strerror(errno));
 		for (j = 0; j < n; j++) {
 			if (evs[j].data.u64 != DRIVER_TAG) {
 				sub_read(fo, &fo->subs[evs[j].data.u64]);
@@ -1623,7 +1322,7 @@ static void drive_changes(struct fanout *fo, const struct sizes *z, struct drive
 			}
 		}
 	}
-	f->server_cpu = (proc_cpu_s(hallqd_pid) - c0) / (now_s() - t0);
+	f->server_cpu = (proc_cpu_s(hallqd_pid) - c0) / (bench_now_s() - t0);
 	f->rate = d->n > 1 ?
 		(double)(d->n - 1) / (d->ch[d->n - 1].sent_at - d->ch[0].sent_at) : 0;
 	client_close(&drv);
@@ -1633,16 +1332,16 @@ static void drive_changes(struct fanout *fo, const struct sizes *z, struct drive
 /* Match each receipt to the change that made its ticket: the delays, and what is missing. */
 static void match_receipts(struct fanout *fo, struct driver *d, struct fanout_result *f)
 {
-	struct sample del = {0}, kdel = {0}, post = {0}, beyond = {0};
+	struct bench_sample del = {0}, kdel = {0}, post = {0}, beyond = {0};
 	long i, k;
 
 	for (i = 0; i < d->n; i++)
-		sample_add(&post, d->ch[i].ms);
+		bench_sample_add(&post, d->ch[i].ms);
 	qsort(d->ch, (size_t)d->n, sizeof *d->ch, cmp_change);
 	f->kernel_ok = fo->kernel_stamps > 0;
 	for (i = 0; i < fo->nsubs; i++) {
 		struct sub *s = &fo->subs[i];
-		char *seen = xcalloc((size_t)(d->n ? d->n : 1), 1);
+		char *seen = bench_xcalloc((size_t)(d->n ? d->n : 1), 1);
 
 		for (k = 0; k < s->ngot; k++) {
 			struct change key = { .ticket = s->got[k].ticket }, *c;
@@ -1656,8 +1355,8 @@ static void match_receipts(struct fanout *fo, struct driver *d, struct fanout_re
 			seen[c - d->ch] = 1;
 			f->pairs++;
 			read_ms = (s->got[k].at - c->sent_at) * 1e3;
-			sample_add(&del, read_ms);
-			sample_add(&beyond, read_ms - c->ms);
+			bench_sample_add(&del, read_ms);
+			bench_sample_add(&beyond, read_ms - c->ms);
 			if (s->got[k].kernel_real == 0) {
 				f->kernel_ok = false;
 				continue;
@@ -1667,21 +1366,21 @@ static void match_receipts(struct fanout *fo, struct driver *d, struct fanout_re
 			kernel_ms = (double)(s->got[k].kernel_real - c->sent_real) / 1e6;
 			if (kernel_ms < -1.0 || kernel_ms > read_ms + 1.0)
 				f->kernel_ok = false;
-			sample_add(&kdel, kernel_ms);
+			bench_sample_add(&kdel, kernel_ms);
 		}
 		f->other += s->other;
 		free(seen);
 	}
 	f->missing = fo->nsubs * d->n - f->pairs;
 	f->ended = fo->ended;
-	f->delay = summarize(&del);
-	f->kernel_delay = summarize(&kdel);
-	f->post = summarize(&post);
-	f->beyond = summarize(&beyond);
-	sample_free(&beyond);
-	sample_free(&del);
-	sample_free(&kdel);
-	sample_free(&post);
+	f->delay = bench_summarize(&del);
+	f->kernel_delay = bench_summarize(&kdel);
+	f->post = bench_summarize(&post);
+	f->beyond = bench_summarize(&beyond);
+	bench_sample_free(&beyond);
+	bench_sample_free(&del);
+	bench_sample_free(&kdel);
+	bench_sample_free(&post);
 }
 
 static struct fanout_result bench_fanout(const struct sizes *z)
@@ -1694,12 +1393,12 @@ static struct fanout_result bench_fanout(const struct sizes *z)
 	f.subs = z->subs;
 	f.events = z->events;
 	if ((fo.ep = epoll_create1(EPOLL_CLOEXEC)) < 0)
-		die("epoll_create1: %s", strerror(errno));
+		bench_die("epoll_create1: %s", strerror(errno));
 	connect_subscribers(&fo, z, &f);
 	proc_memory(hallqd_pid, &f.rss_idle_kb, &hwm);
 	f.rss_max_kb = f.rss_idle_kb;
 
-	d.ch = xcalloc((size_t)z->events, sizeof *d.ch);
+	d.ch = bench_xcalloc((size_t)z->events, sizeof *d.ch);
 	drive_changes(&fo, z, &d, &f);
 	sample_rss(&f.rss_max_kb);
 	proc_memory(hallqd_pid, &hwm, &f.hwm_kb);
@@ -1734,25 +1433,26 @@ int main(void)
 	struct http_result h;
 	struct fanout_result f;
 	long max, hwm, idle_rss = 0;
-	const struct figures *judged;
+	const struct bench_figures *judged;
 	const char *judged_by;
 	bool failed = false, rate_ok, p99_ok, fan_ok, mem_ok;
 	char *ini;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	bench_init("bench_hallqd", on_die);
 	signal(SIGPIPE, SIG_IGN);
-	z.direct = env_long("HQ_BENCH_DIRECT_OPS", 1000, 10, 100000);
-	z.seconds = (double)env_long("HQ_BENCH_HTTP_SECONDS", 5, 1, 600);
-	z.conns = env_long("HQ_BENCH_CONNS", 16, 1, 1000);
-	z.subs = env_long("HQ_BENCH_SUBSCRIBERS", 500, 1, 50000);
-	z.events = env_long("HQ_BENCH_EVENTS", 200, 1, 100000);
-	z.event_rate = env_long("HQ_BENCH_EVENT_RATE", 50, 1, 100000);
-	z.port = env_long("HQ_BENCH_PORT", 0, 0, 65535);
-	keep_files = env_long("HQ_BENCH_KEEP", 0, 0, 1) != 0;
+	z.direct = bench_env_long("HQ_BENCH_DIRECT_OPS", 1000, 10, 100000);
+	z.seconds = (double)bench_env_long("HQ_BENCH_HTTP_SECONDS", 5, 1, 600);
+	z.conns = bench_env_long("HQ_BENCH_CONNS", 16, 1, 1000);
+	z.subs = bench_env_long("HQ_BENCH_SUBSCRIBERS", 500, 1, 50000);
+	z.events = bench_env_long("HQ_BENCH_EVENTS", 200, 1, 100000);
+	z.event_rate = bench_env_long("HQ_BENCH_EVENT_RATE", 50, 1, 100000);
+	z.port = bench_env_long("HQ_BENCH_PORT", 0, 0, 65535);
+	keep_files = bench_env_long("HQ_BENCH_KEEP", 0, 0, 1) != 0;
 	/* Room for the warm-up and the fan-out's changes after the timed issues. */
 	max = (long)NSERVICES * LAST_NUMBER - 4 * z.conns - z.events;
 	if (max < 100)
-		die("HQ_BENCH_EVENTS and HQ_BENCH_CONNS leave the bench hall no tickets to issue");
+		bench_die("HQ_BENCH_EVENTS and HQ_BENCH_CONNS leave the bench hall no tickets to issue");
 	snprintf(run_id, sizeof run_id, "%d-%lld", (int)getpid(), (long long)(real_ns() / 1000000));
 
 	printf("bench_hallqd: hallqd over HTTP on loopback, against the queue library\n");
@@ -1761,9 +1461,9 @@ int main(void)
 	       z.direct, z.seconds, z.conns, z.subs, z.events, z.event_rate);
 	raise_nofile(z.subs + z.conns + 64);
 	find_hallqd();
-	make_bench_dir();
+	bench_make_dir("hallqd-bench", "files");
 	ini = bench_hall();
-	write_file("hall.ini", ini, 0644);
+	bench_write_file("hall.ini", ini, 0644);
 	write_tokens();
 
 	dr = bench_direct(ini, z.direct);
@@ -1774,7 +1474,7 @@ int main(void)
 	       dr.n, dr.rate, dr.lat.mean, dr.lat.p50, dr.lat.p99);
 
 	printf("\n");
-	port = z.port ? z.port : pick_port();
+	port = z.port ? z.port : bench_free_port();
 	start_hallqd();
 	proc_memory(hallqd_pid, &idle_rss, &hwm);
 
@@ -1789,7 +1489,7 @@ int main(void)
 	printf("   latency mean %.2f ms, p50 %.2f ms, p99 %.2f ms, max %.2f ms\n", h.lat.mean,
 	       h.lat.p50, h.lat.p99, h.lat.max);
 	printf("   target ≥ %.0f issues/s: %s; target p99 < %.0f ms: %s\n", TARGET_RATE,
-	       met(rate_ok), TARGET_ISSUE_P99, met(p99_ok));
+	       bench_met(rate_ok), TARGET_ISSUE_P99, bench_met(p99_ok));
 	printf("   CPU: hallqd %.0f%% of a core, this bench %.0f%%; hallqd VmRSS %.1f MB\n",
 	       100 * h.server_cpu, 100 * h.bench_cpu, mb(h.rss_kb));
 	if (h.batch_mean >= 0)
@@ -1834,7 +1534,7 @@ int main(void)
 	       f.missing, f.subs * f.events, f.other, f.ended);
 	printf("   hallqd CPU %.0f%% of a core\n", 100 * f.server_cpu);
 	printf("   target p99 < %.0f ms (%s), none missing: %s\n", TARGET_FANOUT_P99, judged_by,
-	       met(fan_ok));
+	       bench_met(fan_ok));
 	if (f.errors) {
 		failed = true;
 		printf("   ERRORS: %ld; the first: %s\n", f.errors,
@@ -1850,7 +1550,7 @@ int main(void)
 	       " VmHWM (the peak of its life) %.1f MB\n",
 	       mb(idle_rss), mb(h.rss_kb), mb(f.rss_idle_kb), f.subs, mb(f.rss_max_kb),
 	       mb(f.hwm_kb));
-	printf("   target peak < %.0f MB: %s\n", TARGET_RSS_MB, met(mem_ok));
+	printf("   target peak < %.0f MB: %s\n", TARGET_RSS_MB, bench_met(mem_ok));
 	printf("\nhallqd %s, with the %ld event streams open\n", stop_note, f.subs);
 
 	if (failed)
@@ -1860,14 +1560,14 @@ int main(void)
 	printf("\nsummary\n");
 	printf("direct issue: %.0f issues/s (hq_queue_issue, durable)\n", dr.rate);
 	printf("HTTP issue rate: %.0f issues/s, %.2f of direct (target ≥ %.0f: %s)\n", h.rate,
-	       h.ratio, TARGET_RATE, met(rate_ok));
+	       h.ratio, TARGET_RATE, bench_met(rate_ok));
 	printf("HTTP issue latency: p99 %.2f ms, p50 %.2f ms (target p99 < %.0f ms: %s)\n",
-	       h.lat.p99, h.lat.p50, TARGET_ISSUE_P99, met(p99_ok));
+	       h.lat.p99, h.lat.p50, TARGET_ISSUE_P99, bench_met(p99_ok));
 	printf("fan-out to %ld subscribers: p99 %.2f ms %s, %ld missing (target p99 < %.0f ms"
 	       " and none missing: %s)\n", f.subs, judged->p99, judged_by, f.missing,
-	       TARGET_FANOUT_P99, met(fan_ok));
+	       TARGET_FANOUT_P99, bench_met(fan_ok));
 	printf("hallqd memory: peak %.1f MB VmHWM, %.1f MB VmRSS under fan-out (target < %.0f MB:"
-	       " %s)\n", mb(f.hwm_kb), mb(f.rss_max_kb), TARGET_RSS_MB, met(mem_ok));
+	       " %s)\n", mb(f.hwm_kb), mb(f.rss_max_kb), TARGET_RSS_MB, bench_met(mem_ok));
 	if (failed)
 		printf("requests failed: see the ERRORS above\n");
 	return failed ? 1 : 0;

@@ -7,19 +7,15 @@
  * judges nothing by its exit status: it exits non-zero only when an operation fails.
  * docs/bench.md says what each figure means and which environment variables size the work.
  */
-#include <errno.h>
-#include <math.h>
-#include <stdarg.h>
+#include <limits.h>
 #include <sqlite3.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-#include <sys/statfs.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "common.h"
 #include "hq_queue.h"
 
 #define NSERVICES 20       /* 20 x 9999 numbers: room for 100,000 tickets in one day */
@@ -39,13 +35,6 @@ struct sizes {
 /* However slow the library, a timed loop measures at least this many operations. */
 #define MIN_TIMED 50
 
-/* Latencies of one kind of timed operation, in microseconds. */
-struct sample {
-	double *us;
-	long n;
-	double busy_s;     /* sum of the latencies */
-};
-
 /* Operations are timed one by one and two kinds are interleaved, so the rate is taken
  * from the time spent in the operations, not from the wall time of the loop. */
 struct figures {
@@ -56,7 +45,6 @@ struct figures {
 	double mean, p50, p99; /* µs */
 };
 
-static char bench_dir[4096];
 static bool keep_files;
 static double budget_s;
 static int64_t fake_now;
@@ -67,124 +55,25 @@ static int64_t fake_clock(void *ud)
 	return fake_now;
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* A library that got slow must not make the run take an hour: a timed loop that started
  * at t0 stops once it has measured MIN_TIMED operations and used up the budget. */
 static bool over_budget(double t0, long done)
 {
-	return done >= MIN_TIMED && now_s() - t0 > budget_s;
-}
-
-static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-
-static void die(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "bench_queue: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	if (bench_dir[0])
-		fprintf(stderr, "bench_queue: databases left in %s\n", bench_dir);
-	exit(1);
+	return done >= MIN_TIMED && bench_now_s() - t0 > budget_s;
 }
 
 /* An operation of the library failed: say which, with the queue's own sentence. */
 static void die_op(struct hq_queue *q, const char *what, int rc)
 {
-	die("%s failed: %s (%s): %s", what, hq_err_name(rc), hq_strerror(rc), hq_queue_errmsg(q));
+	bench_die("%s failed: %s (%s): %s", what, hq_err_name(rc), hq_strerror(rc), hq_queue_errmsg(q));
 }
 
 static void die_sql(sqlite3 *db, const char *what)
 {
-	die("baseline: %s failed: %s", what, sqlite3_errmsg(db));
-}
-
-static long env_long(const char *name, long def, long min)
-{
-	const char *v = getenv(name);
-	char *end;
-	long n;
-
-	if (!v || !*v)
-		return def;
-	errno = 0;
-	n = strtol(v, &end, 10);
-	if (errno || *end || n < min)
-		die("%s = %s: want a whole number of at least %ld", name, v, min);
-	return n;
+	bench_die("baseline: %s failed: %s", what, sqlite3_errmsg(db));
 }
 
 /* ---- where the databases go ------------------------------------------------------- */
-
-static const char *fs_name(long type)
-{
-	switch ((unsigned long)type) {
-	case 0xEF53: return "ext4";
-	case 0x58465342: return "xfs";
-	case 0x9123683E: return "btrfs";
-	case 0x2FC12FC1: return "zfs";
-	case 0xF2F52010: return "f2fs";
-	case 0x01021994: return "tmpfs";
-	case 0x794C7630: return "overlayfs";
-	case 0x6969: return "nfs";
-	case 0x65735546: return "fuse";
-	default: return "unknown";
-	}
-}
-
-static bool is_tmpfs(const char *dir, long *type)
-{
-	struct statfs sf;
-
-	if (statfs(dir, &sf) != 0)
-		return false;
-	*type = (long)sf.f_type;
-	return (unsigned long)sf.f_type == 0x01021994;
-}
-
-/* HQ_BENCH_DIR, else $TMPDIR unless it is tmpfs (where fsync costs nothing and the
- * figures would flatter us), else /var/tmp. Every database of the run goes in one new
- * directory there, so the baseline and the queue share a filesystem. */
-static void make_bench_dir(void)
-{
-	const char *base = getenv("HQ_BENCH_DIR"), *why = "HQ_BENCH_DIR";
-	long type = 0;
-
-	if (!base || !*base) {
-		base = getenv("TMPDIR");
-		why = "TMPDIR";
-		if (!base || !*base || is_tmpfs(base, &type)) {
-			base = "/var/tmp";
-			why = "/var/tmp";
-		}
-	}
-	snprintf(bench_dir, sizeof bench_dir, "%s/hallq-bench.XXXXXX", base);
-	if (!mkdtemp(bench_dir)) {
-		int e = errno;
-
-		bench_dir[0] = '\0';
-		die("cannot make a directory under %s: %s", base, strerror(e));
-	}
-	is_tmpfs(bench_dir, &type);
-	printf("databases: %s (filesystem %s, chosen by %s)\n", bench_dir, fs_name(type), why);
-	if ((unsigned long)type == 0x01021994)
-		printf("WARNING: tmpfs does not sync to a disk; the durable figures mean nothing here\n");
-}
-
-static void db_path(char *buf, size_t len, const char *name)
-{
-	snprintf(buf, len, "%s/%s", bench_dir, name);
-}
 
 static void remove_db(const char *name)
 {
@@ -193,65 +82,27 @@ static void remove_db(const char *name)
 	size_t i;
 
 	for (i = 0; i < sizeof suffix / sizeof suffix[0]; i++) {
-		snprintf(path, sizeof path, "%s/%s%s", bench_dir, name, suffix[i]);
+		snprintf(path, sizeof path, "%s/%s%s", bench_dir(), name, suffix[i]);
 		unlink(path);
 	}
 }
 
 /* ---- figures ---------------------------------------------------------------------- */
 
-static void sample_init(struct sample *s, long n)
+/* The figures of a sample of latencies in µs, which it frees. */
+static struct figures summarize(struct bench_sample *s, long wanted)
 {
-	s->us = calloc((size_t)n, sizeof s->us[0]);
-	if (!s->us)
-		die("out of memory for %ld latencies", n);
-	s->n = 0;
-	s->busy_s = 0;
-}
-
-static void sample_add(struct sample *s, double us)
-{
-	s->us[s->n++] = us;
-	s->busy_s += us / 1e6;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-/* Nearest-rank percentile of sorted values. */
-static double percentile(const double *v, long n, double p)
-{
-	long rank = (long)ceil(p * (double)n);
-
-	if (rank < 1)
-		rank = 1;
-	return v[rank - 1];
-}
-
-static struct figures summarize(struct sample *s, long wanted)
-{
+	struct bench_figures b = bench_summarize(s);
 	struct figures f = {0};
-	double sum = 0;
-	long i;
 
-	f.n = s->n;
-	f.busy_s = s->busy_s;
-	f.cut = s->n < wanted;
-	if (s->n == 0)
-		return f;
-	qsort(s->us, (size_t)s->n, sizeof s->us[0], cmp_double);
-	for (i = 0; i < s->n; i++)
-		sum += s->us[i];
-	f.rate = s->busy_s > 0 ? (double)s->n / s->busy_s : 0;
-	f.mean = sum / (double)s->n;
-	f.p50 = percentile(s->us, s->n, 0.50);
-	f.p99 = percentile(s->us, s->n, 0.99);
-	free(s->us);
-	s->us = NULL;
+	f.n = b.n;
+	f.busy_s = s->sum / 1e6;
+	f.cut = b.n < wanted;
+	f.rate = f.busy_s > 0 ? (double)f.n / f.busy_s : 0;
+	f.mean = b.mean;
+	f.p50 = b.p50;
+	f.p99 = b.p99;
+	bench_sample_free(s);
 	return f;
 }
 
@@ -277,7 +128,7 @@ static char *bench_hall(void)
 	int i;
 
 	if (!f)
-		die("out of memory for the hall configuration");
+		bench_die("out of memory for the hall configuration");
 	fprintf(f, "[hall]\nname = 基准大厅\nname_en = Bench Hall\n\n");
 	for (i = 0; i < NSERVICES; i++)
 		fprintf(f, "[service s%02d]\nname = 业务%d\nprefix = %c\nnumbers = 1-%d\n"
@@ -293,7 +144,7 @@ static char *bench_hall(void)
 		fprintf(f, "\n\n");
 	}
 	if (fclose(f) != 0 || !text)
-		die("out of memory for the hall configuration");
+		bench_die("out of memory for the hall configuration");
 	return text;
 }
 
@@ -303,10 +154,10 @@ static struct hq_queue *open_hall(const char *name, const char *ini)
 	char path[4200], err[512];
 	int rc;
 
-	db_path(path, sizeof path, name);
+	bench_path(path, sizeof path, name);
 	rc = hq_queue_open(path, &q, err, sizeof err);
 	if (rc)
-		die("hq_queue_open %s failed: %s: %s", path, hq_err_name(rc), err);
+		bench_die("hq_queue_open %s failed: %s: %s", path, hq_err_name(rc), err);
 	hq_queue_set_clock(q, fake_clock, NULL);
 	if ((rc = hq_queue_apply_config(q, ini, "bench hall")))
 		die_op(q, "hq_queue_apply_config", rc);
@@ -339,14 +190,14 @@ static const char *service_key(long i)
 /* Issue n normal tickets round the services, untimed; returns the seconds it took. */
 static double fill(struct hq_queue *q, long n, long *next_service)
 {
-	double t0 = now_s();
+	double t0 = bench_now_s();
 	long i;
 	int rc;
 
 	for (i = 0; i < n; i++)
 		if ((rc = hq_queue_issue(q, service_key((*next_service)++), HQ_CLASS_NORMAL, NULL)))
 			die_op(q, "hq_queue_issue (filling the queue)", rc);
-	return now_s() - t0;
+	return bench_now_s() - t0;
 }
 
 static int call_next(struct hq_queue *q, long i, struct hq_ticket *t)
@@ -394,9 +245,9 @@ static void baseline_open(struct baseline *b)
 {
 	char path[4200];
 
-	db_path(path, sizeof path, "baseline.db");
+	bench_path(path, sizeof path, "baseline.db");
 	if (sqlite3_open_v2(path, &b->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK)
-		die("baseline: cannot open %s: %s", path,
+		bench_die("baseline: cannot open %s: %s", path,
 		    b->db ? sqlite3_errmsg(b->db) : "out of memory");
 	if (sqlite3_exec(b->db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
 			 " CREATE TABLE t(id INTEGER PRIMARY KEY, at INTEGER NOT NULL,"
@@ -410,14 +261,14 @@ static void baseline_open(struct baseline *b)
 /* One timed transaction; its latency in µs. */
 static double baseline_op(struct baseline *b)
 {
-	double a = now_s();
+	double a = bench_now_s();
 
 	step_done(b->db, b->begin, "BEGIN IMMEDIATE");
 	sqlite3_bind_int64(b->ins, 1, fake_now);
 	sqlite3_bind_text(b->ins, 2, "A001", -1, SQLITE_STATIC);
 	step_done(b->db, b->ins, "INSERT");
 	step_done(b->db, b->commit, "COMMIT");
-	return (now_s() - a) * 1e6;
+	return (bench_now_s() - a) * 1e6;
 }
 
 static void baseline_close(struct baseline *b)
@@ -448,22 +299,22 @@ struct ops_result {
 
 static double timed_issue(struct hq_queue *q, long *next_service)
 {
-	double a = now_s();
+	double a = bench_now_s();
 	int rc = hq_queue_issue(q, service_key((*next_service)++), HQ_CLASS_NORMAL, NULL);
 
 	if (rc)
 		die_op(q, "hq_queue_issue", rc);
-	return (now_s() - a) * 1e6;
+	return (bench_now_s() - a) * 1e6;
 }
 
 static double timed_call(struct hq_queue *q, long i)
 {
-	double a = now_s();
+	double a = bench_now_s();
 	int rc = call_next(q, i, NULL);
 
 	if (rc)
 		die_op(q, "hq_queue_call_next", rc);
-	return (now_s() - a) * 1e6;
+	return (bench_now_s() - a) * 1e6;
 }
 
 /* Each operation of the queue is timed alternately with a baseline transaction, which
@@ -473,20 +324,18 @@ static void bench_ops(const char *ini, long ops, struct ops_result *r)
 {
 	struct hq_queue *q = open_hall("ops.db", ini);
 	struct baseline b;
-	struct sample sb, sq;
+	struct bench_sample sb = {0}, sq = {0};
 	long i, next_service = 0, extra;
 	double t0;
 
 	baseline_open(&b);
-	sample_init(&sb, ops);
-	sample_init(&sq, ops);
-	t0 = now_s();
+	t0 = bench_now_s();
 	for (i = 0; i < ops && !over_budget(t0, i); i++) {
 		if (i % 2 == 0)
-			sample_add(&sb, baseline_op(&b));
-		sample_add(&sq, timed_issue(q, &next_service));
+			bench_sample_add(&sb, baseline_op(&b));
+		bench_sample_add(&sq, timed_issue(q, &next_service));
 		if (i % 2 == 1)
-			sample_add(&sb, baseline_op(&b));
+			bench_sample_add(&sb, baseline_op(&b));
 	}
 	r->base_issue = summarize(&sb, ops);
 	r->issue = summarize(&sq, ops);
@@ -501,15 +350,13 @@ static void bench_ops(const char *ini, long ops, struct ops_result *r)
 	warm_up(q);
 	r->waiting = r->issue.n + extra - NCOUNTERS;
 
-	sample_init(&sb, ops);
-	sample_init(&sq, ops);
-	t0 = now_s();
+	t0 = bench_now_s();
 	for (i = 0; i < ops && !over_budget(t0, i); i++) {
 		if (i % 2 == 0)
-			sample_add(&sb, baseline_op(&b));
-		sample_add(&sq, timed_call(q, i));
+			bench_sample_add(&sb, baseline_op(&b));
+		bench_sample_add(&sq, timed_call(q, i));
 		if (i % 2 == 1)
-			sample_add(&sb, baseline_op(&b));
+			bench_sample_add(&sb, baseline_op(&b));
 	}
 	r->base_call = summarize(&sb, ops);
 	r->call = summarize(&sq, ops);
@@ -546,10 +393,10 @@ static void print_ops(const struct ops_result *r)
 static double call_and_refill(struct hq_queue *q, long i)
 {
 	struct hq_ticket t;
-	double a = now_s(), us;
+	double a = bench_now_s(), us;
 	int rc = call_next(q, i, &t);
 
-	us = (now_s() - a) * 1e6;
+	us = (bench_now_s() - a) * 1e6;
 	if (rc)
 		die_op(q, "hq_queue_call_next", rc);
 	if ((rc = hq_queue_issue(q, t.service, HQ_CLASS_NORMAL, NULL)))
@@ -568,7 +415,7 @@ struct scale_case {
 /* The two cases' calls alternate, for the same reason as in bench_ops. */
 static void timed_pair(struct scale_case *c, long calls, bool durable)
 {
-	struct sample s[2];
+	struct bench_sample s[2] = {{0}};
 	long i;
 	double t0;
 	int k;
@@ -579,14 +426,13 @@ static void timed_pair(struct scale_case *c, long calls, bool durable)
 		set_durable(c[k].q, durable);
 		for (i = 0; i < NCOUNTERS; i++)
 			call_and_refill(c[k].q, i);
-		sample_init(&s[k], calls);
 	}
-	t0 = now_s();
+	t0 = bench_now_s();
 	for (i = 0; i < calls && !over_budget(t0, i); i++)
 		for (k = 0; k < 2; k++) {
 			int which = (int)(i % 2) ^ k;
 
-			sample_add(&s[which], call_and_refill(c[which].q, i));
+			bench_sample_add(&s[which], call_and_refill(c[which].q, i));
 		}
 	for (k = 0; k < 2; k++) {
 		if (durable)
@@ -627,7 +473,7 @@ static void bench_scale(const char *ini, const struct sizes *z, struct scale_cas
 	timed_pair(c, z->calls, true);
 	for (k = 0; k < 2; k++) {
 		if (keep_files)
-			printf("kept %s/%s for inspection\n", bench_dir, c[k].file);
+			printf("kept %s/%s for inspection\n", bench_dir(), c[k].file);
 		close_hall(c[k].q, c[k].file);
 		c[k].q = NULL;
 	}
@@ -664,36 +510,37 @@ int main(void)
 	int err;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	z.ops = env_long("HQ_BENCH_OPS", 3000, 10);
-	z.calls = env_long("HQ_BENCH_CALLS", 2000, 10);
-	z.small = env_long("HQ_BENCH_SMALL", 100, 1);
-	z.big = env_long("HQ_BENCH_BIG", 100000, 1);
-	z.seconds = (double)env_long("HQ_BENCH_SECONDS", 10, 1);
-	keep_files = env_long("HQ_BENCH_KEEP", 0, 0) != 0;
+	bench_init("bench_queue", NULL);
+	z.ops = bench_env_long("HQ_BENCH_OPS", 3000, 10, LONG_MAX);
+	z.calls = bench_env_long("HQ_BENCH_CALLS", 2000, 10, LONG_MAX);
+	z.small = bench_env_long("HQ_BENCH_SMALL", 100, 1, LONG_MAX);
+	z.big = bench_env_long("HQ_BENCH_BIG", 100000, 1, LONG_MAX);
+	z.seconds = (double)bench_env_long("HQ_BENCH_SECONDS", 10, 1, LONG_MAX);
+	keep_files = bench_env_long("HQ_BENCH_KEEP", 0, 0, LONG_MAX) != 0;
 	budget_s = z.seconds;
 	if (z.big + NCOUNTERS + 2 * (z.calls + NCOUNTERS) > (long)NSERVICES * LAST_NUMBER ||
 	    z.small + NCOUNTERS + 2 * (z.calls + NCOUNTERS) > (long)NSERVICES * LAST_NUMBER)
-		die("HQ_BENCH_BIG, HQ_BENCH_SMALL and HQ_BENCH_CALLS ask for more tickets than the"
+		bench_die("HQ_BENCH_BIG, HQ_BENCH_SMALL and HQ_BENCH_CALLS ask for more tickets than the"
 		    " bench hall's %ld a day", (long)NSERVICES * LAST_NUMBER);
 	if (3 * z.ops + 2 * NCOUNTERS > (long)NSERVICES * LAST_NUMBER)
-		die("HQ_BENCH_OPS = %ld is more than the bench hall can issue in a day", z.ops);
+		bench_die("HQ_BENCH_OPS = %ld is more than the bench hall can issue in a day", z.ops);
 	if ((err = hq_parse_local_time(CLOCK_AT, &fake_now)))
-		die("cannot read the clock time %s: %s", CLOCK_AT, hq_strerror(err));
+		bench_die("cannot read the clock time %s: %s", CLOCK_AT, hq_strerror(err));
 	hq_format_local_time(fake_now, when, sizeof when);
 
 	printf("bench_queue: the queue against one durable SQLite commit\n");
 	printf("sqlite %s; fake clock %s local\n", sqlite3_libversion(), when);
 	printf("HQ_BENCH_OPS=%ld HQ_BENCH_CALLS=%ld HQ_BENCH_SMALL=%ld HQ_BENCH_BIG=%ld"
 	       " HQ_BENCH_SECONDS=%.0f\n", z.ops, z.calls, z.small, z.big, z.seconds);
-	make_bench_dir();
+	bench_make_dir("hallq-bench", "databases");
 	ini = bench_hall();
 
 	bench_ops(ini, z.ops, &r);
 	print_ops(&r);
 	bench_scale(ini, &z, c);
 	free(ini);
-	if (!keep_files && rmdir(bench_dir) != 0)
-		printf("note: could not remove %s: %s\n", bench_dir, strerror(errno));
+	if (!keep_files)
+		bench_remove_dir();
 
 	ri = r.issue.rate / r.base_issue.rate;
 	rc = r.call.rate / r.base_call.rate;

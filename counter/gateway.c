@@ -196,6 +196,15 @@ int hq_gw_poll_unit(struct hq_gw_bus *gb, struct hq_gw_unit *u, const struct hq_
 
 	s->view(s->ctx, u->counter, &want);
 	if (!u->shown_valid || memcmp(&want, &u->shown, sizeof want) != 0) {
+		/* Every ticket issued or called changes the waiting count of many units at once.
+		 * Writing them all in one round would hold up the polls, and with them the next
+		 * press, by a whole round of writes: a few a round is soon enough for a count. */
+		int count_only = u->shown_valid && want.state == u->shown.state &&
+				 want.brightness == u->shown.brightness && !strcmp(want.text, u->shown.text);
+
+		if (count_only && gb->waiting_shows >= HQ_GW_WAITING_SHOWS)
+			goto shown;
+		gb->waiting_shows += count_only;
 		rc = ops->show(gb->bus, u->address, &want);
 		if (rc == HQ_ELINK)
 			goto link;
@@ -206,6 +215,7 @@ int hq_gw_poll_unit(struct hq_gw_bus *gb, struct hq_gw_unit *u, const struct hq_
 			missed(gb, u, s, rc);
 		}
 	}
+shown:
 	if (s->now_ms(s->ctx) >= u->clock_due_ms) {
 		rc = ops->clock(gb->bus, u->address, s->wall_s(s->ctx));
 		if (rc == HQ_ELINK)
@@ -220,7 +230,10 @@ int hq_gw_poll_unit(struct hq_gw_bus *gb, struct hq_gw_unit *u, const struct hq_
 			goto link;
 		if (rc == HQ_OK)
 			atomic_store(&u->unit_crc_errors, st.crc_errors);
-		u->status_due_ms = s->now_ms(s->ctx) + HQ_GW_STATUS_EVERY_MS;
+		/* Spread over the minute by address, so the reads of a line's units do not all
+		 * fall into one slow round. */
+		u->status_due_ms = s->now_ms(s->ctx) + HQ_GW_STATUS_EVERY_MS +
+				   (u->status_due_ms ? 0 : u->address * 1000LL % HQ_GW_STATUS_EVERY_MS);
 	}
 	return HQ_OK;
 link:
@@ -271,6 +284,7 @@ int hq_gw_round(struct hq_gw_bus *gb, const struct hq_gw_sink *s)
 		for (i = 0; i < gb->nunits; i++)
 			gb->units[i].next_try_ms = 0;
 	}
+	gb->waiting_shows = 0;
 	for (i = 0; i < gb->nunits; i++) {
 		struct hq_gw_unit *u = &gb->units[i];
 

@@ -20,6 +20,7 @@
 #define HQ_GW_SERVER_RETRY_MS 2000  /* after hallqd did not answer a press */
 #define HQ_GW_CLOCK_EVERY_S 3600    /* the units' clocks are set again this often */
 #define HQ_GW_STATUS_EVERY_MS 60000 /* the units' own error counters are read this often */
+#define HQ_GW_WAITING_SHOWS 8       /* display writes a round for a changed waiting count only */
 
 enum { HQ_GW_INFO, HQ_GW_WARN, HQ_GW_ERROR };
 
@@ -76,6 +77,7 @@ struct hq_gw_bus {
 	unsigned connect_failures;  /* in a row */
 	int64_t cycle_start_ms;
 	int cycle_skipped;          /* a unit was skipped as offline: not a full cycle */
+	int waiting_shows;          /* this round's display writes for a waiting count only */
 	atomic_int up;
 	atomic_ullong reopens;
 	/* Full cycles since the last hq_gw_cycle_stats(), and their total time. */

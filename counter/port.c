@@ -233,7 +233,8 @@ static void lsp_close(struct hq_port *p)
 static int lsp_read(struct hq_port *p, uint8_t *buf, size_t n, int timeout_ms)
 {
 	/* A timeout of 0 would mean "wait for ever" to libserialport. */
-	enum sp_return r = sp_blocking_read_next(p->sp, buf, n, timeout_ms > 0 ? (unsigned)timeout_ms : 1);
+	enum sp_return r = timeout_ms > 0 ? sp_blocking_read_next(p->sp, buf, n, (unsigned)timeout_ms)
+					  : sp_nonblocking_read(p->sp, buf, n);
 
 	return r < 0 ? sp_fail(p, HQ_ELINK, "read") : (int)r;
 }
@@ -362,13 +363,15 @@ int hq_port_read(struct hq_port *p, uint8_t *buf, size_t n, int first_ms, int ga
 	while (got < n) {
 		int wait = (int)(deadline - now_ms());
 
-		if (wait < 0)
-			break;
-		if ((r = p->drv->read(p, buf + got, n - got, wait)) < 0)
+		/* Past the deadline, still take what is already waiting: a thread scheduled late
+		 * must not call a reply that arrived in time cut short or missing. */
+		if ((r = p->drv->read(p, buf + got, n - got, wait > 0 ? wait : 0)) < 0)
 			return r;
 		if (r > 0) {
 			got += (size_t)r;
 			deadline = now_ms() + gap_ms;
+		} else if (wait <= 0) {
+			break;
 		}
 	}
 	return (int)got;

@@ -1,0 +1,425 @@
+/*
+ * The helpers every benchmark shares (common.h): clock, sizes from the environment,
+ * percentiles, the run's directory and the processes a bench starts. They were copies in
+ * each program; one copy keeps the figures of all benches computed the same way.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <math.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common.h"
+
+#define TMPFS_MAGIC_ 0x01021994UL
+
+static const char *prog = "bench";
+static void (*die_hook)(void);
+static char dir[4096];
+static const char *dir_noun = "files";
+
+/* ---- running ----------------------------------------------------------------------- */
+
+void bench_init(const char *name, void (*on_die)(void))
+{
+	prog = name;
+	die_hook = on_die;
+}
+
+const char *bench_prog(void)
+{
+	return prog;
+}
+
+void bench_die(const char *fmt, ...)
+{
+	void (*hook)(void) = die_hook;
+	va_list ap;
+
+	fflush(stdout);
+	fprintf(stderr, "%s: ", prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	/* The hook may fail in its turn and come back here: it runs once. */
+	die_hook = NULL;
+	if (hook)
+		hook();
+	if (dir[0])
+		fprintf(stderr, "%s: %s left in %s\n", prog, dir_noun, dir);
+	exit(1);
+}
+
+void *bench_xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+
+	if (!p)
+		bench_die("out of memory for %zu bytes", n);
+	return p;
+}
+
+void *bench_xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size ? size : 1);
+
+	if (!p)
+		bench_die("out of memory for %zu items", n);
+	return p;
+}
+
+double bench_now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+long bench_env_long(const char *name, long def, long min, long max)
+{
+	const char *v = getenv(name);
+	char *end;
+	long n;
+
+	if (!v || !*v)
+		return def;
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (errno || end == v || *end || n < min || n > max) {
+		if (max == LONG_MAX)
+			bench_die("%s = %s: want a whole number of at least %ld", name, v, min);
+		bench_die("%s = %s: want a whole number from %ld to %ld", name, v, min, max);
+	}
+	return n;
+}
+
+const char *bench_met(bool ok)
+{
+	return ok ? "met" : "NOT met";
+}
+
+/* ---- figures ----------------------------------------------------------------------- */
+
+void bench_sample_add(struct bench_sample *s, double v)
+{
+	if (s->n == s->cap) {
+		long cap = s->cap ? 2 * s->cap : 4096;
+		double *p = realloc(s->v, (size_t)cap * sizeof *p);
+
+		if (!p)
+			bench_die("out of memory for %ld values", cap);
+		s->v = p;
+		s->cap = cap;
+	}
+	s->v[s->n++] = v;
+	s->sum += v;
+}
+
+void bench_sample_free(struct bench_sample *s)
+{
+	free(s->v);
+	memset(s, 0, sizeof *s);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+double bench_percentile(const double *sorted, long n, double p)
+{
+	long rank = (long)ceil(p * (double)n);
+
+	if (n <= 0)
+		return 0;
+	if (rank < 1)
+		rank = 1;
+	if (rank > n)
+		rank = n;
+	return sorted[rank - 1];
+}
+
+struct bench_figures bench_summarize(struct bench_sample *s)
+{
+	struct bench_figures f = {0};
+	long i;
+
+	f.n = s->n;
+	if (s->n == 0)
+		return f;
+	qsort(s->v, (size_t)s->n, sizeof s->v[0], cmp_double);
+	for (i = 0; i < s->n; i++)
+		f.sum += s->v[i];
+	f.mean = f.sum / (double)s->n;
+	f.p50 = bench_percentile(s->v, s->n, 0.50);
+	f.p99 = bench_percentile(s->v, s->n, 0.99);
+	f.max = s->v[s->n - 1];
+	return f;
+}
+
+/* ---- the directory of a run -------------------------------------------------------- */
+
+static const char *fs_name(unsigned long type)
+{
+	switch (type) {
+	case 0xEF53: return "ext4";
+	case 0x58465342: return "xfs";
+	case 0x9123683E: return "btrfs";
+	case 0x2FC12FC1: return "zfs";
+	case 0xF2F52010: return "f2fs";
+	case TMPFS_MAGIC_: return "tmpfs";
+	case 0x794C7630: return "overlayfs";
+	case 0x6969: return "nfs";
+	case 0x65735546: return "fuse";
+	default: return "unknown";
+	}
+}
+
+static unsigned long fs_type(const char *path)
+{
+	struct statfs sf;
+
+	return statfs(path, &sf) == 0 ? (unsigned long)sf.f_type : 0;
+}
+
+/* A tmpfs makes every fsync free, so the durable figures would flatter the queue: the
+ * default avoids $TMPDIR when it is one. */
+void bench_make_dir(const char *prefix, const char *noun)
+{
+	const char *base = getenv("HQ_BENCH_DIR"), *why = "HQ_BENCH_DIR";
+	unsigned long type;
+
+	dir_noun = noun;
+	if (!base || !*base) {
+		base = getenv("TMPDIR");
+		why = "TMPDIR";
+		if (!base || !*base || fs_type(base) == TMPFS_MAGIC_) {
+			base = "/var/tmp";
+			why = "/var/tmp";
+		}
+	}
+	snprintf(dir, sizeof dir, "%s/%s.XXXXXX", base, prefix);
+	if (!mkdtemp(dir)) {
+		int e = errno;
+
+		dir[0] = '\0';
+		bench_die("cannot make a directory under %s: %s", base, strerror(e));
+	}
+	type = fs_type(dir);
+	printf("%s: %s (filesystem %s, chosen by %s)\n", noun, dir, fs_name(type), why);
+	if (type == TMPFS_MAGIC_)
+		printf("WARNING: tmpfs does not sync to a disk; the durable figures mean nothing here\n");
+}
+
+const char *bench_dir(void)
+{
+	return dir;
+}
+
+void bench_path(char *buf, size_t len, const char *name)
+{
+	snprintf(buf, len, "%s/%s", dir, name);
+}
+
+void bench_write_file(const char *name, const char *text, mode_t mode)
+{
+	char path[4200];
+	size_t len = strlen(text);
+	int fd;
+
+	bench_path(path, sizeof path, name);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+	if (fd < 0 || fchmod(fd, mode) != 0 || write(fd, text, len) != (ssize_t)len ||
+	    close(fd) != 0)
+		bench_die("cannot write %s: %s", path, strerror(errno));
+}
+
+bool bench_remove_dir(void)
+{
+	char path[4400];
+	struct dirent *e;
+	DIR *d;
+
+	if (!dir[0])
+		return true;
+	if ((d = opendir(dir))) {
+		while ((e = readdir(d)))
+			if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
+				snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+				unlink(path);
+			}
+		closedir(d);
+	}
+	if (rmdir(dir) != 0) {
+		printf("note: could not remove %s: %s\n", dir, strerror(errno));
+		return false;
+	}
+	dir[0] = '\0';
+	return true;
+}
+
+void bench_log_tail(const char *name, int n)
+{
+	char path[4200], line[1024];
+	char **last;
+	int got = 0, i;
+	FILE *f;
+
+	bench_path(path, sizeof path, name);
+	if (n < 1 || !(f = fopen(path, "r")) || !(last = calloc((size_t)n, sizeof *last))) {
+		if (n >= 1)
+			fprintf(stderr, "%s: no %s to show\n", prog, path);
+		return;
+	}
+	while (fgets(line, sizeof line, f)) {
+		free(last[got % n]);
+		last[got % n] = strdup(line);
+		got++;
+	}
+	fclose(f);
+	fprintf(stderr, "%s: the last lines of %s:\n", prog, path);
+	for (i = got > n ? got - n : 0; i < got; i++) {
+		const char *l = last[i % n] ? last[i % n] : "\n";
+
+		fprintf(stderr, "  %s%s", l, l[strlen(l) - 1] == '\n' ? "" : "\n");
+	}
+	for (i = 0; i < n; i++)
+		free(last[i]);
+	free(last);
+}
+
+/* ---- processes --------------------------------------------------------------------- */
+
+long bench_free_port(void)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	socklen_t len = sizeof sa;
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0 ||
+	    getsockname(fd, (struct sockaddr *)&sa, &len) != 0)
+		bench_die("cannot find a free port on 127.0.0.1: %s", strerror(errno));
+	close(fd);
+	return ntohs(sa.sin_port);
+}
+
+void bench_make_token(char *out, size_t len)
+{
+	unsigned char raw[16];
+	size_t i;
+
+	if (getrandom(raw, sizeof raw, 0) != (ssize_t)sizeof raw)
+		bench_die("getrandom failed: %s", strerror(errno));
+	for (i = 0; i < sizeof raw && 2 * i + 2 < len; i++)
+		snprintf(out + 2 * i, 3, "%02x", raw[i]);
+}
+
+const char *bench_exit_text(int st, char *buf, size_t len)
+{
+	if (WIFEXITED(st))
+		snprintf(buf, len, "exit status %d", WEXITSTATUS(st));
+	else if (WIFSIGNALED(st))
+		snprintf(buf, len, "signal %d (%s)", WTERMSIG(st), strsignal(WTERMSIG(st)));
+	else
+		snprintf(buf, len, "status %#x", st);
+	return buf;
+}
+
+pid_t bench_spawn(char *const argv[], const char *log, int *stdin_fd, const char *env)
+{
+	char path[4200];
+	int logfd, in[2] = { -1, -1 };
+	pid_t pid;
+
+	bench_path(path, sizeof path, log);
+	if ((logfd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644)) < 0)
+		bench_die("cannot open %s: %s", path, strerror(errno));
+	if (stdin_fd && pipe2(in, O_CLOEXEC) != 0)
+		bench_die("pipe: %s", strerror(errno));
+	fflush(NULL);
+	if ((pid = fork()) < 0)
+		bench_die("fork: %s", strerror(errno));
+	if (pid == 0) {
+		int nul = stdin_fd ? in[0] : open("/dev/null", O_RDONLY);
+
+		/* dup2 clears close-on-exec on the copies; the originals go with the exec. */
+		if (nul >= 0)
+			dup2(nul, 0);
+		dup2(logfd, 1);
+		dup2(logfd, 2);
+		if (env && putenv((char *)env) != 0)
+			_exit(127);
+		signal(SIGPIPE, SIG_DFL);
+		execv(argv[0], argv);
+		dprintf(2, "%s: exec %s: %s\n", prog, argv[0], strerror(errno));
+		_exit(127);
+	}
+	close(logfd);
+	if (stdin_fd) {
+		close(in[0]);
+		*stdin_fd = in[1];
+	}
+	return pid;
+}
+
+bool bench_exited(pid_t pid, int *status)
+{
+	int st = 0;
+	pid_t w;
+
+	do
+		w = waitpid(pid, &st, WNOHANG);
+	while (w < 0 && errno == EINTR);
+	if (w == pid && status)
+		*status = st;
+	return w == pid || (w < 0 && errno == ECHILD);
+}
+
+void bench_stop(pid_t pid, double timeout_s, char *note, size_t len)
+{
+	double t0 = bench_now_s();
+	char how[64];
+	int st = 0;
+
+	if (pid <= 0)
+		return;
+	if (bench_exited(pid, &st)) {
+		snprintf(note, len, "had already ended (%s)", bench_exit_text(st, how, sizeof how));
+		return;
+	}
+	kill(pid, SIGTERM);
+	for (;;) {
+		if (bench_exited(pid, &st))
+			break;
+		if (bench_now_s() - t0 > timeout_s) {
+			kill(pid, SIGKILL);
+			while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+				;
+			snprintf(note, len, "did not stop within %.0f s of SIGTERM; killed", timeout_s);
+			return;
+		}
+		poll(NULL, 0, 5);
+	}
+	snprintf(note, len, "stopped %.0f ms after SIGTERM (%s)", (bench_now_s() - t0) * 1e3,
+		 bench_exit_text(st, how, sizeof how));
+}
