@@ -60,6 +60,23 @@ $(COUNTER_OBJ): ALL_CFLAGS += -Iclient -Ifirmware-proto/fw $(shell $(PKG_CONFIG)
 $(BUILD)/hallq-counter: $(COUNTER_OBJ) $(CLIENT_OBJ) $(LIB) $(BUILD)/libhqfw.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIB_LIBS) $(COUNTER_LIBS)
 
+# hallq-display: the lobby wall display (SDL2, SDL2_ttf, SDL2_mixer, SDL2_image, fontconfig).
+# Its voice clips are made with espeak-ng into $(BUILD)/voice where assets/voice has none.
+SDL_PKGS = sdl2 SDL2_ttf SDL2_mixer SDL2_image fontconfig
+SDL_LIBS = $(call PC,$(SDL_PKGS))
+DISPLAY_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(wildcard display/*.c))
+DISPLAY_LIB_OBJ = $(filter-out $(BUILD)/display/main.o,$(DISPLAY_OBJ))
+$(DISPLAY_OBJ): ALL_CFLAGS += -Iclient $(shell $(PKG_CONFIG) --cflags $(SDL_PKGS) libcurl jansson 2>/dev/null)
+$(BUILD)/hallq-display: $(DISPLAY_OBJ) $(CLIENT_OBJ) $(LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIB_LIBS) $(SDL_LIBS) $(CLIENT_LIBS) -lpthread -lm
+VOICE = $(BUILD)/voice/.made
+$(VOICE): tools/make-voice
+	@tools/make-voice $(BUILD)/voice
+	@touch $@
+$(BUILD)/tests/test_display_%.o: ALL_CFLAGS += -Idisplay -Iclient $(shell $(PKG_CONFIG) --cflags $(SDL_PKGS) 2>/dev/null)
+$(BUILD)/tests/test_display_%: $(BUILD)/tests/test_display_%.o $(DISPLAY_LIB_OBJ) $(CLIENT_OBJ) $(LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIB_LIBS) $(SDL_LIBS) $(CLIENT_LIBS) $(CMOCKA_LIBS) -lpthread -lm
+
 # Tests link the real library; tests/support.c has the shared fixtures (fake clock, temp dirs).
 TEST_SUPPORT = $(BUILD)/tests/support.o
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(TEST_SUPPORT) $(LIB)
@@ -95,17 +112,21 @@ $(BUILD)/libhqfw.a: $(FW_OBJ)
 	ar rcs $@ $^
 
 # Benchmarks link the library and bench/common.o, the helpers they share (clock,
-# percentiles, their directory, the processes they start). bench_counter also follows
-# hallqd's event stream with the hallqd client, and drives the gateway, the simulated units
-# and the paced line, so `make bench` builds those programs too.
+# percentiles, their directory, the processes they start and their logs). bench_counter
+# and bench_display also run a hallqd of their own and talk to it with the hallqd client
+# (bench/hall.o), and drive the gateway, the simulated units and the paced line, or the
+# wall display under Xvfb, so `make bench` builds those programs too.
 BENCH_COMMON = $(BUILD)/bench/common.o
+BENCH_HALL = $(BUILD)/bench/hall.o $(CLIENT_OBJ)
 $(BUILD)/bench/%: $(BUILD)/bench/%.o $(BENCH_COMMON) $(LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIB_LIBS)
-$(BUILD)/bench/bench_counter.o: ALL_CFLAGS += -Iclient $(shell $(PKG_CONFIG) --cflags libcurl jansson 2>/dev/null)
-$(BUILD)/bench/bench_counter: $(BUILD)/bench/bench_counter.o $(BENCH_COMMON) $(CLIENT_OBJ) $(LIB)
+$(BUILD)/bench/hall.o $(BUILD)/bench/bench_counter.o $(BUILD)/bench/bench_display.o: ALL_CFLAGS += -Iclient $(shell $(PKG_CONFIG) --cflags libcurl jansson 2>/dev/null)
+$(BUILD)/bench/bench_counter: $(BUILD)/bench/bench_counter.o $(BENCH_COMMON) $(BENCH_HALL) $(LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIB_LIBS) $(CLIENT_LIBS) -lpthread
+$(BUILD)/bench/bench_display: $(BUILD)/bench/bench_display.o $(BENCH_COMMON) $(BENCH_HALL) $(LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIB_LIBS) $(CLIENT_LIBS) -lpthread
 
-tests: $(PROGS) $(UNIT_TESTS) $(SERVER_TESTS) $(FW_SIM) $(RELAY)
+tests: $(PROGS) $(UNIT_TESTS) $(SERVER_TESTS) $(FW_SIM) $(RELAY) $(VOICE)
 
 test: deps
 	@$(MAKE) --no-print-directory tests

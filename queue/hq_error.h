@@ -36,7 +36,8 @@
 	X(TIMEOUT, timeout, "no reply in time") \
 	X(FRAME, frame, "garbled or unexpected reply") \
 	X(UNIT, unit, "the unit refused the request") \
-	X(LINK, link, "the line or connection is down")
+	X(LINK, link, "the line or connection is down") \
+	X(FULL, full, "the queue is full")
 
 enum hq_err {
 	HQ_OK = 0,
