@@ -133,7 +133,7 @@ test: deps
 	@BUILD=$(BUILD) tests/run
 
 bench: deps
-	@$(MAKE) --no-print-directory $(PROGS) $(FW_SIM) $(RELAY) $(BENCHES)
+	@$(MAKE) --no-print-directory $(PROGS) $(FW_SIM) $(RELAY) $(VOICE) $(BENCHES)
 	@BUILD=$(BUILD) bench/run
 
 run: deps

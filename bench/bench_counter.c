@@ -12,24 +12,21 @@
  * docs/bench.md says what each figure means and which environment variables size the work.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
-#include <poll.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
 
 #include "common.h"
+#include "hall.h"
 #include "hq_client.h"
 #include "hq_error.h"
 
@@ -38,14 +35,11 @@
 #define GATEWAY_NAME "bench"
 #define BUS_KEY "line"
 
-#define START_TIMEOUT_S 10.0   /* for a program's readiness signal */
 #define ONLINE_TIMEOUT_S 30.0  /* for every unit to answer and show the hall */
 #define REPORT_TIMEOUT_S 10.0  /* between two health reports (--report 1) */
 #define PRESS_TIMEOUT_S 10.0   /* from a press to its `called` event */
 #define SHOWN_TIMEOUT_S 10.0   /* from a call to every display showing it */
-#define STOP_TIMEOUT_S 5.0     /* between SIGTERM and SIGKILL */
 #define TARGET_RATIO 1.30      /* measured cycle over the formula's minimum */
-#define MAX_KIDS 16
 
 /* How much work each part does; see docs/bench.md. */
 struct sizes {
@@ -56,104 +50,8 @@ struct sizes {
 	long port;          /* 0: pick a free one */
 };
 
-/* ---- the programs this bench starts -------------------------------------------------- */
-
-struct kid {
-	pid_t pid;          /* 0 once stopped */
-	char name[48];
-	char log[64];
-};
-
-static struct kid kids[MAX_KIDS];
-static int nkids;
-static char bin_dir[4096];
 static const char *socat_bin;
-static volatile sig_atomic_t interrupted;
 static bool keep_files;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	interrupted = 1;
-}
-
-/* Stop the programs from the last started down to index `down_to`, newest first, so that
- * nothing loses its peer while it still runs (the gateway goes before the line it polls). */
-static void stop_kids(int down_to, bool quiet)
-{
-	char note[128];
-
-	while (nkids > down_to) {
-		struct kid *k = &kids[--nkids];
-
-		if (k->pid <= 0)
-			continue;
-		bench_stop(k->pid, STOP_TIMEOUT_S, note, sizeof note);
-		k->pid = 0;
-		if (!quiet && strncmp(note, "stopped", 7))
-			printf("   note: %s %s\n", k->name, note);
-	}
-}
-
-/* What bench_die() does before it exits: name the logs of what was running, then stop it
- * all. The logs stay in the directory with those of the cases before. */
-static void on_die(void)
-{
-	int i;
-
-	if (nkids) {
-		fprintf(stderr, "%s: the logs of the programs that were running:", bench_prog());
-		for (i = 0; i < nkids; i++)
-			fprintf(stderr, "%s %s", i ? "," : "", kids[i].log);
-		fputc('\n', stderr);
-	}
-	stop_kids(0, true);
-}
-
-static int start_kid(const char *name, const char *log, char *const argv[], int *stdin_fd,
-		     const char *env)
-{
-	struct kid *k;
-
-	if (nkids == MAX_KIDS)
-		bench_die("more than %d programs at once", MAX_KIDS);
-	k = &kids[nkids];
-	snprintf(k->name, sizeof k->name, "%s", name);
-	snprintf(k->log, sizeof k->log, "%s", log);
-	k->pid = bench_spawn(argv, log, stdin_fd, env);
-	return nkids++;
-}
-
-/* A program that ended on its own has failed the run: say which, with its log. Also the
- * place where a Ctrl-C or SIGTERM to the bench is noticed. */
-static void check_kids(void)
-{
-	char how[64];
-	int i, st;
-
-	if (interrupted)
-		bench_die("interrupted");
-	for (i = 0; i < nkids; i++) {
-		struct kid *k = &kids[i];
-
-		if (k->pid > 0 && bench_exited(k->pid, &st)) {
-			k->pid = 0;
-			bench_log_tail(k->log, 15);
-			bench_die("%s ended by itself (%s); its log is %s/%s", k->name,
-				  bench_exit_text(st, how, sizeof how), bench_dir(), k->log);
-		}
-	}
-}
-
-static void nap_ms(int ms)
-{
-	poll(NULL, 0, ms);
-}
-
-static void bin_path(char *buf, size_t len, const char *name)
-{
-	snprintf(buf, len, "%s/%s", bin_dir, name);
-}
 
 /* Every program the bench runs, checked before any work is done. */
 static void find_programs(void)
@@ -161,106 +59,14 @@ static void find_programs(void)
 	static const char *const progs[] = {
 		"hallq", "hallqd", "hallq-counter", "hallq-unit-sim", "tests/hallq-relay",
 	};
-	static const char *const socats[] = {
-		"/usr/bin/socat", "/usr/local/bin/socat", "/bin/socat",
-	};
-	const char *build = getenv("BUILD");
-	char path[4200];
-	size_t i;
 
-	snprintf(bin_dir, sizeof bin_dir, "%s", build && *build ? build : "build");
-	for (i = 0; i < sizeof progs / sizeof progs[0]; i++) {
-		bin_path(path, sizeof path, progs[i]);
-		if (access(path, X_OK) != 0)
-			bench_die("%s: %s (build it with make bench)", path, strerror(errno));
-	}
-	for (i = 0; i < sizeof socats / sizeof socats[0] && !socat_bin; i++)
-		if (access(socats[i], X_OK) == 0)
-			socat_bin = socats[i];
-	if (!socat_bin)
-		bench_die("socat is missing (Debian package socat)");
-}
-
-/* ---- reading the programs' logs as they grow ----------------------------------------- */
-
-struct tail {
-	int fd;
-	char buf[16384];
-	size_t len;
-	char line[4096];
-};
-
-static void tail_open(struct tail *t, const char *log)
-{
-	char path[4200];
-
-	bench_path(path, sizeof path, log);
-	t->len = 0;
-	if ((t->fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		bench_die("cannot read %s: %s", path, strerror(errno));
-}
-
-static void tail_close(struct tail *t)
-{
-	if (t->fd >= 0)
-		close(t->fd);
-	t->fd = -1;
-}
-
-/* The next whole line written so far, or NULL. */
-static const char *tail_next(struct tail *t)
-{
-	for (;;) {
-		char *nl = memchr(t->buf, '\n', t->len);
-		ssize_t r;
-
-		if (nl) {
-			size_t n = (size_t)(nl - t->buf);
-			size_t k = n < sizeof t->line - 1 ? n : sizeof t->line - 1;
-
-			memcpy(t->line, t->buf, k);
-			t->line[k] = '\0';
-			t->len -= n + 1;
-			memmove(t->buf, nl + 1, t->len);
-			return t->line;
-		}
-		if (t->len == sizeof t->buf)
-			t->len = 0;    /* a line longer than the buffer: not one we look for */
-		r = read(t->fd, t->buf + t->len, sizeof t->buf - t->len);
-		if (r <= 0)
-			return NULL;
-		t->len += (size_t)r;
-	}
-}
-
-/* Wait for a line that starts with `prefix` in a program's log: its readiness signal. */
-static void wait_ready(int kid, const char *prefix)
-{
-	struct tail t;
-	double t0 = bench_now_s();
-	const char *line;
-
-	tail_open(&t, kids[kid].log);
-	for (;;) {
-		while ((line = tail_next(&t)))
-			if (!strncmp(line, prefix, strlen(prefix))) {
-				tail_close(&t);
-				return;
-			}
-		check_kids();
-		if (bench_now_s() - t0 > START_TIMEOUT_S) {
-			bench_log_tail(kids[kid].log, 15);
-			bench_die("%s did not say \"%s\" within %.0f s", kids[kid].name, prefix,
-				  START_TIMEOUT_S);
-		}
-		nap_ms(5);
-	}
+	bench_find_programs(progs, sizeof progs / sizeof progs[0]);
+	socat_bin = bench_find_tool("socat", "socat");
 }
 
 /* ---- hallqd ------------------------------------------------------------------------ */
 
-static char tok_admin[40], tok_kiosk[40], tok_gateway[40], gateway_env[64];
-static char server_url[80];
+static char gateway_env[64];
 static struct hq_client *admin, *kiosk;
 
 /* The hall: one service open all day every day (24:00 rather than 23:59, so the bench
@@ -268,14 +74,11 @@ static struct hq_client *admin, *kiosk;
  * bus at address N. The [bus] section is the part the cases change. */
 static void write_hall(const char *name, const char *type, long baud)
 {
+	struct bench_text t;
+	FILE *f = bench_text_begin(&t);
 	char dev[4200];
-	char *text = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&text, &len);
 	int i;
 
-	if (!f)
-		bench_die("out of memory for the hall configuration");
 	bench_path(dev, sizeof dev, "a1");
 	fprintf(f, "[hall]\nname = 基准大厅\nname_en = Bench Hall\n\n"
 		"[service " SERVICE "]\nname = 综合业务\nname_en = General\nprefix = A\n"
@@ -284,116 +87,12 @@ static void write_hall(const char *name, const char *type, long baud)
 		fprintf(f, "[counter %d]\nservices = " SERVICE "\nbus = " BUS_KEY "\naddress = %d\n\n",
 			i, i);
 	fprintf(f, "[bus " BUS_KEY "]\ntype = %s\ndevice = %s\nbaud = %ld\n", type, dev, baud);
-	if (fclose(f) != 0 || !text)
-		bench_die("out of memory for the hall configuration");
-	bench_write_file(name, text, 0644);
-	free(text);
+	bench_text_end(&t, name, 0644);
 }
 
-static void write_tokens(void)
-{
-	char text[512];
-
-	bench_make_token(tok_admin, sizeof tok_admin);
-	bench_make_token(tok_kiosk, sizeof tok_kiosk);
-	bench_make_token(tok_gateway, sizeof tok_gateway);
-	snprintf(text, sizeof text, "# bench_counter\nadmin %s\nkiosk %s\ngateway %s\n", tok_admin,
-		 tok_kiosk, tok_gateway);
-	bench_write_file("tokens", text, 0600);
-	snprintf(gateway_env, sizeof gateway_env, "HALLQ_TOKEN=%s", tok_gateway);
-}
-
-/* One request that must be answered with want; the answer is the caller's (may be NULL). */
-static json_t *request(struct hq_client *cl, const char *method, const char *path, json_t *body,
-		       const char *idem, long want)
-{
-	json_t *answer = NULL;
-	long status = 0;
-	int rc = hq_client_request(cl, method, path, body, idem, &status, &answer);
-
-	json_decref(body);
-	if (rc)
-		bench_die("%s %s: %s", method, path, hq_client_error(cl));
-	if (status != want) {
-		json_decref(answer);
-		bench_die("%s %s answered %ld, not %ld: %s", method, path, status, want,
-			  hq_client_error(cl));
-	}
-	return answer;
-}
-
-/* `hallq init` makes the scratch database, then hallqd serves it on a free port. */
-static void start_hallqd(long port)
-{
-	char hallq[4200], hallqd[4200], db[4200], ini[4200], tokens[4200], listen_at[64], how[64];
-	char *init_argv[] = { hallq, "init", "--db", db, "--config", ini, NULL };
-	char *argv[] = { hallqd, "--config", ini, "--db", db, "--listen", listen_at, "--tokens",
-			 tokens, NULL };
-	struct hq_client *probe;
-	double t0;
-	int k, st;
-
-	bin_path(hallq, sizeof hallq, "hallq");
-	bin_path(hallqd, sizeof hallqd, "hallqd");
-	bench_path(db, sizeof db, "hall.db");
-	bench_path(ini, sizeof ini, "hall.ini");
-	bench_path(tokens, sizeof tokens, "tokens");
-	k = start_kid("hallq init", "hallq-init.log", init_argv, NULL, NULL);
-	t0 = bench_now_s();
-	while (!bench_exited(kids[k].pid, &st)) {
-		if (bench_now_s() - t0 > START_TIMEOUT_S)
-			bench_die("hallq init did not finish within %.0f s", START_TIMEOUT_S);
-		nap_ms(10);
-	}
-	kids[k].pid = 0;
-	nkids--;
-	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-		bench_log_tail("hallq-init.log", 10);
-		bench_die("hallq init failed (%s)", bench_exit_text(st, how, sizeof how));
-	}
-
-	snprintf(listen_at, sizeof listen_at, "127.0.0.1:%ld", port);
-	snprintf(server_url, sizeof server_url, "http://%s", listen_at);
-	k = start_kid("hallqd", "hallqd.log", argv, NULL, NULL);
-	if (!(probe = hq_client_new(server_url, NULL)))
-		bench_die("out of memory for an HTTP client");
-	hq_client_set_timeouts(probe, 500, 1000);
-	t0 = bench_now_s();
-	for (;;) {
-		long status = 0;
-
-		check_kids();
-		if (hq_client_request(probe, "GET", "/healthz", NULL, NULL, &status, NULL) == 0 &&
-		    status == 200)
-			break;
-		if (bench_now_s() - t0 > START_TIMEOUT_S) {
-			bench_log_tail("hallqd.log", 15);
-			bench_die("hallqd did not answer GET /healthz with 200 within %.0f s (last: %s)",
-				  START_TIMEOUT_S, status ? "an error status" : hq_client_error(probe));
-		}
-		nap_ms(20);
-	}
-	hq_client_free(probe);
-	printf("hallqd (pid %d) on %s answered /healthz after %.0f ms\n", (int)kids[k].pid,
-	       server_url, (bench_now_s() - t0) * 1e3);
-	if (!(admin = hq_client_new(server_url, tok_admin)) ||
-	    !(kiosk = hq_client_new(server_url, tok_kiosk)))
-		bench_die("out of memory for an HTTP client");
-}
-
-/* Each with an idempotency key of its own: a key used before would be answered from
- * hallqd's record, with no new ticket. */
 static void issue_tickets(long n)
 {
-	static long issued;
-	char idem[64];
-	long i;
-
-	for (i = 0; i < n; i++) {
-		snprintf(idem, sizeof idem, "bench-counter-%d-%ld", (int)getpid(), issued++);
-		json_decref(request(kiosk, "POST", "/api/v1/tickets",
-				    json_pack("{s:s}", "service", SERVICE), idem, 201));
-	}
+	bench_hall_issue(kiosk, SERVICE, n);
 }
 
 /* People waiting for counter 1, as hallqd tells it; every counter serves the one service,
@@ -421,7 +120,7 @@ static bool is(json_t *obj, const char *key, const char *value)
 /* The bus as hallqd shows the gateway's last report: its cycle_ms and units online. */
 static double hallqd_cycle_ms(int *online)
 {
-	json_t *v = request(admin, "GET", "/api/v1/units", NULL, NULL, 200), *g, *b, *u;
+	json_t *v = bench_hall_request(admin, "GET", "/api/v1/units", NULL, NULL, 200), *g, *b, *u;
 	double ms = -1;
 	size_t i, j, k;
 
@@ -537,7 +236,7 @@ struct line {
 	int first_kid;         /* kids from here on belong to the line */
 	int relay, sim, gateway;
 	int sim_in;            /* the units' keypads: "ADDRESS KEY" lines */
-	struct tail gw, units;
+	struct bench_tail gw, units;
 	struct report last;    /* the gateway's last report */
 	long nreports;
 	bool last_troubled;    /* the last report's window had a timeout or a bad reply */
@@ -563,16 +262,17 @@ static void start_socat(struct line *l, char pair)
 	snprintf(arg2, sizeof arg2, "pty,raw,echo=0,link=%s", two);
 	snprintf(name, sizeof name, "socat pair %c", pair == 'a' ? 'A' : 'B');
 	snprintf(log, sizeof log, "socat-%c-%s.log", pair, l->tag);
-	k = start_kid(name, log, argv, NULL, NULL);
+	k = bench_kid_start(name, log, argv, NULL, NULL);
 	/* Ready when both links lead to a pty. */
 	t0 = bench_now_s();
 	while (stat(one, &st) != 0 || stat(two, &st) != 0) {
-		check_kids();
-		if (bench_now_s() - t0 > START_TIMEOUT_S) {
+		bench_kids_check();
+		if (bench_now_s() - t0 > BENCH_START_TIMEOUT_S) {
 			bench_log_tail(log, 10);
-			bench_die("%s made no ptys within %.0f s", kids[k].name, START_TIMEOUT_S);
+			bench_die("%s made no ptys within %.0f s", bench_kid(k)->name,
+				  BENCH_START_TIMEOUT_S);
 		}
-		nap_ms(5);
+		bench_nap_ms(5);
 	}
 }
 
@@ -582,20 +282,21 @@ static void start_line(struct line *l, struct bus_case *c)
 	char ini[4200], state[4200], log[64], name[64];
 	char *relay_argv[] = { relay, "--a", a2, "--b", b1, "--baud", baud, NULL };
 	char *sim_argv[] = { sim, "--bus", bus, "--address", "1-32", NULL };
-	char *gw_argv[] = { gw, "--config", ini, "--server", server_url, "--state", state,
-			    "--name", GATEWAY_NAME, "--report", "1", "-v", NULL };
+	char *gw_argv[] = { gw, "--config", ini, "--server", (char *)bench_hall_url(), "--state",
+			    state, "--name", GATEWAY_NAME, "--report", "1", "-v", NULL };
+	char *gw_env[] = { gateway_env, NULL };
 	int i;
 
 	memset(l, 0, sizeof *l);
 	l->c = c;
 	snprintf(l->tag, sizeof l->tag, "%s-%ld", c->type, c->baud);
-	l->first_kid = nkids;
+	l->first_kid = bench_kids_count();
 	for (i = 0; i <= NUNITS; i++)
 		l->shown[i] = -1;
 	snprintf(baud, sizeof baud, "%ld", c->baud);
-	bin_path(relay, sizeof relay, "tests/hallq-relay");
-	bin_path(sim, sizeof sim, "hallq-unit-sim");
-	bin_path(gw, sizeof gw, "hallq-counter");
+	bench_bin_path(relay, sizeof relay, "tests/hallq-relay");
+	bench_bin_path(sim, sizeof sim, "hallq-unit-sim");
+	bench_bin_path(gw, sizeof gw, "hallq-counter");
 	bench_path(a2, sizeof a2, "a2");
 	bench_path(b1, sizeof b1, "b1");
 	bench_path(b2, sizeof b2, "b2");
@@ -604,13 +305,13 @@ static void start_line(struct line *l, struct bus_case *c)
 	start_socat(l, 'a');
 	start_socat(l, 'b');
 	snprintf(log, sizeof log, "relay-%s.log", l->tag);
-	l->relay = start_kid("hallq-relay", log, relay_argv, NULL, NULL);
-	wait_ready(l->relay, "ready");
+	l->relay = bench_kid_start("hallq-relay", log, relay_argv, NULL, NULL);
+	bench_wait_ready(l->relay, "ready", BENCH_START_TIMEOUT_S);
 
 	snprintf(log, sizeof log, "units-%s.log", l->tag);
-	l->sim = start_kid("hallq-unit-sim", log, sim_argv, &l->sim_in, NULL);
-	wait_ready(l->sim, "ready");
-	tail_open(&l->units, log);
+	l->sim = bench_kid_start("hallq-unit-sim", log, sim_argv, &l->sim_in, NULL);
+	bench_wait_ready(l->sim, "ready", BENCH_START_TIMEOUT_S);
+	bench_tail_open(&l->units, log);
 
 	snprintf(name, sizeof name, "gateway-%s.ini", l->tag);
 	write_hall(name, c->type, c->baud);
@@ -618,9 +319,9 @@ static void start_line(struct line *l, struct bus_case *c)
 	snprintf(name, sizeof name, "counter-%s.state", l->tag);
 	bench_path(state, sizeof state, name);
 	snprintf(log, sizeof log, "gateway-%s.log", l->tag);
-	l->gateway = start_kid("hallq-counter", log, gw_argv, NULL, gateway_env);
-	wait_ready(l->gateway, "ready");
-	tail_open(&l->gw, log);
+	l->gateway = bench_kid_start("hallq-counter", log, gw_argv, NULL, gw_env);
+	bench_wait_ready(l->gateway, "ready", BENCH_START_TIMEOUT_S);
+	bench_tail_open(&l->gw, log);
 }
 
 /* The relay's counters line, printed as it stops: how late its paced bytes went out. */
@@ -650,13 +351,13 @@ static void stop_line(struct line *l)
 {
 	char log[64];
 
-	tail_close(&l->gw);
-	tail_close(&l->units);
+	bench_tail_close(&l->gw);
+	bench_tail_close(&l->units);
 	if (l->sim_in >= 0)
 		close(l->sim_in);
 	l->sim_in = -1;
-	snprintf(log, sizeof log, "%s", kids[l->relay].log);
-	stop_kids(l->first_kid, false);
+	snprintf(log, sizeof log, "%s", bench_kid(l->relay)->log);
+	bench_kids_stop(l->first_kid, false);
 	relay_lateness(log, l->c->relay, sizeof l->c->relay);
 }
 
@@ -667,8 +368,8 @@ static void pump(struct line *l, struct bus_case *acc)
 	const char *s;
 	struct report r;
 
-	check_kids();
-	while ((s = tail_next(&l->gw))) {
+	bench_kids_check();
+	while ((s = bench_tail_next(&l->gw))) {
 		bool troubled, clean;
 
 		if (!parse_report(s, &r))
@@ -684,7 +385,7 @@ static void pump(struct line *l, struct bus_case *acc)
 		if (clean)
 			cycles_add(&acc->clean, &r);
 	}
-	while ((s = tail_next(&l->units))) {
+	while ((s = bench_tail_next(&l->units))) {
 		unsigned u;
 		const char *w = strstr(s, "\" waiting ");
 
@@ -709,11 +410,11 @@ static double wait_shown(struct line *l, int waiting, double timeout_s, const ch
 		if (u > NUNITS)
 			return last;
 		if (bench_now_s() - t0 > timeout_s) {
-			bench_log_tail(kids[l->gateway].log, 15);
+			bench_log_tail(bench_kid(l->gateway)->log, 15);
 			bench_die("%s: unit %d still shows %d waiting, not %d, after %.0f s", what, u,
 				  l->shown[u], waiting, timeout_s);
 		}
-		nap_ms(2);
+		bench_nap_ms(2);
 	}
 }
 
@@ -725,11 +426,11 @@ static void next_report(struct line *l, struct bus_case *acc)
 
 	while (l->nreports == n) {
 		if (bench_now_s() - t0 > REPORT_TIMEOUT_S) {
-			bench_log_tail(kids[l->gateway].log, 15);
+			bench_log_tail(bench_kid(l->gateway)->log, 15);
 			bench_die("the gateway sent no health report for %.0f s (--report 1 -v)",
 				  REPORT_TIMEOUT_S);
 		}
-		nap_ms(10);
+		bench_nap_ms(10);
 		pump(l, acc);
 	}
 }
@@ -743,7 +444,7 @@ static void warm_up(struct line *l)
 	do {
 		next_report(l, NULL);
 		if (bench_now_s() - t0 > ONLINE_TIMEOUT_S) {
-			bench_log_tail(kids[l->gateway].log, 15);
+			bench_log_tail(bench_kid(l->gateway)->log, 15);
 			bench_die("%s: only %d of %d units online after %.0f s", l->tag, l->last.online,
 				  NUNITS, ONLINE_TIMEOUT_S);
 		}
@@ -860,7 +561,7 @@ static double follow_wait(struct follow *f, double timeout_s, const char *what)
 	bool got = false;
 
 	while (!got) {
-		check_kids();
+		bench_kids_check();
 		pthread_mutex_lock(&f->lock);
 		clock_gettime(CLOCK_MONOTONIC, &ts);
 		ts.tv_nsec += 50000000L;
@@ -886,7 +587,7 @@ static double follow_wait(struct follow *f, double timeout_s, const char *what)
 static void follow_start(struct follow *f)
 {
 	pthread_condattr_t ca;
-	json_t *h = request(admin, "GET", "/healthz", NULL, NULL, 200);
+	json_t *h = bench_hall_request(admin, "GET", "/healthz", NULL, NULL, 200);
 
 	memset(f, 0, sizeof *f);
 	f->since = json_integer_value(json_object_get(h, "last_event_id"));
@@ -896,8 +597,7 @@ static void follow_start(struct follow *f)
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&f->cond, &ca);
 	pthread_condattr_destroy(&ca);
-	if (!(f->cl = hq_client_new(server_url, tok_admin)))
-		bench_die("out of memory for an HTTP client");
+	f->cl = bench_hall_client("admin");
 	if (pthread_create(&f->thread, NULL, follow_main, f))
 		bench_die("cannot start the event-stream thread");
 }
@@ -925,13 +625,13 @@ struct press_result {
 
 /* hallqd's own time for the gateway's call-next requests, from its log: one line a request,
  * "POST /api/v1/counters/3/call-next 200 2.1ms gateway". */
-static void server_times(struct tail *t, struct bench_sample *s)
+static void server_times(struct bench_tail *t, struct bench_sample *s)
 {
 	const char *line, *p;
 	double ms;
 	int status;
 
-	while ((line = tail_next(t)))
+	while ((line = bench_tail_next(t)))
 		if ((p = strstr(line, "/call-next ")) && sscanf(p + 11, "%d %lfms", &status, &ms) == 2)
 			bench_sample_add(s, ms);
 }
@@ -944,7 +644,7 @@ static void measure_presses(struct line *l, long n, double cycle_ms, unsigned sh
 			    struct press_result *r)
 {
 	struct bench_sample lat = {0}, shown = {0}, server = {0};
-	struct tail hq;
+	struct bench_tail hq;
 	struct follow f;
 	double t0, at, done;
 	char key[32];
@@ -961,7 +661,7 @@ static void measure_presses(struct line *l, long n, double cycle_ms, unsigned sh
 			  PRESS_TIMEOUT_S);
 	waiting = waiting_now();
 	wait_shown(l, waiting, SHOWN_TIMEOUT_S, "after issuing a ticket");
-	tail_open(&hq, "hallqd.log");
+	bench_tail_open(&hq, "hallqd.log");
 	server_times(&hq, &server);
 	bench_sample_free(&server);
 
@@ -969,15 +669,15 @@ static void measure_presses(struct line *l, long n, double cycle_ms, unsigned sh
 		int unit = 1 + (int)(nrand48(rng) % NUNITS), len;
 		int pause_ms = (int)(erand48(rng) * cycle_ms);
 
-		nap_ms(pause_ms);
-		check_kids();
+		bench_nap_ms(pause_ms);
+		bench_kids_check();
 		follow_arm(&f, "called", unit);
 		len = snprintf(key, sizeof key, "%d call\n", unit);
 		t0 = bench_now_s();
 		if (write(l->sim_in, key, (size_t)len) != len)
 			bench_die("cannot write a key press to hallq-unit-sim: %s", strerror(errno));
 		if ((at = follow_wait(&f, PRESS_TIMEOUT_S, "a press")) < 0) {
-			bench_log_tail(kids[l->gateway].log, 15);
+			bench_log_tail(bench_kid(l->gateway)->log, 15);
 			bench_die("press %ld (\"%d call\"): no `called` event for counter %d within"
 				  " %.0f s", i + 1, unit, unit, PRESS_TIMEOUT_S);
 		}
@@ -988,7 +688,7 @@ static void measure_presses(struct line *l, long n, double cycle_ms, unsigned sh
 	}
 	follow_stop(&f);
 	server_times(&hq, &server);
-	tail_close(&hq);
+	bench_tail_close(&hq);
 	r->type = l->c->type;
 	r->baud = l->c->baud;
 	r->n = n;
@@ -1046,13 +746,11 @@ int main(void)
 	struct sizes z;
 	struct line l;
 	double t_start = bench_now_s();
-	struct sigaction sa = { .sa_handler = on_signal };
+	static const char *const roles[] = { "admin", "kiosk", "gateway", NULL };
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	bench_init("bench_counter", on_die);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	bench_init("bench_counter", bench_kids_on_die);
+	bench_catch_signals();
 	z.seconds = (double)bench_env_long("HQ_BENCH_CYCLE_SECONDS", 6, 1, 3600);
 	z.presses = bench_env_long("HQ_BENCH_PRESSES", 36, 0, 5000);
 	z.fast_presses = bench_env_long("HQ_BENCH_FAST_PRESSES", 0, 0, 5000);
@@ -1071,8 +769,11 @@ int main(void)
 	find_programs();
 	bench_make_dir("counter-bench", "files");
 	write_hall("hall.ini", "plain", 19200);
-	write_tokens();
-	start_hallqd(z.port ? z.port : bench_free_port());
+	bench_hall_write_tokens(roles);
+	snprintf(gateway_env, sizeof gateway_env, "HALLQ_TOKEN=%s", bench_hall_token("gateway"));
+	bench_hall_start(z.port ? z.port : bench_free_port());
+	admin = bench_hall_client("admin");
+	kiosk = bench_hall_client("kiosk");
 	/* One ticket a press and a few more, so nobody's press finds the queue empty. */
 	issue_tickets(z.presses + z.fast_presses + 8);
 	printf("%ld tickets issued; the line: gateway <-> pty <-> hallq-relay --baud B <-> pty <->"
@@ -1114,11 +815,7 @@ int main(void)
 			print_presses(&pr[i]);
 	}
 
-	stop_kids(0, false);
-	if (keep_files)
-		printf("\nkept the files in %s\n", bench_dir());
-	else
-		bench_remove_dir();
+	bench_finish(keep_files);
 	hq_client_free(admin);
 	hq_client_free(kiosk);
 

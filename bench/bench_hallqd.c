@@ -157,55 +157,6 @@ static void raise_nofile(long need)
 		    (unsigned long long)rl.rlim_max);
 }
 
-/* ---- /proc ------------------------------------------------------------------------ */
-
-/* VmRSS and VmHWM of a process in kB; false once it is gone. */
-static bool proc_memory(pid_t pid, long *rss_kb, long *hwm_kb)
-{
-	char path[64], line[256];
-	FILE *f;
-
-	snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
-	if (!(f = fopen(path, "r")))
-		return false;
-	*rss_kb = *hwm_kb = 0;
-	while (fgets(line, sizeof line, f)) {
-		if (!strncmp(line, "VmRSS:", 6))
-			*rss_kb = strtol(line + 6, NULL, 10);
-		else if (!strncmp(line, "VmHWM:", 6))
-			*hwm_kb = strtol(line + 6, NULL, 10);
-	}
-	fclose(f);
-	return true;
-}
-
-/* User plus system CPU seconds a process has used, from /proc/PID/stat fields 14 and 15;
- * comparing it with the wall time tells a server that waits on the disk from one that is
- * short of CPU. */
-static double proc_cpu_s(pid_t pid)
-{
-	char path[64], buf[1024], *p;
-	unsigned long ut = 0, st = 0;
-	FILE *f;
-	size_t n;
-	int i;
-
-	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-	if (!(f = fopen(path, "r")))
-		return 0;
-	n = fread(buf, 1, sizeof buf - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	/* The command name may hold spaces; the fields after it do not. */
-	if (!(p = strrchr(buf, ')')))
-		return 0;
-	p++;
-	for (i = 3; i <= 13 && p; i++)
-		p = strchr(p + 1, ' ');
-	if (!p || sscanf(p, " %lu %lu", &ut, &st) != 2)
-		return 0;
-	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
-}
 
 static double self_cpu_s(void)
 {
@@ -876,14 +827,14 @@ static struct http_result bench_http(const struct sizes *z, long max, double dir
 
 	memset(&run, 0, sizeof run);
 	run.timed = true;
-	c0 = proc_cpu_s(hallqd_pid);
+	c0 = bench_proc_cpu_s(hallqd_pid);
 	b0 = self_cpu_s();
 	t0 = bench_now_s();
 	issue_load(cl, z->conns, ep, &run, max, t0 + z->seconds);
 	elapsed = (run.last_done > t0 ? run.last_done : bench_now_s()) - t0;
-	h.server_cpu = (proc_cpu_s(hallqd_pid) - c0) / elapsed;
+	h.server_cpu = (bench_proc_cpu_s(hallqd_pid) - c0) / elapsed;
 	h.bench_cpu = (self_cpu_s() - b0) / elapsed;
-	proc_memory(hallqd_pid, &h.rss_kb, &hwm);
+	bench_proc_memory(hallqd_pid, &h.rss_kb, &hwm);
 
 	h.conns = z->conns;
 	h.seconds = elapsed;
@@ -1201,7 +1152,7 @@ static void sample_rss(long *max_kb)
 {
 	long rss, hwm;
 
-	if (proc_memory(hallqd_pid, &rss, &hwm) && rss > *max_kb)
+	if (bench_proc_memory(hallqd_pid, &rss, &hwm) && rss > *max_kb)
 		*max_kb = rss;
 }
 
@@ -1283,7 +1234,7 @@ static void drive_changes(struct fanout *fo, const struct sizes *z, struct drive
 	long k = 0, want = z->subs * z->events;
 
 	client_connect(&drv, fo->ep, DRIVER_TAG);
-	c0 = proc_cpu_s(hallqd_pid);
+	c0 = bench_proc_cpu_s(hallqd_pid);
 	t0 = bench_now_s();
 	next_rss = t0;
 	for (;;) {
@@ -1322,7 +1273,7 @@ static void drive_changes(struct fanout *fo, const struct sizes *z, struct drive
 			}
 		}
 	}
-	f->server_cpu = (proc_cpu_s(hallqd_pid) - c0) / (bench_now_s() - t0);
+	f->server_cpu = (bench_proc_cpu_s(hallqd_pid) - c0) / (bench_now_s() - t0);
 	f->rate = d->n > 1 ?
 		(double)(d->n - 1) / (d->ch[d->n - 1].sent_at - d->ch[0].sent_at) : 0;
 	client_close(&drv);
@@ -1395,13 +1346,13 @@ static struct fanout_result bench_fanout(const struct sizes *z)
 	if ((fo.ep = epoll_create1(EPOLL_CLOEXEC)) < 0)
 		bench_die("epoll_create1: %s", strerror(errno));
 	connect_subscribers(&fo, z, &f);
-	proc_memory(hallqd_pid, &f.rss_idle_kb, &hwm);
+	bench_proc_memory(hallqd_pid, &f.rss_idle_kb, &hwm);
 	f.rss_max_kb = f.rss_idle_kb;
 
 	d.ch = bench_xcalloc((size_t)z->events, sizeof *d.ch);
 	drive_changes(&fo, z, &d, &f);
 	sample_rss(&f.rss_max_kb);
-	proc_memory(hallqd_pid, &hwm, &f.hwm_kb);
+	bench_proc_memory(hallqd_pid, &hwm, &f.hwm_kb);
 	match_receipts(&fo, &d, &f);
 	f.errors = d.t.errors + (d.n < z->events && !d.t.errors ? 1 : 0);
 	snprintf(f.first_error, sizeof f.first_error, "%s", d.t.first_error);
@@ -1476,7 +1427,7 @@ int main(void)
 	printf("\n");
 	port = z.port ? z.port : bench_free_port();
 	start_hallqd();
-	proc_memory(hallqd_pid, &idle_rss, &hwm);
+	bench_proc_memory(hallqd_pid, &idle_rss, &hwm);
 
 	h = bench_http(&z, max, dr.rate);
 	rate_ok = h.rate >= TARGET_RATE;

@@ -1,7 +1,8 @@
 /*
  * The helpers every benchmark shares (common.h): clock, sizes from the environment,
- * percentiles, the run's directory and the processes a bench starts. They were copies in
- * each program; one copy keeps the figures of all benches computed the same way.
+ * percentiles, the run's directory, and the programs a bench starts, with their logs. They
+ * were copies in each program; one copy keeps the figures of all benches computed the same
+ * way, and every program started, waited for and stopped the same way.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -253,6 +254,25 @@ void bench_write_file(const char *name, const char *text, mode_t mode)
 		bench_die("cannot write %s: %s", path, strerror(errno));
 }
 
+FILE *bench_text_begin(struct bench_text *t)
+{
+	t->p = NULL;
+	t->len = 0;
+	if (!(t->f = open_memstream(&t->p, &t->len)))
+		bench_die("out of memory for a file's text");
+	return t->f;
+}
+
+void bench_text_end(struct bench_text *t, const char *name, mode_t mode)
+{
+	if (fclose(t->f) != 0 || !t->p)
+		bench_die("out of memory for the text of %s", name);
+	bench_write_file(name, t->p, mode);
+	free(t->p);
+	t->p = NULL;
+	t->f = NULL;
+}
+
 bool bench_remove_dir(void)
 {
 	char path[4400];
@@ -347,6 +367,13 @@ const char *bench_exit_text(int st, char *buf, size_t len)
 
 pid_t bench_spawn(char *const argv[], const char *log, int *stdin_fd, const char *env)
 {
+	char *one[] = { (char *)env, NULL };
+
+	return bench_spawn_env(argv, log, stdin_fd, env ? one : NULL);
+}
+
+pid_t bench_spawn_env(char *const argv[], const char *log, int *stdin_fd, char *const env[])
+{
 	char path[4200];
 	int logfd, in[2] = { -1, -1 };
 	pid_t pid;
@@ -367,8 +394,9 @@ pid_t bench_spawn(char *const argv[], const char *log, int *stdin_fd, const char
 			dup2(nul, 0);
 		dup2(logfd, 1);
 		dup2(logfd, 2);
-		if (env && putenv((char *)env) != 0)
-			_exit(127);
+		for (; env && *env; env++)
+			if (putenv(*env) != 0)
+				_exit(127);
 		signal(SIGPIPE, SIG_DFL);
 		execv(argv[0], argv);
 		dprintf(2, "%s: exec %s: %s\n", prog, argv[0], strerror(errno));
@@ -418,8 +446,289 @@ void bench_stop(pid_t pid, double timeout_s, char *note, size_t len)
 			snprintf(note, len, "did not stop within %.0f s of SIGTERM; killed", timeout_s);
 			return;
 		}
-		poll(NULL, 0, 5);
+		bench_nap_ms(5);
 	}
 	snprintf(note, len, "stopped %.0f ms after SIGTERM (%s)", (bench_now_s() - t0) * 1e3,
 		 bench_exit_text(st, how, sizeof how));
+}
+
+void bench_nap_ms(int ms)
+{
+	poll(NULL, 0, ms);
+}
+
+double bench_proc_cpu_s(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long ut = 0, st = 0;
+	FILE *f;
+	size_t n;
+	int i;
+
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	if (!(f = fopen(path, "r")))
+		return 0;
+	n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	/* The command name may hold spaces; the fields after it do not. */
+	if (!(p = strrchr(buf, ')')))
+		return 0;
+	p++;
+	for (i = 3; i <= 13 && p; i++)
+		p = strchr(p + 1, ' ');
+	if (!p || sscanf(p, " %lu %lu", &ut, &st) != 2)
+		return 0;
+	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
+bool bench_proc_memory(pid_t pid, long *rss_kb, long *hwm_kb)
+{
+	char path[64], line[256];
+	FILE *f;
+
+	snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+	if (!(f = fopen(path, "r")))
+		return false;
+	*rss_kb = *hwm_kb = 0;
+	while (fgets(line, sizeof line, f)) {
+		if (!strncmp(line, "VmRSS:", 6))
+			*rss_kb = strtol(line + 6, NULL, 10);
+		else if (!strncmp(line, "VmHWM:", 6))
+			*hwm_kb = strtol(line + 6, NULL, 10);
+	}
+	fclose(f);
+	return true;
+}
+
+/* ---- the programs a bench runs -------------------------------------------------------- */
+
+static char bin_dir[4096];
+
+void bench_bin_path(char *buf, size_t len, const char *name)
+{
+	snprintf(buf, len, "%s/%s", bin_dir[0] ? bin_dir : "build", name);
+}
+
+void bench_find_programs(const char *const names[], size_t n)
+{
+	const char *build = getenv("BUILD");
+	char path[4200];
+	size_t i;
+
+	snprintf(bin_dir, sizeof bin_dir, "%s", build && *build ? build : "build");
+	for (i = 0; i < n; i++) {
+		bench_bin_path(path, sizeof path, names[i]);
+		if (access(path, X_OK) != 0)
+			bench_die("%s: %s (build it with make bench)", path, strerror(errno));
+	}
+}
+
+const char *bench_find_tool(const char *name, const char *package)
+{
+	static const char *const dirs[] = { "/usr/bin", "/usr/local/bin", "/bin" };
+	char path[256], *found;
+	size_t i;
+
+	for (i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
+		snprintf(path, sizeof path, "%s/%s", dirs[i], name);
+		if (access(path, X_OK) == 0) {
+			/* Kept for the whole run, like the path it stands for. */
+			if (!(found = strdup(path)))
+				bench_die("out of memory for a path");
+			return found;
+		}
+	}
+	bench_die("%s is missing (Debian package %s)", name, package);
+}
+
+/* ---- the programs a bench started ------------------------------------------------------ */
+
+static struct bench_kid kids[BENCH_MAX_KIDS];
+static int nkids;
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	interrupted = 1;
+}
+
+void bench_catch_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+int bench_kid_start(const char *name, const char *log, char *const argv[], int *stdin_fd,
+		    char *const env[])
+{
+	struct bench_kid *k;
+
+	if (nkids == BENCH_MAX_KIDS)
+		bench_die("more than %d programs at once", BENCH_MAX_KIDS);
+	k = &kids[nkids];
+	snprintf(k->name, sizeof k->name, "%s", name);
+	snprintf(k->log, sizeof k->log, "%s", log);
+	k->pid = bench_spawn_env(argv, log, stdin_fd, env);
+	return nkids++;
+}
+
+struct bench_kid *bench_kid(int i)
+{
+	return &kids[i];
+}
+
+int bench_kids_count(void)
+{
+	return nkids;
+}
+
+void bench_kid_run(const char *name, const char *log, char *const argv[], double timeout_s)
+{
+	double t0 = bench_now_s();
+	char how[64];
+	int k = bench_kid_start(name, log, argv, NULL, NULL), st;
+
+	while (!bench_exited(kids[k].pid, &st)) {
+		if (bench_now_s() - t0 > timeout_s)
+			bench_die("%s did not finish within %.0f s", name, timeout_s);
+		bench_nap_ms(10);
+	}
+	kids[k].pid = 0;
+	nkids--;
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+		bench_log_tail(log, 10);
+		bench_die("%s failed (%s)", name, bench_exit_text(st, how, sizeof how));
+	}
+}
+
+void bench_kids_stop(int down_to, bool quiet)
+{
+	char note[128];
+
+	while (nkids > down_to) {
+		struct bench_kid *k = &kids[--nkids];
+
+		if (k->pid <= 0)
+			continue;
+		bench_stop(k->pid, BENCH_STOP_TIMEOUT_S, note, sizeof note);
+		k->pid = 0;
+		if (!quiet && strncmp(note, "stopped", 7))
+			printf("   note: %s %s\n", k->name, note);
+	}
+}
+
+/* The logs stay in the directory, with those of the programs stopped before. */
+void bench_kids_on_die(void)
+{
+	int i;
+
+	if (nkids) {
+		fprintf(stderr, "%s: the logs of the programs that were running:", prog);
+		for (i = 0; i < nkids; i++)
+			fprintf(stderr, "%s %s", i ? "," : "", kids[i].log);
+		fputc('\n', stderr);
+	}
+	bench_kids_stop(0, true);
+}
+
+void bench_finish(bool keep)
+{
+	bench_kids_stop(0, false);
+	if (keep)
+		printf("\nkept the files in %s\n", dir);
+	else
+		bench_remove_dir();
+}
+
+/* A program that ended on its own has failed the run. Also the place where a Ctrl-C or a
+ * SIGTERM to the bench is noticed. */
+void bench_kids_check(void)
+{
+	char how[64];
+	int i, st;
+
+	if (interrupted)
+		bench_die("interrupted");
+	for (i = 0; i < nkids; i++) {
+		struct bench_kid *k = &kids[i];
+
+		if (k->pid > 0 && bench_exited(k->pid, &st)) {
+			k->pid = 0;
+			bench_log_tail(k->log, 15);
+			bench_die("%s ended by itself (%s); its log is %s/%s", k->name,
+				  bench_exit_text(st, how, sizeof how), bench_dir(), k->log);
+		}
+	}
+}
+
+/* ---- reading the programs' logs as they grow ----------------------------------------- */
+
+void bench_tail_open(struct bench_tail *t, const char *log)
+{
+	char path[4200];
+
+	bench_path(path, sizeof path, log);
+	t->len = 0;
+	if ((t->fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		bench_die("cannot read %s: %s", path, strerror(errno));
+}
+
+void bench_tail_close(struct bench_tail *t)
+{
+	if (t->fd >= 0)
+		close(t->fd);
+	t->fd = -1;
+}
+
+const char *bench_tail_next(struct bench_tail *t)
+{
+	for (;;) {
+		char *nl = memchr(t->buf, '\n', t->len);
+		ssize_t r;
+
+		if (nl) {
+			size_t n = (size_t)(nl - t->buf);
+			size_t k = n < sizeof t->line - 1 ? n : sizeof t->line - 1;
+
+			memcpy(t->line, t->buf, k);
+			t->line[k] = '\0';
+			t->len -= n + 1;
+			memmove(t->buf, nl + 1, t->len);
+			return t->line;
+		}
+		if (t->len == sizeof t->buf)
+			t->len = 0;    /* a line longer than the buffer: not one we look for */
+		r = read(t->fd, t->buf + t->len, sizeof t->buf - t->len);
+		if (r <= 0)
+			return NULL;
+		t->len += (size_t)r;
+	}
+}
+
+void bench_wait_ready(int kid, const char *prefix, double timeout_s)
+{
+	struct bench_tail t;
+	double t0 = bench_now_s();
+	const char *line;
+
+	bench_tail_open(&t, kids[kid].log);
+	for (;;) {
+		while ((line = bench_tail_next(&t)))
+			if (!strncmp(line, prefix, strlen(prefix))) {
+				bench_tail_close(&t);
+				return;
+			}
+		bench_kids_check();
+		if (bench_now_s() - t0 > timeout_s) {
+			bench_log_tail(kids[kid].log, 15);
+			bench_die("%s did not say \"%s\" within %.0f s", kids[kid].name, prefix,
+				  timeout_s);
+		}
+		bench_nap_ms(5);
+	}
 }
