@@ -22,11 +22,11 @@ LIB_SRC = $(wildcard queue/*.c)
 LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/%.o)
 LIB_LIBS = $(SQLITE_LIBS) $(INIH_LIBS) -lm
 
-PROGS = $(BUILD)/hallq $(BUILD)/hallqd $(BUILD)/hallq-counter
+PROGS = $(BUILD)/hallq $(BUILD)/hallqd $(BUILD)/hallq-counter $(BUILD)/hallq-display
 UNIT_TESTS = $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/test_*.c))
 BENCHES = $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/bench_*.c))
 
-all: $(PROGS)
+all: $(PROGS) $(VOICE)
 
 deps:
 	@tools/install-deps

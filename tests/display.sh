@@ -1,0 +1,452 @@
+#!/bin/sh
+# hallq-display, the lobby wall display (docs/display.md), end to end under Xvfb: hallqd on
+# a scratch hall, calls made through its API, and the display's screenshots (SIGUSR1) read
+# back with tests/display/png.py to check the regions that must change.
+#
+#  1. bad options and fonts are refused with the right exit status and message;
+#  2. 1920×1080: a call shows large and highlighted, the recent calls follow, the highlight
+#     ends, a recall highlights again, each fresh call is announced;
+#  3. 1280×720 and 1080×1920 (portrait): the hall is drawn, regions inside the window and
+#     apart from each other;
+#  4. hallqd stopped: the offline marker shows and the last screen stays; a call made
+#     meanwhile with the hallq command (its time set 50 s back) comes in when hallqd is back
+#     but is not announced; a new call is shown and announced, the marker is gone;
+#  5. started while hallqd is unreachable: it runs, offline, and keeps trying.
+#
+# Every wait has a deadline and a sign (a "ready", "shot:", "call ..." line on the display's
+# stdout, a socket file); every process started is stopped by its PID.
+set -u
+cd "$(dirname "$0")/.."
+BUILD=${BUILD:-build}
+HALLQD=$BUILD/hallqd
+HALLQ=$BUILD/hallq
+DISP=$BUILD/hallq-display
+PY=/usr/bin/python3
+PNG="$PY tests/display/png.py"
+TZ=UTC
+SDL_AUDIODRIVER=dummy
+export TZ SDL_AUDIODRIVER
+# Under the sanitizers (BUILD=build-san): libdbus, opened by SDL, keeps a buffer for good.
+LSAN_OPTIONS="suppressions=$(pwd)/tests/display/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
+export LSAN_OPTIONS
+unset HALLQ_TOKEN HALLQ_DB HALLQ_NOW
+passed=0
+failed=0
+pids=""
+logs=""
+t_start=$(date +%s)
+
+tmp=$(mktemp -d)
+cleanup() {
+	for p in $pids; do kill "$p" 2>/dev/null; done
+	for p in $pids; do
+		i=0
+		while alive "$p" && [ $i -lt 150 ]; do sleep 0.02; i=$((i + 1)); done
+		kill -KILL "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+	done
+	[ -n "${KEEP:-}" ] && echo "kept $tmp" && return; rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+# ---- checks ----------------------------------------------------------------------------
+
+ok() { passed=$((passed + 1)); echo "ok - $1"; }
+fail() { # name expected seen
+	failed=$((failed + 1))
+	echo "FAIL - $1"
+	echo "    expected: $2"
+	echo "    seen:     $(echo "$3" | head -5 | sed '2,$s/^/              /')"
+	for f_log in $logs; do
+		[ -s "$f_log" ] || continue
+		echo "    --- last lines of $(basename "$f_log"):"
+		tail -6 "$f_log" | sed 's/^/    | /'
+	done
+}
+check() { if [ "$2" = "$3" ]; then ok "$1"; else fail "$1" "$2" "$3"; fi; }
+# A number compared with a bound: name value op bound (op as test(1): -ge, -le, -gt, -lt, -eq).
+check_num() {
+	if [ -n "$2" ] && [ "$2" "$3" "$4" ] 2>/dev/null; then ok "$1"; else fail "$1" "$3 $4" "$2"; fi
+}
+
+now_ms() { date +%s%3N; }
+alive() { kill -0 "$1" 2>/dev/null && [ "$(cut -d' ' -f3 "/proc/$1/stat" 2>/dev/null)" != Z ]; }
+wait_for() { # ms command...
+	w_end=$(($(now_ms) + $1))
+	shift
+	until "$@"; do
+		[ "$(now_ms)" -ge "$w_end" ] && return 1
+		sleep 0.02
+	done
+}
+# A line matching PATTERN (grep -E, anchored at the start) in FILE within MS.
+has_line() { grep -Eq "^$2" "$1"; }
+expect_line() { # name ms file pattern
+	if wait_for "$2" has_line "$3" "$4"; then ok "$1"; else
+		fail "$1" "a line '$4' in $(basename "$3") within $2 ms" "$(tail -3 "$3")"
+		return 1
+	fi
+}
+
+# Stop a process we started, by its PID: SIGTERM, at most 5 s, then SIGKILL. Sets stop_rc.
+stop() {
+	[ -n "$1" ] || return 0
+	kill -TERM "$1" 2>/dev/null
+	st_i=0
+	while alive "$1" && [ $st_i -lt 250 ]; do sleep 0.02; st_i=$((st_i + 1)); done
+	alive "$1" && kill -KILL "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+	stop_rc=$?
+	pids=$(echo " $pids " | sed "s/ $1 / /; s/^ *//; s/ *$//")
+}
+
+for tool in "$HALLQD" "$HALLQ" "$DISP" Xvfb curl "$PY"; do
+	command -v "$tool" >/dev/null 2>&1 || [ -x "$tool" ] || {
+		echo "display: $tool is missing (make tests builds the programs; Debian packages xvfb curl python3)"
+		echo "display: 0 passed, 1 failed"
+		exit 1
+	}
+done
+
+# ---- Xvfb ------------------------------------------------------------------------------
+
+# A display number nobody uses, from the PID so that two runs at once differ. The screen is
+# square so that the portrait window fits as well as the landscape ones.
+xn=$((100 + $$ % 400))
+while [ -e "/tmp/.X11-unix/X$xn" ] || [ -e "/tmp/.X$xn-lock" ]; do xn=$((xn + 1)); done
+Xvfb ":$xn" -screen 0 1920x1920x24 -nolisten tcp >"$tmp/xvfb.log" 2>&1 &
+xvfb_pid=$!
+pids="$pids $xvfb_pid"
+if ! wait_for 10000 test -S "/tmp/.X11-unix/X$xn"; then
+	cat "$tmp/xvfb.log"
+	echo "display: 0 passed, 1 failed"
+	exit 1
+fi
+DISPLAY=:$xn
+export DISPLAY
+
+# ---- the hall --------------------------------------------------------------------------
+
+T_ADMIN=admin-token-$$-0123456789
+T_KIOSK=kiosk-token-$$-0123456789
+T_DISPLAY=display-token-$$-0123456789
+cat >"$tmp/tokens" <<EOF
+admin $T_ADMIN
+kiosk $T_KIOSK
+display $T_DISPLAY
+EOF
+chmod 600 "$tmp/tokens"
+# Open all day every day (00:00-24:00), Chinese names, English beside them, a notice long
+# enough to scroll at every size.
+cat >"$tmp/hall.ini" <<'EOF'
+[hall]
+name = 测试县政务服务中心
+name_en = Test County Government Service Centre
+languages = zh, en
+notice = 办事请携带本人有效身份证件。过号请到服务台重新取号。Please bring your ID card; if you miss your number, take a new ticket at the service desk.
+
+[service realestate]
+name = 不动产登记
+name_en = Real estate
+prefix = B
+hours = 00:00-24:00
+days = mon-sun
+
+[service business]
+name = 企业开办
+name_en = Business registration
+prefix = A
+hours = 00:00-24:00
+days = mon-sun
+
+[service tax]
+name = 税务
+name_en = Tax
+prefix = F
+hours = 00:00-24:00
+days = mon-sun
+
+[counter 1]
+services = business, tax
+
+[counter 3]
+services = realestate
+
+[counter 4]
+services = realestate, tax
+EOF
+DB=$tmp/hall.db
+if ! "$HALLQ" init --config "$tmp/hall.ini" --db "$DB" >"$tmp/init.log" 2>&1; then
+	cat "$tmp/init.log"
+	echo "display: 0 passed, 1 failed"
+	exit 1
+fi
+
+hallqd_n=0
+start_hallqd() {
+	hallqd_n=$((hallqd_n + 1))
+	hallqd_log=$tmp/hallqd$hallqd_n.log
+	"$HALLQD" --config "$tmp/hall.ini" --db "$DB" --listen "127.0.0.1:$port" --tokens "$tmp/tokens" \
+		>"$hallqd_log" 2>&1 &
+	hallqd_pid=$!
+	pids="$pids $!"
+	wait_for 10000 hallqd_ready && alive "$hallqd_pid"
+}
+hallqd_ready() {
+	alive "$hallqd_pid" || return 0
+	grep -q "listening on 127.0.0.1:$port" "$hallqd_log" && curl -sf -m 2 "$H/healthz" >/dev/null
+}
+# Ports 5000-9999 (the other tests use 10000-39999 and the ephemeral range), from the PID;
+# the next one if it is taken.
+port=$((5000 + ($$ % 2500) * 2))
+H=""
+for try in 1 2 3 4 5; do
+	H=http://127.0.0.1:$port
+	start_hallqd && break
+	stop "$hallqd_pid"
+	port=$((port + 2))
+	H=""
+done
+if [ -z "$H" ]; then
+	tail -5 "$hallqd_log"
+	echo "display: 0 passed, 1 failed"
+	exit 1
+fi
+
+issue() { # service
+	curl -s -m 5 -X POST -H "Authorization: Bearer $T_KIOSK" -d "{\"service\": \"$1\"}" \
+		-o /dev/null -w '%{http_code}' "$H/api/v1/tickets"
+}
+op() { # counter operation: prints the ticket's label (or the status code)
+	curl -s -m 5 -X POST -H "Authorization: Bearer $T_ADMIN" "$H/api/v1/counters/$1/$2" |
+		"$PY" -c 'import json,sys
+try: print(json.load(sys.stdin)["label"])
+except Exception: print("-")'
+}
+for s in realestate realestate realestate realestate business business tax; do issue $s >/dev/null; done
+
+# ---- the display -------------------------------------------------------------------------
+
+# Voice when the clips were made (make builds them into $BUILD/voice), else silent.
+VOICE="--no-voice"
+if [ -d "$BUILD/voice/zh" ]; then VOICE="--repeat 1"; fi
+
+# start_display NAME [options...]: its stdout in $tmp/NAME.out, stderr in $tmp/NAME.err,
+# PID in NAME_pid.
+start_display() {
+	sd_name=$1
+	shift
+	HALLQ_TOKEN=$T_DISPLAY "$DISP" --server "$H" --shot-dir "$tmp/shots" --print-layout $VOICE "$@" \
+		>"$tmp/$sd_name.out" 2>"$tmp/$sd_name.err" &
+	eval "${sd_name}_pid=$!"
+	pids="$pids $!"
+}
+mkdir -p "$tmp/shots"
+
+# "X Y W H" of a region, from the display's layout lines.
+region() { sed -n "s/^layout $2 //p" "$tmp/$1.out" | tail -1; }
+
+# shoot NAME: ask for a screenshot, wait for it, print its path.
+shoot() {
+	sh_n=$(grep -c '^shot:' "$tmp/$1.out")
+	eval "kill -USR1 \$${1}_pid"
+	wait_for 5000 shot_done "$1" "$sh_n" || return 1
+	sed -n 's/^shot: //p' "$tmp/$1.out" | tail -1
+}
+shot_done() { [ "$(grep -c '^shot:' "$tmp/$1.out")" -gt "$2" ]; }
+
+# The layout's regions lie inside a W×H window and do not overlap (the body is the frame
+# around some of them).
+layout_ok() { # name w h
+	sed -n 's/^layout //p' "$tmp/$1.out" | "$PY" -c '
+import sys
+w, h = int(sys.argv[1]), int(sys.argv[2])
+regs = {}
+for line in sys.stdin:
+    n, x, y, rw, rh = line.split()
+    regs[n] = tuple(map(int, (x, y, rw, rh)))
+bad = []
+for n, (x, y, rw, rh) in regs.items():
+    if rw and rh and (x < 0 or y < 0 or x + rw > w or y + rh > h):
+        bad.append(n + " outside")
+names = [n for n in regs if n != "body" and regs[n][2] and regs[n][3]]
+for i, a in enumerate(names):
+    for b in names[i + 1:]:
+        ax, ay, aw, ah = regs[a]
+        bx, by, bw, bh = regs[b]
+        if ax < bx + bw and bx < ax + aw and ay < by + bh and by < ay + ah:
+            bad.append(a + "/" + b)
+for n in ("title", "clock", "status", "call", "recent", "services", "counters", "ticker"):
+    if n not in regs:
+        bad.append(n + " missing")
+print(" ".join(bad) or "ok")' "$2" "$3"
+}
+
+# Colours the screen uses (display/screen.c): the highlighted call and its blink, the
+# offline marker, the header.
+HL="FFC107 FF7A00"
+RED=D32F2F
+HEADER=06122A
+
+echo "# options and fonts"
+"$DISP" >"$tmp/o.out" 2>&1
+check "no options: exit 2" 2 $?
+grep -q '^usage: hallq-display' "$tmp/o.out" && ok "no options: usage printed" ||
+	fail "no options: usage printed" "usage: hallq-display ..." "$(cat "$tmp/o.out")"
+"$DISP" --server "$H" --token "$T_DISPLAY" --window 12x >/dev/null 2>&1
+check "--window 12x: exit 2" 2 $?
+"$DISP" --server "$H" --token "$T_DISPLAY" --recent 0 >/dev/null 2>&1
+check "--recent 0: exit 2" 2 $?
+"$DISP" --server "$H" >"$tmp/o.out" 2>&1
+check "no token: exit 2" "2 yes" "$? $(grep -q 'no token' "$tmp/o.out" && echo yes)"
+"$DISP" --server "$H" --token "$T_DISPLAY" --no-voice --font "$tmp/none.ttf" >"$tmp/o.out" 2>&1
+check "--font missing file: exit 1, named" "1 yes" "$? $(grep -q "none.ttf" "$tmp/o.out" && echo yes)"
+latin=$(fc-match -f '%{file}' 'DejaVu Sans' 2>/dev/null)
+if [ -f "$latin" ]; then
+	"$DISP" --server "$H" --token "$T_DISPLAY" --no-voice --font "$latin" >"$tmp/o.out" 2>&1
+	check "--font without Chinese: exit 1, the missing glyph named" "1 yes" \
+		"$? $(grep -q 'has no glyph for' "$tmp/o.out" && echo yes)"
+fi
+
+echo "# 1280x720: calls, highlight, recall"
+start_display d1 --window 1280x720 --highlight 3
+logs="$tmp/d1.err"
+expect_line "d1: ready" 10000 "$tmp/d1.out" 'ready'
+check "d1: layout inside 1280x720, regions apart" ok "$(layout_ok d1 1280 720)"
+call_rc=$(region d1 call)
+# The call panel's top rows: only its background, highlighted or not (and quick to decode).
+set -- $call_rc
+call_top="$1 $2 $3 4"
+recent_rc=$(region d1 recent)
+status_rc=$(region d1 status)
+# The font was found with fontconfig (the log names it) and the title is drawn.
+grep -q 'font /.*\.tt[cf]' "$tmp/d1.err" && ok "d1: a CJK font found with fontconfig" ||
+	fail "d1: a CJK font found with fontconfig" "font PATH in the log" "$(head -3 "$tmp/d1.err")"
+before=$(shoot d1)
+set -- $($PNG stats "$before" $(region d1 title))
+check_num "d1: the hall's name is drawn" "${1#distinct=}" -gt 20
+
+label=$(op 3 call-next)
+check "call-next at counter 3: B001" B001 "$label"
+expect_line "d1: call B001 3" 5000 "$tmp/d1.out" 'call B001 3$'
+after=$(shoot d1)
+check_num "d1: the call region changed (per mille)" "$($PNG diff "$before" "$after" $call_rc)" -ge 100
+set -- $($PNG stats "$after" $call_rc)
+check_num "d1: the call region is not uniform (colours)" "${1#distinct=}" -gt 20
+check_num "d1: the call is highlighted (per mille)" "$($PNG share "$after" $call_top $HL)" -ge 900
+check "d1: the status region shows no marker while online" 1000 "$($PNG share "$after" $status_rc $HEADER)"
+if [ "$VOICE" != --no-voice ]; then
+	expect_line "d1: B001 announced" 3000 "$tmp/d1.out" 'announce [0-9]+ B001 3$'
+fi
+
+label=$(op 1 call-next)
+check "call-next at counter 1: A001" A001 "$label"
+expect_line "d1: call A001 1" 5000 "$tmp/d1.out" 'call A001 1$'
+second=$(shoot d1)
+check_num "d1: B001 moved to the recent calls (per mille changed)" \
+	"$($PNG diff "$after" "$second" $recent_rc)" -ge 10
+# The highlight lasts 3 s (--highlight 3): watched until it is over.
+hl_end=$(($(now_ms) + 6000))
+hl=1000
+while [ "$(now_ms)" -lt $hl_end ]; do
+	hl=$($PNG share "$(shoot d1)" $call_top $HL)
+	[ "$hl" -eq 0 ] && break
+	sleep 0.5
+done
+check "d1: the highlight ends" 0 "$hl"
+label=$(op 1 recall)
+check "recall at counter 1: A001" A001 "$label"
+expect_line "d1: recall A001 1" 5000 "$tmp/d1.out" 'recall A001 1$'
+check_num "d1: the recall is highlighted again (per mille)" "$($PNG share "$(shoot d1)" $call_top $HL)" -ge 900
+
+echo "# 1920x1080 and 1080x1920 (portrait)"
+start_display d2 --window 1920x1080
+start_display d3 --window 1080x1920
+for d in d2 d3; do
+	logs="$tmp/$d.err"
+	expect_line "$d: ready" 10000 "$tmp/$d.out" 'ready' || continue
+	[ $d = d2 ] && check "d2: layout inside 1920x1080, regions apart" ok "$(layout_ok d2 1920 1080)"
+	[ $d = d3 ] && check "d3: layout inside 1080x1920, regions apart" ok "$(layout_ok d3 1080 1920)"
+	shot=$(shoot $d)
+	check "$d: the screenshot's size" "$([ $d = d2 ] && echo '1920 1080' || echo '1080 1920')" \
+		"$($PNG size "$shot")"
+	for r in call recent services; do
+		set -- $($PNG stats "$shot" $(region $d $r))
+		check_num "$d: the $r region is drawn (colours)" "${1#distinct=}" -gt 20
+	done
+	cp "$shot" "$tmp/$d.png"
+done
+set -- $(region d3 call)
+check_num "d3: portrait: the call region spans the width" "$3" -ge 1000
+
+echo "# hallqd away and back"
+logs="$tmp/d1.err"
+stop "$hallqd_pid"
+expect_line "d1: offline" 5000 "$tmp/d1.out" 'offline'
+off=$(shoot d1)
+check_num "d1: the offline marker shows (per mille red)" "$($PNG share "$off" $status_rc $RED)" -ge 300
+set -- $($PNG stats "$off" $call_rc)
+check_num "d1: the last call stays on the screen" "${1#distinct=}" -gt 20
+# A call hallqd never streamed live: made with the hallq command, 50 s ago by its clock.
+old_at=$(date -d '-50 sec' '+%Y-%m-%d %H:%M:%S')
+old=$(HALLQ_NOW=$old_at "$HALLQ" call 4 --db "$DB" 2>&1 | head -1 | awk '{print $1}')
+check "hallq call 4 (50 s ago): B002" B002 "$old"
+port_taken=0
+start_hallqd || port_taken=1
+check "hallqd restarted on the same port" 0 "$port_taken"
+expect_line "d1: online again" 8000 "$tmp/d1.out" 'online'
+expect_line "d1: the old call comes in, marked old" 8000 "$tmp/d1.out" 'call B002 4 old$'
+label=$(op 3 call-next)
+check "call-next at counter 3: B003" B003 "$label"
+expect_line "d1: call B003 3" 8000 "$tmp/d1.out" 'call B003 3$'
+back=$(shoot d1)
+check "d1: the offline marker is gone" 0 "$($PNG share "$back" $status_rc $RED)"
+check_num "d1: the new call is highlighted (per mille)" "$($PNG share "$back" $call_top $HL)" -ge 900
+check_num "d1: the call region changed since offline (per mille)" \
+	"$($PNG diff "$off" "$back" $call_rc)" -ge 100
+if [ "$VOICE" != --no-voice ]; then
+	check "d1: the old call was not announced" "" "$(grep -E '^announce [0-9]+ B002 ' "$tmp/d1.out")"
+	expect_line "d1: B003 announced" 3000 "$tmp/d1.out" 'announce [0-9]+ B003 3$'
+	# One announcement per fresh call (B001, A001, its recall, B003), spoken in turn; each
+	# takes about ten seconds in Chinese and English, so only the first is waited for.
+	check "d1: four announcements queued" 4 "$(grep -c '^announce ' "$tmp/d1.out")"
+	expect_line "d1: the first announcement said" 15000 "$tmp/d1.out" 'said 0 '
+	check "d1: said in order, none cut short" "" "$(awk '$1 == "said" { split($3, t, "/");
+		if (t[1] < t[2] || $2 != n++) print }' "$tmp/d1.out")"
+fi
+
+echo "# started while hallqd is unreachable"
+H_SAVE=$H
+H=http://127.0.0.1:$((port + 1))
+start_display d4 --window 1280x720 --no-voice
+H=$H_SAVE
+logs="$tmp/d4.err"
+expect_line "d4: offline, and running" 8000 "$tmp/d4.out" 'offline'
+alive "$d4_pid" && ok "d4: still running, trying again" || fail "d4: still running" "alive" "exited"
+check "d4: not ready without a hall" "" "$(grep '^ready' "$tmp/d4.out")"
+grep -q 'offline: hallqd unreachable: .*127.0.0.1' "$tmp/d4.err" && ok "d4: the log says why" ||
+	fail "d4: the log says why" "offline: hallqd unreachable: ..." "$(cat "$tmp/d4.err")"
+
+start_display d5 --window 640x480 --no-voice --token "refused-token-$$-0123456789"
+logs="$tmp/d5.err"
+expect_line "d5: a refused token: offline" 8000 "$tmp/d5.out" 'offline'
+grep -q 'offline: hallqd refused the token' "$tmp/d5.err" && ok "d5: the log says the token was refused" ||
+	fail "d5: the log says the token was refused" "offline: hallqd refused the token ..." "$(cat "$tmp/d5.err")"
+
+echo "# stopping"
+for d in d1 d2 d3 d4 d5; do
+	eval "p=\$${d}_pid"
+	t0=$(now_ms)
+	stop "$p"
+	check "$d: SIGTERM: exit 0" 0 "$stop_rc"
+	check_num "$d: stopped within 3 s (ms)" $(($(now_ms) - t0)) -lt 3000
+done
+check "no errors logged" "" "$(cat "$tmp"/d[1-5].err | grep -E ' (error|warn): ' | grep -v ' warn: offline: \| warn: no sound')"
+stop "$hallqd_pid"
+stop "$xvfb_pid"
+
+[ -n "${DISPLAY_SHOTS:-}" ] && cp "$back" "$tmp/d2.png" "$tmp/d3.png" "$DISPLAY_SHOTS"/ 2>/dev/null
+echo "# took $(($(date +%s) - t_start)) s"
+echo "display: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

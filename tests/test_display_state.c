@@ -1,0 +1,226 @@
+/*
+ * The wall display's model (display/state.c): which events are calls, which calls are too
+ * old to announce, the recent calls' order, a new day, and when a hall snapshot counts as
+ * a change. No SDL, no server: events and snapshots are built here, the clocks passed in.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cmocka.h>
+
+#include "hq_error.h"
+#include "state.h"
+
+/* 2026-11-23 10:19:40 in Beijing, 02:19:40 UTC. */
+#define T0 1795400380000LL
+
+static struct hq_devent ev(const char *type, const char *label, int counter, int64_t at)
+{
+	struct hq_devent e = { .counter = counter, .at_ms = at };
+	static int64_t id;
+
+	e.id = ++id;
+	snprintf(e.type, sizeof e.type, "%s", type);
+	snprintf(e.label, sizeof e.label, "%s", label);
+	snprintf(e.service, sizeof e.service, "realestate");
+	return e;
+}
+
+static void iso_times(void **unused)
+{
+	(void)unused;
+	assert_int_equal(hq_iso_ms("2026-11-23T10:19:40+08:00"), T0);
+	assert_int_equal(hq_iso_ms("2026-11-23T02:19:40Z"), T0);
+	assert_int_equal(hq_iso_ms("2026-11-23T02:19:40"), T0);
+	assert_int_equal(hq_iso_ms("2026-11-23T02:19:40.250Z"), T0 + 250);
+	assert_int_equal(hq_iso_ms("2026-11-22T21:19:40-05:00"), T0);
+	assert_int_equal(hq_iso_ms("2026-03-01T00:00:00+0000"), 1772323200000LL);
+	assert_int_equal(hq_iso_ms(NULL), 0);
+	assert_int_equal(hq_iso_ms(""), 0);
+	assert_int_equal(hq_iso_ms("yesterday"), 0);
+	assert_int_equal(hq_iso_ms("2026-13-01T00:00:00Z"), 0);
+	assert_int_equal(hq_iso_ms("2026-11-23T02:19:40+08"), 0);
+}
+
+static void parse_event(void **unused)
+{
+	struct hq_sse_event sse = { .id = 42 };
+	struct hq_devent e;
+
+	(void)unused;
+	snprintf(sse.type, sizeof sse.type, "called");
+	sse.data = json_loads("{\"id\": 42, \"at\": \"2026-11-23T10:19:40+08:00\", \"type\": \"called\","
+			      " \"ticket_id\": 17, \"label\": \"B012\", \"service\": \"realestate\","
+			      " \"counter\": 3, \"value\": 0, \"detail\": \"0312\"}", 0, NULL);
+	assert_non_null(sse.data);
+	assert_int_equal(hq_devent_parse(&sse, &e), HQ_OK);
+	assert_int_equal(e.id, 42);
+	assert_string_equal(e.type, "called");
+	assert_string_equal(e.label, "B012");
+	assert_string_equal(e.service, "realestate");
+	assert_int_equal(e.counter, 3);
+	assert_int_equal(e.at_ms, T0);
+	json_decref(sse.data);
+	sse.data = json_string("not an object");
+	assert_int_equal(hq_devent_parse(&sse, &e), HQ_EFRAME);
+	json_decref(sse.data);
+}
+
+static void fresh_and_old_calls(void **unused)
+{
+	struct hq_dstate st;
+	struct hq_devent e;
+
+	(void)unused;
+	hq_dstate_init(&st);
+	/* Said at once: a call made a second ago. */
+	e = ev("called", "B001", 3, T0 - 1000);
+	assert_int_equal(hq_dstate_event(&st, &e, T0, 5000), HQ_DS_CHANGED | HQ_DS_CALL);
+	assert_int_equal(st.ncalls, 1);
+	assert_int_equal(st.highlight_ms, 5000);
+	/* At the limit still fresh; past it shown, not said, not highlighted. */
+	e = ev("called", "B002", 4, T0 - HQ_DS_FRESH_MS);
+	assert_int_equal(hq_dstate_event(&st, &e, T0, 6000), HQ_DS_CHANGED | HQ_DS_CALL);
+	e = ev("called", "B003", 4, T0 - HQ_DS_FRESH_MS - 1);
+	assert_int_equal(hq_dstate_event(&st, &e, T0, 7000), HQ_DS_CHANGED | HQ_DS_OLD);
+	assert_int_equal(st.ncalls, 3);
+	assert_string_equal(st.calls[0].label, "B003");
+	assert_int_equal(st.highlight_ms, 0);
+	/* An event without a time is said rather than lost. */
+	e = ev("called", "B004", 3, 0);
+	assert_int_equal(hq_dstate_event(&st, &e, T0, 8000), HQ_DS_CHANGED | HQ_DS_CALL);
+	/* Other events are not calls. */
+	e = ev("issued", "B009", 0, T0);
+	assert_int_equal(hq_dstate_event(&st, &e, T0, 9000), 0);
+	e = ev("finished", "B004", 3, T0);
+	assert_int_equal(hq_dstate_event(&st, &e, T0, 9000), 0);
+	e = ev("called", "", 3, T0);
+	assert_int_equal(hq_dstate_event(&st, &e, T0, 9000), 0);
+	assert_int_equal(st.ncalls, 4);
+	hq_dstate_free(&st);
+}
+
+static void recall_moves_up(void **unused)
+{
+	struct hq_dstate st;
+	struct hq_devent e;
+
+	(void)unused;
+	hq_dstate_init(&st);
+	e = ev("called", "A001", 1, T0);
+	hq_dstate_event(&st, &e, T0, 1000);
+	e = ev("called", "B001", 3, T0);
+	hq_dstate_event(&st, &e, T0, 2000);
+	e = ev("recalled", "A001", 1, T0 + 5000);
+	e.value = 1;
+	assert_int_equal(hq_dstate_event(&st, &e, T0 + 5000, 7000), HQ_DS_CHANGED | HQ_DS_CALL);
+	assert_int_equal(st.ncalls, 2);
+	assert_string_equal(st.calls[0].label, "A001");
+	assert_int_equal(st.calls[0].recalls, 1);
+	assert_string_equal(st.calls[1].label, "B001");
+	assert_int_equal(st.highlight_ms, 7000);
+	/* A ticket called again elsewhere (a transfer keeps its label): one line, on top. */
+	e = ev("called", "B001", 4, T0 + 9000);
+	hq_dstate_event(&st, &e, T0 + 9000, 9000);
+	assert_int_equal(st.ncalls, 2);
+	assert_string_equal(st.calls[0].label, "B001");
+	assert_int_equal(st.calls[0].counter, 4);
+	assert_int_equal(st.calls[0].recalls, 0);
+	hq_dstate_free(&st);
+}
+
+static void bounded_and_daily(void **unused)
+{
+	struct hq_dstate st;
+	struct hq_devent e;
+	char label[16];
+	int i;
+
+	(void)unused;
+	hq_dstate_init(&st);
+	for (i = 1; i <= HQ_DS_CALLS + 5; i++) {
+		snprintf(label, sizeof label, "A%03d", i);
+		e = ev("called", label, 1, T0 + i);
+		hq_dstate_event(&st, &e, T0 + i, i);
+	}
+	assert_int_equal(st.ncalls, HQ_DS_CALLS);
+	snprintf(label, sizeof label, "A%03d", HQ_DS_CALLS + 5);
+	assert_string_equal(st.calls[0].label, label);
+	assert_string_equal(st.calls[HQ_DS_CALLS - 1].label, "A006");
+	/* Yesterday's calls, as a replay at start brings them, are not taken in... */
+	e = ev("called", "Z001", 1, T0 - 86400000LL);
+	assert_int_equal(hq_dstate_event(&st, &e, T0, 1), 0);
+	/* ...and at midnight today's go. */
+	assert_false(hq_dstate_keep_day(&st, T0));
+	assert_true(hq_dstate_keep_day(&st, T0 + 86400000LL));
+	assert_int_equal(st.ncalls, 0);
+	/* The end of a day, closed by the hall, clears them too. */
+	e = ev("called", "A001", 1, T0);
+	hq_dstate_event(&st, &e, T0, 1);
+	e = ev("day_closed", "", 0, T0);
+	assert_int_equal(hq_dstate_event(&st, &e, T0, 2), HQ_DS_CHANGED);
+	assert_int_equal(st.ncalls, 0);
+	assert_int_equal(st.highlight_ms, 0);
+	hq_dstate_free(&st);
+}
+
+static void hall_snapshots(void **unused)
+{
+	struct hq_hall_service sv[2] = {
+		{ .key = "realestate", .name = "不动产登记", .name_en = "Real estate", .open = true, .waiting = 4,
+		  .est_wait_s = 600 },
+		{ .key = "tax", .name = "税务", .open = true },
+	};
+	struct hq_hall_counter ct[1] = { { .number = 3, .name = "3号窗口", .serving = "B001" } };
+	struct hq_hall h = { .name = "测试中心", .notice = "请带身份证", .lang_en = true, .services = sv,
+			     .nservices = 2, .counters = ct, .ncounters = 1 };
+	struct hq_dstate st;
+	bool changed;
+
+	(void)unused;
+	hq_dstate_init(&st);
+	assert_int_equal(hq_dstate_set_hall(&st, &h, &changed), HQ_OK);
+	assert_true(changed);
+	assert_true(st.have_hall);
+	assert_string_equal(hq_dstate_service(&st, "realestate")->name, "不动产登记");
+	assert_string_equal(hq_dstate_counter(&st, 3)->serving, "B001");
+	assert_null(hq_dstate_service(&st, "nope"));
+	assert_null(hq_dstate_counter(&st, 9));
+	assert_int_equal(hq_dstate_set_hall(&st, &h, &changed), HQ_OK);
+	assert_false(changed);
+	sv[1].waiting = 1;
+	assert_int_equal(hq_dstate_set_hall(&st, &h, &changed), HQ_OK);
+	assert_true(changed);
+	snprintf(h.notice, sizeof h.notice, "今日下午停电");
+	assert_int_equal(hq_dstate_set_hall(&st, &h, &changed), HQ_OK);
+	assert_true(changed);
+	h.ncounters = 0;
+	assert_int_equal(hq_dstate_set_hall(&st, &h, &changed), HQ_OK);
+	assert_true(changed);
+	assert_int_equal(st.ncounters, 0);
+	hq_dstate_free(&st);
+	hq_dstate_free(&st);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(iso_times),
+		cmocka_unit_test(parse_event),
+		cmocka_unit_test(fresh_and_old_calls),
+		cmocka_unit_test(recall_moves_up),
+		cmocka_unit_test(bounded_and_daily),
+		cmocka_unit_test(hall_snapshots),
+	};
+
+	/* Days are local days: one zone for the whole test. */
+	setenv("TZ", "UTC", 1);
+	tzset();
+	return cmocka_run_group_tests_name("display_state", tests, NULL, NULL);
+}
