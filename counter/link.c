@@ -14,7 +14,7 @@
 #include "hq_error.h"
 #include "keys.h"
 #include "link.h"
-#include "log.h"
+#include "hq_log.h"
 
 #define REFRESH_MIN_MS 50    /* at most this often after events */
 #define REFRESH_IDLE_MS 5000 /* and at least this often */

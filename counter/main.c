@@ -20,7 +20,7 @@
 #include "hq_config.h"
 #include "hq_error.h"
 #include "link.h"
-#include "log.h"
+#include "hq_log.h"
 #include "terminal.h"
 
 struct app;

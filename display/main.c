@@ -31,6 +31,7 @@
 
 #include "feed.h"
 #include "hq_error.h"
+#include "hq_log.h"
 #include "render.h"
 #include "screen.h"
 #include "state.h"
@@ -76,28 +77,6 @@ struct app {
 
 /* ---- log and status lines --------------------------------------------------------------- */
 
-static void say(const char *level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void say(const char *level, const char *fmt, ...)
-{
-	char line[1024];
-	struct timeval tv;
-	struct tm tm;
-	va_list ap;
-	int n;
-
-	gettimeofday(&tv, NULL);
-	localtime_r(&tv.tv_sec, &tm);
-	n = (int)strftime(line, sizeof line, "%Y-%m-%d %H:%M:%S", &tm);
-	n += snprintf(line + n, sizeof line - (size_t)n, ".%03ld %s: ", (long)tv.tv_usec / 1000, level);
-	va_start(ap, fmt);
-	n += vsnprintf(line + n, n < (int)sizeof line ? sizeof line - (size_t)n : 0, fmt, ap);
-	va_end(ap);
-	if (n > (int)sizeof line - 2)
-		n = (int)sizeof line - 2;
-	line[n++] = '\n';
-	if (write(STDERR_FILENO, line, (size_t)n) < 0)
-		return;
-}
 
 static void flush_lines(struct app *a)
 {
@@ -210,7 +189,7 @@ static void check_glyphs(struct app *a, const char *what, const char *text)
 			;
 		if (i == a->nwarned && a->nwarned < 64) {
 			a->warned[a->nwarned++] = missing;
-			say("warn", "the font has no glyph for U+%04X in %s \"%s\": it shows as '?'; "
+			hq_log(HQ_LOG_WARN, "the font has no glyph for U+%04X in %s \"%s\": it shows as '?'; "
 			    "give --font with a font that has it", (unsigned)missing, what, text);
 		}
 		/* Go on after that character. */
@@ -232,7 +211,7 @@ static void take_hall(struct app *a, const struct hq_hall *h)
 	int i;
 
 	if (hq_dstate_set_hall(&a->st, h, &changed)) {
-		say("error", "out of memory taking the hall");
+		hq_log(HQ_LOG_ERROR, "out of memory taking the hall");
 		return;
 	}
 	if (!changed)
@@ -258,11 +237,11 @@ static void announce(struct app *a, const struct hq_dcall *c)
 	if (!a->voice)
 		return;
 	if ((n = hq_voice_sequence(c->label, c->counter, a->st.lang_en, seq, HQ_VOICE_SEQ_MAX)) < 0) {
-		say("warn", "%s at counter %d cannot be spoken (%s)", c->label, c->counter, hq_strerror(n));
+		hq_log(HQ_LOG_WARN, "%s at counter %d cannot be spoken (%s)", c->label, c->counter, hq_strerror(n));
 		return;
 	}
 	if ((id = hq_voice_announce(a->voice, seq, n, a->o.repeat)) < 0) {
-		say("warn", "%s at counter %d not spoken: %s", c->label, c->counter,
+		hq_log(HQ_LOG_WARN, "%s at counter %d not spoken: %s", c->label, c->counter,
 		    *hq_voice_error(a->voice) ? hq_voice_error(a->voice) : hq_strerror(id));
 		return;
 	}
@@ -298,16 +277,16 @@ static void take_feed(struct app *a, struct hq_feed_msg *m)
 		a->link = m->up;
 		a->st.online = m->up;
 		if (m->up)
-			say("info", "hallqd reachable at %s", a->o.url);
+			hq_log(HQ_LOG_INFO, "hallqd reachable at %s", a->o.url);
 		else
-			say("warn", "offline: %s; the screen keeps the last state", m->why);
+			hq_log(HQ_LOG_WARN, "offline: %s; the screen keeps the last state", m->why);
 		status_line(a, "%s", m->up ? "online" : "offline");
 		break;
 	case HQ_FEED_CLOCK: {
 		int64_t skew = m->skew_ms > -SKEW_IGNORE_MS && m->skew_ms < SKEW_IGNORE_MS ? 0 : m->skew_ms;
 
 		if (skew && (skew > a->skew_ms + SKEW_IGNORE_MS || skew < a->skew_ms - SKEW_IGNORE_MS))
-			say("warn", "this machine's clock is %.1f s off hallqd's: showing hallqd's time",
+			hq_log(HQ_LOG_WARN, "this machine's clock is %.1f s off hallqd's: showing hallqd's time",
 			    (double)skew / 1000);
 		a->skew_ms = skew;
 		break;
@@ -330,7 +309,7 @@ static void save_shot(struct app *a)
 	snprintf(path, sizeof path, "%s/hallq-display-%s-%ld-%d.png", a->o.shot_dir, stamp,
 		 (long)getpid(), ++a->shot_seq);
 	if (hq_ren_save_png(a->ren, path)) {
-		say("error", "screenshot not saved: %s", hq_ren_error(a->ren));
+		hq_log(HQ_LOG_ERROR, "screenshot not saved: %s", hq_ren_error(a->ren));
 		return;
 	}
 	printf("shot: %s\n", path);
@@ -344,7 +323,7 @@ static void relayout(struct app *a)
 	int w, h;
 
 	if (hq_ren_resize(a->ren)) {
-		say("error", "%s", hq_ren_error(a->ren));
+		hq_log(HQ_LOG_ERROR, "%s", hq_ren_error(a->ren));
 		return;
 	}
 	hq_ren_size(a->ren, &w, &h);
@@ -423,7 +402,7 @@ static void run(struct app *a)
 		if (a->quit)
 			break;
 		if (a->voice && hq_voice_step(a->voice))
-			say("warn", "voice: %s", hq_voice_error(a->voice));
+			hq_log(HQ_LOG_WARN, "voice: %s", hq_voice_error(a->voice));
 		now.mono_ms = mono_ms();
 		now.wall_ms = server_ms(a);
 		if ((day = local_day(now.wall_ms)) != a->day) {
@@ -439,7 +418,7 @@ static void run(struct app *a)
 			trace_presented(a);
 		if (!a->ready && a->st.have_hall) {
 			a->ready = true;
-			say("info", "showing %s", a->st.name);
+			hq_log(HQ_LOG_INFO, "showing %s", a->st.name);
 			printf("ready\n");
 		}
 		flush_lines(a);
@@ -593,7 +572,7 @@ static int start_voice(struct app *a)
 		return rc;
 	}
 	if ((rc = hq_voice_open(a->voice, NULL))) {
-		say("warn", "no sound: %s; calls are queued on a silent device", hq_voice_error(a->voice));
+		hq_log(HQ_LOG_WARN, "no sound: %s; calls are queued on a silent device", hq_voice_error(a->voice));
 		if ((rc = hq_voice_open(a->voice, "dummy"))) {
 			fprintf(stderr, "hallq-display: %s\n", hq_voice_error(a->voice));
 			return rc;
@@ -701,10 +680,10 @@ int main(int argc, char **argv)
 			goto out;
 		}
 	}
-	say("info", "hallq-display %s: %s, font %s, %dx%d%s", HQ_VERSION, a.o.url, font.path,
+	hq_log(HQ_LOG_INFO, "hallq-display %s: %s, font %s, %dx%d%s", HQ_VERSION, a.o.url, font.path,
 	    a.o.win_w, a.o.win_h, a.voice ? "" : ", no voice");
 	run(&a);
-	say("info", "stopping");
+	hq_log(HQ_LOG_INFO, "stopping");
 	rc = 0;
 out:
 	hq_feed_stop(a.feed);

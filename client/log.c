@@ -1,5 +1,5 @@
 /*
- * The log of hallq-counter (log.h).
+ * The clients' log (hq_log.h).
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -7,7 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "log.h"
+#include "hq_log.h"
 
 int hq_log_level = HQ_LOG_INFO;
 

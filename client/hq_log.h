@@ -1,6 +1,6 @@
 /*
- * The counter programs' log: one line each to stderr, with the local time and the level,
- * written whole so lines from the bus threads never interleave.
+ * The log of hallqd's clients (gateway, display, kiosk): one line each to stderr, with the
+ * local time and the level, written whole so lines from several threads never interleave.
  */
 #ifndef HQ_CLOG_H
 #define HQ_CLOG_H
