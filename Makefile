@@ -52,28 +52,36 @@ CLIENT_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(wildcard client/*.c))
 CLIENT_LIBS = $(CURL_LIBS) $(JANSSON_LIBS)
 $(CLIENT_OBJ): ALL_CFLAGS += $(shell $(PKG_CONFIG) --cflags libcurl jansson 2>/dev/null)
 
+# The serial line (serial/): libserialport for real ports, termios for ptys; the counter
+# bus and the kiosk's ticket printer both use it.
+SERIAL_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(wildcard serial/*.c))
+
 # hallq-counter: the counter-bus gateway. It frames the plain protocol with the firmware's
 # own code (libhqfw.a), so host and unit share every byte of the wire format.
 COUNTER_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(wildcard counter/*.c))
 COUNTER_LIBS = $(MODBUS_LIBS) $(SERIALPORT_LIBS) $(CLIENT_LIBS) -lpthread
-$(COUNTER_OBJ): ALL_CFLAGS += -Iclient -Ifirmware-proto/fw $(shell $(PKG_CONFIG) --cflags libmodbus 2>/dev/null)
-$(BUILD)/hallq-counter: $(COUNTER_OBJ) $(CLIENT_OBJ) $(LIB) $(BUILD)/libhqfw.a
+$(COUNTER_OBJ): ALL_CFLAGS += -Iclient -Iserial -Ifirmware-proto/fw $(shell $(PKG_CONFIG) --cflags libmodbus 2>/dev/null)
+$(BUILD)/hallq-counter: $(COUNTER_OBJ) $(SERIAL_OBJ) $(CLIENT_OBJ) $(LIB) $(BUILD)/libhqfw.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIB_LIBS) $(COUNTER_LIBS)
 
 # hallq-display: the lobby wall display (SDL2, SDL2_ttf, SDL2_mixer, SDL2_image, fontconfig).
 # Its voice clips are made with espeak-ng into $(BUILD)/voice where assets/voice has none.
 SDL_PKGS = sdl2 SDL2_ttf SDL2_mixer SDL2_image fontconfig
 SDL_LIBS = $(call PC,$(SDL_PKGS))
+# The screen (ui/): the SDL renderer, its text cache and PNG shots, shared by the wall
+# display and the kiosk.
+UI_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(wildcard ui/*.c))
+$(UI_OBJ): ALL_CFLAGS += $(shell $(PKG_CONFIG) --cflags $(SDL_PKGS) 2>/dev/null)
 DISPLAY_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(wildcard display/*.c))
-DISPLAY_LIB_OBJ = $(filter-out $(BUILD)/display/main.o,$(DISPLAY_OBJ))
-$(DISPLAY_OBJ): ALL_CFLAGS += -Iclient $(shell $(PKG_CONFIG) --cflags $(SDL_PKGS) libcurl jansson 2>/dev/null)
-$(BUILD)/hallq-display: $(DISPLAY_OBJ) $(CLIENT_OBJ) $(LIB)
+DISPLAY_LIB_OBJ = $(filter-out $(BUILD)/display/main.o,$(DISPLAY_OBJ)) $(UI_OBJ)
+$(DISPLAY_OBJ): ALL_CFLAGS += -Iclient -Iui $(shell $(PKG_CONFIG) --cflags $(SDL_PKGS) libcurl jansson 2>/dev/null)
+$(BUILD)/hallq-display: $(DISPLAY_OBJ) $(UI_OBJ) $(CLIENT_OBJ) $(LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIB_LIBS) $(SDL_LIBS) $(CLIENT_LIBS) -lpthread -lm
 VOICE = $(BUILD)/voice/.made
 $(VOICE): tools/make-voice
 	@tools/make-voice $(BUILD)/voice
 	@touch $@
-$(BUILD)/tests/test_display_%.o: ALL_CFLAGS += -Idisplay -Iclient $(shell $(PKG_CONFIG) --cflags $(SDL_PKGS) 2>/dev/null)
+$(BUILD)/tests/test_display_%.o: ALL_CFLAGS += -Idisplay -Iui -Iclient $(shell $(PKG_CONFIG) --cflags $(SDL_PKGS) 2>/dev/null)
 $(BUILD)/tests/test_display_%: $(BUILD)/tests/test_display_%.o $(DISPLAY_LIB_OBJ) $(CLIENT_OBJ) $(LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIB_LIBS) $(SDL_LIBS) $(CLIENT_LIBS) $(CMOCKA_LIBS) -lpthread -lm
 

@@ -1,6 +1,6 @@
 /*
  * hallq-display: the lobby wall display. It follows hallqd (feed.c), keeps what it shows
- * in a display state (state.c), draws it (screen.c, render.c) and speaks each new call
+ * in a display state (state.c), draws it (screen.c, ../ui/render.c) and speaks each new call
  * (voice.c). One thread owns SDL, the state and the voice: the feed's threads and the
  * signal thread only post SDL events to it, and it sleeps in SDL_WaitEventTimeout until an
  * event, the clock's next second, the end of a highlight, the next frame of a scrolling

@@ -1,5 +1,5 @@
 /*
- * The wall display's renderer: a small API over one window, so that the screen's layout
+ * The renderer of the wall display and the kiosk: a small API over one window, so a layout
  * (screen.c) never touches SDL or SDL_ttf directly. It draws into the window's own surface
  * (software, as rxi/lite does) and shows only the rectangles it is told changed, so a
  * clock tick sends a few hundred pixels to the screen instead of the whole frame.
