@@ -22,7 +22,7 @@ LIB_SRC = $(wildcard queue/*.c)
 LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/%.o)
 LIB_LIBS = $(SQLITE_LIBS) $(INIH_LIBS) -lm
 
-PROGS = $(BUILD)/hallq $(BUILD)/hallqd $(BUILD)/hallq-counter $(BUILD)/hallq-display
+PROGS = $(BUILD)/hallq $(BUILD)/hallqd $(BUILD)/hallq-counter $(BUILD)/hallq-display $(BUILD)/hallq-kiosk
 UNIT_TESTS = $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/test_*.c))
 BENCHES = $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/bench_*.c))
 
@@ -42,10 +42,19 @@ $(LIB): $(LIB_OBJ)
 $(BUILD)/hallq: $(BUILD)/cli/hallq.o $(LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIB_LIBS) $(JANSSON_LIBS)
 
-# hallqd: the hall server.
-SERVER_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(wildcard server/*.c))
+# hallqd: the hall server. The ticket status page (assets/web/ticket.html) is compiled in,
+# as a string od and sed write into $(BUILD), so that hallqd needs no asset path.
+SERVER_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(wildcard server/*.c)) $(BUILD)/server/ticket_page.o
 $(BUILD)/hallqd: $(SERVER_OBJ) $(LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIB_LIBS) $(MHD_LIBS) $(JANSSON_LIBS) -lpthread
+$(BUILD)/server/ticket_page.c: assets/web/ticket.html
+	@mkdir -p $(dir $@)
+	@{ echo '/* Made by make from $<; do not edit. */'; \
+	  echo 'const char hqd_ticket_page[] ='; \
+	  od -An -v -tx1 $< | sed 's/ \([0-9a-f][0-9a-f]\)/\\x\1/g; s/^/"/; s/$$/"/'; \
+	  echo ';'; } > $@.tmp && mv $@.tmp $@
+$(BUILD)/server/ticket_page.o: $(BUILD)/server/ticket_page.c
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 # The hallqd client (client/): every program but the server talks to hallqd through it.
 CLIENT_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(wildcard client/*.c))
@@ -85,14 +94,41 @@ $(BUILD)/tests/test_display_%.o: ALL_CFLAGS += -Idisplay -Iui -Iclient $(shell $
 $(BUILD)/tests/test_display_%: $(BUILD)/tests/test_display_%.o $(DISPLAY_LIB_OBJ) $(CLIENT_OBJ) $(LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIB_LIBS) $(SDL_LIBS) $(CLIENT_LIBS) $(CMOCKA_LIBS) -lpthread -lm
 
+# The kiosk's ticket printer: ESC/POS bytes (escpos.c) sent over the serial line or to a
+# file (printer.c), and the ticket's PNG preview (preview.c, SDL_ttf and libqrencode).
+QRENCODE_LIBS = $(call PC,libqrencode)
+KIOSK_PRINT_OBJ = $(BUILD)/kiosk/printer.o $(BUILD)/kiosk/escpos.o $(BUILD)/kiosk/preview.o
+KIOSK_PRINT_LIBS = $(SDL_LIBS) $(QRENCODE_LIBS) $(SERIALPORT_LIBS)
+$(KIOSK_PRINT_OBJ): ALL_CFLAGS += -Iserial -Iqueue $(shell $(PKG_CONFIG) --cflags $(SDL_PKGS) libqrencode 2>/dev/null)
+# hallq-printer-sim: a simulated ESC/POS printer on a pty, for tests; its decoder
+# (kiosk/sim/escpos_decode.c) also serves the printer's tests.
+PRINTER_SIM = $(BUILD)/hallq-printer-sim
+PRINTER_DECODE_OBJ = $(BUILD)/kiosk/sim/escpos_decode.o
+$(PRINTER_SIM): $(BUILD)/kiosk/sim/hallq-printer-sim.o $(PRINTER_DECODE_OBJ)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^
+$(BUILD)/tests/test_kiosk_printer.o: ALL_CFLAGS += -Ikiosk -Ikiosk/sim -Iserial $(shell $(PKG_CONFIG) --cflags $(SDL_PKGS) libqrencode jansson 2>/dev/null)
+$(BUILD)/tests/test_kiosk_printer: $(BUILD)/tests/test_kiosk_printer.o $(KIOSK_PRINT_OBJ) $(PRINTER_DECODE_OBJ) $(SERIAL_OBJ) $(LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIB_LIBS) $(KIOSK_PRINT_LIBS) $(JANSSON_LIBS) $(CMOCKA_LIBS)
+# hallq-kiosk: the touch ticket kiosk. Its screens draw with ui/, its printer is the above.
+KIOSK_OBJ = $(filter-out $(KIOSK_PRINT_OBJ),$(patsubst %.c,$(BUILD)/%.o,$(wildcard kiosk/*.c)))
+KIOSK_LIB_OBJ = $(filter-out $(BUILD)/kiosk/main.o,$(KIOSK_OBJ)) $(KIOSK_PRINT_OBJ) $(UI_OBJ) $(SERIAL_OBJ)
+$(KIOSK_OBJ): ALL_CFLAGS += -Iclient -Iui -Iserial $(shell $(PKG_CONFIG) --cflags $(SDL_PKGS) libqrencode libcurl jansson 2>/dev/null)
+$(BUILD)/hallq-kiosk: $(KIOSK_OBJ) $(KIOSK_PRINT_OBJ) $(UI_OBJ) $(SERIAL_OBJ) $(CLIENT_OBJ) $(LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIB_LIBS) $(KIOSK_PRINT_LIBS) $(CLIENT_LIBS) -lpthread -lm
+$(BUILD)/tests/test_kiosk_spool.o: ALL_CFLAGS += -Ikiosk -Iclient -Iserial $(shell $(PKG_CONFIG) --cflags $(SDL_PKGS) jansson 2>/dev/null)
+$(BUILD)/tests/test_kiosk_spool: $(BUILD)/tests/test_kiosk_spool.o $(BUILD)/kiosk/spool.o $(LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIB_LIBS) $(JANSSON_LIBS) $(CMOCKA_LIBS)
+
 # Tests link the real library; tests/support.c has the shared fixtures (fake clock, temp dirs).
 TEST_SUPPORT = $(BUILD)/tests/support.o
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(TEST_SUPPORT) $(LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIB_LIBS) $(CMOCKA_LIBS)
 
-# The server's integration driver: a client of hallqd over HTTP (libcurl).
+# The server's integration driver: a client of hallqd over HTTP (libcurl), which also
+# checks the hall snapshot the hallqd client (client/) makes of the server's answer.
 SERVER_TESTS = $(BUILD)/tests/server/test_hallqd
-$(BUILD)/tests/server/test_hallqd: $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/server/*.c)) $(LIB)
+$(BUILD)/tests/server/%.o: ALL_CFLAGS += -Iclient
+$(BUILD)/tests/server/test_hallqd: $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/server/*.c)) $(CLIENT_OBJ) $(LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIB_LIBS) $(CURL_LIBS) $(JANSSON_LIBS) -lpthread
 
 # The counter unit's firmware (firmware-proto/fw, portable C99) built for the host: its
@@ -133,8 +169,12 @@ $(BUILD)/bench/bench_counter: $(BUILD)/bench/bench_counter.o $(BENCH_COMMON) $(B
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIB_LIBS) $(CLIENT_LIBS) -lpthread
 $(BUILD)/bench/bench_display: $(BUILD)/bench/bench_display.o $(BENCH_COMMON) $(BENCH_HALL) $(LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIB_LIBS) $(CLIENT_LIBS) -lpthread
+# bench_kiosk touches the kiosk through XTest (libX11, libXtst) and is its printer on a pty.
+$(BUILD)/bench/bench_kiosk.o: ALL_CFLAGS += -Iclient $(shell $(PKG_CONFIG) --cflags libcurl jansson x11 xtst 2>/dev/null)
+$(BUILD)/bench/bench_kiosk: $(BUILD)/bench/bench_kiosk.o $(BENCH_COMMON) $(BENCH_HALL) $(LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIB_LIBS) $(CLIENT_LIBS) $(call PC,x11 xtst) -lutil -lpthread
 
-tests: $(PROGS) $(UNIT_TESTS) $(SERVER_TESTS) $(FW_SIM) $(RELAY) $(VOICE)
+tests: $(PROGS) $(UNIT_TESTS) $(SERVER_TESTS) $(FW_SIM) $(RELAY) $(VOICE) $(PRINTER_SIM)
 
 test: deps
 	@$(MAKE) --no-print-directory tests

@@ -222,14 +222,29 @@ static int int_of(json_t *obj, const char *key)
 	return (int)json_integer_value(json_object_get(obj, key));
 }
 
+/* obj[key] when it is a boolean, else dflt (a field an older server does not send). */
+static bool bool_or(json_t *obj, const char *key, bool dflt)
+{
+	json_t *b = json_object_get(obj, key);
+
+	return json_is_boolean(b) ? json_is_true(b) : dflt;
+}
+
 static int parse_hall(json_t *v, struct hq_hall *h)
 {
 	json_t *svcs = json_object_get(v, "services"), *ctrs = json_object_get(v, "counters");
-	json_t *langs = json_object_get(v, "languages"), *e, *k;
+	json_t *langs = json_object_get(v, "languages"), *kiosk = json_object_get(v, "kiosk"), *e, *k;
+	const char *fault = json_string_value(json_object_get(kiosk, "on_printer_fault"));
+	json_t *confirm = json_object_get(kiosk, "confirm_seconds");
 	size_t i, j, l;
 
 	if (!json_is_array(svcs) || !json_is_array(ctrs))
 		return HQ_EFRAME;
+	h->kiosk.refuse_on_fault = fault && !strcmp(fault, "refuse");
+	h->kiosk.confirm_s = json_is_integer(confirm) ? (int)json_integer_value(confirm) : 15;
+	h->kiosk.priority = bool_or(kiosk, "priority", true);
+	h->kiosk.appointments = bool_or(kiosk, "appointments", true);
+	copy_str(h->kiosk.footer, sizeof h->kiosk.footer, kiosk, "footer");
 	copy_str(h->name, sizeof h->name, v, "name");
 	copy_str(h->name_en, sizeof h->name_en, v, "name_en");
 	copy_str(h->notice, sizeof h->notice, v, "notice");
@@ -255,6 +270,8 @@ static int parse_hall(json_t *v, struct hq_hall *h)
 		s->est_wait_s = int_of(e, "est_wait_s");
 		s->issued_today = int_of(e, "issued_today");
 		s->served_today = int_of(e, "served_today");
+		s->priority_lane = bool_or(e, "priority_lane", false);
+		copy_str(s->hours, sizeof s->hours, e, "hours");
 	}
 	json_array_foreach(ctrs, i, e) {
 		struct hq_hall_counter *c = &h->counters[h->ncounters++];

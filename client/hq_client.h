@@ -51,6 +51,8 @@ struct hq_hall_service {
 	bool open, at_cap;
 	int waiting, waiting_priority, est_wait_s;
 	int issued_today, served_today;
+	bool priority_lane;         /* every ticket of the service is a priority ticket */
+	char hours[64];             /* opening hours as the config writes them: "08:30-12:00, 13:30-17:30" */
 };
 
 struct hq_hall_counter {
@@ -72,6 +74,14 @@ struct hq_hall {
 	int nservices;
 	struct hq_hall_counter *counters;
 	int ncounters;
+	/* The config's [kiosk] section. A server older than this part of the API sends none:
+	 * then screen, 15 s, true, true, "", the defaults of docs/config.md. */
+	struct {
+		bool refuse_on_fault;   /* on_printer_fault = refuse; false: screen */
+		int confirm_s;          /* confirm_seconds */
+		bool priority, appointments;
+		char footer[256];
+	} kiosk;
 };
 
 int hq_client_hall(struct hq_client *cl, struct hq_hall **out);

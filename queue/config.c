@@ -30,7 +30,7 @@
 #define MAX_BUSES 32
 #define MAX_KEYS 16            /* keys in the largest section table */
 
-enum kind { K_HALL, K_SERVICE, K_COUNTER, K_BUS };
+enum kind { K_HALL, K_SERVICE, K_COUNTER, K_BUS, K_KIOSK };
 
 /* Key flags. */
 #define F_REQUIRED 1u /* the section is incomplete without it */
@@ -547,6 +547,84 @@ static int set_parity(struct parser *p, const struct key *k, void *obj, const ch
 	return fail(p, p->line, "parity = %s is not a parity; use even, none or odd", v);
 }
 
+/* A line printed on paper: no control characters, which a ticket printer would take as
+ * commands (ESC, GS) and which would break the line. */
+static int set_line(struct parser *p, const struct key *k, void *obj, const char *v)
+{
+	const char *c;
+
+	for (c = v; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			return fail(p, p->line, "%s contains a control character; write plain text",
+				    k->name);
+	return set_str(p, k, obj, v);
+}
+
+static int set_fault(struct parser *p, const struct key *k, void *obj, const char *v)
+{
+	if (strcmp(v, "screen") && strcmp(v, "refuse"))
+		return fail(p, p->line, "%s = %s is not screen or refuse", k->name, v);
+	*FIELD(obj, k, bool) = !strcmp(v, "refuse");
+	return 0;
+}
+
+/*
+ * The hall's address as citizens' phones reach it, for the status URL in a ticket's QR
+ * code: http:// or https://, a host name, IPv4 or [IPv6] address, an optional :port and
+ * an optional /path, and no trailing slash (the server appends "/api/v1/tickets/ID").
+ * Only plain characters are taken, so the URL prints and scans as written.
+ */
+static int set_public_url(struct parser *p, const struct key *k, void *obj, const char *v)
+{
+	const char *h, *e;
+	size_t n = strlen(v);
+	int port;
+
+	if (!n)
+		return set_str(p, k, obj, v);
+	if (!strncmp(v, "http://", 7))
+		h = v + 7;
+	else if (!strncmp(v, "https://", 8))
+		h = v + 8;
+	else
+		return fail(p, p->line, "%s = %s must start with http:// or https://", k->name, v);
+	if (v[n - 1] == '/')
+		return fail(p, p->line, "%s = %s ends with '/'; write it without the trailing "
+			    "slash, e.g. http://hall.example.cn:8080", k->name, v);
+	if (*h == '[') {
+		e = h + 1 + strspn(h + 1, "0123456789abcdefABCDEF:.");
+		if (*e != ']' || e == h + 1)
+			return fail(p, p->line, "%s = %s: an IPv6 address is written [2001:db8::1]",
+				    k->name, v);
+		e++;
+	} else {
+		e = h + strspn(h, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-");
+		if (e == h || (*e && *e != ':' && *e != '/') || *h == '.' || *h == '-' ||
+		    e[-1] == '.' || e[-1] == '-')
+			return fail(p, p->line, "%s = %s: the host is a name or address such as "
+				    "hall.example.cn or 192.168.1.10", k->name, v);
+	}
+	if (*e == ':') {
+		char digits[8];
+		size_t len = strspn(e + 1, "0123456789");
+
+		if (!len || len >= sizeof digits || (e[1 + len] && e[1 + len] != '/'))
+			return fail(p, p->line, "%s = %s: the port is a number from 1 to 65535",
+				    k->name, v);
+		memcpy(digits, e + 1, len);
+		digits[len] = '\0';
+		if (!parse_digits(digits, 65535, &port) || port < 1)
+			return fail(p, p->line, "%s = %s: the port is a number from 1 to 65535",
+				    k->name, v);
+		e += 1 + len;
+	}
+	if (*e && (*e != '/' || e[strspn(e, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+					  "0123456789._~/-")]))
+		return fail(p, p->line, "%s = %s: after the host and port comes only a path of "
+			    "letters, digits and . _ ~ - /", k->name, v);
+	return set_str(p, k, obj, v);
+}
+
 static int set_baud(struct parser *p, const struct key *k, void *obj, const char *v)
 {
 	static const int rates[] = { 9600, 19200, 38400, 57600, 115200 };
@@ -584,6 +662,8 @@ static const struct key hall_keys[] = {
 	INT(checkin_late_minutes, hq_config, checkin_late_minutes, 0, 240, "10"),
 	FN(slot_minutes, set_slot, hq_config, slot_minutes, 5, 240, "30", 0),
 	INT(estimate_samples, hq_config, estimate_samples, 1, 200, "20"),
+	{ "public_url", set_public_url, offsetof(struct hq_config, public_url),
+	  sizeof(((struct hq_config *)0)->public_url), 0, 0, NULL, 0 },
 	{ NULL, NULL, 0, 0, 0, 0, NULL, 0 }
 };
 
@@ -623,9 +703,21 @@ static const struct key bus_keys[] = {
 	{ NULL, NULL, 0, 0, 0, 0, NULL, 0 }
 };
 
+/* Also applied when the file has no [kiosk] section: see parse(). */
+static const struct key kiosk_keys[] = {
+	FN(on_printer_fault, set_fault, hq_kiosk_cfg, refuse_on_fault, 0, 0, "screen", 0),
+	INT(confirm_seconds, hq_kiosk_cfg, confirm_seconds, 3, 120, "15"),
+	FN(priority, set_bool, hq_kiosk_cfg, priority, 0, 0, "yes", 0),
+	FN(appointments, set_bool, hq_kiosk_cfg, appointments, 0, 0, "yes", 0),
+	{ "footer", set_line, offsetof(struct hq_kiosk_cfg, footer),
+	  sizeof(((struct hq_kiosk_cfg *)0)->footer), 0, 0, NULL, 0 },
+	{ NULL, NULL, 0, 0, 0, 0, NULL, 0 }
+};
+
 #define NKEYS(t) (sizeof(t) / sizeof((t)[0]) - 1)
 _Static_assert(NKEYS(hall_keys) <= MAX_KEYS && NKEYS(service_keys) <= MAX_KEYS &&
-	       NKEYS(counter_keys) <= MAX_KEYS && NKEYS(bus_keys) <= MAX_KEYS,
+	       NKEYS(counter_keys) <= MAX_KEYS && NKEYS(bus_keys) <= MAX_KEYS &&
+	       NKEYS(kiosk_keys) <= MAX_KEYS,
 	       "struct section records the line of at most MAX_KEYS keys");
 
 static const struct key *const key_tables[] = {
@@ -633,6 +725,7 @@ static const struct key *const key_tables[] = {
 	[K_SERVICE] = service_keys,
 	[K_COUNTER] = counter_keys,
 	[K_BUS] = bus_keys,
+	[K_KIOSK] = kiosk_keys,
 };
 
 static const char *const kind_names[] = {
@@ -640,6 +733,7 @@ static const char *const kind_names[] = {
 	[K_SERVICE] = "service",
 	[K_COUNTER] = "counter",
 	[K_BUS] = "bus",
+	[K_KIOSK] = "kiosk",
 };
 
 static void *section_obj(struct parser *p, const struct section *s)
@@ -653,6 +747,8 @@ static void *section_obj(struct parser *p, const struct section *s)
 		return &p->cfg->counters[s->index];
 	case K_BUS:
 		return &p->cfg->buses[s->index];
+	case K_KIOSK:
+		return &p->cfg->kiosk;
 	}
 	return NULL;
 }
@@ -713,14 +809,14 @@ static int parse_header(struct parser *p, char *s, struct section *sec, const ch
 				break;
 	if (i == sizeof kind_names / sizeof kind_names[0])
 		return fail(p, p->line, "unknown section [%s]; sections are [hall], "
-			    "[service KEY], [counter N] and [bus KEY]", s);
+			    "[service KEY], [counter N], [bus KEY] and [kiosk]", s);
 	sec->kind = (enum kind)i;
 	*key = rest;
 
-	if (sec->kind == K_HALL) {
+	if (sec->kind == K_HALL || sec->kind == K_KIOSK) {
 		if (sp)
-			return fail(p, p->line, "[hall] takes no name: write just [hall]");
-		snprintf(sec->label, sizeof sec->label, "[hall]");
+			return fail(p, p->line, "[%s] takes no name: write just [%s]", word, word);
+		snprintf(sec->label, sizeof sec->label, "[%s]", word);
 	} else if (!*rest) {
 		return fail(p, p->line, "[%s] needs a name, e.g. [%s]", word,
 			    sec->kind == K_SERVICE ? "service tax" :
@@ -748,6 +844,7 @@ static int add_entity(struct parser *p, struct section *sec, const char *key, in
 
 	switch (sec->kind) {
 	case K_HALL:
+	case K_KIOSK:
 		sec->index = 0;
 		return 0;
 	case K_SERVICE: {
@@ -1121,7 +1218,13 @@ static int parse(struct parser *p)
 	bool stop = ini_stop_on_first_error, stack = ini_use_stack, novalue = ini_allow_no_value;
 	char *prefixes = ini_start_comment_prefixes;
 	int max_line = ini_max_line;
+	const struct key *k;
 	int r;
+
+	/* [kiosk] is optional: a hall without one gets the kiosk defaults all the same. */
+	for (k = kiosk_keys; k->name; k++)
+		if (k->def && k->set(p, k, &p->cfg->kiosk, k->def))
+			return p->rc;
 
 	/*
 	 * An indented line is a key of its own, not the continuation of the one above; a ';'

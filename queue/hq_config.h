@@ -1,6 +1,6 @@
 /*
- * The hall configuration: one INI file that names the hall, its services, its counters
- * and the counter buses they hang on. hq_config_parse() reads it into a struct whose
+ * The hall configuration: one INI file that names the hall, its services, its counters,
+ * the counter buses they hang on and how its ticket kiosks behave. hq_config_parse() reads it into a struct whose
  * values are all checked for range; an error names the file, the line and the reason.
  * Unknown sections and keys are errors, because a typo silently ignored in a hall's
  * setup is found only when citizens queue at the wrong counter.
@@ -21,6 +21,8 @@
 #define HQ_MAX_COUNTERS 256
 #define HQ_MAX_PERIODS 4    /* opening periods per day, e.g. morning and afternoon */
 #define HQ_MAX_COUNTER_SERVICES 16
+#define HQ_URL_MAX 200      /* public_url: up to 199 bytes */
+#define HQ_FOOTER_MAX 256   /* the kiosk's ticket footer: up to 255 bytes */
 
 /* An opening period in minutes since local midnight, [open, close). */
 struct hq_period {
@@ -72,6 +74,16 @@ struct hq_counter_cfg {
 	int address;                /* unit address on that bus, 1..247 */
 };
 
+/* [kiosk]: how the ticket kiosks (kiosk/) behave; the defaults when the section is absent. */
+struct hq_kiosk_cfg {
+	bool refuse_on_fault;       /* on_printer_fault = refuse: no tickets while the printer
+				       cannot print; screen (false): show the ticket and its QR code */
+	int confirm_seconds;        /* how long the confirmation screen stays, 3..120 */
+	bool priority;              /* offer the priority path (elderly, disabled, green channel) */
+	bool appointments;          /* offer appointment check-in */
+	char footer[HQ_FOOTER_MAX]; /* printed at the bottom of each ticket; may be empty */
+};
+
 struct hq_config {
 	char name[HQ_NAME_MAX];
 	char name_en[HQ_NAME_MAX];
@@ -83,6 +95,9 @@ struct hq_config {
 	int checkin_late_minutes;
 	int slot_minutes;           /* appointment slot length */
 	int estimate_samples;       /* recent service times the wait estimate averages */
+	char public_url[HQ_URL_MAX]; /* "http://hall.example.cn:8080", no trailing slash; "" if
+					status URLs come from the request's Host header */
+	struct hq_kiosk_cfg kiosk;
 
 	struct hq_service *services;
 	size_t nservices;

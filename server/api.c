@@ -86,15 +86,21 @@ static json_t *ticket_json(struct hq_queue *q, const struct hqd_req *r, const st
 	const struct hq_counter_cfg *cc = t->counter ? hq_config_counter(cfg, t->counter) : NULL;
 	char url[320];
 
-	snprintf(url, sizeof url, "http://%s/api/v1/tickets/%lld", r->host, (long long)t->id);
-	return json_pack("{s:I, s:I, s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:i, s:s, s:i, s:s, s:i,"
+	/* The QR code on the ticket opens this on a citizen's phone: the hall's public address
+	 * when the config gives one, since the kiosk itself may reach us at 127.0.0.1. */
+	if (cfg->public_url[0])
+		snprintf(url, sizeof url, "%s/api/v1/tickets/%lld", cfg->public_url, (long long)t->id);
+	else
+		snprintf(url, sizeof url, "http://%s/api/v1/tickets/%lld", r->host, (long long)t->id);
+	return json_pack("{s:I, s:I, s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:i, s:s, s:s, s:i, s:s, s:i,"
 			 " s:i, s:i, s:i, s:s, s:o, s:o, s:o, s:o, s:s, s:s}",
 			 "id", (json_int_t)t->id, "parent_id", (json_int_t)t->parent_id,
 			 "label", t->label, "service", t->service,
 			 "service_name", sv ? sv->name : "", "service_name_en", sv ? sv->name_en : "",
 			 "number", t->number, "class", hq_class_name(t->cls),
 			 "state", hq_tstate_name(t->state), "counter", t->counter,
-			 "counter_name", cc ? cc->name : "", "target_counter", t->target_counter,
+			 "counter_name", cc ? cc->name : "", "counter_name_en", cc ? cc->name_en : "",
+			 "target_counter", t->target_counter,
 			 "clerk", t->clerk, "recalls", t->recalls, "people_ahead", t->people_ahead,
 			 "est_wait_s", t->est_wait_s, "rating", t->rating, "day", t->day,
 			 "issued_at", iso_time(t->issued_at), "called_at", iso_time(t->called_at),
@@ -285,11 +291,25 @@ static bool path_int(struct hqd_req *r, int i, const char *what, long long *out)
 
 /* Routes ------------------------------------------------------------------------------ */
 
+/* A service's opening hours as the config writes them: "08:30-12:00, 13:30-17:30". */
+static void hours_text(const struct hq_service *sv, char *buf, size_t len)
+{
+	size_t n = 0;
+	int i;
+
+	buf[0] = '\0';
+	for (i = 0; i < sv->nperiods && n < len; i++)
+		n += (size_t)snprintf(buf + n, len - n, "%s%02d:%02d-%02d:%02d", i ? ", " : "",
+				      sv->periods[i].open / 60, sv->periods[i].open % 60,
+				      sv->periods[i].close / 60, sv->periods[i].close % 60);
+}
+
 static void run_hall(struct hq_queue *q, struct hqd_req *r)
 {
 	const struct hq_config *cfg = hq_queue_config(q);
 	struct hq_hall_state st;
 	json_t *v, *services, *counters;
+	char hours[64];
 	size_t i;
 	int j, rc = hq_queue_state(q, &st);
 
@@ -302,10 +322,12 @@ static void run_hall(struct hq_queue *q, struct hqd_req *r)
 		const struct hq_service *sv = &cfg->services[i];
 		const struct hq_service_state *ss = &st.services[i];
 
+		hours_text(sv, hours, sizeof hours);
 		json_array_append_new(services, json_pack(
-			"{s:s, s:s, s:s, s:s, s:b, s:b, s:i, s:i, s:i, s:i, s:i, s:b}",
+			"{s:s, s:s, s:s, s:s, s:b, s:s, s:b, s:i, s:i, s:i, s:i, s:i, s:b}",
 			"key", sv->key, "name", sv->name, "name_en", sv->name_en, "prefix", sv->prefix,
-			"priority_lane", sv->priority_lane, "open", ss->open, "waiting", ss->waiting,
+			"priority_lane", sv->priority_lane, "hours", hours, "open", ss->open,
+			"waiting", ss->waiting,
 			"waiting_priority", ss->waiting_priority, "est_wait_s", ss->est_wait_s,
 			"issued_today", ss->issued_today, "served_today", ss->served_today,
 			"at_cap", ss->at_cap));
@@ -324,10 +346,14 @@ static void run_hall(struct hq_queue *q, struct hqd_req *r)
 			"reason", cs->reason, "clerk", cs->clerk, "services", keys,
 			"serving", cs->current.id ? ticket_json(q, r, &cs->current) : json_null()));
 	}
-	v = json_pack("{s:s, s:s, s:[s], s:s, s:o, s:I, s:o, s:o}", "name", cfg->name,
-		      "name_en", cfg->name_en, "languages", "zh", "notice", cfg->notice,
-		      "time", iso_time(hqd_now_ms()), "last_event_id", (json_int_t)st.last_event_id,
-		      "services", services, "counters", counters);
+	v = json_pack("{s:s, s:s, s:[s], s:s, s:o, s:I, s:o, s:o, s:{s:s, s:i, s:b, s:b, s:s}}",
+		      "name", cfg->name, "name_en", cfg->name_en, "languages", "zh",
+		      "notice", cfg->notice, "time", iso_time(hqd_now_ms()),
+		      "last_event_id", (json_int_t)st.last_event_id, "services", services,
+		      "counters", counters, "kiosk",
+		      "on_printer_fault", cfg->kiosk.refuse_on_fault ? "refuse" : "screen",
+		      "confirm_seconds", cfg->kiosk.confirm_seconds, "priority", cfg->kiosk.priority,
+		      "appointments", cfg->kiosk.appointments, "footer", cfg->kiosk.footer);
 	if (cfg->lang_en)
 		json_array_append_new(json_object_get(v, "languages"), json_string("en"));
 	hq_hall_state_free(&st);
@@ -352,7 +378,7 @@ static void run_issue(struct hq_queue *q, struct hqd_req *r)
 	answer_ticket(q, r, rc, 201, &t);
 }
 
-static void run_ticket(struct hq_queue *q, struct hqd_req *r)
+static void ticket_status(struct hq_queue *q, struct hqd_req *r)
 {
 	struct hq_ticket t;
 	long long id;
@@ -371,6 +397,25 @@ static void run_ticket(struct hq_queue *q, struct hqd_req *r)
 		json_object_set_new(v, "now_est_wait_s", json_integer(wait_s));
 	}
 	hqd_json(r, 200, v);
+}
+
+/*
+ * The status URL is what the QR code on a ticket opens. A phone's browser asks for HTML
+ * and gets the status page (assets/web/ticket.html), which fetches this same URL as JSON
+ * and shows it; everyone else gets the JSON. The page goes out with the status the JSON
+ * would have (404 for an unknown ticket), and itself tells the citizen what went wrong.
+ */
+static void run_ticket(struct hq_queue *q, struct hqd_req *r)
+{
+	ticket_status(q, r);
+	r->vary_accept = true;
+	if (!r->want_html)
+		return;
+	free(r->resp);
+	r->resp = strdup(hqd_ticket_page);
+	r->ctype = "text/html; charset=utf-8";
+	if (!r->resp)
+		hqd_error(r, 500, "nomem", "out of memory");
 }
 
 static void run_cancel(struct hq_queue *q, struct hqd_req *r)
@@ -660,7 +705,8 @@ static void run_metrics(struct hq_queue *q, struct hqd_req *r)
 }
 
 /* The route table. The events stream has no `run`: hallqd.c serves it from the hub. The
- * unit-health routes are local: they keep to memory and need not wait for the worker. */
+ * unit and kiosk health routes are local: they keep to memory and need not wait for the
+ * worker. */
 static const struct hqd_route routes[] = {
 	{"GET", "/api/v1/hall", PERM_HALL, false, run_hall, "hall", false},
 	{"POST", "/api/v1/tickets", PERM_ISSUE, true, run_issue, "issue", false},
@@ -676,6 +722,9 @@ static const struct hqd_route routes[] = {
 	{"GET", "/api/v1/units", PERM_UNITS, false, hqd_units_get, "units", true},
 	{"PUT", "/api/v1/units/*", PERM_REPORT, false, hqd_units_put, "units_report", true},
 	{"DELETE", "/api/v1/units/*", PERM_REPORT, false, hqd_units_delete, "units_forget", true},
+	{"GET", "/api/v1/kiosks", PERM_KIOSKS, false, hqd_kiosks_get, "kiosks", true},
+	{"PUT", "/api/v1/kiosks/*", PERM_KIOSK_REPORT, false, hqd_kiosks_put, "kiosks_report", true},
+	{"DELETE", "/api/v1/kiosks/*", PERM_KIOSK_REPORT, false, hqd_kiosks_delete, "kiosks_forget", true},
 };
 
 /* Match a path against a pattern, copying the parts under each star into r->args. */
@@ -744,6 +793,10 @@ bool hqd_allowed(const struct hqd_route *rt, const struct hqd_req *r)
 		return role == ROLE_GATEWAY;
 	case PERM_UNITS:
 		return role == ROLE_MANAGER || role == ROLE_DISPLAY || role == ROLE_GATEWAY;
+	case PERM_KIOSK_REPORT:
+		return role == ROLE_KIOSK;
+	case PERM_KIOSKS:
+		return role == ROLE_KIOSK || role == ROLE_DISPLAY || role == ROLE_MANAGER;
 	default:
 		return false;
 	}

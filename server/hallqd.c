@@ -96,6 +96,17 @@ static enum MHD_Result send_answer(struct MHD_Connection *mc, struct conn *c)
 		MHD_add_response_header(resp, "Idempotent-Replayed", "true");
 	if (r->status == 405)
 		MHD_add_response_header(resp, "Allow", r->allow);
+	if (r->vary_accept)
+		MHD_add_response_header(resp, "Vary", "Accept");
+	if (r->ctype && !strncmp(r->ctype, "text/html", 9)) {
+		/* The status page is ours alone: its own inline script and style, and requests
+		 * back to this server, nothing else. */
+		MHD_add_response_header(resp, "Content-Security-Policy", "default-src 'none'; "
+					"script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
+					"connect-src 'self'; img-src data:; base-uri 'none'; form-action 'none'");
+		MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+		MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+	}
 	c->status = r->status;
 	ok = MHD_queue_response(mc, (unsigned)r->status, resp);
 	MHD_destroy_response(resp);
@@ -220,6 +231,57 @@ static void copy_host(char *dst, size_t len, const char *host)
 		snprintf(dst, len, "localhost");
 }
 
+/*
+ * Does an Accept header (RFC 9110, 12.5.1) prefer text/html to JSON? A browser's does: it
+ * names text/html with the full weight and everything else with less. JSON's weight is that
+ * of its most specific match: application/json, else application/ with any subtype, else
+ * the any-type wildcard. text/html must be named, so curl's wildcard and a missing header
+ * get JSON, and so does a tie with application/json named.
+ */
+static bool prefers_html(const char *accept)
+{
+	double html = 0, json = 0;
+	int json_rank = 0;           /* 3 application/json, 2 application/any, 1 any/any, 0 none */
+	const char *p = accept, *end, *semi, *v;
+
+	while (p && *p) {
+		char type[48];
+		double q = 1;
+		size_t n;
+
+		end = p + strcspn(p, ",");
+		p += strspn(p, " \t");
+		n = strcspn(p, "; \t,");
+		if (p + n > end)
+			n = (size_t)(end - p);
+		if (n < sizeof type) {
+			for (size_t i = 0; i < n; i++)
+				type[i] = (p[i] >= 'A' && p[i] <= 'Z') ? (char)(p[i] - 'A' + 'a') : p[i];
+			type[n] = '\0';
+		} else {
+			type[0] = '\0';
+		}
+		for (semi = memchr(p, ';', (size_t)(end - p)); semi;
+		     semi = memchr(semi + 1, ';', (size_t)(end - semi - 1))) {
+			v = semi + 1 + strspn(semi + 1, " \t");
+			if ((*v == 'q' || *v == 'Q') && v[1] == '=') {
+				q = strtod(v + 2, NULL);
+				q = q < 0 ? 0 : q > 1 ? 1 : q;
+			}
+		}
+		if (!strcmp(type, "text/html"))
+			html = q;
+		else if (!strcmp(type, "application/json"))
+			json = q, json_rank = 3;
+		else if (!strcmp(type, "application/*") && json_rank < 2)
+			json = q, json_rank = 2;
+		else if (!strcmp(type, "*/*") && json_rank < 1)
+			json = q, json_rank = 1;
+		p = *end ? end + 1 : end;
+	}
+	return html > 0 && (html > json || (html == json && json_rank < 3));
+}
+
 static enum MHD_Result dispatch(struct MHD_Connection *mc, struct conn *c, const char *url, const char *method)
 {
 	struct hqd_req *r = &c->req;
@@ -279,6 +341,7 @@ static enum MHD_Result dispatch(struct MHD_Connection *mc, struct conn *c, const
 		snprintf(r->idem_key, sizeof r->idem_key, "%s", key);
 	}
 	copy_host(r->host, sizeof r->host, MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "Host"));
+	r->want_html = prefers_html(MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "Accept"));
 	r->query = query_value;
 	r->conn = mc;
 	if (!r->route->run)
@@ -418,10 +481,11 @@ static void reload_tokens(void)
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: hallqd --config FILE --db FILE --listen ADDR:PORT --tokens FILE [--heartbeat SECONDS]\n"
-		   "              [--unit-stale SECONDS]\n"
+		   "              [--unit-stale SECONDS] [--kiosk-stale SECONDS]\n"
 		   "  The hall server: HTTP/JSON API and event stream over the queue. See docs/api.md.\n"
 		   "  --heartbeat: comment lines on idle event streams (default 15 s); --unit-stale: a\n"
-		   "  gateway silent this long shows as down in /api/v1/units and /metrics (default 30 s).\n"
+		   "  gateway silent this long shows as down in /api/v1/units and /metrics (default 30 s);\n"
+		   "  --kiosk-stale: the same for a kiosk in /api/v1/kiosks and /metrics (default 30 s).\n"
 		   "  SIGTERM stops it; SIGHUP re-reads the config and the tokens file.\n");
 }
 
@@ -431,7 +495,7 @@ int main(int argc, char **argv)
 		{"config", required_argument, NULL, 'c'}, {"db", required_argument, NULL, 'd'},
 		{"listen", required_argument, NULL, 'l'}, {"tokens", required_argument, NULL, 't'},
 		{"heartbeat", required_argument, NULL, 'b'}, {"unit-stale", required_argument, NULL, 's'},
-		{"help", no_argument, NULL, 'h'},
+		{"kiosk-stale", required_argument, NULL, 'k'}, {"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'}, {NULL, 0, NULL, 0},
 	};
 	const char *config = NULL, *db = NULL, *listen_at = NULL;
@@ -463,6 +527,14 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			hqd_units_set_stale((int)n);
+			break;
+		case 'k':
+			n = strtol(optarg, &end, 10);
+			if (*end || n < 1 || n > 3600) {
+				fprintf(stderr, "hallqd: --kiosk-stale takes 1 to 3600 seconds, not '%s'\n", optarg);
+				return 2;
+			}
+			hqd_kiosks_set_stale((int)n);
 			break;
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("hallqd %s\n", HQ_VERSION); return 0;

@@ -1,7 +1,7 @@
 /*
  * Counters for /metrics, in Prometheus text format: requests and latency per route, the
- * size of each group commit, and at scrape time the hall's waiting counts and the counter
- * units' health the gateways reported (units.c).
+ * size of each group commit, and at scrape time the hall's waiting counts, the counter
+ * units' health the gateways reported (units.c) and the kiosks' printers (kiosks.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,7 +9,7 @@
 
 #include "server.h"
 
-#define ROUTES 16
+#define ROUTES 32
 #define STATUSES 12
 static const double bucket[] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5};
 #define NB ((int)(sizeof bucket / sizeof bucket[0]))
@@ -122,6 +122,7 @@ char *hqd_metrics_render(const struct hq_hall_state *st)
 	fprintf(f, "# HELP hallq_event_subscribers Open event streams.\n# TYPE hallq_event_subscribers gauge\n"
 		"hallq_event_subscribers %d\n", hqd_hub_subscribers(0));
 	hqd_units_metrics(f);
+	hqd_kiosks_metrics(f);
 	fclose(f);
 	return out;
 }

@@ -62,6 +62,7 @@ struct hqd_req {
 	const char *(*query)(void *conn, const char *key); /* query string look-up */
 	void *conn;
 	char host[128];              /* Host header, for the status URLs */
+	bool want_html;              /* the Accept header prefers text/html to JSON (a browser) */
 	char idem_key[HQD_IDEM_KEY_MAX + 1];
 	const struct hqd_token *who;
 
@@ -71,6 +72,7 @@ struct hqd_req {
 	const char *ctype;
 	char location[320];
 	char allow[32];              /* methods, for a 405 */
+	bool vary_accept;            /* the answer depends on the Accept header */
 	bool replayed;
 };
 
@@ -85,6 +87,8 @@ enum hqd_perm {
 	PERM_STATS,                  /* manager, admin */
 	PERM_REPORT,                 /* gateway, admin: unit health reports */
 	PERM_UNITS,                  /* manager, display, gateway, admin: unit health */
+	PERM_KIOSK_REPORT,           /* kiosk, admin: kiosk health reports */
+	PERM_KIOSKS,                 /* kiosk, display, manager, admin: kiosk health */
 };
 
 struct hqd_route {
@@ -168,6 +172,19 @@ void hqd_units_get(struct hq_queue *q, struct hqd_req *r);
 void hqd_units_set_stale(int seconds);
 /* The hallq_gateway_, hallq_bus_ and hallq_unit_ families, in Prometheus text format. */
 void hqd_units_metrics(FILE *f);
+
+/* kiosks.c: ticket kiosks' printer health as the kiosks report it; memory only. put,
+ * delete and get are routes (local: q is NULL). */
+void hqd_kiosks_put(struct hq_queue *q, struct hqd_req *r);
+void hqd_kiosks_delete(struct hq_queue *q, struct hqd_req *r);
+void hqd_kiosks_get(struct hq_queue *q, struct hqd_req *r);
+/* A kiosk whose last report is older than this is down (default 30 s). */
+void hqd_kiosks_set_stale(int seconds);
+/* The hallq_kiosk_ families, in Prometheus text format. */
+void hqd_kiosks_metrics(FILE *f);
+
+/* The ticket status page, assets/web/ticket.html, embedded by the build (NUL-terminated). */
+extern const char hqd_ticket_page[];
 
 /* hallqd.c */
 void hqd_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -54,53 +54,6 @@ trap 'exit 1' INT TERM
 
 . tests/lib.sh
 
-# The lines of FILE after line MARK (marks are taken with lines()).
-lines() { wc -l <"$1"; }
-after() { tail -n "+$(($2 + 1))" "$1"; }
-seen() { after "$1" "$2" | grep -- "$3" >/dev/null; } # file mark pattern
-
-# A line matching PATTERN appears in FILE after MARK within MS.
-expect_line() { # name ms file mark pattern
-	if wait_for "$2" seen "$3" "$4" "$5"; then
-		ok "$1"
-	else
-		fail "$1" "a line matching '$5' in $(basename "$3") within $2 ms" \
-			"$(after "$3" "$4" | tail -3)"
-		return 1
-	fi
-}
-
-# A command's output becomes EXPECTED within MS (checked every 50 ms).
-expect_val() { # name ms expected command...
-	ev_name=$1 ev_end=$(($(now_ms) + $2)) ev_want=$3
-	shift 3
-	while :; do
-		ev_got=$("$@" 2>&1)
-		[ "$ev_got" = "$ev_want" ] && { ok "$ev_name"; return 0; }
-		[ "$(now_ms)" -ge "$ev_end" ] && break
-		sleep 0.05
-	done
-	fail "$ev_name" "$ev_want" "$ev_got"
-	return 1
-}
-
-# ---- processes ---------------------------------------------------------------------------
-
-# Stop a process we started, by its PID: SIGTERM (or the signal given), at most 5 s, then
-# SIGKILL. Sets stop_rc (its exit status) and stop_ms (how long it took).
-stop() { # pid [signal]
-	[ -n "$1" ] || return 0
-	st_t0=$(now_ms)
-	kill "-${2:-TERM}" "$1" 2>/dev/null
-	st_i=0
-	while alive "$1" && [ $st_i -lt 250 ]; do sleep 0.02; st_i=$((st_i + 1)); done
-	alive "$1" && kill -KILL "$1" 2>/dev/null
-	wait "$1" 2>/dev/null
-	stop_rc=$?
-	stop_ms=$(($(now_ms) - st_t0))
-	pids=$(echo " $pids " | sed "s/ $1 / /; s/^ *//; s/ *$//")
-}
-
 for tool in "$HALLQD" "$HALLQ" "$GW" "$SIM" "$RELAY" socat curl "$PY"; do
 	command -v "$tool" >/dev/null 2>&1 || [ -x "$tool" ] || {
 		echo "counter: $tool is missing (make tests builds the programs; Debian packages socat curl python3)"

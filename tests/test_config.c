@@ -143,6 +143,14 @@ static void test_sample_hall(void **state)
 	assert_int_equal(cfg->buses[2].type, HQ_BUS_MODBUS_TCP);
 	assert_string_equal(cfg->buses[2].port, "192.168.10.50");
 	assert_int_equal(cfg->buses[2].tcp_port, 502);
+
+	/* public_url is only a comment there; [kiosk] gives the defaults and a footer. */
+	assert_string_equal(cfg->public_url, "");
+	assert_false(cfg->kiosk.refuse_on_fault);
+	assert_int_equal(cfg->kiosk.confirm_seconds, 15);
+	assert_true(cfg->kiosk.priority);
+	assert_true(cfg->kiosk.appointments);
+	assert_string_equal(cfg->kiosk.footer, "过号请重新取号。请留意叫号屏及语音提示。");
 	hq_config_free(cfg);
 }
 
@@ -205,6 +213,14 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg->checkin_late_minutes, 10);
 	assert_int_equal(cfg->slot_minutes, 30);
 	assert_int_equal(cfg->estimate_samples, 20);
+	assert_string_equal(cfg->public_url, "");
+
+	/* No [kiosk] section: the kiosk defaults all the same. */
+	assert_false(cfg->kiosk.refuse_on_fault);
+	assert_int_equal(cfg->kiosk.confirm_seconds, 15);
+	assert_true(cfg->kiosk.priority);
+	assert_true(cfg->kiosk.appointments);
+	assert_string_equal(cfg->kiosk.footer, "");
 
 	assert_string_equal(s->key, "a");
 	assert_int_equal(s->first, 1);
@@ -330,6 +346,71 @@ static void test_accepted_forms(void **state)
 	assert_int_equal(cfg->counters[0].number, 7);
 	assert_string_equal(cfg->counters[0].name, "7号窗口");
 	hq_config_free(cfg);
+}
+
+/* Every [kiosk] key, in a section that may come anywhere in the file. */
+static void test_kiosk(void **state)
+{
+	struct hq_config *cfg = parse_ok(
+		"[kiosk]\n"
+		"on_printer_fault = refuse\n"
+		"confirm_seconds = 3\n"
+		"priority = no\n"
+		"appointments = false\n"
+		"footer = 过号请重新取号; keep this ticket\n"
+		"[hall]\nname = h\n"
+		"[service a]\nname = a\nprefix = A\n"
+		"[counter 1]\nservices = a\n");
+
+	(void)state;
+	assert_true(cfg->kiosk.refuse_on_fault);
+	assert_int_equal(cfg->kiosk.confirm_seconds, 3);
+	assert_false(cfg->kiosk.priority);
+	assert_false(cfg->kiosk.appointments);
+	assert_string_equal(cfg->kiosk.footer, "过号请重新取号; keep this ticket");
+	hq_config_free(cfg);
+
+	/* An empty section keeps the defaults; the top of each range is taken. */
+	cfg = parse_ok("[hall]\nname = h\n[service a]\nname = a\nprefix = A\n[counter 1]\n"
+		       "services = a\n[kiosk]\n");
+	assert_false(cfg->kiosk.refuse_on_fault);
+	assert_int_equal(cfg->kiosk.confirm_seconds, 15);
+	assert_true(cfg->kiosk.priority);
+	assert_true(cfg->kiosk.appointments);
+	hq_config_free(cfg);
+	cfg = parse_ok("[hall]\nname = h\n[service a]\nname = a\nprefix = A\n[counter 1]\n"
+		       "services = a\n[kiosk]\non_printer_fault = screen\nconfirm_seconds = 120\n"
+		       "footer =\n");
+	assert_false(cfg->kiosk.refuse_on_fault);
+	assert_int_equal(cfg->kiosk.confirm_seconds, 120);
+	assert_string_equal(cfg->kiosk.footer, "");
+	hq_config_free(cfg);
+}
+
+/* The forms of public_url that are taken, as written. */
+static void test_public_url(void **state)
+{
+	static const char *const ok[] = {
+		"http://hall.example.cn:8080",
+		"https://hall.example.cn",
+		"http://192.168.10.2:8080",
+		"http://[2001:db8::1]:8080",
+		"https://zwfw.example.gov.cn/yunxi/hallq",
+		"http://localhost:1/a.b_c~d-e",
+		"",
+	};
+	char ini[512];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+		struct hq_config *cfg;
+
+		snprintf(ini, sizeof ini, "[hall]\nname = h\npublic_url = %s\n[service a]\nname = a\n"
+			 "prefix = A\n[counter 1]\nservices = a\n", ok[i]);
+		cfg = parse_ok(ini);
+		assert_string_equal(cfg->public_url, ok[i]);
+		hq_config_free(cfg);
+	}
 }
 
 /* ---- opening hours and look-ups -------------------------------------------------------- */
@@ -668,6 +749,74 @@ static const struct bad bad_cases[] = {
 	{ "bus_same_device", HALL SVC CTR "[bus a1]\ntype = plain\ndevice = /dev/ttyS0\n"
 	  "[bus a2]\ntype = modbus-rtu\ndevice = /dev/ttyS0\n", "test.ini:13:",
 	  "device /dev/ttyS0 is already used by [bus a1] (line 8)" },
+
+	/* public_url */
+	{ "url_scheme", HALL "public_url = ftp://hall.example.cn\n" SVC CTR, "test.ini:3:",
+	  "public_url = ftp://hall.example.cn must start with http:// or https://" },
+	{ "url_no_scheme", HALL "public_url = hall.example.cn:8080\n" SVC CTR, "test.ini:3:",
+	  "must start with http:// or https://" },
+	{ "url_trailing_slash", HALL "public_url = http://hall.example.cn:8080/\n" SVC CTR,
+	  "test.ini:3:", "ends with '/'; write it without the trailing slash" },
+	{ "url_path_slash", HALL "public_url = https://h.cn/q/\n" SVC CTR, "test.ini:3:",
+	  "ends with '/'" },
+	{ "url_no_host", HALL "public_url = http://:8080\n" SVC CTR, "test.ini:3:",
+	  "the host is a name or address" },
+	{ "url_host_chars", HALL "public_url = http://hall_1.cn\n" SVC CTR, "test.ini:3:",
+	  "the host is a name or address" },
+	{ "url_host_dot", HALL "public_url = http://hall.cn.\n" SVC CTR, "test.ini:3:",
+	  "the host is a name or address" },
+	{ "url_userinfo", HALL "public_url = http://user@hall.cn\n" SVC CTR, "test.ini:3:",
+	  "the host is a name or address" },
+	{ "url_ipv6", HALL "public_url = http://[::1\n" SVC CTR, "test.ini:3:",
+	  "an IPv6 address is written [2001:db8::1]" },
+	{ "url_port_zero", HALL "public_url = http://h.cn:0\n" SVC CTR, "test.ini:3:",
+	  "the port is a number from 1 to 65535" },
+	{ "url_port_big", HALL "public_url = http://h.cn:65536\n" SVC CTR, "test.ini:3:",
+	  "the port is a number from 1 to 65535" },
+	{ "url_port_empty", HALL "public_url = http://h.cn:/q\n" SVC CTR, "test.ini:3:",
+	  "the port is a number" },
+	{ "url_port_name", HALL "public_url = http://h.cn:http\n" SVC CTR, "test.ini:3:",
+	  "the port is a number" },
+	{ "url_query", HALL "public_url = http://h.cn/q?x=1\n" SVC CTR, "test.ini:3:",
+	  "only a path of letters, digits and . _ ~ - /" },
+	{ "url_space", HALL "public_url = http://h.cn/my hall\n" SVC CTR, "test.ini:3:",
+	  "only a path" },
+	{ "url_long", HALL "public_url = http://h.cn/"
+	  "0123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789"
+	  "0123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789\n"
+	  SVC CTR, "test.ini:3:", "public_url is 212 bytes long; at most 199" },
+
+	/* [kiosk] */
+	{ "kiosk_fault", HALL SVC CTR "[kiosk]\non_printer_fault = print\n", "test.ini:9:",
+	  "on_printer_fault = print is not screen or refuse" },
+	{ "kiosk_fault_case", HALL SVC CTR "[kiosk]\non_printer_fault = Screen\n", "test.ini:9:",
+	  "on_printer_fault = Screen is not screen or refuse" },
+	{ "kiosk_confirm_low", HALL SVC CTR "[kiosk]\nconfirm_seconds = 2\n", "test.ini:9:",
+	  "confirm_seconds = 2 is out of range (3 to 120)" },
+	{ "kiosk_confirm_high", HALL SVC CTR "[kiosk]\nconfirm_seconds = 121\n", "test.ini:9:",
+	  "confirm_seconds = 121 is out of range (3 to 120)" },
+	{ "kiosk_confirm_unit", HALL SVC CTR "[kiosk]\nconfirm_seconds = 15s\n", "test.ini:9:",
+	  "confirm_seconds = 15s is not a whole number" },
+	{ "kiosk_priority", HALL SVC CTR "[kiosk]\npriority = sometimes\n", "test.ini:9:",
+	  "priority = sometimes is not yes or no" },
+	{ "kiosk_appointments", HALL SVC CTR "[kiosk]\nappointments = 2\n", "test.ini:9:",
+	  "appointments = 2 is not yes or no" },
+	{ "kiosk_footer_long", HALL SVC CTR "[kiosk]\nfooter = "
+	  "过号请重新取号过号请重新取号过号请重新取号过号请重新取号过号请重新取号过号请重新取号"
+	  "过号请重新取号过号请重新取号过号请重新取号过号请重新取号过号请重新取号过号请重新取号"
+	  "过号请重新取号\n", "test.ini:9:", "footer is 273 bytes long; at most 255" },
+	{ "kiosk_footer_control", HALL SVC CTR "[kiosk]\nfooter = 过号\x1b@重新取号\n",
+	  "test.ini:9:", "footer contains a control character" },
+	{ "kiosk_unknown_key", HALL SVC CTR "[kiosk]\nconfirm_seconds = 9\nprinter = usb\n",
+	  "test.ini:10:", "unknown key 'printer' in [kiosk]" },
+	{ "kiosk_key_twice", HALL SVC CTR "[kiosk]\npriority = no\npriority = yes\n",
+	  "test.ini:10:", "priority is given twice in [kiosk] (first at line 9)" },
+	{ "kiosk_twice", HALL SVC CTR "[kiosk]\n[kiosk]\n", "test.ini:9:",
+	  "[kiosk] is defined twice (first at line 8)" },
+	{ "kiosk_with_name", HALL SVC CTR "[kiosk hall-1]\n", "test.ini:8:",
+	  "[kiosk] takes no name: write just [kiosk]" },
+	{ "kiosk_key_in_hall", HALL "footer = x\n" SVC CTR, "test.ini:3:",
+	  "unknown key 'footer' in [hall]" },
 };
 
 #define NBAD (sizeof bad_cases / sizeof bad_cases[0])
@@ -694,6 +843,8 @@ static const struct CMUnitTest fixed_tests[] = {
 	cmocka_unit_test(test_number_width),
 	cmocka_unit_test(test_forward_references),
 	cmocka_unit_test(test_accepted_forms),
+	cmocka_unit_test(test_kiosk),
+	cmocka_unit_test(test_public_url),
 	cmocka_unit_test(test_open_at),
 	cmocka_unit_test(test_lookups),
 	cmocka_unit_test(test_file_errors),

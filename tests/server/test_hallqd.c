@@ -3,7 +3,9 @@
  * real $BUILD/hallqd on a scratch hall (services open all day, every day, so the test passes
  * at any wall-clock time; TZ=Asia/Shanghai), talks to it with libcurl, and checks every
  * endpoint, every error status, the role table, idempotency, calling a typed number, the
- * counter units' health reports (read back, in /metrics, going stale), the event stream,
+ * counter units' health reports (read back, in /metrics, going stale), the kiosks' printer
+ * health (the same, and the log lines), the ticket status page (HTML for a browser, also run
+ * in headless chromium when it is installed), public_url and [kiosk] in the config, the event stream,
  * concurrent clients, a kill -9 in the middle of a load, the signals and the startup refusals. The
  * database is read directly (sqlite3, and the hallq command) to check the queue's
  * invariants. Every server started is stopped by its pid, on failure too; a watchdog ends
@@ -39,6 +41,8 @@
 #include <sqlite3.h>
 
 #include "http.h"
+#include "hq_client.h"
+#include "hq_error.h"
 
 #define HALL_NAME "测试大厅"
 #define HALL_NAME2 "改名大厅"
@@ -46,6 +50,8 @@
 #define REQ_TIMEOUT_MS 10000L
 /* hallqd --unit-stale: short, so that the test sees a gateway go stale without waiting 30 s. */
 #define UNIT_STALE_S 2
+/* hallqd --kiosk-stale, likewise. */
+#define KIOSK_STALE_S 2
 
 /* ---- checks ------------------------------------------------------------------------------ */
 
@@ -383,9 +389,9 @@ static const struct {
 /*
  * The test hall. Service c opens for one hour twelve hours away from now, so it is closed
  * for the whole run; the others open all day, every day. Service d takes one ticket a day. `extra` is put as line 2 (a bad
- * key, for the reload test) when not NULL.
+ * key, for the reload test) when not NULL, and `tail` (more sections) at the end.
  */
-static char *hall_ini(const char *name, const char *extra)
+static char *hall_ini(const char *name, const char *extra, const char *tail)
 {
 	static char text[8192];
 	char *p = text;
@@ -463,6 +469,8 @@ static char *hall_ini(const char *name, const char *extra)
 	    name, from, from + 1);
 	for (int c = LOAD_FIRST; c < LOAD_FIRST + LOAD_COUNTERS; c++)
 		ADD("\n[counter %d]\nservices = l\n", c);
+	if (tail)
+		ADD("\n%s", tail);
 #undef ADD
 	return text;
 }
@@ -532,13 +540,14 @@ static bool wait_ready(struct server *s, long timeout_ms)
 static bool server_start(struct server *s)
 {
 	for (int attempt = 0; attempt < 3; attempt++) {
-		char listen[64], stale[16];
+		char listen[64], stale[16], kstale[16];
 		s->port = free_port();
 		snprintf(stale, sizeof stale, "%d", UNIT_STALE_S);
+		snprintf(kstale, sizeof kstale, "%d", KIOSK_STALE_S);
 		snprintf(listen, sizeof listen, "127.0.0.1:%d", s->port);
 		snprintf(s->base, sizeof s->base, "http://127.0.0.1:%d", s->port);
 		char *argv[] = {hallqd_bin, "--config", s->ini, "--db", s->db, "--listen", listen,
-				"--tokens", s->tokens, "--unit-stale", stale, NULL};
+				"--tokens", s->tokens, "--unit-stale", stale, "--kiosk-stale", kstale, NULL};
 		s->pid = spawn(argv, s->log);
 		if (s->pid < 0)
 			return false;
@@ -571,7 +580,7 @@ static bool server_setup(struct server *s, const char *name)
 	snprintf(s->db, sizeof s->db, "%s/hall.db", s->dir);
 	snprintf(s->tokens, sizeof s->tokens, "%s/tokens", s->dir);
 	snprintf(s->log, sizeof s->log, "%s/hallqd.log", s->dir);
-	return write_file(s->ini, hall_ini(HALL_NAME, NULL), 0644) &&
+	return write_file(s->ini, hall_ini(HALL_NAME, NULL, NULL), 0644) &&
 	       write_file(s->tokens, tokens_text(), 0600);
 }
 
@@ -652,7 +661,7 @@ static bool ticket_complete(const json_t *o, char *miss, size_t n)
 {
 	static const char *fields[] = {"id", "parent_id", "label", "service", "service_name",
 				       "service_name_en", "number", "class", "state", "counter",
-				       "counter_name", "target_counter", "clerk", "recalls",
+				       "counter_name", "counter_name_en", "target_counter", "clerk", "recalls",
 				       "people_ahead", "est_wait_s", "rating", "day", "issued_at",
 				       "called_at", "started_at", "ended_at", "end_reason", "status_url"};
 	size_t off = 0;
@@ -894,16 +903,55 @@ static void t_refusals(void)
 	path_in(open_tokens, sizeof open_tokens, "tokens-open");
 	path_in(short_tokens, sizeof short_tokens, "tokens-short");
 	path_in(ok_tokens, sizeof ok_tokens, "tokens-ok");
-	write_file(ini, hall_ini(HALL_NAME, NULL), 0644);
+	write_file(ini, hall_ini(HALL_NAME, NULL, NULL), 0644);
 	/* Line 4 has a key the parser does not know. */
 	write_file(bad, "[hall]\nname = 坏大厅\n\ncolour = blue\n", 0644);
 	write_file(ok_tokens, tokens_text(), 0600);
 	write_file(open_tokens, tokens_text(), 0644);
 	write_file(short_tokens, "# line 1\nkiosk kiosk-token-3f9a1c7e55\nadmin short-token\n", 0600);
+	char bad_url[PATH_MAX];
+	path_in(bad_url, sizeof bad_url, "bad-url.ini");
+	write_file(bad_url, hall_ini(HALL_NAME, "public_url = http://hall.example.cn/", NULL), 0644);
+	char bad_kiosk[PATH_MAX];
+	path_in(bad_kiosk, sizeof bad_kiosk, "bad-kiosk.ini");
+	write_file(bad_kiosk, hall_ini(HALL_NAME, NULL, "[kiosk]\nconfirm_seconds = 200\n"), 0644);
 
 	expect_refusal("tokens file mode 644", ini, open_tokens, "tokens-open", NULL);
 	expect_refusal("token shorter than 16", ini, short_tokens, "tokens-short:3", "line 3");
 	expect_refusal("bad config", bad, ok_tokens, "bad.ini:4", NULL);
+	expect_refusal("public_url with a trailing slash", bad_url, ok_tokens, "bad-url.ini:2: public_url", NULL);
+	expect_refusal("[kiosk] confirm_seconds = 200", bad_kiosk, ok_tokens, "confirm_seconds = 200 is out of range",
+		       NULL);
+}
+
+/* ---- the hall as the hallqd client (client/) reads it ------------------------------------------------------ */
+
+/* hq_client_hall() against this server: the [kiosk] settings as given, and service a's hours
+ * and priority lane. */
+static void check_client_hall(bool refuse, int confirm_s, bool priority, bool appointments, const char *footer,
+			      const char *what)
+{
+	struct hq_client *cl = hq_client_new(cur->base, TK(R_KIOSK));
+	struct hq_hall *h = NULL;
+	int rc = cl ? hq_client_hall(cl, &h) : HQ_ENOMEM;
+
+	if (check(rc == HQ_OK && h, "%s: hq_client_hall: %s", what, cl ? hq_client_error(cl) : "no client")) {
+		check(h->kiosk.refuse_on_fault == refuse && h->kiosk.confirm_s == confirm_s &&
+		      h->kiosk.priority == priority && h->kiosk.appointments == appointments &&
+		      strcmp(h->kiosk.footer, footer) == 0,
+		      "%s: hq_hall.kiosk should be {%d, %d, %d, %d, \"%s\"}, got {%d, %d, %d, %d, \"%s\"}", what, refuse,
+		      confirm_s, priority, appointments, footer, h->kiosk.refuse_on_fault, h->kiosk.confirm_s,
+		      h->kiosk.priority, h->kiosk.appointments, h->kiosk.footer);
+		const struct hq_hall_service *a = NULL;
+		for (int i = 0; i < h->nservices; i++)
+			if (strcmp(h->services[i].key, "a") == 0)
+				a = &h->services[i];
+		check(a && strcmp(a->hours, "00:00-24:00") == 0 && !a->priority_lane,
+		      "%s: hq_hall_service a: hours \"00:00-24:00\" and no priority lane, got \"%s\", %d", what,
+		      a ? a->hours : "(none)", a ? a->priority_lane : -1);
+	}
+	hq_hall_free(h);
+	hq_client_free(cl);
 }
 
 /* ---- 1. every endpoint -------------------------------------------------------------------------- */
@@ -946,6 +994,19 @@ static void t_health_hall(void)
 	      json_is_true(json_object_get(a, "open")),
 	      "hall: service a should be named, prefixed A and open: %s", desc(&R));
 	check(c && json_is_false(json_object_get(c, "open")), "hall: service c should be closed now");
+	check(a && jstr_is(a, "hours", "00:00-24:00") && json_is_false(json_object_get(a, "priority_lane")),
+	      "hall: service a has hours \"00:00-24:00\" and priority_lane false: %s", desc(&R));
+	const char *ch = jstr(c, "hours");
+	int from = -1, to = -1, used = 0;
+	check(ch && sscanf(ch, "%2d:00-%2d:00%n", &from, &to, &used) == 2 && used == 11 && to == from + 1,
+	      "hall: service c has its one period as hours, like \"21:00-22:00\": %s", ch ? ch : "none");
+	/* No [kiosk] section in the test hall: the defaults of docs/config.md. */
+	json_t *want_kiosk = json_pack("{s:s, s:i, s:b, s:b, s:s}", "on_printer_fault", "screen",
+				       "confirm_seconds", 15, "priority", 1, "appointments", 1, "footer", "");
+	check(json_equal(json_object_get(h, "kiosk"), want_kiosk),
+	      "hall: kiosk should be the defaults {\"on_printer_fault\": \"screen\", \"confirm_seconds\": 15, "
+	      "\"priority\": true, \"appointments\": true, \"footer\": \"\"}: %s", desc(&R));
+	json_decref(want_kiosk);
 	check(a && json_is_integer(json_object_get(a, "waiting")) &&
 	      json_is_integer(json_object_get(a, "waiting_priority")) &&
 	      json_is_integer(json_object_get(a, "est_wait_s")) &&
@@ -960,6 +1021,7 @@ static void t_health_hall(void)
 	check(c1 && counter_complete(c1, miss, sizeof miss) && jint_or(c1, "number", 0) == 1 &&
 	      json_is_null(json_object_get(c1, "serving")),
 	      "hall: counter 1 should be complete and idle (missing:%s)", miss);
+	check_client_hall(false, 15, true, true, "", "the client, with the kiosk defaults");
 }
 
 static void t_tickets(void)
@@ -1800,6 +1862,471 @@ static void t_units(void)
 	json_decref(sent);
 }
 
+/* ---- kiosks' printer health, as the kiosks report them ------------------------------------------------ */
+
+#define KIOSK1 "kiosk-t1"
+#define KIOSK_PAPER_OUT "{\"printer\": \"paper_out\", \"detail\": \"paper out\", \"unprinted\": 1, \"issued\": 5," \
+	" \"printed\": 4, \"server_ok\": true}"
+#define KIOSK_OK "{\"printer\": \"ok\", \"unprinted\": 0, \"issued\": 7, \"printed\": 7}"
+
+/* The kiosk's entry in GET /api/v1/kiosks (a reference into R.json), or NULL. */
+static json_t *kiosks_entry(const char *name, const char *what)
+{
+	api("GET", TK(R_DISPLAY), NULL, "/api/v1/kiosks");
+	if (!expect_status(&R, 200, what))
+		return NULL;
+	check(json_is_array(json_object_get(R.json, "kiosks")), "%s: want {\"kiosks\": [...]}, got %s", what,
+	      desc(&R));
+	return find_by(json_object_get(R.json, "kiosks"), "name", name);
+}
+
+/* /metrics has the kiosk families of docs/api.md for KIOSK1 reporting KIOSK_PAPER_OUT; `up` 0
+ * once it is stale. */
+static void check_kiosk_metrics(int up, const char *what)
+{
+	static const char *const states[] = {"ok", "near_end", "paper_out", "cover_open", "error", "offline",
+					     "none"};
+	char want[32][200];
+	int n = 0;
+
+#define L(...) snprintf(want[n++], sizeof want[0], __VA_ARGS__)
+	L("# TYPE hallq_kiosk_up gauge");
+	L("hallq_kiosk_up{kiosk=\"" KIOSK1 "\"} %d", up);
+	L("# TYPE hallq_kiosk_printer_ready gauge");
+	L("hallq_kiosk_printer_ready{kiosk=\"" KIOSK1 "\"} 0");
+	L("# TYPE hallq_kiosk_printer_state gauge");
+	for (size_t i = 0; i < sizeof states / sizeof *states; i++)
+		L("hallq_kiosk_printer_state{kiosk=\"" KIOSK1 "\",state=\"%s\"} %d", states[i],
+		  strcmp(states[i], "paper_out") == 0);
+	L("# TYPE hallq_kiosk_unprinted_tickets gauge");
+	L("hallq_kiosk_unprinted_tickets{kiosk=\"" KIOSK1 "\"} 1");
+	L("# TYPE hallq_kiosk_tickets_issued_total counter");
+	L("hallq_kiosk_tickets_issued_total{kiosk=\"" KIOSK1 "\"} 5");
+	L("# TYPE hallq_kiosk_tickets_printed_total counter");
+	L("hallq_kiosk_tickets_printed_total{kiosk=\"" KIOSK1 "\"} 4");
+#undef L
+	api("GET", TK(R_MANAGER), NULL, "/metrics");
+	if (!expect_status(&R, 200, what))
+		return;
+	for (int i = 0; i < n; i++)
+		check(metrics_line(want[i]), "%s: /metrics should have the line: %s", what, want[i]);
+	check(R.body && strstr(R.body, "# HELP hallq_kiosk_printer_state ") != NULL, "%s: HELP of the kiosk families",
+	      what);
+}
+
+/* hallqd's log has a line ending with `tail`; with `whole`, the line is the time stamp,
+ * "hallqd: " and `tail`. */
+static bool log_has(const char *tail, bool whole)
+{
+	char *t = read_file(S1.log);
+	size_t n = strlen(tail);
+	bool found = false;
+
+	for (char *p = t; !found && (p = strstr(p, tail)); p++)
+		found = p[n] == '\n' && (!whole || (p > t + 8 && strncmp(p - 8, "hallqd: ", 8) == 0));
+	free(t);
+	return found;
+}
+
+#define log_has_line(line) log_has(line, true)
+
+static void t_kiosks(void)
+{
+	const char *k = TK(R_KIOSK);
+	json_t *e;
+
+	api("PUT", k, KIOSK_OK, "/api/v1/kiosks/" KIOSK1);
+	expect_status(&R, 204, "PUT /api/v1/kiosks/{name}");
+	check(R.len == 0, "PUT /api/v1/kiosks 204 has no body: %s", desc(&R));
+	check(log_has_line("kiosk " KIOSK1 ": printer ok"), "kiosks: the first report is logged: "
+	      "\"kiosk " KIOSK1 ": printer ok\"");
+	api("PUT", k, KIOSK_PAPER_OUT, "/api/v1/kiosks/" KIOSK1);
+	expect_status(&R, 204, "PUT a paper-out report");
+	check(log_has_line("kiosk " KIOSK1 ": printer paper_out (paper out) — 1 ticket unprinted"),
+	      "kiosks: the log says \"kiosk " KIOSK1 ": printer paper_out (paper out) — 1 ticket unprinted\"");
+	e = kiosks_entry(KIOSK1, "GET /api/v1/kiosks");
+	json_t *want = json_pack("{s:s, s:b, s:i, s:s, s:s, s:i, s:i, s:i}", "name", KIOSK1, "up", 1, "age_s", 0,
+				 "printer", "paper_out", "detail", "paper out", "unprinted", 1, "issued", 5, "printed", 4);
+	const char *key;
+	json_t *v;
+	bool same = e != NULL;
+	json_object_foreach(want, key, v)
+		same &= json_equal(json_object_get(e, key), v);
+	check(same, "GET /api/v1/kiosks: want %s, got %s", "{\"name\": \"" KIOSK1 "\", \"up\": true, \"age_s\": 0, "
+	      "\"printer\": \"paper_out\", \"detail\": \"paper out\", \"unprinted\": 1, \"issued\": 5, \"printed\": 4}",
+	      desc(&R));
+	json_decref(want);
+	check_kiosk_metrics(1, "metrics after a paper-out report");
+
+	/* The same state again is not news; a detail alone changing is not either. */
+	char *log_before = read_file(S1.log);
+	size_t lines_before = 0;
+	for (char *p = log_before; (p = strstr(p, "kiosk " KIOSK1 ": ")); p++)
+		lines_before++;
+	free(log_before);
+
+	/* Bad reports: 400 naming the field, and the last good report stays. */
+	static const struct {
+		const char *body, *code, *names;
+	} bad[] = {
+		{NULL, "badjson", "\"printer\""},
+		{"{", "badjson", NULL},
+		{"[]", "badjson", NULL},
+		{"{\"unprinted\": 0, \"issued\": 0, \"printed\": 0}", "badjson", "\"printer\""},
+		{"{\"printer\": 1, \"unprinted\": 0, \"issued\": 0, \"printed\": 0}", "badjson", "\"printer\""},
+		{"{\"printer\": \"jam\", \"unprinted\": 0, \"issued\": 0, \"printed\": 0}", "inval", "\"printer\""},
+		{"{\"printer\": \"OK\", \"unprinted\": 0, \"issued\": 0, \"printed\": 0}", "inval", "\"printer\""},
+		{"{\"printer\": \"ok\", \"issued\": 0, \"printed\": 0}", "badjson", "\"unprinted\""},
+		{"{\"printer\": \"ok\", \"unprinted\": -1, \"issued\": 0, \"printed\": 0}", "inval", "\"unprinted\""},
+		{"{\"printer\": \"ok\", \"unprinted\": 0, \"issued\": \"5\", \"printed\": 0}", "badjson", "\"issued\""},
+		{"{\"printer\": \"ok\", \"unprinted\": 0, \"issued\": 1.5, \"printed\": 0}", "badjson", "\"issued\""},
+		{"{\"printer\": \"ok\", \"unprinted\": 0, \"issued\": 0}", "badjson", "\"printed\""},
+		{"{\"printer\": \"ok\", \"unprinted\": 0, \"issued\": 0, \"printed\": 9007199254740992}", "inval",
+		 "\"printed\""},
+		{"{\"printer\": \"ok\", \"detail\": 5, \"unprinted\": 0, \"issued\": 0, \"printed\": 0}", "badjson",
+		 "\"detail\""},
+		{"{\"printer\": \"ok\", \"detail\": \"a\\nb\", \"unprinted\": 0, \"issued\": 0, \"printed\": 0}", "inval",
+		 "\"detail\""},
+		{"{\"printer\": \"ok\", \"unprinted\": 0, \"issued\": 0, \"printed\": 0, \"server_ok\": \"yes\"}",
+		 "badjson", "\"server_ok\""},
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		char what[300];
+		snprintf(what, sizeof what, "a bad kiosk report %s", bad[i].body ? bad[i].body : "(no body)");
+		api("PUT", k, bad[i].body, "/api/v1/kiosks/" KIOSK1);
+		if (expect_error(&R, 400, bad[i].code, what) && bad[i].names)
+			check(strstr(jstr(R.json, "message"), bad[i].names) != NULL, "%s: the message should name %s: %s",
+			      what, bad[i].names, desc(&R));
+	}
+	char detail[400];
+	snprintf(detail, sizeof detail, "{\"printer\": \"error\", \"detail\": \"%0201d\", \"unprinted\": 0,"
+		 " \"issued\": 0, \"printed\": 0}", 0);
+	api("PUT", k, detail, "/api/v1/kiosks/" KIOSK1);
+	expect_error(&R, 400, "inval", "a detail of 201 bytes");
+	check(jstr(R.json, "message") && strstr(jstr(R.json, "message"), "\"detail\""),
+	      "a detail of 201 bytes: the message names \"detail\": %s", desc(&R));
+	e = kiosks_entry(KIOSK1, "GET /api/v1/kiosks after the bad reports");
+	check(e && jstr_is(e, "printer", "paper_out") && jint_or(e, "issued", -1) == 5,
+	      "kiosks: bad reports changed nothing: %s", desc(&R));
+	char *log_after = read_file(S1.log);
+	size_t lines_after = 0;
+	for (char *p = log_after; (p = strstr(p, "kiosk " KIOSK1 ": ")); p++)
+		lines_after++;
+	free(log_after);
+	check(lines_after == lines_before, "kiosks: refused reports are not logged as printer changes");
+
+	/* A detail of 200 bytes is fine; unprinted counts in the plural; near_end is ready. */
+	snprintf(detail, sizeof detail, "{\"printer\": \"near_end\", \"detail\": \"%0200d\", \"unprinted\": 3,"
+		 " \"issued\": 9, \"printed\": 6}", 0);
+	api("PUT", k, detail, "/api/v1/kiosks/kiosk-t2");
+	expect_status(&R, 204, "a detail of 200 bytes");
+	check(log_has("— 3 tickets unprinted", false), "kiosks: the log counts 3 tickets unprinted");
+	api("GET", TK(R_MANAGER), NULL, "/metrics");
+	check(metrics_line("hallq_kiosk_printer_ready{kiosk=\"kiosk-t2\"} 1") &&
+	      metrics_line("hallq_kiosk_printer_state{kiosk=\"kiosk-t2\",state=\"near_end\"} 1"),
+	      "metrics: a printer near its paper's end is ready, in state near_end");
+	e = kiosks_entry("kiosk-t2", "GET /api/v1/kiosks with kiosk-t2");
+	check(e && jstr(e, "detail") && strlen(jstr(e, "detail")) == 200 && json_is_true(json_object_get(e, "server_ok")),
+	      "kiosks: kiosk-t2 keeps its 200-byte detail, server_ok true by default: %s", desc(&R));
+	api("PUT", k, "{\"printer\": \"none\", \"unprinted\": 0, \"issued\": 0, \"printed\": 0, \"server_ok\": false}",
+	    "/api/v1/kiosks/kiosk-t2");
+	expect_status(&R, 204, "a kiosk without a printer");
+	e = kiosks_entry("kiosk-t2", "GET /api/v1/kiosks with kiosk-t2 printerless");
+	check(e && jstr_is(e, "printer", "none") && jstr_is(e, "detail", "") &&
+	      json_is_false(json_object_get(e, "server_ok")),
+	      "kiosks: a new report replaces the last one whole: %s", desc(&R));
+	check(log_has_line("kiosk kiosk-t2: printer none"), "kiosks: the log says kiosk-t2's printer is none");
+	api("GET", TK(R_MANAGER), NULL, "/metrics");
+	check(metrics_line("hallq_kiosk_printer_ready{kiosk=\"kiosk-t2\"} 0"), "metrics: no printer is not ready");
+
+	/* Names: 1 to 32 of A-Z a-z 0-9 _ . - */
+	api("PUT", k, KIOSK_OK, "/api/v1/kiosks/bad!name");
+	expect_error(&R, 400, "inval", "a kiosk named bad!name");
+	api("PUT", k, KIOSK_OK, "/api/v1/kiosks/%s", "k12345678901234567890123456789012");
+	expect_error(&R, 400, "inval", "a kiosk name of 33 characters");
+	api("PUT", k, KIOSK_OK, "/api/v1/kiosks/%s", "K.123456789_12345678901234567-01");
+	expect_status(&R, 204, "a kiosk name of 32 characters");
+	api("DELETE", TK(R_ADMIN), NULL, "/api/v1/kiosks/%s", "K.123456789_12345678901234567-01");
+	expect_status(&R, 204, "DELETE the 32-character kiosk");
+	check(log_has_line("kiosk K.123456789_12345678901234567-01: forgotten"), "kiosks: the log says a kiosk is forgotten");
+	api("DELETE", k, NULL, "/api/v1/kiosks/kiosk-t2");
+	expect_status(&R, 204, "DELETE /api/v1/kiosks/kiosk-t2");
+	check(kiosks_entry("kiosk-t2", "GET /api/v1/kiosks after the DELETE") == NULL, "kiosks: kiosk-t2 is gone");
+	api("GET", TK(R_MANAGER), NULL, "/metrics");
+	check(R.body && !strstr(R.body, "kiosk=\"kiosk-t2\""), "metrics: a forgotten kiosk is gone");
+	api("DELETE", k, NULL, "/api/v1/kiosks/kiosk-t2");
+	expect_error(&R, 404, "nokiosk", "DELETE a kiosk that is gone");
+
+	/* At most 32 kiosks: fill up, one more is refused, forgetting one makes room. */
+	api("GET", k, NULL, "/api/v1/kiosks");
+	size_t have = json_array_size(json_object_get(R.json, "kiosks"));
+	char name[32];
+	int filled = 0;
+	for (size_t i = have; i < 32; i++) {
+		snprintf(name, sizeof name, "kiosk-fill-%02zu", i);
+		api("PUT", k, KIOSK_OK, "/api/v1/kiosks/%s", name);
+		filled += R.status == 204;
+	}
+	check(filled == (int)(32 - have), "kiosks: %d kiosks reported to fill 32, want %zu", filled, 32 - have);
+	api("PUT", k, KIOSK_OK, "/api/v1/kiosks/kiosk-33");
+	expect_error(&R, 409, "toomany", "a 33rd kiosk");
+	for (size_t i = have; i < 32; i++) {
+		snprintf(name, sizeof name, "kiosk-fill-%02zu", i);
+		api("DELETE", TK(R_ADMIN), NULL, "/api/v1/kiosks/%s", name);
+		expect_status(&R, 204, "DELETE a filler kiosk");
+	}
+	api("PUT", k, KIOSK_OK, "/api/v1/kiosks/kiosk-33");
+	expect_status(&R, 204, "a 33rd kiosk once there is room");
+	api("DELETE", k, NULL, "/api/v1/kiosks/kiosk-33");
+	expect_status(&R, 204, "DELETE kiosk-33");
+
+	/* Methods the paths do not take (t_roles has every role). */
+	api("POST", k, KIOSK_OK, "/api/v1/kiosks");
+	expect_error(&R, 405, "method", "POST /api/v1/kiosks");
+	api("GET", k, NULL, "/api/v1/kiosks/" KIOSK1);
+	expect_error(&R, 405, "method", "GET /api/v1/kiosks/{name}");
+
+	/* KIOSK1 reports last: t_kiosks_stale() looks at it once t_units has waited past the
+	 * stale threshold. */
+	api("PUT", k, KIOSK_PAPER_OUT, "/api/v1/kiosks/" KIOSK1);
+	expect_status(&R, 204, "KIOSK1 reports paper out again");
+}
+
+/* Silent for longer than --kiosk-stale (t_units waited): down in the list and in /metrics,
+ * the counts kept; the next report brings it back, and the log says so. */
+static void t_kiosks_stale(void)
+{
+	json_t *e = kiosks_entry(KIOSK1, "GET /api/v1/kiosks of a silent kiosk");
+
+	check(e && json_is_false(json_object_get(e, "up")) && jint_or(e, "age_s", -1) >= KIOSK_STALE_S &&
+	      jstr_is(e, "printer", "paper_out") && jint_or(e, "unprinted", -1) == 1,
+	      "kiosks: a kiosk silent for more than %d s is down, its last report kept: %s", KIOSK_STALE_S, desc(&R));
+	check_kiosk_metrics(0, "metrics of a silent kiosk");
+	api("PUT", TK(R_ADMIN), KIOSK_PAPER_OUT, "/api/v1/kiosks/" KIOSK1);
+	expect_status(&R, 204, "an admin reports for the silent kiosk");
+	e = kiosks_entry(KIOSK1, "GET /api/v1/kiosks after the new report");
+	check(e && json_is_true(json_object_get(e, "up")), "kiosks: a new report is up again: %s", desc(&R));
+	char *t = read_file(S1.log);
+	char *p = strstr(t, "kiosk " KIOSK1 ": reporting again after ");
+	check(p && strstr(p, "; printer paper_out (paper out) — 1 ticket unprinted\n") != NULL,
+	      "kiosks: the log says \"kiosk " KIOSK1 ": reporting again after N s; printer paper_out (paper out) — "
+	      "1 ticket unprinted\"");
+	free(t);
+	api("PUT", TK(R_KIOSK), KIOSK_OK, "/api/v1/kiosks/" KIOSK1);
+	expect_status(&R, 204, "the kiosk's printer is back");
+	check(log_has_line("kiosk " KIOSK1 ": printer ok"), "kiosks: the log says the printer is ok again");
+	api("DELETE", TK(R_KIOSK), NULL, "/api/v1/kiosks/" KIOSK1);
+	expect_status(&R, 204, "a kiosk forgets itself");
+}
+
+/* ---- the ticket status page: HTML for a browser, JSON for everyone else ------------------------------------ */
+
+#define BROWSER_ACCEPT "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,image/apng," \
+	"*/*;q=0.8,application/signed-exchange;v=b3;q=0.7"
+
+/* Where chromium is: /usr/bin/chromium, or "chromium" on PATH; false when it is not installed. */
+static bool find_chromium(char *out, size_t n)
+{
+	const char *path = getenv("PATH");
+	char dirs[4096];
+
+	if (access("/usr/bin/chromium", X_OK) == 0) {
+		snprintf(out, n, "/usr/bin/chromium");
+		return true;
+	}
+	snprintf(dirs, sizeof dirs, "%s", path ? path : "");
+	for (char *save = NULL, *d = strtok_r(dirs, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
+		snprintf(out, n, "%s/chromium", d);
+		if (access(out, X_OK) == 0)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Load url in headless chromium and write the DOM after the page's script ran to `out`.
+ * Chromium starts helper processes, so it runs in a process group of its own, and the whole
+ * group is killed if it outlives timeout_ms. True when it exited 0.
+ */
+static bool chromium_dump(const char *bin, const char *url, const char *out, long timeout_ms)
+{
+	char profile[PATH_MAX + 20], err[PATH_MAX];
+	int status = -1;
+
+	snprintf(profile, sizeof profile, "--user-data-dir=%s/chromium-profile", tmpdir);
+	path_in(err, sizeof err, "chromium.log");
+	char *argv[] = {(char *)bin, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+			"--disable-extensions", profile, "--virtual-time-budget=3000",
+			"--dump-dom", (char *)url, NULL};
+	pid_t pid = fork();
+	if (pid == 0) {
+		int in = open("/dev/null", O_RDONLY);
+		int o = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		int e = open(err, O_WRONLY | O_CREAT | O_APPEND, 0600);
+		if (in < 0 || o < 0 || e < 0)
+			_exit(126);
+		setpgid(0, 0);
+		dup2(in, 0);
+		dup2(o, 1);
+		dup2(e, 2);
+		/* Keep its caches and settings in the scratch directory. */
+		setenv("HOME", tmpdir, 1);
+		setenv("XDG_CONFIG_HOME", tmpdir, 1);
+		setenv("XDG_CACHE_HOME", tmpdir, 1);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	if (pid < 0)
+		return false;
+	setpgid(pid, pid);
+	child_add(pid);
+	bool ended = wait_exit(pid, timeout_ms, &status);
+	kill(-pid, SIGKILL); /* its helpers, if any outlived it */
+	if (!ended) {
+		wait_exit(pid, 5000, &status);
+		return false;
+	}
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+static void t_status_page(void)
+{
+	char hdr[256], buf[256];
+	struct tref t = issue("a", "issue a ticket for the status page");
+
+	/* Which Accept headers get the page: a browser's, or text/html named with more weight than JSON. */
+	static const struct {
+		const char *accept;
+		bool html;
+	} cases[] = {
+		{NULL, false},                                 /* curl's own Accept: any type */
+		{"Accept:", false},                            /* no Accept header at all */
+		{"Accept: */*", false},
+		{"Accept: application/json", false},
+		{"Accept: " BROWSER_ACCEPT, true},
+		{"Accept: text/html", true},
+		{"Accept: TEXT/HTML; charset=utf-8", true},
+		{"Accept: text/*", false},
+		{"Accept: application/json, text/html", false},
+		{"Accept: text/html;q=0.5, application/json", false},
+		{"Accept: application/json;q=0.5, text/html", true},
+		{"Accept: text/html;q=0, */*", false},
+		{"Accept: text/html, */*;q=0.1", true},
+		{"Accept: text/html;q=0.9, application/*;q=0.9", true},
+		{"Accept: application/*, text/html;q=0.8", false},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		const char *const hs[] = {cases[i].accept, NULL};
+		char what[200];
+		snprintf(what, sizeof what, "GET /tickets/{id} with %s", cases[i].accept ? cases[i].accept : "curl's Accept");
+		api_h("GET", NULL, NULL, cases[i].accept ? hs : NULL, "/api/v1/tickets/%lld", (long long)t.id);
+		if (!expect_status(&R, 200, what))
+			continue;
+		if (cases[i].html) {
+			expect_ctype(&R, "text/html; charset=utf-8", what);
+			check(R.body && strncmp(R.body, "<!DOCTYPE html>", 15) == 0 && strstr(R.body, "id=\"label\"") &&
+			      strstr(R.body, "</html>"), "%s: the body is the status page: %.80s", what, R.body ? R.body : "");
+		} else {
+			expect_ctype(&R, "application/json", what);
+			check(jstr_is(R.json, "label", t.label), "%s: the ticket as JSON: %s", what, desc(&R));
+		}
+		hdr[0] = '\0';
+		thttp_header(&R, "Vary", hdr, sizeof hdr);
+		check(strcmp(hdr, "Accept") == 0, "%s: Vary: Accept, got '%s'", what, hdr);
+	}
+	const char *const browser[] = {"Accept: " BROWSER_ACCEPT, NULL};
+	api_h("GET", NULL, NULL, browser, "/api/v1/tickets/%lld", (long long)t.id);
+	buf[0] = '\0';
+	thttp_header(&R, "Content-Security-Policy", buf, sizeof buf);
+	check(strstr(buf, "default-src 'none'") && strstr(buf, "connect-src 'self'"),
+	      "the status page: a Content-Security-Policy that allows nothing from elsewhere, got '%s'", buf);
+	check(R.body && !strstr(R.body, "http://") && !strstr(R.body, "https://") && !strstr(R.body, "//cdn"),
+	      "the status page loads nothing from elsewhere (no http:// or https:// in it)");
+	size_t page_len = R.len;
+	/* An unknown ticket: the page with 404 (it says so itself), or the JSON error. */
+	api_h("GET", NULL, NULL, browser, "/api/v1/tickets/999999");
+	expect_status(&R, 404, "the status page of an unknown ticket");
+	expect_ctype(&R, "text/html", "the status page of an unknown ticket");
+	check(R.len == page_len, "the status page of an unknown ticket is the same page (%zu bytes, want %zu)", R.len,
+	      page_len);
+	api("GET", NULL, NULL, "/api/v1/tickets/999999");
+	expect_error(&R, 404, "noticket", "the JSON of an unknown ticket");
+	/* The page is for reading: other methods and the cancel route stay as they were. */
+	api_h("POST", TK(R_KIOSK), NULL, browser, "/api/v1/tickets/%lld/cancel", (long long)999999);
+	expect_error(&R, 404, "noticket", "cancel with a browser's Accept is still JSON");
+
+	/* The page in a real browser: its script fetches the ticket as JSON and shows it. */
+	char chromium[PATH_MAX], url[256], out[PATH_MAX];
+	if (!find_chromium(chromium, sizeof chromium)) {
+		printf("note: chromium is not installed (/usr/bin/chromium): the status page's script was not run in a\n"
+		       "      browser; apt-get install chromium (tools/install-deps does) to check it.\n");
+		return;
+	}
+	snprintf(url, sizeof url, "%s/api/v1/tickets/%lld", cur->base, (long long)t.id);
+	path_in(out, sizeof out, "status-page.html");
+	bool ran = chromium_dump(chromium, url, out, 60000);
+	char *dom = read_file(out);
+	char want_label[64];
+	snprintf(want_label, sizeof want_label, "id=\"label\">%s<", t.label);
+	check(ran && strstr(dom, want_label) && strstr(dom, "id=\"service\">综合受理<") &&
+	      strstr(dom, "id=\"state-zh\">等候中<"),
+	      "chromium --dump-dom %s: the page shows %s, 综合受理 and 等候中 once its script ran (%s); got: %.300s", url,
+	      t.label, ran ? "chromium exited 0" : "chromium failed or timed out", dom);
+	free(dom);
+}
+
+/* ---- public_url and [kiosk], from a reloaded config ------------------------------------------------------ */
+
+#define PUBLIC_URL "https://hall.example.cn:8443/yunxi"
+
+static void t_public_url(void)
+{
+	char want[200];
+
+	write_file(S1.ini, hall_ini(HALL_NAME, "public_url = " PUBLIC_URL,
+				    "[kiosk]\non_printer_fault = refuse\nconfirm_seconds = 30\npriority = no\n"
+				    "appointments = no\nfooter = 过号请重新取号\n"), 0644);
+	kill(S1.pid, SIGHUP);
+	json_t *want_kiosk = json_pack("{s:s, s:i, s:b, s:b, s:s}", "on_printer_fault", "refuse", "confirm_seconds", 30,
+				       "priority", 0, "appointments", 0, "footer", "过号请重新取号");
+	json_t *h = NULL;
+	for (int64_t end = mono_ms() + 5000; mono_ms() < end; nap_ms(50)) {
+		json_decref(h);
+		h = get_hall();
+		if (json_equal(json_object_get(h, "kiosk"), want_kiosk))
+			break;
+	}
+	check(json_equal(json_object_get(h, "kiosk"), want_kiosk), "SIGHUP with a [kiosk] section: the hall's kiosk is %s",
+	      "{\"on_printer_fault\": \"refuse\", \"confirm_seconds\": 30, \"priority\": false, "
+	      "\"appointments\": false, \"footer\": \"过号请重新取号\"}");
+	json_decref(h);
+	json_decref(want_kiosk);
+	check_client_hall(true, 30, false, false, "过号请重新取号", "the client, after a reload with [kiosk]");
+
+	struct tref t = issue("a", "issue with public_url set");
+	snprintf(want, sizeof want, PUBLIC_URL "/api/v1/tickets/%lld", (long long)t.id);
+	check(jstr_is(R.json, "status_url", want), "public_url: status_url should be %s, got %s", want,
+	      jstr(R.json, "status_url") ? jstr(R.json, "status_url") : "null");
+	const char *const host[] = {"Host: kiosk.local:9999", NULL};
+	api_h("GET", NULL, NULL, host, "/api/v1/tickets/%lld", (long long)t.id);
+	check(jstr_is(R.json, "status_url", want), "public_url: the Host header no longer matters, got %s", desc(&R));
+
+	/* Back to the test hall: status URLs from the Host header again. */
+	write_file(S1.ini, hall_ini(HALL_NAME, NULL, NULL), 0644);
+	kill(S1.pid, SIGHUP);
+	snprintf(want, sizeof want, "%s/api/v1/tickets/%lld", cur->base, (long long)t.id);
+	for (int64_t end = mono_ms() + 5000; mono_ms() < end; nap_ms(50))
+		if (api("GET", NULL, NULL, "/api/v1/tickets/%lld", (long long)t.id) == 200 &&
+		    jstr_is(R.json, "status_url", want))
+			break;
+	check(jstr_is(R.json, "status_url", want), "without public_url: status_url %s, got %s", want, desc(&R));
+	api_h("GET", NULL, NULL, host, "/api/v1/tickets/%lld", (long long)t.id);
+	check(jstr_is(R.json, "status_url", "http://kiosk.local:9999/api/v1/tickets/") ||
+	      (jstr(R.json, "status_url") && strncmp(jstr(R.json, "status_url"), "http://kiosk.local:9999/api/v1/tickets/",
+						     39) == 0),
+	      "without public_url: status_url follows the Host header, got %s", desc(&R));
+}
+
 /* ---- 3. the role matrix ------------------------------------------------------------------------------ */
 
 #define BIT(r) (1u << (r))
@@ -1835,6 +2362,10 @@ static void t_roles(void)
 		 BIT(R_MANAGER) | BIT(R_DISPLAY) | BIT(R_GATEWAY) | BIT(R_ADMIN), false},
 		{"units report", "PUT", "/api/v1/units/roles-gw", "{\"buses\": []}", BIT(R_GATEWAY) | BIT(R_ADMIN), false},
 		{"units forget", "DELETE", "/api/v1/units/roles-gw", NULL, BIT(R_GATEWAY) | BIT(R_ADMIN), false},
+		{"kiosks read", "GET", "/api/v1/kiosks", NULL,
+		 BIT(R_KIOSK) | BIT(R_DISPLAY) | BIT(R_MANAGER) | BIT(R_ADMIN), false},
+		{"kiosks report", "PUT", "/api/v1/kiosks/roles-kiosk", KIOSK_OK, BIT(R_KIOSK) | BIT(R_ADMIN), false},
+		{"kiosks forget", "DELETE", "/api/v1/kiosks/roles-kiosk", NULL, BIT(R_KIOSK) | BIT(R_ADMIN), false},
 	};
 	char url[512];
 
@@ -2337,7 +2868,7 @@ static void t_signals(void)
 	char needle[700];
 
 	/* A bad config: logged with its line, the old one stays, hallqd keeps serving. */
-	write_file(S1.ini, hall_ini(HALL_NAME2, "colour = blue"), 0644);
+	write_file(S1.ini, hall_ini(HALL_NAME2, "colour = blue", NULL), 0644);
 	kill(S1.pid, SIGHUP);
 	snprintf(needle, sizeof needle, "%s:2", S1.ini);
 	int64_t end = mono_ms() + 5000;
@@ -2354,7 +2885,7 @@ static void t_signals(void)
 	char tokens[2048];
 	snprintf(tokens, sizeof tokens, "%smanager %s\n", tokens_text(), NEW_MANAGER_TOKEN);
 	write_file(S1.tokens, tokens, 0600);
-	write_file(S1.ini, hall_ini(HALL_NAME2, NULL), 0644);
+	write_file(S1.ini, hall_ini(HALL_NAME2, NULL, NULL), 0644);
 	kill(S1.pid, SIGHUP);
 	end = mono_ms() + 5000;
 	while (mono_ms() < end && strcmp(hall_name(), HALL_NAME2) != 0)
@@ -2468,7 +2999,11 @@ int main(void)
 		t_stats_metrics();
 		t_errors();
 		t_edges();
+		t_status_page();
+		t_kiosks();
 		t_units();
+		t_kiosks_stale();
+		t_public_url();
 		t_roles();
 		t_idempotency();
 		db_invariants(S1.db, "after the functional tests");

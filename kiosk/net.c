@@ -1,0 +1,360 @@
+/*
+ * The kiosk's hallqd thread: hall snapshots, ticket requests retried under their keys, and
+ * health reports (net.h). Everything it learns goes to the main thread as messages.
+ */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "hq_error.h"
+#include "hq_log.h"
+#include "net.h"
+
+#define JOBS_MAX 64
+#define HALL_EVERY_MS 2000
+#define HALL_DOWN_MS 1000      /* while hallqd is away, look for it every second */
+#define RETRY_MS 1000
+
+struct job {
+	char key[HQ_KEY_MAX];
+	char service[64], cls[16], code[32];
+	bool checkin;
+};
+
+struct hq_net {
+	struct hq_net_opts o;
+	char *url, *token, *name;
+	pthread_t th;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	volatile int stop;
+	struct job jobs[JOBS_MAX];  /* a ring: head is being carried out */
+	int head, njobs;
+	bool refresh;
+	json_t *health;
+	bool health_dirty;
+	int up;                     /* -1 unknown, 0 no, 1 yes */
+	bool told_no_kiosks;
+};
+
+struct hq_kmsg *hq_kmsg_new(enum hq_kmsg_kind kind)
+{
+	struct hq_kmsg *m = calloc(1, sizeof *m);
+
+	if (m)
+		m->kind = kind;
+	return m;
+}
+
+void hq_kmsg_free(struct hq_kmsg *m)
+{
+	if (!m)
+		return;
+	hq_hall_free(m->hall);
+	json_decref(m->ticket);
+	free(m);
+}
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void post(struct hq_net *n, struct hq_kmsg *m)
+{
+	if (m)
+		n->o.post(n->o.ctx, m);
+}
+
+static void set_up(struct hq_net *n, bool up, const char *why)
+{
+	struct hq_kmsg *m;
+
+	if (n->up == (int)up)
+		return;
+	n->up = up;
+	if ((m = hq_kmsg_new(HQ_KM_LINK))) {
+		m->up = up;
+		snprintf(m->why, sizeof m->why, "%s", why ? why : "");
+	}
+	post(n, m);
+}
+
+/* hallqd's JSON error body: {"error": CODE, "message": TEXT}. */
+static void error_of(json_t *v, char *code, size_t ncode, char *why, size_t nwhy)
+{
+	const char *c = json_string_value(json_object_get(v, "error"));
+	const char *t = json_string_value(json_object_get(v, "message"));
+
+	snprintf(code, ncode, "%s", c ? c : "");
+	snprintf(why, nwhy, "%s", t ? t : "");
+}
+
+/* Carry out the first request. Returns true when hallqd answered it (it leaves the queue). */
+static bool do_job(struct hq_net *n, struct hq_client *cl, const struct job *j)
+{
+	char path[96], why[256];
+	json_t *body = NULL, *v = NULL;
+	struct hq_kmsg *m;
+	long status = 0;
+	int rc;
+
+	if (j->checkin) {
+		snprintf(path, sizeof path, "/api/v1/appointments/%s/check-in", j->code);
+	} else {
+		snprintf(path, sizeof path, "/api/v1/tickets");
+		body = json_pack("{s:s, s:s}", "service", j->service, "class", j->cls);
+		if (!body)
+			return false;
+	}
+	rc = hq_client_request(cl, "POST", path, body, j->key, &status, &v);
+	json_decref(body);
+	if (rc || status >= 500) {
+		/* No answer, or hallqd could not do it now (busy, shutting down, disk): the same
+		 * key again later either does it or replays what was done. */
+		snprintf(why, sizeof why, "%s", rc ? hq_client_error(cl) : "hallqd answered with an error");
+		if (!rc)
+			error_of(v, (char[32]){0}, 32, why, sizeof why);
+		hq_log(HQ_LOG_WARN, "ticket request %s not answered (%s); trying again", j->key, why);
+		set_up(n, false, why);
+		json_decref(v);
+		return false;
+	}
+	set_up(n, true, NULL);
+	if (status == 200 || status == 201) {
+		if ((m = hq_kmsg_new(HQ_KM_ISSUED))) {
+			snprintf(m->key, sizeof m->key, "%s", j->key);
+			m->ticket = v;
+			v = NULL;
+		}
+	} else if ((m = hq_kmsg_new(HQ_KM_REFUSED))) {
+		snprintf(m->key, sizeof m->key, "%s", j->key);
+		m->status = status;
+		error_of(v, m->code, sizeof m->code, m->why, sizeof m->why);
+		if (status == 401 || status == 403)
+			hq_log(HQ_LOG_ERROR, "hallqd refused the kiosk's token (%ld %s): give a token of role kiosk",
+			    status, m->code);
+	}
+	json_decref(v);
+	post(n, m);
+	return true;
+}
+
+static void do_hall(struct hq_net *n, struct hq_client *cl)
+{
+	struct hq_hall *h = NULL;
+	struct hq_kmsg *m;
+	int rc = hq_client_hall(cl, &h);
+
+	if (rc) {
+		set_up(n, false, hq_client_error(cl));
+		return;
+	}
+	set_up(n, true, NULL);
+	if ((m = hq_kmsg_new(HQ_KM_HALL)))
+		m->hall = h;
+	else
+		hq_hall_free(h);
+	post(n, m);
+}
+
+static void do_health(struct hq_net *n, struct hq_client *cl, json_t *report)
+{
+	char path[128];
+	long status = 0;
+
+	snprintf(path, sizeof path, "/api/v1/kiosks/%s", n->name);
+	if (hq_client_request(cl, "PUT", path, report, NULL, &status, NULL))
+		return;             /* the hall read says when hallqd is away */
+	if (status == 404 && !n->told_no_kiosks) {
+		n->told_no_kiosks = true;
+		hq_log(HQ_LOG_WARN, "hallqd does not take kiosk health reports (404): an older hallqd?");
+	} else if (status >= 300 && status != 404) {
+		hq_log(HQ_LOG_WARN, "health report: %s", hq_client_error(cl));
+	}
+}
+
+static void *run(void *arg)
+{
+	struct hq_net *n = arg;
+	struct hq_client *cl = hq_client_new(n->url, n->token);
+	int64_t next_hall = 0, next_health = 0, retry_at = 0, now, wake;
+	struct timespec ts;
+	struct job j;
+	json_t *report;
+
+	if (!cl) {
+		hq_log(HQ_LOG_ERROR, "out of memory starting the hallqd link");
+		return NULL;
+	}
+	hq_client_set_abort(cl, &n->stop);
+	pthread_mutex_lock(&n->lock);
+	while (!n->stop) {
+		now = mono_ms();
+		if (n->njobs && now >= retry_at) {
+			j = n->jobs[n->head];
+			pthread_mutex_unlock(&n->lock);
+			bool done = do_job(n, cl, &j);
+			pthread_mutex_lock(&n->lock);
+			if (done) {
+				n->head = (n->head + 1) % JOBS_MAX;
+				n->njobs--;
+				n->refresh = true;
+			} else {
+				retry_at = mono_ms() + RETRY_MS;
+			}
+			continue;
+		}
+		if (n->refresh || now >= next_hall) {
+			n->refresh = false;
+			pthread_mutex_unlock(&n->lock);
+			do_hall(n, cl);
+			pthread_mutex_lock(&n->lock);
+			next_hall = mono_ms() + (n->up == 1 ? HALL_EVERY_MS : HALL_DOWN_MS);
+			continue;
+		}
+		if (n->health && (n->health_dirty || now >= next_health) && n->up == 1) {
+			report = json_incref(n->health);
+			n->health_dirty = false;
+			pthread_mutex_unlock(&n->lock);
+			do_health(n, cl, report);
+			json_decref(report);
+			pthread_mutex_lock(&n->lock);
+			next_health = mono_ms() + (int64_t)n->o.report_s * 1000;
+			continue;
+		}
+		wake = next_hall;
+		if (n->njobs && retry_at < wake)
+			wake = retry_at;
+		if (n->health && n->up == 1 && next_health < wake)
+			wake = next_health;
+		if (wake > now) {
+			clock_gettime(CLOCK_MONOTONIC, &ts);
+			ts.tv_sec += (wake - now) / 1000;
+			ts.tv_nsec += ((wake - now) % 1000) * 1000000;
+			if (ts.tv_nsec >= 1000000000) {
+				ts.tv_sec++;
+				ts.tv_nsec -= 1000000000;
+			}
+			pthread_cond_timedwait(&n->cond, &n->lock, &ts);
+		}
+	}
+	pthread_mutex_unlock(&n->lock);
+	hq_client_free(cl);
+	return NULL;
+}
+
+struct hq_net *hq_net_start(const struct hq_net_opts *o)
+{
+	struct hq_net *n = calloc(1, sizeof *n);
+
+	if (!n)
+		return NULL;
+	n->o = *o;
+	n->up = -1;
+	n->url = strdup(o->url);
+	n->token = strdup(o->token);
+	n->name = strdup(o->name);
+	if (n->o.report_s <= 0)
+		n->o.report_s = 10;
+	pthread_mutex_init(&n->lock, NULL);
+	{
+		pthread_condattr_t ca;
+
+		/* Waits are timeouts: a wall clock set back must not stretch them. */
+		pthread_condattr_init(&ca);
+		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+		pthread_cond_init(&n->cond, &ca);
+		pthread_condattr_destroy(&ca);
+	}
+	if (!n->url || !n->token || !n->name || pthread_create(&n->th, NULL, run, n)) {
+		free(n->url);
+		free(n->token);
+		free(n->name);
+		free(n);
+		return NULL;
+	}
+	return n;
+}
+
+void hq_net_stop(struct hq_net *n)
+{
+	if (!n)
+		return;
+	pthread_mutex_lock(&n->lock);
+	n->stop = 1;
+	pthread_cond_signal(&n->cond);
+	pthread_mutex_unlock(&n->lock);
+	pthread_join(n->th, NULL);
+	if (n->njobs)
+		hq_log(HQ_LOG_WARN, "%d ticket request%s unanswered at exit: kept in the spool", n->njobs,
+		    n->njobs == 1 ? "" : "s");
+	json_decref(n->health);
+	pthread_mutex_destroy(&n->lock);
+	pthread_cond_destroy(&n->cond);
+	free(n->url);
+	free(n->token);
+	free(n->name);
+	free(n);
+}
+
+static int add_job(struct hq_net *n, const struct job *j)
+{
+	int rc = HQ_OK;
+
+	pthread_mutex_lock(&n->lock);
+	if (n->njobs == JOBS_MAX) {
+		rc = HQ_EFULL;
+	} else {
+		n->jobs[(n->head + n->njobs) % JOBS_MAX] = *j;
+		n->njobs++;
+		pthread_cond_signal(&n->cond);
+	}
+	pthread_mutex_unlock(&n->lock);
+	return rc;
+}
+
+int hq_net_issue(struct hq_net *n, const char *key, const char *service, const char *cls)
+{
+	struct job j = { .checkin = false };
+
+	snprintf(j.key, sizeof j.key, "%s", key);
+	snprintf(j.service, sizeof j.service, "%s", service);
+	snprintf(j.cls, sizeof j.cls, "%s", cls && *cls ? cls : "normal");
+	return add_job(n, &j);
+}
+
+int hq_net_checkin(struct hq_net *n, const char *key, const char *code)
+{
+	struct job j = { .checkin = true };
+
+	snprintf(j.key, sizeof j.key, "%s", key);
+	snprintf(j.code, sizeof j.code, "%s", code);
+	return add_job(n, &j);
+}
+
+void hq_net_refresh(struct hq_net *n)
+{
+	pthread_mutex_lock(&n->lock);
+	n->refresh = true;
+	pthread_cond_signal(&n->cond);
+	pthread_mutex_unlock(&n->lock);
+}
+
+void hq_net_health(struct hq_net *n, json_t *report)
+{
+	json_t *copy = json_deep_copy(report);
+
+	if (!copy)
+		return;
+	pthread_mutex_lock(&n->lock);
+	json_decref(n->health);
+	n->health = copy;
+	n->health_dirty = true;
+	pthread_cond_signal(&n->cond);
+	pthread_mutex_unlock(&n->lock);
+}

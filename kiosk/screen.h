@@ -1,0 +1,89 @@
+/*
+ * The kiosk's screens: what each looks like and where its buttons are. The kiosk (main.c)
+ * fills a struct hq_kview with what to show; hq_kscreen_draw() draws the whole frame from
+ * it with the renderer (../ui/render.h) and remembers the buttons it drew, so that
+ * hq_kscreen_hit() can say which one a touch landed on. Layouts follow the window: a
+ * portrait kiosk (1080×1920) gets two columns of services, a landscape one four.
+ *
+ * Ownership: hq_kscreen_new() returns a screen that hq_kscreen_free() frees (NULL is
+ * fine). The view and the hall it points to stay the caller's.
+ */
+#ifndef HQ_KIOSK_SCREEN_H
+#define HQ_KIOSK_SCREEN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "hq_client.h"
+#include "render.h"
+
+enum hq_kscreen_id {
+	HQ_KS_START,            /* waiting for the first hall read */
+	HQ_KS_HOME,             /* one button per service */
+	HQ_KS_PRIORITY,         /* who the priority ticket is for */
+	HQ_KS_SERVICES,         /* which service, for a priority ticket */
+	HQ_KS_KEYPAD,           /* the appointment code */
+	HQ_KS_ISSUING,          /* the request is with hallqd */
+	HQ_KS_TICKET,           /* the number */
+	HQ_KS_MESSAGE,          /* why not */
+	HQ_KS_UNAVAILABLE       /* hallqd does not answer */
+};
+const char *hq_kscreen_name(enum hq_kscreen_id id);
+
+enum hq_kact {
+	HQ_KA_NONE, HQ_KA_SERVICE, HQ_KA_LANG, HQ_KA_PRIORITY, HQ_KA_APPOINT, HQ_KA_CATEGORY,
+	HQ_KA_DIGIT, HQ_KA_DELETE, HQ_KA_OK, HQ_KA_BACK, HQ_KA_PAGE, HQ_KA_DISMISS
+};
+
+/* The priority categories, in the order the screen shows them. */
+#define HQ_KCAT_N 3
+#define HQ_KCAT_GREEN 2         /* the green channel: the hall's priority-lane services */
+extern const char *const hq_kcat_zh[HQ_KCAT_N], *const hq_kcat_en[HQ_KCAT_N];
+
+struct hq_kticket_view {
+	char label[16];
+	char service[128], service_en[128];
+	char cls_zh[128], cls_en[128];
+	char url[320];
+	int ahead, wait_min;
+	bool show_qr;               /* not on paper: the QR code on the screen instead */
+	char note_zh[192], note_en[192];
+};
+
+struct hq_kview {
+	enum hq_kscreen_id screen;
+	bool en;                    /* English first (the language switch) */
+	const struct hq_hall *hall; /* NULL before the first read */
+	int list[64];               /* the services this screen offers, hall indexes */
+	int nlist;
+	int page;                   /* of the service list */
+	int category;               /* HQ_KS_SERVICES: for whom */
+	char code[8];               /* HQ_KS_KEYPAD: typed so far */
+	char msg_zh[256], msg_en[256]; /* HQ_KS_MESSAGE, HQ_KS_KEYPAD's error, HQ_KS_UNAVAILABLE's note */
+	struct hq_kticket_view t;
+	char banner_zh[192], banner_en[192]; /* the printer's state, "" when all is well */
+	bool banner_bad;            /* red (cannot print) rather than amber */
+	bool refuse;                /* no tickets now (printer, and the hall says refuse) */
+	bool priority, appointments;/* offer these paths */
+	int focus;                  /* keyboard focus on the list, -1 none */
+	int64_t wall_ms;            /* the clock */
+	int countdown_s;            /* HQ_KS_TICKET / HQ_KS_MESSAGE: seconds to home */
+};
+
+struct hq_kscreen;
+
+struct hq_kscreen *hq_kscreen_new(void);
+void hq_kscreen_free(struct hq_kscreen *s);
+/* The fixed texts of every screen (UTF-8), for checking the font. */
+const char *hq_kscreen_fixed_text(void);
+/* How many services a page shows at this window size. */
+int hq_kscreen_per_page(struct hq_kscreen *s, int w, int h);
+/* Draw the whole frame (nothing shows until hq_ren_present()). */
+void hq_kscreen_draw(struct hq_kscreen *s, struct hq_ren *r, const struct hq_kview *v);
+/* The button under (x, y) in the last frame: its action, *arg its argument (the service's
+ * hall index, the category, the digit, the page step). HQ_KA_NONE when none. */
+enum hq_kact hq_kscreen_hit(const struct hq_kscreen *s, int x, int y, int *arg);
+/* Service i of the hall: can a ticket be taken now? Why not, in both languages. */
+bool hq_kservice_open(const struct hq_hall_service *sv, const char **why_zh, const char **why_en);
+
+#endif

@@ -1,0 +1,529 @@
+#!/bin/sh
+# hallq-kiosk, the touch ticket kiosk (docs/kiosk.md), end to end under Xvfb: a hallqd of
+# its own on a scratch hall, the kiosk printing over a virtual serial cable (socat) to the
+# simulated ESC/POS printer (hallq-printer-sim), which decodes every ticket it is sent.
+# Touches are real X events (xdotool): keys 1-9 and clicks on the buttons.
+#
+#  1. bad options, a bad printer and a corrupt spool are refused, saying what is wrong;
+#  2. key 1 and a click each issue a ticket: it exists in hallqd, the screen shows it, and
+#     the printed bytes decode to its number, its Chinese service name (GB18030), a QR code
+#     holding its status URL, and a cut;
+#  3. a closed service and a service at its cap are refused on screen; the priority path
+#     and appointment check-in give tickets of their class; a wrong code is named;
+#  4. paper out: the screen and hallqd know; a ticket is still issued and shown with its
+#     QR code (decoded from the screenshot with zbarimg), and printed once the paper is
+#     back; no ticket is lost or printed twice;
+#  5. on_printer_fault = refuse: no ticket is issued while the printer cannot print;
+#  6. hallqd stopped and started: "temporarily unavailable", then home by itself; hallqd
+#     frozen in the middle of a request: the retry under the same key makes one ticket;
+#  7. the kiosk killed with a request in flight: the next start sends it again, one ticket;
+#  8. file: and none printers; SIGTERM ends it cleanly.
+#
+# Every wait has a deadline and a sign (a line on the kiosk's or the printer's stdout);
+# every process started is stopped by its PID.
+set -u
+cd "$(dirname "$0")/.."
+BUILD=${BUILD:-build}
+HALLQD=$BUILD/hallqd
+HALLQ=$BUILD/hallq
+KIOSK=$BUILD/hallq-kiosk
+PSIM=$BUILD/hallq-printer-sim
+PY=/usr/bin/python3
+PNG="$PY tests/display/png.py"
+TZ=UTC
+export TZ
+LSAN_OPTIONS="suppressions=$(pwd)/tests/display/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
+export LSAN_OPTIONS
+unset HALLQ_TOKEN HALLQ_DB HALLQ_NOW HALLQ_KIOSK_TRACE
+passed=0
+failed=0
+pids=""
+logs=""
+
+tmp=$(mktemp -d)
+cleanup() {
+	for p in $pids; do kill "$p" 2>/dev/null; done
+	for p in $pids; do
+		i=0
+		while alive "$p" && [ $i -lt 150 ]; do sleep 0.02; i=$((i + 1)); done
+		kill -KILL "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+	done
+	[ -n "${KEEP:-}" ] && echo "kept $tmp" && return; rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+. tests/lib.sh
+
+give_up() {
+	echo "kiosk: $*"
+	echo "kiosk: $passed passed, $((failed + 1)) failed"
+	exit 1
+}
+
+for tool in "$HALLQD" "$HALLQ" "$KIOSK" "$PSIM" Xvfb xdotool socat curl zbarimg "$PY"; do
+	command -v "$tool" >/dev/null 2>&1 || [ -x "$tool" ] ||
+		give_up "$tool is missing (make tests builds the programs; Debian packages xvfb xdotool socat curl zbar-tools)"
+done
+
+# ---- Xvfb ------------------------------------------------------------------------------
+
+xn=$((100 + ($$ + 211) % 400))
+while [ -e "/tmp/.X11-unix/X$xn" ] || [ -e "/tmp/.X$xn-lock" ]; do xn=$((xn + 1)); done
+Xvfb ":$xn" -screen 0 1920x1920x24 -nolisten tcp >"$tmp/xvfb.log" 2>&1 &
+pids="$pids $!"
+wait_for 10000 test -S "/tmp/.X11-unix/X$xn" || give_up "Xvfb did not start: $(cat "$tmp/xvfb.log")"
+DISPLAY=:$xn
+export DISPLAY
+
+# ---- the hall --------------------------------------------------------------------------
+
+T_ADMIN=admin-token-$$-0123456789
+T_KIOSK=kiosk-token-$$-0123456789
+printf 'admin %s\nkiosk %s\n' "$T_ADMIN" "$T_KIOSK" >"$tmp/tokens"
+chmod 600 "$tmp/tokens"
+# A service closed today (its only day is tomorrow), one with a cap of 1, a priority lane.
+tomorrow=$(date -d tomorrow +%a | tr 'A-Z' 'a-z')
+write_hall() { # on_printer_fault
+	cat >"$tmp/hall.ini" <<EOF
+[hall]
+name = 测试县政务服务中心
+name_en = Test County Government Service Centre
+languages = zh, en
+checkin_early_minutes = 30
+checkin_late_minutes = 15
+slot_minutes = 5
+
+[service business]
+name = 企业开办
+name_en = Business registration
+prefix = A
+hours = 00:00-24:00
+days = mon-sun
+
+[service realestate]
+name = 不动产登记
+name_en = Real estate
+prefix = B
+hours = 00:00-24:00
+days = mon-sun
+appointments_per_slot = 5
+
+[service night]
+name = 夜间服务
+name_en = Night service
+prefix = C
+hours = 00:00-24:00
+days = $tomorrow
+
+[service rare]
+name = 稀有事项
+name_en = Rare matters
+prefix = D
+hours = 00:00-24:00
+days = mon-sun
+daily_cap = 1
+
+[service green]
+name = 绿色通道
+name_en = Green channel
+prefix = G
+hours = 00:00-24:00
+days = mon-sun
+priority_lane = yes
+
+[counter 1]
+services = business, realestate, night, rare, green
+
+[kiosk]
+on_printer_fault = $1
+confirm_seconds = 4
+footer = 过号请重新取号
+EOF
+}
+write_hall screen
+DB=$tmp/hall.db
+"$HALLQ" init --config "$tmp/hall.ini" --db "$DB" >"$tmp/init.log" 2>&1 || give_up "hallq init: $(cat "$tmp/init.log")"
+
+hallqd_n=0
+start_hallqd() {
+	hallqd_n=$((hallqd_n + 1))
+	hallqd_log=$tmp/hallqd$hallqd_n.log
+	"$HALLQD" --config "$tmp/hall.ini" --db "$DB" --listen "127.0.0.1:$port" --tokens "$tmp/tokens" \
+		--kiosk-stale 5 >"$hallqd_log" 2>&1 &
+	hallqd_pid=$!
+	pids="$pids $!"
+	wait_for 10000 hallqd_ready && alive "$hallqd_pid"
+}
+hallqd_ready() {
+	alive "$hallqd_pid" || return 0
+	grep -q "listening on 127.0.0.1:$port" "$hallqd_log" && curl -sf -m 2 "$H/healthz" >/dev/null
+}
+port=$((40000 + ($$ % 2500) * 2))
+H=""
+for try in 1 2 3 4 5; do
+	H=http://127.0.0.1:$port
+	start_hallqd && break
+	stop "$hallqd_pid"
+	port=$((port + 2))
+	H=""
+done
+[ -n "$H" ] || give_up "hallqd did not start: $(tail -3 "$hallqd_log")"
+
+api() { # method path [body]: the answer's body
+	curl -s -m 5 -X "$1" -H "Authorization: Bearer $T_ADMIN" ${3:+-d "$3"} "$H$2"
+}
+jget() { # json-path: reads JSON on stdin, prints the field (a.b.0.c)
+	"$PY" -c 'import json,sys
+v=json.load(sys.stdin)
+for k in sys.argv[1].split("."):
+    v=v[int(k)] if isinstance(v,list) else v.get(k)
+print("" if v is None else v)' "$1" 2>/dev/null
+}
+issued_today() { api GET /api/v1/hall | "$PY" -c 'import json,sys
+print(sum(s["issued_today"] for s in json.load(sys.stdin)["services"]))'; }
+kiosk_printer() { api GET /api/v1/kiosks | jget kiosks.0.printer; }
+
+# ---- the printer: socat's virtual cable and the simulated printer -------------------------
+
+start_printer() {
+	rm -f "$tmp/prA" "$tmp/prB"
+	socat -d -d "pty,raw,echo=0,link=$tmp/prA" "pty,raw,echo=0,link=$tmp/prB" 2>"$tmp/socat.log" &
+	socat_pid=$!
+	pids="$pids $!"
+	wait_for 5000 test -e "$tmp/prB" || give_up "socat made no ptys: $(cat "$tmp/socat.log")"
+	rm -f "$tmp/ctl"
+	mkfifo "$tmp/ctl"
+	psim_out=$tmp/psim.out
+	"$PSIM" --port "$tmp/prB" --out "$tmp/paper.jsonl" --raw "$tmp/paper.raw" --control "$tmp/ctl" \
+		>"$psim_out" 2>"$tmp/psim.err" &
+	psim_pid=$!
+	pids="$pids $!"
+	wait_for 5000 grep -q '^ready' "$psim_out" || give_up "the printer simulator did not start: $(cat "$tmp/psim.err")"
+}
+printer_says() { echo "$1" >"$tmp/ctl"; }
+
+# What the printer decoded for the ticket LABEL: field of its JSON line (text: all lines).
+paper() { # label field
+	"$PY" - "$tmp/paper.jsonl" "$1" "$2" <<'EOF'
+import json, sys
+path, label, field = sys.argv[1:4]
+found = []
+for line in open(path):
+    t = json.loads(line)
+    if any(l["text"].strip() == label and l["w"] >= 4 for l in t["lines"]):
+        found.append(t)
+if field == "count":
+    print(len(found)); sys.exit()
+if not found:
+    print("-"); sys.exit()
+t = found[-1]
+if field == "text":
+    print(" | ".join(l["text"] for l in t["lines"]))
+elif field == "big":
+    print(",".join("%s:%dx%d" % (l["text"].strip(), l["w"], l["h"]) for l in t["lines"] if l["w"] >= 2))
+else:
+    print(t.get(field))
+EOF
+}
+
+# ---- the kiosk ---------------------------------------------------------------------------
+
+kiosk_n=0
+start_kiosk() { # printer-spec window [more options]
+	kiosk_n=$((kiosk_n + 1))
+	k_out=$tmp/kiosk$kiosk_n.out
+	k_err=$tmp/kiosk$kiosk_n.err
+	logs="$k_err $tmp/psim.err"
+	k_spec=$1 k_win=$2
+	shift 2
+	"$KIOSK" --server "$H" --token "$T_KIOSK" --printer "$k_spec" --window "$k_win" --name hall-1 \
+		--spool "$tmp/spool" --shot-dir "$tmp" --printer-poll 300 "$@" >"$k_out" 2>"$k_err" &
+	k_pid=$!
+	pids="$pids $!"
+	wait_for 15000 grep -q '^ready' "$k_out"
+}
+# The window's top-left corner on the X screen (no window manager: where SDL put it).
+window_at() {
+	X=0 Y=0
+	wait_for 5000 sh -c "xdotool search --pid $k_pid 2>/dev/null | grep -q ."
+	eval "$(xdotool getwindowgeometry --shell "$(xdotool search --pid "$k_pid" 2>/dev/null | head -1)" |
+		grep -E '^(X|Y)=')"
+	wx=$X wy=$Y
+}
+click() { xdotool mousemove $((wx + $1)) $((wy + $2)) click 1; }
+# Keys go to the window under the pointer (no window manager): keep it over the kiosk.
+press() { xdotool mousemove $((wx + 540)) $((wy + 120)) key "$@"; }
+home() { # wait for the home screen after a ticket (Escape returns at once)
+	m_h=$(lines "$k_out")
+	press Escape
+	wait_for 5000 seen "$k_out" "$m_h" '^screen home'
+}
+shot() { # saves a screenshot, prints its path
+	m_s=$(lines "$k_out")
+	kill -USR1 "$k_pid"
+	wait_for 5000 seen "$k_out" "$m_s" '^shot: ' && after "$k_out" "$m_s" | sed -n 's/^shot: //p' | tail -1
+}
+label_after() { after "$k_out" "$1" | sed -n 's/^ticket \([A-Z0-9]*\) .*/\1/p' | tail -1; }
+id_after() { after "$k_out" "$1" | sed -n 's/^ticket [A-Z0-9]* \([0-9]*\)$/\1/p' | tail -1; }
+
+# ---- 1. refusals at start ----------------------------------------------------------------
+
+"$KIOSK" --server "$H" --window 1080x1920 >"$tmp/o" 2>&1
+check "no token: exit status 2" 2 $?
+grep -q 'no token' "$tmp/o" && ok "no token: says so" || fail "no token: says so" "no token" "$(cat "$tmp/o")"
+"$KIOSK" --server "$H" --token "$T_KIOSK" --printer serial:/dev/ttyS0:fast --window 1080x1920 \
+	--spool "$tmp/s0" >"$tmp/o" 2>&1
+check "bad baud: exit status 1" 1 $?
+grep -q "baud 'fast'" "$tmp/o" && ok "bad baud: names it" || fail "bad baud: names it" "baud 'fast'" "$(cat "$tmp/o")"
+"$KIOSK" --server "$H" --token "$T_KIOSK" --printer lpt:1 --window 1080x1920 --spool "$tmp/s0" >"$tmp/o" 2>&1
+check "unknown printer kind: exit status 1" 1 $?
+"$KIOSK" --server "$H" --token "$T_KIOSK" --window 10x10 >"$tmp/o" 2>&1
+check "bad window: exit status 2" 2 $?
+echo '{"entries": [' >"$tmp/bad.spool"
+"$KIOSK" --server "$H" --token "$T_KIOSK" --window 1080x1920 --spool "$tmp/bad.spool" >"$tmp/o" 2>&1
+check "corrupt spool: exit status 1" 1 $?
+grep -q "bad.spool" "$tmp/o" && ok "corrupt spool: names the file" ||
+	fail "corrupt spool: names the file" "bad.spool" "$(cat "$tmp/o")"
+check "corrupt spool: left as it was" '{"entries": [' "$(cat "$tmp/bad.spool")"
+
+# ---- 2. tickets by key and by touch --------------------------------------------------------
+
+start_printer
+if ! start_kiosk "serial:$tmp/prA:19200" 1080x1920; then
+	give_up "the kiosk did not become ready: $(tail -5 "$k_err")"
+fi
+ok "kiosk ready (home shown) with a serial printer on a pty"
+grep -q '^printer ok' "$k_out" && ok "printer status read: ok" || fail "printer status read: ok" "printer ok" "$(cat "$k_out")"
+window_at
+expect_val "hallqd knows the kiosk and its printer" 8000 ok kiosk_printer
+
+m=$(lines "$k_out")
+press 1
+expect_line "key 1: hallqd issued a ticket" 5000 "$k_out" "$m" '^ticket A[0-9]* [0-9]*$'
+lab=$(label_after "$m") id=$(id_after "$m")
+expect_line "key 1: the screen shows $lab" 3000 "$k_out" "$m" "^screen ticket $lab"
+check "key 1: the ticket exists in hallqd" "$lab waiting" \
+	"$(curl -s -m 5 "$H/api/v1/tickets/$id" | "$PY" -c 'import json,sys; t=json.load(sys.stdin); print(t["label"], t["state"])')"
+expect_line "key 1: $lab printed" 5000 "$k_out" "$m" "^printed $lab"
+expect_line "key 1: the printer cut the ticket" 3000 "$psim_out" 0 "^ticket [0-9]* $lab"
+check "paper: the number at quadruple size" "$lab:4x4" "$(paper "$lab" big | tr ',' '\n' | grep "^$lab:")"
+case "$(paper "$lab" text)" in *企业开办*) ok "paper: the service's Chinese name (GB18030 decoded)" ;;
+*) fail "paper: the service's Chinese name" "企业开办" "$(paper "$lab" text)" ;; esac
+case "$(paper "$lab" text)" in *测试县政务服务中心*) ok "paper: the hall's name" ;;
+*) fail "paper: the hall's name" "测试县政务服务中心" "$(paper "$lab" text)" ;; esac
+case "$(paper "$lab" text)" in *过号请重新取号*) ok "paper: the hall's footer" ;;
+*) fail "paper: the hall's footer" "过号请重新取号" "$(paper "$lab" text)" ;; esac
+check "paper: the QR code holds the ticket's status URL" "$H/api/v1/tickets/$id" "$(paper "$lab" qr)"
+check "paper: cut" True "$(paper "$lab" cut)"
+check "paper: printed (the printer had paper)" True "$(paper "$lab" printed)"
+check "paper: no unknown commands" "[]" "$(paper "$lab" errors)"
+shot1=$(shot)
+check "screenshot: 1080x1920 PNG" "1080 1920" "$($PNG size "$shot1" 2>&1)"
+home
+
+# A click in the middle of the second service's button (two columns at 1080 wide: the
+# second one spans x 530-1040, its first row y 300-500).
+m=$(lines "$k_out")
+click 795 400
+expect_line "click on the second button: a ticket for it" 5000 "$k_out" "$m" '^ticket B[0-9]* [0-9]*$'
+labB=$(label_after "$m")
+expect_line "click: $labB printed" 5000 "$k_out" "$m" "^printed $labB"
+case "$(paper "$labB" text)" in *不动产登记*) ok "click: paper has 不动产登记" ;;
+*) fail "click: paper has 不动产登记" "不动产登记" "$(paper "$labB" text)" ;; esac
+home
+
+# ---- 3. refusals, priority, appointments --------------------------------------------------
+
+n0=$(issued_today)
+m=$(lines "$k_out")
+press 3
+expect_line "closed service: refused on screen" 3000 "$k_out" "$m" '^refused closed'
+expect_line "closed service: a message screen" 3000 "$k_out" "$m" '^screen message'
+check "closed service: no ticket issued" "$n0" "$(issued_today)"
+home
+m=$(lines "$k_out")
+press 4
+expect_line "capped service: the first ticket is issued" 5000 "$k_out" "$m" '^ticket D001 '
+home
+wait_for 5000 sh -c "curl -s -m 2 -H 'Authorization: Bearer $T_ADMIN' $H/api/v1/hall | grep -q '\"at_cap\": *true'"
+sleep 2.5   # the kiosk re-reads the hall every 2 s
+m=$(lines "$k_out")
+press 4
+expect_line "capped service: the second is refused" 3000 "$k_out" "$m" '^refused cap'
+home
+
+# Priority: the footer's left button, then "elderly" (1), then the first service (1).
+m=$(lines "$k_out")
+click 275 1810
+expect_line "priority button: who-for screen" 3000 "$k_out" "$m" '^screen priority'
+press 1
+expect_line "priority: elderly: the services screen" 3000 "$k_out" "$m" '^screen services'
+press 1
+expect_line "priority: a ticket" 5000 "$k_out" "$m" '^ticket A[0-9]* '
+labP=$(label_after "$m") idP=$(id_after "$m")
+check "priority: hallqd's ticket has class priority" priority "$(curl -s "$H/api/v1/tickets/$idP" | jget class)"
+expect_line "priority: printed" 5000 "$k_out" "$m" "^printed $labP"
+case "$(paper "$labP" text)" in *优先*老年人*) ok "priority: paper says 优先 and 老年人" ;;
+*) fail "priority: paper says 优先 and 老年人" "优先 · 老年人" "$(paper "$labP" text)" ;; esac
+home
+# The green channel: one lane service, so its ticket comes without a second choice.
+m=$(lines "$k_out")
+click 275 1810
+press 3
+expect_line "green channel: a G ticket at once" 5000 "$k_out" "$m" '^ticket G[0-9]* '
+home
+
+# Appointment check-in: book the next slot (within the check-in window), type its code.
+slot=$(date -d "@$(( ( $(date +%s) / 300 + 1) * 300 ))" '+%Y-%m-%d %H:%M')
+code=$(api POST /api/v1/appointments "{\"service\": \"realestate\", \"slot\": \"$slot\"}" | jget code)
+check_num "appointment booked (code $code)" "${#code}" -eq 6
+m=$(lines "$k_out")
+click 805 1810
+expect_line "appointment button: the keypad" 3000 "$k_out" "$m" '^screen keypad'
+press 9 9 9 9 9 9 Return
+expect_line "wrong code: refused, named" 5000 "$k_out" "$m" '^refused nocode'
+expect_line "wrong code: back on the keypad" 3000 "$k_out" "$m" '^screen keypad'
+m=$(lines "$k_out")
+# shellcheck disable=SC2046
+press $(echo "$code" | sed 's/./& /g') Return
+expect_line "right code: an appointment ticket" 5000 "$k_out" "$m" '^ticket B[0-9]* '
+idA=$(id_after "$m")
+check "appointment: class" appointment "$(curl -s "$H/api/v1/tickets/$idA" | jget class)"
+home
+
+# ---- 4. paper out ------------------------------------------------------------------------
+
+m=$(lines "$k_out")
+printer_says paper_out
+expect_line "paper out: the kiosk reads it" 3000 "$k_out" "$m" '^printer paper_out'
+expect_val "paper out: hallqd knows" 8000 paper_out kiosk_printer
+grep -q 'kiosk hall-1: printer paper_out' "$hallqd_log" && ok "paper out: hallqd logs it" ||
+	fail "paper out: hallqd logs it" "kiosk hall-1: printer paper_out" "$(grep kiosk "$hallqd_log" | tail -2)"
+m=$(lines "$k_out")
+press 1
+expect_line "paper out: the ticket is still issued" 5000 "$k_out" "$m" '^ticket A[0-9]* '
+labX=$(label_after "$m") idX=$(id_after "$m")
+expect_line "paper out: shown on screen" 3000 "$k_out" "$m" "^screen ticket $labX"
+shotX=$(shot)
+check "paper out: the screen's QR code is the status URL (zbarimg)" "$H/api/v1/tickets/$idX" \
+	"$(zbarimg --raw -q "$shotX" 2>/dev/null | head -1)"
+check "paper out: nothing printed" 0 "$(paper "$labX" count)"
+check "paper out: the ticket is owed in the spool" unprinted "$("$PY" -c 'import json,sys
+print(" ".join(e["state"] for e in json.load(open(sys.argv[1]))["entries"]))' "$tmp/spool")"
+check "paper out: hallqd counts it unprinted" 1 "$(api GET /api/v1/kiosks | jget kiosks.0.unprinted)"
+home
+m=$(lines "$k_out")
+printer_says ok
+expect_line "paper back: reprinted by itself" 5000 "$k_out" "$m" "^printed $labX"
+check "paper back: printed exactly once" 1 "$(paper "$labX" count)"
+case "$(paper "$labX" text)" in *补打*) ok "paper back: marked 补打 (reprint)" ;;
+*) fail "paper back: marked 补打" "补打" "$(paper "$labX" text)" ;; esac
+check "paper back: the spool is empty" "" "$("$PY" -c 'import json,sys
+print(" ".join(e["state"] for e in json.load(open(sys.argv[1]))["entries"]))' "$tmp/spool")"
+m=$(lines "$k_out")
+printer_says offline
+expect_line "printer silent: offline" 3000 "$k_out" "$m" '^printer offline'
+printer_says ok
+expect_line "printer answers again: ok" 3000 "$k_out" "$m" '^printer ok'
+
+# ---- 5. refuse mode ----------------------------------------------------------------------
+
+write_hall refuse
+kill -HUP "$hallqd_pid"
+wait_for 5000 sh -c "curl -s -m 2 -H 'Authorization: Bearer $T_ADMIN' $H/api/v1/hall | grep -q refuse"
+sleep 2.5
+m=$(lines "$k_out")
+printer_says paper_out
+expect_line "refuse mode: paper out read" 3000 "$k_out" "$m" '^printer paper_out'
+n0=$(issued_today)
+press 1
+expect_line "refuse mode: no ticket, said why" 3000 "$k_out" "$m" '^refused printer'
+sleep 0.5
+check "refuse mode: hallqd issued nothing" "$n0" "$(issued_today)"
+printer_says ok
+expect_line "refuse mode: paper back" 3000 "$k_out" "$m" '^printer ok'
+home
+m=$(lines "$k_out")
+press 1
+expect_line "refuse mode: tickets again once the printer is back" 5000 "$k_out" "$m" '^printed A'
+home
+write_hall screen
+kill -HUP "$hallqd_pid"
+
+# ---- 6. hallqd away ----------------------------------------------------------------------
+
+m=$(lines "$k_out")
+stop "$hallqd_pid"
+expect_line "hallqd stopped: offline" 5000 "$k_out" "$m" '^offline'
+expect_line "hallqd stopped: temporarily unavailable" 3000 "$k_out" "$m" '^screen unavailable'
+start_hallqd || give_up "hallqd did not start again"
+expect_line "hallqd back: online" 5000 "$k_out" "$m" '^online'
+expect_line "hallqd back: home by itself" 3000 "$k_out" "$m" '^screen home'
+
+# Frozen hallqd: the request times out (3 s), the kiosk keeps it and retries with its key.
+n0=$(issued_today)
+m=$(lines "$k_out")
+kill -STOP "$hallqd_pid"
+press 2
+expect_line "hallqd frozen: temporarily unavailable, request kept" 8000 "$k_out" "$m" '^screen unavailable'
+kill -CONT "$hallqd_pid"
+expect_line "hallqd thawed: the ticket comes" 8000 "$k_out" "$m" '^ticket B[0-9]* '
+labR=$(label_after "$m")
+expect_line "hallqd thawed: printed" 5000 "$k_out" "$m" "^printed $labR"
+check "hallqd thawed: exactly one ticket for the retried request" $((n0 + 1)) "$(issued_today)"
+check_num "hallqd thawed: the request did reach hallqd more than once" \
+	"$(grep -c 'POST /api/v1/tickets 201' "$hallqd_log")" -ge 2
+home
+
+# ---- 7. the kiosk killed with a request in flight ------------------------------------------
+
+n0=$(issued_today)
+m=$(lines "$k_out")
+kill -STOP "$hallqd_pid"
+press 1
+expect_line "in flight: issuing" 3000 "$k_out" "$m" '^screen issuing'
+stop "$k_pid" KILL
+check "in flight: the spool keeps the request" pending "$("$PY" -c 'import json,sys
+print(" ".join(e["state"] for e in json.load(open(sys.argv[1]))["entries"]))' "$tmp/spool")"
+kill -CONT "$hallqd_pid"
+start_kiosk "serial:$tmp/prA:19200" 1080x1920 || fail "restart: ready" ready "$(tail -3 "$k_err")"
+expect_line "restart: the request is sent again and answered" 8000 "$k_out" 0 '^ticket A[0-9]* '
+labK=$(label_after 0)
+expect_line "restart: printed" 5000 "$k_out" 0 "^printed $labK"
+check "restart: exactly one ticket" $((n0 + 1)) "$(issued_today)"
+check "restart: printed once" 1 "$(paper "$labK" count)"
+stop "$k_pid"
+check "SIGTERM: exit status 0" 0 "$stop_rc"
+
+# ---- 8. file: and none printers ----------------------------------------------------------
+
+start_kiosk "file:$tmp/tickets.bin" 1280x720 || fail "file printer: ready" ready "$(tail -3 "$k_err")"
+window_at
+m=$(lines "$k_out")
+xdotool mousemove $((wx + 640)) $((wy + 60)) key 1
+expect_line "file printer: printed" 5000 "$k_out" "$m" '^printed A'
+check "file printer: starts with ESC @, ends with the cut" "1b40 1d56" "$("$PY" -c 'import sys
+b=open(sys.argv[1],"rb").read(); i=b.rfind(b"\x1dV"); print(b[:2].hex(), b[i:i+2].hex() if i>=0 else "-")' "$tmp/tickets.bin")"
+stop "$k_pid"
+start_kiosk none 1280x720 || fail "no printer: ready" ready "$(tail -3 "$k_err")"
+window_at
+m=$(lines "$k_out")
+xdotool mousemove $((wx + 640)) $((wy + 60)) key 2
+expect_line "no printer: the ticket is shown" 5000 "$k_out" "$m" '^screen ticket B'
+shotN=$(shot)
+check "no printer: the QR code is on the screen" "http" "$(zbarimg --raw -q "$shotN" 2>/dev/null | cut -c1-4)"
+check "no printer: nothing owed" "" "$("$PY" -c 'import json,sys
+print(" ".join(e["state"] for e in json.load(open(sys.argv[1]))["entries"]))' "$tmp/spool")"
+stop "$k_pid"
+check "no printer: SIGTERM exit 0" 0 "$stop_rc"
+
+if grep -E ' error: |AddressSanitizer|runtime error' "$tmp"/kiosk*.err >/dev/null; then
+	fail "no errors or sanitizer reports in the kiosk's logs" "none" "$(grep -E ' error: |AddressSanitizer|runtime error' "$tmp"/kiosk*.err | head -3)"
+else
+	ok "no errors or sanitizer reports in the kiosk's logs"
+fi
+
+echo "kiosk: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

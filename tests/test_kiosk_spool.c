@@ -1,0 +1,210 @@
+/*
+ * The kiosk's spool (kiosk/spool.c): what it owes a citizen survives a restart, each change
+ * is on disk when the call returns, a spool it cannot read stops the start instead of being
+ * forgotten, and tickets of an earlier day are dropped.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "hq_error.h"
+#include "spool.h"
+
+struct fix {
+	char dir[64], path[96];
+};
+
+static int setup(void **state)
+{
+	struct fix *f = calloc(1, sizeof *f);
+
+	snprintf(f->dir, sizeof f->dir, "/tmp/hq-spool-XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	snprintf(f->path, sizeof f->path, "%s/spool", f->dir);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fix *f = *state;
+	char cmd[128];
+
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
+	if (system(cmd))
+		return -1;
+	free(f);
+	return 0;
+}
+
+static struct hq_spool_entry pending(const char *key, const char *service)
+{
+	struct hq_spool_entry e = { .state = HQ_SPOOL_PENDING };
+
+	snprintf(e.key, sizeof e.key, "%s", key);
+	snprintf(e.service, sizeof e.service, "%s", service);
+	snprintf(e.cls, sizeof e.cls, "normal");
+	return e;
+}
+
+static json_t *ticket(const char *label, const char *day)
+{
+	return json_pack("{s:s, s:s, s:i}", "label", label, "day", day, "id", 7);
+}
+
+static void test_empty_start(void **state)
+{
+	struct fix *f = *state;
+	char err[256] = "";
+	struct hq_spool *s = hq_spool_open(f->path, err, sizeof err);
+
+	assert_non_null(s);
+	assert_int_equal(hq_spool_size(s), 0);
+	assert_int_equal(access(f->path, F_OK), -1);  /* nothing written until a change */
+	hq_spool_close(s);
+}
+
+static void test_survives_restart(void **state)
+{
+	struct fix *f = *state;
+	char err[256];
+	struct hq_spool *s = hq_spool_open(f->path, err, sizeof err);
+	struct hq_spool_entry a = pending("k-1", "business"), b = pending("k-2", "tax");
+	json_t *t = ticket("A001", "2026-11-23");
+
+	snprintf(b.category, sizeof b.category, "老年人");
+	assert_int_equal(hq_spool_add(s, &a), HQ_OK);
+	assert_int_equal(hq_spool_add(s, &b), HQ_OK);
+	assert_int_equal(hq_spool_issued(s, "k-1", t), HQ_OK);
+	json_decref(t);
+	/* No close: a crash right here must lose nothing. */
+	struct hq_spool *s2 = hq_spool_open(f->path, err, sizeof err);
+
+	assert_non_null(s2);
+	assert_int_equal(hq_spool_size(s2), 2);
+	assert_int_equal(hq_spool_count(s2, HQ_SPOOL_UNPRINTED), 1);
+	assert_int_equal(hq_spool_count(s2, HQ_SPOOL_PENDING), 1);
+	assert_string_equal(json_string_value(json_object_get(hq_spool_find(s2, "k-1")->ticket, "label")), "A001");
+	assert_string_equal(hq_spool_find(s2, "k-2")->service, "tax");
+	assert_string_equal(hq_spool_find(s2, "k-2")->category, "老年人");
+	assert_false(hq_spool_find(s2, "k-2")->queued);
+	assert_int_equal(hq_spool_remove(s2, "k-1"), HQ_OK);
+	assert_int_equal(hq_spool_remove(s2, "nope"), HQ_OK);
+	hq_spool_close(s2);
+	hq_spool_close(s);
+	s = hq_spool_open(f->path, err, sizeof err);
+	assert_int_equal(hq_spool_size(s), 1);
+	assert_null(hq_spool_find(s, "k-1"));
+	hq_spool_close(s);
+}
+
+static void test_issued_without_pending(void **state)
+{
+	struct fix *f = *state;
+	char err[256];
+	struct hq_spool *s = hq_spool_open(f->path, err, sizeof err);
+	json_t *t = ticket("B002", "2026-11-23");
+
+	/* An answer for a request the spool never saw (saved before a failed save) is kept. */
+	assert_int_equal(hq_spool_issued(s, "k-9", t), HQ_OK);
+	json_decref(t);
+	assert_int_equal(hq_spool_count(s, HQ_SPOOL_UNPRINTED), 1);
+	hq_spool_close(s);
+}
+
+static void test_corrupt_file_refused(void **state)
+{
+	struct fix *f = *state;
+	char err[256] = "";
+	FILE *fp = fopen(f->path, "w");
+
+	fputs("{\"entries\": [", fp);
+	fclose(fp);
+	assert_null(hq_spool_open(f->path, err, sizeof err));
+	assert_non_null(strstr(err, f->path));
+	fp = fopen(f->path, "w");
+	fputs("{\"entries\": [{\"key\": \"k\", \"state\": \"unprinted\"}]}", fp);
+	fclose(fp);
+	assert_null(hq_spool_open(f->path, err, sizeof err));
+	assert_non_null(strstr(err, "no ticket"));
+	fp = fopen(f->path, "w");
+	fputs("{\"entries\": [{\"state\": \"pending\", \"service\": \"x\"}]}", fp);
+	fclose(fp);
+	assert_null(hq_spool_open(f->path, err, sizeof err));
+	assert_non_null(strstr(err, "no key"));
+}
+
+static void test_drop_old_day(void **state)
+{
+	struct fix *f = *state;
+	char err[256];
+	struct hq_spool *s = hq_spool_open(f->path, err, sizeof err);
+	struct hq_spool_entry p = pending("k-p", "tax");
+	json_t *old = ticket("A001", "2026-11-22"), *today = ticket("A002", "2026-11-23");
+
+	assert_int_equal(hq_spool_issued(s, "k-old", old), HQ_OK);
+	assert_int_equal(hq_spool_issued(s, "k-new", today), HQ_OK);
+	assert_int_equal(hq_spool_add(s, &p), HQ_OK);
+	json_decref(old);
+	json_decref(today);
+	assert_int_equal(hq_spool_drop_old(s, "2026-11-23"), 1);
+	assert_null(hq_spool_find(s, "k-old"));
+	assert_non_null(hq_spool_find(s, "k-new"));
+	assert_non_null(hq_spool_find(s, "k-p"));     /* a request is never dropped */
+	assert_int_equal(hq_spool_drop_old(s, "2026-11-23"), 0);
+	hq_spool_close(s);
+}
+
+static void test_full_and_unsaved(void **state)
+{
+	struct fix *f = *state;
+	char err[256], path[128], key[32];
+	struct hq_spool *s;
+	int i;
+
+	snprintf(path, sizeof path, "%s/missing/spool", f->dir);
+	s = hq_spool_open(path, err, sizeof err);
+	assert_non_null(s);
+	struct hq_spool_entry e = pending("k-1", "tax");
+
+	/* The change is kept in memory and the caller told the disk refused it. */
+	assert_int_equal(hq_spool_add(s, &e), HQ_EIO);
+	assert_non_null(strstr(hq_spool_error(s), path));
+	assert_int_equal(hq_spool_size(s), 1);
+	hq_spool_close(s);
+
+	s = hq_spool_open(f->path, err, sizeof err);
+	for (i = 0; i < HQ_SPOOL_MAX; i++) {
+		snprintf(key, sizeof key, "k-%d", i);
+		e = pending(key, "tax");
+		if (i == HQ_SPOOL_MAX - 1)
+			assert_int_equal(hq_spool_add(s, &e), HQ_OK);
+		else
+			hq_spool_add(s, &e);
+	}
+	e = pending("one-more", "tax");
+	assert_int_equal(hq_spool_add(s, &e), HQ_EFULL);
+	assert_int_equal(hq_spool_size(s), HQ_SPOOL_MAX);
+	hq_spool_close(s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_empty_start, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_survives_restart, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_issued_without_pending, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_corrupt_file_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_drop_old_day, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_full_and_unsaved, setup, teardown),
+	};
+
+	return cmocka_run_group_tests_name("kiosk spool", tests, NULL, NULL);
+}
