@@ -77,10 +77,12 @@ $(BUILD)/hallq-counter: $(COUNTER_OBJ) $(SERIAL_OBJ) $(CLIENT_OBJ) $(LIB) $(BUIL
 # Its voice clips are made with espeak-ng into $(BUILD)/voice where assets/voice has none.
 SDL_PKGS = sdl2 SDL2_ttf SDL2_mixer SDL2_image fontconfig
 SDL_LIBS = $(call PC,$(SDL_PKGS))
-# The screen (ui/): the SDL renderer, its text cache and PNG shots, shared by the wall
-# display and the kiosk.
+# The screen (ui/), shared by the wall display and the kiosk: the SDL renderer, its text
+# cache and PNG shots, and their common start-up (signals, SDL, the window).
 UI_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(wildcard ui/*.c))
 $(UI_OBJ): ALL_CFLAGS += $(shell $(PKG_CONFIG) --cflags $(SDL_PKGS) 2>/dev/null)
+# ui/app.c, the two programs' start-up, logs a failed screenshot with the clients' log.
+$(BUILD)/ui/app.o: ALL_CFLAGS += -Iclient
 DISPLAY_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(wildcard display/*.c))
 DISPLAY_LIB_OBJ = $(filter-out $(BUILD)/display/main.o,$(DISPLAY_OBJ)) $(UI_OBJ)
 $(DISPLAY_OBJ): ALL_CFLAGS += -Iclient -Iui $(shell $(PKG_CONFIG) --cflags $(SDL_PKGS) libcurl jansson 2>/dev/null)
@@ -111,7 +113,6 @@ $(BUILD)/tests/test_kiosk_printer: $(BUILD)/tests/test_kiosk_printer.o $(KIOSK_P
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIB_LIBS) $(KIOSK_PRINT_LIBS) $(JANSSON_LIBS) $(CMOCKA_LIBS)
 # hallq-kiosk: the touch ticket kiosk. Its screens draw with ui/, its printer is the above.
 KIOSK_OBJ = $(filter-out $(KIOSK_PRINT_OBJ),$(patsubst %.c,$(BUILD)/%.o,$(wildcard kiosk/*.c)))
-KIOSK_LIB_OBJ = $(filter-out $(BUILD)/kiosk/main.o,$(KIOSK_OBJ)) $(KIOSK_PRINT_OBJ) $(UI_OBJ) $(SERIAL_OBJ)
 $(KIOSK_OBJ): ALL_CFLAGS += -Iclient -Iui -Iserial $(shell $(PKG_CONFIG) --cflags $(SDL_PKGS) libqrencode libcurl jansson 2>/dev/null)
 $(BUILD)/hallq-kiosk: $(KIOSK_OBJ) $(KIOSK_PRINT_OBJ) $(UI_OBJ) $(SERIAL_OBJ) $(CLIENT_OBJ) $(LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIB_LIBS) $(KIOSK_PRINT_LIBS) $(CLIENT_LIBS) -lpthread -lm

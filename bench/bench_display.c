@@ -17,7 +17,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -28,14 +27,11 @@
 #include "hq_client.h"
 
 #define NCOUNTERS 6
-#define NSERVICES 4
 #define WARM_CALLS 2           /* untimed calls after the display said ready */
 #define PAUSE_MIN_MS 50        /* between a call shown and the next call-next */
 #define PAUSE_MAX_MS 300
 #define READY_TIMEOUT_S 30.0   /* start to the display's first frame (fonts, hall, voice) */
 #define FRAME_TIMEOUT_S 5.0    /* a call-next to the frame that shows it */
-#define X_FIRST 50             /* X display numbers tried, from :50 on */
-#define X_LAST 199
 #define TARGET_P99_MS 50.0     /* event to frame, p99 */
 #define TARGET_IDLE_PCT 3.0    /* idle CPU, % of one core */
 
@@ -48,16 +44,6 @@ struct sizes {
 	long seed;
 	long port;             /* 0: pick a free one */
 	int width, height;     /* the window, and Xvfb's screen */
-};
-
-/* The hall's services: Chinese names, as a hall's display shows them. */
-static const struct {
-	const char *key, *name, *name_en, *prefix;
-} services[NSERVICES] = {
-	{ "general", "综合受理", "General affairs", "A" },
-	{ "realestate", "不动产登记", "Real estate registration", "B" },
-	{ "social", "社保医保", "Social and medical insurance", "C" },
-	{ "business", "企业开办", "Starting a business", "D" },
 };
 
 static struct hq_client *admin, *kiosk;
@@ -87,10 +73,10 @@ static void read_sizes(struct sizes *z)
 
 /* ---- the hall ---------------------------------------------------------------------- */
 
-/* Open all day every day (24:00 rather than 23:59, so the bench also runs in the day's
- * last minute), Chinese and English, a notice line (which the display scrolls, as a hall's
- * does), and NCOUNTERS counters that serve every service, each a different one first, so
- * that any counter finds someone waiting while any ticket is left. */
+/* The bench's services (bench_services), Chinese and English, a notice line (which the
+ * display scrolls, as a hall's does), and NCOUNTERS counters that serve every service,
+ * each a different one first, so that any counter finds someone waiting while any ticket
+ * is left. */
 static void write_hall(void)
 {
 	struct bench_text t;
@@ -99,81 +85,15 @@ static void write_hall(void)
 
 	fprintf(f, "[hall]\nname = 基准大厅\nname_en = Bench Hall\nlanguages = zh, en\n"
 		"notice = 办事请携带本人有效身份证件。听到叫号后请到对应窗口办理。\n\n");
-	for (i = 0; i < NSERVICES; i++)
-		fprintf(f, "[service %s]\nname = %s\nname_en = %s\nprefix = %s\nnumbers = 1-999\n"
-			"hours = 00:00-24:00\ndays = mon-sun\n\n", services[i].key, services[i].name,
-			services[i].name_en, services[i].prefix);
+	bench_print_services(f, 999);
 	for (c = 1; c <= NCOUNTERS; c++) {
 		fprintf(f, "[counter %d]\nservices = ", c);
-		for (i = 0; i < NSERVICES; i++)
-			fprintf(f, "%s%s", i ? ", " : "", services[(c - 1 + i) % NSERVICES].key);
+		for (i = 0; i < BENCH_NSERVICES; i++)
+			fprintf(f, "%s%s", i ? ", " : "",
+				bench_services[(c - 1 + i) % BENCH_NSERVICES].key);
 		fprintf(f, "\n\n");
 	}
 	bench_text_end(&t, "hall.ini", 0644);
-}
-
-/* ---- Xvfb -------------------------------------------------------------------------- */
-
-/* A display number is taken while another X server has its socket or its lock file. */
-static bool x_taken(int n)
-{
-	char path[64];
-
-	snprintf(path, sizeof path, "/tmp/.X11-unix/X%d", n);
-	if (access(path, F_OK) == 0)
-		return true;
-	snprintf(path, sizeof path, "/tmp/.X%d-lock", n);
-	return access(path, F_OK) == 0;
-}
-
-/* Xvfb on the first free display number; ready when its socket appears. An X server that
- * another took the number from in the meantime ends at once, finding the lock taken: then
- * the next number. */
-static void start_xvfb(int width, int height)
-{
-	char disp[16], screen[32], sock[64], how[64];
-	char *argv[] = { (char *)xvfb_bin, disp, "-screen", "0", screen, "-nolisten", "tcp",
-			 NULL };
-	struct stat st;
-	double t0;
-	int n, status;
-
-	snprintf(screen, sizeof screen, "%dx%dx24", width, height);
-	for (n = X_FIRST; n <= X_LAST; n++) {
-		if (x_taken(n))
-			continue;
-		snprintf(disp, sizeof disp, ":%d", n);
-		snprintf(sock, sizeof sock, "/tmp/.X11-unix/X%d", n);
-		xvfb_kid = bench_kid_start("Xvfb", "xvfb.log", argv, NULL, NULL);
-		t0 = bench_now_s();
-		for (;;) {
-			if (bench_exited(bench_kid(xvfb_kid)->pid, &status)) {
-				bench_kid(xvfb_kid)->pid = 0;
-				bench_kids_stop(xvfb_kid, true);
-				xvfb_kid = -1;
-				if (x_taken(n))
-					break;
-				bench_log_tail("xvfb.log", 15);
-				bench_die("Xvfb %s ended by itself (%s)", disp,
-					  bench_exit_text(status, how, sizeof how));
-			}
-			if (stat(sock, &st) == 0 && S_ISSOCK(st.st_mode)) {
-				x_number = n;
-				printf("Xvfb %s (pid %d), screen %s, ready after %.0f ms\n", disp,
-				       (int)bench_kid(xvfb_kid)->pid, screen, (bench_now_s() - t0) * 1e3);
-				return;
-			}
-			bench_kids_check();
-			if (bench_now_s() - t0 > BENCH_START_TIMEOUT_S) {
-				bench_log_tail("xvfb.log", 15);
-				bench_die("Xvfb %s made no socket %s within %.0f s", disp, sock,
-					  BENCH_START_TIMEOUT_S);
-			}
-			bench_nap_ms(5);
-		}
-	}
-	bench_die("no free X display number from :%d to :%d (/tmp/.X11-unix/XN or /tmp/.XN-lock"
-		  " exists for each)", X_FIRST, X_LAST);
 }
 
 /* ---- the display ------------------------------------------------------------------- */
@@ -210,42 +130,6 @@ static int start_display(const char *tag, bool voice, const struct sizes *z)
 	printf("   hallq-display (pid %d, %s, voice %s) said ready after %.0f ms\n",
 	       (int)bench_kid(k)->pid, window, voice ? "on" : "off", (bench_now_s() - t0) * 1e3);
 	return k;
-}
-
-/* Wait without sleeping through a program's death or a Ctrl-C. */
-static void pause_s(double s)
-{
-	double t0 = bench_now_s(), left;
-
-	while ((left = s - (bench_now_s() - t0)) > 0) {
-		bench_kids_check();
-		bench_nap_ms(left > 0.5 ? 500 : (int)(left * 1e3) + 1);
-	}
-	bench_kids_check();
-}
-
-/* ---- 1. idle ---------------------------------------------------------------------- */
-
-struct idle_result {
-	double seconds, cpu_pct, x_cpu_pct;
-	long rss_kb, hwm_kb;
-};
-
-static void measure_idle(int disp, const struct sizes *z, struct idle_result *r)
-{
-	pid_t pid = bench_kid(disp)->pid, xpid = bench_kid(xvfb_kid)->pid;
-	double c0, x0, w0;
-
-	pause_s((double)z->settle_s);
-	c0 = bench_proc_cpu_s(pid);
-	x0 = bench_proc_cpu_s(xpid);
-	w0 = bench_now_s();
-	pause_s((double)z->idle_s);
-	r->seconds = bench_now_s() - w0;
-	r->cpu_pct = (bench_proc_cpu_s(pid) - c0) / r->seconds * 100;
-	r->x_cpu_pct = (bench_proc_cpu_s(xpid) - x0) / r->seconds * 100;
-	if (!bench_proc_memory(pid, &r->rss_kb, &r->hwm_kb))
-		bench_kids_check();
 }
 
 /* ---- 2. event to frame ------------------------------------------------------------- */
@@ -339,7 +223,7 @@ static void measure_calls(int disp, long n, unsigned short rng[3], struct call_r
 		json_t *ticket;
 		const char *s;
 
-		pause_s(pause_ms / 1e3);
+		bench_pause_s(pause_ms / 1e3);
 		snprintf(path, sizeof path, "/api/v1/counters/%d/call-next", counter);
 		t0 = bench_now_s();
 		ticket = bench_hall_request(admin, "POST", path, NULL, NULL, 200);
@@ -398,20 +282,17 @@ int main(void)
 	static const char *const progs[] = { "hallq", "hallqd", "hallq-display" };
 	static const char *const roles[] = { "admin", "kiosk", "display", NULL };
 	struct call_result calls = {0};
-	struct idle_result idle = {0};
+	struct bench_idle idle = {0};
 	double t_start = bench_now_s(), ratio;
 	unsigned short rng[3];
 	struct sizes z;
 	long tickets, i;
 	int disp;
 
-	setvbuf(stdout, NULL, _IOLBF, 0);
 	bench_init("bench_display", bench_kids_on_die);
 	bench_catch_signals();
 	read_sizes(&z);
-	rng[0] = 0x330e;
-	rng[1] = (unsigned short)z.seed;
-	rng[2] = (unsigned short)(z.seed >> 16);
+	bench_rng_seed(rng, z.seed);
 
 	printf("bench_display: hallq-display under Xvfb at %dx%d, following a hallqd of its own\n",
 	       z.width, z.height);
@@ -429,16 +310,17 @@ int main(void)
 	/* One ticket a call and a few more, round the services. */
 	tickets = WARM_CALLS + z.calls + 8;
 	for (i = 0; i < tickets; i++)
-		bench_hall_issue(kiosk, services[i % NSERVICES].key, 1);
-	printf("%ld tickets issued to %d services; %d counters\n", tickets, NSERVICES, NCOUNTERS);
-	start_xvfb(z.width, z.height);
+		bench_hall_issue(kiosk, bench_services[i % BENCH_NSERVICES].key, 1);
+	printf("%ld tickets issued to %d services; %d counters\n", tickets, BENCH_NSERVICES,
+	       NCOUNTERS);
+	xvfb_kid = bench_xvfb_start(xvfb_bin, z.width, z.height, &x_number);
 
 	/* Idle first: a display started after the calls would replay the last of them from
 	 * the event stream, take them as fresh and highlight them for --highlight seconds. */
 	printf("\n1. an idle display at %dx%d: a fresh one, no call made yet, %ld s to settle, then"
 	       " %ld s measured\n", z.width, z.height, z.settle_s, z.idle_s);
 	disp = start_display("idle", z.idle_voice, &z);
-	measure_idle(disp, &z, &idle);
+	bench_idle_measure(disp, xvfb_kid, (double)z.settle_s, (double)z.idle_s, &idle);
 	bench_kids_stop(disp, false);
 	printf("   CPU over %.1f s: the display %.2f%% of one core (utime+stime of /proc/PID/stat),"
 	       " Xvfb %.2f%%\n", idle.seconds, idle.cpu_pct, idle.x_cpu_pct);

@@ -25,7 +25,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
@@ -37,7 +36,6 @@
 #include "common.h"
 #include "hall.h"
 
-#define NSERVICES 4
 #define WIDTH 1080             /* a kiosk's portrait screen, and Xvfb's */
 #define HEIGHT 1920
 #define CONFIRM_S 20           /* [kiosk] confirm_seconds: longer than a ticket here takes */
@@ -45,8 +43,6 @@
 #define PAUSE_MAX_MS 300
 #define READY_TIMEOUT_S 30.0   /* start to the home screen (fonts, hall) */
 #define STEP_TIMEOUT_S 5.0     /* a touch to its ticket on screen, on paper; Escape to home */
-#define X_FIRST 50             /* X display numbers tried, from :50 on */
-#define X_LAST 199
 #define TARGET_P99_MS 200.0    /* touch to the ticket's number on screen, p99 */
 #define BAUD 115200            /* what the kiosk is told; the pty is not paced */
 #define TICKET_MAX 65536       /* bytes of one ticket kept, to find its label in */
@@ -62,15 +58,6 @@ struct sizes {
 	long clicks;           /* touches by a click on the first service */
 	long idle_s, settle_s;
 	long seed, port;
-};
-
-static const struct {
-	const char *key, *name, *name_en, *prefix;
-} services[NSERVICES] = {
-	{ "general", "综合受理", "General affairs", "A" },
-	{ "realestate", "不动产登记", "Real estate registration", "B" },
-	{ "social", "社保医保", "Social and medical insurance", "C" },
-	{ "business", "企业开办", "Starting a business", "D" },
 };
 
 static const char *xvfb_bin;
@@ -91,9 +78,9 @@ static void read_sizes(struct sizes *z)
 
 /* ---- the hall ---------------------------------------------------------------------- */
 
-/* Four services open all day every day (24:00, so the bench also runs in the day's last
- * minute), numbers enough for any run, and one counter; the kiosk's ticket screen stays
- * up longer than the bench needs it, so it never goes home by itself under the bench. */
+/* The bench's services (bench_services) with numbers enough for any run, and one counter;
+ * the kiosk's ticket screen stays up longer than the bench needs it, so it never goes home
+ * by itself under the bench. */
 static void write_hall(void)
 {
 	struct bench_text t;
@@ -101,77 +88,12 @@ static void write_hall(void)
 	int i;
 
 	fprintf(f, "[hall]\nname = 基准大厅\nname_en = Bench Hall\nlanguages = zh, en\n\n");
-	for (i = 0; i < NSERVICES; i++)
-		fprintf(f, "[service %s]\nname = %s\nname_en = %s\nprefix = %s\nnumbers = 1-9999\n"
-			"hours = 00:00-24:00\ndays = mon-sun\n\n", services[i].key, services[i].name,
-			services[i].name_en, services[i].prefix);
+	bench_print_services(f, 9999);
 	fprintf(f, "[counter 1]\nservices = ");
-	for (i = 0; i < NSERVICES; i++)
-		fprintf(f, "%s%s", i ? ", " : "", services[i].key);
+	for (i = 0; i < BENCH_NSERVICES; i++)
+		fprintf(f, "%s%s", i ? ", " : "", bench_services[i].key);
 	fprintf(f, "\n\n[kiosk]\nconfirm_seconds = %d\nfooter = 过号请重新取号。\n", CONFIRM_S);
 	bench_text_end(&t, "hall.ini", 0644);
-}
-
-/* ---- Xvfb (as bench_display starts it) ----------------------------------------------- */
-
-static bool x_taken(int n)
-{
-	char path[64];
-
-	snprintf(path, sizeof path, "/tmp/.X11-unix/X%d", n);
-	if (access(path, F_OK) == 0)
-		return true;
-	snprintf(path, sizeof path, "/tmp/.X%d-lock", n);
-	return access(path, F_OK) == 0;
-}
-
-/* Xvfb on the first free display number; ready when its socket appears. An X server that
- * another took the number from in the meantime ends at once: then the next number. */
-static void start_xvfb(void)
-{
-	char disp[16], screen[32], sock[64], how[64];
-	char *argv[] = { (char *)xvfb_bin, disp, "-screen", "0", screen, "-nolisten", "tcp",
-			 NULL };
-	struct stat st;
-	double t0;
-	int n, status;
-
-	snprintf(screen, sizeof screen, "%dx%dx24", WIDTH, HEIGHT);
-	for (n = X_FIRST; n <= X_LAST; n++) {
-		if (x_taken(n))
-			continue;
-		snprintf(disp, sizeof disp, ":%d", n);
-		snprintf(sock, sizeof sock, "/tmp/.X11-unix/X%d", n);
-		xvfb_kid = bench_kid_start("Xvfb", "xvfb.log", argv, NULL, NULL);
-		t0 = bench_now_s();
-		for (;;) {
-			if (bench_exited(bench_kid(xvfb_kid)->pid, &status)) {
-				bench_kid(xvfb_kid)->pid = 0;
-				bench_kids_stop(xvfb_kid, true);
-				xvfb_kid = -1;
-				if (x_taken(n))
-					break;
-				bench_log_tail("xvfb.log", 15);
-				bench_die("Xvfb %s ended by itself (%s)", disp,
-					  bench_exit_text(status, how, sizeof how));
-			}
-			if (stat(sock, &st) == 0 && S_ISSOCK(st.st_mode)) {
-				x_number = n;
-				printf("Xvfb %s (pid %d), screen %s, ready after %.0f ms\n", disp,
-				       (int)bench_kid(xvfb_kid)->pid, screen, (bench_now_s() - t0) * 1e3);
-				return;
-			}
-			bench_kids_check();
-			if (bench_now_s() - t0 > BENCH_START_TIMEOUT_S) {
-				bench_log_tail("xvfb.log", 15);
-				bench_die("Xvfb %s made no socket %s within %.0f s", disp, sock,
-					  BENCH_START_TIMEOUT_S);
-			}
-			bench_nap_ms(5);
-		}
-	}
-	bench_die("no free X display number from :%d to :%d (/tmp/.X11-unix/XN or /tmp/.XN-lock"
-		  " exists for each)", X_FIRST, X_LAST);
 }
 
 /* ---- the printer: the master side of the kiosk's pty --------------------------------- */
@@ -532,18 +454,6 @@ static int start_kiosk(struct kio *k)
 	return kid;
 }
 
-/* Wait without sleeping through a program's death or a Ctrl-C. */
-static void pause_s(double s)
-{
-	double t0 = bench_now_s(), left;
-
-	while ((left = s - (bench_now_s() - t0)) > 0) {
-		bench_kids_check();
-		bench_nap_ms(left > 0.5 ? 500 : (int)(left * 1e3) + 1);
-	}
-	bench_kids_check();
-}
-
 /* ---- touches through XTest ----------------------------------------------------------- */
 
 static Display *dpy;
@@ -585,30 +495,6 @@ static void click(void)
 	XFlush(dpy);
 }
 
-/* ---- 1. idle ------------------------------------------------------------------------ */
-
-struct idle_result {
-	double seconds, cpu_pct, x_cpu_pct;
-	long rss_kb, hwm_kb;
-};
-
-static void measure_idle(int kid, const struct sizes *z, struct idle_result *r)
-{
-	pid_t pid = bench_kid(kid)->pid, xpid = bench_kid(xvfb_kid)->pid;
-	double c0, x0, w0;
-
-	pause_s((double)z->settle_s);
-	c0 = bench_proc_cpu_s(pid);
-	x0 = bench_proc_cpu_s(xpid);
-	w0 = bench_now_s();
-	pause_s((double)z->idle_s);
-	r->seconds = bench_now_s() - w0;
-	r->cpu_pct = (bench_proc_cpu_s(pid) - c0) / r->seconds * 100;
-	r->x_cpu_pct = (bench_proc_cpu_s(xpid) - x0) / r->seconds * 100;
-	if (!bench_proc_memory(pid, &r->rss_kb, &r->hwm_kb))
-		bench_kids_check();
-}
-
 /* ---- 2. touch to ticket ------------------------------------------------------------- */
 
 struct touch_samples {
@@ -646,7 +532,7 @@ static void one_ticket(struct kio *k, bool by_click, unsigned short rng[3],
 
 	if (by_click)
 		move_to(CLICK_X, CLICK_Y);
-	pause_s(pause_ms / 1e3);
+	bench_pause_s(pause_ms / 1e3);
 	kio_read(k);
 	if (!at_home(k, NULL))
 		bench_die("hallq-kiosk left its home screen by itself (now %s)", k->screen);
@@ -661,9 +547,9 @@ static void one_ticket(struct kio *k, bool by_click, unsigned short rng[3],
 		press_key(key_1);
 	kio_wait(k, ticket_shown, NULL, by_click ? "no ticket on screen after a click on the first"
 		 " service's button" : "no ticket on screen after the key 1");
-	if (strncmp(k->shown, services[0].prefix, strlen(services[0].prefix)))
+	if (strncmp(k->shown, bench_services[0].prefix, strlen(bench_services[0].prefix)))
 		bench_die("the touch took %s, not a ticket of the first service (%s)", k->shown,
-			  services[0].prefix);
+			  bench_services[0].prefix);
 	if (k->shown_s < t0)
 		bench_die("hallq-kiosk showed %s at %.0f µs, before the touch at %.0f µs: the stamp"
 			  " must be CLOCK_MONOTONIC", k->shown, k->shown_s * 1e6, t0 * 1e6);
@@ -766,7 +652,7 @@ int main(void)
 	static const char *const progs[] = { "hallq", "hallqd", "hallq-kiosk" };
 	static const char *const roles[] = { "admin", "kiosk", NULL };
 	struct touch_result keys = {0}, clicks = {0};
-	struct idle_result idle = {0};
+	struct bench_idle idle = {0};
 	struct kio k = { .log = { .fd = -1 } };
 	double t_start = bench_now_s(), ratio, cpu_pct = 0;
 	long rss_kb = 0, hwm_kb = 0, asked;
@@ -774,13 +660,10 @@ int main(void)
 	struct sizes z;
 	int kid;
 
-	setvbuf(stdout, NULL, _IOLBF, 0);
 	bench_init("bench_kiosk", bench_kids_on_die);
 	bench_catch_signals();
 	read_sizes(&z);
-	rng[0] = 0x330e;
-	rng[1] = (unsigned short)z.seed;
-	rng[2] = (unsigned short)(z.seed >> 16);
+	bench_rng_seed(rng, z.seed);
 
 	printf("bench_kiosk: hallq-kiosk under Xvfb at %dx%d, with a hallqd of its own; the bench"
 	       " touches it (XTest) and is its printer (a pty)\n", WIDTH, HEIGHT);
@@ -793,14 +676,14 @@ int main(void)
 	write_hall();
 	bench_hall_write_tokens(roles);
 	bench_hall_start(z.port ? z.port : bench_free_port());
-	start_xvfb();
+	xvfb_kid = bench_xvfb_start(xvfb_bin, WIDTH, HEIGHT, &x_number);
 	start_printer();
 	kid = start_kiosk(&k);
 	open_x();
 
 	printf("\n1. the idle kiosk on its home screen: %ld s to settle, then %ld s measured\n",
 	       z.settle_s, z.idle_s);
-	measure_idle(kid, &z, &idle);
+	bench_idle_measure(kid, xvfb_kid, (double)z.settle_s, (double)z.idle_s, &idle);
 	printf("   CPU over %.1f s: the kiosk %.2f%% of one core (utime+stime of /proc/PID/stat),"
 	       " Xvfb %.2f%%\n", idle.seconds, idle.cpu_pct, idle.x_cpu_pct);
 	printf("   memory: VmRSS %.1f MB, VmHWM %.1f MB\n", idle.rss_kb / 1024.0,

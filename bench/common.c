@@ -1,8 +1,9 @@
 /*
  * The helpers every benchmark shares (common.h): clock, sizes from the environment,
- * percentiles, the run's directory, and the programs a bench starts, with their logs. They
- * were copies in each program; one copy keeps the figures of all benches computed the same
- * way, and every program started, waited for and stopped the same way.
+ * percentiles, the run's directory, the programs a bench starts, with their logs, and the
+ * Xvfb, hall and idle figures of the benches of the screens. They were copies in each
+ * program; one copy keeps the figures of all benches computed the same way, and every
+ * program started, waited for and stopped the same way.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -38,6 +39,7 @@ static const char *dir_noun = "files";
 
 void bench_init(const char *name, void (*on_die)(void))
 {
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	prog = name;
 	die_hook = on_die;
 }
@@ -109,6 +111,13 @@ long bench_env_long(const char *name, long def, long min, long max)
 		bench_die("%s = %s: want a whole number from %ld to %ld", name, v, min, max);
 	}
 	return n;
+}
+
+void bench_rng_seed(unsigned short rng[3], long seed)
+{
+	rng[0] = 0x330e;
+	rng[1] = (unsigned short)seed;
+	rng[2] = (unsigned short)(seed >> 16);
 }
 
 const char *bench_met(bool ok)
@@ -664,6 +673,114 @@ void bench_kids_check(void)
 				  bench_exit_text(st, how, sizeof how), bench_dir(), k->log);
 		}
 	}
+}
+
+void bench_pause_s(double s)
+{
+	double t0 = bench_now_s(), left;
+
+	while ((left = s - (bench_now_s() - t0)) > 0) {
+		bench_kids_check();
+		bench_nap_ms(left > 0.5 ? 500 : (int)(left * 1e3) + 1);
+	}
+	bench_kids_check();
+}
+
+/* ---- the screens: an X server of the bench's own, a hall to show -------------------- */
+
+/* A display number is taken while another X server has its socket or its lock file. */
+static bool x_taken(int n)
+{
+	char path[64];
+
+	snprintf(path, sizeof path, "/tmp/.X11-unix/X%d", n);
+	if (access(path, F_OK) == 0)
+		return true;
+	snprintf(path, sizeof path, "/tmp/.X%d-lock", n);
+	return access(path, F_OK) == 0;
+}
+
+/* An X server that another took the number from in the meantime ends at once, finding the
+ * lock taken: then the next number. */
+int bench_xvfb_start(const char *bin, int width, int height, int *number)
+{
+	char disp[16], screen[32], sock[64], how[64];
+	char *argv[] = { (char *)bin, disp, "-screen", "0", screen, "-nolisten", "tcp", NULL };
+	struct stat st;
+	double t0;
+	int n, k, status;
+
+	snprintf(screen, sizeof screen, "%dx%dx24", width, height);
+	for (n = BENCH_X_FIRST; n <= BENCH_X_LAST; n++) {
+		if (x_taken(n))
+			continue;
+		snprintf(disp, sizeof disp, ":%d", n);
+		snprintf(sock, sizeof sock, "/tmp/.X11-unix/X%d", n);
+		k = bench_kid_start("Xvfb", "xvfb.log", argv, NULL, NULL);
+		t0 = bench_now_s();
+		for (;;) {
+			if (bench_exited(kids[k].pid, &status)) {
+				kids[k].pid = 0;
+				bench_kids_stop(k, true);
+				if (x_taken(n))
+					break;
+				bench_log_tail("xvfb.log", 15);
+				bench_die("Xvfb %s ended by itself (%s)", disp,
+					  bench_exit_text(status, how, sizeof how));
+			}
+			if (stat(sock, &st) == 0 && S_ISSOCK(st.st_mode)) {
+				*number = n;
+				printf("Xvfb %s (pid %d), screen %s, ready after %.0f ms\n", disp,
+				       (int)kids[k].pid, screen, (bench_now_s() - t0) * 1e3);
+				return k;
+			}
+			bench_kids_check();
+			if (bench_now_s() - t0 > BENCH_START_TIMEOUT_S) {
+				bench_log_tail("xvfb.log", 15);
+				bench_die("Xvfb %s made no socket %s within %.0f s", disp, sock,
+					  BENCH_START_TIMEOUT_S);
+			}
+			bench_nap_ms(5);
+		}
+	}
+	bench_die("no free X display number from :%d to :%d (/tmp/.X11-unix/XN or /tmp/.XN-lock"
+		  " exists for each)", BENCH_X_FIRST, BENCH_X_LAST);
+}
+
+const struct bench_service bench_services[BENCH_NSERVICES] = {
+	{ "general", "综合受理", "General affairs", "A" },
+	{ "realestate", "不动产登记", "Real estate registration", "B" },
+	{ "social", "社保医保", "Social and medical insurance", "C" },
+	{ "business", "企业开办", "Starting a business", "D" },
+};
+
+void bench_print_services(FILE *f, int last)
+{
+	int i;
+
+	for (i = 0; i < BENCH_NSERVICES; i++)
+		fprintf(f, "[service %s]\nname = %s\nname_en = %s\nprefix = %s\nnumbers = 1-%d\n"
+			"hours = 00:00-24:00\ndays = mon-sun\n\n", bench_services[i].key,
+			bench_services[i].name, bench_services[i].name_en, bench_services[i].prefix,
+			last);
+}
+
+void bench_idle_measure(int kid, int xkid, double settle_s, double idle_s,
+			struct bench_idle *r)
+{
+	pid_t pid = kids[kid].pid, xpid = kids[xkid].pid;
+	double c0, x0, w0;
+
+	bench_pause_s(settle_s);
+	c0 = bench_proc_cpu_s(pid);
+	x0 = bench_proc_cpu_s(xpid);
+	w0 = bench_now_s();
+	bench_pause_s(idle_s);
+	r->seconds = bench_now_s() - w0;
+	r->cpu_pct = (bench_proc_cpu_s(pid) - c0) / r->seconds * 100;
+	r->x_cpu_pct = (bench_proc_cpu_s(xpid) - x0) / r->seconds * 100;
+	if (!bench_proc_memory(pid, &r->rss_kb, &r->hwm_kb))
+		bench_kids_check();
 }
 
 /* ---- reading the programs' logs as they grow ----------------------------------------- */

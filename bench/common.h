@@ -6,9 +6,11 @@
  * display): found before any work is done, spawned with their output in a log file in that
  * directory, kept in one table, their logs followed as they grow for readiness and figures,
  * what they use read from /proc, stopped by their PID, newest first, with SIGTERM and, if
- * need be, SIGKILL. A bench measures and never judges, so the only error path is
- * bench_die(): an operation failed, the message says which, the hook the program set stops
- * what it started, and the directory is left for a look.
+ * need be, SIGKILL. The benches of the screens (the display, the kiosk) share an Xvfb on a
+ * free display number, their hall's services and the measure of what a program costs idle.
+ * A bench measures and never judges, so the only error path is bench_die(): an operation
+ * failed, the message says which, the hook the program set stops what it started, and the
+ * directory is left for a look.
  *
  * Ownership: a bench_sample owns its values (bench_sample_free); bench_summarize sorts them
  * in place and keeps them; a bench_tail owns its descriptor (bench_tail_close), a
@@ -26,7 +28,9 @@
 
 /* ---- running ----------------------------------------------------------------------- */
 
-/* The program's name for messages, and what to stop before bench_die() exits (NULL: none). */
+/* The program's name for messages, and what to stop before bench_die() exits (NULL: none).
+ * It also makes stdout line-buffered, so that each line shows when it is printed, on a
+ * terminal or in the log of a run. */
 void bench_init(const char *prog, void (*on_die)(void));
 const char *bench_prog(void);
 
@@ -41,6 +45,9 @@ double bench_now_s(void);
 /* An HQ_BENCH_* size: def when unset or empty; anything but a whole number from min to max
  * is an error (bench_die), never silently 0. */
 long bench_env_long(const char *name, long def, long min, long max);
+
+/* The state of erand48/nrand48 from a seed (HQ_BENCH_SEED), as srand48 sets its own. */
+void bench_rng_seed(unsigned short rng[3], long seed);
 
 /* "met" or "NOT met", for the summary lines. */
 const char *bench_met(bool ok);
@@ -180,9 +187,45 @@ void bench_kids_stop(int down_to, bool quiet);
 void bench_kids_check(void);
 /* The on_die hook for bench_init: name the logs of what was running, then stop it all. */
 void bench_kids_on_die(void);
+/* Wait s seconds without sleeping through a kid's death or a Ctrl-C (bench_kids_check). */
+void bench_pause_s(double s);
 /* The end of a run that went well: stop every kid (with a note for one that did not simply
  * stop), then keep the directory and say where (HQ_BENCH_KEEP=1), or remove it. */
 void bench_finish(bool keep);
+
+/* ---- the screens: an X server of the bench's own, a hall to show -------------------- */
+
+/*
+ * Xvfb (bin, from bench_find_tool) with one screen of width x height at 24 bits, on the
+ * first display number from BENCH_X_FIRST to BENCH_X_LAST that no X server holds (its
+ * socket /tmp/.X11-unix/XN or its lock /tmp/.XN-lock), as a kid logging to xvfb.log; ready
+ * when its socket appears, which it prints. The number goes to *number (DISPLAY=:N); the
+ * kid's index is returned. bench_kids_stop stops it with the rest.
+ */
+#define BENCH_X_FIRST 50
+#define BENCH_X_LAST 199
+int bench_xvfb_start(const char *bin, int width, int height, int *number);
+
+/* The four services of the hall the screen benches (bench_display, bench_kiosk) set up,
+ * with Chinese names as a hall's screens show them. */
+#define BENCH_NSERVICES 4
+struct bench_service {
+	const char *key, *name, *name_en, *prefix;
+};
+extern const struct bench_service bench_services[BENCH_NSERVICES];
+/* Their [service] sections for a hall.ini: open all day every day (24:00 rather than
+ * 23:59, so a bench also runs in the day's last minute), numbered 1 to last. */
+void bench_print_services(FILE *f, int last);
+
+/* What a program on a screen costs idle, and its X server. */
+struct bench_idle {
+	double seconds;             /* measured over */
+	double cpu_pct, x_cpu_pct;  /* the program's and the X server's, % of one core */
+	long rss_kb, hwm_kb;        /* the program's VmRSS and VmHWM at the end */
+};
+/* Let kid settle for settle_s, then measure it and the X server xkid over idle_s. */
+void bench_idle_measure(int kid, int xkid, double settle_s, double idle_s,
+			struct bench_idle *r);
 
 /* ---- reading the programs' logs as they grow ----------------------------------------- */
 

@@ -2,33 +2,27 @@
  * hallq-display: the lobby wall display. It follows hallqd (feed.c), keeps what it shows
  * in a display state (state.c), draws it (screen.c, ../ui/render.c) and speaks each new call
  * (voice.c). One thread owns SDL, the state and the voice: the feed's threads and the
- * signal thread only post SDL events to it, and it sleeps in SDL_WaitEventTimeout until an
- * event, the clock's next second, the end of a highlight, the next frame of a scrolling
- * notice or the voice's next step.
+ * signal thread (../ui/app.c) only post SDL events to it, and it sleeps in
+ * SDL_WaitEventTimeout until an event, the clock's next second, the end of a highlight,
+ * the next frame of a scrolling notice or the voice's next step.
  *
  * stdout carries one line per thing a test or an operator's script may wait for: "ready"
  * (the first frame with the hall drawn), "online" / "offline", "call LABEL COUNTER" and
  * "recall LABEL COUNTER" (with " old" when the call was too old to announce), "said ID
  * PLAYED_MS/EXPECTED_MS", "shot: PATH". The log (stderr) says why.
  */
-#include <errno.h>
 #include <getopt.h>
 #include <limits.h>
-#include <pthread.h>
-#include <signal.h>
 #include <stdarg.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <SDL.h>
-#include <SDL_image.h>
-#include <SDL_ttf.h>
 
+#include "app.h"
 #include "feed.h"
 #include "hq_error.h"
 #include "hq_log.h"
@@ -42,6 +36,7 @@
 #define TICKER_FPS 30
 #define MAX_LINES 64
 #define MAX_VOICE_DIRS 8
+#define PROG "hallq-display"
 
 struct opts {
 	const char *url, *token, *shot_dir, *font;
@@ -53,13 +48,12 @@ struct opts {
 
 struct app {
 	struct opts o;
-	SDL_Window *win;
-	struct hq_ren *ren;
+	struct hq_app ui;           /* the window, its renderer, the signal thread */
 	struct hq_screen *scr;
 	struct hq_voice *voice;
 	struct hq_feed *feed;
 	struct hq_dstate st;
-	Uint32 ev_feed, ev_signal;
+	Uint32 ev_feed;
 	int64_t skew_ms;
 	int link;                   /* hallqd reachable: -1 not known yet, 0 no, 1 yes */
 	int day;
@@ -67,12 +61,11 @@ struct app {
 	bool trace;                 /* HALLQ_DISPLAY_TRACE: "presented" lines for bench_display */
 	char traced_label[16];
 	int64_t traced_hl;
-	int shots_wanted, shot_seq;
+	int shots_wanted;
 	char lines[MAX_LINES][96];  /* stdout lines, written once the frame showing them is up */
 	int nlines;
 	uint32_t warned[64];        /* characters the font lacks, warned about once */
 	int nwarned;
-	atomic_int signals_done;    /* tells the signal thread to end */
 };
 
 /* ---- log and status lines --------------------------------------------------------------- */
@@ -144,36 +137,6 @@ static void feed_post(void *ctx, struct hq_feed_msg *m)
 		hq_feed_msg_free(m);
 }
 
-/* Signals arrive here, never in a handler: SIGUSR1 asks for a screenshot, SIGTERM and
- * SIGINT for a clean exit. All are blocked in every thread but taken by sigwait. */
-static void *signal_thread(void *arg)
-{
-	struct app *a = arg;
-	sigset_t set;
-	int sig;
-
-	sigemptyset(&set);
-	sigaddset(&set, SIGUSR1);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	for (;;) {
-		if (sigwait(&set, &sig))
-			continue;
-		if (atomic_load(&a->signals_done))
-			return NULL;
-		if (sig == SIGUSR1) {
-			SDL_Event e = { .type = a->ev_signal };
-
-			e.user.code = sig;
-			SDL_PushEvent(&e);
-		} else {
-			SDL_Event e = { .type = SDL_QUIT };
-
-			SDL_PushEvent(&e);
-		}
-	}
-}
-
 /* ---- what the feed says ----------------------------------------------------------------- */
 
 /* Warn once per character the font lacks in the hall's own texts (the fixed ones were
@@ -184,7 +147,7 @@ static void check_glyphs(struct app *a, const char *what, const char *text)
 	uint32_t missing;
 	int i;
 
-	while (*p && !hq_ren_has_glyphs(a->ren, p, &missing)) {
+	while (*p && !hq_ren_has_glyphs(a->ui.ren, p, &missing)) {
 		for (i = 0; i < a->nwarned && a->warned[i] != missing; i++)
 			;
 		if (i == a->nwarned && a->nwarned < 64) {
@@ -295,38 +258,17 @@ static void take_feed(struct app *a, struct hq_feed_msg *m)
 	hq_feed_msg_free(m);
 }
 
-/* ---- screenshots ------------------------------------------------------------------------ */
-
-static void save_shot(struct app *a)
-{
-	char path[PATH_MAX], stamp[32];
-	time_t t = time(NULL);
-	struct tm tm;
-
-	localtime_r(&t, &tm);
-	strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
-	/* The PID keeps two displays that share a shot directory apart. */
-	snprintf(path, sizeof path, "%s/hallq-display-%s-%ld-%d.png", a->o.shot_dir, stamp,
-		 (long)getpid(), ++a->shot_seq);
-	if (hq_ren_save_png(a->ren, path)) {
-		hq_log(HQ_LOG_ERROR, "screenshot not saved: %s", hq_ren_error(a->ren));
-		return;
-	}
-	printf("shot: %s\n", path);
-	fflush(stdout);
-}
-
 /* ---- the main loop ---------------------------------------------------------------------- */
 
 static void relayout(struct app *a)
 {
 	int w, h;
 
-	if (hq_ren_resize(a->ren)) {
-		hq_log(HQ_LOG_ERROR, "%s", hq_ren_error(a->ren));
+	if (hq_ren_resize(a->ui.ren)) {
+		hq_log(HQ_LOG_ERROR, "%s", hq_ren_error(a->ui.ren));
 		return;
 	}
-	hq_ren_size(a->ren, &w, &h);
+	hq_ren_size(a->ui.ren, &w, &h);
 	hq_screen_layout(a->scr, w, h);
 	if (a->o.print_layout) {
 		hq_screen_print_layout(a->scr, stdout);
@@ -338,7 +280,7 @@ static void handle(struct app *a, const SDL_Event *e)
 {
 	if (e->type == a->ev_feed) {
 		take_feed(a, e->user.data1);
-	} else if (e->type == a->ev_signal) {
+	} else if (e->type == a->ui.ev_shot) {
 		a->shots_wanted++;
 	} else if (e->type == SDL_QUIT) {
 		a->quit = true;
@@ -409,10 +351,10 @@ static void run(struct app *a)
 			a->day = day;
 			hq_dstate_keep_day(&a->st, now.wall_ms);
 		}
-		if ((n = hq_screen_draw(a->scr, a->ren, &a->st, &now, rects)) > 0)
-			hq_ren_present(a->ren, rects, n);
+		if ((n = hq_screen_draw(a->scr, a->ui.ren, &a->st, &now, rects)) > 0)
+			hq_ren_present(a->ui.ren, rects, n);
 		else if (a->full_present)
-			hq_ren_present(a->ren, NULL, 0);
+			hq_ren_present(a->ui.ren, NULL, 0);
 		a->full_present = false;
 		if (n > 0 && a->trace)
 			trace_presented(a);
@@ -423,7 +365,7 @@ static void run(struct app *a)
 		}
 		flush_lines(a);
 		for (; a->shots_wanted > 0; a->shots_wanted--)
-			save_shot(a);
+			hq_app_save_shot(&a->ui, a->o.shot_dir, NULL);
 	}
 }
 
@@ -440,21 +382,6 @@ static void usage(FILE *f)
 		"F12 or SIGUSR1 saves a screenshot in the shot directory. See docs/display.md.\n");
 }
 
-static int parse_int(const char *opt, const char *s, int lo, int hi, int *out)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < lo || v > hi) {
-		fprintf(stderr, "hallq-display: %s %s: want a number from %d to %d\n", opt, s, lo, hi);
-		return -1;
-	}
-	*out = (int)v;
-	return 0;
-}
-
 static int parse_opts(int argc, char **argv, struct opts *o)
 {
 	static const struct option lo[] = {
@@ -467,7 +394,6 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "voice-dir", required_argument, NULL, 'v' }, { "print-layout", no_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 }
 	};
-	char *end;
 	int c;
 
 	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
@@ -476,23 +402,21 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case 't': o->token = optarg; break;
 		case 'f': o->fullscreen = true; o->win_w = 0; break;
 		case 'w':
-			errno = 0;
-			o->win_w = (int)strtol(optarg, &end, 10);
-			if (*end != 'x' || (o->win_h = (int)strtol(end + 1, &end, 10), *end) ||
-			    o->win_w < 320 || o->win_h < 240 || o->win_w > 16384 || o->win_h > 16384) {
-				fprintf(stderr, "hallq-display: --window %s: want WIDTHxHEIGHT, e.g. 1920x1080\n", optarg);
+			if (hq_app_parse_window(PROG, optarg, "1920x1080", &o->win_w, &o->win_h))
 				return 2;
-			}
 			o->fullscreen = false;
 			break;
-		case 'd': if (parse_int("--display", optarg, 0, 63, &o->display)) return 2; break;
+		case 'd': if (hq_app_parse_int(PROG, "--display", optarg, 0, 63, &o->display)) return 2; break;
 		case 'S': o->shot_dir = optarg; break;
 		case 'F': o->font = optarg; break;
-		case 'r': if (parse_int("--recent", optarg, 1, 20, &o->recent)) return 2; break;
-		case 'H': if (parse_int("--highlight", optarg, 1, 600, &o->highlight_s)) return 2; break;
+		case 'r': if (hq_app_parse_int(PROG, "--recent", optarg, 1, 20, &o->recent)) return 2; break;
+		case 'H': if (hq_app_parse_int(PROG, "--highlight", optarg, 1, 600, &o->highlight_s)) return 2; break;
 		case 'C': o->counters = false; break;
 		case 'V': o->voice = false; break;
-		case 'R': if (parse_int("--repeat", optarg, 1, HQ_VOICE_REPEAT_MAX, &o->repeat)) return 2; break;
+		case 'R':
+			if (hq_app_parse_int(PROG, "--repeat", optarg, 1, HQ_VOICE_REPEAT_MAX, &o->repeat))
+				return 2;
+			break;
 		case 'v':
 			if (o->nvoice_dirs == MAX_VOICE_DIRS) {
 				fprintf(stderr, "hallq-display: at most %d --voice-dir options\n", MAX_VOICE_DIRS);
@@ -587,13 +511,8 @@ int main(int argc, char **argv)
 	struct app a = { .link = -1, .o = { .recent = 6, .highlight_s = 10, .repeat = 2, .fullscreen = true,
 				.voice = true, .counters = true, .shot_dir = "." } };
 	struct hq_screen_opts so;
-	struct hq_font_pick font;
-	char err[1024], vdirs[2][PATH_MAX];
-	pthread_t sig_th;
-	bool sig_started = false;
-	sigset_t set;
-	Uint32 flags = SDL_WINDOW_SHOWN;
-	int rc = 1, x, y;
+	char vdirs[2][PATH_MAX];
+	int rc = 1, r;
 
 	a.o.token = getenv("HALLQ_TOKEN");
 	a.trace = getenv("HALLQ_DISPLAY_TRACE") && *getenv("HALLQ_DISPLAY_TRACE");
@@ -603,74 +522,28 @@ int main(int argc, char **argv)
 	if (!a.o.nvoice_dirs)
 		default_voice_dirs(&a.o, vdirs);
 
-	/* Before any thread starts (SDL's, curl's, ours), so that every thread inherits it. */
-	sigemptyset(&set);
-	sigaddset(&set, SIGUSR1);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	pthread_sigmask(SIG_BLOCK, &set, NULL);
-	signal(SIGPIPE, SIG_IGN);
-
-	SDL_SetHint(SDL_HINT_NO_SIGNAL_HANDLERS, "1");
-	/* Draw into the window's own surface and send the X server only the changed
-	 * rectangles; a GL texture in between would present the whole frame every time.
-	 * (SDL_FRAMEBUFFER_ACCELERATION in the environment still overrides it.) */
-	SDL_SetHint(SDL_HINT_FRAMEBUFFER_ACCELERATION, "0");
-	if (SDL_Init(SDL_INIT_VIDEO)) {
-		fprintf(stderr, "hallq-display: no video: %s (is DISPLAY set?)\n", SDL_GetError());
-		return 1;
-	}
-	if (TTF_Init() || !(IMG_Init(IMG_INIT_PNG) & IMG_INIT_PNG)) {
-		fprintf(stderr, "hallq-display: SDL_ttf/SDL_image: %s\n", SDL_GetError());
-		goto out;
-	}
-	if (hq_ren_find_font(a.o.font, hq_screen_fixed_text(), &font, err, sizeof err)) {
-		fprintf(stderr, "hallq-display: %s\n", err);
-		goto out;
-	}
-	if (a.o.display >= SDL_GetNumVideoDisplays()) {
-		fprintf(stderr, "hallq-display: --display %d: there %s only %d display%s (0 to %d)\n",
-			a.o.display, SDL_GetNumVideoDisplays() == 1 ? "is" : "are",
-			SDL_GetNumVideoDisplays(), SDL_GetNumVideoDisplays() == 1 ? "" : "s",
-			SDL_GetNumVideoDisplays() - 1);
-		rc = 2;
+	if ((r = hq_app_init(&a.ui, PROG, a.o.font, hq_screen_fixed_text(), a.o.display))) {
+		rc = r == HQ_EINVAL ? 2 : 1;     /* no such --display: a usage error */
 		goto out;
 	}
 	if (a.o.voice && start_voice(&a))
 		goto out;
-
-	if (a.o.fullscreen) {
-		SDL_Rect b;
-
-		SDL_GetDisplayBounds(a.o.display, &b);
-		a.o.win_w = b.w, a.o.win_h = b.h;
-		flags |= SDL_WINDOW_FULLSCREEN_DESKTOP | SDL_WINDOW_BORDERLESS;
-	} else {
-		flags |= SDL_WINDOW_RESIZABLE;
-	}
-	x = y = SDL_WINDOWPOS_CENTERED_DISPLAY(a.o.display);
-	if (!(a.win = SDL_CreateWindow("hallq-display", x, y, a.o.win_w, a.o.win_h, flags))) {
-		fprintf(stderr, "hallq-display: window: %s\n", SDL_GetError());
+	if (hq_app_open_window(&a.ui, a.o.fullscreen, &a.o.win_w, &a.o.win_h))
 		goto out;
-	}
 	if (a.o.fullscreen)
 		SDL_ShowCursor(SDL_DISABLE);
-	if (!(a.ren = hq_ren_new(a.win, &font, err, sizeof err))) {
-		fprintf(stderr, "hallq-display: %s\n", err);
-		goto out;
-	}
 	so = (struct hq_screen_opts){ .recent = a.o.recent, .highlight_ms = a.o.highlight_s * 1000,
 				      .counters = a.o.counters, .ticker_fps = TICKER_FPS };
 	if (!(a.scr = hq_screen_new(&so)))
 		goto out;
 	hq_dstate_init(&a.st);
-	if ((a.ev_feed = SDL_RegisterEvents(2)) == (Uint32)-1) {
+	if ((a.ev_feed = SDL_RegisterEvents(1)) == (Uint32)-1) {
+		a.ev_feed = 0;
 		fprintf(stderr, "hallq-display: %s\n", SDL_GetError());
 		goto out;
 	}
-	a.ev_signal = a.ev_feed + 1;
-	if (pthread_create(&sig_th, NULL, signal_thread, &a) == 0)
-		sig_started = true;
+	if (hq_app_start_signals(&a.ui))
+		goto out;
 	{
 		struct hq_feed_opts fo = { .url = a.o.url, .token = a.o.token, .replay = REPLAY_EVENTS,
 					   .post = feed_post, .ctx = &a };
@@ -680,18 +553,13 @@ int main(int argc, char **argv)
 			goto out;
 		}
 	}
-	hq_log(HQ_LOG_INFO, "hallq-display %s: %s, font %s, %dx%d%s", HQ_VERSION, a.o.url, font.path,
+	hq_log(HQ_LOG_INFO, "hallq-display %s: %s, font %s, %dx%d%s", HQ_VERSION, a.o.url, a.ui.font.path,
 	    a.o.win_w, a.o.win_h, a.voice ? "" : ", no voice");
 	run(&a);
 	hq_log(HQ_LOG_INFO, "stopping");
 	rc = 0;
 out:
 	hq_feed_stop(a.feed);
-	if (sig_started) {
-		atomic_store(&a.signals_done, 1);
-		pthread_kill(sig_th, SIGUSR1);
-		pthread_join(sig_th, NULL);
-	}
 	/* Messages the feed posted that the loop did not take. */
 	if (a.ev_feed) {
 		SDL_Event e;
@@ -701,12 +569,7 @@ out:
 	}
 	hq_voice_free(a.voice);
 	hq_screen_free(a.scr);
-	hq_ren_free(a.ren);
 	hq_dstate_free(&a.st);
-	if (a.win)
-		SDL_DestroyWindow(a.win);
-	IMG_Quit();
-	TTF_Quit();
-	SDL_Quit();
+	hq_app_close(&a.ui);
 	return rc;
 }

@@ -16,12 +16,8 @@
  * HALLQ_KIOSK_TRACE is set), "ticket LABEL ID", "printed LABEL", "not-printed LABEL
  * STATE", "printer STATE", "refused CODE", "shot: PATH". The log (stderr) says why.
  */
-#include <errno.h>
 #include <getopt.h>
 #include <limits.h>
-#include <pthread.h>
-#include <signal.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,9 +26,8 @@
 #include <unistd.h>
 
 #include <SDL.h>
-#include <SDL_image.h>
-#include <SDL_ttf.h>
 
+#include "app.h"
 #include "hq_error.h"
 #include "hq_log.h"
 #include "kiosk.h"
@@ -46,6 +41,7 @@
 #define IDLE_HOME_S 30        /* a half-finished choice goes back home after this */
 #define MESSAGE_S 8
 #define NAME_MAX_LEN 32
+#define PROG "hallq-kiosk"
 
 struct opts {
 	const char *url, *token, *printer, *shot_dir, *font, *spool, *preview_dir;
@@ -56,17 +52,15 @@ struct opts {
 
 struct app {
 	struct opts o;
-	SDL_Window *win;
-	struct hq_ren *ren;
+	struct hq_app ui;           /* the window, its renderer and font, the signal thread */
 	struct hq_kscreen *scr;
-	struct hq_font_pick font;
 	struct hq_net *net;
 	struct hq_printq *pq;
 	bool has_printer;           /* --printer is not none */
 	struct hq_spool *spool;
 	struct hq_hall *hall;
 	struct hq_kview v;
-	Uint32 ev_msg, ev_signal;
+	Uint32 ev_msg;
 	int link;                   /* -1 unknown, 0 no, 1 yes */
 	struct hq_printer_status pst;
 	bool pst_known;
@@ -78,8 +72,7 @@ struct app {
 	long issued, printed;
 	bool quit, ready, dirty, trace;
 	char shown[64];             /* what the last "screen" line said */
-	int shots_wanted, shot_seq;
-	atomic_int signals_done;
+	int shots_wanted;
 };
 
 /* ---- clocks and output ------------------------------------------------------------------ */
@@ -124,27 +117,6 @@ static void post_msg(void *ctx, struct hq_kmsg *m)
 		/* Never seen (the queue holds 65535); the spool still has the ticket. */
 		hq_log(HQ_LOG_ERROR, "event queue full: a message from a worker thread was dropped");
 		hq_kmsg_free(m);
-	}
-}
-
-static void *signal_thread(void *arg)
-{
-	struct app *a = arg;
-	sigset_t set;
-	int sig;
-
-	sigemptyset(&set);
-	sigaddset(&set, SIGUSR1);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	for (;;) {
-		if (sigwait(&set, &sig))
-			continue;
-		if (atomic_load(&a->signals_done))
-			return NULL;
-		SDL_Event e = { .type = sig == SIGUSR1 ? a->ev_signal : SDL_QUIT };
-
-		SDL_PushEvent(&e);
 	}
 }
 
@@ -725,7 +697,7 @@ static void act(struct app *a, enum hq_kact k, int arg)
 			go_home(a);
 		break;
 	case HQ_KA_PAGE:
-		hq_ren_size(a->ren, &w, &h);
+		hq_ren_size(a->ui.ren, &w, &h);
 		per = hq_kscreen_per_page(a->scr, w, h);
 		v->page += arg;
 		if (v->page < 0 || v->page * per >= v->nlist)
@@ -762,7 +734,7 @@ static void key(struct app *a, const SDL_Keysym *ks)
 		a->quit = true;
 		return;
 	}
-	hq_ren_size(a->ren, &w, &h);
+	hq_ren_size(a->ui.ren, &w, &h);
 	per = hq_kscreen_per_page(a->scr, w, h);
 	n = v->nlist - v->page * per < per ? v->nlist - v->page * per : per;
 	switch (v->screen) {
@@ -814,7 +786,7 @@ static void handle(struct app *a, const SDL_Event *e)
 
 	if (e->type == a->ev_msg) {
 		take_msg(a, e->user.data1);
-	} else if (e->type == a->ev_signal) {
+	} else if (e->type == a->ui.ev_shot) {
 		a->shots_wanted++;
 	} else if (e->type == SDL_QUIT) {
 		a->quit = true;
@@ -826,8 +798,8 @@ static void handle(struct app *a, const SDL_Event *e)
 		act(a, k, arg);
 	} else if (e->type == SDL_WINDOWEVENT) {
 		if (e->window.event == SDL_WINDOWEVENT_SIZE_CHANGED) {
-			if (hq_ren_resize(a->ren))
-				hq_log(HQ_LOG_ERROR, "%s", hq_ren_error(a->ren));
+			if (hq_ren_resize(a->ui.ren))
+				hq_log(HQ_LOG_ERROR, "%s", hq_ren_error(a->ui.ren));
 			a->dirty = true;
 		} else if (e->window.event == SDL_WINDOWEVENT_EXPOSED) {
 			a->dirty = true;
@@ -836,23 +808,6 @@ static void handle(struct app *a, const SDL_Event *e)
 }
 
 /* ---- the main loop ---------------------------------------------------------------------- */
-
-static void save_shot(struct app *a)
-{
-	char path[PATH_MAX], stamp[32];
-	time_t t = time(NULL);
-	struct tm tm;
-
-	localtime_r(&t, &tm);
-	strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
-	snprintf(path, sizeof path, "%s/hallq-kiosk-%s-%ld-%d-%s.png", a->o.shot_dir, stamp, (long)getpid(),
-		 ++a->shot_seq, hq_kscreen_name(a->v.screen));
-	if (hq_ren_save_png(a->ren, path)) {
-		hq_log(HQ_LOG_ERROR, "screenshot not saved: %s", hq_ren_error(a->ren));
-		return;
-	}
-	say("shot: %s", path);
-}
 
 /* Time passing: countdowns, going home after idling, the clock's minute. */
 static void tick(struct app *a, int64_t now)
@@ -889,8 +844,8 @@ static void present(struct app *a)
 	struct timespec ts;
 
 	a->v.wall_ms = wall_ms();
-	hq_kscreen_draw(a->scr, a->ren, &a->v);
-	hq_ren_present(a->ren, NULL, 0);
+	hq_kscreen_draw(a->scr, a->ui.ren, &a->v);
+	hq_ren_present(a->ui.ren, NULL, 0);
 	a->dirty = false;
 	snprintf(line, sizeof line, "%s%s%s", hq_kscreen_name(a->v.screen),
 		 a->v.screen == HQ_KS_TICKET ? " " : "", a->v.screen == HQ_KS_TICKET ? a->v.t.label : "");
@@ -923,7 +878,7 @@ static void run(struct app *a)
 		if (a->dirty)
 			present(a);
 		for (; a->shots_wanted > 0; a->shots_wanted--)
-			save_shot(a);
+			hq_app_save_shot(&a->ui, a->o.shot_dir, hq_kscreen_name(a->v.screen));
 		/* Wake at the next second for countdowns and the clock; events wake us sooner. */
 		wait = 1000 - (int)(wall_ms() % 1000);
 		if (SDL_WaitEventTimeout(&e, wait)) {
@@ -945,21 +900,6 @@ static void usage(FILE *f)
 		"                   [--report SECONDS] [--printer-poll MS]\n"
 		"The token (role kiosk) may come from the HALLQ_TOKEN environment variable.\n"
 		"F12 or SIGUSR1 saves a screenshot in the shot directory. See docs/kiosk.md.\n");
-}
-
-static int parse_int(const char *opt, const char *s, int lo, int hi, int *out)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < lo || v > hi) {
-		fprintf(stderr, "hallq-kiosk: %s %s: want a number from %d to %d\n", opt, s, lo, hi);
-		return -1;
-	}
-	*out = (int)v;
-	return 0;
 }
 
 static bool good_name(const char *s)
@@ -987,7 +927,6 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "printer-poll", required_argument, NULL, 'l' }, { "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	char *end;
 	int c;
 
 	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
@@ -997,15 +936,11 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case 'p': o->printer = optarg; break;
 		case 'f': o->fullscreen = true; break;
 		case 'w':
-			o->win_w = (int)strtol(optarg, &end, 10);
-			if (*end != 'x' || (o->win_h = (int)strtol(end + 1, &end, 10), *end) ||
-			    o->win_w < 320 || o->win_h < 240 || o->win_w > 16384 || o->win_h > 16384) {
-				fprintf(stderr, "hallq-kiosk: --window %s: want WIDTHxHEIGHT, e.g. 1080x1920\n", optarg);
+			if (hq_app_parse_window(PROG, optarg, "1080x1920", &o->win_w, &o->win_h))
 				return 2;
-			}
 			o->fullscreen = false;
 			break;
-		case 'd': if (parse_int("--display", optarg, 0, 63, &o->display)) return 2; break;
+		case 'd': if (hq_app_parse_int(PROG, "--display", optarg, 0, 63, &o->display)) return 2; break;
 		case 'S': o->shot_dir = optarg; break;
 		case 'F': o->font = optarg; break;
 		case 'n':
@@ -1018,8 +953,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			break;
 		case 'o': o->spool = optarg; break;
 		case 'P': o->preview_dir = optarg; break;
-		case 'r': if (parse_int("--report", optarg, 1, 3600, &o->report_s)) return 2; break;
-		case 'l': if (parse_int("--printer-poll", optarg, 100, 60000, &o->poll_ms)) return 2; break;
+		case 'r': if (hq_app_parse_int(PROG, "--report", optarg, 1, 3600, &o->report_s)) return 2; break;
+		case 'l': if (hq_app_parse_int(PROG, "--printer-poll", optarg, 100, 60000, &o->poll_ms)) return 2; break;
 		case 'h': usage(stdout); return 1;
 		default: usage(stderr); return 2;
 		}
@@ -1063,7 +998,7 @@ static int start_threads(struct app *a)
 			return HQ_EINVAL;
 		}
 		struct hq_printq_opts po = { .poll_ms = a->o.poll_ms, .preview_dir = a->o.preview_dir,
-					     .font_path = a->font.path, .font_index = a->font.index,
+					     .font_path = a->ui.font.path, .font_index = a->ui.font.index,
 					     .post = post_msg, .ctx = a };
 
 		if (!(a->pq = hq_printq_start(p, &po))) {
@@ -1124,13 +1059,8 @@ int main(int argc, char **argv)
 {
 	struct app a = { .link = -1, .o = { .fullscreen = true, .shot_dir = ".", .printer = "none",
 				.report_s = 5, .poll_ms = 2000 } };
-	char err[1024];
-	pthread_t sig_th;
-	bool sig_started = false;
-	sigset_t set;
-	Uint32 flags = SDL_WINDOW_SHOWN;
 	uint64_t rnd = 0;
-	int rc = 1, x, y;
+	int rc = 1, r;
 
 	a.o.token = getenv("HALLQ_TOKEN");
 	a.trace = getenv("HALLQ_KIOSK_TRACE") && *getenv("HALLQ_KIOSK_TRACE");
@@ -1146,73 +1076,32 @@ int main(int argc, char **argv)
 	if (open_spool(&a))
 		return 1;
 
-	sigemptyset(&set);
-	sigaddset(&set, SIGUSR1);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	pthread_sigmask(SIG_BLOCK, &set, NULL);
-	signal(SIGPIPE, SIG_IGN);
-
-	SDL_SetHint(SDL_HINT_NO_SIGNAL_HANDLERS, "1");
-	SDL_SetHint(SDL_HINT_FRAMEBUFFER_ACCELERATION, "0");
-	if (SDL_Init(SDL_INIT_VIDEO)) {
-		fprintf(stderr, "hallq-kiosk: no video: %s (is DISPLAY set?)\n", SDL_GetError());
+	if ((r = hq_app_init(&a.ui, PROG, a.o.font, hq_kscreen_fixed_text(), a.o.display))) {
+		rc = r == HQ_EINVAL ? 2 : 1;     /* no such --display: a usage error */
 		goto out;
 	}
-	if (TTF_Init() || !(IMG_Init(IMG_INIT_PNG) & IMG_INIT_PNG)) {
-		fprintf(stderr, "hallq-kiosk: SDL_ttf/SDL_image: %s\n", SDL_GetError());
+	if (hq_app_open_window(&a.ui, a.o.fullscreen, &a.o.win_w, &a.o.win_h))
 		goto out;
-	}
-	if (hq_ren_find_font(a.o.font, hq_kscreen_fixed_text(), &a.font, err, sizeof err)) {
-		fprintf(stderr, "hallq-kiosk: %s\n", err);
-		goto out;
-	}
-	if (a.o.display >= SDL_GetNumVideoDisplays()) {
-		fprintf(stderr, "hallq-kiosk: --display %d: there are only %d displays\n", a.o.display,
-			SDL_GetNumVideoDisplays());
-		rc = 2;
-		goto out;
-	}
-	if (a.o.fullscreen) {
-		SDL_Rect b;
-
-		SDL_GetDisplayBounds(a.o.display, &b);
-		a.o.win_w = b.w, a.o.win_h = b.h;
-		flags |= SDL_WINDOW_FULLSCREEN_DESKTOP | SDL_WINDOW_BORDERLESS;
-	} else {
-		flags |= SDL_WINDOW_RESIZABLE;
-	}
-	x = y = SDL_WINDOWPOS_CENTERED_DISPLAY(a.o.display);
-	if (!(a.win = SDL_CreateWindow("hallq-kiosk", x, y, a.o.win_w, a.o.win_h, flags))) {
-		fprintf(stderr, "hallq-kiosk: window: %s\n", SDL_GetError());
-		goto out;
-	}
-	if (!(a.ren = hq_ren_new(a.win, &a.font, err, sizeof err))) {
-		fprintf(stderr, "hallq-kiosk: %s\n", err);
-		goto out;
-	}
-	if (!(a.scr = hq_kscreen_new()) || (a.ev_msg = SDL_RegisterEvents(2)) == (Uint32)-1) {
+	/* A touch screen needs no pointer; a window on a desktop keeps it for the mouse. */
+	if (a.o.fullscreen)
+		SDL_ShowCursor(SDL_DISABLE);
+	if (!(a.scr = hq_kscreen_new()) || (a.ev_msg = SDL_RegisterEvents(1)) == (Uint32)-1) {
+		a.ev_msg = 0;
 		fprintf(stderr, "hallq-kiosk: out of memory\n");
 		goto out;
 	}
-	a.ev_signal = a.ev_msg + 1;
-	if (pthread_create(&sig_th, NULL, signal_thread, &a) == 0)
-		sig_started = true;
+	if (hq_app_start_signals(&a.ui))
+		goto out;
 	if (start_threads(&a))
 		goto out;
 	hq_log(HQ_LOG_INFO, "hallq-kiosk %s: %s as %s, printer %s, font %s, %dx%d", HQ_VERSION, a.o.url,
-	    a.o.name, a.o.printer, a.font.path, a.o.win_w, a.o.win_h);
+	    a.o.name, a.o.printer, a.ui.font.path, a.o.win_w, a.o.win_h);
 	run(&a);
 	hq_log(HQ_LOG_INFO, "stopping");
 	rc = 0;
 out:
 	hq_net_stop(a.net);
 	hq_printq_stop(a.pq);
-	if (sig_started) {
-		atomic_store(&a.signals_done, 1);
-		pthread_kill(sig_th, SIGUSR1);
-		pthread_join(sig_th, NULL);
-	}
 	if (a.ev_msg) {
 		SDL_Event e;
 
@@ -1225,11 +1114,6 @@ out:
 	hq_spool_close(a.spool);
 	hq_hall_free(a.hall);
 	hq_kscreen_free(a.scr);
-	hq_ren_free(a.ren);
-	if (a.win)
-		SDL_DestroyWindow(a.win);
-	IMG_Quit();
-	TTF_Quit();
-	SDL_Quit();
+	hq_app_close(&a.ui);
 	return rc;
 }

@@ -19,48 +19,19 @@
 # line, a value in hallqd) with a deadline, and every process started is stopped by its PID.
 set -u
 cd "$(dirname "$0")/.."
-BUILD=${BUILD:-build}
-HALLQD=$BUILD/hallqd
-HALLQ=$BUILD/hallq
+. tests/lib.sh
 GW=$BUILD/hallq-counter
 SIM=$BUILD/hallq-unit-sim
 RELAY=$BUILD/tests/hallq-relay
-PY=/usr/bin/python3
 # Opening hours and days are local time: one zone for every process of the test.
 TZ=UTC
 export TZ
-passed=0
-failed=0
-pids=""
-logs=""        # the logs whose tail a failed check shows
+
+make_tmp
+trap 'exec 3>&-; cleanup' EXIT     # the units' keys (fd 3) closed first
 trap : PIPE    # a unit simulator that died must fail a check, not kill the script
-
-tmp=$(mktemp -d)
-cleanup() {
-	exec 3>&-
-	for p in $pids; do kill "$p" 2>/dev/null; done
-	for p in $pids; do
-		i=0
-		while alive "$p" && [ $i -lt 100 ]; do sleep 0.02; i=$((i + 1)); done
-		kill -KILL "$p" 2>/dev/null
-		wait "$p" 2>/dev/null
-	done
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-# ---- checks ----------------------------------------------------------------------------
-
-. tests/lib.sh
-
-for tool in "$HALLQD" "$HALLQ" "$GW" "$SIM" "$RELAY" socat curl "$PY"; do
-	command -v "$tool" >/dev/null 2>&1 || [ -x "$tool" ] || {
-		echo "counter: $tool is missing (make tests builds the programs; Debian packages socat curl python3)"
-		echo "counter: 0 passed, 1 failed"
-		exit 1
-	}
-done
+need "make tests builds the programs; Debian packages socat curl python3" \
+	"$HALLQD" "$HALLQ" "$GW" "$SIM" "$RELAY" socat curl "$PY"
 
 # A pty pair, links $tmp/${NAME}1 (the gateway's end) and $tmp/${NAME}2 (the units' end);
 # its PID in socat_NAME.
@@ -121,22 +92,6 @@ units_online() { # n
 		grep -q "unit $u_i (counter $u_i) online" "$gw_err" || return 1
 		u_i=$((u_i + 1))
 	done
-}
-
-# hallqd on $port; ready when it says it listens there and answers /healthz (or it exited).
-hallqd_n=0
-start_hallqd() {
-	hallqd_n=$((hallqd_n + 1))
-	hallqd_log=$tmp/hallqd$hallqd_n.log
-	"$HALLQD" --config "$tmp/hall.ini" --db "$DB" --listen "127.0.0.1:$port" --tokens "$tmp/tokens" \
-		--unit-stale 2 >"$hallqd_log" 2>&1 &
-	hallqd_pid=$!
-	pids="$pids $!"
-	wait_for 10000 hallqd_ready && alive "$hallqd_pid"
-}
-hallqd_ready() {
-	alive "$hallqd_pid" || return 0
-	grep -q "listening on 127.0.0.1:$port" "$hallqd_log" && curl -sf -m 2 "$H/healthz" >/dev/null
 }
 
 # ---- hallqd's answers ---------------------------------------------------------------------
@@ -263,40 +218,15 @@ T_GW=gateway-token-$$-0123456789
 T_MANAGER=manager-token-$$-0123456789
 T_C3=counter3-token-$$-0123456789
 T_C4=counter4-token-$$-0123456789
-cat >"$tmp/tokens" <<EOF
-admin $T_ADMIN
-kiosk $T_KIOSK
-gateway $T_GW
-manager $T_MANAGER
-counter:3 $T_C3
-counter:4 $T_C4
-EOF
-chmod 600 "$tmp/tokens"
-DB=$tmp/hall.db
+write_tokens "admin $T_ADMIN" "kiosk $T_KIOSK" "gateway $T_GW" "manager $T_MANAGER" \
+	"counter:3 $T_C3" "counter:4 $T_C4"
 write_ini "$tmp/hall.ini" "type = plain" "device = $tmp/P1" "baud = 115200"
-if ! "$HALLQ" init --config "$tmp/hall.ini" --db "$DB" >"$tmp/init.log" 2>&1; then
-	cat "$tmp/init.log"
-	echo "counter: 0 passed, 1 failed"
-	exit 1
-fi
+init_db
 
 # hallqd on a port of 10000-19999 (the other tests use 20000-39999 and the ephemeral range),
-# from the PID so that two runs at once differ; the next one if it is taken. The port
-# above it is the Modbus TCP units'.
-port=$((10000 + ($$ % 4990) * 2))
-H=""
-for try in 1 2 3 4 5; do
-	H=http://127.0.0.1:$port
-	start_hallqd && break
-	stop "$hallqd_pid"
-	port=$((port + 2))
-	H=""
-done
-if [ -z "$H" ]; then
-	tail -5 "$hallqd_log"
-	echo "counter: 0 passed, 1 failed"
-	exit 1
-fi
+# from the PID. The port above it is the Modbus TCP units'.
+hallqd_opts="--unit-stale 2"
+pick_port $((10000 + ($$ % 4990) * 2))
 
 # =========================================================================================
 # 1. The plain protocol over one pty pair, 4 units.

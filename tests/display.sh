@@ -17,11 +17,8 @@
 # stdout, a socket file); every process started is stopped by its PID.
 set -u
 cd "$(dirname "$0")/.."
-BUILD=${BUILD:-build}
-HALLQD=$BUILD/hallqd
-HALLQ=$BUILD/hallq
+. tests/lib.sh
 DISP=$BUILD/hallq-display
-PY=/usr/bin/python3
 PNG="$PY tests/display/png.py"
 TZ=UTC
 SDL_AUDIODRIVER=dummy
@@ -30,117 +27,44 @@ export TZ SDL_AUDIODRIVER
 LSAN_OPTIONS="suppressions=$(pwd)/tests/display/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 export LSAN_OPTIONS
 unset HALLQ_TOKEN HALLQ_DB HALLQ_NOW
-passed=0
-failed=0
-pids=""
-logs=""
 t_start=$(date +%s)
 
-tmp=$(mktemp -d)
-cleanup() {
-	for p in $pids; do kill "$p" 2>/dev/null; done
-	for p in $pids; do
-		i=0
-		while alive "$p" && [ $i -lt 150 ]; do sleep 0.02; i=$((i + 1)); done
-		kill -KILL "$p" 2>/dev/null
-		wait "$p" 2>/dev/null
-	done
-	[ -n "${KEEP:-}" ] && echo "kept $tmp" && return; rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
+make_tmp
+need "make tests builds the programs; Debian packages xvfb curl python3" "$HALLQD" "$HALLQ" "$DISP" Xvfb curl "$PY"
 
-# ---- checks ----------------------------------------------------------------------------
-
-. tests/lib.sh
-
-# A line matching PATTERN (grep -E, anchored at the start) in FILE within MS.
+# A line matching PATTERN (grep -E, anchored at the start) anywhere in FILE within MS, where
+# lib.sh's expect_line looks after a mark, with grep's basic patterns.
 has_line() { grep -Eq "^$2" "$1"; }
-expect_line() { # name ms file pattern
+expect_line_any() { # name ms file pattern
 	if wait_for "$2" has_line "$3" "$4"; then ok "$1"; else
 		fail "$1" "a line '$4' in $(basename "$3") within $2 ms" "$(tail -3 "$3")"
 		return 1
 	fi
 }
 
-# Stop a process we started, by its PID: SIGTERM, at most 5 s, then SIGKILL. Sets stop_rc.
-stop() {
-	[ -n "$1" ] || return 0
-	kill -TERM "$1" 2>/dev/null
-	st_i=0
-	while alive "$1" && [ $st_i -lt 250 ]; do sleep 0.02; st_i=$((st_i + 1)); done
-	alive "$1" && kill -KILL "$1" 2>/dev/null
-	wait "$1" 2>/dev/null
-	stop_rc=$?
-	pids=$(echo " $pids " | sed "s/ $1 / /; s/^ *//; s/ *$//")
-}
-
-for tool in "$HALLQD" "$HALLQ" "$DISP" Xvfb curl "$PY"; do
-	command -v "$tool" >/dev/null 2>&1 || [ -x "$tool" ] || {
-		echo "display: $tool is missing (make tests builds the programs; Debian packages xvfb curl python3)"
-		echo "display: 0 passed, 1 failed"
-		exit 1
-	}
-done
-
-# ---- Xvfb ------------------------------------------------------------------------------
-
-# A display number nobody uses, from the PID so that two runs at once differ. The screen is
-# square so that the portrait window fits as well as the landscape ones.
-xn=$((100 + $$ % 400))
-while [ -e "/tmp/.X11-unix/X$xn" ] || [ -e "/tmp/.X$xn-lock" ]; do xn=$((xn + 1)); done
-Xvfb ":$xn" -screen 0 1920x1920x24 -nolisten tcp >"$tmp/xvfb.log" 2>&1 &
-xvfb_pid=$!
-pids="$pids $xvfb_pid"
-if ! wait_for 10000 test -S "/tmp/.X11-unix/X$xn"; then
-	cat "$tmp/xvfb.log"
-	echo "display: 0 passed, 1 failed"
-	exit 1
-fi
-DISPLAY=:$xn
-export DISPLAY
+start_xvfb $((100 + $$ % 400))
 
 # ---- the hall --------------------------------------------------------------------------
 
 T_ADMIN=admin-token-$$-0123456789
 T_KIOSK=kiosk-token-$$-0123456789
 T_DISPLAY=display-token-$$-0123456789
-cat >"$tmp/tokens" <<EOF
-admin $T_ADMIN
-kiosk $T_KIOSK
-display $T_DISPLAY
-EOF
-chmod 600 "$tmp/tokens"
+write_tokens "admin $T_ADMIN" "kiosk $T_KIOSK" "display $T_DISPLAY"
 # Open all day every day (00:00-24:00), Chinese names, English beside them, a notice long
 # enough to scroll at every size.
-cat >"$tmp/hall.ini" <<'EOF'
+{
+	cat <<'EOF'
 [hall]
 name = 测试县政务服务中心
 name_en = Test County Government Service Centre
 languages = zh, en
 notice = 办事请携带本人有效身份证件。过号请到服务台重新取号。Please bring your ID card; if you miss your number, take a new ticket at the service desk.
 
-[service realestate]
-name = 不动产登记
-name_en = Real estate
-prefix = B
-hours = 00:00-24:00
-days = mon-sun
-
-[service business]
-name = 企业开办
-name_en = Business registration
-prefix = A
-hours = 00:00-24:00
-days = mon-sun
-
-[service tax]
-name = 税务
-name_en = Tax
-prefix = F
-hours = 00:00-24:00
-days = mon-sun
-
+EOF
+	service_ini realestate B 不动产登记 "Real estate" mon-sun
+	service_ini business A 企业开办 "Business registration" mon-sun
+	service_ini tax F 税务 Tax mon-sun
+	cat <<'EOF'
 [counter 1]
 services = business, tax
 
@@ -150,43 +74,10 @@ services = realestate
 [counter 4]
 services = realestate, tax
 EOF
-DB=$tmp/hall.db
-if ! "$HALLQ" init --config "$tmp/hall.ini" --db "$DB" >"$tmp/init.log" 2>&1; then
-	cat "$tmp/init.log"
-	echo "display: 0 passed, 1 failed"
-	exit 1
-fi
-
-hallqd_n=0
-start_hallqd() {
-	hallqd_n=$((hallqd_n + 1))
-	hallqd_log=$tmp/hallqd$hallqd_n.log
-	"$HALLQD" --config "$tmp/hall.ini" --db "$DB" --listen "127.0.0.1:$port" --tokens "$tmp/tokens" \
-		>"$hallqd_log" 2>&1 &
-	hallqd_pid=$!
-	pids="$pids $!"
-	wait_for 10000 hallqd_ready && alive "$hallqd_pid"
-}
-hallqd_ready() {
-	alive "$hallqd_pid" || return 0
-	grep -q "listening on 127.0.0.1:$port" "$hallqd_log" && curl -sf -m 2 "$H/healthz" >/dev/null
-}
-# Ports 5000-9999 (the other tests use 10000-39999 and the ephemeral range), from the PID;
-# the next one if it is taken.
-port=$((5000 + ($$ % 2500) * 2))
-H=""
-for try in 1 2 3 4 5; do
-	H=http://127.0.0.1:$port
-	start_hallqd && break
-	stop "$hallqd_pid"
-	port=$((port + 2))
-	H=""
-done
-if [ -z "$H" ]; then
-	tail -5 "$hallqd_log"
-	echo "display: 0 passed, 1 failed"
-	exit 1
-fi
+} >"$tmp/hall.ini"
+init_db
+# Ports 5000-9999 (the other tests use 10000-39999 and the ephemeral range), from the PID.
+pick_port $((5000 + ($$ % 2500) * 2))
 
 issue() { # service
 	curl -s -m 5 -X POST -H "Authorization: Bearer $T_KIOSK" -d "{\"service\": \"$1\"}" \
@@ -286,7 +177,7 @@ fi
 echo "# 1280x720: calls, highlight, recall"
 start_display d1 --window 1280x720 --highlight 3
 logs="$tmp/d1.err"
-expect_line "d1: ready" 10000 "$tmp/d1.out" 'ready'
+expect_line_any "d1: ready" 10000 "$tmp/d1.out" 'ready'
 check "d1: layout inside 1280x720, regions apart" ok "$(layout_ok d1 1280 720)"
 call_rc=$(region d1 call)
 # The call panel's top rows: only its background, highlighted or not (and quick to decode).
@@ -303,7 +194,7 @@ check_num "d1: the hall's name is drawn" "${1#distinct=}" -gt 20
 
 label=$(op 3 call-next)
 check "call-next at counter 3: B001" B001 "$label"
-expect_line "d1: call B001 3" 5000 "$tmp/d1.out" 'call B001 3$'
+expect_line_any "d1: call B001 3" 5000 "$tmp/d1.out" 'call B001 3$'
 after=$(shoot d1)
 check_num "d1: the call region changed (per mille)" "$($PNG diff "$before" "$after" $call_rc)" -ge 100
 set -- $($PNG stats "$after" $call_rc)
@@ -311,12 +202,12 @@ check_num "d1: the call region is not uniform (colours)" "${1#distinct=}" -gt 20
 check_num "d1: the call is highlighted (per mille)" "$($PNG share "$after" $call_top $HL)" -ge 900
 check "d1: the status region shows no marker while online" 1000 "$($PNG share "$after" $status_rc $HEADER)"
 if [ "$VOICE" != --no-voice ]; then
-	expect_line "d1: B001 announced" 3000 "$tmp/d1.out" 'announce [0-9]+ B001 3$'
+	expect_line_any "d1: B001 announced" 3000 "$tmp/d1.out" 'announce [0-9]+ B001 3$'
 fi
 
 label=$(op 1 call-next)
 check "call-next at counter 1: A001" A001 "$label"
-expect_line "d1: call A001 1" 5000 "$tmp/d1.out" 'call A001 1$'
+expect_line_any "d1: call A001 1" 5000 "$tmp/d1.out" 'call A001 1$'
 second=$(shoot d1)
 check_num "d1: B001 moved to the recent calls (per mille changed)" \
 	"$($PNG diff "$after" "$second" $recent_rc)" -ge 10
@@ -331,7 +222,7 @@ done
 check "d1: the highlight ends" 0 "$hl"
 label=$(op 1 recall)
 check "recall at counter 1: A001" A001 "$label"
-expect_line "d1: recall A001 1" 5000 "$tmp/d1.out" 'recall A001 1$'
+expect_line_any "d1: recall A001 1" 5000 "$tmp/d1.out" 'recall A001 1$'
 check_num "d1: the recall is highlighted again (per mille)" "$($PNG share "$(shoot d1)" $call_top $HL)" -ge 900
 
 echo "# 1920x1080 and 1080x1920 (portrait)"
@@ -339,7 +230,7 @@ start_display d2 --window 1920x1080
 start_display d3 --window 1080x1920
 for d in d2 d3; do
 	logs="$tmp/$d.err"
-	expect_line "$d: ready" 10000 "$tmp/$d.out" 'ready' || continue
+	expect_line_any "$d: ready" 10000 "$tmp/$d.out" 'ready' || continue
 	[ $d = d2 ] && check "d2: layout inside 1920x1080, regions apart" ok "$(layout_ok d2 1920 1080)"
 	[ $d = d3 ] && check "d3: layout inside 1080x1920, regions apart" ok "$(layout_ok d3 1080 1920)"
 	shot=$(shoot $d)
@@ -357,7 +248,11 @@ check_num "d3: portrait: the call region spans the width" "$3" -ge 1000
 echo "# hallqd away and back"
 logs="$tmp/d1.err"
 stop "$hallqd_pid"
-expect_line "d1: offline" 5000 "$tmp/d1.out" 'offline'
+expect_line_any "d1: offline" 5000 "$tmp/d1.out" 'offline'
+# A reconnect that hallqd answered while shutting down says "online" once more before the
+# final "offline": shoot once the last word is offline.
+last_link() { grep -E '^(online|offline)$' "$tmp/d1.out" | tail -1 | grep -q offline; }
+wait_for 5000 last_link
 off=$(shoot d1)
 check_num "d1: the offline marker shows (per mille red)" "$($PNG share "$off" $status_rc $RED)" -ge 300
 set -- $($PNG stats "$off" $call_rc)
@@ -369,11 +264,11 @@ check "hallq call 4 (50 s ago): B002" B002 "$old"
 port_taken=0
 start_hallqd || port_taken=1
 check "hallqd restarted on the same port" 0 "$port_taken"
-expect_line "d1: online again" 8000 "$tmp/d1.out" 'online'
-expect_line "d1: the old call comes in, marked old" 8000 "$tmp/d1.out" 'call B002 4 old$'
+expect_line_any "d1: online again" 8000 "$tmp/d1.out" 'online'
+expect_line_any "d1: the old call comes in, marked old" 8000 "$tmp/d1.out" 'call B002 4 old$'
 label=$(op 3 call-next)
 check "call-next at counter 3: B003" B003 "$label"
-expect_line "d1: call B003 3" 8000 "$tmp/d1.out" 'call B003 3$'
+expect_line_any "d1: call B003 3" 8000 "$tmp/d1.out" 'call B003 3$'
 back=$(shoot d1)
 check "d1: the offline marker is gone" 0 "$($PNG share "$back" $status_rc $RED)"
 check_num "d1: the new call is highlighted (per mille)" "$($PNG share "$back" $call_top $HL)" -ge 900
@@ -381,11 +276,11 @@ check_num "d1: the call region changed since offline (per mille)" \
 	"$($PNG diff "$off" "$back" $call_rc)" -ge 100
 if [ "$VOICE" != --no-voice ]; then
 	check "d1: the old call was not announced" "" "$(grep -E '^announce [0-9]+ B002 ' "$tmp/d1.out")"
-	expect_line "d1: B003 announced" 3000 "$tmp/d1.out" 'announce [0-9]+ B003 3$'
+	expect_line_any "d1: B003 announced" 3000 "$tmp/d1.out" 'announce [0-9]+ B003 3$'
 	# One announcement per fresh call (B001, A001, its recall, B003), spoken in turn; each
 	# takes about ten seconds in Chinese and English, so only the first is waited for.
 	check "d1: four announcements queued" 4 "$(grep -c '^announce ' "$tmp/d1.out")"
-	expect_line "d1: the first announcement said" 15000 "$tmp/d1.out" 'said 0 '
+	expect_line_any "d1: the first announcement said" 15000 "$tmp/d1.out" 'said 0 '
 	check "d1: said in order, none cut short" "" "$(awk '$1 == "said" { split($3, t, "/");
 		if (t[1] < t[2] || $2 != n++) print }' "$tmp/d1.out")"
 fi
@@ -396,7 +291,7 @@ H=http://127.0.0.1:$((port + 1))
 start_display d4 --window 1280x720 --no-voice
 H=$H_SAVE
 logs="$tmp/d4.err"
-expect_line "d4: offline, and running" 8000 "$tmp/d4.out" 'offline'
+expect_line_any "d4: offline, and running" 8000 "$tmp/d4.out" 'offline'
 alive "$d4_pid" && ok "d4: still running, trying again" || fail "d4: still running" "alive" "exited"
 check "d4: not ready without a hall" "" "$(grep '^ready' "$tmp/d4.out")"
 grep -q 'offline: hallqd unreachable: .*127.0.0.1' "$tmp/d4.err" && ok "d4: the log says why" ||
@@ -404,7 +299,7 @@ grep -q 'offline: hallqd unreachable: .*127.0.0.1' "$tmp/d4.err" && ok "d4: the 
 
 start_display d5 --window 640x480 --no-voice --token "refused-token-$$-0123456789"
 logs="$tmp/d5.err"
-expect_line "d5: a refused token: offline" 8000 "$tmp/d5.out" 'offline'
+expect_line_any "d5: a refused token: offline" 8000 "$tmp/d5.out" 'offline'
 grep -q 'offline: hallqd refused the token' "$tmp/d5.err" && ok "d5: the log says the token was refused" ||
 	fail "d5: the log says the token was refused" "offline: hallqd refused the token ..." "$(cat "$tmp/d5.err")"
 

@@ -8,61 +8,25 @@
 # deadline, and everything started is stopped by its PID.
 set -u
 cd "$(dirname "$0")/.."
-BUILD=${BUILD:-build}
+. tests/lib.sh
 SIM=${SIM:-$BUILD/hallq-unit-sim}
-PY=/usr/bin/python3
-passed=0
-failed=0
-pids=""
 
-tmp=$(mktemp -d)
-cleanup() {
-	exec 3>&- 2>/dev/null
-	for p in $pids; do kill "$p" 2>/dev/null; done
-	for p in $pids; do wait "$p" 2>/dev/null; done
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
+make_tmp
+trap 'exec 3>&- 2>/dev/null; cleanup' EXIT     # the units' keys (fd 3) closed first
+need "Debian packages socat mbpoll python3-pymodbus python3-serial-asyncio; make builds hallq-unit-sim" \
+	socat mbpoll "$SIM"
+$PY -c 'import pymodbus.client, serial' 2>/dev/null ||
+	give_up "python3-pymodbus (with python3-serial-asyncio) is missing for $PY"
 
-ok() { passed=$((passed + 1)); echo "ok - $1"; }
-fail() { failed=$((failed + 1)); echo "FAIL - $1"; [ $# -gt 1 ] && echo "    got: $2"; }
-check() { # name expected actual
-	if [ "$2" = "$3" ]; then ok "$1"; else fail "$1" "$3 (want $2)"; fi
-}
 contains() { # name needle haystack
-	case "$3" in *"$2"*) ok "$1" ;; *) fail "$1" "$3" ;; esac
-}
-
-# Wait up to 5 s for a condition (a shell command), checking every 20 ms.
-wait_for() {
-	i=0
-	while ! eval "$1"; do
-		i=$((i + 1))
-		[ $i -ge 250 ] && return 1
-		sleep 0.02
-	done
-}
-
-for tool in socat mbpoll "$SIM"; do
-	command -v "$tool" >/dev/null 2>&1 || [ -x "$tool" ] || {
-		echo "fw_modbus: $tool is missing (Debian packages socat mbpoll python3-pymodbus" \
-			"python3-serial-asyncio; make builds hallq-unit-sim)"
-		echo "fw_modbus: 0 passed, 1 failed"
-		exit 1
-	}
-done
-$PY -c 'import pymodbus.client, serial' 2>/dev/null || {
-	echo "fw_modbus: python3-pymodbus (with python3-serial-asyncio) is missing for $PY"
-	echo "fw_modbus: 0 passed, 1 failed"
-	exit 1
+	case "$3" in *"$2"*) ok "$1" ;; *) fail "$1" "...$2..." "$3" ;; esac
 }
 
 # A pty pair: the sim on A, the masters on B.
 start_line() { # name
 	socat pty,raw,echo=0,link="$tmp/$1A" pty,raw,echo=0,link="$tmp/$1B" 2>"$tmp/$1.socat" &
 	pids="$pids $!"
-	wait_for "[ -e '$tmp/$1A' ] && [ -e '$tmp/$1B' ]"
+	wait_for 5000 test -e "$tmp/$1A" && wait_for 5000 test -e "$tmp/$1B"
 }
 
 # The sim, keys from a fifo on fd 3, output in $tmp/sim.out.
@@ -71,7 +35,7 @@ start_sim() { # bus
 	"$SIM" --bus "$1" --address 1-3 <"$tmp/keys" >"$tmp/sim.out" 2>&1 &
 	pids="$pids $!"
 	exec 3>"$tmp/keys"
-	wait_for "grep -q '^ready' '$tmp/sim.out'"
+	wait_for 5000 grep -q '^ready' "$tmp/sim.out"
 }
 
 stop_all() {
@@ -89,11 +53,11 @@ mbread() {
 
 # ---- Modbus RTU over a pty pair ----
 if ! start_line rtu; then
-	fail "socat made the pty pair"
+	fail "socat made the pty pair" "links rtuA rtuB" "$(cat "$tmp/rtu.socat")"
 else
 	ok "socat made the pty pair"
 	if ! start_sim "modbus-rtu:$tmp/rtuA:19200"; then
-		fail "the sim started on the RTU line" "$(cat "$tmp/sim.out")"
+		fail "the sim started on the RTU line" ready "$(cat "$tmp/sim.out")"
 	else
 		ok "the sim started on the RTU line"
 		DEV="$tmp/rtuB"
@@ -110,8 +74,8 @@ else
 		echo "3 call" >&3
 		echo "3 transfer 5" >&3
 		echo "2 rate 3" >&3 # no finish before: no event
-		wait_for "grep -q 'unit 3: key recorded (pending 2)' '$tmp/sim.out'" &&
-			wait_for "grep -q 'unit 2: key refused' '$tmp/sim.out'"
+		wait_for 5000 grep -q 'unit 3: key recorded (pending 2)' "$tmp/sim.out" &&
+			wait_for 5000 grep -q 'unit 2: key refused' "$tmp/sim.out"
 		check "mbpoll: two events in the window" "1 2 1 1 0 2 7 5 0 0 0" \
 			"$(mbread $RTU -a 3 -t 3 -r 7 -c 11 "$DEV")"
 		check "mbpoll: a rating without a finish made no event" "0" "$(mbread $RTU -a 2 -t 3 -r 8 -c 1 "$DEV")"
@@ -127,8 +91,9 @@ else
 
 		# Display "A012" (0x4130 0x3132), open, 5 waiting, brightness 80.
 		mbread $RTU -a 3 -t 4 -r 1 "$DEV" -- 16688 12594 0 0 0 5 80 >/dev/null
-		wait_for "grep -q 'unit 3: display \"A012\" waiting 5 brightness 80' '$tmp/sim.out'" &&
-			ok "mbpoll: the display shows A012" || fail "mbpoll: the display shows A012" "$(tail -3 "$tmp/sim.out")"
+		wait_for 5000 grep -q 'unit 3: display "A012" waiting 5 brightness 80' "$tmp/sim.out" &&
+			ok "mbpoll: the display shows A012" ||
+			fail "mbpoll: the display shows A012" 'unit 3: display "A012" ...' "$(tail -3 "$tmp/sim.out")"
 		check "mbpoll: holding registers read back" "1 16688 12594 0 0 0 5 80" \
 			"$(mbread $RTU -a 3 -t 4 -r 0 -c 8 "$DEV")"
 
@@ -143,7 +108,7 @@ else
 
 		# pymodbus, a second independent master.
 		echo "1 finish" >&3
-		wait_for "grep -q 'unit 1: key recorded (pending 1)' '$tmp/sim.out'"
+		wait_for 5000 grep -q 'unit 1: key recorded (pending 1)' "$tmp/sim.out"
 		out=$(timeout 20 $PY - "$DEV" <<'EOF' 2>&1
 import sys
 from pymodbus.client import ModbusSerialClient
@@ -188,12 +153,12 @@ fi
 # ---- Modbus TCP ----
 port=$(( 20000 + $$ % 20000 ))
 if ! start_sim "modbus-tcp:127.0.0.1:$port"; then
-	fail "the sim listens on Modbus TCP" "$(cat "$tmp/sim.out")"
+	fail "the sim listens on Modbus TCP" ready "$(cat "$tmp/sim.out")"
 else
 	ok "the sim listens on Modbus TCP"
 	check "mbpoll tcp: version and capabilities" "1 7" "$(mbread -m tcp -p $port -a 2 -t 3 -r 0 -c 2 127.0.0.1)"
 	echo "2 recall" >&3
-	wait_for "grep -q 'unit 2: key recorded' '$tmp/sim.out'"
+	wait_for 5000 grep -q 'unit 2: key recorded' "$tmp/sim.out"
 	check "mbpoll tcp: the event" "1 1 1 2 0" "$(mbread -m tcp -p $port -a 2 -t 3 -r 7 -c 5 127.0.0.1)"
 	out=$(timeout 20 $PY - "$port" <<'EOF' 2>&1
 import sys
@@ -223,7 +188,7 @@ fi
 if start_line plain && start_sim "plain:$tmp/plainA:19200"; then
 	ok "the sim started on a plain line"
 	echo "3 call" >&3
-	wait_for "grep -q 'unit 3: key recorded' '$tmp/sim.out'"
+	wait_for 5000 grep -q 'unit 3: key recorded' "$tmp/sim.out"
 	out=$(timeout 20 $PY - "$tmp/plainB" <<'EOF' 2>&1
 import sys, serial
 s = serial.Serial(sys.argv[1], 19200, timeout=0.5)
@@ -242,10 +207,11 @@ EOF
 	contains "plain: POLL with ack as in PROTOCOL.md" "ack A5 03 82 02 00 00 E9 B8" "$out"
 	contains "plain: SHOW reply as in PROTOCOL.md" "show A5 03 83 00 E0 F0" "$out"
 	contains "plain: bad CRC is silence" "bad silence" "$out"
-	wait_for "grep -q 'unit 3: display \"A012\" waiting 5 brightness 80' '$tmp/sim.out'" &&
-		ok "plain: the display shows A012" || fail "plain: the display shows A012"
+	wait_for 5000 grep -q 'unit 3: display "A012" waiting 5 brightness 80' "$tmp/sim.out" &&
+		ok "plain: the display shows A012" ||
+		fail "plain: the display shows A012" 'unit 3: display "A012" ...' "$(tail -3 "$tmp/sim.out")"
 else
-	fail "the sim started on a plain line"
+	fail "the sim started on a plain line" ready "$(cat "$tmp/plain.socat" "$tmp/sim.out" 2>/dev/null)"
 fi
 stop_all
 

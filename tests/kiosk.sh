@@ -23,70 +23,33 @@
 # every process started is stopped by its PID.
 set -u
 cd "$(dirname "$0")/.."
-BUILD=${BUILD:-build}
-HALLQD=$BUILD/hallqd
-HALLQ=$BUILD/hallq
+. tests/lib.sh
 KIOSK=$BUILD/hallq-kiosk
 PSIM=$BUILD/hallq-printer-sim
-PY=/usr/bin/python3
 PNG="$PY tests/display/png.py"
 TZ=UTC
 export TZ
 LSAN_OPTIONS="suppressions=$(pwd)/tests/display/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 export LSAN_OPTIONS
 unset HALLQ_TOKEN HALLQ_DB HALLQ_NOW HALLQ_KIOSK_TRACE
-passed=0
-failed=0
-pids=""
-logs=""
 
-tmp=$(mktemp -d)
-cleanup() {
-	for p in $pids; do kill "$p" 2>/dev/null; done
-	for p in $pids; do
-		i=0
-		while alive "$p" && [ $i -lt 150 ]; do sleep 0.02; i=$((i + 1)); done
-		kill -KILL "$p" 2>/dev/null
-		wait "$p" 2>/dev/null
-	done
-	[ -n "${KEEP:-}" ] && echo "kept $tmp" && return; rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
+make_tmp
+need "make tests builds the programs; Debian packages xvfb xdotool socat curl zbar-tools" \
+	"$HALLQD" "$HALLQ" "$KIOSK" "$PSIM" Xvfb xdotool socat curl zbarimg "$PY"
 
-. tests/lib.sh
-
-give_up() {
-	echo "kiosk: $*"
-	echo "kiosk: $passed passed, $((failed + 1)) failed"
-	exit 1
-}
-
-for tool in "$HALLQD" "$HALLQ" "$KIOSK" "$PSIM" Xvfb xdotool socat curl zbarimg "$PY"; do
-	command -v "$tool" >/dev/null 2>&1 || [ -x "$tool" ] ||
-		give_up "$tool is missing (make tests builds the programs; Debian packages xvfb xdotool socat curl zbar-tools)"
-done
-
-# ---- Xvfb ------------------------------------------------------------------------------
-
-xn=$((100 + ($$ + 211) % 400))
-while [ -e "/tmp/.X11-unix/X$xn" ] || [ -e "/tmp/.X$xn-lock" ]; do xn=$((xn + 1)); done
-Xvfb ":$xn" -screen 0 1920x1920x24 -nolisten tcp >"$tmp/xvfb.log" 2>&1 &
-pids="$pids $!"
-wait_for 10000 test -S "/tmp/.X11-unix/X$xn" || give_up "Xvfb did not start: $(cat "$tmp/xvfb.log")"
-DISPLAY=:$xn
-export DISPLAY
+# A display number apart from display.sh's.
+start_xvfb $((100 + ($$ + 211) % 400))
 
 # ---- the hall --------------------------------------------------------------------------
 
 T_ADMIN=admin-token-$$-0123456789
 T_KIOSK=kiosk-token-$$-0123456789
-printf 'admin %s\nkiosk %s\n' "$T_ADMIN" "$T_KIOSK" >"$tmp/tokens"
-chmod 600 "$tmp/tokens"
+write_tokens "admin $T_ADMIN" "kiosk $T_KIOSK"
 # A service closed today (its only day is tomorrow), one with a cap of 1, a priority lane.
 tomorrow=$(date -d tomorrow +%a | tr 'A-Z' 'a-z')
 write_hall() { # on_printer_fault
-	cat >"$tmp/hall.ini" <<EOF
+	{
+		cat <<EOF
 [hall]
 name = 测试县政务服务中心
 name_en = Test County Government Service Centre
@@ -95,44 +58,13 @@ checkin_early_minutes = 30
 checkin_late_minutes = 15
 slot_minutes = 5
 
-[service business]
-name = 企业开办
-name_en = Business registration
-prefix = A
-hours = 00:00-24:00
-days = mon-sun
-
-[service realestate]
-name = 不动产登记
-name_en = Real estate
-prefix = B
-hours = 00:00-24:00
-days = mon-sun
-appointments_per_slot = 5
-
-[service night]
-name = 夜间服务
-name_en = Night service
-prefix = C
-hours = 00:00-24:00
-days = $tomorrow
-
-[service rare]
-name = 稀有事项
-name_en = Rare matters
-prefix = D
-hours = 00:00-24:00
-days = mon-sun
-daily_cap = 1
-
-[service green]
-name = 绿色通道
-name_en = Green channel
-prefix = G
-hours = 00:00-24:00
-days = mon-sun
-priority_lane = yes
-
+EOF
+		service_ini business A 企业开办 "Business registration" mon-sun
+		service_ini realestate B 不动产登记 "Real estate" mon-sun "appointments_per_slot = 5"
+		service_ini night C 夜间服务 "Night service" "$tomorrow"
+		service_ini rare D 稀有事项 "Rare matters" mon-sun "daily_cap = 1"
+		service_ini green G 绿色通道 "Green channel" mon-sun "priority_lane = yes"
+		cat <<EOF
 [counter 1]
 services = business, realestate, night, rare, green
 
@@ -141,35 +73,12 @@ on_printer_fault = $1
 confirm_seconds = 4
 footer = 过号请重新取号
 EOF
+	} >"$tmp/hall.ini"
 }
 write_hall screen
-DB=$tmp/hall.db
-"$HALLQ" init --config "$tmp/hall.ini" --db "$DB" >"$tmp/init.log" 2>&1 || give_up "hallq init: $(cat "$tmp/init.log")"
-
-hallqd_n=0
-start_hallqd() {
-	hallqd_n=$((hallqd_n + 1))
-	hallqd_log=$tmp/hallqd$hallqd_n.log
-	"$HALLQD" --config "$tmp/hall.ini" --db "$DB" --listen "127.0.0.1:$port" --tokens "$tmp/tokens" \
-		--kiosk-stale 5 >"$hallqd_log" 2>&1 &
-	hallqd_pid=$!
-	pids="$pids $!"
-	wait_for 10000 hallqd_ready && alive "$hallqd_pid"
-}
-hallqd_ready() {
-	alive "$hallqd_pid" || return 0
-	grep -q "listening on 127.0.0.1:$port" "$hallqd_log" && curl -sf -m 2 "$H/healthz" >/dev/null
-}
-port=$((40000 + ($$ % 2500) * 2))
-H=""
-for try in 1 2 3 4 5; do
-	H=http://127.0.0.1:$port
-	start_hallqd && break
-	stop "$hallqd_pid"
-	port=$((port + 2))
-	H=""
-done
-[ -n "$H" ] || give_up "hallqd did not start: $(tail -3 "$hallqd_log")"
+init_db
+hallqd_opts="--kiosk-stale 5"
+pick_port $((40000 + ($$ % 2500) * 2))
 
 api() { # method path [body]: the answer's body
 	curl -s -m 5 -X "$1" -H "Authorization: Bearer $T_ADMIN" ${3:+-d "$3"} "$H$2"

@@ -9,53 +9,18 @@
 # started is stopped by its PID.
 set -u
 cd "$(dirname "$0")/.."
-BUILD=${BUILD:-build}
+. tests/lib.sh
 RELAY=${RELAY:-$BUILD/tests/hallq-relay}
-PY=/usr/bin/python3
-passed=0
-failed=0
-socat_a=""
-socat_b=""
-relay_pid=""
 
-tmp=$(mktemp -d)
-cleanup() {
-	for p in $relay_pid $socat_a $socat_b; do kill "$p" 2>/dev/null; done
-	for p in $relay_pid $socat_a $socat_b; do wait "$p" 2>/dev/null; done
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
+make_tmp
+need "Debian packages socat python3; make builds hallq-relay" socat "$PY" "$RELAY"
 
-ok() { passed=$((passed + 1)); echo "ok - $1"; }
-fail() { failed=$((failed + 1)); echo "FAIL - $1"; [ $# -gt 1 ] && echo "    got: $2"; }
-check() { # name expected actual
-	if [ "$2" = "$3" ]; then ok "$1"; else fail "$1" "$3 (want $2)"; fi
-}
 between() { # name low high actual
-	if [ "$4" -ge "$2" ] 2>/dev/null && [ "$4" -le "$3" ]; then ok "$1 ($4)"; else fail "$1" "$4 (want $2..$3)"; fi
+	if [ "$4" -ge "$2" ] 2>/dev/null && [ "$4" -le "$3" ]; then ok "$1 ($4)"; else fail "$1" "$2..$3" "$4"; fi
 }
 field() { # name line: the value of name=value in line
 	echo "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"
 }
-
-# Wait up to 5 s for a condition (a shell command), checking every 20 ms.
-wait_for() {
-	i=0
-	while ! eval "$1"; do
-		i=$((i + 1))
-		[ $i -ge 250 ] && return 1
-		sleep 0.02
-	done
-}
-
-for tool in socat "$PY" "$RELAY"; do
-	command -v "$tool" >/dev/null 2>&1 || [ -x "$tool" ] || {
-		echo "relay: $tool is missing (Debian packages socat python3; make builds hallq-relay)"
-		echo "relay: 0 passed, 1 failed"
-		exit 1
-	}
-done
 
 # The writer and reader: sends N_AB random bytes into A1 and N_BA into B2 (all at once, or
 # in frames of FRAME bytes GAP ms apart) while reading both ends, until everything arrived
@@ -146,35 +111,37 @@ start_socat() { # pair: A or B; sets socat_a or socat_b
 	socat -d -d pty,raw,echo=0,link="$tmp/${1}1" pty,raw,echo=0,link="$tmp/${1}2" \
 		2>"$tmp/socat$1.log" &
 	eval "socat_$(echo "$1" | tr AB ab)=$!"
-	wait_for "[ -e '$tmp/${1}1' ] && [ -e '$tmp/${1}2' ]"
+	pids="$pids $!"
+	wait_for 5000 test -e "$tmp/${1}1" && wait_for 5000 test -e "$tmp/${1}2"
 }
 
 start_relay() { # options...
 	: >"$tmp/relay.out"
 	"$RELAY" --a "$tmp/A2" --b "$tmp/B1" "$@" >"$tmp/relay.out" 2>"$tmp/relay.err" &
 	relay_pid=$!
-	wait_for "grep -q '^ready' '$tmp/relay.out' || ! kill -0 $relay_pid 2>/dev/null" &&
-		grep -q '^ready' "$tmp/relay.out"
+	pids="$pids $!"
+	wait_for 5000 relay_started && grep -q '^ready' "$tmp/relay.out"
 }
+relay_started() { grep -q '^ready' "$tmp/relay.out" || ! alive "$relay_pid"; }
 
 # The relay's counters, freshly printed on SIGUSR1.
 counters() {
 	before=$(grep -c '^counters' "$tmp/relay.out")
 	kill -USR1 "$relay_pid"
-	wait_for "[ \$(grep -c '^counters' '$tmp/relay.out') -gt $before ]" || return 1
+	wait_for 5000 counted_more "$before" || return 1
 	grep '^counters' "$tmp/relay.out" | tail -1
 }
+counted_more() { [ "$(grep -c '^counters' "$tmp/relay.out")" -gt "$1" ]; }
 
 # Stops the relay with SIGTERM; it must exit 0 after printing its counters.
 stop_relay() { # name
-	kill "$relay_pid"
-	wait "$relay_pid"
-	rc=$?
-	relay_pid=""
+	stop "$relay_pid"
+	rc=$stop_rc
 	if [ "$rc" -eq 0 ] && tail -1 "$tmp/relay.out" | grep -q '^counters'; then
 		ok "$1: SIGTERM prints the counters, exit 0"
 	else
-		fail "$1: SIGTERM prints the counters, exit 0" "rc $rc, $(tail -1 "$tmp/relay.out")"
+		fail "$1: SIGTERM prints the counters, exit 0" "rc 0, a counters line" \
+			"rc $rc, $(tail -1 "$tmp/relay.out")"
 	fi
 }
 
@@ -188,7 +155,7 @@ done
 check "rejects a missing --b with exit 2" "2" "$?"
 
 if ! start_socat A || ! start_socat B; then
-	fail "socat made the two pty pairs" "$(cat "$tmp"/socat*.log)"
+	fail "socat made the two pty pairs" "links A1 A2 B1 B2" "$(cat "$tmp"/socat*.log)"
 	echo "relay: $passed passed, $failed failed"
 	exit 1
 fi
@@ -214,13 +181,13 @@ if start_relay; then
 		"$(echo "$c" | cut -d' ' -f2-9)"
 	stop_relay "no faults"
 else
-	fail "the relay says ready" "$(cat "$tmp/relay.err")"
+	fail "the relay says ready" ready "$(cat "$tmp/relay.err")"
 fi
 
 # ---- corruption: about 1%, the same twice from the same seed ----
 for run in 1 2; do
 	if ! start_relay --seed 7 --corrupt 0.01 --quiet; then
-		fail "corrupt run $run: ready" "$(cat "$tmp/relay.err")"
+		fail "corrupt run $run: ready" ready "$(cat "$tmp/relay.err")"
 		continue
 	fi
 	xfer 10000 10000 0 0 "$tmp/corrupt$run"
@@ -238,7 +205,7 @@ done
 if cmp -s "$tmp/corrupt1.ab" "$tmp/corrupt2.ab" && cmp -s "$tmp/corrupt1.ba" "$tmp/corrupt2.ba"; then
 	ok "corrupt: the same seed and input give the same output"
 else
-	fail "corrupt: the same seed and input give the same output" "$ab / $ba"
+	fail "corrupt: the same seed and input give the same output" "the same bytes twice" "$ab / $ba"
 fi
 
 # ---- drops ----
@@ -254,7 +221,7 @@ if start_relay --seed 3 --drop 0.05 --quiet; then
 		"$(($(field a_to_b "$c") + $(field b_to_a "$c")))"
 	stop_relay "drop"
 else
-	fail "drop: ready" "$(cat "$tmp/relay.err")"
+	fail "drop: ready" ready "$(cat "$tmp/relay.err")"
 fi
 
 # ---- truncation: 200 frames of 16 bytes each way, 4 ms apart ----
@@ -273,13 +240,13 @@ if start_relay --seed 5 --truncate 0.3 --quiet; then
 	check "truncate: no bytes dropped one by one" "0" "$(field dropped "$c")"
 	stop_relay "truncate"
 else
-	fail "truncate: ready" "$(cat "$tmp/relay.err")"
+	fail "truncate: ready" ready "$(cat "$tmp/relay.err")"
 fi
 
 # ---- pacing: 1000 bytes take 1000 * 11 / baud seconds ----
 for baud in 19200 115200; do
 	if ! start_relay --baud "$baud" --quiet; then
-		fail "baud $baud: ready" "$(cat "$tmp/relay.err")"
+		fail "baud $baud: ready" ready "$(cat "$tmp/relay.err")"
 		continue
 	fi
 	xfer 1000 0 0 0 "$tmp/baud$baud"
@@ -309,16 +276,14 @@ done
 
 # ---- unplug and replug side A ----
 if start_relay; then
-	kill "$socat_a"
-	wait "$socat_a" 2>/dev/null
-	socat_a=""
-	if wait_for "grep -q 'side A ($tmp/A2) went away' '$tmp/relay.err'"; then
+	stop "$socat_a"
+	if wait_for 5000 grep -q "side A ($tmp/A2) went away" "$tmp/relay.err"; then
 		ok "unplug: the relay says side A went away"
 	else
-		fail "unplug: the relay says side A went away" "$(cat "$tmp/relay.err")"
+		fail "unplug: the relay says side A went away" "side A ($tmp/A2) went away" "$(cat "$tmp/relay.err")"
 	fi
-	kill -0 "$relay_pid" 2>/dev/null && ok "unplug: the relay still runs" ||
-		fail "unplug: the relay still runs"
+	alive "$relay_pid" && ok "unplug: the relay still runs" ||
+		fail "unplug: the relay still runs" "running" "ended"
 	check "unplug: one line about it" "1" "$(grep -c 'side A' "$tmp/relay.err")"
 
 	# Bytes for the side that is away are counted as lost there.
@@ -331,7 +296,7 @@ if start_relay; then
 	check "unplug: 10 bytes sent to the away side are counted lost" "10" \
 		"$(field lost_away "$(counters)")"
 
-	if start_socat A && wait_for "grep -q 'side A ($tmp/A2) is back' '$tmp/relay.err'"; then
+	if start_socat A && wait_for 5000 grep -q "side A ($tmp/A2) is back" "$tmp/relay.err"; then
 		ok "replug: the relay says side A is back"
 		xfer 1000 1000 0 0 "$tmp/replug"
 		check "replug: bytes flow again A to B" "sent=1000 got=1000 diff=0 inorder=1" \
@@ -340,11 +305,11 @@ if start_relay; then
 			"$(echo "$ba" | cut -d' ' -f1-4)"
 		check "replug: one reopen counted" "1" "$(field reopens "$(counters)")"
 	else
-		fail "replug: the relay says side A is back" "$(cat "$tmp/relay.err")"
+		fail "replug: the relay says side A is back" "side A ($tmp/A2) is back" "$(cat "$tmp/relay.err")"
 	fi
 	stop_relay "unplug"
 else
-	fail "unplug: ready" "$(cat "$tmp/relay.err")"
+	fail "unplug: ready" ready "$(cat "$tmp/relay.err")"
 fi
 
 echo "relay: $passed passed, $failed failed"
