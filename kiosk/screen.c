@@ -187,7 +187,7 @@ static void draw_header(struct frame *f)
 		const char *l = f->v->en ? "中文" : "English";
 
 		box(f, b, C_HEAD, C_HEADINK, 2);
-		centre(f, l, b.h * 40 / 100, C_HEADINK, b.x, b.w, b.y + (b.h - hq_ren_line_height(f->r, b.h * 40 / 100)) / 2);
+		centre(f, l, b.h * 50 / 100, C_HEADINK, b.x, b.w, b.y + (b.h - hq_ren_line_height(f->r, b.h * 50 / 100)) / 2);
 		add_button(f, b, HQ_KA_LANG, 0);
 		lx = b.x - 2 * f->u;
 	}
@@ -407,6 +407,10 @@ static void draw_ticket(struct frame *f)
 	int y = f->body.y + 2 * f->u, px;
 	char zh[160], en[160];
 
+	/* A portrait screen without the QR code has room to spare: the number sits lower,
+	 * nearer a standing citizen's eyes. */
+	if (!land && !t->show_qr)
+		y += f->body.h / 8;
 	y += centre2(f, "您的号码", "Your number", 4 * f->u, C_SUB, C_SUB, f->body.x, tw, y);
 	px = hq_ren_fit(f->r, t->label, land ? f->body.h * 38 / 100 : f->body.h * 22 / 100, tw * 9 / 10);
 	y += centre(f, t->label, px, C_NUM, f->body.x, tw, y);
