@@ -22,7 +22,8 @@ LIB_SRC = $(wildcard queue/*.c)
 LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/%.o)
 LIB_LIBS = $(SQLITE_LIBS) $(INIH_LIBS) -lm
 
-PROGS = $(BUILD)/hallq $(BUILD)/hallqd $(BUILD)/hallq-counter $(BUILD)/hallq-display $(BUILD)/hallq-kiosk
+PROGS = $(BUILD)/hallq $(BUILD)/hallqd $(BUILD)/hallq-counter $(BUILD)/hallq-display $(BUILD)/hallq-kiosk \
+	$(BUILD)/hallq-sim
 UNIT_TESTS = $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/test_*.c))
 BENCHES = $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/bench_*.c))
 
@@ -174,6 +175,17 @@ $(BUILD)/bench/bench_display: $(BUILD)/bench/bench_display.o $(BENCH_COMMON) $(B
 $(BUILD)/bench/bench_kiosk.o: ALL_CFLAGS += -Iclient $(shell $(PKG_CONFIG) --cflags libcurl jansson x11 xtst 2>/dev/null)
 $(BUILD)/bench/bench_kiosk: $(BUILD)/bench/bench_kiosk.o $(BENCH_COMMON) $(BENCH_HALL) $(LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIB_LIBS) $(CLIENT_LIBS) $(call PC,x11 xtst) -lutil -lpthread
+
+# hallq-sim: a simulated day through the real programs (docs/sim.md). It talks to hallqd
+# with the hallqd client and reads the hall config with the queue library's parser; its
+# model of the day and its record of it (sim/model.c, sim/record.c) are unit-tested apart.
+SIM_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(wildcard sim/*.c))
+$(SIM_OBJ): ALL_CFLAGS += -Iclient $(shell $(PKG_CONFIG) --cflags libcurl jansson 2>/dev/null)
+$(BUILD)/hallq-sim: $(SIM_OBJ) $(CLIENT_OBJ) $(LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIB_LIBS) $(CLIENT_LIBS) -lpthread -lm
+$(BUILD)/tests/test_sim_%.o: ALL_CFLAGS += -Isim -Iclient $(shell $(PKG_CONFIG) --cflags jansson 2>/dev/null)
+$(BUILD)/tests/test_sim_%: $(BUILD)/tests/test_sim_%.o $(BUILD)/sim/model.o $(BUILD)/sim/record.o $(TEST_SUPPORT) $(LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIB_LIBS) $(JANSSON_LIBS) $(CMOCKA_LIBS) -lm
 
 tests: $(PROGS) $(UNIT_TESTS) $(SERVER_TESTS) $(FW_SIM) $(RELAY) $(VOICE) $(PRINTER_SIM)
 

@@ -12,11 +12,6 @@
 
 #include "server.h"
 
-int64_t hqd_now_ms(void)
-{
-	return hq_real_now(NULL);
-}
-
 /* ISO 8601 with the zone's offset, "2026-11-23T10:02:11+08:00"; JSON null for 0. */
 static json_t *iso_time(int64_t ms)
 {
@@ -119,8 +114,9 @@ static void answer_ticket(struct hq_queue *q, struct hqd_req *r, int rc, int sta
 
 char *hqd_event_frame(const struct hq_event *e)
 {
-	json_t *v = json_pack("{s:I, s:o, s:s, s:I, s:s, s:s, s:i, s:i, s:s}", "id", (json_int_t)e->id,
-			      "at", iso_time(e->at), "type", e->type, "ticket_id", (json_int_t)e->ticket_id,
+	json_t *v = json_pack("{s:I, s:o, s:I, s:s, s:I, s:s, s:s, s:i, s:i, s:s}", "id", (json_int_t)e->id,
+			      "at", iso_time(e->at), "at_ms", (json_int_t)e->at, "type", e->type,
+			      "ticket_id", (json_int_t)e->ticket_id,
 			      "label", e->label, "service", e->service, "counter", e->counter,
 			      "value", e->value, "detail", e->detail);
 	char *data = v ? json_dumps(v, JSON_COMPACT) : NULL;

@@ -132,6 +132,15 @@ void hqd_json(struct hqd_req *r, int status, json_t *v);
 void hqd_queue_error(struct hq_queue *q, struct hqd_req *r, int err);
 /* An event as an SSE frame, malloc'd. */
 char *hqd_event_frame(const struct hq_event *e);
+
+/* clock.c: the hall's time. By default the wall clock; hqd_clock_simulate() (before the
+ * worker starts) makes it start_ms plus the real time since, times speed (1 to
+ * HQD_SPEED_MAX). hqd_clock_now() is the queue's clock seam (hq_clock_fn); hqd_now_ms() the
+ * same for the server's own stamps. hqd_clock_speed() is 0 for the wall clock. */
+#define HQD_SPEED_MAX 1000
+int hqd_clock_simulate(int64_t start_ms, int speed);
+int hqd_clock_speed(void);
+int64_t hqd_clock_now(void *ud);
 int64_t hqd_now_ms(void);
 
 /* worker.c */

@@ -273,6 +273,8 @@ int hqd_worker_start(struct hqd_worker **out, const char *db, const char *config
 	}
 	if ((rc = hq_queue_open(db, &w->q, err, errlen)))
 		goto fail;
+	/* Before the config is applied: its event, and the day it opens, are hall time too. */
+	hq_queue_set_clock(w->q, hqd_clock_now, NULL);
 	/* The config is checked before anything listens: a hall with a bad file never opens. */
 	f = fopen(config_path, "rb");
 	if (!f || fseek(f, 0, SEEK_END) || (len = ftell(f)) < 0 || len >= (1 << 20) ||

@@ -225,7 +225,7 @@ static void sse_dispatch(struct sse *s)
 			snprintf(e.label, sizeof e.label, "%s", json_string_value(v));
 		if (json_is_integer(v = json_object_get(d, "ticket_id")))
 			e.ticket_id = json_integer_value(v);
-		static const char *fields[] = {"id", "at", "type", "ticket_id", "label", "service",
+		static const char *fields[] = {"id", "at", "at_ms", "type", "ticket_id", "label", "service",
 					       "counter", "value", "detail"};
 		e.data_complete = true;
 		for (size_t i = 0; i < sizeof fields / sizeof *fields; i++)

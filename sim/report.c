@@ -1,0 +1,314 @@
+/*
+ * The end of hallq-sim's day: hallqd's figures (GET /api/v1/stats, those of `hallq stats`)
+ * printed as `hallq stats` prints them and compared, figure by figure, with those the record
+ * gives; what the simulator did itself against hallqd's totals; and the estimated waits
+ * against the real ones. Each comparison is one check; the JSON report gets every figure.
+ */
+#include <math.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hq_log.h"
+#include "sim.h"
+
+enum fkind { F_INT, F_SECS, F_RATE };
+
+static const struct field {
+	const char *name, *head;
+	enum fkind kind;
+	size_t off;
+	const char *base;
+} fields[] = {
+#define F(m, h, k, b) {#m, h, k, offsetof(struct hq_stats_row, m), b}
+	F(issued, "issued", F_INT, NULL), F(called, "called", F_INT, NULL),
+	F(served, "served", F_INT, NULL), F(noshow, "noshow", F_INT, NULL),
+	F(transferred, "xfer", F_INT, NULL), F(cancelled, "cancel", F_INT, NULL),
+	F(waiting, "waiting", F_INT, NULL), F(wait_mean_s, "wait_avg", F_SECS, "called"),
+	F(wait_p50_s, "wait_p50", F_SECS, "called"), F(wait_p90_s, "wait_p90", F_SECS, "called"),
+	F(wait_max_s, "wait_max", F_SECS, "called"), F(service_mean_s, "svc_avg", F_SECS, "served"),
+	F(service_p90_s, "svc_p90", F_SECS, "served"), F(on_time_rate, "on_time", F_RATE, "called"),
+	F(rated, "rated", F_INT, NULL), F(satisfaction_rate, "satisf", F_RATE, "rated"),
+#undef F
+};
+#define NFIELDS (sizeof fields / sizeof fields[0])
+
+static double fval(const struct hq_stats_row *row, const struct field *f)
+{
+	const char *p = (const char *)row + f->off;
+
+	return f->kind == F_INT ? *(const int *)p : *(const double *)p;
+}
+
+static const struct field *field_named(const char *name)
+{
+	for (size_t i = 0; i < NFIELDS; i++)
+		if (!strcmp(fields[i].name, name))
+			return &fields[i];
+	return NULL;
+}
+
+void hq_sim_row_from_json(const json_t *o, struct hq_stats_row *row)
+{
+	memset(row, 0, sizeof *row);
+	snprintf(row->key, sizeof row->key, "%s", json_string_value(json_object_get(o, "key")));
+	for (size_t i = 0; i < NFIELDS; i++) {
+		json_t *v = json_object_get(o, fields[i].name);
+		char *p = (char *)row + fields[i].off;
+
+		if (fields[i].kind == F_INT)
+			*(int *)p = (int)json_integer_value(v);
+		else
+			*(double *)p = json_is_number(v) ? json_number_value(v) : 0;
+	}
+}
+
+static bool same(const struct field *f, double a, double b)
+{
+	/* Both sides sum the same millisecond times; only the order of the sums may differ. */
+	return f->kind == F_INT ? a == b : fabs(a - b) <= 1e-6 * (1 + fabs(a));
+}
+
+void hq_sim_mismatch(struct hq_sim_checks *k, const char *by, const char *key, const char *what, double ours,
+		     double theirs)
+{
+	k->mismatches++;
+	json_array_append_new(k->list, json_pack("{s:s, s:s, s:s, s:f, s:f}", "by", by, "key", key,
+							  "field", what, "sim", ours, "hallqd", theirs));
+}
+
+/* Compare one row of ours with hallqd's (NULL: hallqd has none); prints a line when
+ * `loud` or anything differs. */
+static void compare_row(struct hq_sim_checks *k, const char *by, const struct hq_stats_row *ours,
+			const struct hq_stats_row *theirs, bool loud)
+{
+	const char *key = ours ? ours->key : theirs->key;
+	char diff[2048] = "";
+	size_t off = 0;
+	int bad = 0;
+
+	if (!ours || !theirs) {
+		k->checks++;
+		hq_sim_mismatch(k, by, key, "row", ours != NULL, theirs != NULL);
+		printf("  %-7s %-14s MISMATCH: a row only %s has\n", by, key, ours ? "hallq-sim" : "hallqd");
+		return;
+	}
+	for (size_t i = 0; i < NFIELDS; i++) {
+		double a = fval(ours, &fields[i]), b = fval(theirs, &fields[i]);
+
+		k->checks++;
+		if (same(&fields[i], a, b))
+			continue;
+		bad++;
+		hq_sim_mismatch(k, by, key, fields[i].name, a, b);
+		if (off < sizeof diff)
+			off += (size_t)snprintf(diff + off, sizeof diff - off, "; MISMATCH %s sim %.3f hallqd %.3f",
+						fields[i].name, a, b);
+	}
+	if (bad || loud)
+		printf("  %-7s %-14s %zu ok%s\n", by, key, NFIELDS - (size_t)bad, diff);
+}
+
+/* The table `hallq stats` prints, times in minutes. */
+static void print_table(const char *by, const struct hq_stats_row *rows, size_t n, const struct hq_stats_row *total)
+{
+	int w[NFIELDS + 1];
+	char cell[NFIELDS + 1][24];
+	size_t i, j;
+
+	w[0] = (int)strlen(by);
+	for (j = 0; j < NFIELDS; j++)
+		w[j + 1] = (int)strlen(fields[j].head);
+	for (int pass = 0; pass < 2; pass++) {
+		if (pass) {
+			printf("%-*s", w[0], by);
+			for (j = 0; j < NFIELDS; j++)
+				printf("  %*s", w[j + 1], fields[j].head);
+			printf("\n");
+		}
+		for (i = 0; i <= n; i++) {
+			const struct hq_stats_row *row = i < n ? &rows[i] : total;
+
+			snprintf(cell[0], sizeof cell[0], "%.23s", row->key);
+			for (j = 0; j < NFIELDS; j++) {
+				const struct field *f = &fields[j];
+				double v = fval(row, f);
+
+				if (f->kind == F_INT)
+					snprintf(cell[j + 1], sizeof cell[0], "%d", (int)v);
+				else if ((f->base && fval(row, field_named(f->base)) == 0) || !isfinite(v))
+					snprintf(cell[j + 1], sizeof cell[0], "-");
+				else if (f->kind == F_SECS)
+					snprintf(cell[j + 1], sizeof cell[0], "%.1f", v / 60.0);
+				else
+					snprintf(cell[j + 1], sizeof cell[0], "%.0f%%", v * 100.0);
+			}
+			for (j = 0; j <= NFIELDS; j++) {
+				if (!pass) {
+					if ((int)strlen(cell[j]) > w[j])
+						w[j] = (int)strlen(cell[j]);
+				} else {
+					printf(j ? "  %*s" : "%-*s", w[j], cell[j]);
+				}
+			}
+			if (pass)
+				printf("\n");
+		}
+	}
+}
+
+static json_t *fetch_stats(struct hq_sim *s, const char *by)
+{
+	char path[160];
+	json_t *ans = NULL;
+	long status;
+
+	snprintf(path, sizeof path, "/api/v1/stats?by=%s&from=%s&to=%s", by, s->day, s->day);
+	if (hq_client_request(s->reader, "GET", path, NULL, NULL, &status, &ans) || status != 200) {
+		hq_log(HQ_LOG_ERROR, "GET %s: %s", path, hq_client_error(s->reader));
+		json_decref(ans);
+		return NULL;
+	}
+	return ans;
+}
+
+/* Compare by one grouping; the table is printed for `service`. */
+int hq_sim_compare_by(struct hq_sim *s, struct hq_sim_checks *k, enum hq_group by, const char *name, json_t *report)
+{
+	struct hq_stats ours;
+	struct hq_stats_row *theirs = NULL, total;
+	json_t *ans = fetch_stats(s, name), *v;
+	size_t n, i, j;
+	int before = k->mismatches, checks = k->checks;
+
+	if (!ans)
+		return HQ_ELINK;
+	json_object_set(report, name, ans);
+	n = json_array_size(json_object_get(ans, "rows"));
+	theirs = calloc(n ? n : 1, sizeof *theirs);
+	if (!theirs || hq_sim_record_stats(&s->rec, by, &ours)) {
+		free(theirs);
+		json_decref(ans);
+		return HQ_ENOMEM;
+	}
+	json_array_foreach(json_object_get(ans, "rows"), i, v)
+		hq_sim_row_from_json(v, &theirs[i]);
+	hq_sim_row_from_json(json_object_get(ans, "total"), &total);
+	if (by == HQ_BY_SERVICE) {
+		char from[32], to[32];
+
+		snprintf(from, sizeof from, "%s", json_string_value(json_object_get(ans, "from")));
+		snprintf(to, sizeof to, "%s", json_string_value(json_object_get(ans, "to")));
+		printf("\nThe day's figures from hallqd (GET /api/v1/stats, as `hallq stats` prints them):\n");
+		printf("by %s, tickets issued from %.10s %.5s to %.10s %.5s; times in minutes\n\n", name,
+		       from, from + 11, to, to + 11);
+		print_table(name, theirs, n, &total);
+		printf("\nhallqd's figures against hallq-sim's own record (%zu figures a row):\n", NFIELDS);
+	}
+	/* In hallqd's order (the config's, for services), then any row only we have. */
+	for (j = 0; j < n; j++) {
+		const struct hq_stats_row *match = NULL;
+
+		for (i = 0; i < ours.nrows && !match; i++)
+			if (!strcmp(theirs[j].key, ours.rows[i].key))
+				match = &ours.rows[i];
+		compare_row(k, name, match, &theirs[j], by == HQ_BY_SERVICE || !match);
+	}
+	for (i = 0; i < ours.nrows; i++) {
+		bool found = false;
+
+		for (j = 0; j < n && !found; j++)
+			found = !strcmp(theirs[j].key, ours.rows[i].key);
+		if (!found)
+			compare_row(k, name, &ours.rows[i], NULL, true);
+	}
+	compare_row(k, name, &ours.total, &total, by == HQ_BY_SERVICE);
+	if (by != HQ_BY_SERVICE)
+		printf("  %-7s %zu rows and the total: %d figures, %s\n", name, ours.nrows, k->checks - checks,
+		       k->mismatches == before ? "all ok" : "MISMATCH (above)");
+	hq_stats_free(&ours);
+	free(theirs);
+	json_decref(ans);
+	return HQ_OK;
+}
+
+/* What the simulator did itself, confirmed as it went, against hallqd's day. */
+void hq_sim_compare_own(struct hq_sim *s, struct hq_sim_checks *k, const struct hq_stats_row *total, json_t *report)
+{
+	struct hq_sim_tally *t = &s->tally;
+	json_t *own = json_object();
+	struct own {
+		const char *what;
+		int ours;
+		int theirs;
+	} c[8];
+	const struct hq_stats_row *b = &s->before;
+	int n = 0, issued_others = t->issued_others;
+
+	for (int i = 0; i < s->nclerks; i++) {
+		t->calls += s->clerks[i].calls;
+		t->empty_calls += s->clerks[i].empty_calls;
+		t->served += s->clerks[i].served;
+		t->noshows += s->clerks[i].noshows;
+		t->transfers += s->clerks[i].transfers;
+		t->ratings += s->clerks[i].ratings;
+		t->unexpected += s->clerks[i].unexpected;
+	}
+	/* What the day had when the run began is not the run's doing. */
+	c[n++] = (struct own){"issued (201 answers)", t->issued, total->issued - b->issued - issued_others};
+	c[n++] = (struct own){"called (calls seen)", t->calls, total->called - b->called};
+	c[n++] = (struct own){"served (finish pressed)", t->served, total->served - b->served};
+	c[n++] = (struct own){"no-show (no-show pressed)", t->noshows, total->noshow - b->noshow};
+	c[n++] = (struct own){"transferred (transfer pressed)", t->transfers, total->transferred - b->transferred};
+	c[n++] = (struct own){"cancelled (cancels accepted)", t->cancels, total->cancelled - b->cancelled};
+	c[n++] = (struct own){"rated (satisfaction pressed)", t->ratings, total->rated - b->rated};
+	c[n++] = (struct own){"presses refused unexpectedly", t->unexpected, 0};
+	printf("\nWhat hallq-sim did itself against hallqd's totals:\n");
+	for (int i = 0; i < n; i++) {
+		bool ok = c[i].ours == c[i].theirs;
+
+		k->checks++;
+		if (!ok)
+			hq_sim_mismatch(k, "own", "total", c[i].what, c[i].ours, c[i].theirs);
+		printf("  %-32s sim %5d  hallqd %5d  %s\n", c[i].what, c[i].ours, c[i].theirs, ok ? "ok" : "MISMATCH");
+		json_object_set_new(own, c[i].what, json_pack("{s:i, s:i, s:b}", "sim", c[i].ours, "hallqd",
+							      c[i].theirs, "ok", ok));
+	}
+	if (issued_others)
+		printf("  (%d tickets issued by the kiosk hook are not counted as the simulator's)\n", issued_others);
+	json_object_set_new(report, "own", own);
+}
+
+/* *met: 1 met, 0 not met, -1 no verdict (hardly anyone waited, or nobody in the steady hours). */
+json_t *hq_sim_estimates(struct hq_sim *s, int *met)
+{
+	struct hq_sim_estimate e[HQ_MAX_SERVICES + 1];
+	int n = hq_sim_record_estimates(&s->rec, e, HQ_MAX_SERVICES + 1);
+	json_t *rows = json_array();
+
+	printf("\nEstimated wait printed on each ticket against its real wait (steady hours: issued an hour "
+	       "or more\nafter its service opened and an hour or more before it closes; root tickets "
+	       "that were called):\n");
+	printf("  %-14s %5s  %9s  %7s  %8s  %9s  %7s\n", "service", "n", "mean wait", "MAE", "MAE/mean",
+	       "within 5m", "bias");
+	for (int i = 0; i < n; i++) {
+		double ratio = e[i].mean_wait_s > 0 ? e[i].mae_s / e[i].mean_wait_s : NAN;
+		char rs[16] = "-";
+
+		if (isfinite(ratio))
+			snprintf(rs, sizeof rs, "%.0f%%", ratio * 100);
+		printf("  %-14s %5d  %8.1fm  %6.1fm  %8s  %8.0f%%  %+6.1fm\n", e[i].key, e[i].n,
+		       e[i].mean_wait_s / 60, e[i].mae_s / 60, rs, e[i].within5 * 100, e[i].bias_s / 60);
+		json_array_append_new(rows, json_pack("{s:s, s:i, s:f, s:f, s:o, s:f, s:f}", "key", e[i].key,
+						      "n", e[i].n, "mean_wait_s", e[i].mean_wait_s, "mae_s",
+						      e[i].mae_s, "mae_ratio", isfinite(ratio) ? json_real(ratio) : json_null(),
+						      "within5_share", e[i].within5, "bias_s", e[i].bias_s));
+		if (!strcmp(e[i].key, "total"))
+			*met = e[i].n == 0 || e[i].mean_wait_s < HQ_SIM_QUEUE_MIN_S ? -1 : ratio < HQ_SIM_TARGET_RATIO;
+	}
+	printf("  target: MAE under %.0f%% of the mean wait over the steady hours: %s\n", HQ_SIM_TARGET_RATIO * 100,
+	       *met > 0 ? "met" : !*met ? "not met" : "no verdict (the mean wait was under 2 minutes: nobody queued)");
+	return rows;
+}
+
