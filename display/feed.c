@@ -139,7 +139,12 @@ static int connect_read(struct hq_feed *f, int64_t *since)
 	}
 	if ((t = hq_iso_ms(json_string_value(json_object_get(v, "time")))) &&
 	    (m = msg_new(HQ_FEED_CLOCK))) {
-		m->skew_ms = t + 500 - wall_ms();
+		json_t *ms = json_object_get(v, "time_ms"), *sp = json_object_get(v, "clock_speed");
+
+		m->server_ms = json_is_integer(ms) ? (int64_t)json_integer_value(ms) : t + 500;
+		m->skew_ms = m->server_ms - wall_ms();
+		m->mono_ms = mono_ms();
+		m->speed = json_is_integer(sp) && json_integer_value(sp) > 1 ? (int)json_integer_value(sp) : 1;
 		post(f, m);
 	}
 	last = json_integer_value(json_object_get(v, "last_event_id"));

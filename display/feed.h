@@ -23,7 +23,8 @@ enum hq_feed_kind {
 	HQ_FEED_EVENT,              /* ev: one event of the stream, in order */
 	HQ_FEED_HALL,               /* hall: a new snapshot */
 	HQ_FEED_LINK,               /* up: hallqd became reachable or not (why says why not) */
-	HQ_FEED_CLOCK               /* skew_ms: hallqd's clock minus ours, read at each connect */
+	HQ_FEED_CLOCK               /* skew_ms: hallqd's clock minus ours, read at each connect;
+				     * server_ms, mono_ms, speed: to run a simulated clock along */
 };
 
 struct hq_feed_msg {
@@ -32,6 +33,8 @@ struct hq_feed_msg {
 	struct hq_hall *hall;
 	bool up;
 	int64_t skew_ms;
+	int64_t server_ms, mono_ms; /* HQ_FEED_CLOCK: hallqd's time and our monotonic one then */
+	int speed;                  /* HQ_FEED_CLOCK: hallqd's clock speed (1, or a simulation's) */
 	char why[256];
 };
 

@@ -55,6 +55,7 @@ struct app {
 	struct hq_dstate st;
 	Uint32 ev_feed;
 	int64_t skew_ms;
+	int64_t sim_server_ms, sim_mono_ms; /* hallqd's simulated clock, read at sim_mono_ms */
 	int link;                   /* hallqd reachable: -1 not known yet, 0 no, 1 yes */
 	int day;
 	bool quit, ready, full_present;
@@ -110,6 +111,9 @@ static int64_t server_ms(const struct app *a)
 {
 	struct timespec ts;
 
+	/* A simulated clock (hallqd --speed) runs on from its last reading at its own pace. */
+	if (a->st.speed > 1)
+		return a->sim_server_ms + (mono_ms() - a->sim_mono_ms) * a->st.speed;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 + a->skew_ms;
 }
@@ -248,6 +252,15 @@ static void take_feed(struct app *a, struct hq_feed_msg *m)
 	case HQ_FEED_CLOCK: {
 		int64_t skew = m->skew_ms > -SKEW_IGNORE_MS && m->skew_ms < SKEW_IGNORE_MS ? 0 : m->skew_ms;
 
+		if (m->speed > 1) {
+			if (a->st.speed != m->speed)
+				hq_log(HQ_LOG_INFO, "hallqd runs a simulated clock at %dx: showing its time", m->speed);
+			a->st.speed = m->speed;
+			a->sim_server_ms = m->server_ms;
+			a->sim_mono_ms = m->mono_ms;
+			break;
+		}
+		a->st.speed = 1;
 		if (skew && (skew > a->skew_ms + SKEW_IGNORE_MS || skew < a->skew_ms - SKEW_IGNORE_MS))
 			hq_log(HQ_LOG_WARN, "this machine's clock is %.1f s off hallqd's: showing hallqd's time",
 			    (double)skew / 1000);

@@ -57,6 +57,7 @@ struct hq_dcounter {
 struct hq_dstate {
 	bool have_hall;
 	bool online;
+	int speed;                  /* hallqd's clock speed: 1, or a simulation's (--speed) */
 	char name[128], name_en[128];
 	char notice[512];
 	bool lang_en;

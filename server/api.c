@@ -306,6 +306,7 @@ static void run_hall(struct hq_queue *q, struct hqd_req *r)
 	struct hq_hall_state st;
 	json_t *v, *services, *counters;
 	char hours[64];
+	int64_t now_ms;
 	size_t i;
 	int j, rc = hq_queue_state(q, &st);
 
@@ -342,9 +343,11 @@ static void run_hall(struct hq_queue *q, struct hqd_req *r)
 			"reason", cs->reason, "clerk", cs->clerk, "services", keys,
 			"serving", cs->current.id ? ticket_json(q, r, &cs->current) : json_null()));
 	}
-	v = json_pack("{s:s, s:s, s:[s], s:s, s:o, s:I, s:o, s:o, s:{s:s, s:i, s:b, s:b, s:s}}",
+	now_ms = hqd_now_ms();
+	v = json_pack("{s:s, s:s, s:[s], s:s, s:o, s:I, s:i, s:I, s:o, s:o, s:{s:s, s:i, s:b, s:b, s:s}}",
 		      "name", cfg->name, "name_en", cfg->name_en, "languages", "zh",
-		      "notice", cfg->notice, "time", iso_time(hqd_now_ms()),
+		      "notice", cfg->notice, "time", iso_time(now_ms), "time_ms", (json_int_t)now_ms,
+		      "clock_speed", hqd_clock_speed() > 0 ? hqd_clock_speed() : 1,
 		      "last_event_id", (json_int_t)st.last_event_id, "services", services,
 		      "counters", counters, "kiosk",
 		      "on_printer_fault", cfg->kiosk.refuse_on_fault ? "refuse" : "screen",

@@ -67,6 +67,12 @@ static void parse_event(void **unused)
 	assert_int_equal(e.counter, 3);
 	assert_int_equal(e.at_ms, T0);
 	json_decref(sse.data);
+	/* at_ms, when hallqd sends it, is taken over the whole-second "at". */
+	sse.data = json_loads("{\"id\": 43, \"at\": \"2026-11-23T10:19:40+08:00\", \"at_ms\": 1795400380250,"
+			      " \"type\": \"called\", \"label\": \"B013\", \"counter\": 3}", 0, NULL);
+	assert_int_equal(hq_devent_parse(&sse, &e), HQ_OK);
+	assert_int_equal(e.at_ms, T0 + 250);
+	json_decref(sse.data);
 	sse.data = json_string("not an object");
 	assert_int_equal(hq_devent_parse(&sse, &e), HQ_EFRAME);
 	json_decref(sse.data);
@@ -103,6 +109,29 @@ static void fresh_and_old_calls(void **unused)
 	e = ev("called", "", 3, T0);
 	assert_int_equal(hq_dstate_event(&st, &e, T0, 9000), 0);
 	assert_int_equal(st.ncalls, 4);
+	hq_dstate_free(&st);
+}
+
+/* Under hallqd --speed 120 a call made a real second ago is two minutes old by hallqd's
+ * clock: still fresh. At 120x the limit is 30 real seconds, one hour by hallqd's clock. */
+static void fresh_under_a_simulated_clock(void **unused)
+{
+	struct hq_dstate st;
+	struct hq_devent e;
+
+	(void)unused;
+	hq_dstate_init(&st);
+	st.speed = 120;
+	e = ev("called", "A001", 1, T0 - 120 * 1000);
+	assert_int_equal(hq_dstate_event(&st, &e, T0, 1000), HQ_DS_CHANGED | HQ_DS_CALL);
+	e = ev("called", "A002", 1, T0 - 120LL * HQ_DS_FRESH_MS);
+	assert_int_equal(hq_dstate_event(&st, &e, T0, 2000), HQ_DS_CHANGED | HQ_DS_CALL);
+	e = ev("called", "A003", 1, T0 - 120LL * HQ_DS_FRESH_MS - 120 * 1000);
+	assert_int_equal(hq_dstate_event(&st, &e, T0, 3000), HQ_DS_CHANGED | HQ_DS_OLD);
+	/* The same two minutes at the real speed: old. */
+	st.speed = 1;
+	e = ev("called", "A004", 1, T0 - 120 * 1000);
+	assert_int_equal(hq_dstate_event(&st, &e, T0, 4000), HQ_DS_CHANGED | HQ_DS_OLD);
 	hq_dstate_free(&st);
 }
 
@@ -214,6 +243,7 @@ int main(void)
 		cmocka_unit_test(iso_times),
 		cmocka_unit_test(parse_event),
 		cmocka_unit_test(fresh_and_old_calls),
+		cmocka_unit_test(fresh_under_a_simulated_clock),
 		cmocka_unit_test(recall_moves_up),
 		cmocka_unit_test(bounded_and_daily),
 		cmocka_unit_test(hall_snapshots),
