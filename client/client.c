@@ -252,6 +252,9 @@ static int parse_hall(json_t *v, struct hq_hall *h)
 		if (json_is_string(e) && !strcmp(json_string_value(e), "en"))
 			h->lang_en = true;
 	h->last_event_id = json_integer_value(json_object_get(v, "last_event_id"));
+	h->time_ms = json_integer_value(json_object_get(v, "time_ms"));
+	h->clock_speed = json_integer_value(json_object_get(v, "clock_speed")) > 1 ?
+		(int)json_integer_value(json_object_get(v, "clock_speed")) : 1;
 	h->services = calloc(json_array_size(svcs) + 1, sizeof *h->services);
 	h->counters = calloc(json_array_size(ctrs) + 1, sizeof *h->counters);
 	if (!h->services || !h->counters)

@@ -70,6 +70,8 @@ struct hq_hall {
 	char notice[512];
 	bool lang_en;
 	int64_t last_event_id;
+	int64_t time_ms;            /* hallqd's clock when it answered (0 from an old hallqd) */
+	int clock_speed;            /* 1, or N under hallqd --speed N */
 	struct hq_hall_service *services;
 	int nservices;
 	struct hq_hall_counter *counters;

@@ -70,6 +70,7 @@ struct app {
 	char cur_key[HQ_KEY_MAX];   /* the request of the citizen in front of the kiosk */
 	int64_t screen_since_ms, last_touch_ms, deadline_ms;
 	long issued, printed;
+	int64_t hall_ms, hall_mono; /* hallqd's time at the last hall read, and ours then */
 	bool quit, ready, dirty, trace;
 	char shown[64];             /* what the last "screen" line said */
 	int shots_wanted;
@@ -91,6 +92,15 @@ static int64_t wall_ms(void)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* hallqd's clock, for the header: the hall's last reading run on (at hallqd's speed, which
+ * is a simulation's under hallqd --speed), or ours before the first reading. */
+static int64_t hall_now(const struct app *a)
+{
+	if (!a->hall_ms || !a->hall)
+		return wall_ms();
+	return a->hall_ms + (mono_ms() - a->hall_mono) * a->hall->clock_speed;
 }
 
 static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -585,6 +595,10 @@ static void take_hall(struct app *a, struct hq_kmsg *m)
 {
 	bool first = !a->hall;
 
+	if (m->hall->time_ms) {
+		a->hall_ms = m->hall->time_ms;
+		a->hall_mono = mono_ms();
+	}
 	hq_hall_free(a->hall);
 	a->hall = m->hall;
 	m->hall = NULL;
@@ -834,7 +848,7 @@ static void tick(struct app *a, int64_t now)
 		v->en = false;      /* the next citizen starts in Chinese */
 		a->dirty = true;
 	}
-	if (v->wall_ms / 60000 != wall_ms() / 60000)
+	if (v->wall_ms / 60000 != hall_now(a) / 60000)
 		a->dirty = true;
 }
 
@@ -843,7 +857,7 @@ static void present(struct app *a)
 	char line[64];
 	struct timespec ts;
 
-	a->v.wall_ms = wall_ms();
+	a->v.wall_ms = hall_now(a);
 	hq_kscreen_draw(a->scr, a->ui.ren, &a->v);
 	hq_ren_present(a->ui.ren, NULL, 0);
 	a->dirty = false;
