@@ -198,8 +198,15 @@ bench: deps
 	@BUILD=$(BUILD) bench/run
 
 run: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all $(FW_SIM) $(PRINTER_SIM)
 	@BUILD=$(BUILD) tools/run-hall
+
+# A whole day of the demo hall at 60x (about ten minutes; HALLQ_SOAK_SPEED changes it) with
+# every program's memory and open files sampled and judged: tools/soak, docs/sim.md. Not
+# part of `make test`.
+soak: deps
+	@$(MAKE) --no-print-directory all $(FW_SIM) $(PRINTER_SIM)
+	@BUILD=$(BUILD) tools/soak
 
 install: all
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/halls
@@ -213,7 +220,7 @@ uninstall:
 clean:
 	rm -rf build build-san
 
-.PHONY: all deps tests test bench run install uninstall clean
+.PHONY: all deps tests test bench run soak install uninstall clean
 .SECONDARY:
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1099,6 +1099,9 @@ int main(int argc, char **argv)
 	/* A touch screen needs no pointer; a window on a desktop keeps it for the mouse. */
 	if (a.o.fullscreen)
 		SDL_ShowCursor(SDL_DISABLE);
+	/* A screen holds a few dozen texts; a big cache would only fill with old clock
+	 * minutes and counts, so memory would climb for hours before it levels off. */
+	hq_ren_set_cache(a.ui.ren, 200, 12u << 20);
 	if (!(a.scr = hq_kscreen_new()) || (a.ev_msg = SDL_RegisterEvents(1)) == (Uint32)-1) {
 		a.ev_msg = 0;
 		fprintf(stderr, "hallq-kiosk: out of memory\n");

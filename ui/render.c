@@ -55,8 +55,8 @@ struct hq_ren {
 
 	struct entry *buckets[CACHE_BUCKETS];
 	struct entry *newest, *oldest;
-	int entries;
-	size_t bytes;
+	int entries, max_entries;
+	size_t bytes, max_bytes;
 	uint64_t hits, misses, evictions;
 	char error[256];
 };
@@ -217,6 +217,11 @@ int hq_ren_find_font(const char *path, const char *need, struct hq_font_pick *ou
 struct hq_ren *hq_ren_new(SDL_Window *win, const struct hq_font_pick *font, char *err, size_t errn)
 {
 	struct hq_ren *r = calloc(1, sizeof *r);
+
+	if (r) {
+		r->max_entries = CACHE_MAX_ENTRIES;
+		r->max_bytes = CACHE_MAX_BYTES;
+	}
 
 	if (!r) {
 		snprintf(err, errn, "out of memory");
@@ -463,7 +468,7 @@ static SDL_Surface *text_surface(struct hq_ren *r, const char *text, int px, uin
 	e->rgb = rgb;
 	e->surf = s;
 	e->bytes = (size_t)s->pitch * (size_t)s->h + sizeof *e;
-	while (r->oldest && (r->entries >= CACHE_MAX_ENTRIES || r->bytes + e->bytes > CACHE_MAX_BYTES))
+	while (r->oldest && (r->entries >= r->max_entries || r->bytes + e->bytes > r->max_bytes))
 		evict_oldest(r);
 	e->next = r->buckets[h % CACHE_BUCKETS];
 	r->buckets[h % CACHE_BUCKETS] = e;
@@ -521,6 +526,12 @@ bool hq_ren_has_glyphs(struct hq_ren *r, const char *text, uint32_t *missing)
 	TTF_Font *f = font_at(r, 16);
 
 	return f && font_has(f, text, missing);
+}
+
+void hq_ren_set_cache(struct hq_ren *r, int entries, size_t bytes)
+{
+	r->max_entries = entries > 0 ? entries : CACHE_MAX_ENTRIES;
+	r->max_bytes = bytes > 0 ? bytes : CACHE_MAX_BYTES;
 }
 
 void hq_ren_stats(const struct hq_ren *r, struct hq_ren_stats *st)

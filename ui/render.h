@@ -73,6 +73,9 @@ struct hq_ren_stats {
 	uint64_t hits, misses, evictions;
 };
 void hq_ren_stats(const struct hq_ren *r, struct hq_ren_stats *st);
+/* Bound the text cache (default 600 strings, 48 MB; 0 keeps a default). A program with
+ * few texts on screen, like the kiosk, needs far less and should not hold more. */
+void hq_ren_set_cache(struct hq_ren *r, int entries, size_t bytes);
 
 /* Decode one UTF-8 character at *s, advancing *s; 0xFFFD for a bad byte. */
 uint32_t hq_utf8_next(const char **s);
