@@ -507,12 +507,21 @@ int hq_queue_open(const char *path, struct hq_queue **out, char *err, size_t err
 			goto fail;
 		}
 	}
-	rc = hq__begin(q, false);
-	if (rc == HQ_OK) {
+	/* A plain read, not hq__begin(): that would load the config and roll the day over by
+	 * the real clock, before a caller that runs the hall on another clock (hallq with
+	 * HALLQ_NOW, hallqd --clock, tests) could set it. */
+	rc = sqlite3_step(hq__stmt(q, SQL_BEGIN_READ));
+	if (rc != SQLITE_DONE) {
+		rc = hq__dberr(q, rc);
+		goto fail;
+	}
+	{
 		char stored[11];
 
 		rc = meta_get(q, "day", stored, sizeof stored);
-		rc = hq__end(q, rc);
+		if (rc == HQ_OK)
+			rc = sync_config(q);
+		step_reset(q, rc ? SQL_ROLLBACK : SQL_COMMIT);
 	}
 	if (rc)
 		goto fail;
