@@ -46,6 +46,21 @@ void hqd_log(const char *fmt, ...)
 	fprintf(stderr, "%s.%03ld hallqd: %s\n", when, ts.tv_nsec / 1000000, line);
 }
 
+/* libmicrohttpd's own messages ("Failed to send ... the socket is no longer available"
+ * when an event stream's client has gone) go into the same log, in its format. */
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char line[1024];
+	size_t n;
+
+	(void)cls;
+	vsnprintf(line, sizeof line, fmt, ap);
+	n = strlen(line);
+	while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+		line[--n] = '\0';
+	hqd_log("libmicrohttpd: %s", line);
+}
+
 static double mono_s(void)
 {
 	struct timespec ts;
@@ -602,6 +617,7 @@ int main(int argc, char **argv)
 			     MHD_OPTION_THREAD_STACK_SIZE, (size_t)(256 * 1024),
 			     MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONN_MEMORY,
 			     MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
+			     MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 			     MHD_OPTION_END);
 	if (!d) {
 		fprintf(stderr, "hallqd: cannot listen on %s: %s\n", listen_at, strerror(errno));

@@ -66,9 +66,9 @@ hall_errors() {
 	) 2>&1
 }
 
-# hallqd.log's lines that hallqd did not write (libmicrohttpd's own messages go to the same
-# stderr, unformatted: "Failed to send the chunked response body ..." when an event stream's
-# client has gone); counted and the first two shown, or nothing.
+# hallqd.log's lines not in hallqd's format (libmicrohttpd's own messages are routed through
+# hallqd's log; anything else writing to its stderr shows here); counted and the first two
+# shown, or nothing.
 hall_foreign() {
 	hf_n=$(grep -cv '^[0-9-]*T[0-9:.]* hallqd: ' "$RUN/hallqd.log")
 	[ "$hf_n" -gt 0 ] || return 0

@@ -187,7 +187,7 @@ check "run-hall: SIGTERM stops the hall" "demo hall stopped" "$(grep -o 'demo ha
 check_num "stopped within 20 s (ms)" "$hall_stop_ms" -lt 20000
 check "no program left running" "" "$hall_left"
 check "no error in any log" "" "$(hall_errors | head -10)"
-hall_foreign | while read -r line; do note "$line"; done
+check "every line of hallqd.log in hallqd's format" "" "$(hall_foreign)"
 
 echo "# took $(($(date +%s) - t_start)) s"
 echo "hall: $passed passed, $failed failed"
