@@ -1,7 +1,8 @@
 /*
- * hallq-sim's record of the day (record.h). The figures are computed exactly as
- * queue/stats.c computes them (which tickets count, the sums in seconds as doubles, the
- * nearest-rank percentiles), so that they can be compared with hallqd's to the millisecond.
+ * hallq-sim's record of the day (record.h). Its figures follow the definitions written in
+ * docs/queue.md ("Statistics") and are computed independently of queue/stats.c, on purpose
+ * (see "the figures" below), so that comparing them with hallqd's tests the library's
+ * definitions as well as its data; they agree with hallqd's to the millisecond.
  */
 #include <math.h>
 #include <stdarg.h>
@@ -329,185 +330,233 @@ int hq_sim_record_close(struct hq_sim_record *r)
 	return open;
 }
 
-/* ---- the figures, as queue/stats.c ---------------------------------------------------- */
+/* ---- the figures, from their definitions ----------------------------------------------
+ *
+ * The specification is docs/queue.md, "Statistics". This code is written from those
+ * sentences, not from queue/stats.c, and on purpose in another shape: a check that repeats
+ * the library's code would repeat its mistakes too, and could only ever catch wrong data.
+ * Each ticket of the day is first reduced to the facts the definitions ask of it; a row is
+ * then one pass over the facts of its group. Times stay whole milliseconds until a row is
+ * written, so sums are exact and a percentile is one of the measured times.
+ */
 
-struct samples {
-	double *v;
-	size_t n, cap;
+enum outcome { SERVED, NOSHOW, TRANSFERRED, CANCELLED, STILL_OPEN, NOUTCOMES };
+
+/* What one ticket counts for. */
+struct fact {
+	bool new_number;        /* counts toward issued: not the continuation of a transfer */
+	enum outcome outcome;   /* its final state, or still open at the end of the record */
+	bool called;            /* called at least once; then wait_ms and on_time mean something */
+	int64_t wait_ms;        /* first call minus queue time */
+	bool on_time;           /* wait_ms at most the service's max_wait_minutes */
+	int64_t service_ms;     /* served: end minus start, or minus the first call if not started */
+	int rating;             /* 1..3, 0 when not rated */
+	bool grouped;           /* it has a row under the grouping asked for */
+	int rank;               /* the row's place in the documented order, then key */
+	char key[HQ_NAME_MAX];
 };
 
-struct acc {
-	struct hq_stats_row row;
-	struct samples waits, services;
-	int on_time, satisfied;
-	double wait_sum, service_sum;
-};
-
-static int push(struct samples *s, double v)
+static enum outcome outcome_of(enum hq_tstate st)
 {
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 64;
-		double *nv = realloc(s->v, cap * sizeof *nv);
-
-		if (!nv)
-			return HQ_ENOMEM;
-		s->v = nv;
-		s->cap = cap;
+	switch (st) {
+	case HQ_T_DONE: return SERVED;
+	case HQ_T_NOSHOW: return NOSHOW;
+	case HQ_T_TRANSFERRED: return TRANSFERRED;
+	case HQ_T_CANCELLED: return CANCELLED;
+	default: return STILL_OPEN; /* waiting, called, serving or parked */
 	}
-	s->v[s->n++] = v;
-	return HQ_OK;
 }
 
-static int cmp_double(const void *a, const void *b)
+/* The group of t under `by`, as docs/queue.md words it; f->grouped false when it has none. */
+static void group_of(const struct hq_sim_record *r, enum hq_group by, const struct hq_sim_ticket *t,
+		     struct fact *f)
 {
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-static double percentile(const struct samples *s, double p)
-{
-	size_t rank;
-
-	if (!s->n)
-		return 0;
-	rank = (size_t)ceil(p * (double)s->n);
-	return s->v[rank ? rank - 1 : 0];
-}
-
-static int add_ticket(struct acc *a, const struct hq_sim_ticket *t, const struct hq_service *sv)
-{
-	int rc = HQ_OK;
-
-	if (!t->parent_id)
-		a->row.issued++;
-	switch (t->state) {
-	case HQ_T_DONE: a->row.served++; break;
-	case HQ_T_NOSHOW: a->row.noshow++; break;
-	case HQ_T_TRANSFERRED: a->row.transferred++; break;
-	case HQ_T_CANCELLED: a->row.cancelled++; break;
-	default: a->row.waiting++; break;
-	}
-	if (t->called_at) {
-		double w = (double)(t->called_at - t->queued_at) / 1000.0;
-
-		a->row.called++;
-		a->wait_sum += w;
-		rc = push(&a->waits, w);
-		if (w <= (sv ? sv->max_wait_minutes : 30) * 60.0)
-			a->on_time++;
-	}
-	if (rc == HQ_OK && t->state == HQ_T_DONE) {
-		int64_t from = t->started_at ? t->started_at : t->called_at;
-		double d = (double)(t->ended_at - from) / 1000.0;
-
-		a->service_sum += d;
-		rc = push(&a->services, d);
-	}
-	if (t->rating) {
-		a->row.rated++;
-		a->satisfied += t->rating >= HQ_SCORE_FAIR;
-	}
-	return rc;
-}
-
-static void finish_acc(struct acc *a)
-{
-	struct hq_stats_row *r = &a->row;
-
-	if (a->waits.n)
-		qsort(a->waits.v, a->waits.n, sizeof(double), cmp_double);
-	if (a->services.n)
-		qsort(a->services.v, a->services.n, sizeof(double), cmp_double);
-	if (a->waits.n) {
-		r->wait_mean_s = a->wait_sum / (double)a->waits.n;
-		r->wait_p50_s = percentile(&a->waits, 0.5);
-		r->wait_p90_s = percentile(&a->waits, 0.9);
-		r->wait_max_s = a->waits.v[a->waits.n - 1];
-		r->on_time_rate = (double)a->on_time / (double)a->waits.n;
-	}
-	if (a->services.n) {
-		r->service_mean_s = a->service_sum / (double)a->services.n;
-		r->service_p90_s = percentile(&a->services, 0.9);
-	}
-	if (r->rated)
-		r->satisfaction_rate = (double)a->satisfied / r->rated;
-	free(a->waits.v);
-	free(a->services.v);
-}
-
-static int group_key(enum hq_group by, const struct hq_sim_ticket *t, char *key, size_t len)
-{
-	time_t sec = (time_t)(t->issued_at / 1000);
+	time_t sec;
 	struct tm tm;
+	int i;
 
-	switch (by) {
-	case HQ_BY_SERVICE:
-		snprintf(key, len, "%s", t->service);
-		return 1;
-	case HQ_BY_COUNTER:
-		snprintf(key, len, "%d", t->counter);
-		return t->counter != 0;
-	case HQ_BY_CLERK:
-		snprintf(key, len, "%s", t->clerk[0] ? t->clerk : "-");
-		return t->counter != 0;
-	case HQ_BY_HOUR:
+	f->grouped = true;
+	if (by == HQ_BY_SERVICE) {
+		/* Configuration order; a service the hall no longer has after them all. */
+		i = hq_config_service_index(r->cfg, t->service);
+		f->rank = i >= 0 ? i : HQ_MAX_SERVICES;
+		copy(f->key, sizeof f->key, t->service);
+	} else if (by == HQ_BY_HOUR) {
+		/* The local hour of issue, which a transfer's continuation has from its original. */
+		sec = (time_t)(t->issued_at / 1000);
 		localtime_r(&sec, &tm);
-		snprintf(key, len, "%02d", tm.tm_hour);
-		return 1;
+		f->rank = tm.tm_hour;
+		snprintf(f->key, sizeof f->key, "%02d", tm.tm_hour);
+	} else if (!t->counter) {
+		f->grouped = false; /* never called: no counter and no clerk to count it for */
+	} else if (by == HQ_BY_COUNTER) {
+		f->rank = t->counter;
+		snprintf(f->key, sizeof f->key, "%d", t->counter);
+	} else {
+		f->rank = 0; /* clerks by their id's text */
+		copy(f->key, sizeof f->key, t->clerk[0] ? t->clerk : "-");
 	}
-	return 0;
+}
+
+static struct fact facts_of(const struct hq_sim_record *r, enum hq_group by, const struct hq_sim_ticket *t)
+{
+	const struct hq_service *sv = hq_config_service(r->cfg, t->service);
+	/* A service the configuration no longer has: max_wait_minutes' default, 30. */
+	int64_t limit_ms = (int64_t)(sv ? sv->max_wait_minutes : 30) * 60000;
+	struct fact f = {
+		.new_number = t->parent_id == 0,
+		.outcome = outcome_of(t->state),
+		.called = t->called_at != 0,
+		.rating = t->rating,
+	};
+
+	if (f.called) {
+		f.wait_ms = t->called_at - t->queued_at;
+		f.on_time = f.wait_ms <= limit_ms;
+	}
+	if (f.outcome == SERVED)
+		f.service_ms = t->ended_at - (t->started_at ? t->started_at : t->called_at);
+	group_of(r, by, t, &f);
+	return f;
+}
+
+/* Rows in the documented order; the facts of no group after all the others. */
+static int by_group(const void *pa, const void *pb)
+{
+	const struct fact *a = pa, *b = pb;
+
+	if (a->grouped != b->grouped)
+		return a->grouped ? -1 : 1;
+	if (a->rank != b->rank)
+		return a->rank < b->rank ? -1 : 1;
+	return strcmp(a->key, b->key);
+}
+
+static int by_ms(const void *pa, const void *pb)
+{
+	int64_t a = *(const int64_t *)pa, b = *(const int64_t *)pb;
+
+	return a < b ? -1 : a > b;
+}
+
+static double seconds(int64_t ms)
+{
+	return (double)ms / 1000.0;
+}
+
+/*
+ * Nearest rank: the smallest of the n sorted values with at least pct percent of them at
+ * or below it. That is the k-th smallest for the least k with k / n >= pct / 100, so
+ * k = ceil(pct * n / 100), done in integers so that no rounding can move it.
+ */
+static int64_t nearest_rank(const int64_t *sorted, size_t n, unsigned pct)
+{
+	size_t k = (pct * n + 99) / 100;
+
+	return sorted[k ? k - 1 : 0];
+}
+
+/* Mean, median, 90th percentile and maximum of n millisecond times (sorted here); all 0
+ * over no times, as the library reports them. */
+struct spread {
+	double mean_s, p50_s, p90_s, max_s;
+};
+
+static struct spread spread_of(int64_t *ms, size_t n)
+{
+	struct spread s = {0};
+	int64_t sum = 0;
+
+	if (!n)
+		return s;
+	for (size_t i = 0; i < n; i++)
+		sum += ms[i];
+	qsort(ms, n, sizeof *ms, by_ms);
+	s.mean_s = seconds(sum) / (double)n;
+	s.p50_s = seconds(nearest_rank(ms, n, 50));
+	s.p90_s = seconds(nearest_rank(ms, n, 90));
+	s.max_s = seconds(ms[n - 1]);
+	return s;
+}
+
+/* A share, 0 over nothing. */
+static double share(size_t part, size_t whole)
+{
+	return whole ? (double)part / (double)whole : 0;
+}
+
+/* One row from the facts of its tickets; scratch has room for n times. */
+static void row_of(const struct fact *f, size_t n, int64_t *scratch, const char *key,
+		   struct hq_stats_row *row)
+{
+	size_t ended[NOUTCOMES] = {0}, waits = 0, services = 0, on_time = 0, rated = 0, fair = 0;
+	int issued = 0;
+	struct spread w, sv;
+
+	for (size_t i = 0; i < n; i++) {
+		issued += f[i].new_number;
+		ended[f[i].outcome]++;
+		if (f[i].called) {
+			scratch[waits++] = f[i].wait_ms;
+			on_time += f[i].on_time;
+		}
+		rated += f[i].rating != 0;
+		fair += f[i].rating >= HQ_SCORE_FAIR;
+	}
+	w = spread_of(scratch, waits);
+	for (size_t i = 0; i < n; i++)
+		if (f[i].outcome == SERVED)
+			scratch[services++] = f[i].service_ms;
+	sv = spread_of(scratch, services);
+	/* appointments and missed_appointments stay 0: the record has no appointments. */
+	*row = (struct hq_stats_row){
+		.issued = issued, .called = (int)waits,
+		.served = (int)ended[SERVED], .noshow = (int)ended[NOSHOW],
+		.transferred = (int)ended[TRANSFERRED], .cancelled = (int)ended[CANCELLED],
+		.waiting = (int)ended[STILL_OPEN],
+		.wait_mean_s = w.mean_s, .wait_p50_s = w.p50_s, .wait_p90_s = w.p90_s, .wait_max_s = w.max_s,
+		.service_mean_s = sv.mean_s, .service_p90_s = sv.p90_s,
+		.on_time_rate = share(on_time, waits),
+		.rated = (int)rated, .satisfaction_rate = share(fair, rated),
+	};
+	copy(row->key, sizeof row->key, key);
 }
 
 int hq_sim_record_stats(const struct hq_sim_record *r, enum hq_group by, struct hq_stats *out)
 {
-	struct acc total = {0}, *accs = NULL;
-	size_t nacc = 0, i, j;
-	char key[HQ_NAME_MAX];
-	int rc = HQ_OK;
+	struct fact *f;
+	int64_t *scratch;
+	size_t n = 0, groups = 0, i, j;
 
 	memset(out, 0, sizeof *out);
-	snprintf(total.row.key, sizeof total.row.key, "total");
-	/* Tickets in id order, as the table holds them. */
-	for (i = 0; i < r->n && rc == HQ_OK; i++) {
-		const struct hq_sim_ticket *t = &r->t[i];
-		const struct hq_service *sv = hq_config_service(r->cfg, t->service);
-
-		if (!in_day(r, t->issued_at))
-			continue;
-		if ((rc = add_ticket(&total, t, sv)))
-			break;
-		if (!group_key(by, t, key, sizeof key))
-			continue;
-		for (j = 0; j < nacc && strcmp(accs[j].row.key, key); j++)
+	for (i = 0; i < r->n; i++)
+		n += in_day(r, r->t[i].issued_at);
+	f = malloc((n ? n : 1) * sizeof *f);
+	scratch = malloc((n ? n : 1) * sizeof *scratch);
+	if (!f || !scratch)
+		goto nomem;
+	for (i = j = 0; i < r->n; i++)
+		if (in_day(r, r->t[i].issued_at))
+			f[j++] = facts_of(r, by, &r->t[i]);
+	qsort(f, n, sizeof *f, by_group);
+	for (i = 0; i < n && f[i].grouped; i++)
+		groups += i == 0 || by_group(&f[i - 1], &f[i]) != 0;
+	if (groups && !(out->rows = malloc(groups * sizeof *out->rows)))
+		goto nomem;
+	/* Each run of facts with one key is a row. */
+	for (i = 0; i < n && f[i].grouped; i = j) {
+		for (j = i + 1; j < n && by_group(&f[i], &f[j]) == 0; j++)
 			;
-		if (j == nacc) {
-			struct acc *g = realloc(accs, (nacc + 1) * sizeof *g);
-
-			if (!g) {
-				rc = HQ_ENOMEM;
-				break;
-			}
-			accs = g;
-			memset(&accs[nacc], 0, sizeof *accs);
-			snprintf(accs[nacc].row.key, sizeof accs[nacc].row.key, "%s", key);
-			nacc++;
-		}
-		rc = add_ticket(&accs[j], t, sv);
+		row_of(&f[i], j - i, scratch, f[i].key, &out->rows[out->nrows++]);
 	}
-	for (i = 0; i < nacc; i++)
-		finish_acc(&accs[i]);
-	finish_acc(&total);
-	if (rc == HQ_OK && nacc && !(out->rows = malloc(nacc * sizeof *out->rows)))
-		rc = HQ_ENOMEM;
-	if (rc == HQ_OK) {
-		for (i = 0; i < nacc; i++)
-			out->rows[i] = accs[i].row;
-		out->nrows = nacc;
-		out->total = total.row;
-	}
-	free(accs);
-	return rc;
+	row_of(f, n, scratch, "total", &out->total);
+	free(f);
+	free(scratch);
+	return HQ_OK;
+nomem:
+	free(f);
+	free(scratch);
+	return HQ_ENOMEM;
 }
 
 /* ---- estimates ------------------------------------------------------------------------- */

@@ -1,9 +1,11 @@
 /*
  * hallq-sim's own record of the day: every ticket as the event stream and hallqd's answers
  * showed it, with hallqd's own timestamps (the events' at_ms). From it the simulator checks
- * the hall's invariants as the day goes, computes the day's figures by the definitions of
- * queue/stats.c to compare them with what hallqd reports, and measures how good the
- * estimated wait printed on each ticket was.
+ * the hall's invariants as the day goes, computes the day's figures to compare them with
+ * what hallqd reports, and measures how good the estimated wait printed on each ticket was.
+ * The figures follow the definitions written in docs/queue.md ("Statistics") and are
+ * computed independently of queue/stats.c, on purpose: a check made from the library's own
+ * code could only catch wrong data, never a wrong definition.
  *
  * Ownership: hq_sim_record_free() frees everything the record holds; hq_sim_record_stats()
  * fills a struct hq_stats whose rows hq_stats_free() frees.
@@ -36,7 +38,7 @@ struct hq_sim_ticket {
 	int64_t id, parent_id;
 	char label[16];
 	char service[HQ_KEY_MAX];
-	char clerk[32];
+	char clerk[HQ_CLERK_MAX];
 	bool priority;
 	enum hq_tstate state;
 	int counter, target_counter, recalls, rating;
@@ -85,7 +87,9 @@ void hq_sim_record_breach(struct hq_sim_record *r, const char *fmt, ...)
  * ended twice, are breaches; returns how many tickets are still open (waiting, called). */
 int hq_sim_record_close(struct hq_sim_record *r);
 
-/* The day's figures as queue/stats.c defines them, over the tickets issued in the day. */
+/* The day's figures as docs/queue.md defines them, over the tickets issued in the day,
+ * rows in the documented order. appointments and missed_appointments are 0: the record
+ * has no appointments (the simulator books none), and hallq-sim does not compare them. */
 int hq_sim_record_stats(const struct hq_sim_record *r, enum hq_group by, struct hq_stats *out);
 
 /*

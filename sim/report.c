@@ -66,7 +66,7 @@ void hq_sim_row_from_json(const json_t *o, struct hq_stats_row *row)
 
 static bool same(const struct field *f, double a, double b)
 {
-	/* Both sides sum the same millisecond times; only the order of the sums may differ. */
+	/* The record sums whole milliseconds, hallqd seconds as doubles: rounding apart, equal. */
 	return f->kind == F_INT ? a == b : fabs(a - b) <= 1e-6 * (1 + fabs(a));
 }
 

@@ -4,8 +4,10 @@
  * follow the peaks and the shares and are zero while a service is closed, and arrivals
  * drawn by thinning have that distribution. The record: fed the event feed of a random day
  * run through the real queue library, it computes the same figures as hq_queue_stats() for
- * every grouping, which is what lets hallq-sim check hallqd's figures exactly; and it
- * notices a broken invariant.
+ * every grouping, which is what lets hallq-sim check hallqd's figures exactly; it notices
+ * a broken invariant; and fed a small morning written out by hand, it gives the figures
+ * worked out by hand from the definitions in docs/queue.md ("Statistics"), every one of
+ * them, as hq_queue_stats() does for the same morning played through the library.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -398,6 +400,341 @@ static void record_breaches(void **state)
 	hq_config_free(cfg);
 }
 
+/* ---- the figures by their definitions, worked out by hand ------------------------------ */
+
+/*
+ * A morning on the test hall, Monday 2026-11-23, in milliseconds after 09:00:00.000. The
+ * on-time limits (max_wait_minutes): business 30 min = 1 800 000 ms, social 20 = 1 200 000,
+ * enquiry 15 = 900 000. Counter 1 has no clerk signed in; counter 2's clerk changes from
+ * 0207 to 0208 after A001. One ticket of Friday (its A001) is still open and is closed by
+ * the day's roll-over: it was not issued in the day, so it counts nowhere.
+ *
+ *  ticket  svc       issued     first call (ctr, clerk)  wait ms            end                        service ms       rating
+ *  A001    business        0    1 800 000 (2, 0207)      1 800 000 on time  done 2 460 000 (start 1 860 000)  600 000   3
+ *  A002    business   60 000    1 860 001 (5, 0501)      1 800 001 late     no-show 2 000 000                    -      -
+ *  C001    social    120 000      420 000 (3, 0303)        300 000 on time  transferred to business 900 000    -      -
+ *  Z001    enquiry   200 000    1 100 250 (1, none)        900 250 late     done 1 320 000 (start 1 120 000)  200 000   2
+ *  A003    business  300 000    -                          -                cancelled 1 000 000                  -      -
+ *  C001'   business  (C001's)   2 460 500 (2, 0208)      1 560 500 on time  done 2 760 500, never started     300 000   1
+ *  A004    business 3 600 000   -                          -                still waiting                        -      -
+ *  C002    social   3 700 000   3 800 000 (3, 0303)        100 000 on time  still called                         -      -
+ *
+ * C001' is the transfer's continuation: not a new number, its wait from the transfer (900 000),
+ * its hour of issue C001's; its service time from its call, as it was never started.
+ * A001 waited exactly the limit, which counts as on time; A002 and Z001 one millisecond
+ * and 250 ms over it. Rows come in the documented order.
+ */
+static const struct step {
+	int64_t ms;
+	const char *type;
+	int64_t ticket;
+	const char *label, *service;
+	int counter, value;
+	const char *detail;
+} morning[] = {
+	{0, "cancelled", 1, "A001", "business", 0, 0, "day closed"},
+	{0, "signed_in", 0, "", "", 2, 0, "0207"},
+	{0, "issued", 2, "A001", "business", 0, 0, "normal"},
+	{60000, "issued", 3, "A002", "business", 0, 1, "normal"},
+	{120000, "issued", 4, "C001", "social", 0, 0, "normal"},
+	{200000, "issued", 5, "Z001", "enquiry", 0, 0, "normal"},
+	{300000, "issued", 6, "A003", "business", 0, 2, "normal"},
+	{420000, "called", 4, "C001", "social", 3, 0, "0303"},
+	{450000, "started", 4, "C001", "social", 3, 0, "0303"},
+	{900000, "transferred", 4, "C001", "social", 3, 0, "business"},
+	{900000, "requeued", 7, "C001", "business", 0, 0, "transfer"},
+	{1000000, "cancelled", 6, "A003", "business", 0, 0, "left"},
+	{1100250, "called", 5, "Z001", "enquiry", 1, 0, ""},
+	{1120000, "started", 5, "Z001", "enquiry", 1, 0, ""},
+	{1320000, "finished", 5, "Z001", "enquiry", 1, 0, ""},
+	{1330000, "rated", 5, "Z001", "enquiry", 1, 2, ""},
+	{1800000, "called", 2, "A001", "business", 2, 0, "0207"},
+	{1860000, "started", 2, "A001", "business", 2, 0, "0207"},
+	{1860001, "called", 3, "A002", "business", 5, 0, "0501"},
+	{2000000, "noshow", 3, "A002", "business", 5, 0, "0501"},
+	{2460000, "finished", 2, "A001", "business", 2, 0, "0207"},
+	{2460100, "rated", 2, "A001", "business", 2, 3, "0207"},
+	{2460200, "signed_out", 0, "", "", 2, 0, "0207"},
+	{2460300, "signed_in", 0, "", "", 2, 0, "0208"},
+	{2460500, "called", 7, "C001", "business", 2, 0, "0208"},
+	{2760500, "finished", 7, "C001", "business", 2, 0, "0208"},
+	{2770000, "rated", 7, "C001", "business", 2, 1, "0208"},
+	{3600000, "issued", 8, "A004", "business", 0, 0, "normal"},
+	{3700000, "issued", 9, "C002", "social", 0, 0, "normal"},
+	{3800000, "called", 9, "C002", "social", 3, 0, "0303"},
+};
+
+static int64_t at_nine(int64_t ms)
+{
+	return ts_local(2026, 11, 23, 9, 0) + ms;
+}
+
+static struct hq_sim_event step_event(int64_t id, const struct step *st)
+{
+	struct hq_sim_event e = {.id = id, .at_ms = at_nine(st->ms), .ticket_id = st->ticket,
+				 .counter = st->counter, .value = st->value};
+
+	snprintf(e.type, sizeof e.type, "%s", st->type);
+	snprintf(e.label, sizeof e.label, "%s", st->label);
+	snprintf(e.service, sizeof e.service, "%s", st->service);
+	snprintf(e.detail, sizeof e.detail, "%s", st->detail);
+	return e;
+}
+
+/*
+ * The whole day, every ticket in it (8):
+ * issued 7 (not C001'); called 6; served 3 (A001 Z001 C001'); no-show 1 (A002);
+ * transferred 1 (C001); cancelled 1 (A003); waiting 2 (A004 waiting, C002 called).
+ * Waits sorted: 100 000, 300 000, 900 250, 1 560 500, 1 800 000, 1 800 001; sum 6 460 751,
+ * mean 6460.751 / 6 s. p50: ceil(0.5 * 6) = 3rd, 900.25 s (the lower middle, not the mean
+ * of the two middle ones); p90: ceil(0.9 * 6) = ceil(5.4) = 6th, 1800.001 s; max 1800.001.
+ * On time: all but 900 250 (enquiry) and 1 800 001 (business): 4/6.
+ * Service sorted: 200 000, 300 000, 600 000: mean 1100 / 3 s; p90 ceil(2.7) = 3rd, 600.
+ * Ratings 3, 2, 1: rated 3, fair or satisfied 2/3.
+ */
+static const struct hq_stats_row day_total = {
+	.key = "total", .issued = 7, .called = 6, .served = 3, .noshow = 1, .transferred = 1,
+	.cancelled = 1, .waiting = 2, .wait_mean_s = 6460.751 / 6, .wait_p50_s = 900.25,
+	.wait_p90_s = 1800.001, .wait_max_s = 1800.001, .service_mean_s = 1100.0 / 3,
+	.service_p90_s = 600, .on_time_rate = 4.0 / 6, .rated = 3, .satisfaction_rate = 2.0 / 3,
+};
+
+/* Z001 alone: wait 900.25 s, late; served in 200 s; rated 2. Every mean and percentile is
+ * its one value. */
+#define Z001_ALONE(k)                                                                         \
+	{.key = k, .issued = 1, .called = 1, .served = 1, .wait_mean_s = 900.25,                \
+	 .wait_p50_s = 900.25, .wait_p90_s = 900.25, .wait_max_s = 900.25, .service_mean_s = 200, \
+	 .service_p90_s = 200, .on_time_rate = 0, .rated = 1, .satisfaction_rate = 1}
+/* C001 (transferred, waited 300 s) and C002 (called, waited 100 s): mean 200; p50 the
+ * ceil(1)st = 100; p90 the ceil(1.8) = 2nd = 300; both within 20 minutes. Nobody served or
+ * rated: the service times and the satisfaction rate are 0. */
+#define SOCIAL_TWO(k)                                                                         \
+	{.key = k, .issued = 2, .called = 2, .transferred = 1, .waiting = 1, .wait_mean_s = 200, \
+	 .wait_p50_s = 100, .wait_p90_s = 300, .wait_max_s = 300, .on_time_rate = 1}
+/* A002 alone: waited 1800.001 s, 1 ms over 30 minutes, no-show. */
+#define A002_ALONE(k)                                                                         \
+	{.key = k, .issued = 1, .called = 1, .noshow = 1, .wait_mean_s = 1800.001,              \
+	 .wait_p50_s = 1800.001, .wait_p90_s = 1800.001, .wait_max_s = 1800.001, .on_time_rate = 0}
+
+/*
+ * By service, in the configuration's order (mystery has no tickets: no row).
+ * business: A001 A002 A003 C001' A004: issued 4, called 3, served 2, no-show 1, cancelled 1,
+ * waiting 1. Waits sorted 1 560 500, 1 800 000, 1 800 001 (odd count): mean 5 160 501 / 3 =
+ * 1 720 167 ms; p50 the ceil(1.5) = 2nd, 1800; p90 the ceil(2.7) = 3rd, 1800.001; on time
+ * 2/3 (1 800 000 is, the limit included). Service 300 000, 600 000: mean 450, p90 the
+ * ceil(1.8) = 2nd, 600. Ratings 3 and 1: 1/2.
+ */
+static const struct hq_stats_row by_service[] = {
+	{.key = "business", .issued = 4, .called = 3, .served = 2, .noshow = 1, .cancelled = 1,
+	 .waiting = 1, .wait_mean_s = 1720.167, .wait_p50_s = 1800, .wait_p90_s = 1800.001,
+	 .wait_max_s = 1800.001, .service_mean_s = 450, .service_p90_s = 600, .on_time_rate = 2.0 / 3,
+	 .rated = 2, .satisfaction_rate = 0.5},
+	SOCIAL_TWO("social"),
+	Z001_ALONE("enquiry"),
+};
+
+/*
+ * By counter, by number; A003 and A004 were never called and have no counter.
+ * 2: A001 and C001' (issued 1: C001' is no new number). Waits 1 560 500, 1 800 000: mean
+ * 1680.25, p50 the 1st 1560.5, p90 the 2nd 1800; both on time. Service 600 and 300: mean
+ * 450, p90 600. Ratings 3 and 1: 1/2.
+ */
+static const struct hq_stats_row by_counter[] = {
+	Z001_ALONE("1"),
+	{.key = "2", .issued = 1, .called = 2, .served = 2, .wait_mean_s = 1680.25,
+	 .wait_p50_s = 1560.5, .wait_p90_s = 1800, .wait_max_s = 1800, .service_mean_s = 450,
+	 .service_p90_s = 600, .on_time_rate = 1, .rated = 2, .satisfaction_rate = 0.5},
+	SOCIAL_TWO("3"),
+	A002_ALONE("5"),
+};
+
+/*
+ * By clerk, by the clerk's text ("-" sorts before digits). Counter 1 had nobody signed in:
+ * "-". Counter 2's two clerks are two rows: 0207 had A001 (1800 s, on time, the limit
+ * included; 600 s; rated 3), 0208 had C001' (1560.5 s, 300 s, rated 1: dissatisfied, 0/1).
+ */
+static const struct hq_stats_row by_clerk[] = {
+	Z001_ALONE("-"),
+	{.key = "0207", .issued = 1, .called = 1, .served = 1, .wait_mean_s = 1800, .wait_p50_s = 1800,
+	 .wait_p90_s = 1800, .wait_max_s = 1800, .service_mean_s = 600, .service_p90_s = 600,
+	 .on_time_rate = 1, .rated = 1, .satisfaction_rate = 1},
+	{.key = "0208", .issued = 0, .called = 1, .served = 1, .wait_mean_s = 1560.5,
+	 .wait_p50_s = 1560.5, .wait_p90_s = 1560.5, .wait_max_s = 1560.5, .service_mean_s = 300,
+	 .service_p90_s = 300, .on_time_rate = 1, .rated = 1, .satisfaction_rate = 0},
+	SOCIAL_TWO("0303"),
+	A002_ALONE("0501"),
+};
+
+/*
+ * By local hour of issue. 09: A001 A002 C001 Z001 A003 and C001' (C001's issue time):
+ * issued 5, called 5, served 3, no-show 1, transferred 1, cancelled 1, waiting 0. Waits
+ * sorted 300 000, 900 250, 1 560 500, 1 800 000, 1 800 001 (odd count): sum 6 360 751,
+ * mean 6360.751 / 5 s; p50 the ceil(2.5) = 3rd, 1560.5; p90 the ceil(4.5) = 5th,
+ * 1800.001; on time 3/5. Service and ratings as the day's.
+ * 10: A004 (waiting) and C002 (called, 100 s, on time).
+ */
+static const struct hq_stats_row by_hour[] = {
+	{.key = "09", .issued = 5, .called = 5, .served = 3, .noshow = 1, .transferred = 1,
+	 .cancelled = 1, .wait_mean_s = 6360.751 / 5, .wait_p50_s = 1560.5, .wait_p90_s = 1800.001,
+	 .wait_max_s = 1800.001, .service_mean_s = 1100.0 / 3, .service_p90_s = 600,
+	 .on_time_rate = 0.6, .rated = 3, .satisfaction_rate = 2.0 / 3},
+	{.key = "10", .issued = 2, .called = 1, .waiting = 2, .wait_mean_s = 100, .wait_p50_s = 100,
+	 .wait_p90_s = 100, .wait_max_s = 100, .on_time_rate = 1},
+};
+
+static const struct worked {
+	enum hq_group by;
+	const struct hq_stats_row *rows;
+	size_t n;
+} worked[] = {
+#define W(by, rows) {by, rows, sizeof rows / sizeof rows[0]}
+	W(HQ_BY_SERVICE, by_service), W(HQ_BY_COUNTER, by_counter),
+	W(HQ_BY_CLERK, by_clerk), W(HQ_BY_HOUR, by_hour),
+#undef W
+};
+
+static void figure(const char *who, const char *key, const char *field, double got, double want)
+{
+	/* Whole milliseconds give these to far better than 1e-9 s; counts exactly. */
+	if (fabs(got - want) > 1e-9)
+		fail_msg("%s, row %s: %s is %.6f, worked out by hand %.6f", who, key, field, got, want);
+}
+
+static void as_worked_out(const char *who, const struct hq_stats_row *got, const struct hq_stats_row *want)
+{
+#define F(m) figure(who, want->key, #m, (double)got->m, (double)want->m)
+	if (strcmp(got->key, want->key))
+		fail_msg("%s: row %s where the documented order has %s", who, got->key, want->key);
+	F(issued); F(called); F(served); F(noshow); F(transferred); F(cancelled); F(waiting);
+	F(wait_mean_s); F(wait_p50_s); F(wait_p90_s); F(wait_max_s);
+	F(service_mean_s); F(service_p90_s); F(on_time_rate);
+	F(rated); F(satisfaction_rate); F(appointments); F(missed_appointments);
+#undef F
+}
+
+static void all_as_worked_out(const char *who, const struct hq_stats *st, const struct worked *w)
+{
+	if (st->nrows != w->n)
+		fail_msg("%s: %zu rows by grouping %d, worked out by hand %zu", who, st->nrows, w->by, w->n);
+	for (size_t i = 0; i < w->n; i++)
+		as_worked_out(who, &st->rows[i], &w->rows[i]);
+	as_worked_out(who, &st->total, &day_total);
+}
+
+/* The record, fed the morning's events by hand, gives the figures worked out by hand. */
+static void record_figures_by_definition(void **state)
+{
+	struct hq_config *cfg = cfg_of();
+	struct hq_sim_record *rec = malloc(sizeof *rec);
+	int64_t day0 = ts_local(2026, 11, 23, 0, 0);
+	struct hq_sim_event e = {.id = 1, .at_ms = ts_local(2026, 11, 20, 16, 0), .ticket_id = 1};
+
+	(void)state;
+	assert_non_null(rec);
+	hq_sim_record_init(rec, cfg, day0, day0 + 86400000LL);
+	/* Friday's A001, which the roll-over closes at the start of the morning. */
+	snprintf(e.type, sizeof e.type, "issued");
+	snprintf(e.label, sizeof e.label, "A001");
+	snprintf(e.service, sizeof e.service, "business");
+	snprintf(e.detail, sizeof e.detail, "normal");
+	hq_sim_record_event(rec, &e);
+	for (size_t i = 0; i < sizeof morning / sizeof morning[0]; i++) {
+		e = step_event((int64_t)i + 2, &morning[i]);
+		hq_sim_record_event(rec, &e);
+	}
+	assert_int_equal(rec->breaches, 0);
+	for (size_t g = 0; g < sizeof worked / sizeof worked[0]; g++) {
+		struct hq_stats st;
+
+		assert_int_equal(hq_sim_record_stats(rec, worked[g].by, &st), HQ_OK);
+		all_as_worked_out("hallq-sim's record", &st, &worked[g]);
+		hq_stats_free(&st);
+	}
+	assert_int_equal(hq_sim_record_close(rec), 2); /* A004 waiting, C002 called */
+	assert_int_equal(rec->breaches, 0);
+	hq_sim_record_free(rec);
+	free(rec);
+	hq_config_free(cfg);
+}
+
+/*
+ * The same morning played through the real queue library on its fake clock: hq_queue_stats
+ * gives the figures worked out by hand too, and so does a record fed the library's own
+ * event feed (which the hand-written events above copy).
+ */
+static void library_figures_by_definition(void **state)
+{
+	struct hq_queue *q = ts_open(hall);
+	struct hq_sim_record *rec = malloc(sizeof *rec);
+	int64_t day0 = ts_local(2026, 11, 23, 0, 0);
+	struct hq_ticket a1, a2, c1, z1, a3, cc, a4, c2, t;
+
+	(void)state;
+	assert_non_null(rec);
+	hq_queue_set_durable(q, false);
+	ts_clock_ms = ts_local(2026, 11, 20, 16, 0);
+	assert_int_equal(hq_queue_issue(q, "business", HQ_CLASS_NORMAL, &t), HQ_OK);
+#define AT(ms) (ts_clock_ms = at_nine(ms))
+#define OK(expr) assert_int_equal((expr), HQ_OK)
+	AT(0);
+	OK(hq_queue_sign_in(q, 2, "0207"));
+	OK(hq_queue_sign_in(q, 3, "0303"));
+	OK(hq_queue_sign_in(q, 5, "0501"));
+	OK(hq_queue_issue(q, "business", HQ_CLASS_NORMAL, &a1));
+	AT(60000), OK(hq_queue_issue(q, "business", HQ_CLASS_NORMAL, &a2));
+	AT(120000), OK(hq_queue_issue(q, "social", HQ_CLASS_NORMAL, &c1));
+	AT(200000), OK(hq_queue_issue(q, "enquiry", HQ_CLASS_NORMAL, &z1));
+	AT(300000), OK(hq_queue_issue(q, "business", HQ_CLASS_NORMAL, &a3));
+	AT(420000), OK(hq_queue_call_next(q, 3, &t));
+	assert_int_equal(t.id, c1.id);
+	AT(450000), OK(hq_queue_start(q, 3, NULL));
+	AT(900000), OK(hq_queue_transfer_service(q, 3, "business", &cc));
+	AT(1000000), OK(hq_queue_cancel(q, a3.id, "left", NULL));
+	AT(1100250), OK(hq_queue_call_next(q, 1, &t));
+	assert_int_equal(t.id, z1.id);
+	AT(1120000), OK(hq_queue_start(q, 1, NULL));
+	AT(1320000), OK(hq_queue_finish(q, 1, NULL));
+	AT(1330000), OK(hq_queue_rate_last(q, 1, 2, NULL));
+	AT(1800000), OK(hq_queue_call_next(q, 2, &t));
+	assert_int_equal(t.id, a1.id);
+	AT(1860000), OK(hq_queue_start(q, 2, NULL));
+	AT(1860001), OK(hq_queue_call_next(q, 5, &t));
+	assert_int_equal(t.id, a2.id);
+	AT(2000000), OK(hq_queue_noshow(q, 5, NULL));
+	AT(2460000), OK(hq_queue_finish(q, 2, NULL));
+	AT(2460100), OK(hq_queue_rate_last(q, 2, 3, NULL));
+	AT(2460200), OK(hq_queue_sign_out(q, 2));
+	AT(2460300), OK(hq_queue_sign_in(q, 2, "0208"));
+	AT(2460500), OK(hq_queue_call_next(q, 2, &t));
+	assert_int_equal(t.id, cc.id);
+	AT(2760500), OK(hq_queue_finish(q, 2, NULL));
+	AT(2770000), OK(hq_queue_rate_last(q, 2, 1, NULL));
+	AT(3600000), OK(hq_queue_issue(q, "business", HQ_CLASS_NORMAL, &a4));
+	AT(3700000), OK(hq_queue_issue(q, "social", HQ_CLASS_NORMAL, &c2));
+	AT(3800000), OK(hq_queue_call_next(q, 3, &t));
+	assert_int_equal(t.id, c2.id);
+	AT(3900000);
+#undef OK
+#undef AT
+	assert_int_equal(a4.state, HQ_T_WAITING);
+	hq_sim_record_init(rec, hq_queue_config(q), day0, day0 + 86400000LL);
+	feed(q, rec);
+	assert_int_equal(rec->breaches, 0);
+	for (size_t g = 0; g < sizeof worked / sizeof worked[0]; g++) {
+		struct hq_stats lib, ours;
+
+		assert_int_equal(hq_queue_stats(q, worked[g].by, day0, day0 + 86400000LL, &lib), HQ_OK);
+		all_as_worked_out("hq_queue_stats", &lib, &worked[g]);
+		assert_int_equal(hq_sim_record_stats(rec, worked[g].by, &ours), HQ_OK);
+		all_as_worked_out("the record of the library's events", &ours, &worked[g]);
+		hq_stats_free(&lib);
+		hq_stats_free(&ours);
+	}
+	hq_sim_record_free(rec);
+	free(rec);
+	ts_close(q);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -407,6 +744,8 @@ int main(void)
 		cmocka_unit_test(seeded),
 		cmocka_unit_test(record_matches_library),
 		cmocka_unit_test(record_breaches),
+		cmocka_unit_test(record_figures_by_definition),
+		cmocka_unit_test(library_figures_by_definition),
 	};
 
 	ts_setup_tz();
