@@ -25,6 +25,7 @@ static const char *const sql_text[SQL_COUNT_] = {
 static const char *const migrations[] = {
 	HQ_SCHEMA_V1,
 	HQ_SCHEMA_V2,
+	HQ_SCHEMA_V3,
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 

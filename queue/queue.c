@@ -161,6 +161,7 @@ struct counter_row {
 	int64_t current_id;
 	int64_t last_id;
 	int prio_run;
+	int64_t called_id;          /* the ticket it called last, for its turn */
 };
 
 static int load_counter(struct hq_queue *q, int number, struct counter_row *c)
@@ -182,6 +183,7 @@ static int load_counter(struct hq_queue *q, int number, struct counter_row *c)
 		c->current_id = sqlite3_column_int64(s, 3);
 		c->last_id = sqlite3_column_int64(s, 4);
 		c->prio_run = sqlite3_column_int(s, 5);
+		c->called_id = sqlite3_column_int64(s, 6);
 		sqlite3_reset(s);
 		return HQ_OK;
 	}
@@ -196,6 +198,18 @@ static int set_counter_int(struct hq_queue *q, enum hq_sql which, int number, in
 
 	sqlite3_bind_int(s, 1, number);
 	sqlite3_bind_int64(s, 2, v);
+	return hq__exec(q, s);
+}
+
+/* The counter's citizen: id, or 0 when it frees the window. Either is the counter at work. */
+static int set_current(struct hq_queue *q, struct counter_row *c, int64_t id)
+{
+	sqlite3_stmt *s = hq__stmt(q, SQL_COUNTER_SET_CURRENT);
+
+	sqlite3_bind_int(s, 1, c->cfg->number);
+	sqlite3_bind_int64(s, 2, id);
+	sqlite3_bind_int64(s, 3, q->now);
+	c->current_id = id;
 	return hq__exec(q, s);
 }
 
@@ -237,9 +251,8 @@ static int end_current(struct hq_queue *q, struct counter_row *c, const struct h
 	hq__bind_text(s, 4, reason);
 	if ((rc = hq__exec(q, s)))
 		return rc;
-	if ((rc = set_counter_int(q, SQL_COUNTER_SET_CURRENT, c->cfg->number, 0)))
+	if ((rc = set_current(q, c, 0)))
 		return rc;
-	c->current_id = 0;
 	if (state == HQ_T_DONE) {
 		if ((rc = set_counter_int(q, SQL_COUNTER_SET_LAST, c->cfg->number, t->id)))
 			return rc;
@@ -259,8 +272,7 @@ static int finish_current(struct hq_queue *q, struct counter_row *c)
 	rc = current_ticket(q, c, &t);
 	if (rc == HQ_EIDLE) {
 		q->err[0] = '\0';
-		c->current_id = 0;
-		return set_counter_int(q, SQL_COUNTER_SET_CURRENT, c->cfg->number, 0);
+		return set_current(q, c, 0);
 	}
 	if (rc)
 		return rc;
@@ -282,9 +294,20 @@ static int call_ticket(struct hq_queue *q, struct counter_row *c, int64_t id, in
 	/* The WHERE state guard inside the transaction is what makes a double call impossible. */
 	if (sqlite3_changes(q->db) != 1)
 		return hq__fail(q, HQ_ESTATE, "ticket %lld is no longer waiting", (long long)id);
-	if ((rc = set_counter_int(q, SQL_COUNTER_SET_CURRENT, c->cfg->number, id)))
+	/* This call ends the turn of the counter's previous ticket: the estimated wait
+	 * learns the counter's pace from these (queue/stats.c). */
+	if (c->called_id && c->called_id != id) {
+		s = hq__stmt(q, SQL_TICKET_SET_TURN);
+		sqlite3_bind_int64(s, 1, c->called_id);
+		sqlite3_bind_int64(s, 2, q->now);
+		sqlite3_bind_int64(s, 3, id);
+		sqlite3_bind_int64(s, 4, HQ_TURN_GAP_MAX_MS);
+		if ((rc = hq__exec(q, s)))
+			return rc;
+	}
+	if ((rc = set_current(q, c, id)))
 		return rc;
-	c->current_id = id;
+	c->called_id = id;
 	if (update_run && (rc = set_counter_int(q, SQL_COUNTER_SET_RUN, c->cfg->number,
 						prio ? c->prio_run + 1 : 0)))
 		return rc;
@@ -787,6 +810,7 @@ static int set_state(struct hq_queue *q, struct counter_row *c, enum hq_cstate s
 	sqlite3_bind_int(s, 1, c->cfg->number);
 	sqlite3_bind_int(s, 2, state);
 	hq__bind_text(s, 3, reason);
+	sqlite3_bind_int64(s, 4, q->now);
 	if ((rc = hq__exec(q, s)))
 		return rc;
 	return hq__event(q, event, NULL, c->cfg->number, 0, reason);
@@ -839,6 +863,8 @@ static int do_counter(struct hq_queue *q, int counter, enum ctr_op op, const cha
 		s = hq__stmt(q, SQL_COUNTER_SET_CLERK);
 		sqlite3_bind_int(s, 1, counter);
 		hq__bind_text(s, 2, op == OP_SIGN_IN ? arg : "");
+		/* A clerk who signs out has left: the counter is no longer at work (stats.c). */
+		sqlite3_bind_int64(s, 3, op == OP_SIGN_IN ? q->now : 0);
 		if ((rc = hq__exec(q, s)))
 			return rc;
 		return hq__event(q, op == OP_SIGN_IN ? "signed_in" : "signed_out", NULL, counter, 0,

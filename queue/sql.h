@@ -91,6 +91,19 @@
 	"  at INTEGER NOT NULL);"                                                        \
 	"CREATE INDEX idempotency_at ON idempotency(at);"
 
+/*
+ * v3: what the estimated wait learns from (queue/stats.c). A ticket's turn_ms is the time
+ * its counter gave it, call to the counter's next call less any time the counter had nobody
+ * to call, written at that next call; a counter's called_id is the ticket it called last
+ * (whose turn its next call ends), and active_at the last time it did anything (a call, the
+ * end of a ticket, a pause, resume, open or close, a sign-in; a sign-out clears it).
+ */
+#define HQ_SCHEMA_V3                                                                     \
+	"ALTER TABLE tickets ADD COLUMN turn_ms INTEGER NOT NULL DEFAULT 0;"             \
+	"ALTER TABLE counters ADD COLUMN called_id INTEGER NOT NULL DEFAULT 0;"          \
+	"ALTER TABLE counters ADD COLUMN active_at INTEGER NOT NULL DEFAULT 0;"          \
+	"CREATE INDEX tickets_turns ON tickets(service, called_at) WHERE turn_ms > 0;"
+
 #define HQ_TICKET_COLS                                                                   \
 	"id, parent_id, day, label, service, number, class, state, counter,"             \
 	" target_counter, clerk, recalls, people_ahead, est_wait_s, rating,"             \
@@ -117,13 +130,25 @@
 	X(META_SET, "INSERT INTO meta(key, value) VALUES(?1, ?2)"                        \
 		    " ON CONFLICT(key) DO UPDATE SET value = excluded.value")            \
 	X(COUNTER_ADD, "INSERT OR IGNORE INTO counters(number) VALUES(?1)")              \
-	X(COUNTER_GET, "SELECT state, reason, clerk, current_id, last_id, prio_run"      \
-		       " FROM counters WHERE number = ?1")                               \
+	X(COUNTER_GET, "SELECT state, reason, clerk, current_id, last_id, prio_run,"     \
+		       " called_id FROM counters WHERE number = ?1")                     \
 	X(COUNTER_ALL, "SELECT number, state, reason, clerk, current_id FROM counters")  \
-	X(COUNTER_SET_STATE, "UPDATE counters SET state = ?2, reason = ?3"               \
+	X(COUNTER_SET_STATE, "UPDATE counters SET state = ?2, reason = ?3,"              \
+			     " active_at = ?4 WHERE number = ?1")                        \
+	X(COUNTER_SET_CLERK, "UPDATE counters SET clerk = ?2, active_at = ?3"            \
 			     " WHERE number = ?1")                                       \
-	X(COUNTER_SET_CLERK, "UPDATE counters SET clerk = ?2 WHERE number = ?1")         \
-	X(COUNTER_SET_CURRENT, "UPDATE counters SET current_id = ?2 WHERE number = ?1")  \
+	/* A call (?2 <> 0) also makes the ticket the one whose turn the next call ends. */\
+	X(COUNTER_SET_CURRENT, "UPDATE counters SET current_id = ?2, active_at = ?3,"    \
+			       " called_id = CASE WHEN ?2 <> 0 THEN ?2 ELSE called_id END"\
+			       " WHERE number = ?1")                                     \
+	/* The counter's last ticket ?1 ended: its turn ran from its call to now (?2), the  \
+	 * next call, less the time nobody waited for the counter (from its end until the   \
+	 * next ticket ?3 was queued), and less a pause beyond ?4 ms (lunch). Only tickets   \
+	 * that ended at the counter (done, no-show, transferred) have a turn. */          \
+	X(TICKET_SET_TURN, "UPDATE tickets SET turn_ms = ended_at - called_at + MIN(?4,"   \
+			   " MAX(0, ?2 - MAX(ended_at, (SELECT queued_at FROM tickets"   \
+			   " WHERE id = ?3)))) WHERE id = ?1 AND state IN (4, 5, 6)"     \
+			   " AND called_at > 0 AND ended_at >= called_at AND ended_at <= ?2")\
 	X(COUNTER_SET_LAST, "UPDATE counters SET last_id = ?2 WHERE number = ?1")        \
 	X(COUNTER_SET_RUN, "UPDATE counters SET prio_run = ?2 WHERE number = ?1")        \
 	X(COUNTER_CLEAR_ENDED, "UPDATE counters SET current_id = 0 WHERE current_id <> 0"\
@@ -174,12 +199,17 @@
 	X(TICKET_OPEN_IDS, "SELECT id FROM tickets WHERE state < 4 AND day <= ?1")       \
 	X(TICKET_COUNT_AHEAD, "SELECT COUNT(*) FROM tickets WHERE state = 0"             \
 			      " AND target_counter = 0 AND service = ?1 AND prio >= ?2") \
-	X(TICKET_ANY_WAITING, "SELECT 1 FROM tickets WHERE state = 0"                    \
-			      " AND target_counter = 0 AND service = ?1 LIMIT 1")        \
-	X(TICKET_RECENT_SERVICE, "SELECT ended_at - CASE WHEN started_at > 0"            \
-				 " THEN started_at ELSE called_at END FROM tickets"      \
-				 " WHERE state = 4 AND service = ?1 AND ended_at >= ?2"  \
-				 " ORDER BY ended_at DESC LIMIT ?3")                     \
+	/* People waiting for a service in class ?2 or higher, counted up to ?3. */      \
+	X(TICKET_WAITING_UPTO, "SELECT COUNT(*) FROM (SELECT 1 FROM tickets"             \
+			       " WHERE state = 0 AND target_counter = 0 AND service = ?1"\
+			       " AND prio >= ?2 LIMIT ?3)")                              \
+	X(TICKET_RECENT_TURNS, "SELECT turn_ms FROM tickets WHERE service = ?1"          \
+			       " AND turn_ms > 0 AND called_at >= ?2"                    \
+			       " ORDER BY called_at DESC LIMIT ?3")                      \
+	X(COUNTER_WORK, "SELECT number, state, clerk <> '', active_at, current_id"       \
+			" FROM counters")                                                \
+	X(TICKET_AT_WINDOW, "SELECT service, called_at FROM tickets WHERE id = ?1"        \
+			    " AND state IN (1, 2)")                                      \
 	X(STATE_WAITING, "SELECT service, prio, COUNT(*) FROM tickets WHERE state = 0"   \
 			 " AND target_counter = 0 GROUP BY service, prio UNION ALL"      \
 			 " SELECT service, prio, COUNT(*) FROM tickets WHERE state = 0"  \

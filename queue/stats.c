@@ -2,20 +2,36 @@
  * What the hall knows about itself: the estimated wait printed on a ticket, the live state
  * a wall display shows, and the figures a hall manager reports.
  *
- * The estimated wait for a ticket taken now in service S:
- *   ahead  the tickets of S that will be called before it (for a priority ticket, the
- *          waiting priority tickets; for a normal one, all waiting tickets of S);
- *   T      the mean of the last `estimate_samples` service times of S in the past week;
- *          until there are five, the service's target_minutes stands in for the missing
- *          ones, so a new hall starts from its own expectation;
- *   c      the counters at work for S: each open counter serving S counts 1/(1 + b), where
- *          b is how many services it prefers to S have people waiting (it calls those
- *          first); if none is open, the configured counters count, as they will open;
- *   free   the part of c with no citizen at the window.
- *   wait = max(0, ahead + 1 - free) * T / c
- * that is, everyone ahead and then the citizen themself must reach a free counter, and the
- * counters free one place every T / c on average. tests/test_estimate.c measures it on a
- * simulated day and reports its mean absolute error.
+ * The estimated wait for a ticket taken now in service S is the time the counters need to
+ * call everyone ahead of it, and then it:
+ *
+ *   ahead    the tickets of S called before it: for a priority ticket the waiting priority
+ *            tickets, for a normal one all waiting tickets of S.
+ *   turn(X)  how long a counter spends on one citizen of service X: the mean of the last
+ *            `estimate_samples` turns of X in the past week. A ticket's turn runs from its
+ *            call to its counter's next call (the walk to the window, the service, the rating,
+ *            the clerk's short breaks), less the time the counter had nobody to call and any
+ *            pause beyond HQ_TURN_GAP_MAX_MS (lunch). Until there are five, the service's
+ *            target_minutes stands in for the missing ones.
+ *   at work  the counters serving S that are open and show signs of work: a clerk signed in,
+ *            a citizen at the window, or a call, an end of a ticket, an open or a resume in
+ *            the last hour; and those paused less than half an hour ago (a break). A counter
+ *            left open that nobody works does not count. When none of S's counters is at work
+ *            (the start of the day) its open ones count; when none is open either, the wait is
+ *            ahead + 1 turns shared among the configured counters, each counting 1/(its
+ *            number of services).
+ *   free(c)  when counter c can first call for S: after the rest of its citizen's turn (at
+ *            least half a turn), after its break (15 minutes from the pause), and after its
+ *            part of the people it calls before S: those waiting for the services it prefers
+ *            to S and, for a normal ticket, the priority tickets of its other services (call
+ *            next takes the class first). Each such queue is shared among the counters at
+ *            work that call its service first (all that serve it, if none does).
+ *
+ * From free(c) on, counter c calls for S once a turn: at free(c), free(c) + turn(S),
+ * free(c) + 2 turn(S) and so on. The wait is the moment of the (ahead + 1)th of all the
+ * counters' calls: with c counters free now, the first c people are called at once, the
+ * next c one turn later, and so on. tests/test_estimate.c checks each rule on a small hall
+ * and measures the method's error on a simulated week.
  */
 #include <math.h>
 #include <stdio.h>
@@ -27,6 +43,13 @@
 
 #define SEED_SAMPLES 5
 #define HISTORY_DAYS 7
+#define MIN_MS (60 * 1000LL)
+#define AT_WORK_MS (60 * MIN_MS)    /* an open counter with no sign of work this long is idle */
+#define BREAK_MS (15 * MIN_MS)      /* a paused counter is expected back this long after */
+#define BREAK_MAX_MS (30 * MIN_MS)  /* paused longer than this: away, not at work */
+/* Queues a counter serves before S are counted up to this: a counter with more ahead of S
+ * is in any case out of reach of S's queue for hours. */
+#define QUEUE_COUNT_MAX 50
 
 static int step_count(struct hq_queue *q, sqlite3_stmt *s, int *n)
 {
@@ -37,12 +60,75 @@ static int step_count(struct hq_queue *q, sqlite3_stmt *s, int *n)
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? HQ_OK : hq__dberr(q, rc);
 }
 
-static int mean_service_s(struct hq_queue *q, const struct hq_service *sv, double *mean)
+/* What one estimate reads, read once: the state of hq_queue_state estimates every service
+ * with one of these. The per-service figures are read when first needed. */
+struct est_counter {
+	const struct hq_counter_cfg *cfg;
+	int state;
+	bool clerk;
+	int64_t active_at;
+	int64_t current_id;         /* the citizen at the window, 0 none */
+};
+
+struct est_ctx {
+	struct est_counter ctr[HQ_MAX_COUNTERS];
+	int nctr;
+	bool loaded;
+	double turn_s[HQ_MAX_SERVICES];             /* 0: not read yet */
+	int waiting[2][HQ_MAX_SERVICES];            /* [prio]: waiting of that class or higher */
+	signed char have_waiting[2][HQ_MAX_SERVICES];
+	int sharers[2][HQ_MAX_SERVICES];            /* [loose]: 0 not counted yet */
+};
+
+static void est_init(struct est_ctx *x)
 {
-	sqlite3_stmt *s = hq__stmt(q, SQL_TICKET_RECENT_SERVICE);
+	x->nctr = 0;
+	x->loaded = false;
+	memset(x->turn_s, 0, sizeof x->turn_s);
+	memset(x->have_waiting, 0, sizeof x->have_waiting);
+	memset(x->sharers, 0, sizeof x->sharers);
+}
+
+static int load_counters(struct hq_queue *q, struct est_ctx *x)
+{
+	sqlite3_stmt *s = hq__stmt(q, SQL_COUNTER_WORK);
+	int rc;
+
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW && x->nctr < HQ_MAX_COUNTERS) {
+		struct est_counter *c = &x->ctr[x->nctr];
+		int number = sqlite3_column_int(s, 0);
+
+		/* Rows come by number, as a config usually lists its counters. */
+		c->cfg = (size_t)x->nctr < q->cfg->ncounters && q->cfg->counters[x->nctr].number == number ?
+			 &q->cfg->counters[x->nctr] : hq_config_counter(q->cfg, number);
+		if (!c->cfg)
+			continue;
+		c->state = sqlite3_column_int(s, 1);
+		c->clerk = sqlite3_column_int(s, 2) != 0;
+		c->active_at = sqlite3_column_int64(s, 3);
+		c->current_id = sqlite3_column_int64(s, 4);
+		x->nctr++;
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return hq__dberr(q, rc);
+	x->loaded = true;
+	return HQ_OK;
+}
+
+/* turn(i) in seconds, seeded with the target. */
+static int turn_of(struct hq_queue *q, struct est_ctx *x, int i, double *turn)
+{
+	const struct hq_service *sv = &q->cfg->services[i];
+	sqlite3_stmt *s;
 	double sum = 0;
 	int n = 0, rc;
 
+	if (x->turn_s[i] > 0) {
+		*turn = x->turn_s[i];
+		return HQ_OK;
+	}
+	s = hq__stmt(q, SQL_TICKET_RECENT_TURNS);
 	hq__bind_text(s, 1, sv->key);
 	sqlite3_bind_int64(s, 2, q->now - HISTORY_DAYS * 86400000LL);
 	sqlite3_bind_int(s, 3, q->cfg->estimate_samples);
@@ -57,81 +143,191 @@ static int mean_service_s(struct hq_queue *q, const struct hq_service *sv, doubl
 		sum += (SEED_SAMPLES - n) * sv->target_minutes * 60.0;
 		n = SEED_SAMPLES;
 	}
-	*mean = sum / n;
+	/* A hall with target_minutes = 0 and no turns yet: a minute, not a division by 0. */
+	*turn = x->turn_s[i] = sum > 0 ? sum / n : 60;
 	return HQ_OK;
 }
 
-/* Has service i anyone waiting? Cached per estimate in has[] (-1 = not asked yet). */
-static int service_waiting(struct hq_queue *q, int i, signed char *has)
+/* People waiting for service i in class prio or higher, counted up to QUEUE_COUNT_MAX. */
+static int waiting_of(struct hq_queue *q, struct est_ctx *x, int i, int prio, int *n)
 {
 	sqlite3_stmt *s;
 	int rc;
 
-	if (has[i] >= 0)
-		return HQ_OK;
-	s = hq__stmt(q, SQL_TICKET_ANY_WAITING);
-	hq__bind_text(s, 1, q->cfg->services[i].key);
-	rc = sqlite3_step(s);
-	has[i] = rc == SQLITE_ROW;
-	sqlite3_reset(s);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? HQ_OK : hq__dberr(q, rc);
+	if (!x->have_waiting[prio][i]) {
+		s = hq__stmt(q, SQL_TICKET_WAITING_UPTO);
+		hq__bind_text(s, 1, q->cfg->services[i].key);
+		sqlite3_bind_int(s, 2, prio);
+		sqlite3_bind_int(s, 3, QUEUE_COUNT_MAX);
+		if ((rc = step_count(q, s, &x->waiting[prio][i])))
+			return rc;
+		x->have_waiting[prio][i] = 1;
+	}
+	*n = x->waiting[prio][i];
+	return HQ_OK;
 }
 
-/* The wait of someone with `ahead` people before them in service sv. */
-static int wait_behind(struct hq_queue *q, const struct hq_service *sv, int ahead, int *wait_s)
+static bool serves(const struct hq_counter_cfg *cc, int service)
 {
-	signed char has[HQ_MAX_SERVICES];
-	const int self = (int)(sv - q->cfg->services);
-	sqlite3_stmt *s;
-	double T = 0, c = 0, free = 0, all = 0, w;
-	int rc, i, k;
+	for (int i = 0; i < cc->nservices; i++)
+		if (cc->services[i] == service)
+			return true;
+	return false;
+}
 
-	if ((rc = mean_service_s(q, sv, &T)))
-		return rc;
-	memset(has, -1, sizeof has);
-	s = hq__stmt(q, SQL_COUNTER_ALL);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		const struct hq_counter_cfg *cc = hq_config_counter(q->cfg, sqlite3_column_int(s, 0));
-		int preferred_busy = 0, serves = 0, state = sqlite3_column_int(s, 1);
-		double share;
+/* Is the counter at work? `loose`: any open counter is (nobody shows signs of work yet). */
+static bool at_work(const struct hq_queue *q, const struct est_counter *c, bool loose)
+{
+	if (c->state == HQ_C_PAUSED)
+		return q->now - c->active_at < BREAK_MAX_MS;
+	if (c->state != HQ_C_OPEN)
+		return false;
+	return loose || c->clerk || c->current_id || q->now - c->active_at < AT_WORK_MS;
+}
 
-		if (!cc)
+/* Among how many counters at work a queue of service p is shared: those that call it first,
+ * or if none does, all that serve it. */
+static int sharers(const struct hq_queue *q, struct est_ctx *x, int p, bool loose)
+{
+	int first = 0, any = 0;
+
+	if (x->sharers[loose][p])
+		return x->sharers[loose][p];
+	for (int i = 0; i < x->nctr; i++) {
+		const struct est_counter *c = &x->ctr[i];
+
+		if (!at_work(q, c, loose) || !serves(c->cfg, p))
 			continue;
-		for (i = 0; i < cc->nservices; i++)
-			serves |= cc->services[i] == self;
-		if (!serves)
-			continue;
-		all += 1.0 / cc->nservices;
-		if (state != HQ_C_OPEN)
-			continue;
-		/* The counter calls its services in order, so it gives S a share that
-		 * shrinks with each busy service it prefers to S. */
-		for (i = 0; i < cc->nservices && cc->services[i] != self; i++) {
-			k = cc->services[i];
-			if ((rc = service_waiting(q, k, has)))
-				goto done;
-			preferred_busy += has[k];
+		any++;
+		first += c->cfg->services[0] == p;
+	}
+	return x->sharers[loose][p] = first ? first : any ? any : 1;
+}
+
+/* free(c) in seconds from now: see the top of this file. */
+static int free_at(struct hq_queue *q, struct est_ctx *x, const struct est_counter *c, int self,
+		   int prio, bool loose, double *free_s)
+{
+	bool preferred = true;
+	double f = 0, t;
+	int i, n, rc;
+
+	if (c->current_id) {
+		sqlite3_stmt *s = hq__stmt(q, SQL_TICKET_AT_WINDOW);
+		int cur = -1;
+		int64_t called_at = 0;
+
+		sqlite3_bind_int64(s, 1, c->current_id);
+		rc = sqlite3_step(s);
+		if (rc == SQLITE_ROW) {
+			cur = hq_config_service_index(q->cfg, (const char *)sqlite3_column_text(s, 0));
+			called_at = sqlite3_column_int64(s, 1);
 		}
-		share = 1.0 / (1 + preferred_busy);
-		c += share;
-		if (sqlite3_column_int64(s, 4) == 0)
-			free += share;
+		sqlite3_reset(s);
+		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+			return hq__dberr(q, rc);
+		if (cur >= 0) {
+			if ((rc = turn_of(q, x, cur, &t)))
+				return rc;
+			f = fmax(t - (double)(q->now - called_at) / 1000.0, t / 2);
+		}
 	}
-	rc = rc == SQLITE_DONE ? HQ_OK : hq__dberr(q, rc);
-done:
-	sqlite3_reset(s);
-	if (rc)
+	if (c->state == HQ_C_PAUSED)
+		f = fmax(f, (double)(c->active_at + BREAK_MS - q->now) / 1000.0);
+	for (i = 0; i < c->cfg->nservices; i++) {
+		int p = c->cfg->services[i];
+
+		if (p == self) {
+			preferred = false;
+			continue;
+		}
+		if (!preferred && prio)
+			continue; /* a priority ticket goes before the other services' */
+		if ((rc = waiting_of(q, x, p, preferred ? prio : 1, &n)))
+			return rc;
+		if (!n)
+			continue;
+		if ((rc = turn_of(q, x, p, &t)))
+			return rc;
+		f += n * t / sharers(q, x, p, loose);
+	}
+	*free_s = f;
+	return HQ_OK;
+}
+
+/* Calls made by the counters free at free_s[0..n) by the time t (see the top of the file). */
+static double calls_by(const double *free_s, int n, double turn, double t)
+{
+	double calls = 0;
+
+	for (int i = 0; i < n && free_s[i] <= t; i++)
+		calls += floor((t - free_s[i]) / turn) + 1;
+	return calls;
+}
+
+/* The time of the need-th call: the earliest t with calls_by(t) >= need, found to the
+ * second by halving and then set on the call it falls on. */
+static double nth_call(const double *free_s, int n, double turn, int need)
+{
+	double lo = 0, hi = free_s[n - 1] + need * turn, at = 0;
+
+	if (calls_by(free_s, n, turn, 0) >= need)
+		return 0;
+	while (hi - lo > 1) {
+		double mid = (lo + hi) / 2;
+
+		if (calls_by(free_s, n, turn, mid) >= need)
+			hi = mid;
+		else
+			lo = mid;
+	}
+	for (int i = 0; i < n && free_s[i] <= hi; i++)
+		at = fmax(at, free_s[i] + floor((hi - free_s[i]) / turn) * turn);
+	return at;
+}
+
+/* The wait of someone with `ahead` people before them in service sv, class prio. */
+static int wait_behind(struct hq_queue *q, struct est_ctx *x, const struct hq_service *sv,
+		       int prio, int ahead, int *wait_s)
+{
+	const int self = (int)(sv - q->cfg->services);
+	double free_s[HQ_MAX_COUNTERS], turn, all = 0, w;
+	int n = 0, pass, i, j, rc;
+
+	if (!x->loaded && (rc = load_counters(q, x)))
 		return rc;
-	if (c <= 0) {
-		c = all > 0 ? all : 1;
-		free = 0;
+	if ((rc = turn_of(q, x, self, &turn)))
+		return rc;
+	/* The counters at work; if none of S's is, its open ones (pass 1). */
+	for (pass = 0; pass < 2 && n == 0; pass++) {
+		for (i = 0; i < x->nctr; i++) {
+			const struct est_counter *c = &x->ctr[i];
+			double f = 0;
+
+			if (!serves(c->cfg, self))
+				continue;
+			if (pass == 0)
+				all += 1.0 / c->cfg->nservices;
+			if (!at_work(q, c, pass == 1))
+				continue;
+			if ((rc = free_at(q, x, c, self, prio, pass == 1, &f)))
+				return rc;
+			/* Kept sorted by insertion: a service has a few counters. */
+			for (j = n++; j > 0 && free_s[j - 1] > f; j--)
+				free_s[j] = free_s[j - 1];
+			free_s[j] = f;
+		}
 	}
-	w = (ahead + 1 - free) * T / c;
+	if (n > 0)
+		w = nth_call(free_s, n, turn, ahead + 1);
+	else
+		w = (ahead + 1) * turn / (all > 0 ? all : 1);
 	*wait_s = w > 0 ? (int)lround(w) : 0;
 	return HQ_OK;
 }
 
-int hq__estimate(struct hq_queue *q, const struct hq_service *sv, int prio, int *ahead, int *wait_s)
+static int estimate_in(struct hq_queue *q, struct est_ctx *x, const struct hq_service *sv, int prio,
+		       int *ahead, int *wait_s)
 {
 	sqlite3_stmt *s = hq__stmt(q, SQL_TICKET_COUNT_AHEAD);
 	int rc;
@@ -140,12 +336,21 @@ int hq__estimate(struct hq_queue *q, const struct hq_service *sv, int prio, int 
 	sqlite3_bind_int(s, 2, prio);
 	if ((rc = step_count(q, s, ahead)))
 		return rc;
-	return wait_behind(q, sv, *ahead, wait_s);
+	return wait_behind(q, x, sv, prio, *ahead, wait_s);
+}
+
+int hq__estimate(struct hq_queue *q, const struct hq_service *sv, int prio, int *ahead, int *wait_s)
+{
+	struct est_ctx x;
+
+	est_init(&x);
+	return estimate_in(q, &x, sv, prio, ahead, wait_s);
 }
 
 static int position_locked(struct hq_queue *q, int64_t id, int *ahead, int *wait_s)
 {
 	const struct hq_service *sv;
+	struct est_ctx x;
 	struct hq_ticket t;
 	sqlite3_stmt *s;
 	int rc;
@@ -165,7 +370,8 @@ static int position_locked(struct hq_queue *q, int64_t id, int *ahead, int *wait
 	sqlite3_bind_int64(s, 3, hq__ticket_origin(q, id));
 	if ((rc = step_count(q, s, ahead)))
 		return rc;
-	return wait_behind(q, sv, *ahead, wait_s);
+	est_init(&x);
+	return wait_behind(q, &x, sv, t.cls != HQ_CLASS_NORMAL, *ahead, wait_s);
 }
 
 int hq_queue_position(struct hq_queue *q, int64_t id, int *ahead, int *wait_s)
@@ -239,7 +445,7 @@ static void add_served(struct hq_service_state *ss, sqlite3_stmt *s)
 	ss->served_today = sqlite3_column_int(s, 1);
 }
 
-static int state_locked(struct hq_queue *q, struct hq_hall_state *st)
+static int state_locked(struct hq_queue *q, struct hq_hall_state *st, struct est_ctx *x)
 {
 	const struct hq_config *cfg = q->cfg;
 	sqlite3_stmt *s;
@@ -269,11 +475,12 @@ static int state_locked(struct hq_queue *q, struct hq_hall_state *st)
 	hq__bind_text(s, 1, day);
 	if ((rc = each_row(q, s, st, add_served)))
 		return rc;
+	est_init(x);
 	for (i = 0; i < cfg->nservices; i++) {
 		struct hq_service_state *ss = &st->services[i];
 
 		ss->at_cap = ss->issued_today >= cfg->services[i].daily_cap;
-		if ((rc = hq__estimate(q, &cfg->services[i], 0, &ahead, &ss->est_wait_s)))
+		if ((rc = estimate_in(q, x, &cfg->services[i], 0, &ahead, &ss->est_wait_s)))
 			return rc;
 	}
 
@@ -310,6 +517,7 @@ static int state_locked(struct hq_queue *q, struct hq_hall_state *st)
 
 int hq_queue_state(struct hq_queue *q, struct hq_hall_state *out)
 {
+	struct est_ctx *x = NULL;
 	int rc;
 
 	memset(out, 0, sizeof *out);
@@ -317,8 +525,11 @@ int hq_queue_state(struct hq_queue *q, struct hq_hall_state *out)
 		return rc;
 	if (!q->cfg)
 		rc = hq__fail(q, HQ_ECONFIG, "the hall has no configuration yet: run hallq init");
+	else if (!(x = malloc(sizeof *x)))
+		rc = hq__fail(q, HQ_ENOMEM, "out of memory for the hall state");
 	else
-		rc = state_locked(q, out);
+		rc = state_locked(q, out, x);
+	free(x);
 	rc = hq__end(q, rc);
 	if (rc)
 		hq_hall_state_free(out);

@@ -1,9 +1,9 @@
 /*
  * Unit tests of the hall's figures: the statistics of a small scripted day, grouped by
- * service, counter, clerk and hour, with every expected number worked out by hand below;
- * and the estimated wait, against the method described at the top of queue/stats.c. The
- * percentiles are nearest-rank (stats.c: the smallest sample with at least p of them at or
- * below it), so for n samples p is the ceil(p * n)-th smallest.
+ * service, counter, clerk and hour, with every expected number worked out by hand below
+ * (the estimated wait has its own tests, tests/test_estimate.c). The percentiles are
+ * nearest-rank (stats.c: the smallest sample with at least p of them at or below it), so for
+ * n samples p is the ceil(p * n)-th smallest.
  */
 #include "test_queue.h"
 
@@ -397,161 +397,6 @@ static void test_stats_range(void **state)
 	tq_close(q);
 }
 
-/* ---- the estimated wait -------------------------------------------------------------- */
-
-/*
- * Counters 1 and 2 serve s only, counter 3 serves t before s. Target 10 minutes for s,
- * and a sample window of 5 service times.
- */
-static const char *est_hall =
-	"[hall]\nname = 估计\npriority_ratio = 2\nestimate_samples = 5\n"
-	"[service s]\nname = 甲\nprefix = S\nnumbers = 1-999\n"
-	"hours = 00:00-24:00\ndays = mon-sun\ntarget_minutes = 10\n"
-	"[service t]\nname = 乙\nprefix = T\nnumbers = 1-999\n"
-	"hours = 00:00-24:00\ndays = mon-sun\ntarget_minutes = 4\n"
-	"[counter 1]\nservices = s\n"
-	"[counter 2]\nservices = s\n"
-	"[counter 3]\nservices = t, s\n";
-
-static void estimate(struct hq_queue *q, const char *svc, enum hq_class cls, int want_ahead,
-		     int want_wait)
-{
-	int ahead = -1, wait = -1;
-
-	TQ_OK(q, hq_queue_estimate(q, svc, cls, &ahead, &wait));
-	assert_int_equal(ahead, want_ahead);
-	if (abs(wait - want_wait) > 1)
-		fail_msg("estimate(%s): wait %d s, expected %d s", svc, wait, want_wait);
-}
-
-/* wait = max(0, ahead + 1 - free) * T / c, with T = target until there are samples. */
-static void test_estimate_method(void **state)
-{
-	struct hq_queue *q = tq_open(est_hall);
-	struct hq_ticket t;
-	int i;
-
-	(void)state;
-	/* Empty hall: three free counters, nobody ahead. */
-	estimate(q, "s", HQ_CLASS_NORMAL, 0, 0);
-	for (i = 0; i < 6; i++)
-		tq_issue(q, "s", HQ_CLASS_NORMAL);
-	/* ahead 6, c = free = 3, T = 600: (7 - 3) * 600 / 3 = 800. */
-	estimate(q, "s", HQ_CLASS_NORMAL, 6, 800);
-	/* The ticket carries the estimate made at its issue. */
-	t = tq_issue(q, "s", HQ_CLASS_NORMAL);
-	assert_int_equal(t.people_ahead, 6);
-	assert_true(abs(t.est_wait_s - 800) <= 1);
-	/* ahead 7: (8 - 3) * 200 = 1000. */
-	estimate(q, "s", HQ_CLASS_NORMAL, 7, 1000);
-	/* A priority ticket has nobody ahead: 0. */
-	estimate(q, "s", HQ_CLASS_PRIORITY, 0, 0);
-
-	/* t has someone waiting: counter 3 calls t first and counts 1/2 for s. c = free = 2.5:
-	 * (8 - 2.5) * 600 / 2.5 = 1320. */
-	tq_issue(q, "t", HQ_CLASS_NORMAL);
-	estimate(q, "s", HQ_CLASS_NORMAL, 7, 1320);
-	/* For t: ahead 1, counter 3 counts 1, free 1, T = 240: (2 - 1) * 240 / 1 = 240. */
-	estimate(q, "t", HQ_CLASS_NORMAL, 1, 240);
-
-	/* Counter 1 calls S001: ahead 6, c 2.5, free 1.5: (7 - 1.5) * 240 = 1320. */
-	tq_next(q, 1);
-	estimate(q, "s", HQ_CLASS_NORMAL, 6, 1320);
-	/* Counter 2 closes: c 1.5, free 0.5: (7 - 0.5) * 400 = 2600. */
-	TQ_OK(q, hq_queue_close_counter(q, 2));
-	estimate(q, "s", HQ_CLASS_NORMAL, 6, 2600);
-	/* Priority with counter 1 busy: ahead 0, (1 - 0.5) * 400 = 200. */
-	estimate(q, "s", HQ_CLASS_PRIORITY, 0, 200);
-	/* The state shows the normal estimate. */
-	assert_true(abs(tq_service(q, "s").est_wait_s - 2600) <= 1);
-
-	TQ_ERR(q, HQ_ENOSERVICE, hq_queue_estimate(q, "nope", HQ_CLASS_NORMAL, &i, &i));
-	tq_close(q);
-}
-
-/* As for issue, a class that is not one of enum hq_class is refused. */
-static void test_estimate_invalid_class(void **state)
-{
-	struct hq_queue *q = tq_open(est_hall);
-	int ahead, wait;
-
-	(void)state;
-	TQ_ERR(q, HQ_EINVAL, hq_queue_estimate(q, "s", (enum hq_class)9, &ahead, &wait));
-	TQ_ERR(q, HQ_EINVAL, hq_queue_estimate(q, "s", (enum hq_class)-1, &ahead, &wait));
-	tq_close(q);
-}
-
-/* Real service times replace the target, the last `estimate_samples` of the past week. */
-static void test_estimate_samples(void **state)
-{
-	struct hq_queue *q = tq_open(est_hall);
-	int i;
-
-	(void)state;
-	/* One long service of 1200 s, started and finished. */
-	tq_issue(q, "s", HQ_CLASS_NORMAL);
-	tq_next(q, 1);
-	TQ_OK(q, hq_queue_start(q, 1, NULL));
-	ts_advance_s(1200);
-	TQ_OK(q, hq_queue_finish(q, 1, NULL));
-	/* Then two of 120 s: T = (1200 + 120 + 120 + 2 * 600) / 5 = 528. */
-	for (i = 0; i < 2; i++) {
-		tq_issue(q, "s", HQ_CLASS_NORMAL);
-		tq_next(q, 1);
-		TQ_OK(q, hq_queue_start(q, 1, NULL));
-		ts_advance_s(120);
-		TQ_OK(q, hq_queue_finish(q, 1, NULL));
-	}
-	for (i = 0; i < 6; i++)
-		tq_issue(q, "s", HQ_CLASS_NORMAL);
-	/* ahead 6, c = free = 3: (7 - 3) * 528 / 3 = 704. */
-	estimate(q, "s", HQ_CLASS_NORMAL, 6, 704);
-	for (i = 0; i < 6; i++) {
-		tq_next(q, 2);
-		ts_advance_s(120); /* finished without start: from the call */
-		TQ_OK(q, hq_queue_finish(q, 2, NULL));
-	}
-	/* The last five are all 120 s: the 1200 s one is out of the window. */
-	for (i = 0; i < 6; i++)
-		tq_issue(q, "s", HQ_CLASS_NORMAL);
-	estimate(q, "s", HQ_CLASS_NORMAL, 6, 160);
-	/* Eight days later the samples are too old: the target again. */
-	ts_clock_ms += 8 * 86400000LL;
-	for (i = 0; i < 6; i++)
-		tq_issue(q, "s", HQ_CLASS_NORMAL);
-	estimate(q, "s", HQ_CLASS_NORMAL, 6, 800);
-	tq_close(q);
-}
-
-/* Monotonic: more people ahead never shortens the wait, more counters never lengthen it. */
-static void test_estimate_monotonic(void **state)
-{
-	struct hq_queue *q = tq_open(NULL);
-	int ahead, wait, prev = -1, open_wait, i;
-
-	(void)state;
-	for (i = 0; i < 12; i++) {
-		TQ_OK(q, hq_queue_estimate(q, "b", HQ_CLASS_NORMAL, &ahead, &wait));
-		assert_int_equal(ahead, i);
-		assert_true(wait >= prev);
-		prev = wait;
-		tq_issue(q, "b", HQ_CLASS_NORMAL);
-	}
-	TQ_OK(q, hq_queue_estimate(q, "b", HQ_CLASS_NORMAL, &ahead, &open_wait));
-	TQ_OK(q, hq_queue_close_counter(q, 2));
-	TQ_OK(q, hq_queue_estimate(q, "b", HQ_CLASS_NORMAL, &ahead, &wait));
-	assert_true(wait >= open_wait);
-	TQ_OK(q, hq_queue_close_counter(q, 3));
-	TQ_OK(q, hq_queue_estimate(q, "b", HQ_CLASS_NORMAL, &ahead, &prev));
-	assert_true(prev >= wait);
-	TQ_OK(q, hq_queue_open_counter(q, 2));
-	TQ_OK(q, hq_queue_open_counter(q, 3));
-	TQ_OK(q, hq_queue_estimate(q, "b", HQ_CLASS_NORMAL, &ahead, &wait));
-	assert_int_equal(wait, open_wait);
-	assert_true(open_wait > 0);
-	tq_close(q);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -560,10 +405,6 @@ int main(void)
 		TQ_TEST(test_stats_by_clerk),
 		TQ_TEST(test_stats_by_hour),
 		TQ_TEST(test_stats_range),
-		TQ_TEST(test_estimate_method),
-		TQ_TEST(test_estimate_invalid_class),
-		TQ_TEST(test_estimate_samples),
-		TQ_TEST(test_estimate_monotonic),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
