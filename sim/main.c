@@ -933,9 +933,10 @@ int main(int argc, char **argv)
 	       s->tally.ratings, (double)(hq_sim_mono_ms() - t0) / 1000);
 
 	status = r->k.mismatches || (r->o.strict_estimate && !met) || stop ? 1 : 0;
-	json_object_set_new(report, "tally", json_pack("{s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i}",
+	json_object_set_new(report, "tally", json_pack("{s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i}",
 		"arrivals", s->tally.arrivals, "impatient", s->tally.impatient, "closed_counters",
 		s->tally.closed_counters, "issued", s->tally.issued, "kiosk_presses", s->tally.kiosk_presses,
+		"issued_others", s->tally.issued_others,
 		"refused_closed", s->tally.refused_closed, "refused_cap", s->tally.refused_cap,
 		"refused_other", s->tally.refused_other, "cancels", s->tally.cancels, "cancels_late",
 		s->tally.cancels_late, "empty_calls", s->tally.empty_calls, "unexpected", s->tally.unexpected));

@@ -95,7 +95,7 @@ n_day=$(grep -c '^ticket ' "$RUN/kiosk.out")
 check "each gave a ticket at the kiosk" "$presses" "$n_day"
 # hallq-sim counts the tickets it did not issue itself ("issued by the kiosk hook") in the
 # day's figures, and hallqd's day has exactly its own and the kiosk's.
-others=$(sed -n 's/^ *(\([0-9]*\) tickets issued by the kiosk hook.*/\1/p' "$tmp/sim.out")
+others=$(jq_py 'j["tally"]["issued_others"]' <"$tmp/day.json")
 check "hallq-sim saw the kiosk's tickets in the event stream" "$n_day" "${others:-0}"
 check "hallqd issued the sim's and the kiosk's tickets, no more" \
 	"$(($(jq_py 'j["tally"]["issued"]' <"$tmp/day.json") + n_day))" \
