@@ -206,6 +206,10 @@
 	X(TICKET_RECENT_TURNS, "SELECT turn_ms FROM tickets WHERE service = ?1"          \
 			       " AND turn_ms > 0 AND called_at >= ?2"                    \
 			       " ORDER BY called_at DESC LIMIT ?3")                      \
+	/* Tickets sent to a counter by name, by class, that came before origin ?1 (0: all). */\
+	X(TICKET_TARGETED_WAITING, "SELECT target_counter, prio > 0, COUNT(*) FROM tickets"\
+				   " WHERE state = 0 AND target_counter <> 0"            \
+				   " AND (?1 = 0 OR origin_id < ?1) GROUP BY 1, 2")      \
 	X(COUNTER_WORK, "SELECT number, state, clerk <> '', active_at, current_id"       \
 			" FROM counters")                                                \
 	X(TICKET_AT_WINDOW, "SELECT service, called_at FROM tickets WHERE id = ?1"        \

@@ -25,7 +25,8 @@
  *            part of the people it calls before S: those waiting for the services it prefers
  *            to S and, for a normal ticket, the priority tickets of its other services (call
  *            next takes the class first). Each such queue is shared among the counters at
- *            work that call its service first (all that serve it, if none does).
+ *            work that call its service first (all that serve it, if none does). Tickets
+ *            sent to c by name (transfers) that came before go first too, a turn of S each.
  *
  * From free(c) on, counter c calls for S once a turn: at free(c), free(c) + turn(S),
  * free(c) + 2 turn(S) and so on. The wait is the moment of the (ahead + 1)th of all the
@@ -68,6 +69,7 @@ struct est_counter {
 	bool clerk;
 	int64_t active_at;
 	int64_t current_id;         /* the citizen at the window, 0 none */
+	int targeted[2];            /* sent to it by name and ahead of S: [1] priority, [0] normal */
 };
 
 struct est_ctx {
@@ -78,11 +80,13 @@ struct est_ctx {
 	int waiting[2][HQ_MAX_SERVICES];            /* [prio]: waiting of that class or higher */
 	signed char have_waiting[2][HQ_MAX_SERVICES];
 	int sharers[2][HQ_MAX_SERVICES];            /* [loose]: 0 not counted yet */
+	int64_t origin;                             /* the ticket's place in the queue, 0 a new one */
 };
 
-static void est_init(struct est_ctx *x)
+static void est_init(struct est_ctx *x, int64_t origin)
 {
 	x->nctr = 0;
+	x->origin = origin;
 	x->loaded = false;
 	memset(x->turn_s, 0, sizeof x->turn_s);
 	memset(x->have_waiting, 0, sizeof x->have_waiting);
@@ -107,10 +111,25 @@ static int load_counters(struct hq_queue *q, struct est_ctx *x)
 		c->clerk = sqlite3_column_int(s, 2) != 0;
 		c->active_at = sqlite3_column_int64(s, 3);
 		c->current_id = sqlite3_column_int64(s, 4);
+		c->targeted[0] = c->targeted[1] = 0;
 		x->nctr++;
 	}
 	sqlite3_reset(s);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return hq__dberr(q, rc);
+	/* A ticket sent to a counter (a transfer) competes there by its place in the queue:
+	 * ahead of anyone who came after it. */
+	s = hq__stmt(q, SQL_TICKET_TARGETED_WAITING);
+	sqlite3_bind_int64(s, 1, x->origin);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		int number = sqlite3_column_int(s, 0);
+
+		for (int i = 0; i < x->nctr; i++)
+			if (x->ctr[i].cfg->number == number)
+				x->ctr[i].targeted[sqlite3_column_int(s, 1)] = sqlite3_column_int(s, 2);
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
 		return hq__dberr(q, rc);
 	x->loaded = true;
 	return HQ_OK;
@@ -251,6 +270,13 @@ static int free_at(struct hq_queue *q, struct est_ctx *x, const struct est_count
 			return rc;
 		f += n * t / sharers(q, x, p, loose);
 	}
+	/* The tickets sent to this counter by name (transfers) that came before: a turn each,
+	 * of S's length as their services are not read. */
+	if ((n = c->targeted[1] + (prio ? 0 : c->targeted[0]))) {
+		if ((rc = turn_of(q, x, self, &t)))
+			return rc;
+		f += n * t;
+	}
 	*free_s = f;
 	return HQ_OK;
 }
@@ -343,7 +369,7 @@ int hq__estimate(struct hq_queue *q, const struct hq_service *sv, int prio, int 
 {
 	struct est_ctx x;
 
-	est_init(&x);
+	est_init(&x, 0);
 	return estimate_in(q, &x, sv, prio, ahead, wait_s);
 }
 
@@ -351,6 +377,7 @@ static int position_locked(struct hq_queue *q, int64_t id, int *ahead, int *wait
 {
 	const struct hq_service *sv;
 	struct est_ctx x;
+	int64_t origin;
 	struct hq_ticket t;
 	sqlite3_stmt *s;
 	int rc;
@@ -367,10 +394,10 @@ static int position_locked(struct hq_queue *q, int64_t id, int *ahead, int *wait
 	s = hq__stmt(q, SQL_TICKET_POSITION);
 	hq__bind_text(s, 1, t.service);
 	sqlite3_bind_int(s, 2, t.cls != HQ_CLASS_NORMAL);
-	sqlite3_bind_int64(s, 3, hq__ticket_origin(q, id));
+	sqlite3_bind_int64(s, 3, origin = hq__ticket_origin(q, id));
 	if ((rc = step_count(q, s, ahead)))
 		return rc;
-	est_init(&x);
+	est_init(&x, origin);
 	return wait_behind(q, &x, sv, t.cls != HQ_CLASS_NORMAL, *ahead, wait_s);
 }
 
@@ -475,7 +502,7 @@ static int state_locked(struct hq_queue *q, struct hq_hall_state *st, struct est
 	hq__bind_text(s, 1, day);
 	if ((rc = each_row(q, s, st, add_served)))
 		return rc;
-	est_init(x);
+	est_init(x, 0);
 	for (i = 0; i < cfg->nservices; i++) {
 		struct hq_service_state *ss = &st->services[i];
 

@@ -247,6 +247,44 @@ static void test_estimate_at_work(void **state)
 }
 
 /*
+ * A ticket transferred to a counter by name waits for that counter alone, and goes before
+ * the ones who came after it (its place is its first ticket's): a turn of that counter each.
+ */
+static void test_estimate_targeted(void **state)
+{
+	struct hq_queue *q = tq_open(est_hall);
+	struct hq_ticket b, moved;
+	int ahead, wait;
+
+	(void)state;
+	TQ_OK(q, hq_queue_close_counter(q, 2));
+	tq_at_s(0);
+	tq_issue(q, "t", HQ_CLASS_NORMAL);
+	tq_issue(q, "s", HQ_CLASS_NORMAL);
+	tq_next(q, 3);          /* T001 */
+	tq_next(q, 1);          /* S001: counter 1 free for s in a turn, 600 */
+	TQ_OK(q, hq_queue_transfer_counter(q, 3, 1, &moved));
+	assert_int_equal(moved.target_counter, 1);
+	TQ_OK(q, hq_queue_close_counter(q, 3));
+	/* T001 goes first at counter 1: 600 + 600. */
+	estimate(q, "s", HQ_CLASS_NORMAL, 0, 1200);
+	/* A priority ticket goes before a normal one sent by name: 600. */
+	estimate(q, "s", HQ_CLASS_PRIORITY, 0, 600);
+	b = tq_issue(q, "s", HQ_CLASS_NORMAL);
+	assert_int_equal(b.est_wait_s, 1200);
+	/* Where B stands: behind T001, whose place is older. */
+	TQ_OK(q, hq_queue_position(q, b.id, &ahead, &wait));
+	assert_int_equal(ahead, 0);
+	assert_int_equal(wait, 1200);
+	/* At 600 counter 1 calls T001; B is next, after T001's turn, one of t: 240. */
+	tq_at_s(600);
+	assert_int_equal(tq_next(q, 1).id, moved.id);
+	TQ_OK(q, hq_queue_position(q, b.id, &ahead, &wait));
+	assert_int_equal(wait, 240);
+	tq_close(q);
+}
+
+/*
  * A hall's database from before the turns (schema 2) opens, gains them and keeps its
  * tickets: the first call after the upgrade has no turn to end, the next one does.
  */
@@ -1022,6 +1060,7 @@ int main(void)
 		TQ_TEST(test_estimate_shared),
 		TQ_TEST(test_estimate_turns),
 		TQ_TEST(test_estimate_at_work),
+		TQ_TEST(test_estimate_targeted),
 		TQ_TEST(test_estimate_upgrade),
 		TQ_TEST(test_estimate_invalid_class),
 		TQ_TEST(test_estimate_monotonic),
