@@ -24,6 +24,8 @@ LIB_LIBS = $(SQLITE_LIBS) $(INIH_LIBS) -lm
 
 PROGS = $(BUILD)/hallq $(BUILD)/hallqd $(BUILD)/hallq-counter $(BUILD)/hallq-display $(BUILD)/hallq-kiosk \
 	$(BUILD)/hallq-sim
+# The wall display's voice clips, which it needs to start (tools/make-voice).
+VOICE = $(BUILD)/voice/.made
 UNIT_TESTS = $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/test_*.c))
 BENCHES = $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/bench_*.c))
 
@@ -89,7 +91,6 @@ DISPLAY_LIB_OBJ = $(filter-out $(BUILD)/display/main.o,$(DISPLAY_OBJ)) $(UI_OBJ)
 $(DISPLAY_OBJ): ALL_CFLAGS += -Iclient -Iui $(shell $(PKG_CONFIG) --cflags $(SDL_PKGS) libcurl jansson 2>/dev/null)
 $(BUILD)/hallq-display: $(DISPLAY_OBJ) $(UI_OBJ) $(CLIENT_OBJ) $(LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIB_LIBS) $(SDL_LIBS) $(CLIENT_LIBS) -lpthread -lm
-VOICE = $(BUILD)/voice/.made
 $(VOICE): tools/make-voice
 	@tools/make-voice $(BUILD)/voice
 	@touch $@

@@ -47,6 +47,23 @@ j = json.load(sys.stdin)
 print(eval(sys.argv[1]))' "$1" 2>/dev/null
 }
 
+# ---- 0. what make run and make soak build ---------------------------------------------------
+
+# This test runs on the build make test made, which has everything; a fresh clone has
+# nothing. A dry run in an empty build directory shows what `make run` and `make soak` would
+# build there: every program run-hall starts and the voice clips the display needs (once
+# missing from `make all`, so that `make run` on a fresh clone failed at the display).
+for target in run soak; do
+	plan=$(make -n --no-print-directory BUILD="$tmp/fresh" "$target" 2>&1)
+	missing=""
+	for need in hallqd hallq hallq-counter hallq-display hallq-kiosk hallq-unit-sim hallq-printer-sim; do
+		echo "$plan" | grep -q -- "-o $tmp/fresh/$need " || missing="$missing $need"
+	done
+	echo "$plan" | grep -q "make-voice $tmp/fresh/voice" || missing="$missing voice-clips"
+	[ "$target" = run ] || echo "$plan" | grep -q -- "-o $tmp/fresh/hallq-sim " || missing="$missing hallq-sim"
+	check "make $target on a fresh clone builds what it starts" "" "$missing"
+done
+
 # ---- the hall ------------------------------------------------------------------------------
 
 # Ports 45000-48999 (display.sh has 5000-9999, the others 10000-44999), from the PID.
