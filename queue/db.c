@@ -249,6 +249,8 @@ int hq__close_open(struct hq_queue *q, const char *day, const char *reason, int 
 	if (rc == HQ_OK)
 		rc = hq__exec(q, hq__stmt(q, SQL_COUNTER_CLEAR_ENDED));
 	if (rc == HQ_OK)
+		rc = hq__exec(q, hq__stmt(q, SQL_COUNTER_FORGET_TURNS));
+	if (rc == HQ_OK)
 		rc = hq__event(q, "day_closed", NULL, 0, (int)n, day);
 	if (rc == HQ_OK && closed)
 		*closed = (int)n;

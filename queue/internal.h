@@ -63,7 +63,8 @@ int hq__load_ticket(struct hq_queue *q, int64_t id, struct hq_ticket *t);
 /* stats.c: the estimate, used when issuing. */
 int hq__estimate(struct hq_queue *q, const struct hq_service *s, int prio, int *ahead, int *wait_s);
 /* A ticket's turn at its counter counts at most this much of the time between its end and
- * the counter's next call: a short break is part of a counter's pace, lunch is not. */
+ * the counter's next call, and of a pause with the citizen at the window: a short break is
+ * part of a counter's pace, lunch is not. */
 #define HQ_TURN_GAP_MAX_MS (30 * 60000LL)
 
 #endif

@@ -302,6 +302,7 @@ static int call_ticket(struct hq_queue *q, struct counter_row *c, int64_t id, in
 		sqlite3_bind_int64(s, 2, q->now);
 		sqlite3_bind_int64(s, 3, id);
 		sqlite3_bind_int64(s, 4, HQ_TURN_GAP_MAX_MS);
+		sqlite3_bind_int(s, 5, c->cfg->number);
 		if ((rc = hq__exec(q, s)))
 			return rc;
 	}

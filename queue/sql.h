@@ -94,15 +94,21 @@
 /*
  * v3: what the estimated wait learns from (queue/stats.c). A ticket's turn_ms is the time
  * its counter gave it, call to the counter's next call less any time the counter had nobody
- * to call, written at that next call; a counter's called_id is the ticket it called last
- * (whose turn its next call ends), and active_at the last time it did anything (a call, the
- * end of a ticket, a pause, resume, open or close, a sign-in; a sign-out clears it).
+ * to call and less pauses beyond HQ_TURN_GAP_MAX_MS, written at that next call (-1: called
+ * twice, parked or sent on, so no turn of its own). A counter's called_id is the ticket it
+ * called last (whose turn its next call ends; 0 after a close or the day's end), active_at
+ * the last time it did anything (a call, the end of a ticket, a pause, resume, open or
+ * close, a sign-in; a sign-out clears it), paused_at when its pause began (0: not paused),
+ * and pause_ms the time it was paused with a citizen at the window since its last call.
  */
 #define HQ_SCHEMA_V3                                                                     \
 	"ALTER TABLE tickets ADD COLUMN turn_ms INTEGER NOT NULL DEFAULT 0;"             \
 	"ALTER TABLE counters ADD COLUMN called_id INTEGER NOT NULL DEFAULT 0;"          \
 	"ALTER TABLE counters ADD COLUMN active_at INTEGER NOT NULL DEFAULT 0;"          \
-	"CREATE INDEX tickets_turns ON tickets(service, called_at) WHERE turn_ms > 0;"
+	"ALTER TABLE counters ADD COLUMN paused_at INTEGER NOT NULL DEFAULT 0;"          \
+	"ALTER TABLE counters ADD COLUMN pause_ms INTEGER NOT NULL DEFAULT 0;"           \
+	"CREATE INDEX tickets_turns ON tickets(service, called_at) WHERE turn_ms > 0;"   \
+	"DROP INDEX IF EXISTS tickets_done;" /* the old estimate's, read by nothing now */
 
 #define HQ_TICKET_COLS                                                                   \
 	"id, parent_id, day, label, service, number, class, state, counter,"             \
@@ -126,6 +132,9 @@
 	X(TICKET_POSITION, "SELECT COUNT(*) FROM tickets WHERE state = 0"                \
 			   " AND target_counter = 0 AND service = ?1"                    \
 			   " AND (prio > ?2 OR (prio = ?2 AND origin_id < ?3))")         \
+	X(TICKET_POSITION_TARGETED, "SELECT COUNT(*) FROM tickets WHERE state = 0"       \
+				    " AND target_counter = ?1"                           \
+				    " AND (prio > ?2 OR (prio = ?2 AND origin_id < ?3))")\
 	X(META_GET, "SELECT value FROM meta WHERE key = ?1")                             \
 	X(META_SET, "INSERT INTO meta(key, value) VALUES(?1, ?2)"                        \
 		    " ON CONFLICT(key) DO UPDATE SET value = excluded.value")            \
@@ -133,26 +142,46 @@
 	X(COUNTER_GET, "SELECT state, reason, clerk, current_id, last_id, prio_run,"     \
 		       " called_id FROM counters WHERE number = ?1")                     \
 	X(COUNTER_ALL, "SELECT number, state, reason, clerk, current_id FROM counters")  \
+	/* A pause (?2 = 1) starts the pause clock; its end counts the pause into pause_ms when a  \
+	 * citizen was at the window all along; a close (2) forgets the turn under way. */   \
 	X(COUNTER_SET_STATE, "UPDATE counters SET state = ?2, reason = ?3,"              \
-			     " active_at = ?4 WHERE number = ?1")                        \
+			     " active_at = ?4,"                                           \
+			     " pause_ms = CASE WHEN ?2 = 2 THEN 0"                        \
+			     " WHEN state = 1 AND ?2 <> 1 AND current_id <> 0"            \
+			     " AND paused_at > 0 THEN pause_ms + ?4 - paused_at"          \
+			     " ELSE pause_ms END,"                                        \
+			     " paused_at = CASE WHEN ?2 <> 1 THEN 0"                      \
+			     " WHEN state = 1 THEN paused_at ELSE ?4 END,"                \
+			     " called_id = CASE WHEN ?2 = 2 THEN 0 ELSE called_id END"    \
+			     " WHERE number = ?1")                                        \
 	X(COUNTER_SET_CLERK, "UPDATE counters SET clerk = ?2, active_at = ?3"            \
 			     " WHERE number = ?1")                                       \
-	/* A call (?2 <> 0) also makes the ticket the one whose turn the next call ends. */\
+	/* A call (?2 <> 0) also makes the ticket the one whose turn the next call ends (its \
+	 * pauses start from 0); a ticket ended in a pause takes the pause so far with it. */ \
 	X(COUNTER_SET_CURRENT, "UPDATE counters SET current_id = ?2, active_at = ?3,"    \
-			       " called_id = CASE WHEN ?2 <> 0 THEN ?2 ELSE called_id END"\
+			       " called_id = CASE WHEN ?2 <> 0 THEN ?2 ELSE called_id END,"\
+			       " pause_ms = CASE WHEN ?2 <> 0 THEN 0"                     \
+			       " WHEN state = 1 AND current_id <> 0 AND paused_at > 0"    \
+			       " THEN pause_ms + ?3 - paused_at ELSE pause_ms END"        \
 			       " WHERE number = ?1")                                     \
-	/* The counter's last ticket ?1 ended: its turn ran from its call to now (?2), the  \
-	 * next call, less the time nobody waited for the counter (from its end until the   \
-	 * next ticket ?3 was queued), and less a pause beyond ?4 ms (lunch). Only tickets   \
-	 * that ended at the counter (done, no-show, transferred) have a turn. */          \
-	X(TICKET_SET_TURN, "UPDATE tickets SET turn_ms = ended_at - called_at + MIN(?4,"   \
-			   " MAX(0, ?2 - MAX(ended_at, (SELECT queued_at FROM tickets"   \
-			   " WHERE id = ?3)))) WHERE id = ?1 AND state IN (4, 5, 6)"     \
-			   " AND called_at > 0 AND ended_at >= called_at AND ended_at <= ?2")\
+/* Counter ?5's last ticket ?1 ended: its turn ran from its call to now (?2), the   \
+	 * next call, less pauses at the window beyond ?4 ms (lunch with a citizen there), and \
+	 * of the time from its end to now only what someone waited for the counter (from  \
+	 * the next ticket ?3's queueing) and no more than ?4. Only tickets that ended at    \
+	 * the counter (done, no-show, transferred) and were called once have a turn. */     \
+	X(TICKET_SET_TURN, "UPDATE tickets SET turn_ms = MAX(1, ended_at - called_at"    \
+			   " - MAX(0, (SELECT pause_ms FROM counters WHERE number = ?5) - ?4)"\
+			   " + MIN(?4, MAX(0, ?2 - MAX(ended_at, COALESCE((SELECT queued_at"\
+			   " FROM tickets WHERE id = ?3), ?2)))))"                        \
+			   " WHERE id = ?1 AND counter = ?5 AND turn_ms = 0"              \
+			   " AND state IN (4, 5, 6) AND called_at > 0"                    \
+			   " AND ended_at >= called_at AND ended_at <= ?2")               \
 	X(COUNTER_SET_LAST, "UPDATE counters SET last_id = ?2 WHERE number = ?1")        \
 	X(COUNTER_SET_RUN, "UPDATE counters SET prio_run = ?2 WHERE number = ?1")        \
 	X(COUNTER_CLEAR_ENDED, "UPDATE counters SET current_id = 0 WHERE current_id <> 0"\
 			       " AND (SELECT state FROM tickets WHERE id = current_id) >= 3")\
+	/* The day is over: no turn runs into the next. */                               \
+	X(COUNTER_FORGET_TURNS, "UPDATE counters SET called_id = 0, pause_ms = 0")      \
 	X(TICKET_GET, "SELECT " HQ_TICKET_COLS " FROM tickets WHERE id = ?1")            \
 	X(TICKET_NEXT_ID, "SELECT COALESCE(MAX(id), 0) + 1 FROM tickets")                \
 	X(TICKET_DAY_LAST, "SELECT COALESCE(MAX(number), -1) FROM tickets"               \
@@ -165,6 +194,7 @@
 	X(TICKET_ORIGIN, "SELECT origin_id, origin_service FROM tickets WHERE id = ?1")  \
 	X(TICKET_CALL, "UPDATE tickets SET state = 1, counter = ?2, clerk = ?3,"         \
 		       " called_at = CASE WHEN called_at = 0 THEN ?4 ELSE called_at END,"\
+		       " turn_ms = CASE WHEN called_at = 0 THEN turn_ms ELSE -1 END,"     \
 		       " target_counter = 0 WHERE id = ?1 AND state IN (0, 3)")          \
 	X(TICKET_SET_STATE, "UPDATE tickets SET state = ?2 WHERE id = ?1")               \
 	X(TICKET_START, "UPDATE tickets SET state = 2, started_at = ?2 WHERE id = ?1")   \
@@ -206,11 +236,14 @@
 	X(TICKET_RECENT_TURNS, "SELECT turn_ms FROM tickets WHERE service = ?1"          \
 			       " AND turn_ms > 0 AND called_at >= ?2"                    \
 			       " ORDER BY called_at DESC LIMIT ?3")                      \
-	/* Tickets sent to a counter by name, by class, that came before origin ?1 (0: all). */\
+	/* Tickets sent to a counter by name, by class, called before a ticket of place ?1 and\
+	 * class ?2: older, or of a higher class (?1 = 0, a new ticket: all). */            \
 	X(TICKET_TARGETED_WAITING, "SELECT target_counter, prio > 0, COUNT(*) FROM tickets"\
 				   " WHERE state = 0 AND target_counter <> 0"            \
-				   " AND (?1 = 0 OR origin_id < ?1) GROUP BY 1, 2")      \
-	X(COUNTER_WORK, "SELECT number, state, clerk <> '', active_at, current_id"       \
+				   " AND (?1 = 0 OR origin_id < ?1 OR prio > ?2)"        \
+				   " GROUP BY 1, 2")                                     \
+	X(COUNTER_WORK, "SELECT number, state, clerk <> '', active_at, current_id,"      \
+			" paused_at"                                                     \
 			" FROM counters")                                                \
 	X(TICKET_AT_WINDOW, "SELECT service, called_at FROM tickets WHERE id = ?1"        \
 			    " AND state IN (1, 2)")                                      \

@@ -10,9 +10,11 @@
  *   turn(X)  how long a counter spends on one citizen of service X: the mean of the last
  *            `estimate_samples` turns of X in the past week. A ticket's turn runs from its
  *            call to its counter's next call (the walk to the window, the service, the rating,
- *            the clerk's short breaks), less the time the counter had nobody to call and any
- *            pause beyond HQ_TURN_GAP_MAX_MS (lunch). Until there are five, the service's
- *            target_minutes stands in for the missing ones.
+ *            the clerk's short breaks), less the time the counter had nobody to call, and
+ *            with no more than HQ_TURN_GAP_MAX_MS of a pause, before or after the citizen's
+ *            end (lunch). A ticket parked and called again has no turn, and no turn runs
+ *            over a counter's close or the day's end. Until there are five (or
+ *            estimate_samples, if fewer), the service's target_minutes stands in.
  *   at work  the counters serving S that are open and show signs of work: a clerk signed in,
  *            a citizen at the window, or a call, an end of a ticket, an open or a resume in
  *            the last hour; and those paused less than half an hour ago (a break). A counter
@@ -31,8 +33,10 @@
  * From free(c) on, counter c calls for S once a turn: at free(c), free(c) + turn(S),
  * free(c) + 2 turn(S) and so on. The wait is the moment of the (ahead + 1)th of all the
  * counters' calls: with c counters free now, the first c people are called at once, the
- * next c one turn later, and so on. tests/test_estimate.c checks each rule on a small hall
- * and measures the method's error on a simulated week.
+ * next c one turn later, and so on. A waiting ticket sent to one counter by name (a
+ * transfer, an unpark) waits for that counter alone: the rest of what it has now and a turn
+ * for each ticket it calls first. tests/test_estimate.c checks each rule on a small hall and
+ * measures the method's error on a simulated week.
  */
 #include <math.h>
 #include <stdio.h>
@@ -48,8 +52,8 @@
 #define AT_WORK_MS (60 * MIN_MS)    /* an open counter with no sign of work this long is idle */
 #define BREAK_MS (15 * MIN_MS)      /* a paused counter is expected back this long after */
 #define BREAK_MAX_MS (30 * MIN_MS)  /* paused longer than this: away, not at work */
-/* Queues a counter serves before S are counted up to this: a counter with more ahead of S
- * is in any case out of reach of S's queue for hours. */
+/* Queues a counter serves before S are counted up to this many a counter of the hall: even
+ * shared among them all, more would keep each out of reach of S's queue for hours. */
 #define QUEUE_COUNT_MAX 50
 
 static int step_count(struct hq_queue *q, sqlite3_stmt *s, int *n)
@@ -69,6 +73,7 @@ struct est_counter {
 	bool clerk;
 	int64_t active_at;
 	int64_t current_id;         /* the citizen at the window, 0 none */
+	int64_t paused_at;          /* when its pause began, 0 none */
 	int targeted[2];            /* sent to it by name and ahead of S: [1] priority, [0] normal */
 };
 
@@ -81,12 +86,14 @@ struct est_ctx {
 	signed char have_waiting[2][HQ_MAX_SERVICES];
 	int sharers[2][HQ_MAX_SERVICES];            /* [loose]: 0 not counted yet */
 	int64_t origin;                             /* the ticket's place in the queue, 0 a new one */
+	int prio;                                   /* and its class */
 };
 
-static void est_init(struct est_ctx *x, int64_t origin)
+static void est_init(struct est_ctx *x, int64_t origin, int prio)
 {
 	x->nctr = 0;
 	x->origin = origin;
+	x->prio = prio;
 	x->loaded = false;
 	memset(x->turn_s, 0, sizeof x->turn_s);
 	memset(x->have_waiting, 0, sizeof x->have_waiting);
@@ -111,6 +118,7 @@ static int load_counters(struct hq_queue *q, struct est_ctx *x)
 		c->clerk = sqlite3_column_int(s, 2) != 0;
 		c->active_at = sqlite3_column_int64(s, 3);
 		c->current_id = sqlite3_column_int64(s, 4);
+		c->paused_at = sqlite3_column_int64(s, 5);
 		c->targeted[0] = c->targeted[1] = 0;
 		x->nctr++;
 	}
@@ -121,6 +129,7 @@ static int load_counters(struct hq_queue *q, struct est_ctx *x)
 	 * ahead of anyone who came after it. */
 	s = hq__stmt(q, SQL_TICKET_TARGETED_WAITING);
 	sqlite3_bind_int64(s, 1, x->origin);
+	sqlite3_bind_int(s, 2, x->prio);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		int number = sqlite3_column_int(s, 0);
 
@@ -141,7 +150,7 @@ static int turn_of(struct hq_queue *q, struct est_ctx *x, int i, double *turn)
 	const struct hq_service *sv = &q->cfg->services[i];
 	sqlite3_stmt *s;
 	double sum = 0;
-	int n = 0, rc;
+	int n = 0, seed, rc;
 
 	if (x->turn_s[i] > 0) {
 		*turn = x->turn_s[i];
@@ -158,16 +167,19 @@ static int turn_of(struct hq_queue *q, struct est_ctx *x, int i, double *turn)
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE)
 		return hq__dberr(q, rc);
-	if (n < SEED_SAMPLES) {
-		sum += (SEED_SAMPLES - n) * sv->target_minutes * 60.0;
-		n = SEED_SAMPLES;
+	/* Until there are SEED_SAMPLES (or estimate_samples, if fewer), the target stands in. */
+	seed = q->cfg->estimate_samples < SEED_SAMPLES ? q->cfg->estimate_samples : SEED_SAMPLES;
+	if (n < seed) {
+		sum += (seed - n) * sv->target_minutes * 60.0;
+		n = seed;
 	}
-	/* A hall with target_minutes = 0 and no turns yet: a minute, not a division by 0. */
-	*turn = x->turn_s[i] = sum > 0 ? sum / n : 60;
+	/* A minute rather than 0 should a config ever allow a target of 0. */
+	*turn = x->turn_s[i] = sum > 0 && n > 0 ? sum / n : 60;
 	return HQ_OK;
 }
 
-/* People waiting for service i in class prio or higher, counted up to QUEUE_COUNT_MAX. */
+/* People waiting for service i in class prio or higher, counted up to QUEUE_COUNT_MAX a
+ * counter. */
 static int waiting_of(struct hq_queue *q, struct est_ctx *x, int i, int prio, int *n)
 {
 	sqlite3_stmt *s;
@@ -177,7 +189,7 @@ static int waiting_of(struct hq_queue *q, struct est_ctx *x, int i, int prio, in
 		s = hq__stmt(q, SQL_TICKET_WAITING_UPTO);
 		hq__bind_text(s, 1, q->cfg->services[i].key);
 		sqlite3_bind_int(s, 2, prio);
-		sqlite3_bind_int(s, 3, QUEUE_COUNT_MAX);
+		sqlite3_bind_int(s, 3, QUEUE_COUNT_MAX * (x->nctr > 0 ? x->nctr : 1));
 		if ((rc = step_count(q, s, &x->waiting[prio][i])))
 			return rc;
 		x->have_waiting[prio][i] = 1;
@@ -198,7 +210,7 @@ static bool serves(const struct hq_counter_cfg *cc, int service)
 static bool at_work(const struct hq_queue *q, const struct est_counter *c, bool loose)
 {
 	if (c->state == HQ_C_PAUSED)
-		return q->now - c->active_at < BREAK_MAX_MS;
+		return q->now - c->paused_at < BREAK_MAX_MS;
 	if (c->state != HQ_C_OPEN)
 		return false;
 	return loose || c->clerk || c->current_id || q->now - c->active_at < AT_WORK_MS;
@@ -224,12 +236,12 @@ static int sharers(const struct hq_queue *q, struct est_ctx *x, int p, bool loos
 }
 
 /* free(c) in seconds from now: see the top of this file. */
-static int free_at(struct hq_queue *q, struct est_ctx *x, const struct est_counter *c, int self,
-		   int prio, bool loose, double *free_s)
+/* When counter c is done with what it has now: the rest of its citizen's turn (at least
+ * half a turn) and of its break. */
+static int rest_of(struct hq_queue *q, struct est_ctx *x, const struct est_counter *c, double *rest)
 {
-	bool preferred = true;
 	double f = 0, t;
-	int i, n, rc;
+	int rc;
 
 	if (c->current_id) {
 		sqlite3_stmt *s = hq__stmt(q, SQL_TICKET_AT_WINDOW);
@@ -252,7 +264,20 @@ static int free_at(struct hq_queue *q, struct est_ctx *x, const struct est_count
 		}
 	}
 	if (c->state == HQ_C_PAUSED)
-		f = fmax(f, (double)(c->active_at + BREAK_MS - q->now) / 1000.0);
+		f = fmax(f, (double)(c->paused_at + BREAK_MS - q->now) / 1000.0);
+	*rest = f;
+	return HQ_OK;
+}
+
+static int free_at(struct hq_queue *q, struct est_ctx *x, const struct est_counter *c, int self,
+		   int prio, bool loose, double *free_s)
+{
+	bool preferred = true;
+	double f = 0, t;
+	int i, n, rc;
+
+	if ((rc = rest_of(q, x, c, &f)))
+		return rc;
 	for (i = 0; i < c->cfg->nservices; i++) {
 		int p = c->cfg->services[i];
 
@@ -369,8 +394,56 @@ int hq__estimate(struct hq_queue *q, const struct hq_service *sv, int prio, int 
 {
 	struct est_ctx x;
 
-	est_init(&x, 0);
+	est_init(&x, 0, 0);
 	return estimate_in(q, &x, sv, prio, ahead, wait_s);
+}
+
+/*
+ * A ticket sent to one counter by name (a transfer, an unpark) waits for that counter alone:
+ * ahead of it are the counter's other such tickets and the waiting tickets of the services
+ * it serves that came before it (or are of a higher class); its wait is the rest of what the
+ * counter has now and then a turn each. A counter that is not open counts from a turn.
+ */
+static int position_at_counter(struct hq_queue *q, const struct hq_ticket *t, const struct hq_service *sv,
+			       int *ahead, int *wait_s)
+{
+	const struct hq_counter_cfg *cc = hq_config_counter(q->cfg, t->target_counter);
+	const int prio = t->cls != HQ_CLASS_NORMAL;
+	const int64_t origin = hq__ticket_origin(q, t->id);
+	struct est_ctx *x = malloc(sizeof *x);
+	double turn, rest = 0;
+	sqlite3_stmt *s;
+	int i, n, rc;
+
+	if (!x)
+		return hq__fail(q, HQ_ENOMEM, "out of memory for an estimate");
+	est_init(x, origin, prio);
+	s = hq__stmt(q, SQL_TICKET_POSITION_TARGETED);
+	sqlite3_bind_int(s, 1, t->target_counter);
+	sqlite3_bind_int(s, 2, prio);
+	sqlite3_bind_int64(s, 3, origin);
+	if ((rc = step_count(q, s, ahead)))
+		goto out;
+	for (i = 0; cc && i < cc->nservices; i++) {
+		s = hq__stmt(q, SQL_TICKET_POSITION);
+		hq__bind_text(s, 1, q->cfg->services[cc->services[i]].key);
+		sqlite3_bind_int(s, 2, prio);
+		sqlite3_bind_int64(s, 3, origin);
+		if ((rc = step_count(q, s, &n)))
+			goto out;
+		*ahead += n;
+	}
+	if ((rc = load_counters(q, x)) || (rc = turn_of(q, x, (int)(sv - q->cfg->services), &turn)))
+		goto out;
+	rest = turn; /* a counter closed or away: about a turn before it calls again */
+	for (i = 0; i < x->nctr; i++)
+		if (x->ctr[i].cfg->number == t->target_counter && at_work(q, &x->ctr[i], true) &&
+		    (rc = rest_of(q, x, &x->ctr[i], &rest)))
+			goto out;
+	*wait_s = (int)lround(rest + *ahead * turn);
+out:
+	free(x);
+	return rc;
 }
 
 static int position_locked(struct hq_queue *q, int64_t id, int *ahead, int *wait_s)
@@ -389,6 +462,8 @@ static int position_locked(struct hq_queue *q, int64_t id, int *ahead, int *wait
 	if (!(sv = hq_config_service(q->cfg, t.service)))
 		return hq__fail(q, HQ_ENOSERVICE, "ticket %s waits for service '%s', which the hall no "
 				"longer has", t.label, t.service);
+	if (t.target_counter)
+		return position_at_counter(q, &t, sv, ahead, wait_s);
 	/* Ahead: waiting in the same queue with a higher class, or the same class and an
 	 * older place. Tickets sent to one counter are not in that queue. */
 	s = hq__stmt(q, SQL_TICKET_POSITION);
@@ -397,7 +472,7 @@ static int position_locked(struct hq_queue *q, int64_t id, int *ahead, int *wait
 	sqlite3_bind_int64(s, 3, origin = hq__ticket_origin(q, id));
 	if ((rc = step_count(q, s, ahead)))
 		return rc;
-	est_init(&x, origin);
+	est_init(&x, origin, t.cls != HQ_CLASS_NORMAL);
 	return wait_behind(q, &x, sv, t.cls != HQ_CLASS_NORMAL, *ahead, wait_s);
 }
 
@@ -502,7 +577,7 @@ static int state_locked(struct hq_queue *q, struct hq_hall_state *st, struct est
 	hq__bind_text(s, 1, day);
 	if ((rc = each_row(q, s, st, add_served)))
 		return rc;
-	est_init(x, 0);
+	est_init(x, 0, 0);
 	for (i = 0; i < cfg->nservices; i++) {
 		struct hq_service_state *ss = &st->services[i];
 
