@@ -21,6 +21,7 @@
 #include "hq_error.h"
 #include "link.h"
 #include "hq_log.h"
+#include "hq_queue.h"
 #include "terminal.h"
 
 struct app;
@@ -46,14 +47,6 @@ struct app {
 	atomic_int stop;
 	int64_t last_summary_ms;
 };
-
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* ---- the sink: what the gateway's rules do to the world ------------------------------ */
 
@@ -86,7 +79,7 @@ static void sink_log(void *ctx, int level, const char *msg)
 static int64_t sink_now(void *ctx)
 {
 	(void)ctx;
-	return mono_ms();
+	return hq_mono_ms();
 }
 
 static int sink_stopping(void *ctx)
@@ -171,7 +164,7 @@ static json_t *health(void *ctx, char *path, size_t n)
 {
 	struct app *app = ctx;
 	json_t *buses = json_array();
-	int64_t now = mono_ms();
+	int64_t now = hq_mono_ms();
 	int summary = now - app->last_summary_ms >= 60000;
 	int i, j;
 
@@ -225,11 +218,11 @@ static json_t *health(void *ctx, char *path, size_t n)
 static void *bus_main(void *arg)
 {
 	struct bus_run *br = arg;
-	struct timespec t0, t1;
+	int64_t t0;
 	long spent;
 
 	while (!atomic_load(&br->app->stop)) {
-		clock_gettime(CLOCK_MONOTONIC, &t0);
+		t0 = hq_mono_ms();
 		if (hq_gw_round(&br->gb, &br->sink) == 0) {
 			int ms = hq_gw_idle_ms(&br->gb, &br->sink);
 
@@ -237,8 +230,7 @@ static void *bus_main(void *arg)
 			nanosleep(&(struct timespec){ 0, ms * 1000000L }, NULL);
 			continue;
 		}
-		clock_gettime(CLOCK_MONOTONIC, &t1);
-		spent = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+		spent = (long)(hq_mono_ms() - t0);
 		if (spent < MIN_ROUND_MS)
 			nanosleep(&(struct timespec){ 0, (MIN_ROUND_MS - spent) * 1000000L }, NULL);
 	}
@@ -424,7 +416,7 @@ int main(int argc, char **argv)
 		if (!(app.link = hq_link_start(&lo)))
 			goto out;
 	}
-	app.last_summary_ms = mono_ms();
+	app.last_summary_ms = hq_mono_ms();
 	for (i = 0; i < app.nruns; i++) {
 		struct bus_run *br = &app.runs[i];
 

@@ -13,6 +13,7 @@
 
 #include "feed.h"
 #include "hq_error.h"
+#include "hq_queue.h"
 
 #define REFRESH_MIN_MS 50    /* at most this often after events */
 #define REFRESH_IDLE_MS 10000 /* and at least this often (opening hours change the figures) */
@@ -32,22 +33,6 @@ struct hq_feed {
 	pthread_cond_t wake;
 	int dirty;
 };
-
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int64_t wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void post(struct hq_feed *f, struct hq_feed_msg *m)
 {
@@ -142,8 +127,8 @@ static int connect_read(struct hq_feed *f, int64_t *since)
 		json_t *ms = json_object_get(v, "time_ms"), *sp = json_object_get(v, "clock_speed");
 
 		m->server_ms = json_is_integer(ms) ? (int64_t)json_integer_value(ms) : t + 500;
-		m->skew_ms = m->server_ms - wall_ms();
-		m->mono_ms = mono_ms();
+		m->skew_ms = m->server_ms - hq_real_now(NULL);
+		m->mono_ms = hq_mono_ms();
 		m->speed = json_is_integer(sp) && json_integer_value(sp) > 1 ? (int)json_integer_value(sp) : 1;
 		post(f, m);
 	}
@@ -172,7 +157,7 @@ static void *follower(void *arg)
 	char reason[256];
 
 	while (!f->stop) {
-		t0 = mono_ms();
+		t0 = hq_mono_ms();
 		if ((rc = connect_read(f, &since)) == HQ_OK)
 			rc = hq_client_follow(f->follow_cl, &since, 0, on_event, f, &f->stop);
 		if (f->stop)
@@ -180,7 +165,7 @@ static void *follower(void *arg)
 		set_up(f, 0, why(rc, f->follow_cl, reason, sizeof reason));
 		/* Events may have been missed: the whole hall is read again. */
 		want_refresh(f);
-		if (mono_ms() - t0 > 5000)
+		if (hq_mono_ms() - t0 > 5000)
 			backoff = BACKOFF_MIN_MS;
 		for (waited = 0; waited < backoff && !f->stop; waited += 50)
 			nanosleep(&(struct timespec){ 0, 50 * 1000000L }, NULL);
@@ -202,8 +187,8 @@ static void *refresher(void *arg)
 	while (!f->stop) {
 		int period = atomic_load(&f->up) == 1 ? REFRESH_IDLE_MS : REFRESH_DOWN_MS;
 
-		if (!f->dirty && mono_ms() - last < period) {
-			wait_ms(f, (int)(period - (mono_ms() - last)));
+		if (!f->dirty && hq_mono_ms() - last < period) {
+			wait_ms(f, (int)(period - (hq_mono_ms() - last)));
 			continue;
 		}
 		f->dirty = 0;
@@ -219,10 +204,10 @@ static void *refresher(void *arg)
 		} else if (!f->stop) {
 			set_up(f, 0, why(rc, f->refresh_cl, reason, sizeof reason));
 		}
-		last = mono_ms();
+		last = hq_mono_ms();
 		/* A burst of events becomes one read. */
 		pthread_mutex_lock(&f->lock);
-		for (t0 = mono_ms(); !f->stop && mono_ms() - t0 < REFRESH_MIN_MS;)
+		for (t0 = hq_mono_ms(); !f->stop && hq_mono_ms() - t0 < REFRESH_MIN_MS;)
 			wait_ms(f, REFRESH_MIN_MS);
 	}
 	pthread_mutex_unlock(&f->lock);

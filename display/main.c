@@ -25,6 +25,7 @@
 #include "app.h"
 #include "feed.h"
 #include "hq_error.h"
+#include "hq_queue.h"
 #include "hq_log.h"
 #include "render.h"
 #include "screen.h"
@@ -98,24 +99,13 @@ static void status_line(struct app *a, const char *fmt, ...)
 
 /* ---- clocks ----------------------------------------------------------------------------- */
 
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* hallqd's clock as far as we know it: ours, corrected when it is clearly off. */
 static int64_t server_ms(const struct app *a)
 {
-	struct timespec ts;
-
 	/* A simulated clock (hallqd --speed) runs on from its last reading at its own pace. */
 	if (a->st.speed > 1)
-		return a->sim_server_ms + (mono_ms() - a->sim_mono_ms) * a->st.speed;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 + a->skew_ms;
+		return a->sim_server_ms + (hq_mono_ms() - a->sim_mono_ms) * a->st.speed;
+	return hq_real_now(NULL) + a->skew_ms;
 }
 
 static int local_day(int64_t ms)
@@ -217,7 +207,7 @@ static void announce(struct app *a, const struct hq_dcall *c)
 
 static void take_event(struct app *a, const struct hq_devent *ev)
 {
-	int r = hq_dstate_event(&a->st, ev, server_ms(a), mono_ms());
+	int r = hq_dstate_event(&a->st, ev, server_ms(a), hq_mono_ms());
 	const struct hq_dcall *c = &a->st.calls[0];
 	const char *what = strcmp(ev->type, "recalled") ? "call" : "recall";
 
@@ -344,7 +334,7 @@ static void run(struct app *a)
 	relayout(a);
 	a->day = local_day(server_ms(a));
 	while (!a->quit) {
-		now.mono_ms = mono_ms();
+		now.mono_ms = hq_mono_ms();
 		now.wall_ms = server_ms(a);
 		wait = hq_screen_next_ms(a->scr, &a->st, &now);
 		if (a->voice && (vw = hq_voice_next_ms(a->voice)) >= 0 && vw < wait)
@@ -358,7 +348,7 @@ static void run(struct app *a)
 			break;
 		if (a->voice && hq_voice_step(a->voice))
 			hq_log(HQ_LOG_WARN, "voice: %s", hq_voice_error(a->voice));
-		now.mono_ms = mono_ms();
+		now.mono_ms = hq_mono_ms();
 		now.wall_ms = server_ms(a);
 		if ((day = local_day(now.wall_ms)) != a->day) {
 			a->day = day;

@@ -19,7 +19,7 @@
 #include "hq_client.h"
 #include "printer.h"
 
-#define HQ_KEY_MAX 64           /* an idempotency key, "kiosk-NAME-RUN-SEQ" */
+#define HQ_IDEM_KEY_MAX 64           /* an idempotency key, "kiosk-NAME-RUN-SEQ" */
 
 enum hq_kmsg_kind {
 	HQ_KM_HALL,             /* hall: a new snapshot of the hall */
@@ -35,7 +35,7 @@ struct hq_kmsg {
 	enum hq_kmsg_kind kind;
 	struct hq_hall *hall;
 	bool up;
-	char key[HQ_KEY_MAX];
+	char key[HQ_IDEM_KEY_MAX];
 	json_t *ticket;
 	long status;
 	char code[32];

@@ -29,6 +29,7 @@
 
 #include "app.h"
 #include "hq_error.h"
+#include "hq_queue.h"
 #include "hq_log.h"
 #include "kiosk.h"
 #include "net.h"
@@ -67,7 +68,7 @@ struct app {
 	char pst_why[256];
 	char run_id[20];
 	unsigned seq;
-	char cur_key[HQ_KEY_MAX];   /* the request of the citizen in front of the kiosk */
+	char cur_key[HQ_IDEM_KEY_MAX];   /* the request of the citizen in front of the kiosk */
 	int64_t screen_since_ms, last_touch_ms, deadline_ms;
 	long issued, printed;
 	int64_t hall_ms, hall_mono; /* hallqd's time at the last hall read, and ours then */
@@ -78,29 +79,13 @@ struct app {
 
 /* ---- clocks and output ------------------------------------------------------------------ */
 
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int64_t wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* hallqd's clock, for the header: the hall's last reading run on (at hallqd's speed, which
  * is a simulation's under hallqd --speed), or ours before the first reading. */
 static int64_t hall_now(const struct app *a)
 {
 	if (!a->hall_ms || !a->hall)
-		return wall_ms();
-	return a->hall_ms + (mono_ms() - a->hall_mono) * a->hall->clock_speed;
+		return hq_real_now(NULL);
+	return a->hall_ms + (hq_mono_ms() - a->hall_mono) * a->hall->clock_speed;
 }
 
 static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -139,7 +124,7 @@ static void go(struct app *a, enum hq_kscreen_id s)
 		a->v.focus = -1;
 		a->v.page = 0;
 	}
-	a->screen_since_ms = mono_ms();
+	a->screen_since_ms = hq_mono_ms();
 	a->deadline_ms = 0;
 	if (s == HQ_KS_TICKET)
 		a->deadline_ms = a->screen_since_ms + (int64_t)(a->hall ? a->hall->kiosk.confirm_s : 15) * 1000;
@@ -597,7 +582,7 @@ static void take_hall(struct app *a, struct hq_kmsg *m)
 
 	if (m->hall->time_ms) {
 		a->hall_ms = m->hall->time_ms;
-		a->hall_mono = mono_ms();
+		a->hall_mono = hq_mono_ms();
 	}
 	hq_hall_free(a->hall);
 	a->hall = m->hall;
@@ -663,7 +648,7 @@ static void act(struct app *a, enum hq_kact k, int arg)
 	struct hq_kview *v = &a->v;
 	int per, w, h;
 
-	a->last_touch_ms = mono_ms();
+	a->last_touch_ms = hq_mono_ms();
 	switch (k) {
 	case HQ_KA_NONE:
 		return;
@@ -887,14 +872,14 @@ static void run(struct app *a)
 
 	go(a, HQ_KS_START);
 	while (!a->quit) {
-		now = mono_ms();
+		now = hq_mono_ms();
 		tick(a, now);
 		if (a->dirty)
 			present(a);
 		for (; a->shots_wanted > 0; a->shots_wanted--)
 			hq_app_save_shot(&a->ui, a->o.shot_dir, hq_kscreen_name(a->v.screen));
 		/* Wake at the next second for countdowns and the clock; events wake us sooner. */
-		wait = 1000 - (int)(wall_ms() % 1000);
+		wait = 1000 - (int)(hq_real_now(NULL) % 1000);
 		if (SDL_WaitEventTimeout(&e, wait)) {
 			handle(a, &e);
 			while (!a->quit && SDL_PollEvent(&e))
@@ -1085,7 +1070,7 @@ int main(int argc, char **argv)
 	default_name(&a.o);
 	/* Keys must never repeat across runs: a random run id besides the sequence. */
 	if (getrandom(&rnd, sizeof rnd, 0) != sizeof rnd)
-		rnd = (uint64_t)wall_ms() ^ ((uint64_t)getpid() << 32);
+		rnd = (uint64_t)hq_real_now(NULL) ^ ((uint64_t)getpid() << 32);
 	snprintf(a.run_id, sizeof a.run_id, "%016llx", (unsigned long long)rnd);
 	if (open_spool(&a))
 		return 1;

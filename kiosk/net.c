@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "hq_error.h"
+#include "hq_queue.h"
 #include "hq_log.h"
 #include "net.h"
 
@@ -17,7 +18,7 @@
 #define RETRY_MS 1000
 
 struct job {
-	char key[HQ_KEY_MAX];
+	char key[HQ_IDEM_KEY_MAX];
 	char service[64], cls[16], code[32];
 	bool checkin;
 };
@@ -54,14 +55,6 @@ void hq_kmsg_free(struct hq_kmsg *m)
 	hq_hall_free(m->hall);
 	json_decref(m->ticket);
 	free(m);
-}
-
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static void post(struct hq_net *n, struct hq_kmsg *m)
@@ -194,7 +187,7 @@ static void *run(void *arg)
 	hq_client_set_abort(cl, &n->stop);
 	pthread_mutex_lock(&n->lock);
 	while (!n->stop) {
-		now = mono_ms();
+		now = hq_mono_ms();
 		if (n->njobs && now >= retry_at) {
 			j = n->jobs[n->head];
 			pthread_mutex_unlock(&n->lock);
@@ -205,7 +198,7 @@ static void *run(void *arg)
 				n->njobs--;
 				n->refresh = true;
 			} else {
-				retry_at = mono_ms() + RETRY_MS;
+				retry_at = hq_mono_ms() + RETRY_MS;
 			}
 			continue;
 		}
@@ -214,7 +207,7 @@ static void *run(void *arg)
 			pthread_mutex_unlock(&n->lock);
 			do_hall(n, cl);
 			pthread_mutex_lock(&n->lock);
-			next_hall = mono_ms() + (n->up == 1 ? HALL_EVERY_MS : HALL_DOWN_MS);
+			next_hall = hq_mono_ms() + (n->up == 1 ? HALL_EVERY_MS : HALL_DOWN_MS);
 			continue;
 		}
 		if (n->health && (n->health_dirty || now >= next_health) && n->up == 1) {
@@ -224,7 +217,7 @@ static void *run(void *arg)
 			do_health(n, cl, report);
 			json_decref(report);
 			pthread_mutex_lock(&n->lock);
-			next_health = mono_ms() + (int64_t)n->o.report_s * 1000;
+			next_health = hq_mono_ms() + (int64_t)n->o.report_s * 1000;
 			continue;
 		}
 		wake = next_hall;

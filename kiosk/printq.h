@@ -19,7 +19,7 @@
 #include "printer.h"
 
 struct hq_pjob {
-	char key[HQ_KEY_MAX];
+	char key[HQ_IDEM_KEY_MAX];
 	char hall[128], hall_en[128];
 	char label[16], service[128], service_en[128];
 	char cls[128], issued[32], url[320], footer[256];

@@ -29,7 +29,7 @@
 enum hq_spool_state { HQ_SPOOL_PENDING, HQ_SPOOL_UNPRINTED };
 
 struct hq_spool_entry {
-	char key[HQ_KEY_MAX];
+	char key[HQ_IDEM_KEY_MAX];
 	enum hq_spool_state state;
 	char service[64], cls[16], code[32]; /* the request: a service and class, or a code */
 	char category[128];         /* the priority category, printed on the ticket */

@@ -79,6 +79,14 @@ int64_t hq_real_now(void *ud)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+int64_t hq_mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 void hq_queue_set_clock(struct hq_queue *q, hq_clock_fn fn, void *ud)
 {
 	q->clock = fn ? fn : hq_real_now;

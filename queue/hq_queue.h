@@ -100,6 +100,9 @@ struct hq_appointment {
 /* The time seam: wall-clock unix milliseconds. Tests drive it; NULL restores the real one. */
 typedef int64_t (*hq_clock_fn)(void *ud);
 int64_t hq_real_now(void *ud);
+/* A monotonic clock in ms, for intervals and ages that must not jump when the wall clock
+ * is set; the programs' one clock for that. */
+int64_t hq_mono_ms(void);
 
 /*
  * Open (creating and migrating as needed) the database at path. A database that has no

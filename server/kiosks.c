@@ -50,15 +50,6 @@ static struct {
 	int64_t stale_ms;
 } store = {.lock = PTHREAD_MUTEX_INITIALIZER, .stale_ms = 30000};
 
-/* Monotonic: a report's age must not jump when the wall clock is set. */
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 void hqd_kiosks_set_stale(int seconds)
 {
 	pthread_mutex_lock(&store.lock);
@@ -132,7 +123,7 @@ void hqd_kiosks_put(struct hq_queue *q, struct hqd_req *r)
 	struct kiosk k = {0};
 	char why[64] = "";
 	bool changed = true;
-	int64_t now = mono_ms();
+	int64_t now = hq_mono_ms();
 	size_t i;
 	int cmp = 1;
 
@@ -202,7 +193,7 @@ void hqd_kiosks_delete(struct hq_queue *q, struct hqd_req *r)
 void hqd_kiosks_get(struct hq_queue *q, struct hqd_req *r)
 {
 	json_t *list = json_array();
-	int64_t now = mono_ms();
+	int64_t now = hq_mono_ms();
 	size_t i;
 
 	(void)q;
@@ -266,7 +257,7 @@ static void family(FILE *f, const char *name, const char *type, const char *help
 
 void hqd_kiosks_metrics(FILE *f)
 {
-	int64_t now = mono_ms();
+	int64_t now = hq_mono_ms();
 
 	pthread_mutex_lock(&store.lock);
 	family(f, "hallq_kiosk_up", "gauge", "1 while the kiosk reports, 0 when its last report is "

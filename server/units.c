@@ -72,15 +72,6 @@ static struct {
 	int64_t stale_ms;
 } store = {.lock = PTHREAD_MUTEX_INITIALIZER, .stale_ms = 30000};
 
-/* Monotonic: a report's age must not jump when the wall clock is set. */
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 void hqd_units_set_stale(int seconds)
 {
 	pthread_mutex_lock(&store.lock);
@@ -221,7 +212,7 @@ static bool keep(struct hqd_req *r, const char *name, struct bus **buses, size_t
 	oldn = store.gw[i].nbuses;
 	store.gw[i].buses = *buses;
 	store.gw[i].nbuses = *nbuses;
-	store.gw[i].at = mono_ms();
+	store.gw[i].at = hq_mono_ms();
 	pthread_mutex_unlock(&store.lock);
 	*buses = old;
 	*nbuses = oldn;
@@ -311,7 +302,7 @@ static json_t *bus_json(const struct bus *b)
 void hqd_units_get(struct hq_queue *q, struct hqd_req *r)
 {
 	json_t *v, *gws = json_array();
-	int64_t now = mono_ms();
+	int64_t now = hq_mono_ms();
 	size_t i, j;
 
 	(void)q;
@@ -403,7 +394,7 @@ static void family(FILE *f, const char *name, const char *type, const char *help
 
 void hqd_units_metrics(FILE *f)
 {
-	int64_t now = mono_ms();
+	int64_t now = hq_mono_ms();
 	int k;
 
 	pthread_mutex_lock(&store.lock);

@@ -148,7 +148,7 @@ static void press(struct hq_clerk *c, int64_t now, const char *key, int arg, con
 			return;
 		}
 		p->on = true;
-		p->sent_mono = hq_sim_mono_ms();
+		p->sent_mono = hq_mono_ms();
 		if (status == 204 || status >= 300)
 			refused(c, now, status == 204 ? "nobody waiting" : hq_client_error(c->sim->admin));
 		return;
@@ -164,7 +164,7 @@ static void press(struct hq_clerk *c, int64_t now, const char *key, int arg, con
 		return;
 	}
 	p->on = true;
-	p->sent_mono = hq_sim_mono_ms();
+	p->sent_mono = hq_mono_ms();
 	p->want_events = ++c->unit_events;
 }
 
@@ -264,7 +264,7 @@ void hq_clerk_step(struct hq_clerk *c, int64_t now)
 	int minute = hq_sim_minute(now);
 
 	if (p->on) {
-		int64_t real = hq_sim_mono_ms(), count;
+		int64_t real = hq_mono_ms(), count;
 
 		if (c->fifo < 0) {
 			/* hallqd said yes; its event is on the way, unless the stream lost it. */

@@ -15,17 +15,9 @@
 #include "hq_log.h"
 #include "sim.h"
 
-int64_t hq_sim_mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 int64_t hq_sim_now(const struct hq_sim *s)
 {
-	return s->sync_sim + (hq_sim_mono_ms() - s->sync_mono) * s->speed;
+	return s->sync_sim + (hq_mono_ms() - s->sync_mono) * s->speed;
 }
 
 int hq_sim_minute(int64_t ms)
@@ -62,7 +54,7 @@ int hq_sim_post(struct hq_sim *s, struct hq_client *cl, const char *path, json_t
 
 void hq_sim_read_units(struct hq_sim *s, bool force)
 {
-	int64_t now = hq_sim_mono_ms();
+	int64_t now = hq_mono_ms();
 	json_t *ans = NULL, *gw, *bus, *unit;
 	size_t i, j, k;
 	long status;
@@ -246,21 +238,21 @@ int hq_sim_hall_time(struct hq_sim *s, int64_t *ms, json_t **hall)
 /* The instant hallqd's clock turns a second: its time to the precision of our polling. */
 static int clock_edge(struct hq_sim *s, long speed, int64_t *sim, int64_t *mono)
 {
-	int64_t t0, t, before, deadline = hq_sim_mono_ms() + 3000;
+	int64_t t0, t, before, deadline = hq_mono_ms() + 3000;
 	long gap = speed > 0 ? 250 / speed : 5;
 
 	if (hq_sim_hall_time(s, &t0, NULL))
 		return HQ_ELINK;
 	do {
 		hq_sim_nap_ms(gap < 1 ? 1 : gap > 5 ? 5 : gap);
-		before = hq_sim_mono_ms();
+		before = hq_mono_ms();
 		if (hq_sim_hall_time(s, &t, NULL))
 			return HQ_ELINK;
-	} while (t == t0 && hq_sim_mono_ms() < deadline && !*s->stop);
+	} while (t == t0 && hq_mono_ms() < deadline && !*s->stop);
 	if (t == t0)
 		return HQ_ETIMEOUT;
 	*sim = t;
-	*mono = (before + hq_sim_mono_ms()) / 2;
+	*mono = (before + hq_mono_ms()) / 2;
 	return HQ_OK;
 }
 

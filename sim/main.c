@@ -186,7 +186,7 @@ static int setup_clerks(struct run *r)
 static void units_base(struct run *r)
 {
 	struct hq_sim *s = &r->s;
-	int64_t deadline = hq_sim_mono_ms() + 15000;
+	int64_t deadline = hq_mono_ms() + 15000;
 	int missing;
 
 	do {
@@ -196,7 +196,7 @@ static void units_base(struct run *r)
 			missing += s->clerks[i].fifo >= 0 && s->unit_events[s->clerks[i].cc->number] < 0;
 		if (missing)
 			hq_sim_nap_ms(500);
-	} while (missing && hq_sim_mono_ms() < deadline && !stop);
+	} while (missing && hq_mono_ms() < deadline && !stop);
 	for (int i = 0; i < s->nclerks; i++) {
 		struct hq_clerk *c = &s->clerks[i];
 
@@ -460,12 +460,12 @@ static void catch_up(struct run *r, long max_ms)
 {
 	json_t *ans = NULL;
 	long status;
-	int64_t last = 0, deadline = hq_sim_mono_ms() + max_ms;
+	int64_t last = 0, deadline = hq_mono_ms() + max_ms;
 
 	if (!hq_client_request(r->s.kiosk, "GET", "/healthz", NULL, NULL, &status, &ans) && status == 200)
 		last = json_integer_value(json_object_get(ans, "last_event_id"));
 	json_decref(ans);
-	while (r->s.rec.last_event < last && hq_sim_mono_ms() < deadline && !r->f.failed)
+	while (r->s.rec.last_event < last && hq_mono_ms() < deadline && !r->f.failed)
 		apply_events(r, 50);
 }
 
@@ -473,7 +473,7 @@ static void catch_up(struct run *r, long max_ms)
 static bool alive(struct run *r)
 {
 	static int64_t asked, answered;
-	int64_t real = hq_sim_mono_ms();
+	int64_t real = hq_mono_ms();
 	long status = 0;
 
 	if (!answered)
@@ -523,12 +523,12 @@ static int run_day(struct run *r)
 
 			for (int i = 0; i < s->nclerks; i++)
 				busy |= s->clerks[i].press.on;
-			if (!busy || hq_sim_mono_ms() > wind_until)
+			if (!busy || hq_mono_ms() > wind_until)
 				break;
 		} else if (now >= s->end_ms) {
 			hard = true;
 			r->winding = true;
-			wind_until = hq_sim_mono_ms() + 30000;
+			wind_until = hq_mono_ms() + 30000;
 		} else if (r->next >= r->narr && hq_sim_minute(now) >= close && !open_tickets(s, &waiting, &at)) {
 			bool quiet = true;
 
@@ -744,7 +744,7 @@ int main(int argc, char **argv)
 	struct hq_config *cfg = NULL;
 	json_t *hall = NULL, *report = NULL, *open_list;
 	char err[512], when[32];
-	int64_t hall_now, t0 = hq_sim_mono_ms();
+	int64_t hall_now, t0 = hq_mono_ms();
 	int rc, status = 3, still_open;
 	int met = -1;
 
@@ -930,7 +930,7 @@ int main(int argc, char **argv)
 	       s->tally.refused_cap, s->tally.refused_other, s->tally.cancels, s->tally.impatient);
 	printf("Clerks: %d calls (%d found nobody), %d served, %d no-shows, %d transfers, %d ratings; %.0f s real time\n",
 	       s->tally.calls, s->tally.empty_calls, s->tally.served, s->tally.noshows, s->tally.transfers,
-	       s->tally.ratings, (double)(hq_sim_mono_ms() - t0) / 1000);
+	       s->tally.ratings, (double)(hq_mono_ms() - t0) / 1000);
 
 	status = r->k.mismatches || (r->o.strict_estimate && !met) || stop ? 1 : 0;
 	json_object_set_new(report, "tally", json_pack("{s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i}",
@@ -948,7 +948,7 @@ int main(int argc, char **argv)
 	json_object_set_new(report, "mismatches", json_integer(r->k.mismatches));
 	json_object_set(report, "mismatch_list", r->k.list);
 	json_object_set_new(report, "interrupted", json_boolean(stop));
-	json_object_set_new(report, "real_seconds", json_real((double)(hq_sim_mono_ms() - t0) / 1000));
+	json_object_set_new(report, "real_seconds", json_real((double)(hq_mono_ms() - t0) / 1000));
 	json_object_set_new(report, "exit", json_integer(status));
 	if (write_report(r, report))
 		status = status ? status : 3;

@@ -108,7 +108,6 @@ struct hq_sim {
 };
 
 /* hall.c: hallqd as the simulator reaches it. */
-int64_t hq_sim_mono_ms(void);
 void hq_sim_nap_ms(long ms);
 /* hallqd's time now, as far as the simulator can tell (to a few simulated seconds). */
 int64_t hq_sim_now(const struct hq_sim *s);
