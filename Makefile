@@ -2,7 +2,7 @@
 include config.mk
 
 SAN_FLAGS = $(if $(SANITIZE),-fsanitize=$(SANITIZE) -fno-omit-frame-pointer)
-ALL_CFLAGS = $(CFLAGS) $(SAN_FLAGS) -Iqueue -MMD -MP -DHQ_VERSION='"$(VERSION)"'
+ALL_CFLAGS = $(CFLAGS) $(SAN_FLAGS) -Icommon -MMD -MP -DHQ_VERSION='"$(VERSION)"'
 ALL_LDFLAGS = $(LDFLAGS) $(SAN_FLAGS)
 
 # Every library through pkg-config; the deps step installs the packages they come from.
@@ -16,14 +16,22 @@ CURL_LIBS = $(call PC,libcurl)
 MODBUS_LIBS = $(call PC,libmodbus)
 SERIALPORT_LIBS = $(call PC,libserialport)
 
-# The queue library: the hall's rules and the only SQL.
-LIB = $(BUILD)/libhallq.a
-LIB_SRC = $(wildcard queue/*.c)
-LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/%.o)
-LIB_LIBS = $(SQLITE_LIBS) $(INIH_LIBS) -lm
+# The shared basics (common/): errors, clocks, local and ISO time, the log, the hall's
+# configuration and vocabulary. No SQLite: every program links it.
+COMMON = $(BUILD)/libhqcommon.a
+COMMON_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(wildcard common/*.c))
+COMMON_LIBS = $(INIH_LIBS) -lpthread -lm
+
+# The queue library: the hall's rules and the only SQL. Only hallqd, hallq, the tests and
+# the benches see its headers (-Iqueue) and link it, and with it SQLite.
+LIB = $(BUILD)/libhallq.a $(COMMON)
+LIB_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(wildcard queue/*.c))
+LIB_LIBS = $(SQLITE_LIBS) $(COMMON_LIBS)
+$(LIB_OBJ): ALL_CFLAGS += -Iqueue
+$(BUILD)/server/%.o $(BUILD)/cli/%.o $(BUILD)/tests/%.o $(BUILD)/bench/%.o: ALL_CFLAGS += -Iqueue
 
 PROGS = $(BUILD)/hallq $(BUILD)/hallqd $(BUILD)/hallq-counter $(BUILD)/hallq-display $(BUILD)/hallq-kiosk \
-	$(BUILD)/hallq-sim
+	$(BUILD)/hallq-sim $(BUILD)/hallq-unit-sim $(BUILD)/hallq-printer-sim
 # The wall display's voice clips, which it needs to start (tools/make-voice).
 VOICE = $(BUILD)/voice/.made
 UNIT_TESTS = $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/test_*.c))
@@ -38,11 +46,14 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-$(LIB): $(LIB_OBJ)
+$(COMMON): $(COMMON_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+$(BUILD)/libhallq.a: $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/hallq: $(BUILD)/cli/hallq.o $(LIB)
+$(BUILD)/hallq: $(patsubst %.c,$(BUILD)/%.o,$(wildcard cli/*.c)) $(LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIB_LIBS) $(JANSSON_LIBS)
 
 # hallqd: the hall server. The ticket status page (assets/web/ticket.html) is compiled in,
@@ -73,8 +84,8 @@ SERIAL_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(wildcard serial/*.c))
 COUNTER_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(wildcard counter/*.c))
 COUNTER_LIBS = $(MODBUS_LIBS) $(SERIALPORT_LIBS) $(CLIENT_LIBS) -lpthread
 $(COUNTER_OBJ): ALL_CFLAGS += -Iclient -Iserial -Ifirmware-proto/fw $(shell $(PKG_CONFIG) --cflags libmodbus 2>/dev/null)
-$(BUILD)/hallq-counter: $(COUNTER_OBJ) $(SERIAL_OBJ) $(CLIENT_OBJ) $(LIB) $(BUILD)/libhqfw.a
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIB_LIBS) $(COUNTER_LIBS)
+$(BUILD)/hallq-counter: $(COUNTER_OBJ) $(SERIAL_OBJ) $(CLIENT_OBJ) $(COMMON) $(BUILD)/libhqfw.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(COMMON_LIBS) $(COUNTER_LIBS)
 
 # hallq-display: the lobby wall display (SDL2, SDL2_ttf, SDL2_mixer, SDL2_image, fontconfig).
 # Its voice clips are made with espeak-ng into $(BUILD)/voice where assets/voice has none.
@@ -89,8 +100,8 @@ $(BUILD)/ui/app.o: ALL_CFLAGS += -Iclient
 DISPLAY_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(wildcard display/*.c))
 DISPLAY_LIB_OBJ = $(filter-out $(BUILD)/display/main.o,$(DISPLAY_OBJ)) $(UI_OBJ)
 $(DISPLAY_OBJ): ALL_CFLAGS += -Iclient -Iui $(shell $(PKG_CONFIG) --cflags $(SDL_PKGS) libcurl jansson 2>/dev/null)
-$(BUILD)/hallq-display: $(DISPLAY_OBJ) $(UI_OBJ) $(CLIENT_OBJ) $(LIB)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIB_LIBS) $(SDL_LIBS) $(CLIENT_LIBS) -lpthread -lm
+$(BUILD)/hallq-display: $(DISPLAY_OBJ) $(UI_OBJ) $(CLIENT_OBJ) $(COMMON)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(COMMON_LIBS) $(SDL_LIBS) $(CLIENT_LIBS) -lpthread -lm
 $(VOICE): tools/make-voice
 	@tools/make-voice $(BUILD)/voice
 	@touch $@
@@ -103,7 +114,7 @@ $(BUILD)/tests/test_display_%: $(BUILD)/tests/test_display_%.o $(DISPLAY_LIB_OBJ
 QRENCODE_LIBS = $(call PC,libqrencode)
 KIOSK_PRINT_OBJ = $(BUILD)/kiosk/printer.o $(BUILD)/kiosk/escpos.o $(BUILD)/kiosk/preview.o
 KIOSK_PRINT_LIBS = $(SDL_LIBS) $(QRENCODE_LIBS) $(SERIALPORT_LIBS)
-$(KIOSK_PRINT_OBJ): ALL_CFLAGS += -Iserial -Iqueue $(shell $(PKG_CONFIG) --cflags $(SDL_PKGS) libqrencode 2>/dev/null)
+$(KIOSK_PRINT_OBJ): ALL_CFLAGS += -Iserial $(shell $(PKG_CONFIG) --cflags $(SDL_PKGS) libqrencode 2>/dev/null)
 # hallq-printer-sim: a simulated ESC/POS printer on a pty, for tests; its decoder
 # (kiosk/sim/escpos_decode.c) also serves the printer's tests.
 PRINTER_SIM = $(BUILD)/hallq-printer-sim
@@ -116,8 +127,8 @@ $(BUILD)/tests/test_kiosk_printer: $(BUILD)/tests/test_kiosk_printer.o $(KIOSK_P
 # hallq-kiosk: the touch ticket kiosk. Its screens draw with ui/, its printer is the above.
 KIOSK_OBJ = $(filter-out $(KIOSK_PRINT_OBJ),$(patsubst %.c,$(BUILD)/%.o,$(wildcard kiosk/*.c)))
 $(KIOSK_OBJ): ALL_CFLAGS += -Iclient -Iui -Iserial $(shell $(PKG_CONFIG) --cflags $(SDL_PKGS) libqrencode libcurl jansson 2>/dev/null)
-$(BUILD)/hallq-kiosk: $(KIOSK_OBJ) $(KIOSK_PRINT_OBJ) $(UI_OBJ) $(SERIAL_OBJ) $(CLIENT_OBJ) $(LIB)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIB_LIBS) $(KIOSK_PRINT_LIBS) $(CLIENT_LIBS) -lpthread -lm
+$(BUILD)/hallq-kiosk: $(KIOSK_OBJ) $(KIOSK_PRINT_OBJ) $(UI_OBJ) $(SERIAL_OBJ) $(CLIENT_OBJ) $(COMMON)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(COMMON_LIBS) $(KIOSK_PRINT_LIBS) $(CLIENT_LIBS) -lpthread -lm
 $(BUILD)/tests/test_kiosk_spool.o: ALL_CFLAGS += -Ikiosk -Iclient -Iserial $(shell $(PKG_CONFIG) --cflags $(SDL_PKGS) jansson 2>/dev/null)
 $(BUILD)/tests/test_kiosk_spool: $(BUILD)/tests/test_kiosk_spool.o $(BUILD)/kiosk/spool.o $(LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIB_LIBS) $(JANSSON_LIBS) $(CMOCKA_LIBS)
@@ -182,8 +193,8 @@ $(BUILD)/bench/bench_kiosk: $(BUILD)/bench/bench_kiosk.o $(BENCH_COMMON) $(BENCH
 # model of the day and its record of it (sim/model.c, sim/record.c) are unit-tested apart.
 SIM_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(wildcard sim/*.c))
 $(SIM_OBJ): ALL_CFLAGS += -Iclient $(shell $(PKG_CONFIG) --cflags libcurl jansson 2>/dev/null)
-$(BUILD)/hallq-sim: $(SIM_OBJ) $(CLIENT_OBJ) $(LIB)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIB_LIBS) $(CLIENT_LIBS) -lpthread -lm
+$(BUILD)/hallq-sim: $(SIM_OBJ) $(CLIENT_OBJ) $(COMMON)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(COMMON_LIBS) $(CLIENT_LIBS) -lpthread -lm
 $(BUILD)/tests/test_sim_%.o: ALL_CFLAGS += -Isim -Iclient $(shell $(PKG_CONFIG) --cflags jansson 2>/dev/null)
 $(BUILD)/tests/test_sim_%: $(BUILD)/tests/test_sim_%.o $(BUILD)/sim/model.o $(BUILD)/sim/record.o $(TEST_SUPPORT) $(LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIB_LIBS) $(JANSSON_LIBS) $(CMOCKA_LIBS) -lm

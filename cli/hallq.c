@@ -105,6 +105,7 @@ struct cmd {
 	const char *summary;
 	const char *example;
 	bool no_db;                     /* the handler opens the database itself, or needs none */
+	bool reads;                     /* reads only: opened read-only, never rolls the day over */
 	ticket_op_fn ticket_op;         /* for the act-on-the-current-ticket commands */
 	counter_op_fn counter_op;       /* for the counter state commands */
 	const char *done;               /* what counter_op leaves the counter as, for the reply */
@@ -592,11 +593,11 @@ static int setup_clock(struct ctx *c)
 	return 0;
 }
 
-static int open_queue(struct ctx *c)
+static int open_queue(struct ctx *c, bool readonly)
 {
 	char err[512] = "";
 
-	if (hq_queue_open(c->db_path, &c->q, err, sizeof err) != 0)
+	if ((readonly ? hq_queue_open_readonly : hq_queue_open)(c->db_path, &c->q, err, sizeof err) != 0)
 		return fail(c, "%s: %s", c->db_path, *err ? err : "cannot open database");
 	if (c->fixed)
 		hq_queue_set_clock(c->q, fixed_clock, &c->fixed_now);
@@ -607,13 +608,13 @@ static int open_queue(struct ctx *c)
  * Every command but init needs an existing, configured database: opening a mistyped path
  * would otherwise create an empty database and report a confusing error after it.
  */
-static int open_existing(struct ctx *c)
+static int open_existing(struct ctx *c, bool readonly)
 {
 	int rc;
 
 	if (access(c->db_path, F_OK) != 0)
 		return fail(c, "no database at %s (create it with hallq init)", c->db_path);
-	if ((rc = open_queue(c)) != 0)
+	if ((rc = open_queue(c, readonly)) != 0)
 		return rc;
 	if (!hq_queue_config(c->q))
 		return fail(c, "%s has no hall configuration yet (run hallq init)", c->db_path);
@@ -670,7 +671,7 @@ static int cmd_init(struct ctx *c)
 		return fail(c, "%s", err);
 	}
 	hq_config_free(cfg);
-	if ((rc = open_queue(c)) == 0) {
+	if ((rc = open_queue(c, false)) == 0) {
 		rc = hq_queue_apply_config(c->q, text, path);
 		rc = rc ? op_err(c, rc) : ST_OK;
 	}
@@ -1028,76 +1029,20 @@ static int cmd_state(struct ctx *c)
 
 /* ---- stats ---- */
 
-/*
- * The columns of struct hq_stats_row. `base` is the count a mean or rate is taken over:
- * when it is zero the table shows "-" rather than a misleading 0.
- */
-enum skind { S_INT, S_SECS, S_RATE };
-
-struct sfield {
-	const char *name;   /* CSV and JSON */
-	const char *head;   /* table */
-	enum skind kind;
-	size_t off;
-	const char *base;
-};
-
-#define SF(member, head, kind, base) \
-	{#member, head, kind, offsetof(struct hq_stats_row, member), base}
-static const struct sfield stats_fields[] = {
-	SF(issued, "issued", S_INT, NULL),
-	SF(called, "called", S_INT, NULL),
-	SF(served, "served", S_INT, NULL),
-	SF(noshow, "noshow", S_INT, NULL),
-	SF(transferred, "xfer", S_INT, NULL),
-	SF(cancelled, "cancel", S_INT, NULL),
-	SF(waiting, "waiting", S_INT, NULL),
-	SF(wait_mean_s, "wait_avg", S_SECS, "called"),
-	SF(wait_p50_s, "wait_p50", S_SECS, "called"),
-	SF(wait_p90_s, "wait_p90", S_SECS, "called"),
-	SF(wait_max_s, "wait_max", S_SECS, "called"),
-	SF(service_mean_s, "svc_avg", S_SECS, "served"),
-	SF(service_p90_s, "svc_p90", S_SECS, "served"),
-	SF(on_time_rate, "on_time", S_RATE, "called"),
-	SF(rated, "rated", S_INT, NULL),
-	SF(satisfaction_rate, "satisf", S_RATE, "rated"),
-	SF(appointments, "appts", S_INT, NULL),
-	SF(missed_appointments, "missed", S_INT, NULL),
-};
-#define NSFIELDS (sizeof stats_fields / sizeof stats_fields[0])
-
-static const struct sfield *sfield(const char *name)
-{
-	for (size_t i = 0; i < NSFIELDS; i++)
-		if (strcmp(stats_fields[i].name, name) == 0)
-			return &stats_fields[i];
-	return NULL;
-}
-
-static int sf_int(const struct hq_stats_row *r, const struct sfield *f)
-{
-	return *(const int *)((const char *)r + f->off);
-}
-
-static double sf_real(const struct hq_stats_row *r, const struct sfield *f)
-{
-	return *(const double *)((const char *)r + f->off);
-}
-
 /* Seconds to 0.1 s and rates to 0.001 in CSV and JSON: enough, and stable in tests. */
-static double sf_step(const struct sfield *f)
+static double sf_step(const struct hq_stats_field *f)
 {
-	return f->kind == S_SECS ? 0.1 : 0.001;
+	return f->kind == HQ_SF_SECS ? 0.1 : 0.001;
 }
 
 static json_t *stats_row_json(const struct hq_stats_row *r)
 {
 	json_t *o = json_pack("{s:s}", "key", r->key);
 
-	for (size_t i = 0; o && i < NSFIELDS; i++) {
-		const struct sfield *f = &stats_fields[i];
-		json_t *v = f->kind == S_INT ? json_integer(sf_int(r, f))
-					     : json_num(sf_real(r, f), sf_step(f));
+	for (size_t i = 0; o && i < HQ_STATS_NFIELDS; i++) {
+		const struct hq_stats_field *f = &hq_stats_fields[i];
+		json_t *v = f->kind == HQ_SF_INT ? json_integer(hq_stats_int(r, f))
+					     : json_num(hq_stats_value(r, f), sf_step(f));
 
 		if (json_object_set_new(o, f->name, v)) {
 			json_decref(o);
@@ -1136,17 +1081,17 @@ static void csv_field(const char *s)
 static void stats_csv_row(const struct hq_stats_row *r)
 {
 	csv_field(r->key);
-	for (size_t i = 0; i < NSFIELDS; i++) {
-		const struct sfield *f = &stats_fields[i];
+	for (size_t i = 0; i < HQ_STATS_NFIELDS; i++) {
+		const struct hq_stats_field *f = &hq_stats_fields[i];
 		double v;
 
-		if (f->kind == S_INT) {
-			printf(",%d", sf_int(r, f));
+		if (f->kind == HQ_SF_INT) {
+			printf(",%d", hq_stats_int(r, f));
 			continue;
 		}
-		v = sf_real(r, f);
+		v = hq_stats_value(r, f);
 		if (isfinite(v))
-			printf(f->kind == S_SECS ? ",%.1f" : ",%.3f", v);
+			printf(f->kind == HQ_SF_SECS ? ",%.1f" : ",%.3f", v);
 		else
 			putchar(',');
 	}
@@ -1156,8 +1101,8 @@ static void stats_csv_row(const struct hq_stats_row *r)
 static void stats_csv(const struct hq_stats *st)
 {
 	fputs("key", stdout);
-	for (size_t i = 0; i < NSFIELDS; i++)
-		printf(",%s", stats_fields[i].name);
+	for (size_t i = 0; i < HQ_STATS_NFIELDS; i++)
+		printf(",%s", hq_stats_fields[i].name);
 	putchar('\n');
 	for (size_t i = 0; i < st->nrows; i++)
 		stats_csv_row(&st->rows[i]);
@@ -1167,15 +1112,15 @@ static void stats_csv(const struct hq_stats *st)
 static void stats_table_row(struct table *t, const struct hq_stats_row *r)
 {
 	tbl_cell(t, "%s", r->key);
-	for (size_t i = 0; i < NSFIELDS; i++) {
-		const struct sfield *f = &stats_fields[i];
-		double v = f->kind == S_INT ? 0 : sf_real(r, f);
+	for (size_t i = 0; i < HQ_STATS_NFIELDS; i++) {
+		const struct hq_stats_field *f = &hq_stats_fields[i];
+		double v = f->kind == HQ_SF_INT ? 0 : hq_stats_value(r, f);
 
-		if (f->kind == S_INT)
-			tbl_cell(t, "%d", sf_int(r, f));
-		else if ((f->base && sf_int(r, sfield(f->base)) == 0) || !isfinite(v))
+		if (f->kind == HQ_SF_INT)
+			tbl_cell(t, "%d", hq_stats_int(r, f));
+		else if (hq_stats_empty(r, f) || !isfinite(v))
 			tbl_cell(t, "-");
-		else if (f->kind == S_SECS)
+		else if (f->kind == HQ_SF_SECS)
 			tbl_cell(t, "%.1f", v / 60.0);
 		else
 			tbl_cell(t, "%.0f%%", v * 100.0);
@@ -1191,8 +1136,8 @@ static void stats_table(const struct hq_stats *st, const char *by, int64_t from,
 	local_time(to, e, sizeof e);
 	printf("by %s, tickets issued from %s to %s; times in minutes\n\n", by, f, e);
 	tbl_col(&t, by, false);
-	for (size_t i = 0; i < NSFIELDS; i++)
-		tbl_col(&t, stats_fields[i].head, true);
+	for (size_t i = 0; i < HQ_STATS_NFIELDS; i++)
+		tbl_col(&t, hq_stats_fields[i].head, true);
 	for (size_t i = 0; i < st->nrows; i++)
 		stats_table_row(&t, &st->rows[i]);
 	stats_table_row(&t, &st->total);
@@ -1385,7 +1330,7 @@ static const struct cmd commands[] = {
 	 .synopsis = "TICKET SCORE | --counter N SCORE",
 	 .summary = "record satisfaction (1..3, or dissatisfied|fair|satisfied) for a ticket",
 	 .example = "hallq rate --counter 3 satisfied"},
-	{.name = "ticket", .run = cmd_ticket, .opts = O(JSON), .min_args = 1, .max_args = 1,
+	{.name = "ticket", .run = cmd_ticket, .reads = true, .opts = O(JSON), .min_args = 1, .max_args = 1,
 	 .synopsis = "TICKET [--json]",
 	 .summary = "show one ticket",
 	 .example = "hallq ticket A012 --json"},
@@ -1421,14 +1366,14 @@ static const struct cmd commands[] = {
 	{.name = "checkin", .run = cmd_checkin, .min_args = 1, .max_args = 1, .synopsis = "CODE",
 	 .summary = "check an appointment in; prints the ticket label",
 	 .example = "hallq checkin 482913"},
-	{.name = "state", .run = cmd_state, .opts = O(JSON), .synopsis = "[--json]",
+	{.name = "state", .run = cmd_state, .reads = true, .opts = O(JSON), .synopsis = "[--json]",
 	 .summary = "the live hall: queues and counters",
 	 .example = "hallq state --json"},
-	{.name = "stats", .run = cmd_stats, .opts = O(BY) | O(FROM) | O(TO) | O(CSV) | O(JSON),
+	{.name = "stats", .run = cmd_stats, .reads = true, .opts = O(BY) | O(FROM) | O(TO) | O(CSV) | O(JSON),
 	 .synopsis = "[--by service|counter|clerk|hour] [--from T] [--to T] [--csv|--json]",
 	 .summary = "figures over tickets issued from T to T (default today)",
 	 .example = "hallq stats --by counter --from 2026-11-01 --to 2026-11-30 --csv"},
-	{.name = "events", .run = cmd_events, .opts = O(SINCE) | O(LIMIT) | O(JSON),
+	{.name = "events", .run = cmd_events, .reads = true, .opts = O(SINCE) | O(LIMIT) | O(JSON),
 	 .synopsis = "[--since ID] [--limit N] [--json]",
 	 .summary = "the event feed after an event id, one event a line",
 	 .example = "hallq events --since 120 --json"},
@@ -1532,7 +1477,7 @@ static int run(const struct cmd *cmd, int argc, char **argv)
 	c.db_path = c.opt[OPT_DB] ? c.opt[OPT_DB] : getenv("HALLQ_DB");
 	if (uses_db(cmd) && (!c.db_path || !*c.db_path))
 		return usage_err(&c, "no database: give --db FILE or set HALLQ_DB");
-	if (!cmd->no_db && (rc = open_existing(&c)) != 0) {
+	if (!cmd->no_db && (rc = open_existing(&c, cmd->reads)) != 0) {
 		hq_queue_close(c.q);
 		return rc;
 	}

@@ -11,10 +11,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "hq_clock.h"
 #include "hq_error.h"
+#include "hq_log.h"
 #include "keys.h"
 #include "link.h"
-#include "hq_log.h"
 
 #define REFRESH_MIN_MS 50    /* at most this often after events */
 #define REFRESH_IDLE_MS 5000 /* and at least this often */
@@ -43,25 +44,6 @@ struct hq_link {
 	uint64_t reads;              /* hall snapshots read so far */
 	int dirty;
 };
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void deadline_in(struct timespec *ts, int ms)
-{
-	clock_gettime(CLOCK_REALTIME, ts);
-	ts->tv_sec += ms / 1000;
-	ts->tv_nsec += (long)(ms % 1000) * 1000000L;
-	if (ts->tv_nsec >= 1000000000L) {
-		ts->tv_nsec -= 1000000000L;
-		ts->tv_sec++;
-	}
-}
 
 static void set_up(struct hq_link *l, int up, const char *why)
 {
@@ -135,7 +117,7 @@ static void *follower(void *arg)
 	int backoff = 250, rc;
 
 	while (!l->stop) {
-		int64_t t0 = now_ms();
+		int64_t t0 = hq_mono_ms();
 
 		rc = hq_client_follow(l->follow_cl, &since, 0, on_event, l, &l->stop);
 		if (l->stop)
@@ -145,7 +127,7 @@ static void *follower(void *arg)
 			       hq_client_error(l->follow_cl));
 		set_up(l, 0, hq_client_error(l->follow_cl));
 		want_refresh(l); /* events may have been missed: read the whole hall again */
-		if (now_ms() - t0 > 5000)
+		if (hq_mono_ms() - t0 > 5000)
 			backoff = 250;
 		for (int waited = 0; waited < backoff && !l->stop; waited += 50)
 			nanosleep(&(struct timespec){ 0, 50 * 1000000L }, NULL);
@@ -171,7 +153,7 @@ static void send_report(struct hq_link *l)
 static void *refresher(void *arg)
 {
 	struct hq_link *l = arg;
-	int64_t last = 0, next_report = now_ms() + l->o.report_ms;
+	int64_t last = 0, next_report = hq_mono_ms() + l->o.report_ms;
 	struct timespec ts;
 
 	while (!l->stop) {
@@ -180,17 +162,17 @@ static void *refresher(void *arg)
 
 		pthread_mutex_lock(&l->lock);
 		while (!l->dirty && !l->stop &&
-		       now_ms() - last < (atomic_load(&l->up) ? REFRESH_IDLE_MS : REFRESH_DOWN_MS) &&
-		       !(l->o.report_ms && now_ms() >= next_report)) {
-			deadline_in(&ts, 200);
+		       hq_mono_ms() - last < (atomic_load(&l->up) ? REFRESH_IDLE_MS : REFRESH_DOWN_MS) &&
+		       !(l->o.report_ms && hq_mono_ms() >= next_report)) {
+			hq_deadline(&ts, 200);
 			pthread_cond_timedwait(&l->changed, &l->lock, &ts);
 		}
 		l->dirty = 0;
 		pthread_mutex_unlock(&l->lock);
 		if (l->stop)
 			break;
-		if (l->o.report_ms && l->o.report && now_ms() >= next_report) {
-			next_report = now_ms() + l->o.report_ms;
+		if (l->o.report_ms && l->o.report && hq_mono_ms() >= next_report) {
+			next_report = hq_mono_ms() + l->o.report_ms;
 			send_report(l);
 			if (l->stop)
 				break;
@@ -206,7 +188,7 @@ static void *refresher(void *arg)
 		l->reads++;
 		pthread_cond_broadcast(&l->changed);
 		pthread_mutex_unlock(&l->lock);
-		last = now_ms();
+		last = hq_mono_ms();
 		/* A burst of events becomes one read. */
 		nanosleep(&(struct timespec){ 0, REFRESH_MIN_MS * 1000000L }, NULL);
 	}
@@ -221,7 +203,7 @@ struct hq_link *hq_link_start(const struct hq_link_opts *o)
 		return NULL;
 	l->o = *o;
 	pthread_mutex_init(&l->lock, NULL);
-	pthread_cond_init(&l->changed, NULL);
+	hq_cond_init_mono(&l->changed);
 	l->follow_cl = hq_client_new(o->url, o->token);
 	l->refresh_cl = hq_client_new(o->url, o->token);
 	if (!l->follow_cl || !l->refresh_cl)
@@ -296,7 +278,7 @@ void hq_link_wait(struct hq_link *l, uint64_t *version, int timeout_ms)
 {
 	struct timespec ts;
 
-	deadline_in(&ts, timeout_ms);
+	hq_deadline(&ts, timeout_ms);
 	pthread_mutex_lock(&l->lock);
 	while (l->version == *version && !l->stop)
 		if (pthread_cond_timedwait(&l->changed, &l->lock, &ts))
@@ -310,7 +292,7 @@ void hq_link_sync(struct hq_link *l, int timeout_ms)
 	struct timespec ts;
 	uint64_t want;
 
-	deadline_in(&ts, timeout_ms);
+	hq_deadline(&ts, timeout_ms);
 	pthread_mutex_lock(&l->lock);
 	/* A read that starts after now: the one in progress may predate the change. */
 	want = l->reads + 2;

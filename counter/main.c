@@ -17,11 +17,11 @@
 #include <unistd.h>
 
 #include "gateway.h"
+#include "hq_clock.h"
 #include "hq_config.h"
 #include "hq_error.h"
-#include "link.h"
 #include "hq_log.h"
-#include "hq_queue.h"
+#include "link.h"
 #include "terminal.h"
 
 struct app;
@@ -335,6 +335,7 @@ int main(int argc, char **argv)
 	struct hq_link *link = NULL;
 	sigset_t set;
 
+	hq_log_init("hallq-counter");
 	app.state_path = "/var/lib/hallq/counter.state";
 	while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
 		switch (c) {

@@ -12,8 +12,8 @@
 #include <time.h>
 
 #include "feed.h"
+#include "hq_clock.h"
 #include "hq_error.h"
-#include "hq_queue.h"
 
 #define REFRESH_MIN_MS 50    /* at most this often after events */
 #define REFRESH_IDLE_MS 10000 /* and at least this often (opening hours change the figures) */
@@ -81,13 +81,7 @@ static void wait_ms(struct hq_feed *f, int ms)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += ms / 1000;
-	ts.tv_nsec += (long)(ms % 1000) * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_nsec -= 1000000000L;
-		ts.tv_sec++;
-	}
+	hq_deadline(&ts, ms);
 	pthread_cond_timedwait(&f->wake, &f->lock, &ts);
 }
 
@@ -223,7 +217,7 @@ struct hq_feed *hq_feed_start(const struct hq_feed_opts *o)
 	f->o = *o;
 	atomic_init(&f->up, -1);
 	pthread_mutex_init(&f->lock, NULL);
-	pthread_cond_init(&f->wake, NULL);
+	hq_cond_init_mono(&f->wake);
 	f->follow_cl = hq_client_new(o->url, o->token);
 	f->refresh_cl = hq_client_new(o->url, o->token);
 	if (!f->follow_cl || !f->refresh_cl)

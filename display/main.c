@@ -24,8 +24,8 @@
 
 #include "app.h"
 #include "feed.h"
+#include "hq_clock.h"
 #include "hq_error.h"
-#include "hq_queue.h"
 #include "hq_log.h"
 #include "render.h"
 #include "screen.h"
@@ -517,6 +517,7 @@ int main(int argc, char **argv)
 	char vdirs[2][PATH_MAX];
 	int rc = 1, r;
 
+	hq_log_init("hallq-display");
 	a.o.token = getenv("HALLQ_TOKEN");
 	a.trace = getenv("HALLQ_DISPLAY_TRACE") && *getenv("HALLQ_DISPLAY_TRACE");
 	if ((rc = parse_opts(argc, argv, &a.o)))

@@ -84,48 +84,6 @@ int hq_dstate_set_hall(struct hq_dstate *st, const struct hq_hall *h, bool *chan
 	return HQ_OK;
 }
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil). */
-static int64_t days_from_civil(int64_t y, int m, int d)
-{
-	int64_t era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
-int64_t hq_iso_ms(const char *iso)
-{
-	int y, mo, d, h, mi, s, n = 0, oh = 0, om = 0, ms = 0, sign = 1;
-	const char *p;
-
-	if (!iso || sscanf(iso, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &s, &n) != 6 ||
-	    mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60)
-		return 0;
-	p = iso + n;
-	if (*p == '.') {
-		int digits = 0;
-
-		for (p++; *p >= '0' && *p <= '9'; p++, digits++)
-			if (digits < 3)
-				ms = ms * 10 + (*p - '0');
-		for (; digits < 3; digits++)
-			ms *= 10;
-	}
-	if (*p == '+' || *p == '-') {
-		sign = *p == '-' ? -1 : 1;
-		if (sscanf(p + 1, "%2d:%2d", &oh, &om) != 2 && sscanf(p + 1, "%2d%2d", &oh, &om) != 2)
-			return 0;
-	} else if (*p != 'Z' && *p != '\0') {
-		return 0;
-	}
-	return ((days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s) -
-		sign * (oh * 3600 + om * 60)) * 1000 + ms;
-}
-
 int hq_devent_parse(const struct hq_sse_event *ev, struct hq_devent *out)
 {
 	json_t *d = ev->data;

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "hq_client.h"
+#include "hq_time.h"
 
 #define HQ_DS_CALLS 24
 /* A call whose event is older than this (hallqd's clock) is shown but not announced nor
@@ -99,7 +100,5 @@ bool hq_dstate_keep_day(struct hq_dstate *st, int64_t server_now_ms);
 const struct hq_dservice *hq_dstate_service(const struct hq_dstate *st, const char *key);
 const struct hq_dcounter *hq_dstate_counter(const struct hq_dstate *st, int number);
 
-/* "2026-11-23T10:19:40+08:00" (or Z) as unix ms; 0 when it is not such a time. */
-int64_t hq_iso_ms(const char *iso);
 
 #endif

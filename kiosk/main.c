@@ -28,8 +28,8 @@
 #include <SDL.h>
 
 #include "app.h"
+#include "hq_clock.h"
 #include "hq_error.h"
-#include "hq_queue.h"
 #include "hq_log.h"
 #include "kiosk.h"
 #include "net.h"
@@ -1061,6 +1061,7 @@ int main(int argc, char **argv)
 	uint64_t rnd = 0;
 	int rc = 1, r;
 
+	hq_log_init("hallq-kiosk");
 	a.o.token = getenv("HALLQ_TOKEN");
 	a.trace = getenv("HALLQ_KIOSK_TRACE") && *getenv("HALLQ_KIOSK_TRACE");
 	a.v.focus = -1;

@@ -7,8 +7,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "hq_clock.h"
 #include "hq_error.h"
-#include "hq_queue.h"
 #include "hq_log.h"
 #include "net.h"
 
@@ -226,13 +226,7 @@ static void *run(void *arg)
 		if (n->health && n->up == 1 && next_health < wake)
 			wake = next_health;
 		if (wake > now) {
-			clock_gettime(CLOCK_MONOTONIC, &ts);
-			ts.tv_sec += (wake - now) / 1000;
-			ts.tv_nsec += ((wake - now) % 1000) * 1000000;
-			if (ts.tv_nsec >= 1000000000) {
-				ts.tv_sec++;
-				ts.tv_nsec -= 1000000000;
-			}
+			hq_deadline(&ts, wake - now);
 			pthread_cond_timedwait(&n->cond, &n->lock, &ts);
 		}
 	}
@@ -255,15 +249,7 @@ struct hq_net *hq_net_start(const struct hq_net_opts *o)
 	if (n->o.report_s <= 0)
 		n->o.report_s = 10;
 	pthread_mutex_init(&n->lock, NULL);
-	{
-		pthread_condattr_t ca;
-
-		/* Waits are timeouts: a wall clock set back must not stretch them. */
-		pthread_condattr_init(&ca);
-		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-		pthread_cond_init(&n->cond, &ca);
-		pthread_condattr_destroy(&ca);
-	}
+	hq_cond_init_mono(&n->cond);
 	if (!n->url || !n->token || !n->name || pthread_create(&n->th, NULL, run, n)) {
 		free(n->url);
 		free(n->token);

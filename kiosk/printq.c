@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "hq_clock.h"
 #include "hq_error.h"
 #include "hq_log.h"
 #include "preview.h"
@@ -128,13 +129,7 @@ static void *run(void *arg)
 		pthread_mutex_lock(&q->lock);
 		if (q->stop || q->njobs || q->check)
 			continue;
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		ts.tv_sec += q->o.poll_ms / 1000;
-		ts.tv_nsec += (long)(q->o.poll_ms % 1000) * 1000000;
-		if (ts.tv_nsec >= 1000000000) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000;
-		}
+		hq_deadline(&ts, q->o.poll_ms);
 		pthread_cond_timedwait(&q->cond, &q->lock, &ts);
 	}
 	pthread_mutex_unlock(&q->lock);
@@ -157,15 +152,7 @@ struct hq_printq *hq_printq_start(struct hq_printer *p, const struct hq_printq_o
 		q->font_path = strdup(o->font_path ? o->font_path : "");
 	}
 	pthread_mutex_init(&q->lock, NULL);
-	{
-		pthread_condattr_t ca;
-
-		/* Waits are timeouts: a wall clock set back must not stretch them. */
-		pthread_condattr_init(&ca);
-		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-		pthread_cond_init(&q->cond, &ca);
-		pthread_condattr_destroy(&ca);
-	}
+	hq_cond_init_mono(&q->cond);
 	if (!q->jobs || (o->preview_dir && (!q->preview_dir || !q->font_path)) ||
 	    pthread_create(&q->th, NULL, run, q)) {
 		free(q->jobs);

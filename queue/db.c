@@ -70,23 +70,6 @@ void hq__bind_text(sqlite3_stmt *s, int i, const char *v)
 	sqlite3_bind_text(s, i, v ? v : "", -1, SQLITE_TRANSIENT);
 }
 
-int64_t hq_real_now(void *ud)
-{
-	struct timespec ts;
-
-	(void)ud;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-int64_t hq_mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 void hq_queue_set_clock(struct hq_queue *q, hq_clock_fn fn, void *ud)
 {
 	q->clock = fn ? fn : hq_real_now;
@@ -295,10 +278,12 @@ int hq_queue_rollover(struct hq_queue *q, int *closed)
 
 	if (closed)
 		*closed = 0;
+	if (q->readonly)
+		return hq__fail(q, HQ_EREADONLY, "the database is open for reading only");
 	/* hq__begin rolls over by itself; do it here explicitly to learn the count. */
 	q->day[0] = '\0';
 	q->now = hq_queue_now(q);
-	hq__local_day(q->now, today);
+	hq_local_day(q->now, today);
 	rc = sqlite3_step(hq__stmt(q, SQL_BEGIN_WRITE));
 	if (rc != SQLITE_DONE)
 		return hq__dberr(q, rc);
@@ -319,7 +304,7 @@ static int roll_if_new_day(struct hq_queue *q)
 	char today[11], stored[11];
 	int rc;
 
-	hq__local_day(q->now, today);
+	hq_local_day(q->now, today);
 	if (!q->cfg || strcmp(today, q->day) == 0)
 		return HQ_OK;
 	if (!q->batch) {
@@ -348,7 +333,9 @@ int hq__begin(struct hq_queue *q, bool write)
 
 	q->err[0] = '\0';
 	q->now = hq_queue_now(q);
-	if ((rc = roll_if_new_day(q)))
+	if (q->readonly && write)
+		return hq__fail(q, HQ_EREADONLY, "the database is open for reading only");
+	if (!q->readonly && (rc = roll_if_new_day(q)))
 		return rc;
 	/* In a batch the transaction is open already: each operation gets a savepoint, so
 	 * one that fails is undone alone. */
@@ -359,8 +346,11 @@ int hq__begin(struct hq_queue *q, bool write)
 		return hq__end(q, rc);
 	if (!q->cfg && write)
 		return hq__end(q, hq__fail(q, HQ_ECONFIG, "the hall has no configuration yet: run hallq init"));
-	/* Another process may have applied a config that made this a new day for us. */
-	if (!q->day[0] && q->cfg) {
+	/* Another process may have applied a config that made this a new day for us; a reader
+	 * takes the day the writer rolled over to. */
+	if (q->readonly && q->cfg && (rc = meta_get(q, "day", q->day, sizeof q->day)))
+		return hq__end(q, rc);
+	if (!q->day[0] && q->cfg && !q->readonly) {
 		hq__end(q, HQ_OK);
 		return hq__begin(q, write);
 	}
@@ -402,6 +392,8 @@ int hq_queue_batch_begin(struct hq_queue *q)
 
 	if (q->batch)
 		return hq__fail(q, HQ_EINVAL, "a batch is already open");
+	if (q->readonly)
+		return hq__fail(q, HQ_EREADONLY, "the database is open for reading only");
 	rc = sqlite3_step(hq__stmt(q, SQL_BEGIN_WRITE));
 	if (rc != SQLITE_DONE)
 		return hq__dberr(q, rc);
@@ -482,9 +474,30 @@ int hq_queue_idem_put(struct hq_queue *q, const char *key, const char *route, in
 	return hq__end(q, hq__exec(q, s));
 }
 
-int hq_queue_open(const char *path, struct hq_queue **out, char *err, size_t errlen)
+/* A reader takes the schema as it is: only a writer migrates. */
+static int check_version(struct hq_queue *q)
+{
+	sqlite3_stmt *s;
+	int version = -1, rc;
+
+	rc = sqlite3_prepare_v2(q->db, "PRAGMA user_version", -1, &s, NULL);
+	if (rc == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
+		version = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_OK || version < 0)
+		return hq__dberr(q, rc);
+	if (version == 0)
+		return hq__fail(q, HQ_ECONFIG, "the database is empty: run hallq init");
+	if (version != SCHEMA_VERSION)
+		return hq__fail(q, HQ_ESCHEMA, "database schema version %d is not this hallq's %d; "
+				"open it once for writing (hallqd) to upgrade it", version, SCHEMA_VERSION);
+	return HQ_OK;
+}
+
+static int open_db(const char *path, bool readonly, struct hq_queue **out, char *err, size_t errlen)
 {
 	struct hq_queue *q;
+	char stored[11];
 	int rc, i;
 
 	*out = NULL;
@@ -493,8 +506,10 @@ int hq_queue_open(const char *path, struct hq_queue **out, char *err, size_t err
 		snprintf(err, errlen, "out of memory");
 		return HQ_ENOMEM;
 	}
+	q->readonly = readonly;
 	hq_queue_set_clock(q, NULL, NULL);
-	rc = sqlite3_open_v2(path, &q->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+	rc = sqlite3_open_v2(path, &q->db, readonly ? SQLITE_OPEN_READONLY
+						    : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
 	if (rc != SQLITE_OK) {
 		rc = hq__fail(q, HQ_EDB, "cannot open database %s: %s", path,
 			      q->db ? sqlite3_errmsg(q->db) : "out of memory");
@@ -502,14 +517,16 @@ int hq_queue_open(const char *path, struct hq_queue **out, char *err, size_t err
 	}
 	sqlite3_busy_timeout(q->db, BUSY_TIMEOUT_MS);
 	/* WAL lets readers (displays, stats) run beside the writer; FULL sync makes each
-	 * commit survive a power cut, which is what "your ticket was issued" promises. */
-	rc = sqlite3_exec(q->db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
-			  " PRAGMA foreign_keys = ON", NULL, NULL, NULL);
+	 * commit survive a power cut, which is what "your ticket was issued" promises. A
+	 * reader changes neither, and query_only makes SQLite itself refuse any write. */
+	rc = sqlite3_exec(q->db, readonly ? "PRAGMA query_only = 1"
+					  : "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
+					    " PRAGMA foreign_keys = ON", NULL, NULL, NULL);
 	if (rc != SQLITE_OK) {
 		rc = hq__fail(q, HQ_EDB, "cannot use database %s: %s", path, sqlite3_errmsg(q->db));
 		goto fail;
 	}
-	if ((rc = migrate(q)))
+	if ((rc = readonly ? check_version(q) : migrate(q)))
 		goto fail;
 	for (i = 0; i < SQL_COUNT_; i++) {
 		rc = sqlite3_prepare_v3(q->db, sql_text[i], -1, SQLITE_PREPARE_PERSISTENT, &q->st[i], NULL);
@@ -526,14 +543,12 @@ int hq_queue_open(const char *path, struct hq_queue **out, char *err, size_t err
 		rc = hq__dberr(q, rc);
 		goto fail;
 	}
-	{
-		char stored[11];
-
-		rc = meta_get(q, "day", stored, sizeof stored);
-		if (rc == HQ_OK)
-			rc = sync_config(q);
-		step_reset(q, rc ? SQL_ROLLBACK : SQL_COMMIT);
-	}
+	rc = meta_get(q, "day", stored, sizeof stored);
+	if (rc == HQ_OK)
+		rc = sync_config(q);
+	if (rc == HQ_OK && readonly)
+		memcpy(q->day, stored, sizeof q->day);
+	step_reset(q, rc ? SQL_ROLLBACK : SQL_COMMIT);
 	if (rc)
 		goto fail;
 	*out = q;
@@ -542,6 +557,16 @@ fail:
 	snprintf(err, errlen, "%s", q->err);
 	hq_queue_close(q);
 	return rc;
+}
+
+int hq_queue_open(const char *path, struct hq_queue **out, char *err, size_t errlen)
+{
+	return open_db(path, false, out, err, errlen);
+}
+
+int hq_queue_open_readonly(const char *path, struct hq_queue **out, char *err, size_t errlen)
+{
+	return open_db(path, true, out, err, errlen);
 }
 
 void hq_queue_close(struct hq_queue *q)
@@ -565,6 +590,8 @@ int hq_queue_apply_config(struct hq_queue *q, const char *ini_text, const char *
 	int rc;
 
 	q->err[0] = '\0';
+	if (q->readonly)
+		return hq__fail(q, HQ_EREADONLY, "the database is open for reading only");
 	rc = hq_config_parse_string(ini_text, name ? name : "config", &cfg, perr, sizeof perr);
 	if (rc)
 		return hq__fail(q, rc, "%s", perr);
@@ -592,7 +619,7 @@ int hq_queue_apply_config(struct hq_queue *q, const char *ini_text, const char *
 	if (rc == HQ_OK && !q->day[0]) {
 		char today[11];
 
-		hq__local_day(q->now, today);
+		hq_local_day(q->now, today);
 		rc = rollover_locked(q, today, NULL);
 		if (rc == HQ_OK)
 			memcpy(q->day, today, sizeof q->day);
@@ -607,68 +634,4 @@ done:
 	q->cfg = cfg;
 	q->cfg_version = strtoll(version, NULL, 10);
 	return HQ_OK;
-}
-
-void hq__local_day(int64_t ms, char day[11])
-{
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-
-	localtime_r(&t, &tm);
-	strftime(day, 11, "%Y-%m-%d", &tm);
-}
-
-void hq__local_parts(int64_t ms, int *wday, int *minute)
-{
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-
-	localtime_r(&t, &tm);
-	*wday = tm.tm_wday;
-	*minute = tm.tm_hour * 60 + tm.tm_min;
-}
-
-int64_t hq__day_start(int64_t ms)
-{
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-
-	localtime_r(&t, &tm);
-	tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
-	tm.tm_isdst = -1;
-	return (int64_t)mktime(&tm) * 1000;
-}
-
-int hq_parse_local_time(const char *s, int64_t *ms)
-{
-	struct tm tm = {0};
-	int y, mo, d, h = 0, mi = 0, sec = 0, n = 0, fields;
-	time_t t;
-
-	fields = sscanf(s, "%4d-%2d-%2d%n %2d:%2d%n:%2d%n", &y, &mo, &d, &n, &h, &mi, &n, &sec, &n);
-	if ((fields != 3 && fields != 5 && fields != 6) || s[n] != '\0')
-		return HQ_EINVAL;
-	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 59 || h < 0 || mi < 0 || sec < 0)
-		return HQ_EINVAL;
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = sec;
-	tm.tm_isdst = -1;
-	t = mktime(&tm);
-	if (t == (time_t)-1 || tm.tm_mday != d)
-		return HQ_EINVAL;
-	*ms = (int64_t)t * 1000;
-	return HQ_OK;
-}
-
-void hq_format_local_time(int64_t ms, char *buf, size_t len)
-{
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-
-	localtime_r(&t, &tm);
-	strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm);
 }

@@ -21,71 +21,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hq_clock.h"
 #include "hq_config.h"
 #include "hq_error.h"
+#include "hq_hall.h"
+#include "hq_time.h"
 
 struct hq_queue;
-
-enum hq_class {
-	HQ_CLASS_NORMAL,
-	HQ_CLASS_PRIORITY,    /* elderly, disabled, green channel */
-	HQ_CLASS_APPOINTMENT, /* checked in from a booking; called like priority */
-};
-
-enum hq_tstate {
-	HQ_T_WAITING,
-	HQ_T_CALLED,
-	HQ_T_SERVING,
-	HQ_T_PARKED,
-	/* final states from here on */
-	HQ_T_DONE,
-	HQ_T_NOSHOW,
-	HQ_T_TRANSFERRED,
-	HQ_T_CANCELLED,
-};
-#define HQ_T_FINAL(s) ((s) >= HQ_T_DONE)
-
-enum hq_cstate {
-	HQ_C_OPEN,
-	HQ_C_PAUSED,
-	HQ_C_CLOSED,
-};
-
-/* Satisfaction scores, as the counter unit's three keys. */
-enum hq_score {
-	HQ_SCORE_DISSATISFIED = 1, /* 不满意 */
-	HQ_SCORE_FAIR = 2,         /* 基本满意 */
-	HQ_SCORE_SATISFIED = 3,    /* 满意 */
-};
-
-#define HQ_LABEL_MAX 16
-#define HQ_CLERK_MAX 64
-#define HQ_REASON_MAX 64
-#define HQ_CODE_LEN 6
-
-struct hq_ticket {
-	int64_t id;
-	int64_t parent_id;          /* ticket this one was transferred from, 0 if none */
-	char day[11];               /* local date of issue, YYYY-MM-DD */
-	char label[HQ_LABEL_MAX];   /* "B012" */
-	char service[HQ_KEY_MAX];   /* service the ticket now waits for */
-	int number;
-	enum hq_class cls;
-	enum hq_tstate state;
-	int counter;                /* counter that called it, 0 if none */
-	int target_counter;         /* only this counter may call it (transfer to counter), 0 any */
-	char clerk[HQ_CLERK_MAX];
-	int recalls;
-	int people_ahead;           /* at issue */
-	int est_wait_s;             /* at issue */
-	int rating;                 /* 0, or an hq_score */
-	int64_t issued_at;          /* unix ms; all times below likewise, 0 if not yet */
-	int64_t queued_at;          /* issue, or transfer into this queue */
-	int64_t called_at;          /* first call */
-	int64_t started_at;
-	int64_t ended_at;
-	char end_reason[HQ_REASON_MAX];
-};
 
 struct hq_appointment {
 	int64_t id;
@@ -97,19 +39,21 @@ struct hq_appointment {
 	int64_t ticket_id;          /* after check-in */
 };
 
-/* The time seam: wall-clock unix milliseconds. Tests drive it; NULL restores the real one. */
-typedef int64_t (*hq_clock_fn)(void *ud);
-int64_t hq_real_now(void *ud);
-/* A monotonic clock in ms, for intervals and ages that must not jump when the wall clock
- * is set; the programs' one clock for that. */
-int64_t hq_mono_ms(void);
-
 /*
  * Open (creating and migrating as needed) the database at path. A database that has no
  * configuration yet can only take hq_queue_apply_config(). On failure *out is NULL and
  * err holds the reason.
  */
 int hq_queue_open(const char *path, struct hq_queue **out, char *err, size_t errlen);
+/*
+ * Open an existing database for reading only (SQLite mode=ro, query_only): nothing is ever
+ * written to it, not even the close of a day that this context's clock has passed, since
+ * only the hall's writer (hallqd, or a write command of hallq) may close a day. Reads see
+ * the hall as its writer left it, on the day it was last rolled over to. Every operation
+ * that would write fails with HQ_EREADONLY. A database made by another version of hallq,
+ * older or newer, is HQ_ESCHEMA: the writer upgrades it on its next open.
+ */
+int hq_queue_open_readonly(const char *path, struct hq_queue **out, char *err, size_t errlen);
 void hq_queue_close(struct hq_queue *q);
 void hq_queue_set_clock(struct hq_queue *q, hq_clock_fn fn, void *ud);
 int64_t hq_queue_now(struct hq_queue *q);
@@ -234,31 +178,8 @@ struct hq_hall_state {
 int hq_queue_state(struct hq_queue *q, struct hq_hall_state *out);
 void hq_hall_state_free(struct hq_hall_state *st); /* frees the arrays, not st */
 
-/* Statistics over tickets issued in [from, to) (unix ms), grouped. */
-enum hq_group { HQ_BY_SERVICE, HQ_BY_COUNTER, HQ_BY_CLERK, HQ_BY_HOUR };
-struct hq_stats_row {
-	char key[HQ_NAME_MAX];      /* service key, counter number, clerk, or "09" */
-	int issued;                 /* new numbers (transfers are not new tickets) */
-	int called;
-	int served;
-	int noshow;
-	int transferred;
-	int cancelled;
-	int waiting;                /* still open at the time of the query */
-	double wait_mean_s, wait_p50_s, wait_p90_s, wait_max_s;
-	double service_mean_s, service_p90_s;
-	double on_time_rate;        /* share of called tickets whose wait was within the threshold */
-	int rated;
-	double satisfaction_rate;   /* share of ratings that are fair or satisfied */
-	int appointments, missed_appointments; /* by service only */
-};
-struct hq_stats {
-	struct hq_stats_row *rows;
-	size_t nrows;
-	struct hq_stats_row total;
-};
+/* Statistics over tickets issued in [from, to) (unix ms), grouped (hq_hall.h). */
 int hq_queue_stats(struct hq_queue *q, enum hq_group by, int64_t from, int64_t to, struct hq_stats *out);
-void hq_stats_free(struct hq_stats *st);
 
 /*
  * Group commit, for a server with many clients: between batch_begin and batch_end every
@@ -283,16 +204,5 @@ int hq_queue_idem_put(struct hq_queue *q, const char *key, const char *route, in
 
 /* Where a waiting ticket stands now: people ahead of it and the estimated wait. */
 int hq_queue_position(struct hq_queue *q, int64_t id, int *ahead, int *wait_s);
-
-/* Names for enums, and the reverse; parse functions return -1 for unknown text. */
-const char *hq_class_name(enum hq_class c);
-int hq_class_parse(const char *s);
-const char *hq_tstate_name(enum hq_tstate s);
-const char *hq_cstate_name(enum hq_cstate s);
-int hq_group_parse(const char *s);
-
-/* Local-time helpers shared by the programs: "YYYY-MM-DD HH:MM[:SS]" <-> unix ms. */
-int hq_parse_local_time(const char *s, int64_t *ms);
-void hq_format_local_time(int64_t ms, char *buf, size_t len);
 
 #endif

@@ -20,6 +20,7 @@ struct hq_queue {
 	void *clock_ud;
 	int64_t now;               /* clock read once per operation, so one op has one time */
 	bool batch;                /* inside hq_queue_batch_begin/end */
+	bool readonly;             /* hq_queue_open_readonly: never writes, never rolls over */
 	char err[512];
 };
 
@@ -46,11 +47,6 @@ int hq__event(struct hq_queue *q, const char *type, const struct hq_ticket *t, i
 	      int value, const char *detail);
 /* Close open tickets of `day` and earlier as cancelled; *closed gets how many. */
 int hq__close_open(struct hq_queue *q, const char *day, const char *reason, int *closed);
-
-/* Local-time pieces of a unix ms time. */
-void hq__local_day(int64_t ms, char day[11]);
-void hq__local_parts(int64_t ms, int *wday, int *minute);
-int64_t hq__day_start(int64_t ms);
 
 /* Put a ticket in a final state (ended now, with a reason) and append the event. */
 int hq__end_ticket(struct hq_queue *q, int64_t id, enum hq_tstate state, const char *reason,

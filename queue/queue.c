@@ -11,32 +11,6 @@
 
 #define MIN_MS (60 * 1000LL)
 
-static const char *const class_names[] = {"normal", "priority", "appointment"};
-static const char *const tstate_names[] = {"waiting", "called", "serving", "parked",
-					   "done", "noshow", "transferred", "cancelled"};
-static const char *const cstate_names[] = {"open", "paused", "closed"};
-static const char *const group_names[] = {"service", "counter", "clerk", "hour"};
-
-#define NAME_OF(table, i) \
-	((unsigned)(i) < sizeof table / sizeof table[0] ? table[i] : "unknown")
-
-const char *hq_class_name(enum hq_class c) { return NAME_OF(class_names, c); }
-const char *hq_tstate_name(enum hq_tstate s) { return NAME_OF(tstate_names, s); }
-const char *hq_cstate_name(enum hq_cstate s) { return NAME_OF(cstate_names, s); }
-
-static int parse_name(const char *const *table, int n, const char *s)
-{
-	int i;
-
-	for (i = 0; s && i < n; i++)
-		if (strcmp(table[i], s) == 0)
-			return i;
-	return -1;
-}
-
-int hq_class_parse(const char *s) { return parse_name(class_names, 3, s); }
-int hq_group_parse(const char *s) { return parse_name(group_names, 4, s); }
-
 static int is_prio(int cls)
 {
 	return cls != HQ_CLASS_NORMAL;
@@ -649,7 +623,7 @@ static int do_issue(struct hq_queue *q, const char *key, enum hq_class cls, bool
 		return hq__fail(q, HQ_EINVAL, "ticket class %d is not normal, priority or appointment", cls);
 	if (sv->priority_lane && cls == HQ_CLASS_NORMAL)
 		cls = HQ_CLASS_PRIORITY;
-	hq__local_parts(q->now, &wday, &minute);
+	hq_local_parts(q->now, &wday, &minute);
 	if (check_hours && !hq_service_open_at(sv, wday, minute))
 		return hq__fail(q, HQ_ECLOSED, "service '%s' (%s) is closed now", sv->key, sv->name);
 
@@ -700,7 +674,7 @@ static int do_book(struct hq_queue *q, const char *key, int64_t slot_at, const c
 		return hq__fail(q, HQ_ENOSERVICE, "no service '%s' in this hall", key ? key : "");
 	if (sv->appointments_per_slot == 0)
 		return hq__fail(q, HQ_ESLOT, "service '%s' takes no appointments", sv->key);
-	hq__local_parts(slot_at, &wday, &minute);
+	hq_local_parts(slot_at, &wday, &minute);
 	if (slot_at % MIN_MS != 0 || minute % q->cfg->slot_minutes != 0)
 		return hq__fail(q, HQ_ESLOT, "appointment slots start every %d minutes; that time is "
 				"not the start of one", q->cfg->slot_minutes);
@@ -1031,7 +1005,7 @@ static int find_locked(struct hq_queue *q, const char *ref, int64_t *id)
 	for (i = 0; ref[i] && i + 1 < sizeof label; i++)
 		label[i] = (ref[i] >= 'a' && ref[i] <= 'z') ? (char)(ref[i] - 32) : ref[i];
 	label[i] = '\0';
-	hq__local_day(q->now, day);
+	hq_local_day(q->now, day);
 	s = hq__stmt(q, SQL_TICKET_FIND_LABEL);
 	hq__bind_text(s, 1, day);
 	hq__bind_text(s, 2, label);

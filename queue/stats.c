@@ -561,8 +561,8 @@ static int state_locked(struct hq_queue *q, struct hq_hall_state *st, struct est
 	st->counters = calloc(cfg->ncounters, sizeof *st->counters);
 	if (!st->services || !st->counters)
 		return hq__fail(q, HQ_ENOMEM, "out of memory for the hall state");
-	hq__local_parts(q->now, &wday, &minute);
-	hq__local_day(q->now, day);
+	hq_local_parts(q->now, &wday, &minute);
+	hq_local_day(q->now, day);
 	for (i = 0; i < cfg->nservices; i++) {
 		snprintf(st->services[i].key, sizeof st->services[i].key, "%s", cfg->services[i].key);
 		st->services[i].open = hq_service_open_at(&cfg->services[i], wday, minute);
@@ -940,13 +940,4 @@ int hq_queue_stats(struct hq_queue *q, enum hq_group by, int64_t from, int64_t t
 	out->total = as.total.row;
 	free(as.a);
 	return HQ_OK;
-}
-
-void hq_stats_free(struct hq_stats *st)
-{
-	if (!st)
-		return;
-	free(st->rows);
-	st->rows = NULL;
-	st->nrows = 0;
 }

@@ -17,6 +17,7 @@
 
 #include <libserialport.h>
 
+#include "hq_clock.h"
 #include "hq_error.h"
 #include "port.h"
 
@@ -44,14 +45,6 @@ static int fail(struct hq_port *p, int rc, const char *what, const char *why)
 {
 	snprintf(p->error, sizeof p->error, "%s: %s: %s", p->path, what, why);
 	return rc;
-}
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* Unix98 pseudo-terminal slaves have majors 136 to 143 (Documentation/admin-guide/devices.txt). */
@@ -355,13 +348,13 @@ int hq_port_write(struct hq_port *p, const uint8_t *buf, size_t n)
 int hq_port_read(struct hq_port *p, uint8_t *buf, size_t n, int first_ms, int gap_ms)
 {
 	size_t got = 0;
-	int64_t deadline = now_ms() + first_ms;
+	int64_t deadline = hq_mono_ms() + first_ms;
 	int r;
 
 	if (!p->drv)
 		return fail(p, HQ_ELINK, "read", "port is closed");
 	while (got < n) {
-		int wait = (int)(deadline - now_ms());
+		int wait = (int)(deadline - hq_mono_ms());
 
 		/* Past the deadline, still take what is already waiting: a thread scheduled late
 		 * must not call a reply that arrived in time cut short or missing. */
@@ -369,7 +362,7 @@ int hq_port_read(struct hq_port *p, uint8_t *buf, size_t n, int first_ms, int ga
 			return r;
 		if (r > 0) {
 			got += (size_t)r;
-			deadline = now_ms() + gap_ms;
+			deadline = hq_mono_ms() + gap_ms;
 		} else if (wait <= 0) {
 			break;
 		}

@@ -15,17 +15,11 @@
 /* ISO 8601 with the zone's offset, "2026-11-23T10:02:11+08:00"; JSON null for 0. */
 static json_t *iso_time(int64_t ms)
 {
-	char buf[40], tz[8];
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-	size_t n;
+	char buf[HQ_ISO_MAX];
 
 	if (!ms)
 		return json_null();
-	localtime_r(&t, &tm);
-	n = strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-	strftime(tz, sizeof tz, "%z", &tm);
-	snprintf(buf + n, sizeof buf - n, "%.3s:%.2s", tz, tz + 3);
+	hq_format_iso(ms, buf, sizeof buf);
 	return json_string(buf);
 }
 
@@ -577,29 +571,29 @@ static void run_counter(struct hq_queue *q, struct hqd_req *r)
 
 static json_t *stats_row(const struct hq_stats_row *w)
 {
-	return json_pack("{s:s, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:f, s:f, s:f, s:f, s:f, s:f, s:f,"
-			 " s:i, s:f, s:i, s:i}",
-			 "key", w->key, "issued", w->issued, "called", w->called, "served", w->served,
-			 "noshow", w->noshow, "transferred", w->transferred, "cancelled", w->cancelled,
-			 "waiting", w->waiting, "wait_mean_s", w->wait_mean_s, "wait_p50_s", w->wait_p50_s,
-			 "wait_p90_s", w->wait_p90_s, "wait_max_s", w->wait_max_s,
-			 "service_mean_s", w->service_mean_s, "service_p90_s", w->service_p90_s,
-			 "on_time_rate", w->on_time_rate, "rated", w->rated,
-			 "satisfaction_rate", w->satisfaction_rate, "appointments", w->appointments,
-			 "missed_appointments", w->missed_appointments);
+	json_t *o = json_pack("{s:s}", "key", w->key);
+
+	for (size_t i = 0; o && i < HQ_STATS_NFIELDS; i++) {
+		const struct hq_stats_field *f = &hq_stats_fields[i];
+
+		json_object_set_new(o, f->name, f->kind == HQ_SF_INT ? json_integer(hq_stats_int(w, f))
+								     : json_real(hq_stats_value(w, f)));
+	}
+	return o;
 }
 
 static char *stats_csv(const struct hq_stats *st)
 {
 	char *out = NULL;
-	size_t len = 0, i;
+	size_t len = 0, i, j;
 	FILE *f = open_memstream(&out, &len);
 
 	if (!f)
 		return NULL;
-	fputs("key,issued,called,served,noshow,transferred,cancelled,waiting,wait_mean_s,wait_p50_s,"
-	      "wait_p90_s,wait_max_s,service_mean_s,service_p90_s,on_time_rate,rated,"
-	      "satisfaction_rate,appointments,missed_appointments\n", f);
+	fputs("key", f);
+	for (j = 0; j < HQ_STATS_NFIELDS; j++)
+		fprintf(f, ",%s", hq_stats_fields[j].name);
+	fputc('\n', f);
 	for (i = 0; i <= st->nrows; i++) {
 		const struct hq_stats_row *w = i < st->nrows ? &st->rows[i] : &st->total;
 		const char *k;
@@ -608,11 +602,16 @@ static char *stats_csv(const struct hq_stats *st)
 		fputc('"', f);
 		for (k = w->key; *k; k++)
 			fputs(*k == '"' ? "\"\"" : (char[]){*k, 0}, f);
-		fprintf(f, "\",%d,%d,%d,%d,%d,%d,%d,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%.4f,%d,%.4f,%d,%d\n",
-			w->issued, w->called, w->served, w->noshow, w->transferred, w->cancelled,
-			w->waiting, w->wait_mean_s, w->wait_p50_s, w->wait_p90_s, w->wait_max_s,
-			w->service_mean_s, w->service_p90_s, w->on_time_rate, w->rated,
-			w->satisfaction_rate, w->appointments, w->missed_appointments);
+		fputc('"', f);
+		for (j = 0; j < HQ_STATS_NFIELDS; j++) {
+			const struct hq_stats_field *fd = &hq_stats_fields[j];
+
+			if (fd->kind == HQ_SF_INT)
+				fprintf(f, ",%d", hq_stats_int(w, fd));
+			else
+				fprintf(f, fd->kind == HQ_SF_SECS ? ",%.1f" : ",%.4f", hq_stats_value(w, fd));
+		}
+		fputc('\n', f);
 	}
 	fclose(f);
 	return out;

@@ -30,22 +30,6 @@ static struct {
 	int heartbeat_ms;
 } srv = {.tokens_lock = PTHREAD_RWLOCK_INITIALIZER, .heartbeat_ms = 15000};
 
-void hqd_log(const char *fmt, ...)
-{
-	char line[1024], when[32];
-	struct timespec ts;
-	struct tm tm;
-	va_list ap;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	localtime_r(&ts.tv_sec, &tm);
-	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof line, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "%s.%03ld hallqd: %s\n", when, ts.tv_nsec / 1000000, line);
-}
-
 /* libmicrohttpd's own messages ("Failed to send ... the socket is no longer available"
  * when an event stream's client has gone) go into the same log, in its format. */
 static void mhd_log(void *cls, const char *fmt, va_list ap)
@@ -58,15 +42,7 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 	n = strlen(line);
 	while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
 		line[--n] = '\0';
-	hqd_log("libmicrohttpd: %s", line);
-}
-
-static double mono_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	hq_log(HQ_LOG_WARN, "libmicrohttpd: %s", line);
 }
 
 /* What one connection's current request carries from call to call of the handler. */
@@ -397,7 +373,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *mc, const ch
 	if (!c) {
 		if (!(c = calloc(1, sizeof *c)))
 			return MHD_NO;
-		c->start = mono_s();
+		c->start = (hq_mono_us() / 1e6);
 		c->limit = body_limit(mc, url, method);
 		snprintf(c->role, sizeof c->role, "-");
 		*con_cls = c;
@@ -433,10 +409,10 @@ static void on_completed(void *cls, struct MHD_Connection *mc, void **con_cls,
 	(void)why;
 	if (!c)
 		return;
-	took = mono_s() - c->start;
+	took = (hq_mono_us() / 1e6) - c->start;
 	if (c->req.route) {
 		hqd_metrics_request(c->req.route->name, c->status, took);
-		hqd_log("%s %s %d %.1fms %s", c->req.method, c->req.path, c->status, took * 1000.0, c->role);
+		hq_log(HQ_LOG_INFO, "%s %s %d %.1fms %s", c->req.method, c->req.path, c->status, took * 1000.0, c->role);
 	}
 	json_decref(c->req.body);
 	free(c->req.resp);
@@ -482,7 +458,7 @@ static void reload_tokens(void)
 	char err[512];
 
 	if (hqd_tokens_load(srv.tokens_path, &fresh, err, sizeof err)) {
-		hqd_log("reload: %s; keeping the running tokens", err);
+		hq_log(HQ_LOG_WARN, "reload: %s; keeping the running tokens", err);
 		return;
 	}
 	pthread_rwlock_wrlock(&srv.tokens_lock);
@@ -490,7 +466,7 @@ static void reload_tokens(void)
 	srv.tokens = fresh;
 	pthread_rwlock_unlock(&srv.tokens_lock);
 	hqd_tokens_free(&old);
-	hqd_log("reload: %zu tokens from %s", fresh.n, srv.tokens_path);
+	hq_log(HQ_LOG_INFO, "reload: %zu tokens from %s", fresh.n, srv.tokens_path);
 }
 
 static void usage(FILE *f)
@@ -526,6 +502,7 @@ int main(int argc, char **argv)
 	int opt, sig;
 	long n;
 
+	hq_log_init("hallqd");
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'c': config = optarg; break;
@@ -565,8 +542,8 @@ int main(int argc, char **argv)
 			break;
 		case 'S':
 			speed = strtol(optarg, &end, 10);
-			if (*end || speed < 1 || speed > HQD_SPEED_MAX) {
-				fprintf(stderr, "hallqd: --speed takes 1 to %d, not '%s'\n", HQD_SPEED_MAX, optarg);
+			if (*end || speed < 1 || speed > HQ_SPEED_MAX) {
+				fprintf(stderr, "hallqd: --speed takes 1 to %d, not '%s'\n", HQ_SPEED_MAX, optarg);
 				return 2;
 			}
 			break;
@@ -625,13 +602,13 @@ int main(int argc, char **argv)
 		hqd_tokens_free(&srv.tokens);
 		return 1;
 	}
-	hqd_log("listening on %s; hall database %s, config %s", listen_at, db, config);
+	hq_log(HQ_LOG_INFO, "listening on %s; hall database %s, config %s", listen_at, db, config);
 	if (clock_at) {
 		char when[32];
 
 		/* Loud: a hall run on this clock by mistake would stamp every ticket wrongly. */
 		hq_format_local_time(hqd_now_ms(), when, sizeof when);
-		hqd_log("clock: SIMULATED, started at %s, %dx real time; now %s (not for a running hall)",
+		hq_log(HQ_LOG_INFO, "clock: SIMULATED, started at %s, %dx real time; now %s (not for a running hall)",
 			clock_at, hqd_clock_speed(), when);
 	}
 
@@ -645,11 +622,11 @@ int main(int argc, char **argv)
 		}
 		break;
 	}
-	hqd_log("stopping (signal %d)", sig);
+	hq_log(HQ_LOG_INFO, "stopping (signal %d)", sig);
 	hqd_hub_shutdown();
 	MHD_stop_daemon(d);
 	hqd_worker_stop(srv.worker);
 	hqd_tokens_free(&srv.tokens);
-	hqd_log("stopped");
+	hq_log(HQ_LOG_INFO, "stopped");
 	return 0;
 }

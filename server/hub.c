@@ -29,13 +29,8 @@ static struct {
 
 void hqd_hub_init(int64_t last_id)
 {
-	pthread_condattr_t ca;
-
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_destroy(&hub.cond);
-	pthread_cond_init(&hub.cond, &ca);
-	pthread_condattr_destroy(&ca);
+	hq_cond_init_mono(&hub.cond);
 	hub.last = last_id;
 	hub.first = last_id + 1;
 }
@@ -101,13 +96,7 @@ long hqd_hub_read(int64_t *cursor, char *buf, size_t len, int timeout_ms)
 	int64_t id;
 	long rc;
 
-	clock_gettime(CLOCK_MONOTONIC, &until);
-	until.tv_sec += timeout_ms / 1000;
-	until.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000L;
-	}
+	hq_deadline(&until, timeout_ms);
 	pthread_mutex_lock(&hub.lock);
 	while (!hub.shutdown && *cursor >= hub.last)
 		if (pthread_cond_timedwait(&hub.cond, &hub.lock, &until) == ETIMEDOUT)

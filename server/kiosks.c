@@ -114,7 +114,7 @@ static void log_printer(const struct kiosk *k, const char *why)
 	if (k->unprinted > 0)
 		snprintf(tail, sizeof tail, " — %lld ticket%s unprinted", k->unprinted,
 			 k->unprinted == 1 ? "" : "s");
-	hqd_log("kiosk %s: %sprinter %s%s%s%s%s", k->name, why, states[k->printer],
+	hq_log(HQ_LOG_INFO, "kiosk %s: %sprinter %s%s%s%s%s", k->name, why, states[k->printer],
 		k->detail[0] ? " (" : "", k->detail, k->detail[0] ? ")" : "", tail);
 }
 
@@ -183,7 +183,7 @@ void hqd_kiosks_delete(struct hq_queue *q, struct hqd_req *r)
 	}
 	pthread_mutex_unlock(&store.lock);
 	if (found) {
-		hqd_log("kiosk %s: forgotten", r->args[0]);
+		hq_log(HQ_LOG_INFO, "kiosk %s: forgotten", r->args[0]);
 		r->status = 204;
 	} else {
 		hqd_error(r, 404, "nokiosk", "no kiosk '%s' has reported here", r->args[0]);

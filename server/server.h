@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "hq_log.h"
 #include "hq_queue.h"
 
 #define HQD_BODY_MAX (16 * 1024)
@@ -135,9 +136,8 @@ char *hqd_event_frame(const struct hq_event *e);
 
 /* clock.c: the hall's time. By default the wall clock; hqd_clock_simulate() (before the
  * worker starts) makes it start_ms plus the real time since, times speed (1 to
- * HQD_SPEED_MAX). hqd_clock_now() is the queue's clock seam (hq_clock_fn); hqd_now_ms() the
+ * HQ_SPEED_MAX). hqd_clock_now() is the queue's clock seam (hq_clock_fn); hqd_now_ms() the
  * same for the server's own stamps. hqd_clock_speed() is 0 for the wall clock. */
-#define HQD_SPEED_MAX 1000
 int hqd_clock_simulate(int64_t start_ms, int speed);
 int hqd_clock_speed(void);
 int64_t hqd_clock_now(void *ud);
@@ -194,8 +194,5 @@ void hqd_kiosks_metrics(FILE *f);
 
 /* The ticket status page, assets/web/ticket.html, embedded by the build (NUL-terminated). */
 extern const char hqd_ticket_page[];
-
-/* hallqd.c */
-void hqd_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #endif

@@ -60,18 +60,18 @@ static void reload_config(struct hqd_worker *w)
 	long len;
 
 	if (!f) {
-		hqd_log("reload: cannot read %s; keeping the running configuration", w->config_path);
+		hq_log(HQ_LOG_WARN, "reload: cannot read %s; keeping the running configuration", w->config_path);
 		return;
 	}
 	if (fseek(f, 0, SEEK_END) == 0 && (len = ftell(f)) >= 0 && len < (1 << 20) &&
 	    fseek(f, 0, SEEK_SET) == 0 && (text = calloc(1, (size_t)len + 1)) &&
 	    fread(text, 1, (size_t)len, f) == (size_t)len) {
 		if (hq_queue_apply_config(w->q, text, w->config_path) == HQ_OK)
-			hqd_log("reload: %s applied", w->config_path);
+			hq_log(HQ_LOG_INFO, "reload: %s applied", w->config_path);
 		else
-			hqd_log("reload: %s; keeping the running configuration", hq_queue_errmsg(w->q));
+			hq_log(HQ_LOG_WARN, "reload: %s; keeping the running configuration", hq_queue_errmsg(w->q));
 	} else {
-		hqd_log("reload: cannot read %s; keeping the running configuration", w->config_path);
+		hq_log(HQ_LOG_WARN, "reload: cannot read %s; keeping the running configuration", w->config_path);
 	}
 	free(text);
 	fclose(f);
@@ -145,7 +145,7 @@ static void run_round(struct hqd_worker *w, struct job *list)
 		rc = hq_queue_batch_end(w->q, true);
 		if (rc != HQ_OK) {
 			/* Nothing of the round happened: every writer hears so. */
-			hqd_log("commit failed: %s", hq_queue_errmsg(w->q));
+			hq_log(HQ_LOG_ERROR, "commit failed: %s", hq_queue_errmsg(w->q));
 			for (j = list; j; j = j->next) {
 				if (j->req && j->req->route->write) {
 					free(j->req->resp);
@@ -172,12 +172,7 @@ static void *worker_main(void *arg)
 	for (;;) {
 		pthread_mutex_lock(&w->lock);
 		if (!w->head && !w->stop) {
-			clock_gettime(CLOCK_MONOTONIC, &until);
-			until.tv_nsec += POLL_MS * 1000000L;
-			if (until.tv_nsec >= 1000000000L) {
-				until.tv_sec++;
-				until.tv_nsec -= 1000000000L;
-			}
+			hq_deadline(&until, POLL_MS);
 			pthread_cond_timedwait(&w->work, &w->lock, &until);
 		}
 		if (w->stop && !w->head) {
@@ -259,7 +254,6 @@ int hqd_worker_start(struct hqd_worker **out, const char *db, const char *config
 		     char *err, size_t errlen)
 {
 	struct hqd_worker *w = calloc(1, sizeof *w);
-	pthread_condattr_t ca;
 	FILE *f = NULL;
 	char *text = NULL;
 	long len;
@@ -295,10 +289,7 @@ int hqd_worker_start(struct hqd_worker **out, const char *db, const char *config
 	hqd_hub_init(w->last_event);
 
 	pthread_mutex_init(&w->lock, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&w->work, &ca);
-	pthread_condattr_destroy(&ca);
+	hq_cond_init_mono(&w->work);
 	if (pthread_create(&w->thread, NULL, worker_main, w)) {
 		snprintf(err, errlen, "cannot start the worker thread");
 		goto fail;

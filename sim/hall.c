@@ -147,10 +147,7 @@ size_t hq_sim_follow_take(struct hq_sim_follower *f, long ms, struct hq_sim_even
 
 	pthread_mutex_lock(&f->lock);
 	if (!f->n && ms > 0) {
-		clock_gettime(CLOCK_MONOTONIC, &until);
-		until.tv_nsec += ms * 1000000L;
-		until.tv_sec += until.tv_nsec / 1000000000L;
-		until.tv_nsec %= 1000000000L;
+		hq_deadline(&until, ms);
 		pthread_cond_timedwait(&f->cond, &f->lock, &until);
 	}
 	*out = f->q;
@@ -163,16 +160,11 @@ size_t hq_sim_follow_take(struct hq_sim_follower *f, long ms, struct hq_sim_even
 
 int hq_sim_follow_start(struct hq_sim_follower *f, struct hq_client *cl, volatile int *stop)
 {
-	pthread_condattr_t ca;
-
 	memset(f, 0, sizeof *f);
 	f->cl = cl;
 	f->stop = stop;
 	pthread_mutex_init(&f->lock, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&f->cond, &ca);
-	pthread_condattr_destroy(&ca);
+	hq_cond_init_mono(&f->cond);
 	if (pthread_create(&f->thread, NULL, follow_main, f))
 		return HQ_ENOMEM;
 	f->started = true;
@@ -194,19 +186,12 @@ void hq_sim_follow_stop(struct hq_sim_follower *f)
 /* "2026-11-23T10:02:11+08:00", hallqd's ISO time, to unix ms; our zone must be hallqd's. */
 static int iso_ms(const char *iso, int64_t *ms)
 {
-	char local[24], zone[8];
-	time_t t;
-	struct tm tm;
+	char mine[HQ_ISO_MAX];
 
-	if (!iso || strlen(iso) < 25)
+	if (!iso || strlen(iso) < 25 || !(*ms = hq_iso_ms(iso)))
 		return HQ_EINVAL;
-	snprintf(local, sizeof local, "%.10s %.8s", iso, iso + 11);
-	if (hq_parse_local_time(local, ms))
-		return HQ_EINVAL;
-	t = (time_t)(*ms / 1000);
-	localtime_r(&t, &tm);
-	strftime(zone, sizeof zone, "%z", &tm);
-	if (strncmp(zone, iso + 19, 3) || strncmp(zone + 3, iso + 23, 2))
+	hq_format_iso(*ms, mine, sizeof mine);
+	if (strcmp(mine + 19, iso + 19))
 		return HQ_ECONFIG; /* not a bad time: another zone */
 	return HQ_OK;
 }

@@ -748,6 +748,7 @@ int main(int argc, char **argv)
 	int rc, status = 3, still_open;
 	int met = -1;
 
+	hq_log_init("hallq-sim");
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if ((rc = parse_opts(argc, argv, &r->o)))
 		return rc;

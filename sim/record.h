@@ -18,7 +18,10 @@
 
 #include <jansson.h>
 
-#include "hq_queue.h"
+#include "hq_clock.h"
+#include "hq_error.h"
+#include "hq_hall.h"
+#include "hq_time.h"
 
 /* One event of GET /api/v1/events, as the simulator keeps it. */
 struct hq_sim_event {

@@ -13,61 +13,25 @@
 #include "hq_log.h"
 #include "sim.h"
 
-enum fkind { F_INT, F_SECS, F_RATE };
-
-static const struct field {
-	const char *name, *head;
-	enum fkind kind;
-	size_t off;
-	const char *base;
-} fields[] = {
-#define F(m, h, k, b) {#m, h, k, offsetof(struct hq_stats_row, m), b}
-	F(issued, "issued", F_INT, NULL), F(called, "called", F_INT, NULL),
-	F(served, "served", F_INT, NULL), F(noshow, "noshow", F_INT, NULL),
-	F(transferred, "xfer", F_INT, NULL), F(cancelled, "cancel", F_INT, NULL),
-	F(waiting, "waiting", F_INT, NULL), F(wait_mean_s, "wait_avg", F_SECS, "called"),
-	F(wait_p50_s, "wait_p50", F_SECS, "called"), F(wait_p90_s, "wait_p90", F_SECS, "called"),
-	F(wait_max_s, "wait_max", F_SECS, "called"), F(service_mean_s, "svc_avg", F_SECS, "served"),
-	F(service_p90_s, "svc_p90", F_SECS, "served"), F(on_time_rate, "on_time", F_RATE, "called"),
-	F(rated, "rated", F_INT, NULL), F(satisfaction_rate, "satisf", F_RATE, "rated"),
-#undef F
-};
-#define NFIELDS (sizeof fields / sizeof fields[0])
-
-static double fval(const struct hq_stats_row *row, const struct field *f)
-{
-	const char *p = (const char *)row + f->off;
-
-	return f->kind == F_INT ? *(const int *)p : *(const double *)p;
-}
-
-static const struct field *field_named(const char *name)
-{
-	for (size_t i = 0; i < NFIELDS; i++)
-		if (!strcmp(fields[i].name, name))
-			return &fields[i];
-	return NULL;
-}
-
 void hq_sim_row_from_json(const json_t *o, struct hq_stats_row *row)
 {
 	memset(row, 0, sizeof *row);
 	snprintf(row->key, sizeof row->key, "%s", json_string_value(json_object_get(o, "key")));
-	for (size_t i = 0; i < NFIELDS; i++) {
-		json_t *v = json_object_get(o, fields[i].name);
-		char *p = (char *)row + fields[i].off;
+	for (size_t i = 0; i < HQ_STATS_NFIELDS; i++) {
+		json_t *v = json_object_get(o, hq_stats_fields[i].name);
+		char *p = (char *)row + hq_stats_fields[i].off;
 
-		if (fields[i].kind == F_INT)
+		if (hq_stats_fields[i].kind == HQ_SF_INT)
 			*(int *)p = (int)json_integer_value(v);
 		else
 			*(double *)p = json_is_number(v) ? json_number_value(v) : 0;
 	}
 }
 
-static bool same(const struct field *f, double a, double b)
+static bool same(const struct hq_stats_field *f, double a, double b)
 {
 	/* The record sums whole milliseconds, hallqd seconds as doubles: rounding apart, equal. */
-	return f->kind == F_INT ? a == b : fabs(a - b) <= 1e-6 * (1 + fabs(a));
+	return f->kind == HQ_SF_INT ? a == b : fabs(a - b) <= 1e-6 * (1 + fabs(a));
 }
 
 void hq_sim_mismatch(struct hq_sim_checks *k, const char *by, const char *key, const char *what, double ours,
@@ -94,57 +58,57 @@ static void compare_row(struct hq_sim_checks *k, const char *by, const struct hq
 		printf("  %-7s %-14s MISMATCH: a row only %s has\n", by, key, ours ? "hallq-sim" : "hallqd");
 		return;
 	}
-	for (size_t i = 0; i < NFIELDS; i++) {
-		double a = fval(ours, &fields[i]), b = fval(theirs, &fields[i]);
+	for (size_t i = 0; i < HQ_STATS_NFIELDS; i++) {
+		double a = hq_stats_value(ours, &hq_stats_fields[i]), b = hq_stats_value(theirs, &hq_stats_fields[i]);
 
 		k->checks++;
-		if (same(&fields[i], a, b))
+		if (same(&hq_stats_fields[i], a, b))
 			continue;
 		bad++;
-		hq_sim_mismatch(k, by, key, fields[i].name, a, b);
+		hq_sim_mismatch(k, by, key, hq_stats_fields[i].name, a, b);
 		if (off < sizeof diff)
 			off += (size_t)snprintf(diff + off, sizeof diff - off, "; MISMATCH %s sim %.3f hallqd %.3f",
-						fields[i].name, a, b);
+						hq_stats_fields[i].name, a, b);
 	}
 	if (bad || loud)
-		printf("  %-7s %-14s %zu ok%s\n", by, key, NFIELDS - (size_t)bad, diff);
+		printf("  %-7s %-14s %zu ok%s\n", by, key, HQ_STATS_NFIELDS - (size_t)bad, diff);
 }
 
 /* The table `hallq stats` prints, times in minutes. */
 static void print_table(const char *by, const struct hq_stats_row *rows, size_t n, const struct hq_stats_row *total)
 {
-	int w[NFIELDS + 1];
-	char cell[NFIELDS + 1][24];
+	int w[HQ_STATS_NFIELDS + 1];
+	char cell[HQ_STATS_NFIELDS + 1][24];
 	size_t i, j;
 
 	w[0] = (int)strlen(by);
-	for (j = 0; j < NFIELDS; j++)
-		w[j + 1] = (int)strlen(fields[j].head);
+	for (j = 0; j < HQ_STATS_NFIELDS; j++)
+		w[j + 1] = (int)strlen(hq_stats_fields[j].head);
 	for (int pass = 0; pass < 2; pass++) {
 		if (pass) {
 			printf("%-*s", w[0], by);
-			for (j = 0; j < NFIELDS; j++)
-				printf("  %*s", w[j + 1], fields[j].head);
+			for (j = 0; j < HQ_STATS_NFIELDS; j++)
+				printf("  %*s", w[j + 1], hq_stats_fields[j].head);
 			printf("\n");
 		}
 		for (i = 0; i <= n; i++) {
 			const struct hq_stats_row *row = i < n ? &rows[i] : total;
 
 			snprintf(cell[0], sizeof cell[0], "%.23s", row->key);
-			for (j = 0; j < NFIELDS; j++) {
-				const struct field *f = &fields[j];
-				double v = fval(row, f);
+			for (j = 0; j < HQ_STATS_NFIELDS; j++) {
+				const struct hq_stats_field *f = &hq_stats_fields[j];
+				double v = hq_stats_value(row, f);
 
-				if (f->kind == F_INT)
+				if (f->kind == HQ_SF_INT)
 					snprintf(cell[j + 1], sizeof cell[0], "%d", (int)v);
-				else if ((f->base && fval(row, field_named(f->base)) == 0) || !isfinite(v))
+				else if (hq_stats_empty(row, f) || !isfinite(v))
 					snprintf(cell[j + 1], sizeof cell[0], "-");
-				else if (f->kind == F_SECS)
+				else if (f->kind == HQ_SF_SECS)
 					snprintf(cell[j + 1], sizeof cell[0], "%.1f", v / 60.0);
 				else
 					snprintf(cell[j + 1], sizeof cell[0], "%.0f%%", v * 100.0);
 			}
-			for (j = 0; j <= NFIELDS; j++) {
+			for (j = 0; j <= HQ_STATS_NFIELDS; j++) {
 				if (!pass) {
 					if ((int)strlen(cell[j]) > w[j])
 						w[j] = (int)strlen(cell[j]);
@@ -204,7 +168,7 @@ int hq_sim_compare_by(struct hq_sim *s, struct hq_sim_checks *k, enum hq_group b
 		printf("by %s, tickets issued from %.10s %.5s to %.10s %.5s; times in minutes\n\n", name,
 		       from, from + 11, to, to + 11);
 		print_table(name, theirs, n, &total);
-		printf("\nhallqd's figures against hallq-sim's own record (%zu figures a row):\n", NFIELDS);
+		printf("\nhallqd's figures against hallq-sim's own record (%d figures a row):\n", HQ_STATS_NFIELDS);
 	}
 	/* In hallqd's order (the config's, for services), then any row only we have. */
 	for (j = 0; j < n; j++) {

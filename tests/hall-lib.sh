@@ -70,10 +70,10 @@ hall_errors() {
 # hallqd's log; anything else writing to its stderr shows here); counted and the first two
 # shown, or nothing.
 hall_foreign() {
-	hf_n=$(grep -cv '^[0-9-]*T[0-9:.]* hallqd: ' "$RUN/hallqd.log")
+	hf_n=$(grep -cv '^[0-9-]*T[0-9:.]* hallqd [a-z]*: ' "$RUN/hallqd.log")
 	[ "$hf_n" -gt 0 ] || return 0
 	echo "hallqd.log has $hf_n lines not in hallqd's format:"
-	grep -v '^[0-9-]*T[0-9:.]* hallqd: ' "$RUN/hallqd.log" | sort | uniq -c | sort -rn | head -n 2 | cut -c1-150
+	grep -v '^[0-9-]*T[0-9:.]* hallqd [a-z]*: ' "$RUN/hallqd.log" | sort | uniq -c | sort -rn | head -n 2 | cut -c1-150
 }
 
 # SIGUSR1 to the wall display; prints the path of the PNG once its stdout says "shot:".

@@ -37,7 +37,8 @@
 	X(FRAME, frame, "garbled or unexpected reply") \
 	X(UNIT, unit, "the unit refused the request") \
 	X(LINK, link, "the line or connection is down") \
-	X(FULL, full, "the queue is full")
+	X(FULL, full, "the queue is full") \
+	X(READONLY, readonly, "the database is open for reading only")
 
 enum hq_err {
 	HQ_OK = 0,

@@ -1,0 +1,31 @@
+/*
+ * Local and ISO 8601 time, the way every hallq program writes and reads it. A hall runs in
+ * its machine's local zone (TZ): the day a ticket belongs to, the opening hours and the
+ * hour of the statistics are local; the API's times are ISO 8601 with the zone's offset.
+ */
+#ifndef HQ_TIME_H
+#define HQ_TIME_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* "YYYY-MM-DD" of a unix ms time, local. */
+void hq_local_day(int64_t ms, char day[11]);
+/* Weekday (0 = Sunday) and minute since local midnight. */
+void hq_local_parts(int64_t ms, int *wday, int *minute);
+/* Local midnight that starts the day of ms. */
+int64_t hq_day_start(int64_t ms);
+
+/* "YYYY-MM-DD HH:MM[:SS]" or "YYYY-MM-DD" (midnight), local, to unix ms; HQ_EINVAL. */
+int hq_parse_local_time(const char *s, int64_t *ms);
+/* "YYYY-MM-DD HH:MM:SS", local. */
+void hq_format_local_time(int64_t ms, char *buf, size_t len);
+
+#define HQ_ISO_MAX 32
+/* "2026-11-23T10:02:11+08:00": local, with the zone's offset. */
+void hq_format_iso(int64_t ms, char *buf, size_t len);
+/* Any "YYYY-MM-DDTHH:MM:SS[.fff][Z|+HH:MM|+HHMM]" to unix ms (no offset: UTC); 0 when it is
+ * not one. */
+int64_t hq_iso_ms(const char *iso);
+
+#endif

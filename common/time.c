@@ -1,0 +1,127 @@
+/* Local and ISO 8601 time (hq_time.h). */
+#include <stdio.h>
+#include <time.h>
+
+#include "hq_error.h"
+#include "hq_time.h"
+
+static void local_tm(int64_t ms, struct tm *tm)
+{
+	time_t t = (time_t)(ms / 1000);
+
+	localtime_r(&t, tm);
+}
+
+void hq_local_day(int64_t ms, char day[11])
+{
+	struct tm tm;
+
+	local_tm(ms, &tm);
+	strftime(day, 11, "%Y-%m-%d", &tm);
+}
+
+void hq_local_parts(int64_t ms, int *wday, int *minute)
+{
+	struct tm tm;
+
+	local_tm(ms, &tm);
+	*wday = tm.tm_wday;
+	*minute = tm.tm_hour * 60 + tm.tm_min;
+}
+
+int64_t hq_day_start(int64_t ms)
+{
+	struct tm tm;
+
+	local_tm(ms, &tm);
+	tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+	tm.tm_isdst = -1;
+	return (int64_t)mktime(&tm) * 1000;
+}
+
+int hq_parse_local_time(const char *s, int64_t *ms)
+{
+	struct tm tm = {0};
+	int y, mo, d, h = 0, mi = 0, sec = 0, n = 0, fields;
+	time_t t;
+
+	fields = sscanf(s, "%4d-%2d-%2d%n %2d:%2d%n:%2d%n", &y, &mo, &d, &n, &h, &mi, &n, &sec, &n);
+	if ((fields != 3 && fields != 5 && fields != 6) || s[n] != '\0')
+		return HQ_EINVAL;
+	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 59 || h < 0 || mi < 0 || sec < 0)
+		return HQ_EINVAL;
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = sec;
+	tm.tm_isdst = -1;
+	t = mktime(&tm);
+	if (t == (time_t)-1 || tm.tm_mday != d)
+		return HQ_EINVAL;
+	*ms = (int64_t)t * 1000;
+	return HQ_OK;
+}
+
+void hq_format_local_time(int64_t ms, char *buf, size_t len)
+{
+	struct tm tm;
+
+	local_tm(ms, &tm);
+	strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm);
+}
+
+void hq_format_iso(int64_t ms, char *buf, size_t len)
+{
+	char tz[8];
+	struct tm tm;
+	size_t n;
+
+	local_tm(ms, &tm);
+	n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
+	strftime(tz, sizeof tz, "%z", &tm);
+	snprintf(buf + n, len - n, "%.3s:%.2s", tz, tz + 3);
+}
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil). */
+static int64_t days_from_civil(int64_t y, int m, int d)
+{
+	int64_t era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+int64_t hq_iso_ms(const char *iso)
+{
+	int y, mo, d, h, mi, s, n = 0, oh = 0, om = 0, ms = 0, sign = 1;
+	const char *p;
+
+	if (!iso || sscanf(iso, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &s, &n) != 6 ||
+	    mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60)
+		return 0;
+	p = iso + n;
+	if (*p == '.') {
+		int digits = 0;
+
+		for (p++; *p >= '0' && *p <= '9'; p++, digits++)
+			if (digits < 3)
+				ms = ms * 10 + (*p - '0');
+		for (; digits < 3; digits++)
+			ms *= 10;
+	}
+	if (*p == '+' || *p == '-') {
+		sign = *p == '-' ? -1 : 1;
+		if (sscanf(p + 1, "%2d:%2d", &oh, &om) != 2 && sscanf(p + 1, "%2d%2d", &oh, &om) != 2)
+			return 0;
+	} else if (*p != 'Z' && *p != '\0') {
+		return 0;
+	}
+	return ((days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s) -
+		sign * (oh * 3600 + om * 60)) * 1000 + ms;
+}
