@@ -562,7 +562,9 @@ static int state_locked(struct hq_queue *q, struct hq_hall_state *st, struct est
 	if (!st->services || !st->counters)
 		return hq__fail(q, HQ_ENOMEM, "out of memory for the hall state");
 	hq_local_parts(q->now, &wday, &minute);
-	hq_local_day(q->now, day);
+	/* The hall's day: the clock's for the writer, who has rolled over to it; for a reader,
+	 * the one its writer left, whatever the reader's clock says. */
+	memcpy(day, q->day, sizeof day);
 	for (i = 0; i < cfg->nservices; i++) {
 		snprintf(st->services[i].key, sizeof st->services[i].key, "%s", cfg->services[i].key);
 		st->services[i].open = hq_service_open_at(&cfg->services[i], wday, minute);

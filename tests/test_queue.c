@@ -214,7 +214,7 @@ static void test_error_names(void **state)
 		}
 		n++;
 	}
-	assert_int_equal(n, 30);
+	assert_int_equal(n, 31);
 	assert_string_equal(hq_err_name(HQ_ENOSERVICE), "HQ_ENOSERVICE");
 	assert_string_equal(hq_err_code(HQ_ENOSERVICE), "noservice");
 	assert_string_equal(hq_err_name(HQ_ERATED), "HQ_ERATED");
@@ -702,6 +702,55 @@ static void test_rollover_seen_by_state(void **state)
 	tq_close(q);
 }
 
+/* A reader opened on a later day than the hall's (hallq state under another clock) sees
+ * the hall as its writer left it and writes nothing: no day closed, no event, and every
+ * write refused. Only the writer closes the day when it next runs. */
+static void test_readonly_never_rolls_over(void **state)
+{
+	struct hq_queue *q = tq_open(NULL), *r = NULL;
+	struct hq_hall_state st;
+	struct hq_event ev[4];
+	int64_t ids[6], last;
+	char err[256];
+
+	(void)state;
+	busy_day(q, ids);
+	last = hq_queue_last_event_id(q);
+	ts_clock_ms = ts_local(2026, 11, 26, 8, 0); /* three days later, by the reader's clock */
+	assert_int_equal(hq_queue_open_readonly(ts_db_path(), &r, err, sizeof err), 0);
+	hq_queue_set_clock(r, ts_clock, NULL);
+	assert_int_equal(hq_queue_state(r, &st), 0);
+	assert_int_equal(st.services[0].waiting, 1); /* A001 still waits: the day is not closed */
+	assert_int_equal(st.services[0].issued_today, 5);
+	assert_int_equal(st.last_event_id, last);
+	hq_hall_state_free(&st);
+	assert_int_equal(hq_queue_events(r, last, ev, 4), 0);
+	TQ_ERR(r, HQ_EREADONLY, hq_queue_issue(r, "a", HQ_CLASS_NORMAL, NULL));
+	TQ_ERR(r, HQ_EREADONLY, hq_queue_call_next(r, 1, NULL));
+	TQ_ERR(r, HQ_EREADONLY, hq_queue_rollover(r, NULL));
+	TQ_ERR(r, HQ_EREADONLY, hq_queue_batch_begin(r));
+	TQ_ERR(r, HQ_EREADONLY, hq_queue_apply_config(r, ts_small_hall, "x"));
+	assert_int_equal(hq_queue_last_event_id(r), last);
+	hq_queue_close(r);
+	/* The writer, on the same later clock, closes the day at its next operation. */
+	assert_string_equal(tq_service(q, "a").key, "a");
+	check_closed(q, ids, "day closed");
+	tq_close(q);
+}
+
+static void test_readonly_open_errors(void **state)
+{
+	struct hq_queue *r = (struct hq_queue *)1;
+	char err[256] = "";
+	char *path = ts_path(ts_tmpdir(), "none.db");
+
+	(void)state;
+	assert_int_equal(hq_queue_open_readonly(path, &r, err, sizeof err), HQ_EDB);
+	assert_null(r);
+	assert_non_null(strstr(err, "cannot open database"));
+	free(path);
+}
+
 static void test_close_day(void **state)
 {
 	struct hq_queue *q = tq_open(NULL);
@@ -963,6 +1012,8 @@ int main(void)
 		TQ_TEST(test_rollover_after_refused_first_operation),
 		TQ_TEST(test_rollover_explicit),
 		TQ_TEST(test_rollover_seen_by_state),
+		TQ_TEST(test_readonly_never_rolls_over),
+		TQ_TEST(test_readonly_open_errors),
 		TQ_TEST(test_close_day),
 		TQ_TEST(test_events_each_operation),
 		TQ_TEST(test_events_paging),
