@@ -1005,7 +1005,7 @@ static int find_locked(struct hq_queue *q, const char *ref, int64_t *id)
 	for (i = 0; ref[i] && i + 1 < sizeof label; i++)
 		label[i] = (ref[i] >= 'a' && ref[i] <= 'z') ? (char)(ref[i] - 32) : ref[i];
 	label[i] = '\0';
-	hq_local_day(q->now, day);
+	memcpy(day, q->day, sizeof day); /* the hall's day: a reader's clock may be elsewhere */
 	s = hq__stmt(q, SQL_TICKET_FIND_LABEL);
 	hq__bind_text(s, 1, day);
 	hq__bind_text(s, 2, label);
