@@ -1,9 +1,9 @@
 /*
- * Picking a bus backend by the config's type, and the line timing of PROTOCOL.md 1.2.
+ * Picking a bus backend by the config's type. The backends sit below this file: what they
+ * share (the line timing) is in timing.c.
  */
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "bus.h"
 
@@ -26,33 +26,4 @@ void hq_cbus_free(struct hq_cbus *b)
 	if (b->ops->destroy)
 		b->ops->destroy(b);
 	free(b);
-}
-
-long hq_cbus_char_us(int baud)
-{
-	return baud > 0 ? 11000000L / baud : 0;
-}
-
-long hq_cbus_t35_us(int baud)
-{
-	if (baud <= 0)
-		return 0;
-	/* 3.5 characters of 11 bits */
-	return baud > 19200 ? 1750 : (38500000L + baud / 2) / baud;
-}
-
-void hq_cbus_quiet_from_now(struct timespec *until, long us)
-{
-	clock_gettime(CLOCK_MONOTONIC, until);
-	until->tv_nsec += us * 1000;
-	while (until->tv_nsec >= 1000000000L) {
-		until->tv_nsec -= 1000000000L;
-		until->tv_sec++;
-	}
-}
-
-void hq_cbus_wait_quiet(const struct timespec *until)
-{
-	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, until, NULL))
-		;
 }
