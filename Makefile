@@ -102,6 +102,7 @@ DISPLAY_LIB_OBJ = $(filter-out $(BUILD)/display/main.o,$(DISPLAY_OBJ)) $(UI_OBJ)
 $(DISPLAY_OBJ): ALL_CFLAGS += -Iclient -Iui $(shell $(PKG_CONFIG) --cflags $(SDL_PKGS) libcurl jansson 2>/dev/null)
 $(BUILD)/hallq-display: $(DISPLAY_OBJ) $(UI_OBJ) $(CLIENT_OBJ) $(COMMON)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(COMMON_LIBS) $(SDL_LIBS) $(CLIENT_LIBS) -lpthread -lm
+$(BUILD)/display/main.o: ALL_CFLAGS += -DHQ_DATADIR='"$(DATADIR)"'
 $(VOICE): tools/make-voice
 	@tools/make-voice $(BUILD)/voice
 	@touch $@
@@ -220,9 +221,14 @@ soak: deps
 	@$(MAKE) --no-print-directory all $(FW_SIM) $(PRINTER_SIM)
 	@BUILD=$(BUILD) tools/soak
 
+# Every program, the voice clips (the hall's studio recordings in assets/voice over the ones
+# made at build) and the sample halls. DESTDIR stages a package's tree.
 install: all
-	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/halls
+	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/halls $(DESTDIR)$(DATADIR)/voice
 	cp -f $(PROGS) $(DESTDIR)$(BINDIR)/
+	cp -Rf $(BUILD)/voice/. $(DESTDIR)$(DATADIR)/voice/
+	rm -f $(DESTDIR)$(DATADIR)/voice/.made $(DESTDIR)$(DATADIR)/voice/.recipe
+	cd assets/voice && find . -name '*.wav' -exec cp -f --parents {} $(abspath $(DESTDIR)$(DATADIR))/voice/ \;
 	cp -f assets/halls/*.ini $(DESTDIR)$(DATADIR)/halls/
 
 uninstall:

@@ -445,7 +445,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 }
 
 /* The voice's clip folders: the hall's recordings in assets/voice, then the clips made at
- * build next to the program (build/voice) or installed beside it (share/hallq/voice). */
+ * build next to the program (build/voice) or installed beside it (share/hallq/voice), then
+ * where make install put them (HQ_DATADIR/voice, for a BINDIR outside PREFIX). */
 static int default_voice_dirs(struct opts *o, char store[2][PATH_MAX])
 {
 	char exe[PATH_MAX], *slash;
@@ -462,6 +463,9 @@ static int default_voice_dirs(struct opts *o, char store[2][PATH_MAX])
 	snprintf(store[1], PATH_MAX, "%.*s/../share/hallq/voice", PATH_MAX - 24, exe);
 	o->voice_dirs[o->nvoice_dirs++] = store[0];
 	o->voice_dirs[o->nvoice_dirs++] = store[1];
+#ifdef HQ_DATADIR
+	o->voice_dirs[o->nvoice_dirs++] = HQ_DATADIR "/voice";
+#endif
 	return 0;
 }
 
