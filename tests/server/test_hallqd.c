@@ -1924,7 +1924,8 @@ static bool log_has(const char *tail, bool whole)
 	bool found = false;
 
 	for (char *p = t; !found && (p = strstr(p, tail)); p++)
-		found = p[n] == '\n' && (!whole || (p > t + 8 && strncmp(p - 8, "hallqd: ", 8) == 0));
+		found = p[n] == '\n' && (!whole || (p > t + 13 && (strncmp(p - 13, "hallqd info: ", 13) == 0 ||
+								  strncmp(p - 13, "hallqd warn: ", 13) == 0)));
 	free(t);
 	return found;
 }
