@@ -15,6 +15,10 @@
  * the frame showing it is up (with the monotonic time in microseconds when
  * HALLQ_KIOSK_TRACE is set), "ticket LABEL ID", "printed LABEL", "not-printed LABEL
  * STATE", "printer STATE", "refused CODE", "shot: PATH". The log (stderr) says why.
+ *
+ * This file parses the options, starts the kiosk, runs its loop and shuts it down. The
+ * main thread's other work is in input.c (touches and keys), messages.c (what the threads
+ * post) and flow.c (the screens and a ticket's way), which share kiosk_app.h.
  */
 #include <getopt.h>
 #include <limits.h>
@@ -27,789 +31,28 @@
 
 #include <SDL.h>
 
-#include "app.h"
 #include "hq_clock.h"
 #include "hq_error.h"
 #include "hq_log.h"
-#include "kiosk.h"
-#include "net.h"
-#include "printer.h"
-#include "printq.h"
+#include "kiosk_app.h"
 #include "render.h"
-#include "screen.h"
-#include "spool.h"
 
 #define IDLE_HOME_S 30        /* a half-finished choice goes back home after this */
-#define MESSAGE_S 8
-#define NAME_MAX_LEN 32
 #define PROG "hallq-kiosk"
 
-struct opts {
-	const char *url, *token, *printer, *shot_dir, *font, *spool, *preview_dir;
-	char name[NAME_MAX_LEN + 1];
-	int win_w, win_h, display, report_s, poll_ms;
-	bool fullscreen;
-};
-
-struct app {
-	struct opts o;
-	struct hq_app ui;           /* the window, its renderer and font, the signal thread */
-	struct hq_kscreen *scr;
-	struct hq_net *net;
-	struct hq_printq *pq;
-	bool has_printer;           /* --printer is not none */
-	struct hq_spool *spool;
-	struct hq_hall *hall;
-	struct hq_kview v;
-	Uint32 ev_msg;
-	int link;                   /* -1 unknown, 0 no, 1 yes */
-	struct hq_printer_status pst;
-	bool pst_known;
-	char pst_why[256];
-	char run_id[20];
-	unsigned seq;
-	char cur_key[HQ_IDEM_KEY_MAX];   /* the request of the citizen in front of the kiosk */
-	int64_t screen_since_ms, last_touch_ms, deadline_ms;
-	long issued, printed;
-	int64_t hall_ms, hall_mono; /* hallqd's time at the last hall read, and ours then */
-	bool quit, ready, dirty, trace;
-	char shown[64];             /* what the last "screen" line said */
-	int shots_wanted;
-};
-
-/* ---- clocks and output ------------------------------------------------------------------ */
+/* ---- the main loop ---------------------------------------------------------------------- */
 
 /* hallqd's clock, for the header: the hall's last reading run on (at hallqd's speed, which
  * is a simulation's under hallqd --speed), or ours before the first reading. */
-static int64_t hall_now(const struct app *a)
+static int64_t hall_now(const struct hq_kiosk *a)
 {
 	if (!a->hall_ms || !a->hall)
 		return hq_real_now(NULL);
 	return a->hall_ms + (hq_mono_ms() - a->hall_mono) * a->hall->clock_speed;
 }
 
-static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void say(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	fflush(stdout);
-}
-
-/* ---- threads that post to the main loop ------------------------------------------------- */
-
-static void post_msg(void *ctx, struct hq_kmsg *m)
-{
-	struct app *a = ctx;
-	SDL_Event e = { .type = a->ev_msg };
-
-	e.user.data1 = m;
-	if (SDL_PushEvent(&e) != 1) {
-		/* Never seen (the queue holds 65535); the spool still has the ticket. */
-		hq_log(HQ_LOG_ERROR, "event queue full: a message from a worker thread was dropped");
-		hq_kmsg_free(m);
-	}
-}
-
-/* ---- screens ---------------------------------------------------------------------------- */
-
-static void go(struct app *a, enum hq_kscreen_id s)
-{
-	if (a->v.screen != s) {
-		a->v.screen = s;
-		a->v.focus = -1;
-		a->v.page = 0;
-	}
-	a->screen_since_ms = hq_mono_ms();
-	a->deadline_ms = 0;
-	if (s == HQ_KS_TICKET)
-		a->deadline_ms = a->screen_since_ms + (int64_t)(a->hall ? a->hall->kiosk.confirm_s : 15) * 1000;
-	else if (s == HQ_KS_MESSAGE)
-		a->deadline_ms = a->screen_since_ms + MESSAGE_S * 1000;
-	a->dirty = true;
-}
-
-/* The services a list screen offers: home shows every service but the priority lanes
- * (those are the green channel's, on the priority path) unless there is no priority path. */
-static void make_list(struct app *a)
-{
-	const struct hq_hall *h = a->hall;
-	int i;
-
-	a->v.nlist = 0;
-	if (!h)
-		return;
-	for (i = 0; i < h->nservices && a->v.nlist < (int)(sizeof a->v.list / sizeof a->v.list[0]); i++) {
-		bool lane = h->services[i].priority_lane;
-		bool want;
-
-		if (a->v.screen == HQ_KS_SERVICES)
-			want = (a->v.category == HQ_KCAT_GREEN) == lane;
-		else
-			want = !lane || !a->v.priority;
-		if (want)
-			a->v.list[a->v.nlist++] = i;
-	}
-}
-
-static void go_home(struct app *a)
-{
-	a->v.code[0] = a->v.msg_zh[0] = a->v.msg_en[0] = '\0';
-	a->cur_key[0] = '\0';
-	go(a, a->link == 0 ? HQ_KS_UNAVAILABLE : a->hall ? HQ_KS_HOME : HQ_KS_START);
-	make_list(a);
-}
-
-static void message(struct app *a, const char *zh, const char *en)
-{
-	snprintf(a->v.msg_zh, sizeof a->v.msg_zh, "%s", zh);
-	snprintf(a->v.msg_en, sizeof a->v.msg_en, "%s", en);
-	go(a, HQ_KS_MESSAGE);
-}
-
-/* ---- the printer ------------------------------------------------------------------------ */
-
-static bool printer_ok(const struct app *a)
-{
-	return a->has_printer && a->pst_known && hq_printer_ready(&a->pst);
-}
-
-static const char *printer_state(const struct app *a)
-{
-	if (!a->has_printer)
-		return "none";
-	return a->pst_known ? hq_printer_state_name(&a->pst) : "offline";
-}
-
-/* Why a ticket cannot go on paper now, as the citizen reads it. */
-static void printer_words(const struct app *a, const char **zh, const char **en)
-{
-	const char *s = printer_state(a);
-
-	if (!strcmp(s, "paper_out"))
-		*zh = "打印机缺纸", *en = "The printer is out of paper";
-	else if (!strcmp(s, "cover_open"))
-		*zh = "打印机盖未关好", *en = "The printer cover is open";
-	else if (!strcmp(s, "error"))
-		*zh = "打印机故障", *en = "The printer has a fault";
-	else
-		*zh = "打印机离线", *en = "The printer is offline";
-}
-
-static void update_banner(struct app *a)
-{
-	struct hq_kview *v = &a->v;
-	const char *zh, *en;
-	bool refuse_cfg = a->hall && a->hall->kiosk.refuse_on_fault;
-
-	v->banner_zh[0] = v->banner_en[0] = '\0';
-	v->banner_bad = false;
-	v->refuse = false;
-	if (!a->has_printer)
-		return;
-	if (printer_ok(a)) {
-		if (a->pst.paper_near_end) {
-			snprintf(v->banner_zh, sizeof v->banner_zh, "打印纸即将用完，请工作人员更换");
-			snprintf(v->banner_en, sizeof v->banner_en, "Ticket paper is running low");
-		}
-		return;
-	}
-	if (!a->pst_known)
-		return;
-	printer_words(a, &zh, &en);
-	v->banner_bad = true;
-	v->refuse = refuse_cfg;
-	if (refuse_cfg) {
-		snprintf(v->banner_zh, sizeof v->banner_zh, "%s，暂停取号，请联系工作人员", zh);
-		snprintf(v->banner_en, sizeof v->banner_en, "%s: no tickets for now, please ask the staff", en);
-	} else {
-		snprintf(v->banner_zh, sizeof v->banner_zh, "%s：号码将显示在屏幕上", zh);
-		snprintf(v->banner_en, sizeof v->banner_en, "%s: your number will be shown on the screen", en);
-	}
-}
-
-static void report_health(struct app *a)
-{
-	json_t *r;
-	const char *detail = a->pst_known && !printer_ok(a) && a->has_printer ? a->pst_why : "";
-
-	if (!a->net)
-		return;
-	r = json_pack("{s:s, s:s, s:i, s:I, s:I}", "printer", printer_state(a), "detail", detail,
-		      "unprinted", hq_spool_count(a->spool, HQ_SPOOL_UNPRINTED), "issued", (json_int_t)a->issued,
-		      "printed", (json_int_t)a->printed);
-	if (r)
-		hq_net_health(a->net, r);
-	json_decref(r);
-}
-
-static const char *jstr(json_t *t, const char *key)
-{
-	const char *s = json_string_value(json_object_get(t, key));
-
-	return s ? s : "";
-}
-
-static int jint(json_t *t, const char *key, int dflt)
-{
-	json_t *v = json_object_get(t, key);
-
-	return json_is_integer(v) ? (int)json_integer_value(v) : dflt;
-}
-
-/* The class line of a ticket: priority with its category, appointment. */
-static void class_words(json_t *t, const char *category, char *zh, size_t nzh, char *en, size_t nen)
-{
-	const char *cls = jstr(t, "class");
-	int i;
-
-	zh[0] = en[0] = '\0';
-	if (!strcmp(cls, "priority")) {
-		for (i = 0; i < HQ_KCAT_N && strcmp(category, hq_kcat_zh[i]); i++)
-			;
-		snprintf(zh, nzh, "优先%s%s", *category ? " · " : "", category);
-		snprintf(en, nen, "Priority%s%s", i < HQ_KCAT_N ? " · " : "", i < HQ_KCAT_N ? hq_kcat_en[i] : "");
-	} else if (!strcmp(cls, "appointment")) {
-		snprintf(zh, nzh, "预约");
-		snprintf(en, nen, "Appointment");
-	}
-}
-
-static void queue_print(struct app *a, struct hq_spool_entry *e, bool reprint)
-{
-	struct hq_pjob j = { .ahead = -1, .wait_min = -1 };
-	json_t *t = e->ticket;
-	char zh[128], en[128];
-	const char *issued = jstr(t, "issued_at");
-
-	snprintf(j.key, sizeof j.key, "%s", e->key);
-	if (a->hall) {
-		snprintf(j.hall, sizeof j.hall, "%s", a->hall->name);
-		snprintf(j.hall_en, sizeof j.hall_en, "%s", a->hall->name_en);
-		snprintf(j.footer, sizeof j.footer, "%s", a->hall->kiosk.footer);
-		j.en = a->hall->lang_en;
-	}
-	snprintf(j.label, sizeof j.label, "%s", jstr(t, "label"));
-	snprintf(j.service, sizeof j.service, "%s", jstr(t, "service_name"));
-	snprintf(j.service_en, sizeof j.service_en, "%s", jstr(t, "service_name_en"));
-	class_words(t, e->category, zh, sizeof zh, en, sizeof en);
-	if (reprint)
-		snprintf(j.cls, sizeof j.cls, "%.60s%s补打 Reprint", zh, *zh ? " · " : "");
-	else
-		snprintf(j.cls, sizeof j.cls, "%.60s%s%.60s", zh, *en ? " " : "", en);
-	/* "2026-11-23T10:02:11+08:00" → "2026-11-23 10:02" */
-	snprintf(j.issued, sizeof j.issued, "%.10s %.5s", issued, strlen(issued) > 11 ? issued + 11 : "");
-	snprintf(j.url, sizeof j.url, "%s", jstr(t, "status_url"));
-	if (!reprint) {
-		j.ahead = jint(t, "people_ahead", -1);
-		j.wait_min = (jint(t, "est_wait_s", 0) + 59) / 60;
-	}
-	if (hq_printq_add(a->pq, &j)) {
-		hq_log(HQ_LOG_ERROR, "ticket %s: the print queue is full; it stays in the spool", j.label);
-		return;
-	}
-	e->queued = true;
-}
-
-/* Every ticket still owed on paper, once the printer can print. */
-static void print_owed(struct app *a)
-{
-	int i;
-
-	for (i = 0; i < hq_spool_size(a->spool); i++) {
-		struct hq_spool_entry *e = hq_spool_at(a->spool, i);
-
-		if (e->state == HQ_SPOOL_UNPRINTED && !e->queued) {
-			hq_log(HQ_LOG_INFO, "reprinting %s, issued while the printer could not print",
-			    jstr(e->ticket, "label"));
-			queue_print(a, e, true);
-		}
-	}
-}
-
-/* ---- requests --------------------------------------------------------------------------- */
-
-static void new_key(struct app *a, char *key, size_t n)
-{
-	snprintf(key, n, "kiosk-%s-%s-%u", a->o.name, a->run_id, ++a->seq);
-}
-
-static void request(struct app *a, const char *service, const char *cls, const char *category,
-		    const char *code)
-{
-	struct hq_spool_entry e = { .state = HQ_SPOOL_PENDING };
-	int rc;
-
-	if (a->v.refuse) {
-		const char *zh, *en;
-		char mz[256], me[256];
-
-		printer_words(a, &zh, &en);
-		snprintf(mz, sizeof mz, "%s，暂停取号。请联系工作人员。", zh);
-		snprintf(me, sizeof me, "%s: no tickets for now. Please ask the staff.", en);
-		say("refused printer");
-		message(a, mz, me);
-		return;
-	}
-	new_key(a, e.key, sizeof e.key);
-	snprintf(e.service, sizeof e.service, "%s", service ? service : "");
-	snprintf(e.cls, sizeof e.cls, "%s", cls ? cls : "");
-	snprintf(e.code, sizeof e.code, "%s", code ? code : "");
-	snprintf(e.category, sizeof e.category, "%s", category ? category : "");
-	/* Into the spool first: from here on the request survives a crash of the kiosk. */
-	if ((rc = hq_spool_add(a->spool, &e)))
-		hq_log(HQ_LOG_ERROR, "%s; the ticket is requested anyway", hq_spool_error(a->spool));
-	rc = code ? hq_net_checkin(a->net, e.key, code) : hq_net_issue(a->net, e.key, service, cls);
-	if (rc) {
-		hq_spool_remove(a->spool, e.key);
-		message(a, "请求过多，请稍候再试", "Too many requests waiting: please try again shortly");
-		return;
-	}
-	snprintf(a->cur_key, sizeof a->cur_key, "%s", e.key);
-	a->v.msg_zh[0] = a->v.msg_en[0] = '\0';
-	go(a, a->link == 0 ? HQ_KS_UNAVAILABLE : HQ_KS_ISSUING);
-}
-
-static void take_service(struct app *a, int idx)
-{
-	const struct hq_hall_service *sv;
-	const char *zh, *en;
-	char mz[256], me[256];
-	bool prio = a->v.screen == HQ_KS_SERVICES;
-
-	if (!a->hall || idx < 0 || idx >= a->hall->nservices)
-		return;
-	sv = &a->hall->services[idx];
-	if (!hq_kservice_open(sv, &zh, &en)) {
-		snprintf(mz, sizeof mz, "%s：%s%s%s", sv->name, zh, *sv->hours ? "。办理时间：" : "", sv->hours);
-		snprintf(me, sizeof me, "%s: %s%s%s", *sv->name_en ? sv->name_en : sv->key, en,
-			 *sv->hours ? ". Hours: " : "", sv->hours);
-		say("refused %s", sv->at_cap ? "cap" : "closed");
-		message(a, mz, me);
-		return;
-	}
-	request(a, sv->key, prio || sv->priority_lane ? "priority" : "normal",
-		prio ? hq_kcat_zh[a->v.category] : NULL, NULL);
-}
-
-static void take_category(struct app *a, int cat)
-{
-	if (cat < 0 || cat >= HQ_KCAT_N)
-		return;
-	a->v.category = cat;
-	go(a, HQ_KS_SERVICES);
-	make_list(a);
-	/* The green channel with one lane service needs no second choice. */
-	if (cat == HQ_KCAT_GREEN && a->v.nlist == 1)
-		take_service(a, a->v.list[0]);
-}
-
-static void show_ticket(struct app *a, struct hq_spool_entry *e)
-{
-	struct hq_kticket_view *t = &a->v.t;
-	json_t *j = e->ticket;
-
-	memset(t, 0, sizeof *t);
-	snprintf(t->label, sizeof t->label, "%s", jstr(j, "label"));
-	snprintf(t->service, sizeof t->service, "%s", jstr(j, "service_name"));
-	snprintf(t->service_en, sizeof t->service_en, "%s", jstr(j, "service_name_en"));
-	snprintf(t->url, sizeof t->url, "%s", jstr(j, "status_url"));
-	class_words(j, e->category, t->cls_zh, sizeof t->cls_zh, t->cls_en, sizeof t->cls_en);
-	t->ahead = jint(j, "people_ahead", -1);
-	t->wait_min = (jint(j, "est_wait_s", 0) + 59) / 60;
-	snprintf(a->cur_key, sizeof a->cur_key, "%s", e->key);
-	go(a, HQ_KS_TICKET);
-}
-
-static void note_unprinted(struct app *a)
-{
-	const char *zh, *en;
-
-	a->v.t.show_qr = true;
-	if (!a->has_printer) {
-		snprintf(a->v.t.note_zh, sizeof a->v.t.note_zh, "请拍照或记下您的号码");
-		snprintf(a->v.t.note_en, sizeof a->v.t.note_en, "Please take a photo or note your number");
-		return;
-	}
-	printer_words(a, &zh, &en);
-	snprintf(a->v.t.note_zh, sizeof a->v.t.note_zh, "%s，请拍照或记下您的号码", zh);
-	snprintf(a->v.t.note_en, sizeof a->v.t.note_en, "%s: please take a photo or note your number", en);
-}
-
-/* ---- what the threads say --------------------------------------------------------------- */
-
-static void refused_words(const struct hq_kmsg *m, char *zh, size_t nzh, char *en, size_t nen)
-{
-	static const struct { const char *code, *zh, *en; } words[] = {
-		{ "closed", "该事项现在不办理", "This service is not open now" },
-		{ "cap", "该事项今日号已取完", "No more tickets for this service today" },
-		{ "exhausted", "该事项今日号码已用完", "No more numbers for this service today" },
-		{ "noservice", "没有这个事项", "There is no such service" },
-		{ "nocode", "预约码不存在，请核对", "No appointment has this code: please check it" },
-		{ "early", "还未到签到时间，请在预约时间前30分钟内签到", "Too early: check in within 30 minutes of your slot" },
-		{ "late", "已超过签到时间，请重新取号", "Too late to check in: please take a ticket" },
-		{ "used", "该预约已签到", "This appointment has checked in already" },
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof words / sizeof words[0]; i++)
-		if (!strcmp(m->code, words[i].code)) {
-			snprintf(zh, nzh, "%s", words[i].zh);
-			snprintf(en, nen, "%s", words[i].en);
-			return;
-		}
-	snprintf(zh, nzh, "暂时无法取号（%.200s）", *m->why ? m->why : m->code);
-	snprintf(en, nen, "No ticket now (%.200s)", *m->why ? m->why : m->code);
-}
-
-static void take_issued(struct app *a, struct hq_kmsg *m)
-{
-	struct hq_spool_entry *e;
-	const char *label = jstr(m->ticket, "label");
-	bool mine = !strcmp(m->key, a->cur_key);
-
-	if (hq_spool_issued(a->spool, m->key, m->ticket))
-		hq_log(HQ_LOG_ERROR, "%s", hq_spool_error(a->spool));
-	a->issued++;
-	say("ticket %s %lld", label, (long long)json_integer_value(json_object_get(m->ticket, "id")));
-	hq_log(HQ_LOG_INFO, "ticket %s for %s (%s)", label, jstr(m->ticket, "service"), m->key);
-	if (!(e = hq_spool_find(a->spool, m->key)))
-		return;
-	/* A late answer to an earlier citizen is printed, not pushed in front of this one. */
-	if (mine || a->v.screen == HQ_KS_HOME || a->v.screen == HQ_KS_START)
-		show_ticket(a, e);
-	if (!a->has_printer) {
-		if (mine)
-			note_unprinted(a);
-		hq_spool_remove(a->spool, m->key);
-	} else if (printer_ok(a)) {
-		if (mine) {
-			snprintf(a->v.t.note_zh, sizeof a->v.t.note_zh, "正在打印…");
-			snprintf(a->v.t.note_en, sizeof a->v.t.note_en, "Printing…");
-		}
-		queue_print(a, e, false);
-	} else if (mine) {
-		note_unprinted(a);
-	}
-	report_health(a);
-}
-
-static void take_refused(struct app *a, struct hq_kmsg *m)
-{
-	struct hq_spool_entry *e = hq_spool_find(a->spool, m->key);
-	bool checkin = e && *e->code;
-	char zh[256], en[256];
-
-	hq_spool_remove(a->spool, m->key);
-	hq_log(HQ_LOG_INFO, "no ticket for %s: %ld %s %s", m->key, m->status, m->code, m->why);
-	say("refused %s", *m->code ? m->code : "error");
-	if (strcmp(m->key, a->cur_key))
-		return;
-	refused_words(m, zh, sizeof zh, en, sizeof en);
-	a->cur_key[0] = '\0';
-	if (checkin) {
-		go(a, HQ_KS_KEYPAD);
-		a->v.code[0] = '\0';
-		snprintf(a->v.msg_zh, sizeof a->v.msg_zh, "%s", zh);
-		snprintf(a->v.msg_en, sizeof a->v.msg_en, "%s", en);
-	} else {
-		message(a, zh, en);
-	}
-}
-
-static void take_printer(struct app *a, struct hq_kmsg *m)
-{
-	bool was_ok = printer_ok(a);
-
-	const char *zh, *en;
-
-	a->pst = m->pst;
-	a->pst_known = true;
-	printer_words(a, &zh, &en);
-	snprintf(a->pst_why, sizeof a->pst_why, "%s", en);
-	say("printer %s", printer_state(a));
-	if (!printer_ok(a))
-		hq_log(HQ_LOG_WARN, "printer: %s", printer_state(a));
-	else if (!was_ok)
-		hq_log(HQ_LOG_INFO, "printer ready%s", a->pst.paper_near_end ? " (paper near its end)" : "");
-	update_banner(a);
-	if (printer_ok(a) && !was_ok)
-		print_owed(a);
-	report_health(a);
-	a->dirty = true;
-}
-
-static void take_printed(struct app *a, struct hq_kmsg *m, bool ok)
-{
-	struct hq_spool_entry *e = hq_spool_find(a->spool, m->key);
-	const char *label = e ? jstr(e->ticket, "label") : "?";
-	bool shown = a->v.screen == HQ_KS_TICKET && !strcmp(m->key, a->cur_key);
-
-	if (ok) {
-		say("printed %s", label);
-		a->printed++;
-		if (shown) {
-			snprintf(a->v.t.note_zh, sizeof a->v.t.note_zh, "请取走号票");
-			snprintf(a->v.t.note_en, sizeof a->v.t.note_en, "Please take your ticket");
-			a->dirty = true;
-		}
-		hq_spool_remove(a->spool, m->key);
-	} else {
-		say("not-printed %s %s", label, hq_printer_state_name(&m->pst));
-		hq_log(HQ_LOG_WARN, "ticket %s not printed (%s): kept to print when the printer is back",
-		    label, m->why);
-		if (e)
-			e->queued = false;
-		a->pst = m->pst;
-		a->pst_known = true;
-		snprintf(a->pst_why, sizeof a->pst_why, "%s", m->why);
-		update_banner(a);
-		if (shown) {
-			note_unprinted(a);
-			a->dirty = true;
-		}
-	}
-	report_health(a);
-}
-
-static void take_hall(struct app *a, struct hq_kmsg *m)
-{
-	bool first = !a->hall;
-
-	if (m->hall->time_ms) {
-		a->hall_ms = m->hall->time_ms;
-		a->hall_mono = hq_mono_ms();
-	}
-	hq_hall_free(a->hall);
-	a->hall = m->hall;
-	m->hall = NULL;
-	a->v.hall = a->hall;
-	a->v.priority = a->hall->kiosk.priority;
-	a->v.appointments = a->hall->kiosk.appointments;
-	if (!a->hall->lang_en)
-		a->v.en = false;
-	update_banner(a);
-	if (first && a->v.screen == HQ_KS_START)
-		go_home(a);
-	else if (a->v.screen == HQ_KS_HOME || a->v.screen == HQ_KS_SERVICES)
-		make_list(a);
-	a->dirty = true;
-}
-
-static void take_link(struct app *a, struct hq_kmsg *m)
-{
-	a->link = m->up;
-	say("%s", m->up ? "online" : "offline");
-	if (!m->up) {
-		hq_log(HQ_LOG_WARN, "hallqd does not answer: %s", m->why);
-		if (a->v.screen == HQ_KS_TICKET || a->v.screen == HQ_KS_MESSAGE)
-			return;
-		if (*a->cur_key) {
-			snprintf(a->v.msg_zh, sizeof a->v.msg_zh, "您的取号请求已保留，恢复后自动出号");
-			snprintf(a->v.msg_en, sizeof a->v.msg_en, "Your request is kept: the ticket comes as soon as we are back");
-		} else {
-			a->v.msg_zh[0] = a->v.msg_en[0] = '\0';
-		}
-		go(a, HQ_KS_UNAVAILABLE);
-		return;
-	}
-	hq_log(HQ_LOG_INFO, "hallqd answers at %s", a->o.url);
-	if (a->v.screen == HQ_KS_UNAVAILABLE) {
-		if (*a->cur_key && hq_spool_find(a->spool, a->cur_key))
-			go(a, HQ_KS_ISSUING);
-		else
-			go_home(a);
-	}
-	report_health(a);
-}
-
-static void take_msg(struct app *a, struct hq_kmsg *m)
-{
-	switch (m->kind) {
-	case HQ_KM_HALL: take_hall(a, m); break;
-	case HQ_KM_LINK: take_link(a, m); break;
-	case HQ_KM_ISSUED: take_issued(a, m); break;
-	case HQ_KM_REFUSED: take_refused(a, m); break;
-	case HQ_KM_PRINTER: take_printer(a, m); break;
-	case HQ_KM_PRINTED: take_printed(a, m, true); break;
-	case HQ_KM_NOT_PRINTED: take_printed(a, m, false); break;
-	}
-	hq_kmsg_free(m);
-}
-
-/* ---- input ------------------------------------------------------------------------------ */
-
-static void act(struct app *a, enum hq_kact k, int arg)
-{
-	struct hq_kview *v = &a->v;
-	int per, w, h;
-
-	a->last_touch_ms = hq_mono_ms();
-	switch (k) {
-	case HQ_KA_NONE:
-		return;
-	case HQ_KA_SERVICE:
-		take_service(a, arg);
-		break;
-	case HQ_KA_LANG:
-		v->en = !v->en;
-		break;
-	case HQ_KA_PRIORITY:
-		go(a, HQ_KS_PRIORITY);
-		break;
-	case HQ_KA_APPOINT:
-		v->code[0] = v->msg_zh[0] = v->msg_en[0] = '\0';
-		go(a, HQ_KS_KEYPAD);
-		break;
-	case HQ_KA_CATEGORY:
-		take_category(a, arg);
-		break;
-	case HQ_KA_DIGIT:
-		if (strlen(v->code) < 6) {
-			size_t n = strlen(v->code);
-
-			v->code[n] = (char)('0' + arg);
-			v->code[n + 1] = '\0';
-		}
-		v->msg_zh[0] = v->msg_en[0] = '\0';
-		break;
-	case HQ_KA_DELETE:
-		if (*v->code)
-			v->code[strlen(v->code) - 1] = '\0';
-		break;
-	case HQ_KA_OK:
-		if (strlen(v->code) != 6) {
-			snprintf(v->msg_zh, sizeof v->msg_zh, "预约码是6位数字");
-			snprintf(v->msg_en, sizeof v->msg_en, "The code has 6 digits");
-			break;
-		}
-		request(a, NULL, NULL, NULL, v->code);
-		break;
-	case HQ_KA_BACK:
-		if (v->screen == HQ_KS_SERVICES)
-			go(a, HQ_KS_PRIORITY);
-		else
-			go_home(a);
-		break;
-	case HQ_KA_PAGE:
-		hq_ren_size(a->ui.ren, &w, &h);
-		per = hq_kscreen_per_page(a->scr, w, h);
-		v->page += arg;
-		if (v->page < 0 || v->page * per >= v->nlist)
-			v->page = 0;
-		v->focus = -1;
-		break;
-	case HQ_KA_DISMISS:
-		if (v->screen == HQ_KS_MESSAGE && *v->code)
-			go(a, HQ_KS_KEYPAD);
-		else
-			go_home(a);
-		break;
-	}
-	a->dirty = true;
-}
-
-/* Kiosks with hardware buttons, and keyboards for accessibility: 1–9 choose the Nth item,
- * arrows move the focus, Enter takes it, Escape goes back. */
-static void key(struct app *a, const SDL_Keysym *ks)
-{
-	struct hq_kview *v = &a->v;
-	SDL_Keycode c = ks->sym;
-	int digit = c >= SDLK_0 && c <= SDLK_9 ? (int)(c - SDLK_0)
-		  : c >= SDLK_KP_1 && c <= SDLK_KP_9 ? (int)(c - SDLK_KP_1) + 1
-		  : c == SDLK_KP_0 ? 0 : -1;
-	bool enter = c == SDLK_RETURN || c == SDLK_KP_ENTER;
-	int per, w, h, n;
-
-	if (c == SDLK_F12) {
-		a->shots_wanted++;
-		return;
-	}
-	if (c == SDLK_q && (ks->mod & KMOD_CTRL)) {
-		a->quit = true;
-		return;
-	}
-	hq_ren_size(a->ui.ren, &w, &h);
-	per = hq_kscreen_per_page(a->scr, w, h);
-	n = v->nlist - v->page * per < per ? v->nlist - v->page * per : per;
-	switch (v->screen) {
-	case HQ_KS_HOME:
-	case HQ_KS_SERVICES:
-		if (digit >= 1 && digit <= n && digit <= 9)
-			act(a, HQ_KA_SERVICE, v->list[v->page * per + digit - 1]);
-		else if ((c == SDLK_RIGHT || c == SDLK_DOWN || c == SDLK_TAB) && n)
-			v->focus = (v->focus + 1) % n, a->dirty = true;
-		else if ((c == SDLK_LEFT || c == SDLK_UP) && n)
-			v->focus = (v->focus + n - 1) % n, a->dirty = true;
-		else if (enter && v->focus >= 0 && v->focus < n)
-			act(a, HQ_KA_SERVICE, v->list[v->page * per + v->focus]);
-		else if (c == SDLK_PAGEDOWN || c == SDLK_PAGEUP)
-			act(a, HQ_KA_PAGE, c == SDLK_PAGEDOWN ? 1 : -1);
-		else if (c == SDLK_ESCAPE && v->screen == HQ_KS_SERVICES)
-			act(a, HQ_KA_BACK, 0);
-		break;
-	case HQ_KS_PRIORITY:
-		if (digit >= 1 && digit <= HQ_KCAT_N)
-			act(a, HQ_KA_CATEGORY, digit - 1);
-		else if (c == SDLK_ESCAPE)
-			act(a, HQ_KA_BACK, 0);
-		break;
-	case HQ_KS_KEYPAD:
-		if (digit >= 0)
-			act(a, HQ_KA_DIGIT, digit);
-		else if (c == SDLK_BACKSPACE)
-			act(a, HQ_KA_DELETE, 0);
-		else if (enter)
-			act(a, HQ_KA_OK, 0);
-		else if (c == SDLK_ESCAPE)
-			act(a, HQ_KA_BACK, 0);
-		break;
-	case HQ_KS_TICKET:
-	case HQ_KS_MESSAGE:
-		if (enter || c == SDLK_ESCAPE || c == SDLK_SPACE)
-			act(a, HQ_KA_DISMISS, 0);
-		break;
-	default:
-		break;
-	}
-}
-
-static void handle(struct app *a, const SDL_Event *e)
-{
-	int arg = 0;
-	enum hq_kact k;
-
-	if (e->type == a->ev_msg) {
-		take_msg(a, e->user.data1);
-	} else if (e->type == a->ui.ev_shot) {
-		a->shots_wanted++;
-	} else if (e->type == SDL_QUIT) {
-		a->quit = true;
-	} else if (e->type == SDL_KEYDOWN) {
-		key(a, &e->key.keysym);
-	} else if (e->type == SDL_MOUSEBUTTONDOWN && e->button.button == SDL_BUTTON_LEFT) {
-		/* A finger arrives here too: SDL turns touches into mouse events. */
-		k = hq_kscreen_hit(a->scr, e->button.x, e->button.y, &arg);
-		act(a, k, arg);
-	} else if (e->type == SDL_WINDOWEVENT) {
-		if (e->window.event == SDL_WINDOWEVENT_SIZE_CHANGED) {
-			if (hq_ren_resize(a->ui.ren))
-				hq_log(HQ_LOG_ERROR, "%s", hq_ren_error(a->ui.ren));
-			a->dirty = true;
-		} else if (e->window.event == SDL_WINDOWEVENT_EXPOSED) {
-			a->dirty = true;
-		}
-	}
-}
-
-/* ---- the main loop ---------------------------------------------------------------------- */
-
 /* Time passing: countdowns, going home after idling, the clock's minute. */
-static void tick(struct app *a, int64_t now)
+static void tick(struct hq_kiosk *a, int64_t now)
 {
 	struct hq_kview *v = &a->v;
 	int left;
@@ -818,9 +61,9 @@ static void tick(struct app *a, int64_t now)
 		left = (int)((a->deadline_ms - now + 999) / 1000);
 		if (left <= 0) {
 			if (v->screen == HQ_KS_MESSAGE && *v->code)
-				go(a, HQ_KS_KEYPAD);
+				hq_kiosk_go(a, HQ_KS_KEYPAD);
 			else
-				go_home(a);
+				hq_kiosk_go_home(a);
 		} else if (left != v->countdown_s) {
 			v->countdown_s = left;
 			a->dirty = true;
@@ -828,7 +71,7 @@ static void tick(struct app *a, int64_t now)
 	}
 	if ((v->screen == HQ_KS_PRIORITY || v->screen == HQ_KS_SERVICES || v->screen == HQ_KS_KEYPAD) &&
 	    now - (a->last_touch_ms > a->screen_since_ms ? a->last_touch_ms : a->screen_since_ms) > IDLE_HOME_S * 1000)
-		go_home(a);
+		hq_kiosk_go_home(a);
 	if (v->screen == HQ_KS_HOME && v->en && now - a->last_touch_ms > IDLE_HOME_S * 1000) {
 		v->en = false;      /* the next citizen starts in Chinese */
 		a->dirty = true;
@@ -837,7 +80,7 @@ static void tick(struct app *a, int64_t now)
 		a->dirty = true;
 }
 
-static void present(struct app *a)
+static void present(struct hq_kiosk *a)
 {
 	char line[64];
 	struct timespec ts;
@@ -852,25 +95,49 @@ static void present(struct app *a)
 		snprintf(a->shown, sizeof a->shown, "%s", line);
 		if (a->trace) {
 			clock_gettime(CLOCK_MONOTONIC, &ts);
-			say("screen %s %lld", line, (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
+			hq_kiosk_say("screen %s %lld", line, (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
 		} else {
-			say("screen %s", line);
+			hq_kiosk_say("screen %s", line);
 		}
 	}
 	if (!a->ready && a->hall && a->v.screen != HQ_KS_START) {
 		a->ready = true;
 		hq_log(HQ_LOG_INFO, "showing %s", a->hall->name);
-		say("ready");
+		hq_kiosk_say("ready");
 	}
 }
 
-static void run(struct app *a)
+static void handle(struct hq_kiosk *a, const SDL_Event *e)
+{
+	if (e->type == a->ev_msg) {
+		hq_kiosk_take_msg(a, e->user.data1);
+	} else if (e->type == a->ui.ev_shot) {
+		a->shots_wanted++;
+	} else if (e->type == SDL_QUIT) {
+		a->quit = true;
+	} else if (e->type == SDL_KEYDOWN) {
+		hq_kiosk_key(a, &e->key.keysym);
+	} else if (e->type == SDL_MOUSEBUTTONDOWN && e->button.button == SDL_BUTTON_LEFT) {
+		/* A finger arrives here too: SDL turns touches into mouse events. */
+		hq_kiosk_touch(a, e->button.x, e->button.y);
+	} else if (e->type == SDL_WINDOWEVENT) {
+		if (e->window.event == SDL_WINDOWEVENT_SIZE_CHANGED) {
+			if (hq_ren_resize(a->ui.ren))
+				hq_log(HQ_LOG_ERROR, "%s", hq_ren_error(a->ui.ren));
+			a->dirty = true;
+		} else if (e->window.event == SDL_WINDOWEVENT_EXPOSED) {
+			a->dirty = true;
+		}
+	}
+}
+
+static void run(struct hq_kiosk *a)
 {
 	SDL_Event e;
 	int64_t now;
 	int wait;
 
-	go(a, HQ_KS_START);
+	hq_kiosk_go(a, HQ_KS_START);
 	while (!a->quit) {
 		now = hq_mono_ms();
 		tick(a, now);
@@ -905,7 +172,7 @@ static bool good_name(const char *s)
 {
 	size_t n = strlen(s);
 
-	if (n < 1 || n > NAME_MAX_LEN)
+	if (n < 1 || n > HQ_KIOSK_NAME_MAX)
 		return false;
 	for (; *s; s++)
 		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
@@ -914,7 +181,7 @@ static bool good_name(const char *s)
 	return true;
 }
 
-static int parse_opts(int argc, char **argv, struct opts *o)
+static int parse_opts(int argc, char **argv, struct hq_kiosk_opts *o)
 {
 	static const struct option lo[] = {
 		{ "server", required_argument, NULL, 's' }, { "token", required_argument, NULL, 't' },
@@ -945,7 +212,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case 'n':
 			if (!good_name(optarg)) {
 				fprintf(stderr, "hallq-kiosk: --name %s: want 1 to %d letters, digits, '-', '_' or '.'\n",
-					optarg, NAME_MAX_LEN);
+					optarg, HQ_KIOSK_NAME_MAX);
 				return 2;
 			}
 			snprintf(o->name, sizeof o->name, "%s", optarg);
@@ -970,7 +237,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 }
 
 /* The kiosk's name for hallqd's health list and its keys: --name, else the host's name. */
-static void default_name(struct opts *o)
+static void default_name(struct hq_kiosk_opts *o)
 {
 	char host[256], *p;
 
@@ -978,14 +245,14 @@ static void default_name(struct opts *o)
 		return;
 	if (gethostname(host, sizeof host) < 0 || !*host)
 		snprintf(host, sizeof host, "kiosk");
-	host[NAME_MAX_LEN] = '\0';
+	host[HQ_KIOSK_NAME_MAX] = '\0';
 	for (p = host; *p; p++)
 		if (!good_name((char[2]){ *p, 0 }))
 			*p = '-';
 	snprintf(o->name, sizeof o->name, "%.32s", host);
 }
 
-static int start_threads(struct app *a)
+static int start_threads(struct hq_kiosk *a)
 {
 	struct hq_printer *p = NULL;
 	char err[512];
@@ -998,7 +265,7 @@ static int start_threads(struct app *a)
 		}
 		struct hq_printq_opts po = { .poll_ms = a->o.poll_ms, .preview_dir = a->o.preview_dir,
 					     .font_path = a->ui.font.path, .font_index = a->ui.font.index,
-					     .post = post_msg, .ctx = a };
+					     .post = hq_kiosk_post, .ctx = a };
 
 		if (!(a->pq = hq_printq_start(p, &po))) {
 			hq_printer_free(p);
@@ -1007,7 +274,7 @@ static int start_threads(struct app *a)
 		a->has_printer = true;
 	}
 	struct hq_net_opts no = { .url = a->o.url, .token = a->o.token, .name = a->o.name,
-				  .report_s = a->o.report_s, .post = post_msg, .ctx = a };
+				  .report_s = a->o.report_s, .post = hq_kiosk_post, .ctx = a };
 
 	if (!(a->net = hq_net_start(&no)))
 		return HQ_ENOMEM;
@@ -1027,7 +294,7 @@ static int start_threads(struct app *a)
 	return HQ_OK;
 }
 
-static int open_spool(struct app *a)
+static int open_spool(struct hq_kiosk *a)
 {
 	static char path[PATH_MAX];
 	char err[PATH_MAX + 256], day[16];
@@ -1056,7 +323,7 @@ static int open_spool(struct app *a)
 
 int main(int argc, char **argv)
 {
-	struct app a = { .link = -1, .o = { .fullscreen = true, .shot_dir = ".", .printer = "none",
+	struct hq_kiosk a = { .link = -1, .o = { .fullscreen = true, .shot_dir = ".", .printer = "none",
 				.report_s = 5, .poll_ms = 2000 } };
 	uint64_t rnd = 0;
 	int rc = 1, r;

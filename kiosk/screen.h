@@ -1,9 +1,9 @@
 /*
- * The kiosk's screens: what each looks like and where its buttons are. The kiosk (main.c)
- * fills a struct hq_kview with what to show; hq_kscreen_draw() draws the whole frame from
- * it with the renderer (../ui/render.h) and remembers the buttons it drew, so that
- * hq_kscreen_hit() can say which one a touch landed on. Layouts follow the window: a
- * portrait kiosk (1080×1920) gets two columns of services, a landscape one four.
+ * The kiosk's screens: what each looks like and where its buttons are. The kiosk's main
+ * thread (kiosk_app.h) fills a struct hq_kview with what to show; hq_kscreen_draw() draws
+ * the whole frame from it with the renderer (../ui/render.h) and remembers the buttons it
+ * drew, so that hq_kscreen_hit() can say which one a touch landed on. Layouts follow the
+ * window: a portrait kiosk (1080×1920) gets two columns of services, a landscape one four.
  *
  * Ownership: hq_kscreen_new() returns a screen that hq_kscreen_free() frees (NULL is
  * fine). The view and the hall it points to stay the caller's.
