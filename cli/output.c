@@ -1,0 +1,608 @@
+/*
+ * How hallq prints: the error line on stderr, aligned text tables, CSV and JSON. Ticket and
+ * statistics fields are described by tables (ticket_fields here, hq_stats_fields in
+ * hq_hall.h), so the text, CSV and JSON outputs cannot drift apart. Nothing here runs a queue
+ * operation or calls another part of hallq: the commands fetch, this file formats.
+ */
+#include <math.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "cli.h"
+#include "hq_config.h"
+#include "hq_queue.h"
+
+/* ---------------------------------------------------------------------------------------
+ * Errors: one line on stderr, "hallq: COMMAND: message", and an exit status.
+ */
+
+static void vsay(const struct ctx *c, const char *fmt, va_list ap)
+{
+	fprintf(stderr, "hallq: %s: ", c->cmd->name);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+int cli_usage_err(const struct ctx *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsay(c, fmt, ap);
+	va_end(ap);
+	return ST_USAGE;
+}
+
+int cli_fail(const struct ctx *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsay(c, fmt, ap);
+	va_end(ap);
+	return ST_FAIL;
+}
+
+/* The CLI is a program, not the library: running out of memory ends it. */
+void *cli_xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+
+	if (!p) {
+		fputs("hallq: out of memory\n", stderr);
+		exit(ST_FAIL);
+	}
+	return p;
+}
+
+void *cli_xrealloc(void *old, size_t n)
+{
+	void *p = realloc(old, n ? n : 1);
+
+	if (!p) {
+		fputs("hallq: out of memory\n", stderr);
+		exit(ST_FAIL);
+	}
+	return p;
+}
+
+/* ---------------------------------------------------------------------------------------
+ * Output helpers: local times, minutes, JSON numbers, and the aligned text table.
+ */
+
+void cli_local_time(int64_t ms, char *buf, size_t len)
+{
+	if (ms == 0)
+		snprintf(buf, len, "-");
+	else
+		hq_format_local_time(ms, buf, len);
+}
+
+static json_t *json_time(int64_t ms)
+{
+	char buf[32];
+
+	if (ms == 0)
+		return json_null();
+	hq_format_local_time(ms, buf, sizeof buf);
+	return json_string(buf);
+}
+
+/* Minutes for people: rounded to the nearest, so 90 s reads "2". */
+static int minutes(int seconds)
+{
+	return (seconds + 30) / 60;
+}
+
+/* jansson refuses NaN and infinity, which a ratio over nothing may be. */
+static json_t *json_num(double v, double step)
+{
+	if (!isfinite(v))
+		return json_null();
+	return json_real(round(v / step) * step);
+}
+
+int cli_print_json(json_t *root, size_t flags)
+{
+	int rc;
+
+	if (!root) {
+		fputs("hallq: out of memory\n", stderr);
+		return ST_FAIL;
+	}
+	rc = json_dumpf(root, stdout, flags);
+	fputc('\n', stdout);
+	json_decref(root);
+	return rc ? ST_FAIL : ST_OK;
+}
+
+/*
+ * Terminal columns of a UTF-8 string: CJK and full-width characters take two. Enough for
+ * service names and clerks in the aligned tables, without depending on the locale.
+ */
+static int display_width(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	int w = 0;
+
+	while (*p) {
+		unsigned cp;
+		int n;
+
+		if (*p < 0x80) {
+			cp = *p;
+			n = 1;
+		} else if ((*p & 0xe0) == 0xc0) {
+			cp = *p & 0x1f;
+			n = 2;
+		} else if ((*p & 0xf0) == 0xe0) {
+			cp = *p & 0x0f;
+			n = 3;
+		} else {
+			cp = *p & 0x07;
+			n = 4;
+		}
+		for (int i = 1; i < n && (p[i] & 0xc0) == 0x80; i++)
+			cp = (cp << 6) | (p[i] & 0x3f);
+		for (int i = 0; i < n && *p; i++)
+			p++;
+		w += (cp >= 0x1100 && cp <= 0x115f) || (cp >= 0x2e80 && cp <= 0xa4cf) ||
+		     (cp >= 0xac00 && cp <= 0xd7a3) || (cp >= 0xf900 && cp <= 0xfaff) ||
+		     (cp >= 0xfe30 && cp <= 0xfe4f) || (cp >= 0xff00 && cp <= 0xff60) ||
+		     (cp >= 0xffe0 && cp <= 0xffe6) || cp >= 0x20000 ? 2 : 1;
+	}
+	return w;
+}
+
+/* An aligned text table, filled cell by cell, row after row. */
+#define TBL_MAXCOL 24
+struct table {
+	int ncols;
+	const char *head[TBL_MAXCOL];
+	bool right[TBL_MAXCOL];         /* numbers are right-aligned */
+	char **cell;
+	size_t ncells, cap;
+};
+
+static void tbl_col(struct table *t, const char *head, bool right)
+{
+	t->head[t->ncols] = head;
+	t->right[t->ncols] = right;
+	t->ncols++;
+}
+
+static void tbl_cell(struct table *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void tbl_cell(struct table *t, const char *fmt, ...)
+{
+	va_list ap;
+	char buf[512];
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	if (t->ncells == t->cap) {
+		t->cap = t->cap ? 2 * t->cap : 64;
+		t->cell = cli_xrealloc(t->cell, t->cap * sizeof *t->cell);
+	}
+	t->cell[t->ncells] = cli_xmalloc(strlen(buf) + 1);
+	strcpy(t->cell[t->ncells++], buf);
+}
+
+/*
+ * One cell. Blanks are owed rather than printed, and paid only when something follows on
+ * the line, so an empty last column leaves no trailing blanks.
+ */
+static void tbl_put(const char *s, int width, bool right, int *owed)
+{
+	int pad = width - display_width(s);
+
+	if (pad < 0)
+		pad = 0;
+	if (right)
+		*owed += pad;
+	if (*s) {
+		printf("%*s%s", *owed, "", s);
+		*owed = 0;
+	}
+	if (!right)
+		*owed += pad;
+}
+
+static void tbl_line(const struct table *t, const char *const *cells, const int *w)
+{
+	int owed = 0;
+
+	for (int j = 0; j < t->ncols; j++) {
+		tbl_put(cells[j], w[j], t->right[j], &owed);
+		owed += 2;
+	}
+	putchar('\n');
+}
+
+/* Print and free. */
+static void tbl_print(struct table *t)
+{
+	int w[TBL_MAXCOL];
+
+	for (int j = 0; j < t->ncols; j++)
+		w[j] = display_width(t->head[j]);
+	for (size_t i = 0; i < t->ncells; i++) {
+		int d = display_width(t->cell[i]);
+		int j = (int)(i % (size_t)t->ncols);
+
+		if (d > w[j])
+			w[j] = d;
+	}
+	tbl_line(t, t->head, w);
+	for (size_t i = 0; i + (size_t)t->ncols <= t->ncells; i += (size_t)t->ncols)
+		tbl_line(t, (const char *const *)&t->cell[i], w);
+	for (size_t i = 0; i < t->ncells; i++)
+		free(t->cell[i]);
+	free(t->cell);
+	t->cell = NULL;
+	t->ncells = t->cap = 0;
+}
+
+/* ---------------------------------------------------------------------------------------
+ * Tickets: one field table drives the "key: value" lines and the JSON object.
+ */
+
+enum fkind { F_I64, F_INT, F_STR, F_TIME, F_CLASS, F_STATE, F_MIN };
+
+struct tfield {
+	const char *name;
+	enum fkind kind;
+	size_t off;
+};
+
+#define TF(name, kind, member) {name, kind, offsetof(struct hq_ticket, member)}
+static const struct tfield ticket_fields[] = {
+	TF("id", F_I64, id),
+	TF("label", F_STR, label),
+	TF("parent_id", F_I64, parent_id),
+	TF("day", F_STR, day),
+	TF("service", F_STR, service),
+	TF("number", F_INT, number),
+	TF("class", F_CLASS, cls),
+	TF("state", F_STATE, state),
+	TF("counter", F_INT, counter),
+	TF("target_counter", F_INT, target_counter),
+	TF("clerk", F_STR, clerk),
+	TF("recalls", F_INT, recalls),
+	TF("people_ahead", F_INT, people_ahead),
+	TF("est_wait_s", F_INT, est_wait_s),
+	TF("est_wait_min", F_MIN, est_wait_s),
+	TF("rating", F_INT, rating),
+	TF("issued_at", F_TIME, issued_at),
+	TF("queued_at", F_TIME, queued_at),
+	TF("called_at", F_TIME, called_at),
+	TF("started_at", F_TIME, started_at),
+	TF("ended_at", F_TIME, ended_at),
+	TF("end_reason", F_STR, end_reason),
+};
+#define NFIELDS (sizeof ticket_fields / sizeof ticket_fields[0])
+
+static const struct tfield *tfield(const char *name)
+{
+	for (size_t i = 0; i < NFIELDS; i++)
+		if (strcmp(ticket_fields[i].name, name) == 0)
+			return &ticket_fields[i];
+	return NULL;
+}
+
+static void field_text(const struct hq_ticket *t, const struct tfield *f, char *buf, size_t len)
+{
+	const char *p = (const char *)t + f->off;
+
+	switch (f->kind) {
+	case F_I64: snprintf(buf, len, "%lld", (long long)*(const int64_t *)p); break;
+	case F_INT: snprintf(buf, len, "%d", *(const int *)p); break;
+	case F_MIN: snprintf(buf, len, "%d", minutes(*(const int *)p)); break;
+	case F_STR: snprintf(buf, len, "%s", *p ? p : "-"); break;
+	case F_TIME: cli_local_time(*(const int64_t *)p, buf, len); break;
+	case F_CLASS: snprintf(buf, len, "%s", hq_class_name(*(const enum hq_class *)p)); break;
+	case F_STATE: snprintf(buf, len, "%s", hq_tstate_name(*(const enum hq_tstate *)p)); break;
+	}
+}
+
+static json_t *field_json(const struct hq_ticket *t, const struct tfield *f)
+{
+	const char *p = (const char *)t + f->off;
+
+	switch (f->kind) {
+	case F_I64: return json_integer(*(const int64_t *)p);
+	case F_INT: return json_integer(*(const int *)p);
+	case F_MIN: return json_integer(minutes(*(const int *)p));
+	case F_STR: return json_string(p);
+	case F_TIME: return json_time(*(const int64_t *)p);
+	case F_CLASS: return json_string(hq_class_name(*(const enum hq_class *)p));
+	case F_STATE: return json_string(hq_tstate_name(*(const enum hq_tstate *)p));
+	}
+	return NULL;
+}
+
+/* The label first, for scripts; then "key: value" lines. */
+void cli_print_ticket(const struct hq_ticket *t, const char *const *keys)
+{
+	char buf[HQ_NAME_MAX];
+
+	printf("%s\n", t->label);
+	for (; *keys; keys++) {
+		const struct tfield *f = tfield(*keys);
+
+		field_text(t, f, buf, sizeof buf);
+		printf("%s: %s\n", f->name, buf);
+	}
+}
+
+/* The whole ticket: the label, then every other field. */
+void cli_print_ticket_all(const struct hq_ticket *t)
+{
+	const char *keys[NFIELDS + 1];
+	size_t n = 0;
+
+	for (size_t i = 0; i < NFIELDS; i++)
+		if (strcmp(ticket_fields[i].name, "label") != 0)
+			keys[n++] = ticket_fields[i].name;
+	keys[n] = NULL;
+	cli_print_ticket(t, keys);
+}
+
+json_t *cli_ticket_json(const struct hq_ticket *t)
+{
+	json_t *o = json_object();
+
+	for (size_t i = 0; o && i < NFIELDS; i++) {
+		const struct tfield *f = &ticket_fields[i];
+
+		if (json_object_set_new(o, f->name, field_json(t, f))) {
+			json_decref(o);
+			return NULL;
+		}
+	}
+	return o;
+}
+
+/* ---------------------------------------------------------------------------------------
+ * The live hall (hallq state): its queues and its counters.
+ */
+
+static const char *yesno(bool b)
+{
+	return b ? "yes" : "no";
+}
+
+json_t *cli_state_json(const struct hq_config *cfg, const struct hq_hall_state *st, int64_t now)
+{
+	json_t *svcs = json_array(), *ctrs = json_array();
+
+	for (size_t i = 0; i < st->nservices; i++) {
+		const struct hq_service_state *s = &st->services[i];
+		const struct hq_service *sc = hq_config_service(cfg, s->key);
+
+		json_array_append_new(svcs, json_pack(
+			"{s:s, s:s, s:s, s:b, s:i, s:i, s:i, s:i, s:i, s:i, s:b}",
+			"key", s->key, "name", sc ? sc->name : "", "prefix", sc ? sc->prefix : "",
+			"open", s->open, "waiting", s->waiting,
+			"waiting_priority", s->waiting_priority,
+			"est_wait_s", s->est_wait_s, "est_wait_min", minutes(s->est_wait_s),
+			"issued_today", s->issued_today, "served_today", s->served_today,
+			"at_cap", s->at_cap));
+	}
+	for (size_t i = 0; i < st->ncounters; i++) {
+		const struct hq_counter_state *k = &st->counters[i];
+		const struct hq_counter_cfg *kc = hq_config_counter(cfg, k->number);
+
+		json_array_append_new(ctrs, json_pack("{s:i, s:s, s:s, s:s, s:s, s:o}",
+			"number", k->number, "name", kc ? kc->name : "",
+			"state", hq_cstate_name(k->state), "reason", k->reason, "clerk", k->clerk,
+			"ticket", k->current.id ? cli_ticket_json(&k->current) : json_null()));
+	}
+	return json_pack("{s:s, s:o, s:I, s:o, s:o}", "hall", cfg->name, "now", json_time(now),
+			 "last_event_id", (json_int_t)st->last_event_id, "services", svcs,
+			 "counters", ctrs);
+}
+
+void cli_state_table(const struct hq_config *cfg, const struct hq_hall_state *st)
+{
+	struct table t = {0};
+
+	tbl_col(&t, "service", false);
+	tbl_col(&t, "open", false);
+	tbl_col(&t, "waiting", true);
+	tbl_col(&t, "priority", true);
+	tbl_col(&t, "est_wait", true);
+	tbl_col(&t, "at_cap", false);
+	tbl_col(&t, "issued", true);
+	tbl_col(&t, "served", true);
+	tbl_col(&t, "name", false);
+	for (size_t i = 0; i < st->nservices; i++) {
+		const struct hq_service_state *s = &st->services[i];
+		const struct hq_service *sc = hq_config_service(cfg, s->key);
+
+		tbl_cell(&t, "%s", s->key);
+		tbl_cell(&t, "%s", yesno(s->open));
+		tbl_cell(&t, "%d", s->waiting);
+		tbl_cell(&t, "%d", s->waiting_priority);
+		tbl_cell(&t, "%d min", minutes(s->est_wait_s));
+		tbl_cell(&t, "%s", yesno(s->at_cap));
+		tbl_cell(&t, "%d", s->issued_today);
+		tbl_cell(&t, "%d", s->served_today);
+		tbl_cell(&t, "%s", sc ? sc->name : "");
+	}
+	tbl_print(&t);
+	putchar('\n');
+
+	t = (struct table){0};
+	tbl_col(&t, "counter", true);
+	tbl_col(&t, "state", false);
+	tbl_col(&t, "clerk", false);
+	tbl_col(&t, "ticket", false);
+	tbl_col(&t, "ticket_state", false);
+	tbl_col(&t, "name", false);
+	tbl_col(&t, "reason", false);
+	for (size_t i = 0; i < st->ncounters; i++) {
+		const struct hq_counter_state *k = &st->counters[i];
+		const struct hq_counter_cfg *kc = hq_config_counter(cfg, k->number);
+		bool cur = k->current.id != 0;
+
+		tbl_cell(&t, "%d", k->number);
+		tbl_cell(&t, "%s", hq_cstate_name(k->state));
+		tbl_cell(&t, "%s", *k->clerk ? k->clerk : "-");
+		tbl_cell(&t, "%s", cur ? k->current.label : "-");
+		tbl_cell(&t, "%s", cur ? hq_tstate_name(k->current.state) : "-");
+		tbl_cell(&t, "%s", kc ? kc->name : "");
+		tbl_cell(&t, "%s", k->reason);
+	}
+	tbl_print(&t);
+}
+
+/* ---------------------------------------------------------------------------------------
+ * Statistics (hallq stats): one row a group and the total, every field of hq_stats_fields.
+ */
+
+/* Seconds to 0.1 s and rates to 0.001 in CSV and JSON: enough, and stable in tests. */
+static double sf_step(const struct hq_stats_field *f)
+{
+	return f->kind == HQ_SF_SECS ? 0.1 : 0.001;
+}
+
+static json_t *stats_row_json(const struct hq_stats_row *r)
+{
+	json_t *o = json_pack("{s:s}", "key", r->key);
+
+	for (size_t i = 0; o && i < HQ_STATS_NFIELDS; i++) {
+		const struct hq_stats_field *f = &hq_stats_fields[i];
+		json_t *v = f->kind == HQ_SF_INT ? json_integer(hq_stats_int(r, f))
+					     : json_num(hq_stats_value(r, f), sf_step(f));
+
+		if (json_object_set_new(o, f->name, v)) {
+			json_decref(o);
+			return NULL;
+		}
+	}
+	return o;
+}
+
+json_t *cli_stats_json(const struct hq_stats *st, const char *by, int64_t from, int64_t to)
+{
+	json_t *rows = json_array();
+
+	for (size_t i = 0; i < st->nrows; i++)
+		json_array_append_new(rows, stats_row_json(&st->rows[i]));
+	return json_pack("{s:s, s:o, s:o, s:o, s:o}", "by", by, "from", json_time(from),
+			 "to", json_time(to), "rows", rows, "total", stats_row_json(&st->total));
+}
+
+/* RFC 4180: quote a field that holds a comma, a quote or a line break. */
+static void csv_field(const char *s)
+{
+	if (!strpbrk(s, ",\"\r\n")) {
+		fputs(s, stdout);
+		return;
+	}
+	putchar('"');
+	for (; *s; s++) {
+		if (*s == '"')
+			putchar('"');
+		putchar(*s);
+	}
+	putchar('"');
+}
+
+static void stats_csv_row(const struct hq_stats_row *r)
+{
+	csv_field(r->key);
+	for (size_t i = 0; i < HQ_STATS_NFIELDS; i++) {
+		const struct hq_stats_field *f = &hq_stats_fields[i];
+		double v;
+
+		if (f->kind == HQ_SF_INT) {
+			printf(",%d", hq_stats_int(r, f));
+			continue;
+		}
+		v = hq_stats_value(r, f);
+		if (isfinite(v))
+			printf(f->kind == HQ_SF_SECS ? ",%.1f" : ",%.3f", v);
+		else
+			putchar(',');
+	}
+	putchar('\n');
+}
+
+void cli_stats_csv(const struct hq_stats *st)
+{
+	fputs("key", stdout);
+	for (size_t i = 0; i < HQ_STATS_NFIELDS; i++)
+		printf(",%s", hq_stats_fields[i].name);
+	putchar('\n');
+	for (size_t i = 0; i < st->nrows; i++)
+		stats_csv_row(&st->rows[i]);
+	stats_csv_row(&st->total);
+}
+
+static void stats_table_row(struct table *t, const struct hq_stats_row *r)
+{
+	tbl_cell(t, "%s", r->key);
+	for (size_t i = 0; i < HQ_STATS_NFIELDS; i++) {
+		const struct hq_stats_field *f = &hq_stats_fields[i];
+		double v = f->kind == HQ_SF_INT ? 0 : hq_stats_value(r, f);
+
+		if (f->kind == HQ_SF_INT)
+			tbl_cell(t, "%d", hq_stats_int(r, f));
+		else if (hq_stats_empty(r, f) || !isfinite(v))
+			tbl_cell(t, "-");
+		else if (f->kind == HQ_SF_SECS)
+			tbl_cell(t, "%.1f", v / 60.0);
+		else
+			tbl_cell(t, "%.0f%%", v * 100.0);
+	}
+}
+
+void cli_stats_table(const struct hq_stats *st, const char *by, int64_t from, int64_t to)
+{
+	struct table t = {0};
+	char f[32], e[32];
+
+	cli_local_time(from, f, sizeof f);
+	cli_local_time(to, e, sizeof e);
+	printf("by %s, tickets issued from %s to %s; times in minutes\n\n", by, f, e);
+	tbl_col(&t, by, false);
+	for (size_t i = 0; i < HQ_STATS_NFIELDS; i++)
+		tbl_col(&t, hq_stats_fields[i].head, true);
+	for (size_t i = 0; i < st->nrows; i++)
+		stats_table_row(&t, &st->rows[i]);
+	stats_table_row(&t, &st->total);
+	tbl_print(&t);
+}
+
+/* ---------------------------------------------------------------------------------------
+ * Events (hallq events): one a line.
+ */
+
+void cli_print_event(const struct hq_event *e, bool json)
+{
+	char when[32];
+
+	if (json) {
+		cli_print_json(json_pack("{s:I, s:o, s:I, s:s, s:I, s:s, s:s, s:i, s:i, s:s}",
+			"id", (json_int_t)e->id, "at", json_time(e->at), "at_ms", (json_int_t)e->at,
+			"type", e->type, "ticket_id", (json_int_t)e->ticket_id, "label", e->label,
+			"service", e->service, "counter", e->counter, "value", e->value,
+			"detail", e->detail), JSON_COMPACT);
+		return;
+	}
+	/* Empty fields print as "-" so that awk's field numbers hold on every line; the
+	 * detail, which may hold spaces, comes last. */
+	cli_local_time(e->at, when, sizeof when);
+	printf("%lld %s %-15s %-5s %-8s %3d %4d %s\n", (long long)e->id, when, e->type,
+	       *e->label ? e->label : "-", *e->service ? e->service : "-", e->counter, e->value,
+	       *e->detail ? e->detail : "-");
+}
