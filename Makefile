@@ -206,6 +206,12 @@ test: deps
 	@$(MAKE) --no-print-directory tests
 	@BUILD=$(BUILD) tests/run
 
+# The whole suite at three moved clocks (faketime): a Sunday at 23:59:30, a Monday at
+# 00:00:30 and a weekday at 10:00, in three zones. Not part of `make test` (three times as long).
+test-clocks: deps
+	@$(MAKE) --no-print-directory tests
+	@BUILD=$(BUILD) tools/test-clocks
+
 bench: deps
 	@$(MAKE) --no-print-directory $(PROGS) $(FW_SIM) $(RELAY) $(VOICE) $(BENCHES)
 	@BUILD=$(BUILD) bench/run
@@ -238,7 +244,7 @@ uninstall:
 clean:
 	rm -rf build build-san
 
-.PHONY: all deps tests test bench run soak install uninstall clean
+.PHONY: all deps tests test test-clocks bench run soak install uninstall clean
 .SECONDARY:
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
