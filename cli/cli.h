@@ -28,7 +28,7 @@ enum status {
 enum opt {
 	OPT_DB, OPT_CONFIG, OPT_CLASS, OPT_TICKET, OPT_TO_SERVICE, OPT_TO_COUNTER, OPT_REASON,
 	OPT_AT, OPT_NAME, OPT_PHONE, OPT_COUNTER, OPT_BY, OPT_FROM, OPT_TO, OPT_SINCE,
-	OPT_LIMIT, OPT_JSON, OPT_CSV, OPT_HELP,
+	OPT_LIMIT, OPT_JSON, OPT_CSV, OPT_NEXT, OPT_HELP,
 	OPT_COUNT_
 };
 
@@ -59,6 +59,7 @@ struct cmd {
 	const char *example;
 	bool no_db;                     /* the handler opens the database itself, or needs none */
 	bool reads;                     /* reads only: opened read-only, never rolls the day over */
+	bool db_optional;               /* --config may stand in for the database */
 	ticket_op_fn ticket_op;         /* for the act-on-the-current-ticket commands */
 	counter_op_fn counter_op;       /* for the counter state commands */
 	const char *done;               /* what counter_op leaves the counter as, for the reply */
@@ -83,6 +84,7 @@ int cli_cmd_state(struct ctx *c);
 int cli_cmd_stats(struct ctx *c);
 int cli_cmd_events(struct ctx *c);
 int cli_cmd_close_day(struct ctx *c);
+int cli_cmd_hours(struct ctx *c);
 
 /* db.c: the database. Each failure is reported on stderr and returned as the exit status;
  * c->q may be open even then, and hq_queue_close(c->q) is the caller's either way. */

@@ -514,3 +514,86 @@ int cli_cmd_close_day(struct ctx *c)
 	printf("%d\n", closed);
 	return ST_OK;
 }
+
+/* "mon,tue,wed" from the days' bits (bit 0 = Sunday). */
+static void days_text(unsigned days, char *buf, size_t len)
+{
+	static const char *const names[] = {"sun", "mon", "tue", "wed", "thu", "fri", "sat"};
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (int d = 1; d <= 7; d++) /* Monday first, as halls write them */
+		if (days & (1u << (d % 7)))
+			n += (size_t)snprintf(buf + n, n < len ? len - n : 0, "%s%s", n ? "," : "", names[d % 7]);
+}
+
+static void hours_text(const struct hq_service *s, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (int i = 0; i < s->nperiods; i++)
+		n += (size_t)snprintf(buf + n, n < len ? len - n : 0, "%s%02d:%02d-%02d:%02d", i ? ", " : "",
+				      s->periods[i].open / 60, s->periods[i].open % 60,
+				      s->periods[i].close / 60, s->periods[i].close % 60);
+}
+
+/* The hall's hours from a config file, or from the database's config. */
+int cli_cmd_hours(struct ctx *c)
+{
+	const char *path = c->opt[OPT_CONFIG];
+	struct hq_config *own = NULL;
+	const struct hq_config *cfg;
+	char err[512] = "", when[32], days[64], hours[96];
+	int64_t now = c->fixed ? c->fixed_now : hq_real_now(NULL), next;
+	int need, open, wday, minute, rc;
+	char *text = NULL;
+
+	if (path) {
+		if ((rc = read_text(c, path, &text)) != 0)
+			return rc;
+		rc = hq_config_parse_string(text, path, &own, err, sizeof err);
+		free(text);
+		if (rc)
+			return cli_fail(c, "%s", err);
+		cfg = own;
+	} else {
+		if ((rc = cli_open_existing(c, true)) != 0)
+			return rc;
+		cfg = hq_queue_config(c->q);
+	}
+	need = hq_config_open_need(cfg);
+	open = hq_config_open_count(cfg, now);
+	next = hq_config_next_open(cfg, now, need);
+	if (c->opt[OPT_NEXT]) {
+		if (next == now) {
+			puts("now");
+		} else if (next) {
+			cli_local_time(next, when, sizeof when);
+			printf("%.16s\n", when);
+		}
+		hq_config_free(own);
+		return next ? ST_OK : cli_fail(c, "the hall is open on no day of the week");
+	}
+	hq_local_parts(now, &wday, &minute);
+	for (size_t i = 0; i < cfg->nservices; i++) {
+		const struct hq_service *s = &cfg->services[i];
+
+		days_text(s->days, days, sizeof days);
+		hours_text(s, hours, sizeof hours);
+		printf("%-14s %-4s %-28s %-28s %s\n", s->key, hq_service_open_at(s, wday, minute) ? "open" : "-",
+		       hours, days, s->name);
+	}
+	cli_local_time(now, when, sizeof when);
+	printf("\nnow %.16s: %d of %zu services open; ", when, open, cfg->nservices);
+	if (next == now) {
+		printf("the hall is open\n");
+	} else if (next) {
+		cli_local_time(next, when, sizeof when);
+		printf("the hall opens %.16s\n", when);
+	} else {
+		printf("the hall is open on no day of the week\n");
+	}
+	hq_config_free(own);
+	return ST_OK;
+}

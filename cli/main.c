@@ -50,6 +50,7 @@ static const struct option long_opts[] = {
 	{"limit", required_argument, NULL, OPT_VAL(OPT_LIMIT)},
 	{"json", no_argument, NULL, OPT_VAL(OPT_JSON)},
 	{"csv", no_argument, NULL, OPT_VAL(OPT_CSV)},
+	{"next", no_argument, NULL, OPT_VAL(OPT_NEXT)},
 	{"help", no_argument, NULL, OPT_VAL(OPT_HELP)},
 	{NULL, 0, NULL, 0},
 };
@@ -205,6 +206,10 @@ static const struct cmd commands[] = {
 	 .synopsis = "[--reason TEXT]",
 	 .summary = "close every ticket still open today; prints how many",
 	 .example = "hallq close-day"},
+	{.name = "hours", .run = cli_cmd_hours, .no_db = true, .db_optional = true, .opts = O(CONFIG) | O(NEXT),
+	 .synopsis = "[--config FILE] [--next]",
+	 .summary = "opening hours, what is open now, and when the hall next opens (--next: only that)",
+	 .example = "hallq hours --config hall.ini --next"},
 	{.name = "help", .run = cmd_help, .no_db = true, .max_args = 1, .synopsis = "[COMMAND]",
 	 .summary = "this overview, or one command's usage",
 	 .example = "hallq help transfer"},
@@ -299,7 +304,7 @@ static int run(const struct cmd *cmd, int argc, char **argv)
 	if ((rc = check_arg_count(&c)) != 0 || (rc = cli_setup_clock(&c)) != 0)
 		return rc;
 	c.db_path = c.opt[OPT_DB] ? c.opt[OPT_DB] : getenv("HALLQ_DB");
-	if (uses_db(cmd) && (!c.db_path || !*c.db_path))
+	if (uses_db(cmd) && (!c.db_path || !*c.db_path) && !(cmd->db_optional && c.opt[OPT_CONFIG]))
 		return cli_usage_err(&c, "no database: give --db FILE or set HALLQ_DB");
 	if (!cmd->no_db && (rc = cli_open_existing(&c, cmd->reads)) != 0) {
 		hq_queue_close(c.q);

@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define HQ_KEY_MAX 32       /* service and bus keys: [a-z0-9_-], 1..31 chars */
 #define HQ_PREFIX_MAX 4     /* ticket letter prefix: 1..3 upper-case letters */
@@ -124,5 +125,15 @@ const struct hq_counter_cfg *hq_config_counter(const struct hq_config *cfg, int 
 
 /* Is the service open at this local minute of day on this weekday (0 = Sunday)? */
 bool hq_service_open_at(const struct hq_service *s, int wday, int minute);
+
+/*
+ * When the hall is open (hours.c). The hall counts as open when at least half its services
+ * (rounded up) are: one service with longer hours, or a Saturday service, does not make a
+ * hall. hq_config_next_open() gives ms itself when at least `need` services are open then,
+ * else the first whole local minute after it when they are, 0 if none within eight days.
+ */
+int hq_config_open_count(const struct hq_config *cfg, int64_t ms);
+int hq_config_open_need(const struct hq_config *cfg);
+int64_t hq_config_next_open(const struct hq_config *cfg, int64_t ms, int need);
 
 #endif
