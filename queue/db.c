@@ -1,13 +1,14 @@
 /*
- * The database side of the queue: opening and migrating the file, the prepared statements,
- * transactions, and keeping each context in step with the others on the same file (a new
- * configuration applied elsewhere, the first operation of a new day).
+ * The database side of the queue, the bottom layer: opening and migrating the file, the
+ * prepared statements, transactions and batches, the meta table, and keeping each context's
+ * configuration in step with the others on the same file. It runs no rule: the close of a
+ * day, which the first operation of a new day runs first, is day.c's, and so is hq__begin,
+ * which then opens the operation's transaction with hq__tx_begin here (internal.h says why).
  */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "internal.h"
 
@@ -68,6 +69,13 @@ int hq__exec(struct hq_queue *q, sqlite3_stmt *s)
 void hq__bind_text(sqlite3_stmt *s, int i, const char *v)
 {
 	sqlite3_bind_text(s, i, v ? v : "", -1, SQLITE_TRANSIENT);
+}
+
+void hq__copy_col(char *dst, size_t len, sqlite3_stmt *s, int col)
+{
+	const unsigned char *v = sqlite3_column_text(s, col);
+
+	snprintf(dst, len, "%s", v ? (const char *)v : "");
 }
 
 void hq_queue_set_clock(struct hq_queue *q, hq_clock_fn fn, void *ud)
@@ -134,10 +142,7 @@ int hq_queue_set_durable(struct hq_queue *q, bool durable)
 	return rc == SQLITE_OK ? HQ_OK : hq__dberr(q, rc);
 }
 
-static void step_reset(struct hq_queue *q, enum hq_sql which);
-
-/* Read a meta value into buf; "" when absent. */
-static int meta_get(struct hq_queue *q, const char *key, char *buf, size_t len)
+int hq__meta_get(struct hq_queue *q, const char *key, char *buf, size_t len)
 {
 	sqlite3_stmt *s = hq__stmt(q, SQL_META_GET);
 	int rc;
@@ -173,7 +178,7 @@ static int meta_get_config(struct hq_queue *q, char **text)
 	return HQ_OK;
 }
 
-static int meta_set(struct hq_queue *q, const char *key, const char *value)
+int hq__meta_set(struct hq_queue *q, const char *key, const char *value)
 {
 	sqlite3_stmt *s = hq__stmt(q, SQL_META_SET);
 
@@ -191,7 +196,7 @@ static int sync_config(struct hq_queue *q)
 	long long version;
 	int rc;
 
-	if ((rc = meta_get(q, "config_version", buf, sizeof buf)))
+	if ((rc = hq__meta_get(q, "config_version", buf, sizeof buf)))
 		return rc;
 	version = strtoll(buf, NULL, 10);
 	if (version == q->cfg_version && q->cfg)
@@ -210,133 +215,10 @@ static int sync_config(struct hq_queue *q)
 	return HQ_OK;
 }
 
-int hq__close_open(struct hq_queue *q, const char *day, const char *reason, int *closed)
-{
-	sqlite3_stmt *s = hq__stmt(q, SQL_TICKET_OPEN_IDS);
-	int64_t *ids = NULL, *grown;
-	size_t n = 0, cap = 0, i;
-	int rc;
-
-	/* Collect first: each ticket gets its own update and event, and the select must not
-	 * walk an index that those updates change. */
-	hq__bind_text(s, 1, day);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (n == cap) {
-			cap = cap ? cap * 2 : 64;
-			if (!(grown = realloc(ids, cap * sizeof *ids))) {
-				sqlite3_reset(s);
-				free(ids);
-				return hq__fail(q, HQ_ENOMEM, "out of memory closing the day");
-			}
-			ids = grown;
-		}
-		ids[n++] = sqlite3_column_int64(s, 0);
-	}
-	sqlite3_reset(s);
-	rc = rc == SQLITE_DONE ? HQ_OK : hq__dberr(q, rc);
-	for (i = 0; i < n && rc == HQ_OK; i++)
-		rc = hq__end_ticket(q, ids[i], HQ_T_CANCELLED, reason, "cancelled", 0);
-	free(ids);
-	if (rc == HQ_OK)
-		rc = hq__exec(q, hq__stmt(q, SQL_COUNTER_CLEAR_ENDED));
-	if (rc == HQ_OK)
-		rc = hq__exec(q, hq__stmt(q, SQL_COUNTER_FORGET_TURNS));
-	if (rc == HQ_OK)
-		rc = hq__event(q, "day_closed", NULL, 0, (int)n, day);
-	if (rc == HQ_OK && closed)
-		*closed = (int)n;
-	return rc;
-}
-
-/* Close what earlier days left open; runs inside a write transaction. */
-static int rollover_locked(struct hq_queue *q, const char *today, int *closed)
-{
-	sqlite3_stmt *s;
-	char last[11];
-	int rc, n = 0;
-
-	/* `last` is the day the hall was last rolled to: it and the days before are over. */
-	if ((rc = meta_get(q, "day", last, sizeof last)))
-		return rc;
-	if (last[0] && strcmp(last, today) < 0 && (rc = hq__close_open(q, last, "day closed", &n)))
-		return rc;
-	s = hq__stmt(q, SQL_IDEM_PURGE);
-	sqlite3_bind_int64(s, 1, q->now - 86400000LL);
-	if ((rc = hq__exec(q, s)))
-		return rc;
-	if ((rc = meta_set(q, "day", today)))
-		return rc;
-	if (closed)
-		*closed = n;
-	return HQ_OK;
-}
-
-int hq_queue_rollover(struct hq_queue *q, int *closed)
-{
-	char today[11];
-	int rc;
-
-	if (closed)
-		*closed = 0;
-	if (q->readonly)
-		return hq__fail(q, HQ_EREADONLY, "the database is open for reading only");
-	/* hq__begin rolls over by itself; do it here explicitly to learn the count. */
-	q->day[0] = '\0';
-	q->now = hq_queue_now(q);
-	hq_local_day(q->now, today);
-	rc = sqlite3_step(hq__stmt(q, SQL_BEGIN_WRITE));
-	if (rc != SQLITE_DONE)
-		return hq__dberr(q, rc);
-	rc = rollover_locked(q, today, closed);
-	if (rc == HQ_OK)
-		memcpy(q->day, today, sizeof q->day);
-	return hq__end(q, rc);
-}
-
-/*
- * The first operation of a new day first closes the old one, in a transaction of its own:
- * if it shared the operation's transaction, an operation refused for its own reasons would
- * take the day's close down with it. In a batch it runs in the batch, outside the
- * operation's savepoint, and a batch that fails to commit makes the context look again.
- */
-static int roll_if_new_day(struct hq_queue *q)
-{
-	char today[11], stored[11];
-	int rc;
-
-	hq_local_day(q->now, today);
-	if (!q->cfg || strcmp(today, q->day) == 0)
-		return HQ_OK;
-	if (!q->batch) {
-		rc = sqlite3_step(hq__stmt(q, SQL_BEGIN_WRITE));
-		if (rc != SQLITE_DONE)
-			return hq__dberr(q, rc);
-	}
-	rc = meta_get(q, "day", stored, sizeof stored);
-	if (rc == HQ_OK && strcmp(stored, today) != 0)
-		rc = rollover_locked(q, today, NULL);
-	if (!q->batch) {
-		if (rc == HQ_OK && sqlite3_step(hq__stmt(q, SQL_COMMIT)) != SQLITE_DONE)
-			rc = hq__dberr(q, sqlite3_errcode(q->db));
-		if (rc)
-			step_reset(q, SQL_ROLLBACK);
-		sqlite3_reset(q->st[SQL_COMMIT]);
-	}
-	if (rc == HQ_OK)
-		memcpy(q->day, today, sizeof q->day);
-	return rc;
-}
-
-int hq__begin(struct hq_queue *q, bool write)
+int hq__tx_begin(struct hq_queue *q, bool write)
 {
 	int rc;
 
-	q->err[0] = '\0';
-	q->now = hq_queue_now(q);
-	if (q->readonly && write)
-		return hq__fail(q, HQ_EREADONLY, "the database is open for reading only");
-	if (!q->readonly && (rc = roll_if_new_day(q)))
-		return rc;
 	/* In a batch the transaction is open already: each operation gets a savepoint, so
 	 * one that fails is undone alone. */
 	rc = sqlite3_step(hq__stmt(q, q->batch ? SQL_SAVEPOINT : write ? SQL_BEGIN_WRITE : SQL_BEGIN_READ));
@@ -346,18 +228,13 @@ int hq__begin(struct hq_queue *q, bool write)
 		return hq__end(q, rc);
 	if (!q->cfg && write)
 		return hq__end(q, hq__fail(q, HQ_ECONFIG, "the hall has no configuration yet: run hallq init"));
-	/* Another process may have applied a config that made this a new day for us; a reader
-	 * takes the day the writer rolled over to. */
-	if (q->readonly && q->cfg && (rc = meta_get(q, "day", q->day, sizeof q->day)))
+	/* A reader never rolls over: it takes the day the writer rolled over to. */
+	if (q->readonly && q->cfg && (rc = hq__meta_get(q, "day", q->day, sizeof q->day)))
 		return hq__end(q, rc);
-	if (!q->day[0] && q->cfg && !q->readonly) {
-		hq__end(q, HQ_OK);
-		return hq__begin(q, write);
-	}
 	return HQ_OK;
 }
 
-static void step_reset(struct hq_queue *q, enum hq_sql which)
+void hq__step_reset(struct hq_queue *q, enum hq_sql which)
 {
 	sqlite3_step(hq__stmt(q, which));
 	sqlite3_reset(q->st[which]);
@@ -369,19 +246,19 @@ int hq__end(struct hq_queue *q, int rc)
 
 	if (q->batch) {
 		if (rc != HQ_OK)
-			step_reset(q, SQL_ROLLBACK_TO);
-		step_reset(q, SQL_RELEASE);
+			hq__step_reset(q, SQL_ROLLBACK_TO);
+		hq__step_reset(q, SQL_RELEASE);
 		return rc;
 	}
 	if (rc != HQ_OK) {
-		step_reset(q, SQL_ROLLBACK);
+		hq__step_reset(q, SQL_ROLLBACK);
 		return rc;
 	}
 	src = sqlite3_step(hq__stmt(q, SQL_COMMIT));
 	sqlite3_reset(q->st[SQL_COMMIT]);
 	if (src != SQLITE_DONE) {
 		rc = hq__dberr(q, src);
-		step_reset(q, SQL_ROLLBACK);
+		hq__step_reset(q, SQL_ROLLBACK);
 	}
 	return rc;
 }
@@ -409,69 +286,19 @@ int hq_queue_batch_end(struct hq_queue *q, bool commit)
 		return hq__fail(q, HQ_EINVAL, "no batch is open");
 	q->batch = false;
 	if (!commit) {
-		step_reset(q, SQL_ROLLBACK);
+		hq__step_reset(q, SQL_ROLLBACK);
 		return HQ_OK;
 	}
 	src = sqlite3_step(hq__stmt(q, SQL_COMMIT));
 	sqlite3_reset(q->st[SQL_COMMIT]);
 	if (src != SQLITE_DONE) {
 		rc = hq__dberr(q, src);
-		step_reset(q, SQL_ROLLBACK);
+		hq__step_reset(q, SQL_ROLLBACK);
 		/* What the batch rolled over is gone: look again next time. */
 		q->day[0] = '\0';
 		q->cfg_version = 0;
 	}
 	return rc;
-}
-
-int hq_queue_idem_get(struct hq_queue *q, const char *key, char *route, size_t routelen, int *status,
-		      char **body, char *location, size_t loclen)
-{
-	sqlite3_stmt *s;
-	int rc = hq__begin(q, false), found = 0;
-
-	*body = NULL;
-	if (rc)
-		return rc;
-	s = hq__stmt(q, SQL_IDEM_GET);
-	hq__bind_text(s, 1, key);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		snprintf(route, routelen, "%s", (const char *)sqlite3_column_text(s, 0));
-		*status = sqlite3_column_int(s, 1);
-		*body = strdup((const char *)sqlite3_column_text(s, 2));
-		snprintf(location, loclen, "%s", (const char *)sqlite3_column_text(s, 3));
-		found = 1;
-		rc = *body ? HQ_OK : hq__fail(q, HQ_ENOMEM, "out of memory");
-	} else {
-		rc = rc == SQLITE_DONE ? HQ_OK : hq__dberr(q, rc);
-	}
-	sqlite3_reset(s);
-	rc = hq__end(q, rc);
-	if (rc) {
-		free(*body);
-		*body = NULL;
-		return rc;
-	}
-	return found;
-}
-
-int hq_queue_idem_put(struct hq_queue *q, const char *key, const char *route, int status, const char *body,
-		      const char *location)
-{
-	sqlite3_stmt *s;
-	int rc = hq__begin(q, true);
-
-	if (rc)
-		return rc;
-	s = hq__stmt(q, SQL_IDEM_PUT);
-	hq__bind_text(s, 1, key);
-	hq__bind_text(s, 2, route);
-	sqlite3_bind_int(s, 3, status);
-	hq__bind_text(s, 4, body);
-	hq__bind_text(s, 5, location);
-	sqlite3_bind_int64(s, 6, q->now);
-	return hq__end(q, hq__exec(q, s));
 }
 
 /* A reader takes the schema as it is: only a writer migrates. */
@@ -543,12 +370,12 @@ static int open_db(const char *path, bool readonly, struct hq_queue **out, char 
 		rc = hq__dberr(q, rc);
 		goto fail;
 	}
-	rc = meta_get(q, "day", stored, sizeof stored);
+	rc = hq__meta_get(q, "day", stored, sizeof stored);
 	if (rc == HQ_OK)
 		rc = sync_config(q);
 	if (rc == HQ_OK && readonly)
 		memcpy(q->day, stored, sizeof q->day);
-	step_reset(q, rc ? SQL_ROLLBACK : SQL_COMMIT);
+	hq__step_reset(q, rc ? SQL_ROLLBACK : SQL_COMMIT);
 	if (rc)
 		goto fail;
 	*out = q;
@@ -580,58 +407,4 @@ void hq_queue_close(struct hq_queue *q)
 	sqlite3_close(q->db);
 	hq_config_free(q->cfg);
 	free(q);
-}
-
-int hq_queue_apply_config(struct hq_queue *q, const char *ini_text, const char *name)
-{
-	struct hq_config *cfg = NULL;
-	char perr[512], version[32], buf[32];
-	size_t i;
-	int rc;
-
-	q->err[0] = '\0';
-	if (q->readonly)
-		return hq__fail(q, HQ_EREADONLY, "the database is open for reading only");
-	rc = hq_config_parse_string(ini_text, name ? name : "config", &cfg, perr, sizeof perr);
-	if (rc)
-		return hq__fail(q, rc, "%s", perr);
-	/* Not hq__begin: that wants a configuration to exist already. */
-	rc = sqlite3_step(hq__stmt(q, SQL_BEGIN_WRITE));
-	if (rc != SQLITE_DONE) {
-		hq_config_free(cfg);
-		return hq__dberr(q, rc);
-	}
-	q->now = hq_queue_now(q);
-	if ((rc = meta_get(q, "config_version", buf, sizeof buf)))
-		goto done;
-	snprintf(version, sizeof version, "%lld", strtoll(buf, NULL, 10) + 1);
-	if ((rc = meta_set(q, "config", ini_text)) || (rc = meta_set(q, "config_name", name ? name : "")) ||
-	    (rc = meta_set(q, "config_version", version)))
-		goto done;
-	for (i = 0; i < cfg->ncounters && rc == HQ_OK; i++) {
-		sqlite3_stmt *s = hq__stmt(q, SQL_COUNTER_ADD);
-
-		sqlite3_bind_int(s, 1, cfg->counters[i].number);
-		rc = hq__exec(q, s);
-	}
-	if (rc == HQ_OK)
-		rc = hq__event(q, "config_applied", NULL, 0, 0, cfg->name);
-	if (rc == HQ_OK && !q->day[0]) {
-		char today[11];
-
-		hq_local_day(q->now, today);
-		rc = rollover_locked(q, today, NULL);
-		if (rc == HQ_OK)
-			memcpy(q->day, today, sizeof q->day);
-	}
-done:
-	rc = hq__end(q, rc);
-	if (rc) {
-		hq_config_free(cfg);
-		return rc;
-	}
-	hq_config_free(q->cfg);
-	q->cfg = cfg;
-	q->cfg_version = strtoll(version, NULL, 10);
-	return HQ_OK;
 }

@@ -131,7 +131,7 @@ int hq_queue_checkin(struct hq_queue *q, const char *code, struct hq_ticket *out
 int hq_queue_rollover(struct hq_queue *q, int *closed);
 int hq_queue_close_day(struct hq_queue *q, const char *reason, int *closed);
 
-/* Estimated wait for a ticket taken now; see the method in stats.c. */
+/* Estimated wait for a ticket taken now; see the method in estimate.c. */
 int hq_queue_estimate(struct hq_queue *q, const char *service, enum hq_class cls, int *ahead, int *wait_s);
 
 /* The event feed: every state change, ids strictly increasing, never reused. */

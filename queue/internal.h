@@ -1,6 +1,25 @@
 /*
  * What the queue's source files share and nobody else sees: the context struct, the
- * prepared statements and the transaction helpers. Names here are hq__ (internal).
+ * prepared statements, the transaction helpers and the ticket-level helpers the rules
+ * build on. Names here are hq__ (internal).
+ *
+ * The files are layers, each calling only into those below it, so that no file needs
+ * another that needs it back, directly or round a circle:
+ *
+ *   queue.c  stats.c  idem.c  setup.c   the rules; the live state and figures; idempotency
+ *                                       records; applying a configuration
+ *   estimate.c                          the estimated wait and a ticket's position
+ *   day.c                               a day's close and roll-over; hq__begin
+ *   ticket.c                            load, place in the queue, end a ticket; the event feed
+ *   db.c                                open, migrate, statements, transactions, meta, config
+ *
+ * The one knot is the start of an operation: the first operation of a new day closes the
+ * old day first, closing a day ends tickets (ticket.c), and ending a ticket takes
+ * statements (db.c). So the begin every operation calls, hq__begin, is day.c's: it rolls
+ * the day over and then opens the transaction with db.c's hq__tx_begin. A function pointer
+ * in struct hq_queue would let db.c call up instead, but whatever set it at open would
+ * still name day.c's function; a plain call down reads better, and db.c stays a database
+ * layer that never runs a rule.
  */
 #ifndef HQ_INTERNAL_H
 #define HQ_INTERNAL_H
@@ -24,6 +43,8 @@ struct hq_queue {
 	char err[512];
 };
 
+/* db.c ------------------------------------------------------------------------------ */
+
 /* Record the detail of an error and return its code. */
 int hq__fail(struct hq_queue *q, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -34,30 +55,57 @@ int hq__dberr(struct hq_queue *q, int rc);
 sqlite3_stmt *hq__stmt(struct hq_queue *q, enum hq_sql which);
 /* Step a statement that returns no row; HQ_OK or an error. */
 int hq__exec(struct hq_queue *q, sqlite3_stmt *s);
+/* Step a statement and reset it, its result unread: for ROLLBACK and the like. */
+void hq__step_reset(struct hq_queue *q, enum hq_sql which);
 /* Bind a C string, or NULL as ''. */
 void hq__bind_text(sqlite3_stmt *s, int i, const char *v);
+/* Copy a text column into dst; NULL reads as "". */
+void hq__copy_col(char *dst, size_t len, sqlite3_stmt *s, int col);
 
-/* Begin a transaction and bring the context up to date (config, day roll-over); end it
- * with commit on rc == 0 and rollback otherwise, returning rc (or the commit's error). */
-int hq__begin(struct hq_queue *q, bool write);
+/* Read a meta value into buf ("" when absent); set one. Inside a transaction. */
+int hq__meta_get(struct hq_queue *q, const char *key, char *buf, size_t len);
+int hq__meta_set(struct hq_queue *q, const char *key, const char *value);
+
+/* Open an operation's transaction (a savepoint in a batch) and bring the configuration up
+ * to date; a reader also takes the day its writer rolled over to. No roll-over: callers
+ * use hq__begin. */
+int hq__tx_begin(struct hq_queue *q, bool write);
+/* End an operation's transaction with commit on rc == 0 and rollback otherwise, returning
+ * rc (or the commit's error). */
 int hq__end(struct hq_queue *q, int rc);
 
+/* ticket.c -------------------------------------------------------------------------- */
+
+/* A ticket by id; HQ_ENOTICKET when there is none. */
+int hq__load_ticket(struct hq_queue *q, int64_t id, struct hq_ticket *t);
+/* The place in the queue of a ticket (its first ancestor's id). */
+int64_t hq__ticket_origin(struct hq_queue *q, int64_t id);
 /* Append to the event feed; t and detail may be NULL. */
 int hq__event(struct hq_queue *q, const char *type, const struct hq_ticket *t, int counter,
 	      int value, const char *detail);
-/* Close open tickets of `day` and earlier as cancelled; *closed gets how many. */
-int hq__close_open(struct hq_queue *q, const char *day, const char *reason, int *closed);
-
+/* An event for a ticket as it is after the change, so the feed carries its new state. */
+int hq__ticket_event(struct hq_queue *q, const char *type, int64_t id, int counter, int value,
+		     const char *detail);
 /* Put a ticket in a final state (ended now, with a reason) and append the event. */
 int hq__end_ticket(struct hq_queue *q, int64_t id, enum hq_tstate state, const char *reason,
 		   const char *event, int counter);
-/* The place in the queue of a ticket (its first ancestor's id). */
-int64_t hq__ticket_origin(struct hq_queue *q, int64_t id);
-/* A ticket by id; HQ_ENOTICKET when there is none. */
-int hq__load_ticket(struct hq_queue *q, int64_t id, struct hq_ticket *t);
 
-/* stats.c: the estimate, used when issuing. */
+/* day.c ----------------------------------------------------------------------------- */
+
+/* Begin an operation: read the clock, close the old day first if this is the first
+ * operation of a new one, then hq__tx_begin. End it with hq__end. */
+int hq__begin(struct hq_queue *q, bool write);
+/* Inside a write transaction: close what the days before `today` left open and make
+ * `today` the hall's day; *closed (may be NULL) gets how many tickets were closed. */
+int hq__rollover_locked(struct hq_queue *q, const char *today, int *closed);
+
+/* estimate.c ------------------------------------------------------------------------ */
+
+/* The people ahead of a ticket of service s and class prio taken now, and its wait. */
 int hq__estimate(struct hq_queue *q, const struct hq_service *s, int prio, int *ahead, int *wait_s);
+/* The estimated wait of a normal ticket in each of the hall's services, into ss[i] for
+ * the config's services[i]: the counters and each service's turns are read once for all. */
+int hq__estimate_services(struct hq_queue *q, struct hq_service_state *ss);
 /* A ticket's turn at its counter counts at most this much of the time between its end and
  * the counter's next call, and of a pause with the citizen at the window: a short break is
  * part of a counter's pace, lunch is not. */

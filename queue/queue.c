@@ -16,113 +16,10 @@ static int is_prio(int cls)
 	return cls != HQ_CLASS_NORMAL;
 }
 
-static void copy_col(char *dst, size_t len, sqlite3_stmt *s, int col)
-{
-	const unsigned char *v = sqlite3_column_text(s, col);
-
-	snprintf(dst, len, "%s", v ? (const char *)v : "");
-}
-
-static void row_to_ticket(sqlite3_stmt *s, struct hq_ticket *t)
-{
-	memset(t, 0, sizeof *t);
-	t->id = sqlite3_column_int64(s, 0);
-	t->parent_id = sqlite3_column_int64(s, 1);
-	copy_col(t->day, sizeof t->day, s, 2);
-	copy_col(t->label, sizeof t->label, s, 3);
-	copy_col(t->service, sizeof t->service, s, 4);
-	t->number = sqlite3_column_int(s, 5);
-	t->cls = sqlite3_column_int(s, 6);
-	t->state = sqlite3_column_int(s, 7);
-	t->counter = sqlite3_column_int(s, 8);
-	t->target_counter = sqlite3_column_int(s, 9);
-	copy_col(t->clerk, sizeof t->clerk, s, 10);
-	t->recalls = sqlite3_column_int(s, 11);
-	t->people_ahead = sqlite3_column_int(s, 12);
-	t->est_wait_s = sqlite3_column_int(s, 13);
-	t->rating = sqlite3_column_int(s, 14);
-	t->issued_at = sqlite3_column_int64(s, 15);
-	t->queued_at = sqlite3_column_int64(s, 16);
-	t->called_at = sqlite3_column_int64(s, 17);
-	t->started_at = sqlite3_column_int64(s, 18);
-	t->ended_at = sqlite3_column_int64(s, 19);
-	copy_col(t->end_reason, sizeof t->end_reason, s, 20);
-}
-
-int hq__load_ticket(struct hq_queue *q, int64_t id, struct hq_ticket *t)
-{
-	sqlite3_stmt *s = hq__stmt(q, SQL_TICKET_GET);
-	int rc;
-
-	sqlite3_bind_int64(s, 1, id);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		row_to_ticket(s, t);
-		sqlite3_reset(s);
-		return HQ_OK;
-	}
-	if (rc != SQLITE_DONE)
-		return hq__dberr(q, rc);
-	return hq__fail(q, HQ_ENOTICKET, "no ticket with id %lld", (long long)id);
-}
-
-int64_t hq__ticket_origin(struct hq_queue *q, int64_t id)
-{
-	sqlite3_stmt *s = hq__stmt(q, SQL_TICKET_ORIGIN);
-	int64_t origin = id;
-
-	sqlite3_bind_int64(s, 1, id);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		origin = sqlite3_column_int64(s, 0);
-	sqlite3_reset(s);
-	return origin;
-}
-
 /* Fill the caller's ticket, if it wants one, with the row as it is now. */
 static int give(struct hq_queue *q, int64_t id, struct hq_ticket *out)
 {
 	return out ? hq__load_ticket(q, id, out) : HQ_OK;
-}
-
-int hq__event(struct hq_queue *q, const char *type, const struct hq_ticket *t, int counter,
-	      int value, const char *detail)
-{
-	sqlite3_stmt *s = hq__stmt(q, SQL_EVENT_ADD);
-
-	sqlite3_bind_int64(s, 1, q->now);
-	hq__bind_text(s, 2, type);
-	sqlite3_bind_int64(s, 3, t ? t->id : 0);
-	hq__bind_text(s, 4, t ? t->label : "");
-	hq__bind_text(s, 5, t ? t->service : "");
-	sqlite3_bind_int(s, 6, counter);
-	sqlite3_bind_int(s, 7, value);
-	hq__bind_text(s, 8, detail);
-	return hq__exec(q, s);
-}
-
-/* Event for a ticket as it is after the change, so the feed carries its new state. */
-static int ticket_event(struct hq_queue *q, const char *type, int64_t id, int counter, int value,
-			const char *detail)
-{
-	struct hq_ticket t;
-	int rc = hq__load_ticket(q, id, &t);
-
-	return rc ? rc : hq__event(q, type, &t, counter, value, detail);
-}
-
-int hq__end_ticket(struct hq_queue *q, int64_t id, enum hq_tstate state, const char *reason,
-		   const char *event, int counter)
-{
-	sqlite3_stmt *s = hq__stmt(q, SQL_TICKET_END);
-	int rc;
-
-	sqlite3_bind_int64(s, 1, id);
-	sqlite3_bind_int(s, 2, state);
-	sqlite3_bind_int64(s, 3, q->now);
-	hq__bind_text(s, 4, reason);
-	if ((rc = hq__exec(q, s)))
-		return rc;
-	return ticket_event(q, event, id, counter, 0, reason);
 }
 
 /* Counters ------------------------------------------------------------------------- */
@@ -152,8 +49,8 @@ static int load_counter(struct hq_queue *q, int number, struct counter_row *c)
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
 		c->state = sqlite3_column_int(s, 0);
-		copy_col(c->reason, sizeof c->reason, s, 1);
-		copy_col(c->clerk, sizeof c->clerk, s, 2);
+		hq__copy_col(c->reason, sizeof c->reason, s, 1);
+		hq__copy_col(c->clerk, sizeof c->clerk, s, 2);
 		c->current_id = sqlite3_column_int64(s, 3);
 		c->last_id = sqlite3_column_int64(s, 4);
 		c->prio_run = sqlite3_column_int(s, 5);
@@ -232,7 +129,7 @@ static int end_current(struct hq_queue *q, struct counter_row *c, const struct h
 			return rc;
 		c->last_id = t->id;
 	}
-	return ticket_event(q, event, t->id, c->cfg->number, value, detail);
+	return hq__ticket_event(q, event, t->id, c->cfg->number, value, detail);
 }
 
 /* A clerk who presses "next" is done with the citizen at the window. */
@@ -269,7 +166,7 @@ static int call_ticket(struct hq_queue *q, struct counter_row *c, int64_t id, in
 	if (sqlite3_changes(q->db) != 1)
 		return hq__fail(q, HQ_ESTATE, "ticket %lld is no longer waiting", (long long)id);
 	/* This call ends the turn of the counter's previous ticket: the estimated wait
-	 * learns the counter's pace from these (queue/stats.c). */
+	 * learns the counter's pace from these (queue/estimate.c). */
 	if (c->called_id && c->called_id != id) {
 		s = hq__stmt(q, SQL_TICKET_SET_TURN);
 		sqlite3_bind_int64(s, 1, c->called_id);
@@ -286,7 +183,7 @@ static int call_ticket(struct hq_queue *q, struct counter_row *c, int64_t id, in
 	if (update_run && (rc = set_counter_int(q, SQL_COUNTER_SET_RUN, c->cfg->number,
 						prio ? c->prio_run + 1 : 0)))
 		return rc;
-	return ticket_event(q, "called", id, c->cfg->number, 0, c->clerk);
+	return hq__ticket_event(q, "called", id, c->cfg->number, 0, c->clerk);
 }
 
 struct candidate {
@@ -416,7 +313,7 @@ static int do_current(struct hq_queue *q, int counter, enum cur_op op, struct hq
 		sqlite3_bind_int64(s, 1, t.id);
 		if ((rc = hq__exec(q, s)))
 			return rc;
-		rc = ticket_event(q, "recalled", t.id, counter, t.recalls + 1, c.clerk);
+		rc = hq__ticket_event(q, "recalled", t.id, counter, t.recalls + 1, c.clerk);
 		break;
 	case OP_NOSHOW:
 		if (t.state != HQ_T_CALLED)
@@ -432,7 +329,7 @@ static int do_current(struct hq_queue *q, int counter, enum cur_op op, struct hq
 		sqlite3_bind_int64(s, 2, q->now);
 		if ((rc = hq__exec(q, s)))
 			return rc;
-		rc = ticket_event(q, "started", t.id, counter, 0, c.clerk);
+		rc = hq__ticket_event(q, "started", t.id, counter, 0, c.clerk);
 		break;
 	case OP_FINISH:
 		rc = end_current(q, &c, &t, HQ_T_DONE, "", "finished", 0, c.clerk);
@@ -499,12 +396,12 @@ static int requeue_as_child(struct hq_queue *q, const struct hq_ticket *t, const
 	if ((rc = sqlite3_step(s)) != SQLITE_ROW)
 		return hq__dberr(q, rc);
 	nt.origin_id = sqlite3_column_int64(s, 0);
-	copy_col(origin_service, sizeof origin_service, s, 1);
+	hq__copy_col(origin_service, sizeof origin_service, s, 1);
 	sqlite3_reset(s);
 	nt.origin_service = origin_service;
 	if ((rc = insert_ticket(q, &nt, child)))
 		return rc;
-	return ticket_event(q, "requeued", *child, target_counter, 0, "transfer");
+	return hq__ticket_event(q, "requeued", *child, target_counter, 0, "transfer");
 }
 
 static int do_transfer(struct hq_queue *q, int counter, const char *service, int to_counter,
@@ -549,7 +446,7 @@ static int do_unpark(struct hq_queue *q, int64_t id, struct hq_ticket *out)
 	sqlite3_bind_int64(s, 1, id);
 	sqlite3_bind_int(s, 2, t.counter);
 	sqlite3_bind_int64(s, 3, t.queued_at);
-	if ((rc = hq__exec(q, s)) || (rc = ticket_event(q, "requeued", id, t.counter, 0, "unpark")))
+	if ((rc = hq__exec(q, s)) || (rc = hq__ticket_event(q, "requeued", id, t.counter, 0, "unpark")))
 		return rc;
 	return give(q, id, out);
 }
@@ -588,7 +485,7 @@ static int do_rate(struct hq_queue *q, int64_t id, int score, struct hq_ticket *
 	s = hq__stmt(q, SQL_TICKET_RATE);
 	sqlite3_bind_int64(s, 1, id);
 	sqlite3_bind_int(s, 2, score);
-	if ((rc = hq__exec(q, s)) || (rc = ticket_event(q, "rated", id, t.counter, score, t.clerk)))
+	if ((rc = hq__exec(q, s)) || (rc = hq__ticket_event(q, "rated", id, t.counter, score, t.clerk)))
 		return rc;
 	return give(q, id, out);
 }
@@ -652,7 +549,7 @@ static int do_issue(struct hq_queue *q, const char *key, enum hq_class cls, bool
 				 .label = label, .number = number, .cls = cls, .ahead = ahead,
 				 .wait_s = wait_s, .issued_at = q->now};
 	if ((rc = insert_ticket(q, &nt, &id)) ||
-	    (rc = ticket_event(q, "issued", id, 0, ahead, hq_class_name(cls))))
+	    (rc = hq__ticket_event(q, "issued", id, 0, ahead, hq_class_name(cls))))
 		return rc;
 	if (id_out)
 		*id_out = id;
@@ -748,7 +645,7 @@ static int do_checkin(struct hq_queue *q, const char *code, struct hq_ticket *ou
 	if (rc != SQLITE_ROW)
 		return hq__dberr(q, rc);
 	appt = sqlite3_column_int64(s, 0);
-	copy_col(service, sizeof service, s, 2);
+	hq__copy_col(service, sizeof service, s, 2);
 	slot_at = sqlite3_column_int64(s, 3);
 	ticket = sqlite3_column_int64(s, 6);
 	sqlite3_reset(s);
@@ -767,7 +664,7 @@ static int do_checkin(struct hq_queue *q, const char *code, struct hq_ticket *ou
 	s = hq__stmt(q, SQL_APPT_SET_TICKET);
 	sqlite3_bind_int64(s, 1, appt);
 	sqlite3_bind_int64(s, 2, id);
-	if ((rc = hq__exec(q, s)) || (rc = ticket_event(q, "checked_in", id, 0, (int)appt, "")))
+	if ((rc = hq__exec(q, s)) || (rc = hq__ticket_event(q, "checked_in", id, 0, (int)appt, "")))
 		return rc;
 	return give(q, id, out);
 }
@@ -838,7 +735,7 @@ static int do_counter(struct hq_queue *q, int counter, enum ctr_op op, const cha
 		s = hq__stmt(q, SQL_COUNTER_SET_CLERK);
 		sqlite3_bind_int(s, 1, counter);
 		hq__bind_text(s, 2, op == OP_SIGN_IN ? arg : "");
-		/* A clerk who signs out has left: the counter is no longer at work (stats.c). */
+		/* A clerk who signs out has left: the counter is no longer at work (estimate.c). */
 		sqlite3_bind_int64(s, 3, op == OP_SIGN_IN ? q->now : 0);
 		if ((rc = hq__exec(q, s)))
 			return rc;
@@ -967,11 +864,6 @@ int hq_queue_book(struct hq_queue *q, const char *service, int64_t slot_at, cons
 int hq_queue_checkin(struct hq_queue *q, const char *code, struct hq_ticket *out)
 {
 	TX_OP(do_checkin(q, code, out));
-}
-
-int hq_queue_close_day(struct hq_queue *q, const char *reason, int *closed)
-{
-	TX_OP(hq__close_open(q, q->day, reason && *reason ? reason : "hall closed", closed));
 }
 
 /* Reads -------------------------------------------------------------------------------- */
@@ -1118,13 +1010,13 @@ static int events_locked(struct hq_queue *q, int64_t since, struct hq_event *ev,
 		memset(e, 0, sizeof *e);
 		e->id = sqlite3_column_int64(s, 0);
 		e->at = sqlite3_column_int64(s, 1);
-		copy_col(e->type, sizeof e->type, s, 2);
+		hq__copy_col(e->type, sizeof e->type, s, 2);
 		e->ticket_id = sqlite3_column_int64(s, 3);
-		copy_col(e->label, sizeof e->label, s, 4);
-		copy_col(e->service, sizeof e->service, s, 5);
+		hq__copy_col(e->label, sizeof e->label, s, 4);
+		hq__copy_col(e->service, sizeof e->service, s, 5);
 		e->counter = sqlite3_column_int(s, 6);
 		e->value = sqlite3_column_int(s, 7);
-		copy_col(e->detail, sizeof e->detail, s, 8);
+		hq__copy_col(e->detail, sizeof e->detail, s, 8);
 	}
 	sqlite3_reset(s);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? HQ_OK : hq__dberr(q, rc);
@@ -1139,15 +1031,4 @@ int hq_queue_events(struct hq_queue *q, int64_t since, struct hq_event *ev, int 
 	rc = hq__begin(q, false);
 	rc = hq__end(q, rc ? rc : events_locked(q, since, ev, max, &n));
 	return rc ? rc : n;
-}
-
-int64_t hq_queue_last_event_id(struct hq_queue *q)
-{
-	sqlite3_stmt *s = hq__stmt(q, SQL_EVENT_LAST);
-	int64_t id = -1;
-
-	if (sqlite3_step(s) == SQLITE_ROW)
-		id = sqlite3_column_int64(s, 0);
-	sqlite3_reset(s);
-	return id;
 }

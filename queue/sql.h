@@ -92,7 +92,7 @@
 	"CREATE INDEX idempotency_at ON idempotency(at);"
 
 /*
- * v3: what the estimated wait learns from (queue/stats.c). A ticket's turn_ms is the time
+ * v3: what the estimated wait learns from (queue/estimate.c). A ticket's turn_ms is the time
  * its counter gave it, call to the counter's next call less any time the counter had nobody
  * to call and less pauses beyond HQ_TURN_GAP_MAX_MS, written at that next call (-1: called
  * twice, parked or sent on, so no turn of its own). A counter's called_id is the ticket it

@@ -1,5 +1,5 @@
 /*
- * The estimated wait printed on a ticket (the method is at the top of queue/stats.c).
+ * The estimated wait printed on a ticket (the method is at the top of queue/estimate.c).
  *
  * First the method's rules, each on a small scripted hall with the figures worked out by
  * hand: the counters call in rounds, a counter first serves the queues it prefers (and, for
