@@ -313,14 +313,12 @@ static void voice_hook(void *ud, const struct hq_voice_report *r)
 static void trace_presented(struct app *a)
 {
 	const struct hq_dcall *c = &a->st.calls[0];
-	struct timespec ts;
 
 	if (!a->st.ncalls || (!strcmp(c->label, a->traced_label) && a->st.highlight_ms == a->traced_hl))
 		return;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
 	snprintf(a->traced_label, sizeof a->traced_label, "%s", c->label);
 	a->traced_hl = a->st.highlight_ms;
-	printf("presented %s %lld\n", c->label, (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
+	printf("presented %s %lld\n", c->label, (long long)hq_mono_us());
 	fflush(stdout);
 }
 

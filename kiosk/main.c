@@ -83,7 +83,6 @@ static void tick(struct hq_kiosk *a, int64_t now)
 static void present(struct hq_kiosk *a)
 {
 	char line[64];
-	struct timespec ts;
 
 	a->v.wall_ms = hall_now(a);
 	hq_kscreen_draw(a->scr, a->ui.ren, &a->v);
@@ -93,12 +92,10 @@ static void present(struct hq_kiosk *a)
 		 a->v.screen == HQ_KS_TICKET ? " " : "", a->v.screen == HQ_KS_TICKET ? a->v.t.label : "");
 	if (strcmp(line, a->shown)) {
 		snprintf(a->shown, sizeof a->shown, "%s", line);
-		if (a->trace) {
-			clock_gettime(CLOCK_MONOTONIC, &ts);
-			hq_kiosk_say("screen %s %lld", line, (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
-		} else {
+		if (a->trace)
+			hq_kiosk_say("screen %s %lld", line, (long long)hq_mono_us());
+		else
 			hq_kiosk_say("screen %s", line);
-		}
 	}
 	if (!a->ready && a->hall && a->v.screen != HQ_KS_START) {
 		a->ready = true;
