@@ -337,11 +337,11 @@ static void run_hall(struct hq_queue *q, struct hqd_req *r)
 			"reason", cs->reason, "clerk", cs->clerk, "services", keys,
 			"serving", cs->current.id ? ticket_json(q, r, &cs->current) : json_null()));
 	}
-	now_ms = hqd_now_ms();
+	now_ms = hq_sim_clock_now(&r->srv->clock);
 	v = json_pack("{s:s, s:s, s:[s], s:s, s:o, s:I, s:i, s:I, s:o, s:o, s:{s:s, s:i, s:b, s:b, s:s}}",
 		      "name", cfg->name, "name_en", cfg->name_en, "languages", "zh",
 		      "notice", cfg->notice, "time", iso_time(now_ms), "time_ms", (json_int_t)now_ms,
-		      "clock_speed", hqd_clock_speed() > 0 ? hqd_clock_speed() : 1,
+		      "clock_speed", r->srv->clock.speed > 0 ? r->srv->clock.speed : 1,
 		      "last_event_id", (json_int_t)st.last_event_id, "services", services,
 		      "counters", counters, "kiosk",
 		      "on_printer_fault", cfg->kiosk.refuse_on_fault ? "refuse" : "screen",
@@ -488,85 +488,145 @@ static void answer_counter(struct hq_queue *q, struct hqd_req *r, int rc, int nu
 	hq_hall_state_free(&st);
 }
 
-static void run_counter(struct hq_queue *q, struct hqd_req *r)
+/* The counter of the path, which must be one of the hall's; false when answered. */
+static bool path_counter(struct hq_queue *q, struct hqd_req *r, int *c)
 {
-	const char *op = r->args[1], *s;
+	long long n;
+
+	if (!path_int(r, 0, "counter", &n))
+		return false;
+	*c = (int)n;
+	if (!hq_config_counter(hq_queue_config(q), *c)) {
+		hqd_error(r, 404, "nocounter", "no counter %d in this hall", *c);
+		return false;
+	}
+	return true;
+}
+
+/* The counter operations without a body: the route's queue function, answered with the
+ * ticket it acted on or with the counter. */
+static void counter_ticket_op(struct hq_queue *q, struct hqd_req *r)
+{
 	struct hq_ticket t;
-	long long n, v;
+	int c;
+
+	if (path_counter(q, r, &c))
+		answer_ticket(q, r, r->route->ticket_op(q, c, &t), 200, &t);
+}
+
+static void counter_state_op(struct hq_queue *q, struct hqd_req *r)
+{
+	int c;
+
+	if (path_counter(q, r, &c))
+		answer_counter(q, r, r->route->counter_op(q, c), c);
+}
+
+static void counter_call_next(struct hq_queue *q, struct hqd_req *r)
+{
+	struct hq_ticket t;
+	int c, rc;
+
+	if (!path_counter(q, r, &c))
+		return;
+	rc = hq_queue_call_next(q, c, &t);
+	if (rc == HQ_EEMPTY)
+		r->status = 204;
+	else
+		answer_ticket(q, r, rc, 200, &t);
+}
+
+/* A ticket by label or id, or a number typed on the unit's keypad ("12"). */
+static void counter_call(struct hq_queue *q, struct hqd_req *r)
+{
+	struct hq_ticket t;
+	long long v;
 	int64_t id;
 	bool given;
 	int c, rc;
 
-	if (!path_int(r, 0, "counter", &n))
+	if (!path_counter(q, r, &c) || !body_int(r, "number", false, 0, 9999, &v, &given))
 		return;
-	c = (int)n;
-	if (!hq_config_counter(hq_queue_config(q), c)) {
-		hqd_error(r, 404, "nocounter", "no counter %d in this hall", c);
+	if (given == (field(r, r->body, "", "ticket", false) != NULL))
+		hqd_error(r, 400, "badjson", "call needs either \"ticket\" or \"number\"");
+	else if (given && (rc = hq_queue_find_number(q, c, (int)v, &id)))
+		hqd_queue_error(q, r, rc);
+	else if (given || body_ticket(q, r, "ticket", true, &id, &given))
+		answer_ticket(q, r, hq_queue_call_ticket(q, c, id, &t), 200, &t);
+}
+
+static void counter_transfer(struct hq_queue *q, struct hqd_req *r)
+{
+	struct hq_ticket t;
+	const char *s;
+	long long v;
+	bool given;
+	int c;
+
+	if (!path_counter(q, r, &c) || !body_string(r, "service", false, &s) ||
+	    !body_int(r, "counter", false, 1, 9999, &v, &given))
 		return;
-	}
-	if (!strcmp(op, "call-next")) {
-		rc = hq_queue_call_next(q, c, &t);
-		if (rc == HQ_EEMPTY) {
-			r->status = 204;
-			return;
-		}
-		answer_ticket(q, r, rc, 200, &t);
-	} else if (!strcmp(op, "call")) {
-		/* A ticket by label or id, or a number typed on the unit's keypad ("12"). */
-		if (!body_int(r, "number", false, 0, 9999, &v, &given))
-			return;
-		if (given == (field(r, r->body, "", "ticket", false) != NULL))
-			hqd_error(r, 400, "badjson", "call needs either \"ticket\" or \"number\"");
-		else if (given && (rc = hq_queue_find_number(q, c, (int)v, &id)))
-			hqd_queue_error(q, r, rc);
-		else if (given || body_ticket(q, r, "ticket", true, &id, &given))
-			answer_ticket(q, r, hq_queue_call_ticket(q, c, id, &t), 200, &t);
-	} else if (!strcmp(op, "recall")) {
-		answer_ticket(q, r, hq_queue_recall(q, c, &t), 200, &t);
-	} else if (!strcmp(op, "no-show")) {
-		answer_ticket(q, r, hq_queue_noshow(q, c, &t), 200, &t);
-	} else if (!strcmp(op, "start")) {
-		answer_ticket(q, r, hq_queue_start(q, c, &t), 200, &t);
-	} else if (!strcmp(op, "finish")) {
-		answer_ticket(q, r, hq_queue_finish(q, c, &t), 200, &t);
-	} else if (!strcmp(op, "park")) {
-		answer_ticket(q, r, hq_queue_park(q, c, &t), 200, &t);
-	} else if (!strcmp(op, "transfer")) {
-		if (!body_string(r, "service", false, &s) || !body_int(r, "counter", false, 1, 9999, &v, &given))
-			return;
-		if (!s == !given)
-			hqd_error(r, 400, "badjson", "transfer needs either \"service\" or \"counter\"");
-		else if (s)
-			answer_ticket(q, r, hq_queue_transfer_service(q, c, s, &t), 200, &t);
-		else
-			answer_ticket(q, r, hq_queue_transfer_counter(q, c, (int)v, &t), 200, &t);
-	} else if (!strcmp(op, "unpark")) {
-		if (body_ticket(q, r, "ticket", true, &id, &given))
-			answer_ticket(q, r, hq_queue_unpark(q, id, &t), 200, &t);
-	} else if (!strcmp(op, "rate")) {
-		if (!body_int(r, "score", true, 1, 3, &v, &given) || !body_ticket(q, r, "ticket", false, &id, &given))
-			return;
-		if (given)
-			answer_ticket(q, r, hq_queue_rate(q, id, (int)v, &t), 200, &t);
-		else
-			answer_ticket(q, r, hq_queue_rate_last(q, c, (int)v, &t), 200, &t);
-	} else if (!strcmp(op, "pause")) {
-		if (body_string(r, "reason", false, &s))
-			answer_counter(q, r, hq_queue_pause(q, c, s), c);
-	} else if (!strcmp(op, "resume")) {
-		answer_counter(q, r, hq_queue_resume(q, c), c);
-	} else if (!strcmp(op, "open")) {
-		answer_counter(q, r, hq_queue_open_counter(q, c), c);
-	} else if (!strcmp(op, "close")) {
-		answer_counter(q, r, hq_queue_close_counter(q, c), c);
-	} else if (!strcmp(op, "sign-in")) {
-		if (body_string(r, "clerk", true, &s))
-			answer_counter(q, r, hq_queue_sign_in(q, c, s), c);
-	} else if (!strcmp(op, "sign-out")) {
-		answer_counter(q, r, hq_queue_sign_out(q, c), c);
-	} else {
-		hqd_error(r, 404, "noroute", "counters have no operation '%s'", op);
-	}
+	if (!s == !given)
+		hqd_error(r, 400, "badjson", "transfer needs either \"service\" or \"counter\"");
+	else if (s)
+		answer_ticket(q, r, hq_queue_transfer_service(q, c, s, &t), 200, &t);
+	else
+		answer_ticket(q, r, hq_queue_transfer_counter(q, c, (int)v, &t), 200, &t);
+}
+
+static void counter_unpark(struct hq_queue *q, struct hqd_req *r)
+{
+	struct hq_ticket t;
+	int64_t id;
+	bool given;
+	int c;
+
+	if (path_counter(q, r, &c) && body_ticket(q, r, "ticket", true, &id, &given))
+		answer_ticket(q, r, hq_queue_unpark(q, id, &t), 200, &t);
+}
+
+static void counter_rate(struct hq_queue *q, struct hqd_req *r)
+{
+	struct hq_ticket t;
+	long long v;
+	int64_t id;
+	bool given;
+	int c;
+
+	if (!path_counter(q, r, &c) || !body_int(r, "score", true, 1, 3, &v, &given) ||
+	    !body_ticket(q, r, "ticket", false, &id, &given))
+		return;
+	if (given)
+		answer_ticket(q, r, hq_queue_rate(q, id, (int)v, &t), 200, &t);
+	else
+		answer_ticket(q, r, hq_queue_rate_last(q, c, (int)v, &t), 200, &t);
+}
+
+static void counter_pause(struct hq_queue *q, struct hqd_req *r)
+{
+	const char *reason;
+	int c;
+
+	if (path_counter(q, r, &c) && body_string(r, "reason", false, &reason))
+		answer_counter(q, r, hq_queue_pause(q, c, reason), c);
+}
+
+static void counter_sign_in(struct hq_queue *q, struct hqd_req *r)
+{
+	const char *clerk;
+	int c;
+
+	if (path_counter(q, r, &c) && body_string(r, "clerk", true, &clerk))
+		answer_counter(q, r, hq_queue_sign_in(q, c, clerk), c);
+}
+
+/* Any other operation is unknown, but only once the counter is known to be the hall's. */
+static void counter_unknown(struct hq_queue *q, struct hqd_req *r)
+{
+	int c;
+
+	if (path_counter(q, r, &c))
+		hqd_error(r, 404, "noroute", "counters have no operation '%s'", r->args[1]);
 }
 
 static json_t *stats_row(const struct hq_stats_row *w)
@@ -638,7 +698,7 @@ static void run_stats(struct hq_queue *q, struct hqd_req *r)
 {
 	const char *by_name = r->query(r->conn, "by"), *format = r->query(r->conn, "format");
 	struct hq_stats st;
-	int64_t now = hqd_now_ms(), today, from, to;
+	int64_t now = hq_sim_clock_now(&r->srv->clock), today, from, to;
 	char day[16];
 	json_t *rows;
 	size_t i;
@@ -697,32 +757,71 @@ static void run_metrics(struct hq_queue *q, struct hqd_req *r)
 		return;
 	}
 	r->status = 200;
-	r->resp = hqd_metrics_render(&st);
+	r->resp = hqd_metrics_render(r->srv, &st);
 	r->ctype = "text/plain; version=0.0.4";
 	hq_hall_state_free(&st);
 }
 
-/* The route table. The events stream has no `run`: hallqd.c serves it from the hub. The
- * unit and kiosk health routes are local: they keep to memory and need not wait for the
- * worker. */
+/* A counter operation: POST /api/v1/counters/{n}/op, its handler and the queue function if
+ * the handler takes one. Every operation counts as "counter" in /metrics. */
+#define COUNTER(op, ...) {.method = "POST", .pattern = "/api/v1/counters/*/" op, .perm = PERM_COUNTER, \
+			  .write = true, .name = "counter", __VA_ARGS__}
+
+/* The route table, matched in order. The events stream has no `run`: hallqd.c serves it
+ * from the hub. The unit and kiosk health routes are local: they keep to memory and need
+ * not wait for the worker. */
 static const struct hqd_route routes[] = {
-	{"GET", "/api/v1/hall", PERM_HALL, false, run_hall, "hall", false},
-	{"POST", "/api/v1/tickets", PERM_ISSUE, true, run_issue, "issue", false},
-	{"GET", "/api/v1/tickets/*", PERM_PUBLIC, false, run_ticket, "ticket", false},
-	{"POST", "/api/v1/tickets/*/cancel", PERM_ISSUE, true, run_cancel, "cancel", false},
-	{"POST", "/api/v1/appointments", PERM_BOOK, true, run_book, "book", false},
-	{"POST", "/api/v1/appointments/*/check-in", PERM_ISSUE, true, run_checkin, "checkin", false},
-	{"POST", "/api/v1/counters/*/*", PERM_COUNTER, true, run_counter, "counter", false},
-	{"GET", "/api/v1/events", PERM_FEED, false, NULL, "events", false},
-	{"GET", "/api/v1/stats", PERM_STATS, false, run_stats, "stats", false},
-	{"GET", "/healthz", PERM_PUBLIC, false, run_healthz, "healthz", false},
-	{"GET", "/metrics", PERM_STATS, false, run_metrics, "metrics", false},
-	{"GET", "/api/v1/units", PERM_UNITS, false, hqd_units_get, "units", true},
-	{"PUT", "/api/v1/units/*", PERM_REPORT, false, hqd_units_put, "units_report", true},
-	{"DELETE", "/api/v1/units/*", PERM_REPORT, false, hqd_units_delete, "units_forget", true},
-	{"GET", "/api/v1/kiosks", PERM_KIOSKS, false, hqd_kiosks_get, "kiosks", true},
-	{"PUT", "/api/v1/kiosks/*", PERM_KIOSK_REPORT, false, hqd_kiosks_put, "kiosks_report", true},
-	{"DELETE", "/api/v1/kiosks/*", PERM_KIOSK_REPORT, false, hqd_kiosks_delete, "kiosks_forget", true},
+	{.method = "GET", .pattern = "/api/v1/hall", .perm = PERM_HALL,
+	 .run = run_hall, .name = "hall"},
+	{.method = "POST", .pattern = "/api/v1/tickets", .perm = PERM_ISSUE, .write = true,
+	 .run = run_issue, .name = "issue"},
+	{.method = "GET", .pattern = "/api/v1/tickets/*", .perm = PERM_PUBLIC,
+	 .run = run_ticket, .name = "ticket"},
+	{.method = "POST", .pattern = "/api/v1/tickets/*/cancel", .perm = PERM_ISSUE, .write = true,
+	 .run = run_cancel, .name = "cancel"},
+	{.method = "POST", .pattern = "/api/v1/appointments", .perm = PERM_BOOK, .write = true,
+	 .run = run_book, .name = "book"},
+	{.method = "POST", .pattern = "/api/v1/appointments/*/check-in", .perm = PERM_ISSUE, .write = true,
+	 .run = run_checkin, .name = "checkin"},
+	COUNTER("call-next", .run = counter_call_next),
+	COUNTER("call", .run = counter_call),
+	COUNTER("recall", .run = counter_ticket_op, .ticket_op = hq_queue_recall),
+	COUNTER("no-show", .run = counter_ticket_op, .ticket_op = hq_queue_noshow),
+	COUNTER("start", .run = counter_ticket_op, .ticket_op = hq_queue_start),
+	COUNTER("finish", .run = counter_ticket_op, .ticket_op = hq_queue_finish),
+	COUNTER("park", .run = counter_ticket_op, .ticket_op = hq_queue_park),
+	COUNTER("transfer", .run = counter_transfer),
+	COUNTER("unpark", .run = counter_unpark),
+	COUNTER("rate", .run = counter_rate),
+	COUNTER("pause", .run = counter_pause),
+	COUNTER("resume", .run = counter_state_op, .counter_op = hq_queue_resume),
+	COUNTER("open", .run = counter_state_op, .counter_op = hq_queue_open_counter),
+	COUNTER("close", .run = counter_state_op, .counter_op = hq_queue_close_counter),
+	COUNTER("sign-in", .run = counter_sign_in),
+	COUNTER("sign-out", .run = counter_state_op, .counter_op = hq_queue_sign_out),
+	/* Last, for what no line above took: an unknown operation still needs the counter's
+	 * token, and an unknown counter is named before the operation. */
+	COUNTER("*", .run = counter_unknown),
+	{.method = "GET", .pattern = "/api/v1/events", .perm = PERM_FEED,
+	 .run = NULL, .name = "events"},
+	{.method = "GET", .pattern = "/api/v1/stats", .perm = PERM_STATS,
+	 .run = run_stats, .name = "stats"},
+	{.method = "GET", .pattern = "/healthz", .perm = PERM_PUBLIC,
+	 .run = run_healthz, .name = "healthz"},
+	{.method = "GET", .pattern = "/metrics", .perm = PERM_STATS,
+	 .run = run_metrics, .name = "metrics"},
+	{.method = "GET", .pattern = "/api/v1/units", .perm = PERM_UNITS,
+	 .run = hqd_units_get, .name = "units", .local = true},
+	{.method = "PUT", .pattern = "/api/v1/units/*", .perm = PERM_REPORT,
+	 .run = hqd_units_put, .name = "units_report", .local = true},
+	{.method = "DELETE", .pattern = "/api/v1/units/*", .perm = PERM_REPORT,
+	 .run = hqd_units_delete, .name = "units_forget", .local = true},
+	{.method = "GET", .pattern = "/api/v1/kiosks", .perm = PERM_KIOSKS,
+	 .run = hqd_kiosks_get, .name = "kiosks", .local = true},
+	{.method = "PUT", .pattern = "/api/v1/kiosks/*", .perm = PERM_KIOSK_REPORT,
+	 .run = hqd_kiosks_put, .name = "kiosks_report", .local = true},
+	{.method = "DELETE", .pattern = "/api/v1/kiosks/*", .perm = PERM_KIOSK_REPORT,
+	 .run = hqd_kiosks_delete, .name = "kiosks_forget", .local = true},
 };
 
 /* Match a path against a pattern, copying the parts under each star into r->args. */
@@ -747,6 +846,21 @@ static bool match(const char *pattern, const char *path, struct hqd_req *r)
 	return !*pattern && !*path;
 }
 
+/* Is method in the list "GET, POST" built so far? */
+static bool method_listed(const char *list, const char *method)
+{
+	size_t m = strlen(method), w;
+	const char *p;
+
+	for (p = list; *p; p += strspn(p, ", ")) {
+		w = strcspn(p, ",");
+		if (w == m && !strncmp(p, method, m))
+			return true;
+		p += w;
+	}
+	return false;
+}
+
 const struct hqd_route *hqd_route_match(const char *method, const char *path, struct hqd_req *r,
 					char *allow, size_t allowlen)
 {
@@ -758,9 +872,11 @@ const struct hqd_route *hqd_route_match(const char *method, const char *path, st
 			continue;
 		if (!strcmp(routes[i].method, method))
 			return &routes[i];
-		/* For a 405: what this path does take (RFC 9110, 15.5.6). */
-		n += (size_t)snprintf(allow + n, n < allowlen ? allowlen - n : 0, "%s%s", n ? ", " : "",
-				      routes[i].method);
+		/* For a 405: what this path does take (RFC 9110, 15.5.6), each method once (a
+		 * counter operation matches its own route and the catch-all). */
+		if (!method_listed(allow, routes[i].method))
+			n += (size_t)snprintf(allow + n, n < allowlen ? allowlen - n : 0, "%s%s",
+					      n ? ", " : "", routes[i].method);
 	}
 	return NULL;
 }

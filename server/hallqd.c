@@ -2,7 +2,8 @@
  * hallqd, the hall server: HTTP through libmicrohttpd, one thread per connection (so a
  * request may simply wait for the worker, and an event stream may wait for the next event),
  * the queue behind the worker thread, and the signals: SIGTERM stops, SIGHUP reloads.
- * The main thread does nothing but wait for signals.
+ * main makes the server (struct hqd) and hands it to libmicrohttpd's callbacks; then the
+ * main thread does nothing but wait for signals.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -21,14 +22,6 @@
 /* Small on purpose: a hall keeps hundreds of streams open, each with its own buffers. */
 #define SSE_BLOCK (4 * 1024)
 #define CONN_MEMORY (8 * 1024)
-
-static struct {
-	struct hqd_worker *worker;
-	struct hqd_tokens tokens;
-	pthread_rwlock_t tokens_lock;
-	const char *tokens_path;
-	int heartbeat_ms;
-} srv = {.tokens_lock = PTHREAD_RWLOCK_INITIALIZER, .heartbeat_ms = 15000};
 
 /* libmicrohttpd's own messages ("Failed to send ... the socket is no longer available"
  * when an event stream's client has gone) go into the same log, in its format. */
@@ -55,9 +48,11 @@ struct conn {
 	double start;
 	int status;
 	char role[24];
+	struct hqd_token who;        /* a copy: a reload may replace the tokens while we work */
 };
 
 struct sse {
+	struct hqd *srv;
 	int64_t cursor;
 	bool greeted;
 };
@@ -129,7 +124,7 @@ static ssize_t sse_read(void *cls, uint64_t pos, char *buf, size_t max)
 		n = snprintf(buf, max, "retry: 2000\n\n");
 		return n;
 	}
-	n = hqd_hub_read(&s->cursor, buf, max, srv.heartbeat_ms);
+	n = hqd_hub_read(s->srv->hub, &s->cursor, buf, max, s->srv->heartbeat_ms);
 	if (n == -1)
 		return MHD_CONTENT_READER_END_OF_STREAM;
 	if (n == 0) {
@@ -145,7 +140,7 @@ static ssize_t sse_read(void *cls, uint64_t pos, char *buf, size_t max)
 		size_t used = 0;
 		int i;
 
-		if (hqd_worker_call(srv.worker, read_events, &a) || a.n <= 0)
+		if (hqd_worker_call(s->srv->worker, read_events, &a) || a.n <= 0)
 			return MHD_CONTENT_READER_END_WITH_ERROR;
 		for (i = 0; i < a.n; i++) {
 			char *f = hqd_event_frame(&a.ev[i]);
@@ -167,22 +162,26 @@ static ssize_t sse_read(void *cls, uint64_t pos, char *buf, size_t max)
 
 static void sse_free(void *cls)
 {
-	free(cls);
-	hqd_hub_subscribers(-1);
+	struct sse *s = cls;
+
+	hqd_hub_subscribers(s->srv->hub, -1);
+	free(s);
 }
 
 static enum MHD_Result start_stream(struct MHD_Connection *mc, struct conn *c)
 {
+	struct hqd *srv = c->req.srv;
 	const char *last = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "Last-Event-ID");
 	const char *since = query_value(mc, "since");
 	struct MHD_Response *resp;
 	struct sse *s = calloc(1, sizeof *s);
-	int64_t newest = hqd_hub_last();
+	int64_t newest = hqd_hub_last(srv->hub);
 	enum MHD_Result ok;
 	char *end;
 
 	if (!s)
 		return MHD_NO;
+	s->srv = srv;
 	s->cursor = newest;
 	if ((last && *last) || (since && *since)) {
 		const char *v = last && *last ? last : since;
@@ -200,7 +199,7 @@ static enum MHD_Result start_stream(struct MHD_Connection *mc, struct conn *c)
 		free(s);
 		return MHD_NO;
 	}
-	hqd_hub_subscribers(1);
+	hqd_hub_subscribers(srv->hub, 1);
 	MHD_add_response_header(resp, "Content-Type", "text/event-stream");
 	MHD_add_response_header(resp, "Cache-Control", "no-cache");
 	c->status = 200;
@@ -273,11 +272,14 @@ static bool prefers_html(const char *accept)
 	return html > 0 && (html > json || (html == json && json_rank < 3));
 }
 
-static enum MHD_Result dispatch(struct MHD_Connection *mc, struct conn *c, const char *url, const char *method)
+static enum MHD_Result dispatch(struct hqd *srv, struct MHD_Connection *mc, struct conn *c,
+				const char *url, const char *method)
 {
 	struct hqd_req *r = &c->req;
 	const char *auth = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "Authorization");
 	const char *key = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "Idempotency-Key");
+
+	r->srv = srv;
 	snprintf(r->method, sizeof r->method, "%s", method);
 	snprintf(r->path, sizeof r->path, "%s", url);
 	r->route = hqd_route_match(method, url, r, r->allow, sizeof r->allow);
@@ -288,19 +290,16 @@ static enum MHD_Result dispatch(struct MHD_Connection *mc, struct conn *c, const
 			hqd_error(r, 404, "noroute", "no such path: %s", url);
 		return send_answer(mc, c);
 	}
-	pthread_rwlock_rdlock(&srv.tokens_lock);
-	r->who = (auth && !strncmp(auth, "Bearer ", 7)) ? hqd_tokens_find(&srv.tokens, auth + 7) : NULL;
+	pthread_rwlock_rdlock(&srv->tokens_lock);
+	r->who = (auth && !strncmp(auth, "Bearer ", 7)) ? hqd_tokens_find(&srv->tokens, auth + 7) : NULL;
 	if (r->who) {
-		/* Copy out: the token set may be replaced by a reload while we work. */
-		static __thread struct hqd_token who;
-
-		who = *r->who;
-		r->who = &who;
-		snprintf(c->role, sizeof c->role, "%s", hqd_role_name(who.role));
-		if (who.role == ROLE_COUNTER)
-			snprintf(c->role, sizeof c->role, "counter:%d", who.counter);
+		c->who = *r->who;
+		r->who = &c->who;
+		snprintf(c->role, sizeof c->role, "%s", hqd_role_name(c->who.role));
+		if (c->who.role == ROLE_COUNTER)
+			snprintf(c->role, sizeof c->role, "counter:%d", c->who.counter);
 	}
-	pthread_rwlock_unlock(&srv.tokens_lock);
+	pthread_rwlock_unlock(&srv->tokens_lock);
 	if (r->route->perm != PERM_PUBLIC && !r->who) {
 		hqd_error(r, 401, "unauthorized", auth ? "that token is not known here" :
 			  "this needs an Authorization: Bearer token");
@@ -340,13 +339,14 @@ static enum MHD_Result dispatch(struct MHD_Connection *mc, struct conn *c, const
 	if (r->route->local)
 		r->route->run(NULL, r);
 	else
-		hqd_worker_submit(srv.worker, r);
+		hqd_worker_submit(srv->worker, r);
 	return send_answer(mc, c);
 }
 
 /* Bodies are read before the request is authorised, so only a known gateway or admin gets
  * the larger buffer of a health report; everyone else the usual 16 KiB. */
-static size_t body_limit(struct MHD_Connection *mc, const char *url, const char *method)
+static size_t body_limit(struct hqd *srv, struct MHD_Connection *mc, const char *url,
+			 const char *method)
 {
 	const char *auth = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "Authorization");
 	const struct hqd_token *who;
@@ -354,11 +354,11 @@ static size_t body_limit(struct MHD_Connection *mc, const char *url, const char 
 
 	if (strcmp(method, "PUT") || strncmp(url, "/api/v1/units/", 14) || !auth || strncmp(auth, "Bearer ", 7))
 		return limit;
-	pthread_rwlock_rdlock(&srv.tokens_lock);
-	who = hqd_tokens_find(&srv.tokens, auth + 7);
+	pthread_rwlock_rdlock(&srv->tokens_lock);
+	who = hqd_tokens_find(&srv->tokens, auth + 7);
 	if (who && (who->role == ROLE_GATEWAY || who->role == ROLE_ADMIN))
 		limit = HQD_REPORT_MAX;
-	pthread_rwlock_unlock(&srv.tokens_lock);
+	pthread_rwlock_unlock(&srv->tokens_lock);
 	return limit;
 }
 
@@ -366,15 +366,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *mc, const ch
 				  const char *method, const char *version, const char *upload,
 				  size_t *upload_size, void **con_cls)
 {
+	struct hqd *srv = cls;
 	struct conn *c = *con_cls;
 
-	(void)cls;
 	(void)version;
 	if (!c) {
 		if (!(c = calloc(1, sizeof *c)))
 			return MHD_NO;
 		c->start = (hq_mono_us() / 1e6);
-		c->limit = body_limit(mc, url, method);
+		c->limit = body_limit(srv, mc, url, method);
 		snprintf(c->role, sizeof c->role, "-");
 		*con_cls = c;
 		return MHD_YES;
@@ -395,23 +395,23 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *mc, const ch
 		*upload_size = 0;
 		return MHD_YES;
 	}
-	return dispatch(mc, c, url, method);
+	return dispatch(srv, mc, c, url, method);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *mc, void **con_cls,
 			 enum MHD_RequestTerminationCode why)
 {
+	struct hqd *srv = cls;
 	struct conn *c = *con_cls;
 	double took;
 
-	(void)cls;
 	(void)mc;
 	(void)why;
 	if (!c)
 		return;
 	took = (hq_mono_us() / 1e6) - c->start;
 	if (c->req.route) {
-		hqd_metrics_request(c->req.route->name, c->status, took);
+		hqd_metrics_request(srv->metrics, c->req.route->name, c->status, took);
 		hq_log(HQ_LOG_INFO, "%s %s %d %.1fms %s", c->req.method, c->req.path, c->status, took * 1000.0, c->role);
 	}
 	json_decref(c->req.body);
@@ -452,21 +452,21 @@ static int parse_listen(const char *s, struct sockaddr_storage *ss)
 	}
 }
 
-static void reload_tokens(void)
+static void reload_tokens(struct hqd *srv)
 {
 	struct hqd_tokens fresh, old;
 	char err[512];
 
-	if (hqd_tokens_load(srv.tokens_path, &fresh, err, sizeof err)) {
+	if (hqd_tokens_load(srv->tokens_path, &fresh, err, sizeof err)) {
 		hq_log(HQ_LOG_WARN, "reload: %s; keeping the running tokens", err);
 		return;
 	}
-	pthread_rwlock_wrlock(&srv.tokens_lock);
-	old = srv.tokens;
-	srv.tokens = fresh;
-	pthread_rwlock_unlock(&srv.tokens_lock);
+	pthread_rwlock_wrlock(&srv->tokens_lock);
+	old = srv->tokens;
+	srv->tokens = fresh;
+	pthread_rwlock_unlock(&srv->tokens_lock);
 	hqd_tokens_free(&old);
-	hq_log(HQ_LOG_INFO, "reload: %zu tokens from %s", fresh.n, srv.tokens_path);
+	hq_log(HQ_LOG_INFO, "reload: %zu tokens from %s", fresh.n, srv->tokens_path);
 }
 
 static void usage(FILE *f)
@@ -493,13 +493,14 @@ int main(int argc, char **argv)
 		{"version", no_argument, NULL, 'V'}, {NULL, 0, NULL, 0},
 	};
 	const char *config = NULL, *db = NULL, *listen_at = NULL, *clock_at = NULL;
-	int64_t clock_ms = 0;
+	struct hqd srv = {.heartbeat_ms = 15000};
+	int64_t clock_ms = 0, unit_stale_ms = 30000, kiosk_stale_ms = 30000;
 	long speed = 0;
 	struct sockaddr_storage addr;
 	struct MHD_Daemon *d;
 	char err[1024], *end;
 	sigset_t sigs;
-	int opt, sig;
+	int opt, sig, rc = 1;
 	long n;
 
 	hq_log_init("hallqd");
@@ -523,7 +524,7 @@ int main(int argc, char **argv)
 				fprintf(stderr, "hallqd: --unit-stale takes 1 to 3600 seconds, not '%s'\n", optarg);
 				return 2;
 			}
-			hqd_units_set_stale((int)n);
+			unit_stale_ms = n * 1000;
 			break;
 		case 'k':
 			n = strtol(optarg, &end, 10);
@@ -531,7 +532,7 @@ int main(int argc, char **argv)
 				fprintf(stderr, "hallqd: --kiosk-stale takes 1 to 3600 seconds, not '%s'\n", optarg);
 				return 2;
 			}
-			hqd_kiosks_set_stale((int)n);
+			kiosk_stale_ms = n * 1000;
 			break;
 		case 'C':
 			if (hq_parse_local_time(optarg, &clock_ms)) {
@@ -568,6 +569,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "hallqd: %s\n", err);
 		return 1;
 	}
+	pthread_rwlock_init(&srv.tokens_lock, NULL);
 	/* Signals go to this thread only, via sigwait; every thread started below inherits the mask. */
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGTERM);
@@ -578,17 +580,21 @@ int main(int argc, char **argv)
 
 	/* Set before the worker opens the hall: the first thing it stamps is hall time. */
 	if (clock_at)
-		hqd_clock_simulate(clock_ms, speed ? (int)speed : 1);
-	if (hqd_worker_start(&srv.worker, db, config, err, sizeof err)) {
+		hq_sim_clock_start(&srv.clock, clock_ms, speed ? (int)speed : 1);
+	if (!(srv.hub = hqd_hub_new()) || !(srv.metrics = hqd_metrics_new()) ||
+	    !(srv.units = hqd_units_new(unit_stale_ms)) || !(srv.kiosks = hqd_kiosks_new(kiosk_stale_ms))) {
+		fprintf(stderr, "hallqd: out of memory\n");
+		goto done;
+	}
+	if (hqd_worker_start(&srv.worker, &srv, db, config, err, sizeof err)) {
 		fprintf(stderr, "hallqd: %s\n", err);
-		hqd_tokens_free(&srv.tokens);
-		return 1;
+		goto done;
 	}
 	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
 			     MHD_USE_ERROR_LOG | (addr.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),
-			     0, NULL, NULL, on_request, NULL,
+			     0, NULL, NULL, on_request, &srv,
 			     MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
-			     MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+			     MHD_OPTION_NOTIFY_COMPLETED, on_completed, &srv,
 			     MHD_OPTION_CONNECTION_LIMIT, (unsigned)4000,
 			     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
 			     MHD_OPTION_THREAD_STACK_SIZE, (size_t)(256 * 1024),
@@ -598,35 +604,42 @@ int main(int argc, char **argv)
 			     MHD_OPTION_END);
 	if (!d) {
 		fprintf(stderr, "hallqd: cannot listen on %s: %s\n", listen_at, strerror(errno));
-		hqd_worker_stop(srv.worker);
-		hqd_tokens_free(&srv.tokens);
-		return 1;
+		goto done;
 	}
 	hq_log(HQ_LOG_INFO, "listening on %s; hall database %s, config %s", listen_at, db, config);
 	if (clock_at) {
 		char when[32];
 
 		/* Loud: a hall run on this clock by mistake would stamp every ticket wrongly. */
-		hq_format_local_time(hqd_now_ms(), when, sizeof when);
+		hq_format_local_time(hq_sim_clock_now(&srv.clock), when, sizeof when);
 		hq_log(HQ_LOG_INFO, "clock: SIMULATED, started at %s, %dx real time; now %s (not for a running hall)",
-			clock_at, hqd_clock_speed(), when);
+			clock_at, srv.clock.speed, when);
 	}
 
 	for (;;) {
 		if (sigwait(&sigs, &sig))
 			continue;
 		if (sig == SIGHUP) {
-			reload_tokens();
+			reload_tokens(&srv);
 			hqd_worker_reload(srv.worker);
 			continue;
 		}
 		break;
 	}
 	hq_log(HQ_LOG_INFO, "stopping (signal %d)", sig);
-	hqd_hub_shutdown();
+	hqd_hub_shutdown(srv.hub);
 	MHD_stop_daemon(d);
+	rc = 0;
+done:
+	/* The worker first: it publishes to the hub and counts into the metrics. */
 	hqd_worker_stop(srv.worker);
+	hqd_health_free(srv.kiosks);
+	hqd_health_free(srv.units);
+	hqd_metrics_free(srv.metrics);
+	hqd_hub_free(srv.hub);
 	hqd_tokens_free(&srv.tokens);
-	hq_log(HQ_LOG_INFO, "stopped");
-	return 0;
+	pthread_rwlock_destroy(&srv.tokens_lock);
+	if (!rc)
+		hq_log(HQ_LOG_INFO, "stopped");
+	return rc;
 }

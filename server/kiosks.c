@@ -6,8 +6,8 @@
  * queue database, and a restart forgets it until the next reports. It is served at
  * /api/v1/kiosks and in /metrics, where a kiosk silent for longer than the stale threshold
  * shows as down. A change of a kiosk's printer state is written to hallqd's log, where the
- * hall manager looks when citizens say the kiosk gave them no paper. Connection threads
- * write the store and the worker renders /metrics, so one mutex guards it.
+ * hall manager looks when citizens say the kiosk gave them no paper. The store (health.c)
+ * keeps each kiosk's report under its name; this file knows what a report holds.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -16,10 +16,7 @@
 #include "server.h"
 
 #define KIOSKS_MAX 32
-#define KIOSK_NAME_MAX 32
 #define DETAIL_MAX 200
-/* Counts up to 2^53 - 1: exact as the float64 of a Prometheus sample and in any JSON reader. */
-#define COUNT_MAX 9007199254740991LL
 
 /* The printer states a kiosk reports, in the order of the metric's samples. */
 static const char *const states[] = {
@@ -34,41 +31,17 @@ static const char *const states[] = {
 #define NSTATES ((int)(sizeof states / sizeof states[0]))
 #define READY(s) ((s) == 0 || (s) == 1)
 
+/* A kiosk's report, the store's data. */
 struct kiosk {
-	char name[KIOSK_NAME_MAX + 1];
-	int64_t at;                  /* monotonic ms of the last report */
 	int printer;                 /* index into states[] */
 	char detail[DETAIL_MAX + 1];
 	long long unprinted, issued, printed;
 	bool server_ok;
 };
 
-static struct {
-	pthread_mutex_t lock;
-	struct kiosk k[KIOSKS_MAX];  /* sorted by name */
-	size_t n;
-	int64_t stale_ms;
-} store = {.lock = PTHREAD_MUTEX_INITIALIZER, .stale_ms = 30000};
-
-void hqd_kiosks_set_stale(int seconds)
+struct hqd_health *hqd_kiosks_new(int64_t stale_ms)
 {
-	pthread_mutex_lock(&store.lock);
-	store.stale_ms = (int64_t)seconds * 1000;
-	pthread_mutex_unlock(&store.lock);
-}
-
-static bool up(const struct kiosk *k, int64_t now)
-{
-	return now - k->at <= store.stale_ms;
-}
-
-/* Kiosk names go into paths, label values and the log: keep them to a plain set. */
-static bool name_ok(const char *s)
-{
-	size_t n = strlen(s);
-
-	return n >= 1 && n <= KIOSK_NAME_MAX &&
-	       strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-") == n;
+	return hqd_health_new(KIOSKS_MAX, stale_ms, free);
 }
 
 static bool parse_report(struct hqd_req *r, struct kiosk *k)
@@ -100,89 +73,70 @@ static bool parse_report(struct hqd_req *r, struct kiosk *k)
 		memcpy(k->detail, s, n + 1);
 	}
 	k->server_ok = true;
-	return hqd_field_int(r, r->body, "", "unprinted", true, 0, COUNT_MAX, &k->unprinted, &given) &&
-	       hqd_field_int(r, r->body, "", "issued", true, 0, COUNT_MAX, &k->issued, &given) &&
-	       hqd_field_int(r, r->body, "", "printed", true, 0, COUNT_MAX, &k->printed, &given) &&
+	return hqd_field_int(r, r->body, "", "unprinted", true, 0, HQD_COUNT_MAX, &k->unprinted, &given) &&
+	       hqd_field_int(r, r->body, "", "issued", true, 0, HQD_COUNT_MAX, &k->issued, &given) &&
+	       hqd_field_int(r, r->body, "", "printed", true, 0, HQD_COUNT_MAX, &k->printed, &given) &&
 	       hqd_field_bool(r, r->body, "", "server_ok", false, &k->server_ok);
 }
 
 /* "kiosk hall-1: printer paper_out (paper out) — 1 ticket unprinted" */
-static void log_printer(const struct kiosk *k, const char *why)
+static void log_printer(const char *name, const struct kiosk *k, const char *why)
 {
 	char tail[64] = "";
 
 	if (k->unprinted > 0)
 		snprintf(tail, sizeof tail, " — %lld ticket%s unprinted", k->unprinted,
 			 k->unprinted == 1 ? "" : "s");
-	hq_log(HQ_LOG_INFO, "kiosk %s: %sprinter %s%s%s%s%s", k->name, why, states[k->printer],
+	hq_log(HQ_LOG_INFO, "kiosk %s: %sprinter %s%s%s%s%s", name, why, states[k->printer],
 		k->detail[0] ? " (" : "", k->detail, k->detail[0] ? ")" : "", tail);
 }
 
 void hqd_kiosks_put(struct hq_queue *q, struct hqd_req *r)
 {
-	struct kiosk k = {0};
+	struct hqd_health_entry was;
+	struct kiosk k = {0}, *kept;
+	const struct kiosk *old;
 	char why[64] = "";
-	bool changed = true;
-	int64_t now = hq_mono_ms();
-	size_t i;
-	int cmp = 1;
+	bool changed;
 
 	(void)q;
-	if (!name_ok(r->args[0])) {
+	if (!hqd_health_name_ok(r->args[0])) {
 		hqd_error(r, 400, "inval", "a kiosk's name is 1 to %d of A-Z a-z 0-9 _ . -, not '%s'",
-			  KIOSK_NAME_MAX, r->args[0]);
+			  HQD_HEALTH_NAME_MAX, r->args[0]);
 		return;
 	}
 	if (!parse_report(r, &k))
 		return;
-	snprintf(k.name, sizeof k.name, "%s", r->args[0]);
-	k.at = now;
-
-	pthread_mutex_lock(&store.lock);
-	for (i = 0; i < store.n && (cmp = strcmp(store.k[i].name, k.name)) < 0; i++)
-		;
-	if (i < store.n && cmp == 0) {
-		const struct kiosk *old = &store.k[i];
-
-		changed = old->printer != k.printer;
-		/* A kiosk back from silence is news even when its printer is as it was. */
-		if (!up(old, now)) {
-			snprintf(why, sizeof why, "reporting again after %lld s; ",
-				 (long long)((now - old->at) / 1000));
-			changed = true;
-		}
-	} else if (store.n == KIOSKS_MAX) {
-		pthread_mutex_unlock(&store.lock);
+	/* The store's copy may be replaced by the kiosk's next report as soon as it is in:
+	 * the log line below is written from k. */
+	if (!(kept = malloc(sizeof *kept))) {
+		hqd_error(r, 500, "nomem", "out of memory");
+		return;
+	}
+	*kept = k;
+	if (!hqd_health_put(r->srv->kiosks, r->args[0], kept, &was)) {
+		free(kept);
 		hqd_error(r, 409, "toomany", "hallqd keeps the reports of at most %d kiosks; "
 			  "DELETE /api/v1/kiosks/NAME of one that is gone", KIOSKS_MAX);
 		return;
-	} else {
-		memmove(&store.k[i + 1], &store.k[i], (store.n - i) * sizeof store.k[0]);
-		store.n++;
 	}
-	store.k[i] = k;
-	pthread_mutex_unlock(&store.lock);
+	old = was.data;
+	changed = !old || old->printer != k.printer;
+	/* A kiosk back from silence is news even when its printer is as it was. */
+	if (old && was.stale) {
+		snprintf(why, sizeof why, "reporting again after %lld s; ", (long long)(was.age_ms / 1000));
+		changed = true;
+	}
+	free(was.data);
 	if (changed)
-		log_printer(&k, why);
+		log_printer(r->args[0], &k, why);
 	r->status = 204;
 }
 
 void hqd_kiosks_delete(struct hq_queue *q, struct hqd_req *r)
 {
-	size_t i;
-	bool found;
-
 	(void)q;
-	pthread_mutex_lock(&store.lock);
-	for (i = 0; i < store.n && strcmp(store.k[i].name, r->args[0]); i++)
-		;
-	found = i < store.n;
-	if (found) {
-		memmove(&store.k[i], &store.k[i + 1], (store.n - i - 1) * sizeof store.k[0]);
-		store.n--;
-	}
-	pthread_mutex_unlock(&store.lock);
-	if (found) {
+	if (hqd_health_delete(r->srv->kiosks, r->args[0])) {
 		hq_log(HQ_LOG_INFO, "kiosk %s: forgotten", r->args[0]);
 		r->status = 204;
 	} else {
@@ -190,25 +144,29 @@ void hqd_kiosks_delete(struct hq_queue *q, struct hqd_req *r)
 	}
 }
 
-void hqd_kiosks_get(struct hq_queue *q, struct hqd_req *r)
+static void list_kiosks(const struct hqd_health_entry *e, size_t n, void *arg)
 {
-	json_t *list = json_array();
-	int64_t now = hq_mono_ms();
+	json_t *list = arg;
 	size_t i;
 
-	(void)q;
-	pthread_mutex_lock(&store.lock);
-	for (i = 0; i < store.n; i++) {
-		const struct kiosk *k = &store.k[i];
+	for (i = 0; i < n; i++) {
+		const struct kiosk *k = e[i].data;
 
 		json_array_append_new(list, json_pack(
-			"{s:s, s:b, s:I, s:s, s:s, s:I, s:I, s:I, s:b}", "name", k->name,
-			"up", up(k, now), "age_s", (json_int_t)((now - k->at) / 1000),
+			"{s:s, s:b, s:I, s:s, s:s, s:I, s:I, s:I, s:b}", "name", e[i].name,
+			"up", !e[i].stale, "age_s", (json_int_t)(e[i].age_ms / 1000),
 			"printer", states[k->printer], "detail", k->detail,
 			"unprinted", (json_int_t)k->unprinted, "issued", (json_int_t)k->issued,
 			"printed", (json_int_t)k->printed, "server_ok", k->server_ok));
 	}
-	pthread_mutex_unlock(&store.lock);
+}
+
+void hqd_kiosks_get(struct hq_queue *q, struct hqd_req *r)
+{
+	json_t *list = json_array();
+
+	(void)q;
+	hqd_health_walk(r->srv->kiosks, list_kiosks, list);
 	hqd_json(r, 200, json_pack("{s:o}", "kiosks", list));
 }
 
@@ -218,59 +176,64 @@ enum value { V_UP, V_READY, V_STATE, V_UNPRINTED, V_ISSUED, V_PRINTED };
 
 /* One metric family: its HELP and TYPE, then a sample per kiosk (per kiosk and printer
  * state for V_STATE, the enum pattern of the Prometheus text format). Names need no
- * escaping: name_ok() keeps them to letters, digits and _ . - */
-static void family(FILE *f, const char *name, const char *type, const char *help, enum value v,
-		   int64_t now)
+ * escaping: hqd_health_name_ok() keeps them to letters, digits and _ . - */
+static void family(FILE *f, const struct hqd_health_entry *e, size_t n, const char *name,
+		   const char *type, const char *help, enum value v)
 {
 	size_t i;
 	int s;
 
 	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
-	for (i = 0; i < store.n; i++) {
-		const struct kiosk *k = &store.k[i];
+	for (i = 0; i < n; i++) {
+		const struct kiosk *k = e[i].data;
+		const char *kn = e[i].name;
+		bool up = !e[i].stale;
 
 		switch (v) {
 		case V_UP:
-			fprintf(f, "%s{kiosk=\"%s\"} %d\n", name, k->name, up(k, now));
+			fprintf(f, "%s{kiosk=\"%s\"} %d\n", name, kn, up);
 			break;
 		case V_READY:
 			/* What a silent kiosk last said of its printer is no longer known. */
-			fprintf(f, "%s{kiosk=\"%s\"} %d\n", name, k->name, up(k, now) && READY(k->printer));
+			fprintf(f, "%s{kiosk=\"%s\"} %d\n", name, kn, up && READY(k->printer));
 			break;
 		case V_STATE:
 			for (s = 0; s < NSTATES; s++)
-				fprintf(f, "%s{kiosk=\"%s\",state=\"%s\"} %d\n", name, k->name, states[s],
+				fprintf(f, "%s{kiosk=\"%s\",state=\"%s\"} %d\n", name, kn, states[s],
 					s == k->printer);
 			break;
 		case V_UNPRINTED:
-			fprintf(f, "%s{kiosk=\"%s\"} %lld\n", name, k->name, k->unprinted);
+			fprintf(f, "%s{kiosk=\"%s\"} %lld\n", name, kn, k->unprinted);
 			break;
 		case V_ISSUED:
-			fprintf(f, "%s{kiosk=\"%s\"} %lld\n", name, k->name, k->issued);
+			fprintf(f, "%s{kiosk=\"%s\"} %lld\n", name, kn, k->issued);
 			break;
 		case V_PRINTED:
-			fprintf(f, "%s{kiosk=\"%s\"} %lld\n", name, k->name, k->printed);
+			fprintf(f, "%s{kiosk=\"%s\"} %lld\n", name, kn, k->printed);
 			break;
 		}
 	}
 }
 
-void hqd_kiosks_metrics(FILE *f)
+static void write_families(const struct hqd_health_entry *e, size_t n, void *arg)
 {
-	int64_t now = hq_mono_ms();
+	FILE *f = arg;
 
-	pthread_mutex_lock(&store.lock);
-	family(f, "hallq_kiosk_up", "gauge", "1 while the kiosk reports, 0 when its last report is "
-	       "stale.", V_UP, now);
-	family(f, "hallq_kiosk_printer_ready", "gauge", "1 when the kiosk's printer can print (ok or "
-	       "near_end); 0 otherwise and while the kiosk is stale.", V_READY, now);
-	family(f, "hallq_kiosk_printer_state", "gauge", "The printer's state as the kiosk last "
-	       "reported it: 1 for the current state, 0 for the others.", V_STATE, now);
-	family(f, "hallq_kiosk_unprinted_tickets", "gauge", "Tickets the kiosk issued that are not "
-	       "on paper yet.", V_UNPRINTED, now);
-	family(f, "hallq_kiosk_tickets_issued_total", "counter", "Tickets the kiosk issued since it "
-	       "started.", V_ISSUED, now);
-	family(f, "hallq_kiosk_tickets_printed_total", "counter", "Tickets the kiosk printed since it "
-	       "started.", V_PRINTED, now);
-	pthread_mutex_unlock(&store.lock);
+	family(f, e, n, "hallq_kiosk_up", "gauge", "1 while the kiosk reports, 0 when its last "
+	       "report is stale.", V_UP);
+	family(f, e, n, "hallq_kiosk_printer_ready", "gauge", "1 when the kiosk's printer can print "
+	       "(ok or near_end); 0 otherwise and while the kiosk is stale.", V_READY);
+	family(f, e, n, "hallq_kiosk_printer_state", "gauge", "The printer's state as the kiosk "
+	       "last reported it: 1 for the current state, 0 for the others.", V_STATE);
+	family(f, e, n, "hallq_kiosk_unprinted_tickets", "gauge", "Tickets the kiosk issued that "
+	       "are not on paper yet.", V_UNPRINTED);
+	family(f, e, n, "hallq_kiosk_tickets_issued_total", "counter", "Tickets the kiosk issued "
+	       "since it started.", V_ISSUED);
+	family(f, e, n, "hallq_kiosk_tickets_printed_total", "counter", "Tickets the kiosk printed "
+	       "since it started.", V_PRINTED);
+}
+
+void hqd_kiosks_metrics(struct hqd_health *kiosks, FILE *f)
+{
+	hqd_health_walk(kiosks, write_families, f);
 }

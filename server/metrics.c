@@ -16,8 +16,8 @@ static const double bucket[] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.
 static const double batch_bucket[] = {1, 2, 4, 8, 16, 32, 64, 128, 256};
 #define NBB ((int)(sizeof batch_bucket / sizeof batch_bucket[0]))
 
-static struct {
-	pthread_mutex_t lock;
+struct hqd_metrics {
+	pthread_mutex_t lock;        /* connection threads count requests, the worker batches */
 	struct {
 		const char *route;
 		int status[STATUSES];
@@ -30,48 +30,66 @@ static struct {
 	unsigned long long batch_hist[NBB + 1];
 	unsigned long long batches;
 	double batch_sum;
-} m = {.lock = PTHREAD_MUTEX_INITIALIZER};
+};
 
-void hqd_metrics_request(const char *route, int status, double seconds)
+struct hqd_metrics *hqd_metrics_new(void)
+{
+	struct hqd_metrics *m = calloc(1, sizeof *m);
+
+	if (m)
+		pthread_mutex_init(&m->lock, NULL);
+	return m;
+}
+
+void hqd_metrics_free(struct hqd_metrics *m)
+{
+	if (!m)
+		return;
+	pthread_mutex_destroy(&m->lock);
+	free(m);
+}
+
+void hqd_metrics_request(struct hqd_metrics *m, const char *route, int status, double seconds)
 {
 	int i, k;
 
-	pthread_mutex_lock(&m.lock);
-	for (i = 0; i < m.nroutes && strcmp(m.r[i].route, route); i++)
+	pthread_mutex_lock(&m->lock);
+	for (i = 0; i < m->nroutes && strcmp(m->r[i].route, route); i++)
 		;
-	if (i == m.nroutes && m.nroutes < ROUTES)
-		m.r[m.nroutes++].route = route;
-	if (i < m.nroutes) {
-		for (k = 0; k < STATUSES && m.r[i].status[k] && m.r[i].status[k] != status; k++)
+	if (i == m->nroutes && m->nroutes < ROUTES)
+		m->r[m->nroutes++].route = route;
+	if (i < m->nroutes) {
+		for (k = 0; k < STATUSES && m->r[i].status[k] && m->r[i].status[k] != status; k++)
 			;
 		if (k < STATUSES) {
-			m.r[i].status[k] = status;
-			m.r[i].count[k]++;
+			m->r[i].status[k] = status;
+			m->r[i].count[k]++;
 		}
 		for (k = 0; k < NB && seconds > bucket[k]; k++)
 			;
-		m.r[i].hist[k]++;
-		m.r[i].sum += seconds;
-		m.r[i].total++;
+		m->r[i].hist[k]++;
+		m->r[i].sum += seconds;
+		m->r[i].total++;
 	}
-	pthread_mutex_unlock(&m.lock);
+	pthread_mutex_unlock(&m->lock);
 }
 
-void hqd_metrics_batch(int size)
+void hqd_metrics_batch(struct hqd_metrics *m, int size)
 {
 	int k;
 
-	pthread_mutex_lock(&m.lock);
+	pthread_mutex_lock(&m->lock);
 	for (k = 0; k < NBB && size > batch_bucket[k]; k++)
 		;
-	m.batch_hist[k]++;
-	m.batches++;
-	m.batch_sum += size;
-	pthread_mutex_unlock(&m.lock);
+	m->batch_hist[k]++;
+	m->batches++;
+	m->batch_sum += size;
+	pthread_mutex_unlock(&m->lock);
 }
 
-char *hqd_metrics_render(const struct hq_hall_state *st)
+char *hqd_metrics_render(struct hqd *srv, const struct hq_hall_state *st)
 {
+	struct hqd_metrics *m = srv->metrics;
 	unsigned long long cum;
 	char *out = NULL;
 	size_t len = 0, s;
@@ -80,39 +98,39 @@ char *hqd_metrics_render(const struct hq_hall_state *st)
 
 	if (!f)
 		return NULL;
-	pthread_mutex_lock(&m.lock);
+	pthread_mutex_lock(&m->lock);
 	fputs("# HELP hallq_http_requests_total HTTP requests by route and status.\n"
 	      "# TYPE hallq_http_requests_total counter\n", f);
-	for (i = 0; i < m.nroutes; i++)
-		for (k = 0; k < STATUSES && m.r[i].status[k]; k++)
+	for (i = 0; i < m->nroutes; i++)
+		for (k = 0; k < STATUSES && m->r[i].status[k]; k++)
 			fprintf(f, "hallq_http_requests_total{route=\"%s\",status=\"%d\"} %llu\n",
-				m.r[i].route, m.r[i].status[k], m.r[i].count[k]);
+				m->r[i].route, m->r[i].status[k], m->r[i].count[k]);
 	fputs("# HELP hallq_http_request_seconds Time to answer a request.\n"
 	      "# TYPE hallq_http_request_seconds histogram\n", f);
-	for (i = 0; i < m.nroutes; i++) {
+	for (i = 0; i < m->nroutes; i++) {
 		for (k = 0, cum = 0; k <= NB; k++) {
-			cum += m.r[i].hist[k];
+			cum += m->r[i].hist[k];
 			if (k < NB)
 				fprintf(f, "hallq_http_request_seconds_bucket{route=\"%s\",le=\"%g\"} %llu\n",
-					m.r[i].route, bucket[k], cum);
+					m->r[i].route, bucket[k], cum);
 			else
 				fprintf(f, "hallq_http_request_seconds_bucket{route=\"%s\",le=\"+Inf\"} %llu\n",
-					m.r[i].route, cum);
+					m->r[i].route, cum);
 		}
-		fprintf(f, "hallq_http_request_seconds_sum{route=\"%s\"} %.6f\n", m.r[i].route, m.r[i].sum);
-		fprintf(f, "hallq_http_request_seconds_count{route=\"%s\"} %llu\n", m.r[i].route, m.r[i].total);
+		fprintf(f, "hallq_http_request_seconds_sum{route=\"%s\"} %.6f\n", m->r[i].route, m->r[i].sum);
+		fprintf(f, "hallq_http_request_seconds_count{route=\"%s\"} %llu\n", m->r[i].route, m->r[i].total);
 	}
 	fputs("# HELP hallq_batch_size Operations committed together (group commit).\n"
 	      "# TYPE hallq_batch_size histogram\n", f);
 	for (k = 0, cum = 0; k <= NBB; k++) {
-		cum += m.batch_hist[k];
+		cum += m->batch_hist[k];
 		if (k < NBB)
 			fprintf(f, "hallq_batch_size_bucket{le=\"%g\"} %llu\n", batch_bucket[k], cum);
 		else
 			fprintf(f, "hallq_batch_size_bucket{le=\"+Inf\"} %llu\n", cum);
 	}
-	fprintf(f, "hallq_batch_size_sum %.0f\nhallq_batch_size_count %llu\n", m.batch_sum, m.batches);
-	pthread_mutex_unlock(&m.lock);
+	fprintf(f, "hallq_batch_size_sum %.0f\nhallq_batch_size_count %llu\n", m->batch_sum, m->batches);
+	pthread_mutex_unlock(&m->lock);
 
 	fputs("# HELP hallq_waiting Tickets waiting per service.\n# TYPE hallq_waiting gauge\n", f);
 	for (s = 0; s < st->nservices; s++)
@@ -120,9 +138,9 @@ char *hqd_metrics_render(const struct hq_hall_state *st)
 	fprintf(f, "# HELP hallq_events_total Events in the hall's feed.\n# TYPE hallq_events_total counter\n"
 		"hallq_events_total %lld\n", (long long)st->last_event_id);
 	fprintf(f, "# HELP hallq_event_subscribers Open event streams.\n# TYPE hallq_event_subscribers gauge\n"
-		"hallq_event_subscribers %d\n", hqd_hub_subscribers(0));
-	hqd_units_metrics(f);
-	hqd_kiosks_metrics(f);
+		"hallq_event_subscribers %d\n", hqd_hub_subscribers(srv->hub, 0));
+	hqd_units_metrics(srv->units, f);
+	hqd_kiosks_metrics(srv->kiosks, f);
 	fclose(f);
 	return out;
 }

@@ -3,7 +3,7 @@
  * the HTTP connection threads hand it requests as jobs and wait for the answer. The worker
  * runs the jobs that arrived together in one transaction (group commit: one fsync for many
  * tickets) and then publishes the new events to the hub, from which every event-stream
- * connection reads.
+ * connection reads. All of it hangs off one struct hqd, made in main and handed down.
  */
 #ifndef HQD_SERVER_H
 #define HQD_SERVER_H
@@ -17,11 +17,16 @@
 #include "hq_log.h"
 #include "hq_queue.h"
 
+struct hqd;
+
 #define HQD_BODY_MAX (16 * 1024)
 #define HQD_IDEM_KEY_MAX 128
 /* A gateway's health report may be larger (about 450 units); only a gateway or admin
  * token gets the larger buffer. */
 #define HQD_REPORT_MAX (64 * 1024)
+/* Counts in health reports go up to 2^53 - 1: exact as the float64 of a Prometheus sample
+ * and in any JSON reader. */
+#define HQD_COUNT_MAX 9007199254740991LL
 
 /* Roles, from the tokens file. */
 enum hqd_role {
@@ -66,6 +71,7 @@ struct hqd_req {
 	bool want_html;              /* the Accept header prefers text/html to JSON (a browser) */
 	char idem_key[HQD_IDEM_KEY_MAX + 1];
 	const struct hqd_token *who;
+	struct hqd *srv;             /* the server the request came to */
 
 	/* The answer. */
 	int status;
@@ -100,6 +106,10 @@ struct hqd_route {
 	void (*run)(struct hq_queue *q, struct hqd_req *r);
 	const char *name;            /* label for metrics */
 	bool local;                  /* runs on the connection thread, without the queue (q NULL) */
+	/* A counter operation's queue function, for the handler shared by the operations
+	 * that take no body: the counter of the path, answered with the ticket or the counter. */
+	int (*ticket_op)(struct hq_queue *q, int counter, struct hq_ticket *out);
+	int (*counter_op)(struct hq_queue *q, int counter);
 };
 
 /* The route for method and path; NULL if none, with `allow` listing the methods the path
@@ -134,19 +144,11 @@ void hqd_queue_error(struct hq_queue *q, struct hqd_req *r, int err);
 /* An event as an SSE frame, malloc'd. */
 char *hqd_event_frame(const struct hq_event *e);
 
-/* clock.c: the hall's time. By default the wall clock; hqd_clock_simulate() (before the
- * worker starts) makes it start_ms plus the real time since, times speed (1 to
- * HQ_SPEED_MAX). hqd_clock_now() is the queue's clock seam (hq_clock_fn); hqd_now_ms() the
- * same for the server's own stamps. hqd_clock_speed() is 0 for the wall clock. */
-int hqd_clock_simulate(int64_t start_ms, int speed);
-int hqd_clock_speed(void);
-int64_t hqd_clock_now(void *ud);
-int64_t hqd_now_ms(void);
-
-/* worker.c */
+/* worker.c. The worker stamps hall time with srv->clock and publishes to srv->hub, so both
+ * are set before it starts; stop it before freeing them. */
 struct hqd_worker;
-int hqd_worker_start(struct hqd_worker **out, const char *db, const char *config_path,
-		     char *err, size_t errlen);
+int hqd_worker_start(struct hqd_worker **out, struct hqd *srv, const char *db,
+		     const char *config_path, char *err, size_t errlen);
 /* Run the request on the worker and wait for its answer. */
 void hqd_worker_submit(struct hqd_worker *w, struct hqd_req *r);
 /* Run fn on the worker's queue and wait; for the server's own reads. */
@@ -155,42 +157,106 @@ int hqd_worker_call(struct hqd_worker *w, int (*fn)(struct hq_queue *q, void *ar
 void hqd_worker_reload(struct hqd_worker *w);
 void hqd_worker_stop(struct hqd_worker *w);
 
-/* hub.c: the event stream's fan-out. */
-void hqd_hub_init(int64_t last_id);
-void hqd_hub_publish(const struct hq_event *ev, int n);
-void hqd_hub_shutdown(void);
+/* hub.c: the event stream's fan-out. new: NULL when out of memory; free takes NULL. */
+struct hqd_hub;
+struct hqd_hub *hqd_hub_new(void);
+void hqd_hub_free(struct hqd_hub *h);
+/* The ring starts after last_id, the newest event in the database (the worker's start). */
+void hqd_hub_start(struct hqd_hub *h, int64_t last_id);
+void hqd_hub_publish(struct hqd_hub *h, const struct hq_event *ev, int n);
+void hqd_hub_shutdown(struct hqd_hub *h);
 /* Copy whole frames after *cursor into buf (at most len bytes); wait up to timeout_ms
  * for one. Returns bytes copied, 0 on timeout, -1 on shutdown, -2 when *cursor is older
  * than the hub keeps (the caller reads those from the database). */
-long hqd_hub_read(int64_t *cursor, char *buf, size_t len, int timeout_ms);
-int64_t hqd_hub_last(void);
-int hqd_hub_subscribers(int delta);
+long hqd_hub_read(struct hqd_hub *h, int64_t *cursor, char *buf, size_t len, int timeout_ms);
+int64_t hqd_hub_last(struct hqd_hub *h);
+int hqd_hub_subscribers(struct hqd_hub *h, int delta);
 
-/* metrics.c */
-void hqd_metrics_request(const char *route, int status, double seconds);
-void hqd_metrics_batch(int size);
-/* Render; waiting[] per service from the hall state. */
-char *hqd_metrics_render(const struct hq_hall_state *st);
+/* metrics.c. new: NULL when out of memory; free takes NULL. */
+struct hqd_metrics;
+struct hqd_metrics *hqd_metrics_new(void);
+void hqd_metrics_free(struct hqd_metrics *m);
+void hqd_metrics_request(struct hqd_metrics *m, const char *route, int status, double seconds);
+void hqd_metrics_batch(struct hqd_metrics *m, int size);
+/* Render srv's counters, hub, units and kiosks; waiting[] per service from the hall state. */
+char *hqd_metrics_render(struct hqd *srv, const struct hq_hall_state *st);
 
-/* units.c: counter units' health as the gateways report it; memory only. put, delete and
- * get are routes (local: q is NULL). */
+/*
+ * health.c: the store behind the units' and the kiosks' health. Devices report under a
+ * name and each report replaces the last; a name silent for longer than stale_ms is stale.
+ * Entries are kept in name order; one mutex inside guards the store, because connection
+ * threads write it while the worker renders /metrics. The store owns the reports it keeps
+ * and frees them with `drop`.
+ */
+#define HQD_HEALTH_NAME_MAX 32
+struct hqd_health_entry {
+	char name[HQD_HEALTH_NAME_MAX + 1];
+	int64_t at;                  /* monotonic ms of the last report */
+	int64_t age_ms;              /* since then, as of the put or walk that hands it out */
+	bool stale;                  /* age_ms is over the store's threshold */
+	void *data;                  /* the report */
+};
+struct hqd_health;
+/* At most max names. NULL when out of memory; free takes NULL and drops every report. */
+struct hqd_health *hqd_health_new(size_t max, int64_t stale_ms, void (*drop)(void *data));
+void hqd_health_free(struct hqd_health *h);
+/* Names go into paths, label values and the log: 1 to HQD_HEALTH_NAME_MAX of A-Z a-z 0-9 _ . - */
+bool hqd_health_name_ok(const char *name);
+/* Keep data as name's report, stamped now. False when the store is full of other names
+ * (data stays the caller's). Else *was is the entry replaced, with was->data NULL for a
+ * new name; that report is the caller's to free, so it may look at it first. */
+bool hqd_health_put(struct hqd_health *h, const char *name, void *data, struct hqd_health_entry *was);
+/* Forget name and drop its report; false if it has none. */
+bool hqd_health_delete(struct hqd_health *h, const char *name);
+/* Call fn once with the store locked, with the entries in name order (ages as of now),
+ * so that a listing or every family of a scrape sees one picture. */
+void hqd_health_walk(struct hqd_health *h,
+		     void (*fn)(const struct hqd_health_entry *e, size_t n, void *arg), void *arg);
+
+/* units.c: counter units' health as the gateways report it; memory only. new: the store
+ * for srv->units (NULL when out of memory; hqd_health_free frees it), where a gateway whose
+ * last report is older than stale_ms is stale. put, delete and get are routes (local: q is
+ * NULL) on r->srv->units. */
+struct hqd_health *hqd_units_new(int64_t stale_ms);
 void hqd_units_put(struct hq_queue *q, struct hqd_req *r);
 void hqd_units_delete(struct hq_queue *q, struct hqd_req *r);
 void hqd_units_get(struct hq_queue *q, struct hqd_req *r);
-/* A gateway whose last report is older than this is stale (default 30 s). */
-void hqd_units_set_stale(int seconds);
 /* The hallq_gateway_, hallq_bus_ and hallq_unit_ families, in Prometheus text format. */
-void hqd_units_metrics(FILE *f);
+void hqd_units_metrics(struct hqd_health *units, FILE *f);
 
-/* kiosks.c: ticket kiosks' printer health as the kiosks report it; memory only. put,
- * delete and get are routes (local: q is NULL). */
+/* kiosks.c: ticket kiosks' printer health as the kiosks report it; memory only. new: the
+ * store for srv->kiosks (NULL when out of memory; hqd_health_free frees it), where a kiosk
+ * whose last report is older than stale_ms is down. put, delete and get are routes (local:
+ * q is NULL) on r->srv->kiosks. */
+struct hqd_health *hqd_kiosks_new(int64_t stale_ms);
 void hqd_kiosks_put(struct hq_queue *q, struct hqd_req *r);
 void hqd_kiosks_delete(struct hq_queue *q, struct hqd_req *r);
 void hqd_kiosks_get(struct hq_queue *q, struct hqd_req *r);
-/* A kiosk whose last report is older than this is down (default 30 s). */
-void hqd_kiosks_set_stale(int seconds);
 /* The hallq_kiosk_ families, in Prometheus text format. */
-void hqd_kiosks_metrics(FILE *f);
+void hqd_kiosks_metrics(struct hqd_health *kiosks, FILE *f);
+
+/*
+ * The server: main makes one, owns what it points to, and hands it down: to the connection
+ * threads (libmicrohttpd's cls), to the routes (hqd_req.srv) and to the worker. Only the log
+ * (hq_log) is process-wide.
+ */
+struct hqd {
+	/* Hall time: the wall clock, or simulated (hallqd --clock, --speed) so that a day of
+	 * the hall runs in minutes. Everything the server stamps reads it: the queue's clock
+	 * seam, the hall's "time", the default range of the statistics. Timeouts, heartbeats
+	 * and health ages are not hall time and stay on the monotonic clock. */
+	struct hq_sim_clock clock;
+	struct hqd_worker *worker;
+	struct hqd_hub *hub;
+	struct hqd_metrics *metrics;
+	struct hqd_health *units;    /* per gateway (units.c) */
+	struct hqd_health *kiosks;   /* per kiosk (kiosks.c) */
+	/* The tokens file, replaced whole on SIGHUP: readers hold the lock while they look. */
+	const char *tokens_path;
+	struct hqd_tokens tokens;
+	pthread_rwlock_t tokens_lock;
+	int heartbeat_ms;            /* a comment line on an event stream idle this long */
+};
 
 /* The ticket status page, assets/web/ticket.html, embedded by the build (NUL-terminated). */
 extern const char hqd_ticket_page[];

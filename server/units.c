@@ -5,8 +5,8 @@
  * health, not the hall's state: it lives in memory only, never in the queue database, and
  * a restart forgets it until the next reports. It is served at /api/v1/units and in
  * /metrics, where a gateway silent for longer than the stale threshold shows as down along
- * with its buses and units. Connection threads write it and the worker renders /metrics,
- * so one mutex guards the store.
+ * with its buses and units. The store (health.c) keeps each gateway's report under its
+ * name; this file knows what a report holds.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -15,14 +15,11 @@
 #include "server.h"
 
 #define GATEWAYS_MAX 16
-#define GATEWAY_NAME_MAX 32
 #define BUSES_MAX 16
 #define BUS_NAME_MAX 64
 #define TYPE_MAX 16
 #define UNITS_MAX 256
 #define CYCLE_MS_MAX 3600000.0
-/* Counts up to 2^53 - 1: exact as the float64 of a Prometheus sample and in any JSON reader. */
-#define COUNT_MAX 9007199254740991LL
 
 /* The counts a unit report carries, each an optional whole number from 0 (the default). The
  * table names the report's key and the metric it becomes. */
@@ -58,48 +55,28 @@ struct bus {
 	size_t nunits;
 };
 
-struct gateway {
-	char name[GATEWAY_NAME_MAX + 1];
-	int64_t at;                  /* monotonic ms of the last report */
+/* A gateway's report, the store's data. */
+struct report {
 	struct bus *buses;
 	size_t nbuses;
 };
 
-static struct {
-	pthread_mutex_t lock;
-	struct gateway gw[GATEWAYS_MAX]; /* sorted by name */
-	size_t n;
-	int64_t stale_ms;
-} store = {.lock = PTHREAD_MUTEX_INITIALIZER, .stale_ms = 30000};
-
-void hqd_units_set_stale(int seconds)
+static void drop_report(void *data)
 {
-	pthread_mutex_lock(&store.lock);
-	store.stale_ms = (int64_t)seconds * 1000;
-	pthread_mutex_unlock(&store.lock);
-}
-
-static bool stale(const struct gateway *g, int64_t now)
-{
-	return now - g->at > store.stale_ms;
-}
-
-static void free_buses(struct bus *b, size_t n)
-{
+	struct report *rp = data;
 	size_t i;
 
-	for (i = 0; b && i < n; i++)
-		free(b[i].units);
-	free(b);
+	if (!rp)
+		return;
+	for (i = 0; rp->buses && i < rp->nbuses; i++)
+		free(rp->buses[i].units);
+	free(rp->buses);
+	free(rp);
 }
 
-/* Gateway names go into paths and label values: keep them to a plain set. */
-static bool gateway_name_ok(const char *s)
+struct hqd_health *hqd_units_new(int64_t stale_ms)
 {
-	size_t n = strlen(s);
-
-	return n >= 1 && n <= GATEWAY_NAME_MAX &&
-	       strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-") == n;
+	return hqd_health_new(GATEWAYS_MAX, stale_ms, drop_report);
 }
 
 /* Bus names and types are the gateway's own words ("line1", "/dev/ttyUSB0"): any text of
@@ -139,7 +116,7 @@ static bool parse_unit(struct hqd_req *r, const json_t *o, const char *where, st
 	if (!hqd_field_bool(r, o, where, "online", true, &u->online))
 		return false;
 	for (i = 0; i < NCOUNTS; i++)
-		if (!hqd_field_int(r, o, where, counts[i].key, false, 0, COUNT_MAX, &u->n[i], &given))
+		if (!hqd_field_int(r, o, where, counts[i].key, false, 0, HQD_COUNT_MAX, &u->n[i], &given))
 			return false;
 	return true;
 }
@@ -161,7 +138,7 @@ static bool parse_bus(struct hqd_req *r, const json_t *o, const char *where, str
 	    !hqd_field_string(r, o, where, "type", false, &s) ||
 	    (s && !copy_text(r, where, "type", s, 0, TYPE_MAX, b->type)) ||
 	    !hqd_field_bool(r, o, where, "up", true, &b->up) ||
-	    !hqd_field_int(r, o, where, "reopens", false, 0, COUNT_MAX, &b->reopens, &given) ||
+	    !hqd_field_int(r, o, where, "reopens", false, 0, HQD_COUNT_MAX, &b->reopens, &given) ||
 	    !hqd_field_number(r, o, where, "cycle_ms", false, 0, CYCLE_MS_MAX, &b->cycle_ms) ||
 	    !hqd_field_array(r, o, where, "units", UNITS_MAX, &units))
 		return false;
@@ -185,99 +162,58 @@ static bool parse_bus(struct hqd_req *r, const json_t *o, const char *where, str
 	return true;
 }
 
-/* Put the report in the store. On return *buses holds what the caller is to free: the
- * gateway's previous report, or the new one when the store is full. */
-static bool keep(struct hqd_req *r, const char *name, struct bus **buses, size_t *nbuses)
-{
-	struct bus *old;
-	size_t i, oldn;
-	int cmp = 1;
-
-	pthread_mutex_lock(&store.lock);
-	for (i = 0; i < store.n && (cmp = strcmp(store.gw[i].name, name)) < 0; i++)
-		;
-	if (i == store.n || cmp != 0) {
-		if (store.n == GATEWAYS_MAX) {
-			pthread_mutex_unlock(&store.lock);
-			hqd_error(r, 409, "toomany", "hallqd keeps the reports of at most %d gateways; "
-				  "DELETE /api/v1/units/NAME of one that is gone", GATEWAYS_MAX);
-			return false;
-		}
-		memmove(&store.gw[i + 1], &store.gw[i], (store.n - i) * sizeof store.gw[0]);
-		memset(&store.gw[i], 0, sizeof store.gw[i]);
-		snprintf(store.gw[i].name, sizeof store.gw[i].name, "%s", name);
-		store.n++;
-	}
-	old = store.gw[i].buses;
-	oldn = store.gw[i].nbuses;
-	store.gw[i].buses = *buses;
-	store.gw[i].nbuses = *nbuses;
-	store.gw[i].at = hq_mono_ms();
-	pthread_mutex_unlock(&store.lock);
-	*buses = old;
-	*nbuses = oldn;
-	return true;
-}
-
 void hqd_units_put(struct hq_queue *q, struct hqd_req *r)
 {
-	struct bus *buses = NULL;
-	size_t nbuses = 0, i, j;
+	struct hqd_health_entry was;
+	struct report *rp;
 	char where[32];
 	json_t *arr;
+	size_t i, j;
 
 	(void)q;
-	if (!gateway_name_ok(r->args[0])) {
+	if (!hqd_health_name_ok(r->args[0])) {
 		hqd_error(r, 400, "inval", "a gateway's name is 1 to %d of A-Z a-z 0-9 _ . -, not '%s'",
-			  GATEWAY_NAME_MAX, r->args[0]);
+			  HQD_HEALTH_NAME_MAX, r->args[0]);
 		return;
 	}
 	if (!hqd_field_array(r, r->body, "", "buses", BUSES_MAX, &arr))
 		return;
-	nbuses = json_array_size(arr);
-	if (nbuses && !(buses = calloc(nbuses, sizeof *buses))) {
+	rp = calloc(1, sizeof *rp);
+	if (rp && (rp->nbuses = json_array_size(arr)))
+		rp->buses = calloc(rp->nbuses, sizeof *rp->buses);
+	if (!rp || (rp->nbuses && !rp->buses)) {
 		hqd_error(r, 500, "nomem", "out of memory");
-		return;
+		goto fail;
 	}
-	for (i = 0; i < nbuses; i++) {
+	for (i = 0; i < rp->nbuses; i++) {
 		snprintf(where, sizeof where, "buses[%zu]", i);
-		if (!parse_bus(r, json_array_get(arr, i), where, &buses[i]))
-			goto done;
+		if (!parse_bus(r, json_array_get(arr, i), where, &rp->buses[i]))
+			goto fail;
 		for (j = 0; j < i; j++)
-			if (!strcmp(buses[j].name, buses[i].name)) {
-				hqd_error(r, 400, "inval", "%s: bus '%s' is reported twice", where, buses[i].name);
-				goto done;
+			if (!strcmp(rp->buses[j].name, rp->buses[i].name)) {
+				hqd_error(r, 400, "inval", "%s: bus '%s' is reported twice", where, rp->buses[i].name);
+				goto fail;
 			}
 	}
-	if (keep(r, r->args[0], &buses, &nbuses))
-		r->status = 204;
-done:
-	free_buses(buses, nbuses);
+	if (!hqd_health_put(r->srv->units, r->args[0], rp, &was)) {
+		hqd_error(r, 409, "toomany", "hallqd keeps the reports of at most %d gateways; "
+			  "DELETE /api/v1/units/NAME of one that is gone", GATEWAYS_MAX);
+		goto fail;
+	}
+	drop_report(was.data);
+	r->status = 204;
+	return;
+fail:
+	drop_report(rp);
 }
 
 void hqd_units_delete(struct hq_queue *q, struct hqd_req *r)
 {
-	struct bus *old = NULL;
-	size_t i, oldn = 0;
-	bool found;
-
 	(void)q;
-	pthread_mutex_lock(&store.lock);
-	for (i = 0; i < store.n && strcmp(store.gw[i].name, r->args[0]); i++)
-		;
-	found = i < store.n;
-	if (found) {
-		old = store.gw[i].buses;
-		oldn = store.gw[i].nbuses;
-		memmove(&store.gw[i], &store.gw[i + 1], (store.n - i - 1) * sizeof store.gw[0]);
-		store.n--;
-	}
-	pthread_mutex_unlock(&store.lock);
-	if (found)
+	if (hqd_health_delete(r->srv->units, r->args[0]))
 		r->status = 204;
 	else
 		hqd_error(r, 404, "nogateway", "no gateway '%s' has reported here", r->args[0]);
-	free_buses(old, oldn);
 }
 
 static json_t *bus_json(const struct bus *b)
@@ -299,25 +235,29 @@ static json_t *bus_json(const struct bus *b)
 			 "reopens", (json_int_t)b->reopens, "cycle_ms", b->cycle_ms, "units", units);
 }
 
+static void list_gateways(const struct hqd_health_entry *e, size_t n, void *arg)
+{
+	json_t *gws = arg;
+	size_t i, j;
+
+	for (i = 0; i < n; i++) {
+		const struct report *rp = e[i].data;
+		json_t *buses = json_array();
+
+		for (j = 0; j < rp->nbuses; j++)
+			json_array_append_new(buses, bus_json(&rp->buses[j]));
+		json_array_append_new(gws, json_pack("{s:s, s:I, s:b, s:o}", "gateway", e[i].name,
+						     "age_s", (json_int_t)(e[i].age_ms / 1000),
+						     "stale", e[i].stale, "buses", buses));
+	}
+}
+
 void hqd_units_get(struct hq_queue *q, struct hqd_req *r)
 {
 	json_t *v, *gws = json_array();
-	int64_t now = hq_mono_ms();
-	size_t i, j;
 
 	(void)q;
-	pthread_mutex_lock(&store.lock);
-	for (i = 0; i < store.n; i++) {
-		const struct gateway *g = &store.gw[i];
-		json_t *buses = json_array();
-
-		for (j = 0; j < g->nbuses; j++)
-			json_array_append_new(buses, bus_json(&g->buses[j]));
-		json_array_append_new(gws, json_pack("{s:s, s:I, s:b, s:o}", "gateway", g->name,
-						     "age_s", (json_int_t)((now - g->at) / 1000),
-						     "stale", stale(g, now), "buses", buses));
-	}
-	pthread_mutex_unlock(&store.lock);
+	hqd_health_walk(r->srv->units, list_gateways, gws);
 	/* 15 digits: a reported 452.1 comes back as 452.1, not 452.10000000000002. */
 	v = json_pack("{s:o}", "gateways", gws);
 	free(r->resp);
@@ -349,30 +289,30 @@ enum value { V_GATEWAY_UP, V_BUS_UP, V_CYCLE, V_REOPENS, V_ONLINE, V_COUNT };
 
 /* One metric family: its HELP and TYPE, then a sample per gateway, bus or unit. What a
  * stale gateway last said of its links is no longer true, so it shows as down. */
-static void family(FILE *f, const char *name, const char *type, const char *help, enum level lv,
-		   int which, int64_t now)
+static void family(FILE *f, const struct hqd_health_entry *e, size_t n, const char *name,
+		   const char *type, const char *help, enum level lv, int which)
 {
 	size_t i, j, k;
 
 	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
-	for (i = 0; i < store.n; i++) {
-		const struct gateway *g = &store.gw[i];
-		bool fresh = !stale(g, now);
+	for (i = 0; i < n; i++) {
+		const struct report *rp = e[i].data;
+		bool fresh = !e[i].stale;
 
 		if (lv == PER_GATEWAY) {
 			fprintf(f, "%s{", name);
-			put_label(f, "gateway", g->name);
+			put_label(f, "gateway", e[i].name);
 			fprintf(f, "} %d\n", fresh);
 			continue;
 		}
-		for (j = 0; j < g->nbuses; j++) {
-			const struct bus *b = &g->buses[j];
+		for (j = 0; j < rp->nbuses; j++) {
+			const struct bus *b = &rp->buses[j];
 
 			for (k = 0; k < (lv == PER_UNIT ? b->nunits : 1); k++) {
 				const struct unit *u = lv == PER_UNIT ? &b->units[k] : NULL;
 
 				fprintf(f, "%s{", name);
-				put_label(f, "gateway", g->name);
+				put_label(f, "gateway", e[i].name);
 				fputc(',', f);
 				put_label(f, "bus", b->name);
 				if (u)
@@ -392,23 +332,26 @@ static void family(FILE *f, const char *name, const char *type, const char *help
 	}
 }
 
-void hqd_units_metrics(FILE *f)
+static void write_families(const struct hqd_health_entry *e, size_t n, void *arg)
 {
-	int64_t now = hq_mono_ms();
+	FILE *f = arg;
 	int k;
 
-	pthread_mutex_lock(&store.lock);
-	family(f, "hallq_gateway_up", "gauge", "1 while the counter-bus gateway reports, 0 when its "
-	       "last report is stale.", PER_GATEWAY, V_GATEWAY_UP, now);
-	family(f, "hallq_bus_up", "gauge", "1 when the gateway has the bus open (0 when the gateway "
-	       "is stale).", PER_BUS, V_BUS_UP, now);
-	family(f, "hallq_bus_cycle_seconds", "gauge", "Time of one polling round over the bus's units.",
-	       PER_BUS, V_CYCLE, now);
-	family(f, "hallq_bus_reopens_total", "counter", "Times the gateway reopened the bus.", PER_BUS,
-	       V_REOPENS, now);
-	family(f, "hallq_unit_online", "gauge", "1 when the unit answers its polls (0 when the gateway "
-	       "is stale).", PER_UNIT, V_ONLINE, now);
+	family(f, e, n, "hallq_gateway_up", "gauge", "1 while the counter-bus gateway reports, 0 "
+	       "when its last report is stale.", PER_GATEWAY, V_GATEWAY_UP);
+	family(f, e, n, "hallq_bus_up", "gauge", "1 when the gateway has the bus open (0 when the "
+	       "gateway is stale).", PER_BUS, V_BUS_UP);
+	family(f, e, n, "hallq_bus_cycle_seconds", "gauge", "Time of one polling round over the "
+	       "bus's units.", PER_BUS, V_CYCLE);
+	family(f, e, n, "hallq_bus_reopens_total", "counter", "Times the gateway reopened the bus.",
+	       PER_BUS, V_REOPENS);
+	family(f, e, n, "hallq_unit_online", "gauge", "1 when the unit answers its polls (0 when the "
+	       "gateway is stale).", PER_UNIT, V_ONLINE);
 	for (k = 0; k < NCOUNTS; k++)
-		family(f, counts[k].metric, counts[k].type, counts[k].help, PER_UNIT, V_COUNT + k, now);
-	pthread_mutex_unlock(&store.lock);
+		family(f, e, n, counts[k].metric, counts[k].type, counts[k].help, PER_UNIT, V_COUNT + k);
+}
+
+void hqd_units_metrics(struct hqd_health *units, FILE *f)
+{
+	hqd_health_walk(units, write_families, f);
 }

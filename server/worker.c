@@ -29,6 +29,7 @@ struct job {
 };
 
 struct hqd_worker {
+	struct hqd *srv;             /* its clock, hub and metrics */
 	pthread_t thread;
 	pthread_mutex_t lock;
 	pthread_cond_t work;
@@ -48,7 +49,7 @@ static void publish_new_events(struct hqd_worker *w)
 		n = hq_queue_events(w->q, w->last_event, ev, 128);
 		if (n <= 0)
 			break;
-		hqd_hub_publish(ev, n);
+		hqd_hub_publish(w->srv->hub, ev, n);
 		w->last_event = ev[n - 1].id;
 	} while (n == 128);
 }
@@ -158,7 +159,7 @@ static void run_round(struct hqd_worker *w, struct job *list)
 		}
 	}
 	if (writes)
-		hqd_metrics_batch(n);
+		hqd_metrics_batch(w->srv->metrics, n);
 	publish_new_events(w);
 }
 
@@ -250,8 +251,8 @@ void hqd_worker_reload(struct hqd_worker *w)
 	submit(w, &j);
 }
 
-int hqd_worker_start(struct hqd_worker **out, const char *db, const char *config_path,
-		     char *err, size_t errlen)
+int hqd_worker_start(struct hqd_worker **out, struct hqd *srv, const char *db,
+		     const char *config_path, char *err, size_t errlen)
 {
 	struct hqd_worker *w = calloc(1, sizeof *w);
 	FILE *f = NULL;
@@ -265,10 +266,11 @@ int hqd_worker_start(struct hqd_worker **out, const char *db, const char *config
 		free(w);
 		return -1;
 	}
+	w->srv = srv;
 	if ((rc = hq_queue_open(db, &w->q, err, errlen)))
 		goto fail;
 	/* Before the config is applied: its event, and the day it opens, are hall time too. */
-	hq_queue_set_clock(w->q, hqd_clock_now, NULL);
+	hq_queue_set_clock(w->q, hq_sim_clock_now, &srv->clock);
 	/* The config is checked before anything listens: a hall with a bad file never opens. */
 	f = fopen(config_path, "rb");
 	if (!f || fseek(f, 0, SEEK_END) || (len = ftell(f)) < 0 || len >= (1 << 20) ||
@@ -286,7 +288,7 @@ int hqd_worker_start(struct hqd_worker **out, const char *db, const char *config
 	text = NULL;
 	f = NULL;
 	w->last_event = hq_queue_last_event_id(w->q);
-	hqd_hub_init(w->last_event);
+	hqd_hub_start(srv->hub, w->last_event);
 
 	pthread_mutex_init(&w->lock, NULL);
 	hq_cond_init_mono(&w->work);
