@@ -12,62 +12,6 @@
 
 #include "server.h"
 
-/* ISO 8601 with the zone's offset, "2026-11-23T10:02:11+08:00"; JSON null for 0. */
-static json_t *iso_time(int64_t ms)
-{
-	char buf[HQ_ISO_MAX];
-
-	if (!ms)
-		return json_null();
-	hq_format_iso(ms, buf, sizeof buf);
-	return json_string(buf);
-}
-
-void hqd_error(struct hqd_req *r, int status, const char *code, const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	hqd_json(r, status, json_pack("{s:s, s:s}", "error", code, "message", msg));
-}
-
-void hqd_json(struct hqd_req *r, int status, json_t *v)
-{
-	free(r->resp);
-	r->status = status;
-	r->resp = v ? json_dumps(v, JSON_COMPACT) : NULL;
-	r->ctype = "application/json";
-	json_decref(v);
-}
-
-static int http_status(int err)
-{
-	switch (err) {
-	case HQ_ENOSERVICE: case HQ_ENOCOUNTER: case HQ_ENOTICKET: case HQ_ENOCODE:
-		return 404;
-	case HQ_EINVAL: case HQ_ECONFIG:
-		return 400;
-	case HQ_ECLOSED: case HQ_ECAP: case HQ_EEXHAUSTED: case HQ_EPAUSED: case HQ_ECTRCLOSED:
-	case HQ_ESTATE: case HQ_EIDLE: case HQ_EBUSYCTR: case HQ_EEARLY: case HQ_ELATE:
-	case HQ_EUSED: case HQ_ESLOT: case HQ_ERATED: case HQ_EEMPTY:
-		return 409;
-	case HQ_EBUSY:
-		return 503;
-	default:
-		return 500;
-	}
-}
-
-void hqd_queue_error(struct hq_queue *q, struct hqd_req *r, int err)
-{
-	const char *msg = hq_queue_errmsg(q);
-
-	hqd_error(r, http_status(err), hq_err_code(err), "%s", msg && *msg ? msg : hq_strerror(err));
-}
-
 static json_t *ticket_json(struct hq_queue *q, const struct hqd_req *r, const struct hq_ticket *t)
 {
 	const struct hq_config *cfg = hq_queue_config(q);
@@ -92,8 +36,8 @@ static json_t *ticket_json(struct hq_queue *q, const struct hqd_req *r, const st
 			 "target_counter", t->target_counter,
 			 "clerk", t->clerk, "recalls", t->recalls, "people_ahead", t->people_ahead,
 			 "est_wait_s", t->est_wait_s, "rating", t->rating, "day", t->day,
-			 "issued_at", iso_time(t->issued_at), "called_at", iso_time(t->called_at),
-			 "started_at", iso_time(t->started_at), "ended_at", iso_time(t->ended_at),
+			 "issued_at", hqd_iso_time(t->issued_at), "called_at", hqd_iso_time(t->called_at),
+			 "started_at", hqd_iso_time(t->started_at), "ended_at", hqd_iso_time(t->ended_at),
 			 "end_reason", t->end_reason, "status_url", url);
 }
 
@@ -104,126 +48,6 @@ static void answer_ticket(struct hq_queue *q, struct hqd_req *r, int rc, int sta
 		hqd_queue_error(q, r, rc);
 	else
 		hqd_json(r, status, ticket_json(q, r, t));
-}
-
-char *hqd_event_frame(const struct hq_event *e)
-{
-	json_t *v = json_pack("{s:I, s:o, s:I, s:s, s:I, s:s, s:s, s:i, s:i, s:s}", "id", (json_int_t)e->id,
-			      "at", iso_time(e->at), "at_ms", (json_int_t)e->at, "type", e->type,
-			      "ticket_id", (json_int_t)e->ticket_id,
-			      "label", e->label, "service", e->service, "counter", e->counter,
-			      "value", e->value, "detail", e->detail);
-	char *data = v ? json_dumps(v, JSON_COMPACT) : NULL;
-	char *frame = NULL;
-
-	json_decref(v);
-	if (data && asprintf(&frame, "id: %lld\nevent: %s\ndata: %s\n\n", (long long)e->id, e->type,
-			     data) < 0)
-		frame = NULL;
-	free(data);
-	return frame;
-}
-
-/* Body fields. A missing optional field is fine; a field of the wrong type is not. The value
- * of obj[key] when it is there (not null); NULL otherwise, answered when it was required. */
-static json_t *field(struct hqd_req *r, const json_t *obj, const char *where, const char *key,
-		     bool required)
-{
-	json_t *v = obj ? json_object_get(obj, key) : NULL;
-
-	if (v && !json_is_null(v))
-		return v;
-	if (required)
-		hqd_error(r, 400, "badjson", "%s needs \"%s\"", *where ? where : "the body", key);
-	return NULL;
-}
-
-/* Answer that obj[key] is not `what`; false, for the caller to return. */
-static bool wrong_type(struct hqd_req *r, const char *where, const char *key, const char *what)
-{
-	hqd_error(r, 400, "badjson", "\"%s%s%s\" must be %s", where, *where ? "." : "", key, what);
-	return false;
-}
-
-bool hqd_field_string(struct hqd_req *r, const json_t *obj, const char *where, const char *key,
-		      bool required, const char **out)
-{
-	json_t *v = field(r, obj, where, key, required);
-
-	*out = NULL;
-	if (!v)
-		return !required;
-	if (!json_is_string(v))
-		return wrong_type(r, where, key, "a string");
-	*out = json_string_value(v);
-	return true;
-}
-
-bool hqd_field_int(struct hqd_req *r, const json_t *obj, const char *where, const char *key,
-		   bool required, long long lo, long long hi, long long *out, bool *given)
-{
-	json_t *v = field(r, obj, where, key, required);
-
-	*given = false;
-	if (!v)
-		return !required;
-	if (!json_is_integer(v))
-		return wrong_type(r, where, key, "a whole number");
-	*out = json_integer_value(v);
-	if (*out < lo || *out > hi) {
-		hqd_error(r, 400, "inval", "\"%s%s%s\" must be from %lld to %lld", where,
-			  *where ? "." : "", key, lo, hi);
-		return false;
-	}
-	*given = true;
-	return true;
-}
-
-bool hqd_field_bool(struct hqd_req *r, const json_t *obj, const char *where, const char *key,
-		    bool required, bool *out)
-{
-	json_t *v = field(r, obj, where, key, required);
-
-	if (!v)
-		return !required;
-	if (!json_is_boolean(v))
-		return wrong_type(r, where, key, "true or false");
-	*out = json_is_true(v);
-	return true;
-}
-
-bool hqd_field_number(struct hqd_req *r, const json_t *obj, const char *where, const char *key,
-		      bool required, double lo, double hi, double *out)
-{
-	json_t *v = field(r, obj, where, key, required);
-
-	if (!v)
-		return !required;
-	if (!json_is_number(v))
-		return wrong_type(r, where, key, "a number");
-	*out = json_number_value(v);
-	if (*out < lo || *out > hi) {
-		hqd_error(r, 400, "inval", "\"%s%s%s\" must be from %g to %g", where, *where ? "." : "",
-			  key, lo, hi);
-		return false;
-	}
-	return true;
-}
-
-bool hqd_field_array(struct hqd_req *r, const json_t *obj, const char *where, const char *key,
-		     size_t max, json_t **out)
-{
-	*out = field(r, obj, where, key, true);
-	if (!*out)
-		return false;
-	if (!json_is_array(*out))
-		return wrong_type(r, where, key, "an array");
-	if (json_array_size(*out) > max) {
-		hqd_error(r, 400, "inval", "\"%s%s%s\" may hold at most %zu entries, not %zu", where,
-			  *where ? "." : "", key, max, json_array_size(*out));
-		return false;
-	}
-	return true;
 }
 
 static bool body_string(struct hqd_req *r, const char *key, bool required, const char **out)
@@ -241,7 +65,7 @@ static bool body_int(struct hqd_req *r, const char *key, bool required, long lon
 static bool body_ticket(struct hq_queue *q, struct hqd_req *r, const char *key, bool required,
 			int64_t *id, bool *given)
 {
-	json_t *v = field(r, r->body, "", key, required);
+	json_t *v = hqd_field(r, r->body, "", key, required);
 	char ref[32];
 	int rc;
 
@@ -340,7 +164,7 @@ static void run_hall(struct hq_queue *q, struct hqd_req *r)
 	now_ms = hq_sim_clock_now(&r->srv->clock);
 	v = json_pack("{s:s, s:s, s:[s], s:s, s:o, s:I, s:i, s:I, s:o, s:o, s:{s:s, s:i, s:b, s:b, s:s}}",
 		      "name", cfg->name, "name_en", cfg->name_en, "languages", "zh",
-		      "notice", cfg->notice, "time", iso_time(now_ms), "time_ms", (json_int_t)now_ms,
+		      "notice", cfg->notice, "time", hqd_iso_time(now_ms), "time_ms", (json_int_t)now_ms,
 		      "clock_speed", r->srv->clock.speed > 0 ? r->srv->clock.speed : 1,
 		      "last_event_id", (json_int_t)st.last_event_id, "services", services,
 		      "counters", counters, "kiosk",
@@ -547,7 +371,7 @@ static void counter_call(struct hq_queue *q, struct hqd_req *r)
 
 	if (!path_counter(q, r, &c) || !body_int(r, "number", false, 0, 9999, &v, &given))
 		return;
-	if (given == (field(r, r->body, "", "ticket", false) != NULL))
+	if (given == (hqd_field(r, r->body, "", "ticket", false) != NULL))
 		hqd_error(r, 400, "badjson", "call needs either \"ticket\" or \"number\"");
 	else if (given && (rc = hq_queue_find_number(q, c, (int)v, &id)))
 		hqd_queue_error(q, r, rc);
@@ -731,7 +555,7 @@ static void run_stats(struct hq_queue *q, struct hqd_req *r)
 		for (i = 0; i < st.nrows; i++)
 			json_array_append_new(rows, stats_row(&st.rows[i]));
 		hqd_json(r, 200, json_pack("{s:s, s:o, s:o, s:o, s:o}", "by", by_name && *by_name ? by_name : "service",
-					   "from", iso_time(from), "to", iso_time(to), "rows", rows,
+					   "from", hqd_iso_time(from), "to", hqd_iso_time(to), "rows", rows,
 					   "total", stats_row(&st.total)));
 	}
 	hq_stats_free(&st);

@@ -117,6 +117,8 @@ struct hqd_route {
 const struct hqd_route *hqd_route_match(const char *method, const char *path, struct hqd_req *r,
 					char *allow, size_t allowlen);
 bool hqd_allowed(const struct hqd_route *rt, const struct hqd_req *r);
+
+/* reply.c: answering a request. */
 /* Answer with an error body {"error", "message"}. */
 void hqd_error(struct hqd_req *r, int status, const char *code, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
@@ -126,6 +128,8 @@ void hqd_error(struct hqd_req *r, int status, const char *code, const char *fmt,
  * field is fine unless required; a wrong type answers 400 badjson, a number out of [lo, hi]
  * 400 inval, both naming the field. False when the request has been answered.
  */
+json_t *hqd_field(struct hqd_req *r, const json_t *obj, const char *where, const char *key,
+		 bool required); /* any type; NULL when absent or null */
 bool hqd_field_string(struct hqd_req *r, const json_t *obj, const char *where, const char *key,
 		      bool required, const char **out);
 bool hqd_field_int(struct hqd_req *r, const json_t *obj, const char *where, const char *key,
@@ -143,6 +147,8 @@ void hqd_json(struct hqd_req *r, int status, json_t *v);
 void hqd_queue_error(struct hq_queue *q, struct hqd_req *r, int err);
 /* An event as an SSE frame, malloc'd. */
 char *hqd_event_frame(const struct hq_event *e);
+/* ISO 8601 with the zone's offset, "2026-11-23T10:02:11+08:00"; JSON null for 0. */
+json_t *hqd_iso_time(int64_t ms);
 
 /* worker.c. The worker stamps hall time with srv->clock and publishes to srv->hub, so both
  * are set before it starts; stop it before freeing them. */
