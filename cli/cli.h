@@ -28,7 +28,11 @@ enum status {
 enum opt {
 	OPT_DB, OPT_CONFIG, OPT_CLASS, OPT_TICKET, OPT_TO_SERVICE, OPT_TO_COUNTER, OPT_REASON,
 	OPT_AT, OPT_NAME, OPT_PHONE, OPT_COUNTER, OPT_BY, OPT_FROM, OPT_TO, OPT_SINCE,
-	OPT_LIMIT, OPT_JSON, OPT_CSV, OPT_NEXT, OPT_HELP,
+	OPT_LIMIT, OPT_JSON, OPT_CSV, OPT_NEXT,
+	/* 好差评, electronic supervision and the appraisal */
+	OPT_LEVEL, OPT_REASONS, OPT_COMMENT, OPT_CHANNEL, OPT_NOTE, OPT_STATE, OPT_WHO,
+	OPT_MONTH, OPT_WEEK, OPT_QUARTER, OPT_PIN, OPT_ALL,
+	OPT_HELP,
 	OPT_COUNT_
 };
 
@@ -52,7 +56,7 @@ typedef int (*counter_op_fn)(struct hq_queue *q, int counter);
 struct cmd {
 	const char *name;
 	int (*run)(struct ctx *c);
-	unsigned opts;                  /* accepted options besides --db and --help */
+	unsigned long long opts;        /* accepted options besides --db and --help: O(NAME) bits */
 	int min_args, max_args;
 	const char *synopsis;           /* after "hallq NAME [--db FILE]" */
 	const char *summary;
@@ -64,6 +68,12 @@ struct cmd {
 	counter_op_fn counter_op;       /* for the counter state commands */
 	const char *done;               /* what counter_op leaves the counter as, for the reply */
 };
+
+/* The command tables of the 好差评 evaluation (cmd_review.c), electronic supervision
+ * (cmd_alert.c), and the reports and the clerks' roster (cmd_report.c); each ends with {0}. */
+extern const struct cmd cli_review_cmds[];
+extern const struct cmd cli_alert_cmds[];
+extern const struct cmd cli_report_cmds[];
 
 /* commands.c: the handlers of main.c's command table. Each returns the exit status. */
 int cli_cmd_init(struct ctx *c);

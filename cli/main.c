@@ -27,7 +27,7 @@
  * Options. One long-option table for all commands; each command says which it accepts.
  */
 
-#define O(x) (1u << OPT_##x)
+#define O(x) (1ull << OPT_##x)
 /* getopt_long returns these; kept clear of '?', ':' and the short option letters. */
 #define OPT_VAL(x) (256 + (x))
 
@@ -51,6 +51,18 @@ static const struct option long_opts[] = {
 	{"json", no_argument, NULL, OPT_VAL(OPT_JSON)},
 	{"csv", no_argument, NULL, OPT_VAL(OPT_CSV)},
 	{"next", no_argument, NULL, OPT_VAL(OPT_NEXT)},
+	{"level", required_argument, NULL, OPT_VAL(OPT_LEVEL)},
+	{"reasons", required_argument, NULL, OPT_VAL(OPT_REASONS)},
+	{"comment", required_argument, NULL, OPT_VAL(OPT_COMMENT)},
+	{"channel", required_argument, NULL, OPT_VAL(OPT_CHANNEL)},
+	{"note", required_argument, NULL, OPT_VAL(OPT_NOTE)},
+	{"state", required_argument, NULL, OPT_VAL(OPT_STATE)},
+	{"who", required_argument, NULL, OPT_VAL(OPT_WHO)},
+	{"month", required_argument, NULL, OPT_VAL(OPT_MONTH)},
+	{"week", required_argument, NULL, OPT_VAL(OPT_WEEK)},
+	{"quarter", required_argument, NULL, OPT_VAL(OPT_QUARTER)},
+	{"pin", required_argument, NULL, OPT_VAL(OPT_PIN)},
+	{"all", no_argument, NULL, OPT_VAL(OPT_ALL)},
 	{"help", no_argument, NULL, OPT_VAL(OPT_HELP)},
 	{NULL, 0, NULL, 0},
 };
@@ -219,16 +231,24 @@ static const struct cmd commands[] = {
 	{0},
 };
 
-/* The overview: every command of the table, with what it is for. */
+/* The commands above, then those of the 好差评 evaluation (cmd_review.c), electronic
+ * supervision (cmd_alert.c) and the reports and roster (cmd_report.c); each table ends with
+ * an entry without a name. */
+static const struct cmd *const tables[] = {
+	commands, cli_review_cmds, cli_alert_cmds, cli_report_cmds,
+};
+#define NTABLES (sizeof tables / sizeof tables[0])
+
+/* The overview: every command of the tables, with what it is for. */
 static void print_help(FILE *f)
 {
-
 	fputs("usage: hallq COMMAND [--db FILE] [ARGUMENTS] [OPTIONS]\n"
 	      "       hallq help COMMAND | hallq COMMAND --help | hallq --version\n\n"
 	      "The hall's admin tool: every queue operation, the live state, statistics and\n"
 	      "the event feed of a hallq database.\n\ncommands:\n", f);
-	for (const struct cmd *c = commands; c->name; c++)
-		fprintf(f, "  %-10s %s\n", c->name, c->summary);
+	for (size_t t = 0; t < NTABLES; t++)
+		for (const struct cmd *c = tables[t]; c->name; c++)
+			fprintf(f, "  %-10s %s\n", c->name, c->summary);
 	fputs("\n"
 	      "TICKET is a label of today (A012) or a numeric ticket id; COUNTER is a number.\n"
 	      "The first line of output is what the command made or acted on (ticket label,\n"
@@ -243,9 +263,10 @@ static void print_help(FILE *f)
 
 static const struct cmd *find_cmd(const char *name)
 {
-	for (const struct cmd *c = commands; c->name; c++)
-		if (strcmp(c->name, name) == 0)
-			return c;
+	for (size_t t = 0; t < NTABLES; t++)
+		for (const struct cmd *c = tables[t]; c->name; c++)
+			if (strcmp(c->name, name) == 0)
+				return c;
 	return NULL;
 }
 
@@ -255,7 +276,7 @@ static const struct cmd *find_cmd(const char *name)
 
 static int parse_args(struct ctx *c, int argc, char **argv)
 {
-	unsigned allowed = c->cmd->opts | O(DB) | O(HELP);
+	unsigned long long allowed = c->cmd->opts | O(DB) | O(HELP);
 	int ch;
 
 	opterr = 0;
@@ -269,7 +290,7 @@ static int parse_args(struct ctx *c, int argc, char **argv)
 			return cli_usage_err(c, "option '%s' needs a value", argv[optind - 1]);
 		} else if (ch == '?' || id < 0 || id >= OPT_COUNT_) {
 			return cli_usage_err(c, "unknown option '%s'", argv[optind - 1]);
-		} else if (!(allowed & (1u << id))) {
+		} else if (!(allowed & (1ull << id))) {
 			return cli_usage_err(c, "option '--%s' does not apply to %s",
 					 long_opts[id].name, c->cmd->name);
 		}

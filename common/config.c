@@ -24,13 +24,14 @@
 
 #include "hq_config.h"
 #include "hq_error.h"
+#include "hq_time.h"
 
 #define MAX_FILE (1024 * 1024) /* a hall config is a few kilobytes; more is a wrong file */
 #define MAX_LINE 1024          /* inih line buffer: room for a 511-byte notice and its key */
 #define MAX_BUSES 32
-#define MAX_KEYS 16            /* keys in the largest section table */
+#define MAX_KEYS 24            /* keys in the largest section table */
 
-enum kind { K_HALL, K_SERVICE, K_COUNTER, K_BUS, K_KIOSK };
+enum kind { K_HALL, K_SERVICE, K_COUNTER, K_BUS, K_KIOSK, K_ALERT, K_APPRAISAL, K_CLERK };
 
 /* Key flags. */
 #define F_REQUIRED 1u /* the section is incomplete without it */
@@ -644,6 +645,104 @@ static int set_baud(struct parser *p, const struct key *k, void *obj, const char
 		    "57600 or 115200", v);
 }
 
+/* Dates: "2026-10-01" or a range "2026-10-01..2026-10-07", in a comma list. */
+static int set_dates(struct parser *p, const struct key *k, void *obj, const char *v)
+{
+	char items[HQ_MAX_DATES + 1][64];
+	int32_t *out = FIELD(obj, k, int32_t);
+	int *n = (int *)((char *)obj + k->size); /* the count follows as its own member */
+	int count = split_list(v, items, HQ_MAX_DATES), i, j;
+
+	*n = 0;
+	if (count < 0)
+		return fail(p, p->line, "%s = %s is not a list of dates", k->name, v);
+	if (count == 1 && !items[0][0])
+		return 0; /* "holidays =" : none */
+	for (i = 0; i < count && i < HQ_MAX_DATES; i++) {
+		char *dots = strstr(items[i], "..");
+		int64_t a, b;
+
+		if (dots)
+			*dots = '\0';
+		if (hq_parse_day(items[i], &a) || (dots && hq_parse_day(dots + 2, &b)))
+			return fail(p, p->line, "%s: '%s%s%s' is not a date YYYY-MM-DD or a range "
+				    "YYYY-MM-DD..YYYY-MM-DD", k->name, items[i], dots ? ".." : "",
+				    dots ? dots + 2 : "");
+		if (!dots)
+			b = a;
+		if (b < a)
+			return fail(p, p->line, "%s: the range %s..%s ends before it starts", k->name,
+				    items[i], dots + 2);
+		for (int64_t d = a; d <= b; d++) {
+			if (*n == HQ_MAX_DATES)
+				return fail(p, p->line, "%s: at most %d days", k->name, HQ_MAX_DATES);
+			out[(*n)++] = (int32_t)d;
+		}
+	}
+	if (count > HQ_MAX_DATES)
+		return fail(p, p->line, "%s: at most %d days", k->name, HQ_MAX_DATES);
+	/* Sorted and without repeats: the calendar looks days up by bisection. */
+	for (i = 1; i < *n; i++)
+		for (j = i; j > 0 && out[j - 1] > out[j]; j--) {
+			int32_t t = out[j];
+
+			out[j] = out[j - 1];
+			out[j - 1] = t;
+		}
+	for (i = 1; i < *n; i++)
+		if (out[i] == out[i - 1]) {
+			char day[11];
+
+			hq_format_day(out[i], day);
+			return fail(p, p->line, "%s: %s is listed twice", k->name, day);
+		}
+	return 0;
+}
+
+static int set_sign_in(struct parser *p, const struct key *k, void *obj, const char *v)
+{
+	if (strcmp(v, "roster") && strcmp(v, "open"))
+		return fail(p, p->line, "sign_in = %s: write roster (only the clerks of the "
+			    "roster, with their PIN) or open (any clerk id)", v);
+	*FIELD(obj, k, bool) = !strcmp(v, "open");
+	return 0;
+}
+
+static int set_alert_kind(struct parser *p, const struct key *k, void *obj, const char *v)
+{
+	for (int i = 0; i < HQ_ALERT_NKINDS; i++)
+		if (!strcmp(v, hq_alert_kind_name((enum hq_alert_kind)i))) {
+			*FIELD(obj, k, enum hq_alert_kind) = (enum hq_alert_kind)i;
+			return 0;
+		}
+	return fail(p, p->line, "rule = %s is not a rule; rules are wait, queue, pause, "
+		    "pause_reason, unstaffed, idle, slow, noshows, bad_review, case_overdue "
+		    "and device", v);
+}
+
+static int set_severity(struct parser *p, const struct key *k, void *obj, const char *v)
+{
+	for (int i = HQ_SEV_INFO; i <= HQ_SEV_CRITICAL; i++)
+		if (!strcmp(v, hq_severity_name((enum hq_severity)i))) {
+			*FIELD(obj, k, enum hq_severity) = (enum hq_severity)i;
+			return 0;
+		}
+	return fail(p, p->line, "severity = %s: write info, warning or critical", v);
+}
+
+/* A crypt(3) hash, as `hallq clerk hash` prints it; never a PIN in clear. */
+static int set_pin_hash(struct parser *p, const struct key *k, void *obj, const char *v)
+{
+	size_t n = strlen(v);
+
+	if (v[0] != '$' || n < 13 || n >= k->size || strspn(v, "$./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+							  "abcdefghijklmnopqrstuvwxyz") != n)
+		return fail(p, p->line, "pin = %.20s%s is not a PIN hash; make one with "
+			    "`hallq clerk hash` (a PIN is never written in clear)", v, n > 20 ? "..." : "");
+	memcpy(FIELD(obj, k, char), v, n + 1);
+	return 0;
+}
+
 /* ---- the sections and their keys ---------------------------------------------------- */
 
 #define STR(k, st, f, fl) \
@@ -664,6 +763,15 @@ static const struct key hall_keys[] = {
 	INT(estimate_samples, hq_config, estimate_samples, 1, 200, "20"),
 	{ "public_url", set_public_url, offsetof(struct hq_config, public_url),
 	  sizeof(((struct hq_config *)0)->public_url), 0, 0, NULL, 0 },
+	INT(review_edit_minutes, hq_config, review_edit_minutes, 0, 1440, "30"),
+	INT(rectify_working_days, hq_config, rectify_working_days, 1, 90, "15"),
+	INT(revisit_working_days, hq_config, revisit_working_days, 1, 90, "5"),
+	/* size: where the count is, from the list (set_dates) */
+	{ "holidays", set_dates, offsetof(struct hq_config, holidays),
+	  offsetof(struct hq_config, nholidays) - offsetof(struct hq_config, holidays), 0, 0, NULL, 0 },
+	{ "workdays", set_dates, offsetof(struct hq_config, workdays),
+	  offsetof(struct hq_config, nworkdays) - offsetof(struct hq_config, workdays), 0, 0, NULL, 0 },
+	FN(sign_in, set_sign_in, hq_config, roster_open, 0, 0, "roster", 0),
 	{ NULL, NULL, 0, 0, 0, 0, NULL, 0 }
 };
 
@@ -714,10 +822,44 @@ static const struct key kiosk_keys[] = {
 	{ NULL, NULL, 0, 0, 0, 0, NULL, 0 }
 };
 
+/* An [alert NAME] that names a default rule changes it; a new name needs its rule. */
+static const struct key alert_keys[] = {
+	FN(rule, set_alert_kind, hq_alert_rule, kind, 0, 0, NULL, 0),
+	FN(severity, set_severity, hq_alert_rule, severity, 0, 0, NULL, 0),
+	FN(enabled, set_bool, hq_alert_rule, enabled, 0, 0, NULL, 0),
+	INT(minutes, hq_alert_rule, minutes, 0, 1440, NULL),
+	INT(count, hq_alert_rule, count, 1, 10000, NULL),
+	INT(percent, hq_alert_rule, percent, 10, 10000, NULL),
+	FN(services, set_services, hq_alert_rule, services, 0, 0, NULL, 0),
+	{ NULL, NULL, 0, 0, 0, 0, NULL, 0 }
+};
+
+/* Also applied when the file has no [appraisal] section. */
+static const struct key appraisal_keys[] = {
+	INT(weight_volume, hq_appraisal_cfg, weight_volume, 0, 100, "30"),
+	INT(weight_on_time, hq_appraisal_cfg, weight_on_time, 0, 100, "25"),
+	INT(weight_satisfaction, hq_appraisal_cfg, weight_satisfaction, 0, 100, "30"),
+	INT(weight_rectify, hq_appraisal_cfg, weight_rectify, 0, 100, "15"),
+	INT(penalty_alert, hq_appraisal_cfg, penalty_alert, 0, 100, "1"),
+	INT(penalty_absence, hq_appraisal_cfg, penalty_absence, 0, 100, "2"),
+	INT(penalty_bad_review, hq_appraisal_cfg, penalty_bad_review, 0, 100, "2"),
+	INT(red_flag_count, hq_appraisal_cfg, red_flag_count, 0, 100, "3"),
+	INT(min_served, hq_appraisal_cfg, min_served, 0, 100000, "10"),
+	{ NULL, NULL, 0, 0, 0, 0, NULL, 0 }
+};
+
+static const struct key clerk_keys[] = {
+	STR(name, hq_clerk_cfg, name, F_REQUIRED | F_NONEMPTY),
+	{ "pin", set_pin_hash, offsetof(struct hq_clerk_cfg, pin_hash),
+	  sizeof(((struct hq_clerk_cfg *)0)->pin_hash), 0, 0, NULL, F_REQUIRED },
+	{ NULL, NULL, 0, 0, 0, 0, NULL, 0 }
+};
+
 #define NKEYS(t) (sizeof(t) / sizeof((t)[0]) - 1)
 _Static_assert(NKEYS(hall_keys) <= MAX_KEYS && NKEYS(service_keys) <= MAX_KEYS &&
 	       NKEYS(counter_keys) <= MAX_KEYS && NKEYS(bus_keys) <= MAX_KEYS &&
-	       NKEYS(kiosk_keys) <= MAX_KEYS,
+	       NKEYS(kiosk_keys) <= MAX_KEYS && NKEYS(alert_keys) <= MAX_KEYS &&
+	       NKEYS(appraisal_keys) <= MAX_KEYS && NKEYS(clerk_keys) <= MAX_KEYS,
 	       "struct section records the line of at most MAX_KEYS keys");
 
 static const struct key *const key_tables[] = {
@@ -726,6 +868,9 @@ static const struct key *const key_tables[] = {
 	[K_COUNTER] = counter_keys,
 	[K_BUS] = bus_keys,
 	[K_KIOSK] = kiosk_keys,
+	[K_ALERT] = alert_keys,
+	[K_APPRAISAL] = appraisal_keys,
+	[K_CLERK] = clerk_keys,
 };
 
 static const char *const kind_names[] = {
@@ -734,6 +879,9 @@ static const char *const kind_names[] = {
 	[K_COUNTER] = "counter",
 	[K_BUS] = "bus",
 	[K_KIOSK] = "kiosk",
+	[K_ALERT] = "alert",
+	[K_APPRAISAL] = "appraisal",
+	[K_CLERK] = "clerk",
 };
 
 static void *section_obj(struct parser *p, const struct section *s)
@@ -749,6 +897,12 @@ static void *section_obj(struct parser *p, const struct section *s)
 		return &p->cfg->buses[s->index];
 	case K_KIOSK:
 		return &p->cfg->kiosk;
+	case K_ALERT:
+		return &p->cfg->alerts[s->index];
+	case K_APPRAISAL:
+		return &p->cfg->appraisal;
+	case K_CLERK:
+		return &p->cfg->clerks[s->index];
 	}
 	return NULL;
 }
@@ -809,18 +963,20 @@ static int parse_header(struct parser *p, char *s, struct section *sec, const ch
 				break;
 	if (i == sizeof kind_names / sizeof kind_names[0])
 		return fail(p, p->line, "unknown section [%s]; sections are [hall], "
-			    "[service KEY], [counter N], [bus KEY] and [kiosk]", s);
+			    "[service KEY], [counter N], [bus KEY], [kiosk], [alert NAME], "
+			    "[appraisal] and [clerk ID]", s);
 	sec->kind = (enum kind)i;
 	*key = rest;
 
-	if (sec->kind == K_HALL || sec->kind == K_KIOSK) {
+	if (sec->kind == K_HALL || sec->kind == K_KIOSK || sec->kind == K_APPRAISAL) {
 		if (sp)
 			return fail(p, p->line, "[%s] takes no name: write just [%s]", word, word);
 		snprintf(sec->label, sizeof sec->label, "[%s]", word);
 	} else if (!*rest) {
 		return fail(p, p->line, "[%s] needs a name, e.g. [%s]", word,
 			    sec->kind == K_SERVICE ? "service tax" :
-			    sec->kind == K_COUNTER ? "counter 3" : "bus rs485");
+			    sec->kind == K_COUNTER ? "counter 3" : sec->kind == K_ALERT ? "alert long_wait" :
+			    sec->kind == K_CLERK ? "clerk 1024" : "bus rs485");
 	} else if (is_space(*rest)) {
 		return fail(p, p->line, "[%s]: write one space between '%s' and its name", s, word);
 	} else if (sec->kind == K_COUNTER) {
@@ -845,8 +1001,41 @@ static int add_entity(struct parser *p, struct section *sec, const char *key, in
 	switch (sec->kind) {
 	case K_HALL:
 	case K_KIOSK:
+	case K_APPRAISAL:
 		sec->index = 0;
 		return 0;
+	case K_ALERT: {
+		const struct hq_alert_rule *r = hq_config_alert(cfg, key);
+
+		/* A default rule's name changes that rule; a new name adds one. */
+		if (r) {
+			sec->index = (int)(r - cfg->alerts);
+			return 0;
+		}
+		if (cfg->nalerts >= HQ_MAX_ALERT_RULES)
+			return fail(p, p->line, "too many alert rules; a hall has at most %d",
+				    HQ_MAX_ALERT_RULES);
+		sec->index = cfg->nalerts++;
+		memset(&cfg->alerts[sec->index], 0, sizeof cfg->alerts[sec->index]);
+		strcpy(cfg->alerts[sec->index].name, key);
+		cfg->alerts[sec->index].kind = HQ_ALERT_NKINDS; /* until rule = */
+		cfg->alerts[sec->index].severity = HQ_SEV_WARNING;
+		cfg->alerts[sec->index].enabled = true;
+		return 0;
+	}
+	case K_CLERK: {
+		struct hq_clerk_cfg *a;
+
+		if (cfg->nclerks >= 10000)
+			return fail(p, p->line, "too many clerks; the roster of a hall's config "
+				    "has at most 10000 (add more with hallq clerk add)");
+		if (!(a = grow(cfg->clerks, cfg->nclerks, sizeof *a)))
+			return nomem(p);
+		cfg->clerks = a;
+		sec->index = (int)cfg->nclerks++;
+		strcpy(a[sec->index].id, key);
+		return 0;
+	}
 	case K_SERVICE: {
 		struct hq_service *a;
 
@@ -1153,6 +1342,29 @@ static int check_counter(struct parser *p, const struct section *s)
 	return 0;
 }
 
+/* A new rule needs its kind; its services are resolved to the service bits. */
+static int check_alert(struct parser *p, const struct section *s)
+{
+	struct hq_alert_rule *r = &p->cfg->alerts[s->index];
+
+	if (r->kind == HQ_ALERT_NKINDS)
+		return fail(p, s->line, "%s is not a default rule and needs rule = (wait, queue, "
+			    "pause, pause_reason, unstaffed, idle, slow, noshows, bad_review, "
+			    "case_overdue or device)", s->label);
+	if (!given(s, "services"))
+		return 0;
+	r->services = 0;
+	for (int j = 0; j < s->nrefs; j++) {
+		int idx = find_service(p->cfg, s->refs[j]);
+
+		if (idx < 0)
+			return fail(p, given(s, "services"), "%s watches '%s', but there is no "
+				    "[service %s]", s->label, s->refs[j], s->refs[j]);
+		r->services |= 1ull << idx;
+	}
+	return 0;
+}
+
 static int check_all(struct parser *p)
 {
 	struct hq_config *cfg = p->cfg;
@@ -1186,7 +1398,8 @@ static int check_all(struct parser *p)
 			return p->rc;
 	}
 	for (i = 0; i < p->nsecs; i++)
-		if (p->secs[i].kind == K_COUNTER && check_counter(p, &p->secs[i]))
+		if ((p->secs[i].kind == K_COUNTER && check_counter(p, &p->secs[i])) ||
+		    (p->secs[i].kind == K_ALERT && check_alert(p, &p->secs[i])))
 			return p->rc;
 
 	for (i = 0; i < p->nsecs; i++) {
@@ -1221,10 +1434,15 @@ static int parse(struct parser *p)
 	const struct key *k;
 	int r;
 
-	/* [kiosk] is optional: a hall without one gets the kiosk defaults all the same. */
+	/* [kiosk] and [appraisal] are optional: a hall without them gets their defaults all the
+	 * same, and every hall starts with the default alert rules. */
 	for (k = kiosk_keys; k->name; k++)
 		if (k->def && k->set(p, k, &p->cfg->kiosk, k->def))
 			return p->rc;
+	for (k = appraisal_keys; k->name; k++)
+		if (k->def && k->set(p, k, &p->cfg->appraisal, k->def))
+			return p->rc;
+	p->cfg->nalerts = hq_config_default_alerts(p->cfg->alerts, HQ_MAX_ALERT_RULES);
 
 	/*
 	 * An indented line is a key of its own, not the continuation of the one above; a ';'
@@ -1378,6 +1596,7 @@ void hq_config_free(struct hq_config *cfg)
 	free(cfg->services);
 	free(cfg->counters);
 	free(cfg->buses);
+	free(cfg->clerks);
 	free(cfg);
 }
 
@@ -1417,4 +1636,44 @@ bool hq_service_open_at(const struct hq_service *s, int wday, int minute)
 		if (minute >= s->periods[i].open && minute < s->periods[i].close)
 			return true;
 	return false;
+}
+
+static const char *const alert_kind_names[] = {
+#define X(name, text) text,
+	HQ_ALERT_KIND_MAP(X)
+#undef X
+};
+
+const char *hq_alert_kind_name(enum hq_alert_kind k)
+{
+	return (unsigned)k < HQ_ALERT_NKINDS ? alert_kind_names[k] : "unknown";
+}
+
+const char *hq_severity_name(enum hq_severity s)
+{
+	static const char *const names[] = { "info", "warning", "critical" };
+
+	return (unsigned)s <= HQ_SEV_CRITICAL ? names[s] : "unknown";
+}
+
+int hq_config_default_alerts(struct hq_alert_rule *out, int max)
+{
+	static const struct hq_alert_rule defaults[] = {
+		{ "long_wait", HQ_ALERT_WAIT, HQ_SEV_WARNING, true, 0, 1, 100, 0 },
+		{ "long_queue", HQ_ALERT_QUEUE, HQ_SEV_WARNING, true, 0, 20, 100, 0 },
+		{ "long_pause", HQ_ALERT_PAUSE, HQ_SEV_WARNING, true, 30, 1, 100, 0 },
+		{ "pause_no_reason", HQ_ALERT_PAUSE_REASON, HQ_SEV_INFO, true, 2, 1, 100, 0 },
+		{ "unstaffed", HQ_ALERT_UNSTAFFED, HQ_SEV_CRITICAL, true, 5, 1, 100, 0 },
+		{ "no_calls", HQ_ALERT_IDLE, HQ_SEV_WARNING, true, 15, 1, 100, 0 },
+		{ "slow_service", HQ_ALERT_SLOW, HQ_SEV_INFO, true, 5, 1, 300, 0 },
+		{ "noshow_streak", HQ_ALERT_NOSHOWS, HQ_SEV_INFO, true, 0, 3, 100, 0 },
+		{ "bad_review", HQ_ALERT_BAD_REVIEW, HQ_SEV_WARNING, true, 0, 1, 100, 0 },
+		{ "case_overdue", HQ_ALERT_CASE_OVERDUE, HQ_SEV_CRITICAL, true, 0, 1, 100, 0 },
+		{ "device_down", HQ_ALERT_DEVICE, HQ_SEV_CRITICAL, true, 1, 1, 100, 0 },
+	};
+	int n = 0;
+
+	for (size_t i = 0; i < sizeof defaults / sizeof defaults[0] && n < max; i++)
+		out[n++] = defaults[i];
+	return n;
 }

@@ -75,6 +75,74 @@ struct hq_counter_cfg {
 	int address;                /* unit address on that bus, 1..247 */
 };
 
+/*
+ * [alert NAME]: a rule of electronic supervision (电子监察). Each kind watches one thing;
+ * the parameters that apply to a kind are in docs/config.md. A hall gets the default rules
+ * (hq_config_default_alerts) and may change or turn off each by its name, or add its own.
+ */
+#define HQ_ALERT_KIND_MAP(X)                                                               \
+	X(WAIT, "wait")                 /* a ticket waiting over percent% of max_wait */   \
+	X(QUEUE, "queue")               /* more than count waiting for a service */        \
+	X(PAUSE, "pause")               /* a counter paused longer than minutes */         \
+	X(PAUSE_REASON, "pause_reason") /* paused with no reason for minutes */            \
+	X(UNSTAFFED, "unstaffed")       /* open, people waiting, no clerk, for minutes */  \
+	X(IDLE, "idle")                 /* open with a clerk, people waiting, no call */   \
+	X(SLOW, "slow")                 /* a service over percent% of its median */        \
+	X(NOSHOWS, "noshows")           /* count no-shows in a row at a counter */         \
+	X(BAD_REVIEW, "bad_review")     /* a bad review whose case is not verified yet */  \
+	X(CASE_OVERDUE, "case_overdue") /* a bad-review case past its due date */          \
+	X(DEVICE, "device")             /* a gateway, unit, kiosk or printer down */
+enum hq_alert_kind {
+#define HQ_ALERT_KIND_ENUM(name, text) HQ_ALERT_##name,
+	HQ_ALERT_KIND_MAP(HQ_ALERT_KIND_ENUM)
+#undef HQ_ALERT_KIND_ENUM
+	HQ_ALERT_NKINDS
+};
+enum hq_severity { HQ_SEV_INFO, HQ_SEV_WARNING, HQ_SEV_CRITICAL };
+#define HQ_MAX_ALERT_RULES 32
+
+struct hq_alert_rule {
+	char name[HQ_KEY_MAX];
+	enum hq_alert_kind kind;
+	enum hq_severity severity;
+	bool enabled;
+	int minutes;                /* how long a condition holds before it is raised */
+	int count;                  /* queue: people waiting; noshows: in a row */
+	int percent;                /* wait: of max_wait_minutes; slow: of the median */
+	uint64_t services;          /* bit i: services[i] only; 0: every service */
+};
+const char *hq_alert_kind_name(enum hq_alert_kind k);
+/* The default rules, as a hall without [alert] sections has them; returns how many. */
+int hq_config_default_alerts(struct hq_alert_rule *out, int max);
+const char *hq_severity_name(enum hq_severity s);
+
+/*
+ * [appraisal]: the monthly window appraisal (月考核, 红旗窗口). A window's score is the sum
+ * of weight x component (each component 0..100, the weights in percent, so a perfect window
+ * scores 100), less the penalties in points; docs/queue.md has the worked example.
+ */
+struct hq_appraisal_cfg {
+	int weight_volume;          /* served, against the busiest window of the period */
+	int weight_on_time;         /* on-time wait rate */
+	int weight_satisfaction;    /* 好差评 satisfaction rate */
+	int weight_rectify;         /* 差评整改率 */
+	int penalty_alert;          /* points per alert the window caused */
+	int penalty_absence;        /* points per absence (open, nobody signed in) */
+	int penalty_bad_review;     /* points per bad review */
+	int red_flag_count;         /* the top this many windows are 红旗窗口 */
+	int min_served;             /* fewer served in the period: not ranked */
+};
+
+/* [clerk ID]: the roster that sign-in checks (also hallq clerk add, in the database). */
+#define HQ_PIN_HASH_MAX 128
+struct hq_clerk_cfg {
+	char id[HQ_KEY_MAX];        /* staff id, [a-z0-9_-]; numeric for counter units' keys */
+	char name[HQ_NAME_MAX];
+	char pin_hash[HQ_PIN_HASH_MAX]; /* crypt(3) hash of the PIN: "$y$...", "$6$..." */
+};
+
+#define HQ_MAX_DATES 128
+
 /* [kiosk]: how the ticket kiosks (kiosk/) behave; the defaults when the section is absent. */
 struct hq_kiosk_cfg {
 	bool refuse_on_fault;       /* on_printer_fault = refuse: no tickets while the printer
@@ -99,6 +167,22 @@ struct hq_config {
 	char public_url[HQ_URL_MAX]; /* "http://hall.example.cn:8080", no trailing slash; "" if
 					status URLs come from the request's Host header */
 	struct hq_kiosk_cfg kiosk;
+	/* 好差评: a review edited within this; bad-review cases' due dates in working days. */
+	int review_edit_minutes;
+	int rectify_working_days;
+	int revisit_working_days;
+	/* The working calendar: Monday to Friday, less holidays, plus the weekend days worked
+	 * instead (调休). Days since 1970-01-01 (hq_civil_days), sorted. */
+	int32_t holidays[HQ_MAX_DATES];
+	int nholidays;
+	int32_t workdays[HQ_MAX_DATES];
+	int nworkdays;
+	bool roster_open;           /* sign_in = open: any clerk id; roster (default): only the roster's */
+	struct hq_alert_rule alerts[HQ_MAX_ALERT_RULES]; /* the defaults, then the file's */
+	int nalerts;
+	struct hq_appraisal_cfg appraisal;
+	struct hq_clerk_cfg *clerks;
+	size_t nclerks;
 
 	struct hq_service *services;
 	size_t nservices;
@@ -133,6 +217,12 @@ bool hq_service_open_at(const struct hq_service *s, int wday, int minute);
  * else the first whole local minute after it when they are, 0 if none within eight days.
  */
 int hq_config_open_count(const struct hq_config *cfg, int64_t ms);
+/* Working days (hours.c): day is "YYYY-MM-DD". add gives the date n working days after day
+ * (n >= 0; day itself need not be one); HQ_EINVAL for a malformed day. */
+bool hq_config_working_day(const struct hq_config *cfg, const char *day);
+int hq_config_add_working_days(const struct hq_config *cfg, const char *day, int n, char out[11]);
+const struct hq_alert_rule *hq_config_alert(const struct hq_config *cfg, const char *name);
+const struct hq_clerk_cfg *hq_config_clerk(const struct hq_config *cfg, const char *id);
 int hq_config_open_need(const struct hq_config *cfg);
 int64_t hq_config_next_open(const struct hq_config *cfg, int64_t ms, int need);
 

@@ -21,6 +21,13 @@ int hq_parse_local_time(const char *s, int64_t *ms);
 /* "YYYY-MM-DD HH:MM:SS", local. */
 void hq_format_local_time(int64_t ms, char *buf, size_t len);
 
+/* Days since 1970-01-01 of a proleptic Gregorian date, and back; "YYYY-MM-DD" to days
+ * (HQ_EINVAL when it is not a real date). */
+int64_t hq_civil_days(int64_t y, int m, int d);
+void hq_civil_from_days(int64_t days, int *y, int *m, int *d);
+int hq_parse_day(const char *s, int64_t *days);
+void hq_format_day(int64_t days, char out[11]);
+
 #define HQ_ISO_MAX 32
 /* "2026-11-23T10:02:11+08:00": local, with the zone's offset. */
 void hq_format_iso(int64_t ms, char *buf, size_t len);

@@ -84,8 +84,8 @@ void hq_format_iso(int64_t ms, char *buf, size_t len)
 	snprintf(buf + n, len - n, "%.3s:%.2s", tz, tz + 3);
 }
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil). */
-static int64_t days_from_civil(int64_t y, int m, int d)
+/* H. Hinnant's days_from_civil and civil_from_days. */
+int64_t hq_civil_days(int64_t y, int m, int d)
 {
 	int64_t era, yoe, doy, doe;
 
@@ -122,6 +122,41 @@ int64_t hq_iso_ms(const char *iso)
 	} else if (*p != 'Z' && *p != '\0') {
 		return 0;
 	}
-	return ((days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s) -
+	return ((hq_civil_days(y, mo, d) * 86400 + h * 3600 + mi * 60 + s) -
 		sign * (oh * 3600 + om * 60)) * 1000 + ms;
+}
+
+void hq_civil_from_days(int64_t z, int *y, int *m, int *d)
+{
+	int64_t era, doe, yoe, doy, mp;
+
+	z += 719468;
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	doe = z - era * 146097;
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
+	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
+	*y = (int)(yoe + era * 400 + (*m <= 2));
+}
+
+int hq_parse_day(const char *s, int64_t *days)
+{
+	int y, m, d, n = 0, yy, mm, dd;
+
+	if (!s || sscanf(s, "%4d-%2d-%2d%n", &y, &m, &d, &n) != 3 || n != 10 || s[n] ||
+	    m < 1 || m > 12 || d < 1 || d > 31)
+		return HQ_EINVAL;
+	*days = hq_civil_days(y, m, d);
+	hq_civil_from_days(*days, &yy, &mm, &dd);
+	return yy == y && mm == m && dd == d ? HQ_OK : HQ_EINVAL;
+}
+
+void hq_format_day(int64_t days, char out[11])
+{
+	int y, m, d;
+
+	hq_civil_from_days(days, &y, &m, &d);
+	snprintf(out, 11, "%04d-%02d-%02d", y, m, d);
 }

@@ -27,6 +27,7 @@ static const char *const migrations[] = {
 	HQ_SCHEMA_V1,
 	HQ_SCHEMA_V2,
 	HQ_SCHEMA_V3,
+	HQ_SCHEMA_V4,
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 

@@ -110,6 +110,86 @@
 	"CREATE INDEX tickets_turns ON tickets(service, called_at) WHERE turn_ms > 0;"   \
 	"DROP INDEX IF EXISTS tickets_done;" /* the old estimate's, read by nothing now */
 
+/*
+ * Schema 4: the national 好差评 evaluation (reviews, one per ticket, at five levels, and the
+ * bad-review case of each at level 1 or 2, with its steps), electronic supervision (alerts,
+ * at most one open per rule and subject) and the appraisal's roster (clerks, with a crypt(3)
+ * hash of their PIN) and sign-ins (the hours signed in); a ticket gets the secret of its
+ * status URL. The three-level ratings of schema
+ * 3 (a three-key unit's 1 不满意, 2 基本满意, 3 满意) become levels 1, 3 and 5, as a
+ * three-key unit's keys map now (PROTOCOL.md 5.2), each with a review of channel 4
+ * (migrated). A migrated bad review opens no case: its follow-up, if any, was on paper.
+ */
+#define HQ_SCHEMA_V4                                                                     \
+	"CREATE TABLE reviews("                                                          \
+	"  id INTEGER PRIMARY KEY,"                                                      \
+	"  ticket_id INTEGER NOT NULL UNIQUE,"                                           \
+	"  day TEXT NOT NULL,"                      /* the ticket's */                   \
+	"  service TEXT NOT NULL,"                                                       \
+	"  counter INTEGER NOT NULL DEFAULT 0,"                                          \
+	"  clerk TEXT NOT NULL DEFAULT '',"                                              \
+	"  level INTEGER NOT NULL,"                 /* 1..5 */                           \
+	"  reasons INTEGER NOT NULL DEFAULT 0,"     /* HQ_REASON_ bits */                \
+	"  comment TEXT NOT NULL DEFAULT '',"                                            \
+	"  channel INTEGER NOT NULL,"               /* enum hq_channel */                \
+	"  at INTEGER NOT NULL,"                    /* first given */                    \
+	"  updated_at INTEGER NOT NULL);"                                                \
+	"CREATE INDEX reviews_day ON reviews(day);"                                      \
+	"CREATE TABLE cases("                                                            \
+	"  id INTEGER PRIMARY KEY,"                                                      \
+	"  review_id INTEGER NOT NULL UNIQUE,"                                           \
+	"  state INTEGER NOT NULL DEFAULT 0,"       /* enum hq_case_state */             \
+	"  opened_at INTEGER NOT NULL,"                                                  \
+	"  rectify_due TEXT NOT NULL,"              /* local dates */                    \
+	"  revisit_due TEXT NOT NULL DEFAULT '',"                                        \
+	"  updated_at INTEGER NOT NULL);"                                                \
+	"CREATE INDEX cases_open ON cases(state) WHERE state < 4;"                       \
+	"CREATE TABLE case_steps("                                                       \
+	"  id INTEGER PRIMARY KEY,"                                                      \
+	"  case_id INTEGER NOT NULL,"                                                    \
+	"  state INTEGER NOT NULL,"                 /* the state this step reached */    \
+	"  who TEXT NOT NULL,"                                                           \
+	"  at INTEGER NOT NULL,"                                                         \
+	"  note TEXT NOT NULL DEFAULT '');"                                              \
+	"CREATE INDEX case_steps_case ON case_steps(case_id);"                           \
+	"CREATE TABLE alerts("                                                           \
+	"  id INTEGER PRIMARY KEY,"                                                      \
+	"  rule TEXT NOT NULL,"                     /* [alert NAME] */                   \
+	"  kind INTEGER NOT NULL,"                  /* enum hq_alert_kind */             \
+	"  severity INTEGER NOT NULL,"                                                   \
+	"  subject TEXT NOT NULL,"                  /* "service:tax", "counter:3", ... */\
+	"  service TEXT NOT NULL DEFAULT '',"                                            \
+	"  counter INTEGER NOT NULL DEFAULT 0,"                                          \
+	"  clerk TEXT NOT NULL DEFAULT '',"         /* at the counter when raised */     \
+	"  message TEXT NOT NULL DEFAULT '',"                                            \
+	"  raised_at INTEGER NOT NULL,"                                                  \
+	"  cleared_at INTEGER NOT NULL DEFAULT 0,"                                       \
+	"  acked_at INTEGER NOT NULL DEFAULT 0,"                                         \
+	"  acked_by TEXT NOT NULL DEFAULT '',"                                           \
+	"  ack_note TEXT NOT NULL DEFAULT '');"                                          \
+	"CREATE UNIQUE INDEX alerts_open ON alerts(rule, subject) WHERE cleared_at = 0;" \
+	"CREATE INDEX alerts_raised ON alerts(raised_at);"                               \
+	"CREATE TABLE clerks("                                                           \
+	"  id TEXT PRIMARY KEY,"                                                         \
+	"  name TEXT NOT NULL,"                                                          \
+	"  pin_hash TEXT NOT NULL,"                                                      \
+	"  active INTEGER NOT NULL DEFAULT 1,"                                           \
+	"  added_at INTEGER NOT NULL);"                                                  \
+	"CREATE TABLE signins("                                                          \
+	"  id INTEGER PRIMARY KEY,"                                                      \
+	"  counter INTEGER NOT NULL,"                                                    \
+	"  clerk TEXT NOT NULL,"                                                         \
+	"  at INTEGER NOT NULL,"                                                         \
+	"  out_at INTEGER NOT NULL DEFAULT 0);"     /* 0 while signed in */              \
+	"CREATE INDEX signins_at ON signins(at);"                                        \
+	/* The secret of a ticket's status URL, which alone lets a phone review it. */   \
+	"ALTER TABLE tickets ADD COLUMN secret TEXT NOT NULL DEFAULT '';"                \
+	"UPDATE tickets SET rating = CASE rating WHEN 1 THEN 1 WHEN 2 THEN 3 ELSE 5 END" \
+	"  WHERE rating BETWEEN 1 AND 3;"                                                \
+	"INSERT INTO reviews(ticket_id, day, service, counter, clerk, level, channel,"   \
+	"  at, updated_at) SELECT id, day, service, counter, clerk, rating, 4,"          \
+	"  ended_at, ended_at FROM tickets WHERE rating > 0;"
+
 #define HQ_TICKET_COLS                                                                   \
 	"id, parent_id, day, label, service, number, class, state, counter,"             \
 	" target_counter, clerk, recalls, people_ahead, est_wait_s, rating,"             \
@@ -273,7 +353,19 @@
 		     " value, detail) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")           \
 	X(EVENT_SINCE, "SELECT id, at, type, ticket_id, label, service, counter, value," \
 		       " detail FROM events WHERE id > ?1 ORDER BY id LIMIT ?2")         \
-	X(EVENT_LAST, "SELECT COALESCE(MAX(id), 0) FROM events")
+	X(EVENT_LAST, "SELECT COALESCE(MAX(id), 0) FROM events")                         \
+	HQ_SQL_REVIEW_MAP(X)                                                             \
+	HQ_SQL_ALERT_MAP(X)                                                              \
+	HQ_SQL_APPRAISAL_MAP(X)
+
+/* ---- 好差评: reviews and bad-review cases (review.c) --------------------------------- */
+#define HQ_SQL_REVIEW_MAP(X)
+
+/* ---- 电子监察: alerts (alert.c) -------------------------------------------------------- */
+#define HQ_SQL_ALERT_MAP(X)
+
+/* ---- the roster, sign-ins and the appraisal (clerk.c, appraisal.c) ------------------- */
+#define HQ_SQL_APPRAISAL_MAP(X)
 
 enum hq_sql {
 #define X(name, sql) SQL_##name,

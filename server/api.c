@@ -646,6 +646,7 @@ static const struct hqd_route routes[] = {
 	 .run = hqd_kiosks_put, .name = "kiosks_report", .local = true},
 	{.method = "DELETE", .pattern = "/api/v1/kiosks/*", .perm = PERM_KIOSK_REPORT,
 	 .run = hqd_kiosks_delete, .name = "kiosks_forget", .local = true},
+	{0},
 };
 
 /* Match a path against a pattern, copying the parts under each star into r->args. */
@@ -685,23 +686,32 @@ static bool method_listed(const char *list, const char *method)
 	return false;
 }
 
+/* The hall's routes above, then those of the 好差评 evaluation (reviews.c), electronic
+ * supervision (alerts.c) and the reports (reports.c), each table ending with a NULL method;
+ * matched in this order. */
+static const struct hqd_route *const tables[] = {
+	routes, hqd_review_routes, hqd_alert_routes, hqd_report_routes,
+};
+
 const struct hqd_route *hqd_route_match(const char *method, const char *path, struct hqd_req *r,
 					char *allow, size_t allowlen)
 {
-	size_t i, n = 0;
+	size_t t, n = 0;
+	const struct hqd_route *rt;
 
 	allow[0] = '\0';
-	for (i = 0; i < sizeof routes / sizeof routes[0]; i++) {
-		if (!match(routes[i].pattern, path, r))
-			continue;
-		if (!strcmp(routes[i].method, method))
-			return &routes[i];
-		/* For a 405: what this path does take (RFC 9110, 15.5.6), each method once (a
-		 * counter operation matches its own route and the catch-all). */
-		if (!method_listed(allow, routes[i].method))
-			n += (size_t)snprintf(allow + n, n < allowlen ? allowlen - n : 0, "%s%s",
-					      n ? ", " : "", routes[i].method);
-	}
+	for (t = 0; t < sizeof tables / sizeof tables[0]; t++)
+		for (rt = tables[t]; rt->method; rt++) {
+			if (!match(rt->pattern, path, r))
+				continue;
+			if (!strcmp(rt->method, method))
+				return rt;
+			/* For a 405: what this path does take (RFC 9110, 15.5.6), each method
+			 * once (a counter operation matches its own route and the catch-all). */
+			if (!method_listed(allow, rt->method))
+				n += (size_t)snprintf(allow + n, n < allowlen ? allowlen - n : 0,
+						      "%s%s", n ? ", " : "", rt->method);
+		}
 	return NULL;
 }
 

@@ -112,6 +112,12 @@ struct hqd_route {
 	int (*counter_op)(struct hq_queue *q, int counter);
 };
 
+/* The routes of the 好差评 evaluation, electronic supervision and the reports, each a table
+ * ending with {0}, matched after api.c's own. */
+extern const struct hqd_route hqd_review_routes[];
+extern const struct hqd_route hqd_alert_routes[];
+extern const struct hqd_route hqd_report_routes[];
+
 /* The route for method and path; NULL if none, with `allow` listing the methods the path
  * takes ("" for an unknown path). */
 const struct hqd_route *hqd_route_match(const char *method, const char *path, struct hqd_req *r,
