@@ -650,7 +650,8 @@ static int set_dates(struct parser *p, const struct key *k, void *obj, const cha
 {
 	char items[HQ_MAX_DATES + 1][64];
 	int32_t *out = FIELD(obj, k, int32_t);
-	int *n = (int *)((char *)obj + k->size); /* the count follows as its own member */
+	/* The count is the member `size` bytes after the list's. */
+	int *n = (int *)(void *)((char *)obj + k->off + k->size);
 	int count = split_list(v, items, HQ_MAX_DATES), i, j;
 
 	*n = 0;
