@@ -1,9 +1,9 @@
 /*
  * What the parts of hallq share, and nothing else: the exit statuses, the options, one
  * invocation (struct ctx) and one command (struct cmd). The parts call in one direction
- * only: main.c (the command table and dispatch) calls the handlers in commands.c, and both
- * call db.c (opening the database) and output.c (errors, tables, CSV, JSON), which call no
- * other part of hallq.
+ * only: main.c (the command table and dispatch) calls the handlers in commands.c and the
+ * feature tables (cmd_review.c, ...), and all of them call db.c (opening the database) and
+ * output.c (errors, tables, CSV, JSON), which call no other part of hallq.
  */
 #ifndef HQ_CLI_H
 #define HQ_CLI_H
@@ -83,7 +83,6 @@ int cli_cmd_ticket_op(struct ctx *c);
 int cli_cmd_transfer(struct ctx *c);
 int cli_cmd_unpark(struct ctx *c);
 int cli_cmd_cancel(struct ctx *c);
-int cli_cmd_rate(struct ctx *c);
 int cli_cmd_ticket(struct ctx *c);
 int cli_cmd_counter_op(struct ctx *c);
 int cli_cmd_pause(struct ctx *c);
@@ -123,5 +122,12 @@ json_t *cli_stats_json(const struct hq_stats *st, const char *by, int64_t from, 
 void cli_stats_csv(const struct hq_stats *st);
 void cli_stats_table(const struct hq_stats *st, const char *by, int64_t from, int64_t to);
 void cli_print_event(const struct hq_event *e, bool json);
+/* output.c: the 好差评 reviews and their bad-review cases (cmd_review.c). */
+json_t *cli_review_json(const struct hq_review *r);
+void cli_print_review(const struct hq_review *r);
+void cli_reviews_table(const struct hq_review *v, size_t n);
+json_t *cli_case_json(const struct hq_case *c, const struct hq_case_step *steps, size_t nsteps);
+void cli_cases_table(const struct hq_case *v, size_t n);
+void cli_print_case(const struct hq_case *c, const struct hq_case_step *steps, size_t nsteps);
 
 #endif

@@ -65,22 +65,6 @@ static int parse_counter(const struct ctx *c, const char *s, int *out)
 	return parse_int(c, "COUNTER", s, 1, 9999, out);
 }
 
-static int parse_score(const struct ctx *c, const char *s, int *out)
-{
-	static const char *const words[] = {"dissatisfied", "fair", "satisfied"};
-
-	for (int i = 0; i < 3; i++)
-		if (strcmp(s, words[i]) == 0) {
-			*out = HQ_SCORE_DISSATISFIED + i;
-			return 0;
-		}
-	if (strlen(s) == 1 && s[0] >= '1' && s[0] <= '3') {
-		*out = s[0] - '0';
-		return 0;
-	}
-	return cli_usage_err(c, "SCORE must be 1..3 or dissatisfied|fair|satisfied, not '%s'", s);
-}
-
 static int parse_time(const struct ctx *c, const char *what, const char *s, int64_t *ms)
 {
 	if (hq_parse_local_time(s, ms) != 0)
@@ -299,33 +283,6 @@ int cli_cmd_cancel(struct ctx *c)
 	if ((rc = hq_queue_cancel(c->q, id, reason, &t)) != 0)
 		return op_err(c, rc);
 	cli_print_ticket(&t, action_keys);
-	return ST_OK;
-}
-
-/* rate TICKET SCORE, or rate --counter N SCORE for the counter's last finished ticket. */
-int cli_cmd_rate(struct ctx *c)
-{
-	static const char *const keys[] = {"id", "service", "counter", "clerk", "rating", NULL};
-	struct hq_ticket t;
-	int score = 0, counter = 0, rc;
-	int64_t id;
-
-	if (c->narg != (c->opt[OPT_COUNTER] ? 1 : 2))
-		return cli_usage_err(c, "expected TICKET SCORE, or --counter N SCORE");
-	if ((rc = parse_score(c, c->arg[c->narg - 1], &score)) != 0)
-		return rc;
-	if (c->opt[OPT_COUNTER]) {
-		if ((rc = parse_counter(c, c->opt[OPT_COUNTER], &counter)) != 0)
-			return rc;
-		rc = hq_queue_rate_last(c->q, counter, score, &t);
-	} else {
-		if ((rc = find_ticket(c, c->arg[0], &id)) != 0)
-			return rc;
-		rc = hq_queue_rate(c->q, id, score, &t);
-	}
-	if (rc)
-		return op_err(c, rc);
-	cli_print_ticket(&t, keys);
 	return ST_OK;
 }
 

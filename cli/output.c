@@ -162,7 +162,7 @@ static int display_width(const char *s)
 }
 
 /* An aligned text table, filled cell by cell, row after row. */
-#define TBL_MAXCOL 24
+#define TBL_MAXCOL 32
 struct table {
 	int ncols;
 	const char *head[TBL_MAXCOL];
@@ -468,10 +468,11 @@ void cli_state_table(const struct hq_config *cfg, const struct hq_hall_state *st
  * Statistics (hallq stats): one row a group and the total, every field of hq_stats_fields.
  */
 
-/* Seconds to 0.1 s and rates to 0.001 in CSV and JSON: enough, and stable in tests. */
+/* Seconds to 0.1 s, mean scores to 0.01 and rates to 0.001 in CSV and JSON: enough, and
+ * stable in tests. */
 static double sf_step(const struct hq_stats_field *f)
 {
-	return f->kind == HQ_SF_SECS ? 0.1 : 0.001;
+	return f->kind == HQ_SF_SECS ? 0.1 : f->kind == HQ_SF_SCORE ? 0.01 : 0.001;
 }
 
 static json_t *stats_row_json(const struct hq_stats_row *r)
@@ -530,7 +531,7 @@ static void stats_csv_row(const struct hq_stats_row *r)
 		}
 		v = hq_stats_value(r, f);
 		if (isfinite(v))
-			printf(f->kind == HQ_SF_SECS ? ",%.1f" : ",%.3f", v);
+			printf(f->kind == HQ_SF_SECS ? ",%.1f" : f->kind == HQ_SF_SCORE ? ",%.2f" : ",%.3f", v);
 		else
 			putchar(',');
 	}
@@ -561,6 +562,8 @@ static void stats_table_row(struct table *t, const struct hq_stats_row *r)
 			tbl_cell(t, "-");
 		else if (f->kind == HQ_SF_SECS)
 			tbl_cell(t, "%.1f", v / 60.0);
+		else if (f->kind == HQ_SF_SCORE)
+			tbl_cell(t, "%.2f", v);
 		else
 			tbl_cell(t, "%.0f%%", v * 100.0);
 	}
@@ -605,4 +608,203 @@ void cli_print_event(const struct hq_event *e, bool json)
 	printf("%lld %s %-15s %-5s %-8s %3d %4d %s\n", (long long)e->id, when, e->type,
 	       *e->label ? e->label : "-", *e->service ? e->service : "-", e->counter, e->value,
 	       *e->detail ? e->detail : "-");
+}
+
+/* ---------------------------------------------------------------------------------------
+ * 好差评 (hallq review, reviews, case): a review, the reviews of a range, the bad-review
+ * cases and one case with its steps.
+ */
+
+/* At most `chars` characters of a comment or note on one line (breaks and tabs as spaces),
+ * cut between characters, "-" for none; dst has room for them. */
+static void one_line(char *dst, size_t len, const char *src, int chars)
+{
+	size_t n = 0;
+
+	for (; *src && chars > 0; chars--) {
+		size_t w = 1;
+
+		while ((src[w] & 0xc0) == 0x80)
+			w++;
+		if (n + w >= len)
+			break;
+		for (size_t i = 0; i < w; i++)
+			dst[n++] = (src[i] == '\n' || src[i] == '\t') ? ' ' : src[i];
+		src += w;
+	}
+	dst[n] = '\0';
+	if (!n)
+		snprintf(dst, len, "-");
+}
+
+static void reasons_text(unsigned reasons, char *buf, size_t len)
+{
+	hq_reasons_format(reasons, buf, len);
+	if (!*buf)
+		snprintf(buf, len, "-");
+}
+
+json_t *cli_review_json(const struct hq_review *r)
+{
+	json_t *reasons = json_array();
+
+	for (unsigned bit = 1; bit <= HQ_REASON_OTHER; bit <<= 1)
+		if (r->reasons & bit)
+			json_array_append_new(reasons, json_string(hq_reason_key(bit)));
+	return json_pack("{s:I, s:I, s:s, s:s, s:s, s:i, s:s, s:i, s:s, s:o, s:s, s:s, s:o, s:o, s:o}",
+			 "id", (json_int_t)r->id, "ticket_id", (json_int_t)r->ticket_id,
+			 "label", r->label, "day", r->day, "service", r->service, "counter", r->counter,
+			 "clerk", r->clerk, "level", r->level, "level_name", hq_level_name(r->level),
+			 "reasons", reasons, "comment", r->comment,
+			 "channel", hq_channel_name(r->channel), "at", json_time(r->at),
+			 "updated_at", json_time(r->updated_at),
+			 "case_id", r->case_id ? json_integer(r->case_id) : json_null());
+}
+
+/* The label first, for scripts; then "key: value" lines. */
+void cli_print_review(const struct hq_review *r)
+{
+	char reasons[48], at[32];
+
+	reasons_text(r->reasons, reasons, sizeof reasons);
+	cli_local_time(r->at, at, sizeof at);
+	printf("%s\nticket: %lld\nservice: %s\ncounter: %d\nclerk: %s\nrating: %d\nlevel: %s\n"
+	       "reasons: %s\ncomment: %s\nchannel: %s\nat: %s\n", r->label, (long long)r->ticket_id,
+	       r->service, r->counter, *r->clerk ? r->clerk : "-", r->level, hq_level_name(r->level),
+	       reasons, *r->comment ? r->comment : "-", hq_channel_name(r->channel), at);
+	if (r->case_id)
+		printf("case: %lld\n", (long long)r->case_id);
+	else
+		printf("case: -\n");
+}
+
+void cli_reviews_table(const struct hq_review *v, size_t n)
+{
+	struct table t = {0};
+	char buf[48], comment[4 * 40 + 1];
+
+	tbl_col(&t, "at", false);
+	tbl_col(&t, "ticket", false);
+	tbl_col(&t, "service", false);
+	tbl_col(&t, "counter", true);
+	tbl_col(&t, "clerk", false);
+	tbl_col(&t, "level", true);
+	tbl_col(&t, "reasons", false);
+	tbl_col(&t, "channel", false);
+	tbl_col(&t, "case", true);
+	tbl_col(&t, "comment", false);
+	for (size_t i = 0; i < n; i++) {
+		const struct hq_review *r = &v[i];
+
+		cli_local_time(r->at, buf, sizeof buf);
+		tbl_cell(&t, "%s", buf);
+		tbl_cell(&t, "%s", r->label);
+		tbl_cell(&t, "%s", r->service);
+		tbl_cell(&t, "%d", r->counter);
+		tbl_cell(&t, "%s", *r->clerk ? r->clerk : "-");
+		tbl_cell(&t, "%d %s", r->level, hq_level_name(r->level));
+		reasons_text(r->reasons, buf, sizeof buf);
+		tbl_cell(&t, "%s", buf);
+		tbl_cell(&t, "%s", hq_channel_name(r->channel));
+		if (r->case_id)
+			tbl_cell(&t, "%lld", (long long)r->case_id);
+		else
+			tbl_cell(&t, "-");
+		one_line(comment, sizeof comment, r->comment, 40);
+		tbl_cell(&t, "%s", comment);
+	}
+	tbl_print(&t);
+}
+
+json_t *cli_case_json(const struct hq_case *c, const struct hq_case_step *steps, size_t nsteps)
+{
+	json_t *v = json_pack("{s:I, s:s, s:o, s:o, s:s, s:o, s:b, s:o}", "id", (json_int_t)c->id,
+			      "state", hq_case_state_name(c->state), "opened_at", json_time(c->opened_at),
+			      "updated_at", json_time(c->updated_at), "rectify_due", c->rectify_due,
+			      "revisit_due", c->revisit_due[0] ? json_string(c->revisit_due) : json_null(),
+			      "overdue", c->overdue, "review", cli_review_json(&c->review));
+
+	if (v && steps) {
+		json_t *list = json_array();
+
+		for (size_t i = 0; i < nsteps; i++)
+			json_array_append_new(list, json_pack("{s:s, s:s, s:o, s:s}",
+							      "state", hq_case_state_name(steps[i].state),
+							      "who", steps[i].who, "at", json_time(steps[i].at),
+							      "note", steps[i].note));
+		json_object_set_new(v, "steps", list);
+	}
+	return v;
+}
+
+void cli_cases_table(const struct hq_case *v, size_t n)
+{
+	struct table t = {0};
+	char buf[48];
+
+	tbl_col(&t, "case", true);
+	tbl_col(&t, "state", false);
+	tbl_col(&t, "overdue", false);
+	tbl_col(&t, "ticket", false);
+	tbl_col(&t, "service", false);
+	tbl_col(&t, "counter", true);
+	tbl_col(&t, "clerk", false);
+	tbl_col(&t, "level", true);
+	tbl_col(&t, "reasons", false);
+	tbl_col(&t, "opened", false);
+	tbl_col(&t, "rectify_due", false);
+	tbl_col(&t, "revisit_due", false);
+	for (size_t i = 0; i < n; i++) {
+		const struct hq_case *c = &v[i];
+
+		tbl_cell(&t, "%lld", (long long)c->id);
+		tbl_cell(&t, "%s", hq_case_state_name(c->state));
+		tbl_cell(&t, "%s", yesno(c->overdue));
+		tbl_cell(&t, "%s", c->review.label);
+		tbl_cell(&t, "%s", c->review.service);
+		tbl_cell(&t, "%d", c->review.counter);
+		tbl_cell(&t, "%s", *c->review.clerk ? c->review.clerk : "-");
+		tbl_cell(&t, "%d", c->review.level);
+		reasons_text(c->review.reasons, buf, sizeof buf);
+		tbl_cell(&t, "%s", buf);
+		cli_local_time(c->opened_at, buf, sizeof buf);
+		tbl_cell(&t, "%s", buf);
+		tbl_cell(&t, "%s", c->rectify_due);
+		tbl_cell(&t, "%s", c->revisit_due[0] ? c->revisit_due : "-");
+	}
+	tbl_print(&t);
+}
+
+/* The case's id first, for scripts; "key: value" lines; then its steps. */
+void cli_print_case(const struct hq_case *c, const struct hq_case_step *steps, size_t nsteps)
+{
+	struct table t = {0};
+	char reasons[48], opened[32], buf[32], note[4 * 100 + 1];
+
+	reasons_text(c->review.reasons, reasons, sizeof reasons);
+	cli_local_time(c->opened_at, opened, sizeof opened);
+	printf("%lld\nstate: %s\noverdue: %s\nrectify_due: %s\nrevisit_due: %s\nopened: %s\n"
+	       "ticket: %s\nservice: %s\ncounter: %d\nclerk: %s\nlevel: %d %s\nreasons: %s\n"
+	       "comment: %s\nchannel: %s\n", (long long)c->id, hq_case_state_name(c->state),
+	       yesno(c->overdue), c->rectify_due, c->revisit_due[0] ? c->revisit_due : "-", opened,
+	       c->review.label, c->review.service, c->review.counter,
+	       *c->review.clerk ? c->review.clerk : "-", c->review.level,
+	       hq_level_name(c->review.level), reasons, *c->review.comment ? c->review.comment : "-",
+	       hq_channel_name(c->review.channel));
+	if (!steps)
+		return;
+	putchar('\n');
+	tbl_col(&t, "step", false);
+	tbl_col(&t, "at", false);
+	tbl_col(&t, "who", false);
+	tbl_col(&t, "note", false);
+	for (size_t i = 0; i < nsteps; i++) {
+		tbl_cell(&t, "%s", hq_case_state_name(steps[i].state));
+		cli_local_time(steps[i].at, buf, sizeof buf);
+		tbl_cell(&t, "%s", buf);
+		tbl_cell(&t, "%s", steps[i].who);
+		one_line(note, sizeof note, steps[i].note, 100);
+		tbl_cell(&t, "%s", note);
+	}
+	tbl_print(&t);
 }

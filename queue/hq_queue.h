@@ -90,9 +90,13 @@ int hq_queue_park(struct hq_queue *q, int counter, struct hq_ticket *out);
 /* Back to waiting, in its original place, for the counter that parked it. */
 int hq_queue_unpark(struct hq_queue *q, int64_t ticket_id, struct hq_ticket *out);
 int hq_queue_cancel(struct hq_queue *q, int64_t ticket_id, const char *reason, struct hq_ticket *out);
-int hq_queue_rate(struct hq_queue *q, int64_t ticket_id, int score, struct hq_ticket *out);
-/* Rate the ticket the counter finished last (the unit's satisfaction keys). */
-int hq_queue_rate_last(struct hq_queue *q, int counter, int score, struct hq_ticket *out);
+/*
+ * A rating is a review (hq_review.h) at `level` 1..5 from the API channel, without a
+ * comment and, at 1 or 2, with the reason 其他 (other); out gets the ticket. rate_last
+ * reviews the ticket the counter finished last, as hq_queue_review_last does.
+ */
+int hq_queue_rate(struct hq_queue *q, int64_t ticket_id, int level, struct hq_ticket *out);
+int hq_queue_rate_last(struct hq_queue *q, int counter, int level, struct hq_ticket *out);
 
 int hq_queue_ticket(struct hq_queue *q, int64_t id, struct hq_ticket *out);
 /* "B012" (today's, the newest of that label) or a numeric id. */

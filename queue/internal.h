@@ -6,8 +6,9 @@
  * The files are layers, each calling only into those below it, so that no file needs
  * another that needs it back, directly or round a circle:
  *
- *   queue.c  stats.c  idem.c  setup.c   the rules; the live state and figures; idempotency
- *                                       records; applying a configuration
+ *   queue.c  review.c  stats.c          the rules; the 好差评 reviews and their cases; the live
+ *   idem.c  setup.c                     state and figures; idempotency records; applying a
+ *                                       configuration
  *   estimate.c                          the estimated wait and a ticket's position
  *   day.c                               a day's close and roll-over; hq__begin
  *   ticket.c                            load, place in the queue, end a ticket; the event feed

@@ -3,9 +3,11 @@
  * tickets; counter states and clerks; appointments. docs/queue.md states the rules in
  * prose. Each public function is one transaction: hq__begin, the rule, hq__end.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include "internal.h"
 
@@ -349,13 +351,46 @@ struct new_ticket {
 	const char *day, *service, *origin_service, *label;
 	int number, cls, target_counter, ahead, wait_s;
 	int64_t issued_at;
+	const char *secret;             /* a transfer's: its ticket's; NULL: a new one */
 };
+
+/*
+ * The key of a new ticket's status URL: 64 bits from the kernel's generator, as 16 hex
+ * digits. Whoever holds the printed ticket holds its key, and the key alone lets a phone
+ * review the ticket, so it must not be guessed from the id or the time.
+ */
+static int new_secret(struct hq_queue *q, char out[HQ_SECRET_LEN + 1])
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char b[HQ_SECRET_LEN / 2];
+	size_t got = 0;
+
+	while (got < sizeof b) {
+		ssize_t n = getrandom(b + got, sizeof b - got, 0);
+
+		if (n < 0 && errno != EINTR)
+			return hq__fail(q, HQ_EIO, "no random bytes for the ticket's key: %s", strerror(errno));
+		if (n > 0)
+			got += (size_t)n;
+	}
+	for (size_t i = 0; i < sizeof b; i++) {
+		out[2 * i] = hex[b[i] >> 4];
+		out[2 * i + 1] = hex[b[i] & 15];
+	}
+	out[HQ_SECRET_LEN] = '\0';
+	return HQ_OK;
+}
 
 static int insert_ticket(struct hq_queue *q, const struct new_ticket *nt, int64_t *id)
 {
 	sqlite3_stmt *s = hq__stmt(q, SQL_TICKET_NEXT_ID);
+	char secret[HQ_SECRET_LEN + 1];
 	int rc;
 
+	if (nt->secret)
+		snprintf(secret, sizeof secret, "%s", nt->secret);
+	else if ((rc = new_secret(q, secret)))
+		return rc;
 	if ((rc = sqlite3_step(s)) != SQLITE_ROW)
 		return hq__dberr(q, rc);
 	*id = sqlite3_column_int64(s, 0);
@@ -377,6 +412,7 @@ static int insert_ticket(struct hq_queue *q, const struct new_ticket *nt, int64_
 	sqlite3_bind_int(s, 13, nt->wait_s);
 	sqlite3_bind_int64(s, 14, nt->issued_at);
 	sqlite3_bind_int64(s, 15, q->now);
+	hq__bind_text(s, 16, secret);
 	return hq__exec(q, s);
 }
 
@@ -386,7 +422,7 @@ static int requeue_as_child(struct hq_queue *q, const struct hq_ticket *t, const
 {
 	struct new_ticket nt = {.parent_id = t->id, .day = t->day, .service = service, .label = t->label,
 				.number = t->number, .cls = t->cls, .target_counter = target_counter,
-				.issued_at = t->issued_at};
+				.issued_at = t->issued_at, .secret = t->secret};
 	char origin_service[HQ_KEY_MAX];
 	sqlite3_stmt *s;
 	int rc;
@@ -464,42 +500,6 @@ static int do_cancel(struct hq_queue *q, int64_t id, const char *reason, struct 
 	rc = hq__end_ticket(q, id, HQ_T_CANCELLED, reason && *reason ? reason : "cancelled",
 			    "cancelled", 0);
 	return rc ? rc : give(q, id, out);
-}
-
-static int do_rate(struct hq_queue *q, int64_t id, int score, struct hq_ticket *out)
-{
-	sqlite3_stmt *s;
-	struct hq_ticket t;
-	int rc;
-
-	if (score < HQ_SCORE_DISSATISFIED || score > HQ_SCORE_SATISFIED)
-		return hq__fail(q, HQ_EINVAL, "score %d is not 1 (dissatisfied), 2 (fair) or 3 "
-				"(satisfied)", score);
-	if ((rc = hq__load_ticket(q, id, &t)))
-		return rc;
-	if (t.state != HQ_T_DONE)
-		return hq__fail(q, HQ_ESTATE, "ticket %s is %s; only a finished ticket can be rated",
-				t.label, hq_tstate_name(t.state));
-	if (t.rating)
-		return hq__fail(q, HQ_ERATED, "ticket %s was already rated %d", t.label, t.rating);
-	s = hq__stmt(q, SQL_TICKET_RATE);
-	sqlite3_bind_int64(s, 1, id);
-	sqlite3_bind_int(s, 2, score);
-	if ((rc = hq__exec(q, s)) || (rc = hq__ticket_event(q, "rated", id, t.counter, score, t.clerk)))
-		return rc;
-	return give(q, id, out);
-}
-
-static int do_rate_last(struct hq_queue *q, int counter, int score, struct hq_ticket *out)
-{
-	struct counter_row c;
-	int rc;
-
-	if ((rc = load_counter(q, counter, &c)))
-		return rc;
-	if (!c.last_id)
-		return hq__fail(q, HQ_ENOTICKET, "counter %d has finished no ticket to rate", counter);
-	return do_rate(q, c.last_id, score, out);
 }
 
 /* Issue ---------------------------------------------------------------------------- */
@@ -813,16 +813,6 @@ int hq_queue_unpark(struct hq_queue *q, int64_t id, struct hq_ticket *out)
 int hq_queue_cancel(struct hq_queue *q, int64_t id, const char *reason, struct hq_ticket *out)
 {
 	TX_OP(do_cancel(q, id, reason, out));
-}
-
-int hq_queue_rate(struct hq_queue *q, int64_t id, int score, struct hq_ticket *out)
-{
-	TX_OP(do_rate(q, id, score, out));
-}
-
-int hq_queue_rate_last(struct hq_queue *q, int counter, int score, struct hq_ticket *out)
-{
-	TX_OP(do_rate_last(q, counter, score, out));
 }
 
 int hq_queue_pause(struct hq_queue *q, int counter, const char *reason)

@@ -163,7 +163,7 @@ struct samples {
 struct acc {
 	struct hq_stats_row row;
 	struct samples waits, services;
-	int on_time, satisfied;
+	int on_time, satisfied, level_sum, rectified, revisited;
 	double wait_sum, service_sum;
 };
 
@@ -237,7 +237,8 @@ struct tk {
 	int64_t parent_id;
 	int state;
 	int64_t queued_at, called_at, started_at, ended_at;
-	int rating;
+	int rating;                 /* its review's level, 0 for none */
+	int case_state;             /* of its review's case, -1 for none */
 };
 
 static int add_ticket(struct acc *a, const struct tk *t, const struct hq_service *sv)
@@ -270,9 +271,19 @@ static int add_ticket(struct acc *a, const struct tk *t, const struct hq_service
 		a->service_sum += d;
 		rc = push(&a->services, d);
 	}
-	if (t->rating) {
+	if (t->rating >= HQ_LEVEL_MIN && t->rating <= HQ_LEVEL_MAX) {
+		int *level[] = {&a->row.level1, &a->row.level2, &a->row.level3, &a->row.level4,
+				&a->row.level5};
+
 		a->row.rated++;
+		(*level[t->rating - 1])++;
+		a->level_sum += t->rating;
 		a->satisfied += t->rating >= HQ_SCORE_FAIR;
+		if (t->rating <= HQ_LEVEL_BAD) {
+			a->row.bad_reviews++;
+			a->rectified += t->case_state >= HQ_CASE_RECTIFIED;
+			a->revisited += t->case_state >= HQ_CASE_REVISITED;
+		}
 	}
 	return rc;
 }
@@ -296,8 +307,14 @@ static void finish_acc(struct acc *a)
 		r->service_mean_s = a->service_sum / (double)a->services.n;
 		r->service_p90_s = percentile(&a->services, 0.9);
 	}
-	if (r->rated)
+	if (r->rated) {
 		r->satisfaction_rate = (double)a->satisfied / r->rated;
+		r->score_mean = (double)a->level_sum / r->rated;
+	}
+	if (r->bad_reviews) {
+		r->rectify_rate = (double)a->rectified / r->bad_reviews;
+		r->revisit_rate = (double)a->revisited / r->bad_reviews;
+	}
 	free(a->waits.v);
 	free(a->services.v);
 	a->waits.v = a->services.v = NULL;
@@ -366,6 +383,7 @@ static int stats_locked(struct hq_queue *q, struct accs *as, int64_t from, int64
 			.started_at = sqlite3_column_int64(s, 8),
 			.ended_at = sqlite3_column_int64(s, 9),
 			.rating = sqlite3_column_int(s, 10),
+			.case_state = sqlite3_column_int(s, 11),
 		};
 		const struct hq_service *sv = hq_config_service(q->cfg, t.service);
 		struct acc *a;

@@ -512,6 +512,8 @@ static int run_day(struct run *r)
 		for (int i = 0; i < s->nclerks; i++)
 			if (!r->winding || s->clerks[i].press.on)
 				hq_clerk_step(&s->clerks[i], now);
+		if (!r->winding)
+			hq_sim_supervise(s, now);
 		while (waitpid(-1, NULL, WNOHANG) > 0)
 			;
 		if (now >= next_log) {
@@ -729,7 +731,7 @@ static json_t *clerks_json(const struct hq_sim *s)
 		json_array_append_new(a, json_pack("{s:i, s:s, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i}",
 			"counter", c->cc->number, "via", c->fifo >= 0 ? "unit" : "api", "calls", c->calls,
 			"empty_calls", c->empty_calls, "served", c->served, "noshows", c->noshows,
-			"transfers", c->transfers, "recalls", c->recalls_made, "ratings", c->ratings,
+			"transfers", c->transfers, "recalls", c->recalls_made, "reviews", c->reviews,
 			"breaks", c->breaks, "lunches", c->lunches, "presses", c->presses,
 			"unexpected", c->unexpected));
 	}
@@ -768,6 +770,7 @@ int main(int argc, char **argv)
 	s->params.tickets = r->o.tickets;
 	s->params.service_scale = r->o.service_scale;
 	hq_sim_rng_seed(&r->misc, s->seed ^ 0x5eed5eed5eedULL);
+	hq_sim_rng_seed(&s->case_rng, s->seed ^ 0xca5eca5eca5eULL);
 	r->k.list = json_array();
 	s->kiosk = hq_client_new(r->o.server, r->o.kiosk_token);
 	s->admin = r->o.admin_token ? hq_client_new(r->o.server, r->o.admin_token) : NULL;
@@ -929,9 +932,10 @@ int main(int argc, char **argv)
 	       "by citizens who left (of %d impatient)\n", s->tally.arrivals, s->tally.issued,
 	       s->tally.refused_closed + s->tally.refused_cap + s->tally.refused_other, s->tally.refused_closed,
 	       s->tally.refused_cap, s->tally.refused_other, s->tally.cancels, s->tally.impatient);
-	printf("Clerks: %d calls (%d found nobody), %d served, %d no-shows, %d transfers, %d ratings; %.0f s real time\n",
+	printf("Clerks: %d calls (%d found nobody), %d served, %d no-shows, %d transfers, %d reviews (%d too "
+	       "late); %d bad-review case steps; %.0f s real time\n",
 	       s->tally.calls, s->tally.empty_calls, s->tally.served, s->tally.noshows, s->tally.transfers,
-	       s->tally.ratings, (double)(hq_mono_ms() - t0) / 1000);
+	       s->tally.reviews, s->tally.late_reviews, s->tally.case_steps, (double)(hq_mono_ms() - t0) / 1000);
 
 	status = r->k.mismatches || (r->o.strict_estimate && !met) || stop ? 1 : 0;
 	json_object_set_new(report, "tally", json_pack("{s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i}",
@@ -941,6 +945,8 @@ int main(int argc, char **argv)
 		"refused_closed", s->tally.refused_closed, "refused_cap", s->tally.refused_cap,
 		"refused_other", s->tally.refused_other, "cancels", s->tally.cancels, "cancels_late",
 		s->tally.cancels_late, "empty_calls", s->tally.empty_calls, "unexpected", s->tally.unexpected));
+	json_object_set_new(json_object_get(report, "tally"), "late_reviews", json_integer(s->tally.late_reviews));
+	json_object_set_new(json_object_get(report, "tally"), "case_steps", json_integer(s->tally.case_steps));
 	json_object_set_new(report, "clerks", clerks_json(s));
 	json_object_set_new(report, "invariants", json_pack("{s:i, s:O}", "breaches", s->rec.breaches, "list",
 							     s->rec.breach_list));
@@ -964,6 +970,7 @@ out:
 	hq_sim_record_free(&s->rec);
 	free(r->arr);
 	free(s->plans);
+	free(s->cases);
 	free(s->clerks);
 	hq_client_free(s->kiosk);
 	hq_client_free(s->admin);

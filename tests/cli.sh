@@ -182,8 +182,8 @@ t_ok "version" "hallq $version" version
 run --help
 t_true "--help exits 0" [ "$rc" -eq 0 ]
 cp "$tmp/out" "$tmp/help"
-for c in init issue call recall noshow start finish park transfer unpark cancel rate ticket \
-	 pause resume open close signin signout book checkin state stats events close-day; do
+for c in init issue call recall noshow start finish park transfer unpark cancel review rate ticket \
+	 pause resume open close signin signout book checkin state stats events close-day reviews case; do
 	t_true "--help lists $c" grep -q "^  $c " "$tmp/help"
 	t_okre "help $c" "usage: hallq $c .*" help "$c"
 	t_okre "$c --help" "usage: hallq $c .*" "$c" --help
@@ -265,12 +265,16 @@ t_ok "finish 1" "A003" finish 1
 t_line "done" "state: done"
 t_rc "finish idle counter" 1 "^hallq: finish: " finish 1
 t_ok "rate --counter" "A003" rate --counter 1 satisfied
-t_line "rating recorded" "rating: 3"
-t_rc "rate twice" 1 "^hallq: rate: " rate A003 2
-t_rc "rate score 5" 2 "^hallq: rate: SCORE" rate A003 5
-t_rc "rate score word" 2 "^hallq: rate: SCORE" rate A003 great
-t_rc "rate without score" 2 "^hallq: rate: " rate A003
-t_rc "rate --counter abc" 2 "^hallq: rate: COUNTER" rate --counter abc 3
+t_line "rating recorded" "rating: 4"
+t_ok "rate again within the edit window" "A003" rate A003 very-satisfied
+t_line "the rating replaced" "rating: 5"
+at "2026-11-23 09:31"
+t_rc "rate after the edit window" 1 "^hallq: rate: .*30 minutes" rate A003 2
+at "2026-11-23 09:00"
+t_rc "rate level 6" 2 "^hallq: rate: LEVEL" rate A003 6
+t_rc "rate level word" 2 "^hallq: rate: LEVEL" rate A003 great
+t_rc "rate without level" 2 "^hallq: rate: " rate A003
+t_rc "rate --counter abc" 2 "^hallq: rate: --counter" rate --counter abc 3
 
 t_ok "call 1 oldest normal" "A001" call 1
 t_ok "park 1" "A001" park 1
@@ -347,6 +351,69 @@ t_ok "signout" "2" signout 2
 t_ok "pause 3" "3" pause 3 --reason "系统维护"
 t_ok "issue a 6" "A006" issue a
 
+# ---- 好差评: reviews and the bad-review cases ------------------------------------------------
+
+t_rc "review without a level" 2 "^hallq: review: " review A001
+t_rc "review level 6" 2 "^hallq: review: LEVEL" review A001 6
+t_rc "review unknown reason" 2 "^hallq: review: --reasons" review A001 2 --reasons rude
+t_rc "review unknown channel" 2 "^hallq: review: --channel" review A001 5 --channel fax
+t_rc "review as migrated" 2 "^hallq: review: --channel" review A001 5 --channel migrated
+t_rc "a bad review needs a reason" 1 "^hallq: review: .*needs at least one reason" review A001 2
+t_rc "a good review takes none" 1 "^hallq: review: .*takes no reasons" review A001 4 --reasons skill
+t_rc "review a waiting ticket" 1 "^hallq: review: .*only a finished ticket" review B003 5
+t_ok "review from the phone" "A001" review A001 very-satisfied --channel phone --comment "很快"
+t_line "review level" "level: 非常满意"
+t_line "review channel" "channel: phone"
+t_line "review rating" "rating: 5"
+t_line "review comment" "comment: 很快"
+t_line "a good review has no case" "case: -"
+t_ok "a bad review" "A004" review A004 1 --reasons attitude,efficiency --comment "态度差"
+t_line "bad review reasons" "reasons: efficiency,attitude"
+t_line "a bad review opens case 1" "case: 1"
+t_ok "rate A005 down to 2 in the edit window" "A005" rate A005 2
+t_line "rate: a bad level's reason is other" "reasons: other"
+t_line "rate: case 2 opens" "case: 2"
+t_ok "rate A005 back to fair" "A005" rate A005 fair
+t_line "A005 at 3" "rating: 3"
+run reviews
+t_true "reviews table" [ "$rc" -eq 0 ]
+t_true "reviews table has A004" grep -Eq "A004 +a +2 +- +1 非常不满意 +efficiency,attitude +api +1 +态度差" "$tmp/out"
+run reviews --json
+t_json "reviews --json" '[(r["label"], r["level"], r["channel"]) for r in d["reviews"]] == [("A003", 5, "api"), ("A005", 3, "api"), ("A001", 5, "phone"), ("A004", 1, "api")]'
+run reviews --level 1 --json
+t_json "reviews --level 1" '[r["label"] for r in d["reviews"]] == ["A004"] and d["reviews"][0]["case_id"] == 1'
+t_rc "reviews --level 9" 2 "^hallq: reviews: LEVEL" reviews --level 9
+run case list
+t_true "case list" [ "$rc" -eq 0 ]
+t_true "case list: case 1 open" grep -Eq "^ *1 +open +no +A004 " "$tmp/out"
+run case list --json
+t_json "case list: the open ones" '[c["id"] for c in d["cases"]] == [1]'
+run case list --all --json
+t_json "case list --all" '[(c["id"], c["state"]) for c in d["cases"]] == [(1, "open"), (2, "closed")]'
+run case list --state closed --json
+t_json "case list --state closed" '[c["id"] for c in d["cases"]] == [2]'
+t_rc "case list --state lost" 2 "^hallq: case: --state" case list --state lost
+t_rc "case without a command" 2 "^hallq: case: missing argument" case
+t_rc "case frob" 2 "^hallq: case: unknown case command" case frob 1
+t_rc "case verify without --who" 2 "^hallq: case: case verify needs --who" case verify 1
+t_rc "case show --who" 2 "^hallq: case: --who" case show 1 --who x
+t_rc "rectify before verify" 1 "^hallq: case: case 1 is open" case rectify 1 --who 王主任
+t_ok "case verify" "1" case verify 1 --who 王主任 --note "已电话核实"
+t_line "verified" "state: verified"
+t_line "rectify due in 15 working days" "rectify_due: 2026-12-14"
+t_ok "case rectify" "1" case rectify 1 --who 王主任
+t_line "revisit due in 5 working days" "revisit_due: 2026-11-30"
+t_ok "case revisit" "1" case revisit 1 --who 李科长
+t_ok "case close" "1" case close 1 --who 王主任 --note 结案
+t_line "case closed" "state: closed"
+t_rc "close twice" 1 "^hallq: case: case 1 is closed" case close 1 --who 王主任
+t_ok "case show" "1" case show 1
+t_true "case show lists the five steps" [ "$(grep -cE '^(open|verified|rectified|revisited|closed) ' "$tmp/out")" -eq 5 ]
+run case show 1 --json
+t_json "case show --json" '[s["state"] for s in d["steps"]] == ["open", "verified", "rectified", "revisited", "closed"] and d["steps"][1]["note"] == "已电话核实" and d["steps"][3]["who"] == "李科长" and d["review"]["label"] == "A004"'
+t_rc "case show unknown" 1 "^hallq: case: no bad-review case 99" case show 99
+t_rc "case show abc" 2 "^hallq: case: ID" case show abc
+
 # ---- appointments -------------------------------------------------------------------------
 
 t_okre "book" "[0-9]{6}" book a --at "2026-11-23 10:00" --name 张三 --phone 13800000000
@@ -407,7 +474,7 @@ t_true "events show issues" grep -Eq "^[0-9]+ 2026-11-23 09:00:?[0-9]* +issued +
 run events --json
 t_jsonl "events --json" 'len(d) > 20 and all(d[i]["id"] < d[i+1]["id"] for i in range(len(d)-1))'
 t_jsonl "events --json fields" 'set(d[0]) >= {"id", "at", "type", "label", "service", "counter", "value", "detail"}'
-t_jsonl "events --json types" '{"issued", "called", "recalled", "started", "finished", "noshow", "parked", "transferred", "cancelled", "rated", "counter_paused", "signed_in", "booked", "checked_in"} <= {e["type"] for e in d}'
+t_jsonl "events --json types" '{"issued", "called", "recalled", "started", "finished", "noshow", "parked", "transferred", "cancelled", "reviewed", "review_changed", "case_opened", "case_step", "counter_paused", "signed_in", "booked", "checked_in"} <= {e["type"] for e in d}'
 last=$(python3 -c 'import json, sys; print(json.loads(open(sys.argv[1]).readlines()[-1])["id"])' "$tmp/out")
 run events --since "$last"
 t_true "events --since last" [ "$rc" -eq 0 ]
@@ -426,10 +493,14 @@ run stats --by service --json
 # New numbers today: A001-A006, the appointment's A ticket, G001, B001-B003.
 t_json "stats --json total issued" 'd["total"]["issued"] == 11 and d["by"] == "service"'
 t_json "stats --json rows" '[r["key"] for r in d["rows"]] == ["a", "b", "g"]'
-t_json "stats --json fields" 'set(d["total"]) >= {"key", "issued", "called", "served", "noshow", "transferred", "cancelled", "waiting", "wait_mean_s", "wait_p50_s", "wait_p90_s", "wait_max_s", "service_mean_s", "service_p90_s", "on_time_rate", "rated", "satisfaction_rate", "appointments", "missed_appointments"}'
-t_json "stats --json cancelled" 'd["total"]["cancelled"] == 2 and d["total"]["rated"] == 2'
+t_json "stats --json fields" 'set(d["total"]) >= {"key", "issued", "called", "served", "noshow", "transferred", "cancelled", "waiting", "wait_mean_s", "wait_p50_s", "wait_p90_s", "wait_max_s", "service_mean_s", "service_p90_s", "on_time_rate", "rated", "satisfaction_rate", "score_mean", "level1", "level2", "level3", "level4", "level5", "bad_reviews", "rectify_rate", "revisit_rate", "appointments", "missed_appointments"}'
+t_json "stats --json cancelled" 'd["total"]["cancelled"] == 2 and d["total"]["rated"] == 4'
+# Reviews 5 (A003), 3 (A005), 5 (A001), 1 (A004, its case closed): 3 of 4 at 3 or above,
+# mean 14 / 4 = 3.5, one bad review, rectified and revisited.
+t_json "stats --json reviews" '(d["total"]["satisfaction_rate"], d["total"]["score_mean"], d["total"]["level5"], d["total"]["bad_reviews"], d["total"]["rectify_rate"], d["total"]["revisit_rate"]) == (0.75, 3.5, 2, 1, 1.0, 1.0)'
 run stats --by counter --csv
-t_true "stats --csv header" [ "$first" = "key,issued,called,served,noshow,transferred,cancelled,waiting,wait_mean_s,wait_p50_s,wait_p90_s,wait_max_s,service_mean_s,service_p90_s,on_time_rate,rated,satisfaction_rate,appointments,missed_appointments" ]
+t_true "stats --csv header" [ "$first" = "key,issued,called,served,noshow,transferred,cancelled,waiting,wait_mean_s,wait_p50_s,wait_p90_s,wait_max_s,service_mean_s,service_p90_s,on_time_rate,rated,satisfaction_rate,score_mean,level1,level2,level3,level4,level5,bad_reviews,rectify_rate,revisit_rate,appointments,missed_appointments" ]
+t_true "stats --csv: the mean score with two decimals" grep -Eq "^total,([^,]*,){16}3.50," "$tmp/out"
 t_true "stats --csv total row" grep -Eq "^total,[0-9]+," "$tmp/out"
 for by in clerk hour; do
 	run stats --by "$by" --json

@@ -130,10 +130,11 @@ check_num "tickets the kiosk gave" "$n_kiosk" -ge "$((presses + 1))"
 logs="$RUN/kiosk.log $RUN/printer.out"
 expect_line "the last kiosk ticket ($last) is printed" 10000 "$RUN/kiosk.out" 0 "^printed $last\$"
 # Each "ticket LABEL ID" of the kiosk against what the printer decoded (one ticket a JSON
-# line): exactly one ticket with LABEL at 4x, printed, cut, the QR code its status URL.
+# line): exactly one ticket with LABEL at 4x, printed, cut, the QR code its status URL with
+# the ticket's key (?key= and 16 hex digits, which lets the citizen's phone review it).
 grep '^printed ' "$RUN/kiosk.out" | cut -d' ' -f2 >"$tmp/printed"
 bad=$(grep '^ticket ' "$RUN/kiosk.out" | "$PY" -c '
-import json, sys
+import json, re, sys
 url, paper, printed = sys.argv[1], sys.argv[2], sys.argv[3]
 paper = [json.loads(l) for l in open(paper)]
 printed = set(open(printed).read().split())
@@ -146,7 +147,8 @@ for line in sys.stdin:
         print(label, "on paper %d times" % len(got)); continue
     t = got[0]
     want = url + "/api/v1/tickets/" + tid
-    for what, good in (("printed", t["printed"]), ("cut", t["cut"]), ("qr " + str(t["qr"]), t["qr"] == want),
+    qr_ok = isinstance(t["qr"], str) and re.fullmatch(re.escape(want) + r"\?key=[0-9a-f]{16}", t["qr"])
+    for what, good in (("printed", t["printed"]), ("cut", t["cut"]), ("qr " + str(t["qr"]), qr_ok),
                        ("errors " + str(t["errors"]), not t["errors"])):
         if not good:
             print(label, what)
