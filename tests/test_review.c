@@ -518,7 +518,7 @@ static void test_due_dates(void **state)
 		{"workdays = 2026-11-28", "2026-11-30", "2026-11-30"},
 		/* Friday to Tuesday off but Sunday 11-29 worked: Sunday, Wednesday, Thursday; from
 		 * Friday (rectified on a holiday): Sunday, Wednesday. */
-		{"holidays = 2026-11-27..2026-12-01\nworkdays = 2026-11-29", "2026-12-03", "2026-12-02"},
+		{"holidays = 2026-11-27, 2026-11-30..2026-12-01\nworkdays = 2026-11-29", "2026-12-03", "2026-12-02"},
 	};
 
 	(void)state;
