@@ -38,7 +38,10 @@
 	X(UNIT, unit, "the unit refused the request") \
 	X(LINK, link, "the line or connection is down") \
 	X(FULL, full, "the queue is full") \
-	X(READONLY, readonly, "the database is open for reading only")
+	X(READONLY, readonly, "the database is open for reading only") \
+	X(SIGNIN, signin, "unknown clerk or wrong PIN") \
+	X(NOCLERK, noclerk, "no such clerk on the roster") \
+	X(CLERK, clerk, "clerk is on the roster already")
 
 enum hq_err {
 	HQ_OK = 0,
