@@ -31,7 +31,7 @@ enum opt {
 	OPT_LIMIT, OPT_JSON, OPT_CSV, OPT_NEXT,
 	/* 好差评, electronic supervision and the appraisal */
 	OPT_LEVEL, OPT_REASONS, OPT_COMMENT, OPT_CHANNEL, OPT_NOTE, OPT_STATE, OPT_WHO,
-	OPT_MONTH, OPT_WEEK, OPT_QUARTER, OPT_PIN, OPT_ALL,
+	OPT_MONTH, OPT_WEEK, OPT_QUARTER, OPT_PIN, OPT_ALL, OPT_FORCE,
 	OPT_HELP,
 	OPT_COUNT_
 };
@@ -64,6 +64,8 @@ struct cmd {
 	bool no_db;                     /* the handler opens the database itself, or needs none */
 	bool reads;                     /* reads only: opened read-only, never rolls the day over */
 	bool db_optional;               /* --config may stand in for the database */
+	bool db_own;                    /* the handler says whether it needs a database (no_db:
+					   `clerk hash` needs none, `clerk list` one) */
 	ticket_op_fn ticket_op;         /* for the act-on-the-current-ticket commands */
 	counter_op_fn counter_op;       /* for the counter state commands */
 	const char *done;               /* what counter_op leaves the counter as, for the reply */
@@ -86,7 +88,6 @@ int cli_cmd_cancel(struct ctx *c);
 int cli_cmd_ticket(struct ctx *c);
 int cli_cmd_counter_op(struct ctx *c);
 int cli_cmd_pause(struct ctx *c);
-int cli_cmd_signin(struct ctx *c);
 int cli_cmd_book(struct ctx *c);
 int cli_cmd_checkin(struct ctx *c);
 int cli_cmd_state(struct ctx *c);
@@ -94,6 +95,9 @@ int cli_cmd_stats(struct ctx *c);
 int cli_cmd_events(struct ctx *c);
 int cli_cmd_close_day(struct ctx *c);
 int cli_cmd_hours(struct ctx *c);
+
+/* cmd_report.c: signing a clerk in, with the roster's PIN (main.c's table names it). */
+int cli_cmd_signin(struct ctx *c);
 
 /* db.c: the database. Each failure is reported on stderr and returned as the exit status;
  * c->q may be open even then, and hq_queue_close(c->q) is the caller's either way. */
@@ -129,5 +133,12 @@ void cli_reviews_table(const struct hq_review *v, size_t n);
 json_t *cli_case_json(const struct hq_case *c, const struct hq_case_step *steps, size_t nsteps);
 void cli_cases_table(const struct hq_case *v, size_t n);
 void cli_print_case(const struct hq_case *c, const struct hq_case_step *steps, size_t nsteps);
+
+/* output.c: the clerks' roster (never a PIN's hash) and the appraisal; period may be "". */
+json_t *cli_clerks_json(const struct hq_clerk *v, size_t n);
+void cli_clerks_table(const struct hq_clerk *v, size_t n);
+json_t *cli_appraisal_json(const struct hq_appraisal *a, const char *period);
+void cli_appraisal_csv(const struct hq_appraisal *a);
+void cli_appraisal_table(const struct hq_appraisal *a, const char *period);
 
 #endif

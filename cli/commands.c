@@ -337,20 +337,6 @@ int cli_cmd_pause(struct ctx *c)
 	return ST_OK;
 }
 
-int cli_cmd_signin(struct ctx *c)
-{
-	int counter, rc;
-
-	if ((rc = parse_counter(c, c->arg[0], &counter)) != 0)
-		return rc;
-	if (!*c->arg[1] || strlen(c->arg[1]) >= HQ_CLERK_MAX)
-		return cli_usage_err(c, "CLERK must be 1 to %d bytes", HQ_CLERK_MAX - 1);
-	if ((rc = hq_queue_sign_in(c->q, counter, c->arg[1])) != 0)
-		return op_err(c, rc);
-	print_counter_state(counter, "signed in", "clerk", c->arg[1]);
-	return ST_OK;
-}
-
 int cli_cmd_book(struct ctx *c)
 {
 	const char *name = c->opt[OPT_NAME] ? c->opt[OPT_NAME] : "";
@@ -411,7 +397,8 @@ int cli_cmd_stats(struct ctx *c)
 	int group, rc;
 
 	if ((group = hq_group_parse(by)) < 0)
-		return cli_usage_err(c, "--by must be service, counter, clerk or hour, not '%s'", by);
+		return cli_usage_err(c, "--by must be service, counter, clerk, hour, day, week or "
+				    "month, not '%s'", by);
 	if (c->opt[OPT_CSV] && c->opt[OPT_JSON])
 		return cli_usage_err(c, "give --csv or --json, not both");
 	if (c->opt[OPT_FROM] && (rc = parse_bound(c, "--from", c->opt[OPT_FROM], false, &from)))

@@ -808,3 +808,226 @@ void cli_print_case(const struct hq_case *c, const struct hq_case_step *steps, s
 	}
 	tbl_print(&t);
 }
+
+/* ---------------------------------------------------------------------------------------
+ * The clerks' roster (hallq clerk list): never a PIN's hash.
+ */
+
+static const char *clerk_source(const struct hq_clerk *k)
+{
+	return k->source == HQ_CLERK_CONFIG ? "config" : "database";
+}
+
+json_t *cli_clerks_json(const struct hq_clerk *v, size_t n)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; a && i < n; i++)
+		json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:b, s:o}", "id", v[i].id,
+						   "name", v[i].name, "source", clerk_source(&v[i]),
+						   "active", v[i].active, "added_at",
+						   json_time(v[i].added_at)));
+	return a;
+}
+
+void cli_clerks_table(const struct hq_clerk *v, size_t n)
+{
+	struct table t = {0};
+	char when[32];
+
+	tbl_col(&t, "clerk", false);
+	tbl_col(&t, "name", false);
+	tbl_col(&t, "source", false);
+	tbl_col(&t, "active", false);
+	tbl_col(&t, "added_at", false);
+	for (size_t i = 0; i < n; i++) {
+		cli_local_time(v[i].added_at, when, sizeof when);
+		tbl_cell(&t, "%s", v[i].id);
+		tbl_cell(&t, "%s", v[i].name);
+		tbl_cell(&t, "%s", clerk_source(&v[i]));
+		tbl_cell(&t, "%s", yesno(v[i].active));
+		tbl_cell(&t, "%s", when);
+	}
+	tbl_print(&t);
+}
+
+/* ---------------------------------------------------------------------------------------
+ * The appraisal (hallq report appraisal): a row a window, then a row a clerk, each with the
+ * fields of hq_appraisal_fields, its rank, its red flag and its alerts by rule.
+ */
+
+/* Seconds to 0.1, rates to 0.001, hours and points to 0.01: as the report is read. */
+static double af_step(const struct hq_appraisal_field *f)
+{
+	switch (f->kind) {
+	case HQ_AF_SECS: return 0.1;
+	case HQ_AF_RATE: return 0.001;
+	default: return 0.01;
+	}
+}
+
+static json_t *appraisal_row_json(const struct hq_appraisal_row *r, bool window)
+{
+	json_t *o = json_object(), *rules = json_object();
+
+	if (!o || !rules)
+		goto fail;
+	if (window ? json_object_set_new(o, "counter", json_integer(r->counter))
+		   : json_object_set_new(o, "clerk", json_string(r->key)))
+		goto fail;
+	if (json_object_set_new(o, "name", json_string(r->name)) ||
+	    json_object_set_new(o, "rank", r->ranked ? json_integer(r->rank) : json_null()) ||
+	    (window && json_object_set_new(o, "red_flag", json_boolean(r->red_flag))))
+		goto fail;
+	for (size_t i = 0; i < HQ_APPRAISAL_NFIELDS; i++) {
+		const struct hq_appraisal_field *f = &hq_appraisal_fields[i];
+		double v = hq_appraisal_value(r, f);
+
+		if (json_object_set_new(o, f->name, f->kind == HQ_AF_INT ? json_integer((json_int_t)v)
+									 : json_num(v, af_step(f))))
+			goto fail;
+	}
+	for (int i = 0; i < r->nrules; i++)
+		json_object_set_new(rules, r->by_rule[i].rule, json_integer(r->by_rule[i].count));
+	if (json_object_set_new(o, "alerts_by_rule", rules) == 0)
+		return o;
+	rules = NULL;
+fail:
+	json_decref(rules);
+	json_decref(o);
+	return NULL;
+}
+
+json_t *cli_appraisal_json(const struct hq_appraisal *a, const char *period)
+{
+	const struct hq_appraisal_cfg *w = &a->cfg;
+	json_t *wins = json_array(), *clerks = json_array();
+
+	for (size_t i = 0; i < a->nwindows; i++)
+		json_array_append_new(wins, appraisal_row_json(&a->windows[i], true));
+	for (size_t i = 0; i < a->nclerks; i++)
+		json_array_append_new(clerks, appraisal_row_json(&a->clerks[i], false));
+	return json_pack("{s:o, s:o, s:o, s:{s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i},"
+			 " s:i, s:i, s:o, s:o}",
+			 "period", period && *period ? json_string(period) : json_null(),
+			 "from", json_time(a->from), "to", json_time(a->to),
+			 "appraisal", "weight_volume", w->weight_volume, "weight_on_time",
+			 w->weight_on_time, "weight_satisfaction", w->weight_satisfaction,
+			 "weight_rectify", w->weight_rectify, "penalty_alert", w->penalty_alert,
+			 "penalty_absence", w->penalty_absence, "penalty_bad_review",
+			 w->penalty_bad_review, "red_flag_count", w->red_flag_count,
+			 "min_served", w->min_served,
+			 "busiest_window", a->busiest_window, "busiest_clerk", a->busiest_clerk,
+			 "windows", wins, "clerks", clerks);
+}
+
+static void appraisal_csv_row(const struct hq_appraisal_row *r, bool window)
+{
+	fputs(window ? "window," : "clerk,", stdout);
+	csv_field(r->key);
+	putchar(',');
+	csv_field(r->name);
+	if (r->ranked)
+		printf(",%d", r->rank);
+	else
+		putchar(',');
+	printf(",%d", window && r->red_flag);
+	for (size_t i = 0; i < HQ_APPRAISAL_NFIELDS; i++) {
+		const struct hq_appraisal_field *f = &hq_appraisal_fields[i];
+		double v = hq_appraisal_value(r, f);
+
+		if (f->kind == HQ_AF_INT)
+			printf(",%d", (int)v);
+		else
+			printf(f->kind == HQ_AF_SECS ? ",%.1f" : f->kind == HQ_AF_RATE ? ",%.3f" : ",%.2f", v);
+	}
+	/* "rule:count" pairs; rule names are config keys, [a-z0-9_-]. */
+	putchar(',');
+	for (int i = 0; i < r->nrules; i++)
+		printf("%s%s:%d", i ? ";" : "", r->by_rule[i].rule, r->by_rule[i].count);
+	putchar('\n');
+}
+
+void cli_appraisal_csv(const struct hq_appraisal *a)
+{
+	fputs("kind,key,name,rank,red_flag", stdout);
+	for (size_t i = 0; i < HQ_APPRAISAL_NFIELDS; i++)
+		printf(",%s", hq_appraisal_fields[i].name);
+	fputs(",alerts_by_rule\n", stdout);
+	for (size_t i = 0; i < a->nwindows; i++)
+		appraisal_csv_row(&a->windows[i], true);
+	for (size_t i = 0; i < a->nclerks; i++)
+		appraisal_csv_row(&a->clerks[i], false);
+}
+
+/* The table leaves out the score's components (in the JSON and CSV), so it fits a screen. */
+static bool af_in_table(const struct hq_appraisal_field *f)
+{
+	return f->kind != HQ_AF_POINTS || !strcmp(f->name, "score") || !strcmp(f->name, "penalty") ||
+	       !strcmp(f->name, "mean_level");
+}
+
+static void appraisal_table(const struct hq_appraisal_row *v, size_t n, bool window)
+{
+	struct table t = {0};
+
+	tbl_col(&t, "rank", true);
+	if (window)
+		tbl_col(&t, "flag", false);
+	tbl_col(&t, window ? "window" : "clerk", window);
+	tbl_col(&t, "name", false);
+	for (size_t i = 0; i < HQ_APPRAISAL_NFIELDS; i++)
+		if (af_in_table(&hq_appraisal_fields[i]) && (window || i != HQ_AF_I_absences))
+			tbl_col(&t, hq_appraisal_fields[i].head, true);
+	for (size_t r = 0; r < n; r++) {
+		const struct hq_appraisal_row *w = &v[r];
+
+		if (w->ranked)
+			tbl_cell(&t, "%d", w->rank);
+		else
+			tbl_cell(&t, "-");
+		if (window)
+			tbl_cell(&t, "%s", w->red_flag ? "红旗" : "");
+		tbl_cell(&t, "%s", w->key);
+		tbl_cell(&t, "%s", w->name);
+		for (size_t i = 0; i < HQ_APPRAISAL_NFIELDS; i++) {
+			const struct hq_appraisal_field *f = &hq_appraisal_fields[i];
+			double x = hq_appraisal_value(w, f);
+
+			if (!af_in_table(f) || (!window && i == HQ_AF_I_absences))
+				continue;
+			if (hq_appraisal_empty(w, f))
+				tbl_cell(&t, "-");
+			else if (f->kind == HQ_AF_INT)
+				tbl_cell(&t, "%d", (int)x);
+			else if (f->kind == HQ_AF_SECS)
+				tbl_cell(&t, "%.1f", x / 60.0);
+			else if (f->kind == HQ_AF_RATE)
+				tbl_cell(&t, "%.0f%%", x * 100.0);
+			else if (f->kind == HQ_AF_HOURS)
+				tbl_cell(&t, "%.1f", x);
+			else
+				tbl_cell(&t, "%.2f", x);
+		}
+	}
+	tbl_print(&t);
+}
+
+void cli_appraisal_table(const struct hq_appraisal *a, const char *period)
+{
+	const struct hq_appraisal_cfg *w = &a->cfg;
+	char f[32], e[32];
+
+	cli_local_time(a->from, f, sizeof f);
+	cli_local_time(a->to, e, sizeof e);
+	printf("appraisal %s: tickets issued from %s to %s; times in minutes\n"
+	       "score = (%d x volume + %d x on-time + %d x satisfaction + %d x rectified) / 100"
+	       " - %d x alerts - %d x absences - %d x bad reviews;\n"
+	       "ranked: %d served or more; the top %d windows are 红旗窗口\n\nwindows\n",
+	       period && *period ? period : "", f, e, w->weight_volume, w->weight_on_time,
+	       w->weight_satisfaction, w->weight_rectify, w->penalty_alert, w->penalty_absence,
+	       w->penalty_bad_review, w->min_served, w->red_flag_count);
+	appraisal_table(a->windows, a->nwindows, true);
+	printf("\nclerks\n");
+	appraisal_table(a->clerks, a->nclerks, false);
+}

@@ -10,7 +10,8 @@ static const char *const class_names[] = {"normal", "priority", "appointment"};
 static const char *const tstate_names[] = {"waiting", "called", "serving", "parked",
 					   "done", "noshow", "transferred", "cancelled"};
 static const char *const cstate_names[] = {"open", "paused", "closed"};
-static const char *const group_names[] = {"service", "counter", "clerk", "hour"};
+static const char *const group_names[] = {"service", "counter", "clerk", "hour", "day", "week",
+					  "month"};
 
 #define COUNT(table) (sizeof table / sizeof table[0])
 #define NAME_OF(table, i) ((unsigned)(i) < COUNT(table) ? table[i] : "unknown")

@@ -92,8 +92,10 @@ struct hq_ticket {
 					   "" for a ticket from before schema 4 */
 };
 
-/* Statistics, grouped. */
-enum hq_group { HQ_BY_SERVICE, HQ_BY_COUNTER, HQ_BY_CLERK, HQ_BY_HOUR };
+/* Statistics, grouped: by the local day of issue ("2026-11-23"), ISO 8601 week ("2026-W48",
+ * Monday first) and month ("2026-11") too. */
+enum hq_group { HQ_BY_SERVICE, HQ_BY_COUNTER, HQ_BY_CLERK, HQ_BY_HOUR, HQ_BY_DAY, HQ_BY_WEEK,
+		HQ_BY_MONTH };
 
 /*
  * The figures of one row, in output order: X(member, kind, head, base), where kind is INT
@@ -148,7 +150,8 @@ enum hq_group { HQ_BY_SERVICE, HQ_BY_COUNTER, HQ_BY_CLERK, HQ_BY_HOUR };
 #define HQ_SF_TYPE_SCORE double
 
 struct hq_stats_row {
-	char key[HQ_NAME_MAX];      /* service key, counter number, clerk, or "09" */
+	char key[HQ_NAME_MAX];      /* service key, counter number, clerk, "09", "2026-11-23",
+				       "2026-W48" or "2026-11" */
 #define HQ_SF_MEMBER(m, kind, head, base) HQ_SF_TYPE_##kind m;
 	HQ_STATS_FIELDS(HQ_SF_MEMBER)
 #undef HQ_SF_MEMBER

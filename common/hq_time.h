@@ -35,6 +35,11 @@ void hq_civil_from_days(int64_t days, int *y, int *m, int *d);
 int hq_civil_wday(int64_t days);
 int hq_parse_day(const char *s, int64_t *days);
 void hq_format_day(int64_t days, char out[11]);
+/* ISO 8601 weeks (Monday to Sunday; week 1 holds the year's first Thursday): the year and
+ * week of a day (at a year's ends the year may be the next's or the last's: 2027-01-01 is
+ * in 2026-W53), and the Monday that starts a week (HQ_EINVAL for a week the year lacks). */
+void hq_iso_week(int64_t days, int *year, int *week);
+int hq_iso_week_monday(int year, int week, int64_t *days);
 
 #define HQ_ISO_MAX 32
 /* "2026-11-23T10:02:11+08:00": local, with the zone's offset. */

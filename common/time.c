@@ -188,3 +188,37 @@ void hq_format_day(int64_t days, char out[11])
 	hq_civil_from_days(days, &y, &m, &d);
 	snprintf(out, 11, "%04d-%02d-%02d", y, m, d);
 }
+
+/* ISO 8601's weekday: Monday = 1 ... Sunday = 7. */
+static int iso_weekday(int64_t days)
+{
+	int wday = hq_civil_wday(days);
+
+	return wday ? wday : 7;
+}
+
+void hq_iso_week(int64_t days, int *year, int *week)
+{
+	/* A week belongs to the year of its Thursday (ISO 8601). */
+	int64_t thursday = days - iso_weekday(days) + 4;
+	int m, d;
+
+	hq_civil_from_days(thursday, year, &m, &d);
+	*week = (int)((thursday - hq_civil_days(*year, 1, 1)) / 7) + 1;
+}
+
+int hq_iso_week_monday(int year, int week, int64_t *days)
+{
+	/* 4 January is always in week 1. */
+	int64_t jan4 = hq_civil_days(year, 1, 4), monday = jan4 - iso_weekday(jan4) + 1;
+	int y, w;
+
+	if (week < 1 || week > 53)
+		return HQ_EINVAL;
+	monday += (int64_t)(week - 1) * 7;
+	hq_iso_week(monday, &y, &w);
+	if (y != year || w != week)
+		return HQ_EINVAL; /* week 53 of a year of 52 */
+	*days = monday;
+	return HQ_OK;
+}

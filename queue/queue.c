@@ -1,7 +1,8 @@
 /*
  * The rules of a hall's queue: issuing, calling, serving, transferring and closing
- * tickets; counter states and clerks; appointments. docs/queue.md states the rules in
- * prose. Each public function is one transaction: hq__begin, the rule, hq__end.
+ * tickets; counter states; appointments (clerks sign in and out in clerk.c). docs/queue.md
+ * states the rules in prose. Each public function is one transaction: hq__begin, the rule,
+ * hq__end.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -671,7 +672,7 @@ static int do_checkin(struct hq_queue *q, const char *code, struct hq_ticket *ou
 
 /* Counter states --------------------------------------------------------------------- */
 
-enum ctr_op { OP_PAUSE, OP_RESUME, OP_OPEN, OP_CLOSE, OP_SIGN_IN, OP_SIGN_OUT };
+enum ctr_op { OP_PAUSE, OP_RESUME, OP_OPEN, OP_CLOSE };
 
 static int set_state(struct hq_queue *q, struct counter_row *c, enum hq_cstate state,
 		     const char *reason, const char *event)
@@ -691,7 +692,6 @@ static int set_state(struct hq_queue *q, struct counter_row *c, enum hq_cstate s
 static int do_counter(struct hq_queue *q, int counter, enum ctr_op op, const char *arg)
 {
 	struct counter_row c;
-	sqlite3_stmt *s;
 	int rc;
 
 	if ((rc = load_counter(q, counter, &c)))
@@ -713,8 +713,9 @@ static int do_counter(struct hq_queue *q, int counter, enum ctr_op op, const cha
 			return HQ_OK;
 		return set_state(q, &c, HQ_C_OPEN, "", "counter_opened");
 	case OP_CLOSE:
+		/* Whoever is signed in leaves with the close: their hours end here. */
 		if (c.state == HQ_C_CLOSED)
-			return HQ_OK;
+			return hq__sign_out(q, counter, HQ__OUT_CLOSED, false);
 		if (c.current_id) {
 			struct hq_ticket t;
 
@@ -725,22 +726,9 @@ static int do_counter(struct hq_queue *q, int counter, enum ctr_op op, const cha
 				return rc;
 			q->err[0] = '\0';
 		}
-		return set_state(q, &c, HQ_C_CLOSED, arg && *arg ? arg : "", "counter_closed");
-	case OP_SIGN_IN:
-		if (!arg || !*arg || strlen(arg) >= HQ_CLERK_MAX)
-			return hq__fail(q, HQ_EINVAL, "a clerk id of 1 to %d bytes is needed to sign in",
-					HQ_CLERK_MAX - 1);
-		/* falls through */
-	case OP_SIGN_OUT:
-		s = hq__stmt(q, SQL_COUNTER_SET_CLERK);
-		sqlite3_bind_int(s, 1, counter);
-		hq__bind_text(s, 2, op == OP_SIGN_IN ? arg : "");
-		/* A clerk who signs out has left: the counter is no longer at work (estimate.c). */
-		sqlite3_bind_int64(s, 3, op == OP_SIGN_IN ? q->now : 0);
-		if ((rc = hq__exec(q, s)))
+		if ((rc = hq__sign_out(q, counter, HQ__OUT_CLOSED, false)))
 			return rc;
-		return hq__event(q, op == OP_SIGN_IN ? "signed_in" : "signed_out", NULL, counter, 0,
-				 op == OP_SIGN_IN ? arg : c.clerk);
+		return set_state(q, &c, HQ_C_CLOSED, arg && *arg ? arg : "", "counter_closed");
 	}
 	return HQ_EINVAL;
 }
@@ -833,16 +821,6 @@ int hq_queue_open_counter(struct hq_queue *q, int counter)
 int hq_queue_close_counter(struct hq_queue *q, int counter)
 {
 	TX_OP(do_counter(q, counter, OP_CLOSE, NULL));
-}
-
-int hq_queue_sign_in(struct hq_queue *q, int counter, const char *clerk)
-{
-	TX_OP(do_counter(q, counter, OP_SIGN_IN, clerk));
-}
-
-int hq_queue_sign_out(struct hq_queue *q, int counter)
-{
-	TX_OP(do_counter(q, counter, OP_SIGN_OUT, NULL));
 }
 
 int hq_queue_book(struct hq_queue *q, const char *service, int64_t slot_at, const char *name,

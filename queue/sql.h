@@ -408,8 +408,52 @@
 /* ---- 电子监察: alerts (alert.c) -------------------------------------------------------- */
 #define HQ_SQL_ALERT_MAP(X)
 
-/* ---- the roster, sign-ins and the appraisal (clerk.c, appraisal.c) ------------------- */
-#define HQ_SQL_APPRAISAL_MAP(X)
+/* ---- the roster, sign-ins and the appraisal (roster.c, clerk.c, appraisal.c) -------- */
+#define HQ_SQL_APPRAISAL_MAP(X)                                                          \
+	X(CLERK_GET, "SELECT name, pin_hash, active, added_at FROM clerks WHERE id = ?1")\
+	X(CLERK_ALL, "SELECT id, name, active, added_at FROM clerks ORDER BY id")        \
+	/* A clerk removed and added again comes back with the new name and PIN. */      \
+	X(CLERK_PUT, "INSERT INTO clerks(id, name, pin_hash, active, added_at)"          \
+		     " VALUES(?1, ?2, ?3, 1, ?4) ON CONFLICT(id) DO UPDATE SET"          \
+		     " name = excluded.name, pin_hash = excluded.pin_hash, active = 1,"  \
+		     " added_at = excluded.added_at")                                    \
+	/* Removed, not deleted: the reports of past months still name the clerk. */     \
+	X(CLERK_REMOVE, "UPDATE clerks SET active = 0 WHERE id = ?1 AND active = 1")     \
+	X(SIGNIN_OPEN_CLERK, "SELECT clerk FROM signins WHERE counter = ?1"              \
+			     " AND out_at = 0 ORDER BY id DESC LIMIT 1")                 \
+	X(SIGNIN_ADD, "INSERT INTO signins(counter, clerk, at) VALUES(?1, ?2, ?3)")      \
+	X(SIGNIN_END, "UPDATE signins SET out_at = MAX(at, ?2)"                          \
+		      " WHERE counter = ?1 AND out_at = 0")                              \
+	/* The day ended without a close: each clerk still signed in leaves as of the      \
+	 * counter's last sign of work (active_at), no later than now (?1). */           \
+	X(SIGNIN_END_IDLE, "UPDATE signins SET out_at = MAX(at, MIN(?1, COALESCE("       \
+			   "(SELECT active_at FROM counters WHERE number = signins.counter),"\
+			   " 0))) WHERE out_at = 0")                                     \
+	X(SIGNIN_END_ALL, "UPDATE signins SET out_at = MAX(at, ?1) WHERE out_at = 0")    \
+	X(COUNTER_CLERKS, "SELECT number, clerk FROM counters WHERE clerk <> ''"         \
+			  " ORDER BY number")                                            \
+	X(APPRAISAL_TICKETS, "SELECT service, counter, clerk, state, queued_at,"         \
+			     " called_at, started_at, ended_at FROM tickets"             \
+			     " WHERE issued_at >= ?1 AND issued_at < ?2 AND counter <> 0")\
+	/* The reviews of the period's tickets, each with how far its case went (by its  \
+	 * steps: 2 rectified, 3 revisited; -1 without a case). */                       \
+	X(APPRAISAL_REVIEWS, "SELECT r.counter, r.clerk, r.level, CASE WHEN c.id IS NULL"\
+			     " THEN -1 ELSE 0 END, EXISTS(SELECT 1 FROM case_steps s"    \
+			     " WHERE s.case_id = c.id AND s.state = 2),"                 \
+			     " EXISTS(SELECT 1 FROM case_steps s WHERE s.case_id = c.id" \
+			     " AND s.state = 3) FROM reviews r"                          \
+			     " JOIN tickets t ON t.id = r.ticket_id"                     \
+			     " LEFT JOIN cases c ON c.review_id = r.id"                  \
+			     " WHERE t.issued_at >= ?1 AND t.issued_at < ?2")            \
+	X(APPRAISAL_ALERTS, "SELECT rule, kind, counter, clerk, COUNT(*) FROM alerts"    \
+			    " WHERE raised_at >= ?1 AND raised_at < ?2"                  \
+			    " AND (counter <> 0 OR clerk <> '')"                         \
+			    " GROUP BY rule, kind, counter, clerk ORDER BY rule")        \
+	X(APPRAISAL_SIGNINS, "SELECT s.counter, s.clerk, s.at, s.out_at,"                \
+			     " COALESCE(c.active_at, 0) FROM signins s"                  \
+			     " LEFT JOIN counters c ON c.number = s.counter"             \
+			     " WHERE s.at < ?2 AND (s.out_at = 0 OR s.out_at > ?1)"      \
+			     " ORDER BY s.clerk, s.at")
 
 enum hq_sql {
 #define X(name, sql) SQL_##name,

@@ -320,7 +320,9 @@ static void finish_acc(struct acc *a)
 	a->waits.v = a->services.v = NULL;
 }
 
-/* Rows in the order a manager reads them: config order for services, numbers ascending. */
+/* Rows in the order a manager reads them: config order for services, numbers ascending;
+ * the rest (clerks, hours, days, weeks, months) by their text, which for the times is their
+ * order. */
 static int cmp_rows(const void *pa, const void *pb, void *ctx)
 {
 	const struct accs *as = ctx;
@@ -357,6 +359,22 @@ static int group_key(const struct accs *as, const struct tk *t, char *key, size_
 	case HQ_BY_HOUR:
 		localtime_r(&sec, &tm);
 		snprintf(key, len, "%02d", tm.tm_hour);
+		return 1;
+	case HQ_BY_DAY:
+		localtime_r(&sec, &tm);
+		snprintf(key, len, "%04d-%02d-%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+		return 1;
+	case HQ_BY_WEEK: {
+		int year, week;
+
+		localtime_r(&sec, &tm);
+		hq_iso_week(hq_civil_days(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday), &year, &week);
+		snprintf(key, len, "%04d-W%02d", year, week);
+		return 1;
+	}
+	case HQ_BY_MONTH:
+		localtime_r(&sec, &tm);
+		snprintf(key, len, "%04d-%02d", tm.tm_year + 1900, tm.tm_mon + 1);
 		return 1;
 	}
 	return 0;
@@ -431,8 +449,9 @@ int hq_queue_stats(struct hq_queue *q, enum hq_group by, int64_t from, int64_t t
 	int rc;
 
 	memset(out, 0, sizeof *out);
-	if ((unsigned)by > HQ_BY_HOUR)
-		return hq__fail(q, HQ_EINVAL, "statistics group %d is not service, counter, clerk or hour", by);
+	if ((unsigned)by > HQ_BY_MONTH)
+		return hq__fail(q, HQ_EINVAL, "statistics group %d is not service, counter, clerk, "
+				"hour, day, week or month", by);
 	if (to <= from)
 		return hq__fail(q, HQ_EINVAL, "the statistics range ends before it starts");
 	if ((rc = hq__begin(q, false)))

@@ -454,13 +454,16 @@ static void counter_pause(struct hq_queue *q, struct hqd_req *r)
 		answer_counter(q, r, hq_queue_pause(q, c, reason), c);
 }
 
+/* {"clerk", "pin"}: a roster hall (sign_in = roster) wants the clerk's PIN, whoever asks;
+ * a refusal is 403 "signin". */
 static void counter_sign_in(struct hq_queue *q, struct hqd_req *r)
 {
-	const char *clerk;
+	const char *clerk, *pin;
 	int c;
 
-	if (path_counter(q, r, &c) && body_string(r, "clerk", true, &clerk))
-		answer_counter(q, r, hq_queue_sign_in(q, c, clerk), c);
+	if (path_counter(q, r, &c) && body_string(r, "clerk", true, &clerk) &&
+	    body_string(r, "pin", false, &pin))
+		answer_counter(q, r, hq_queue_sign_in_pin(q, c, clerk, pin), c);
 }
 
 /* Any other operation is unknown, but only once the counter is known to be the hall's. */
@@ -550,7 +553,8 @@ static void run_stats(struct hq_queue *q, struct hqd_req *r)
 
 	by = hq_group_parse(by_name && *by_name ? by_name : "service");
 	if (by < 0) {
-		hqd_error(r, 400, "inval", "by '%s' is not service, counter, clerk or hour", by_name);
+		hqd_error(r, 400, "inval", "by '%s' is not service, counter, clerk, hour, day, week or month",
+			   by_name);
 		return;
 	}
 	if (format && *format && strcmp(format, "csv") && strcmp(format, "json")) {

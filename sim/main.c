@@ -62,7 +62,7 @@ int hq_sim_add_plan(struct hq_sim *s, const struct hq_sim_arrival *a)
 /* ---- the simulator ------------------------------------------------------------------------- */
 
 struct opts {
-	const char *server, *config, *keys, *report, *start, *end, *counters, *kiosk_press;
+	const char *server, *config, *keys, *report, *start, *end, *counters, *kiosk_press, *pins;
 	const char *kiosk_token, *admin_token, *manager_token;
 	double tickets, kiosk_share, service_scale;
 	long speed;
@@ -129,6 +129,57 @@ static bool counter_wanted(const char *list, int number)
 	return false;
 }
 
+/*
+ * --pins FILE: "CLERK PIN" a line, # for comments. A hall with a roster (sign_in = roster,
+ * the default) signs in only its clerks, with their PINs: the counters hallq-sim works get
+ * the roster's clerks in its order, each with its PIN from the file (the sample hall's demo
+ * PINs are assets/halls/county-centre.pins). A hall with sign_in = open takes any id.
+ */
+static int assign_roster(struct run *r)
+{
+	struct hq_sim *s = &r->s;
+	char line[256], id[HQ_CLERK_MAX], pin[16];
+	FILE *f = NULL;
+	int i, n, rc = HQ_OK;
+
+	if (r->o.pins && !(f = fopen(r->o.pins, "r"))) {
+		hq_log(HQ_LOG_ERROR, "--pins %s: %s", r->o.pins, strerror(errno));
+		return HQ_EINVAL;
+	}
+	for (i = 0; i < s->nclerks && (size_t)i < s->cfg->nclerks; i++)
+		snprintf(s->clerks[i].clerk_id, sizeof s->clerks[i].clerk_id, "%s", s->cfg->clerks[i].id);
+	for (n = 1; f && fgets(line, sizeof line, f); n++) {
+		char *p = line + strspn(line, " \t");
+
+		if (*p == '#' || *p == '\n' || !*p)
+			continue;
+		if (sscanf(p, "%63s %15s", id, pin) != 2) {
+			hq_log(HQ_LOG_ERROR, "%s:%d: want CLERK PIN", r->o.pins, n);
+			rc = HQ_EINVAL;
+			break;
+		}
+		for (i = 0; i < s->nclerks; i++)
+			if (!strcmp(s->clerks[i].clerk_id, id))
+				snprintf(s->clerks[i].pin, sizeof s->clerks[i].pin, "%s", pin);
+	}
+	if (f)
+		fclose(f);
+	for (i = 0; rc == HQ_OK && !s->cfg->roster_open && i < s->nclerks; i++) {
+		if ((size_t)i >= s->cfg->nclerks) {
+			hq_log(HQ_LOG_ERROR, "%s signs in only the clerks of its roster, and it has %zu for "
+			       "the %d counters worked: add [clerk ID] sections or fewer --counters",
+			       r->o.config, s->cfg->nclerks, s->nclerks);
+			rc = HQ_EINVAL;
+		} else if (!s->clerks[i].pin[0]) {
+			hq_log(HQ_LOG_ERROR, "clerk %s (counter %d) has no PIN%s%s: %s signs its roster's "
+			       "clerks in with their PINs", s->clerks[i].clerk_id, s->clerks[i].cc->number,
+			       r->o.pins ? " in " : "; give --pins FILE", r->o.pins ? r->o.pins : "", r->o.config);
+			rc = HQ_EINVAL;
+		}
+	}
+	return rc;
+}
+
 static int setup_clerks(struct run *r)
 {
 	struct hq_sim *s = &r->s;
@@ -178,7 +229,7 @@ static int setup_clerks(struct run *r)
 		hq_log(HQ_LOG_ERROR, "no counter is worked: give --keys DIR, --admin-token, or other --counters");
 		return HQ_EINVAL;
 	}
-	return HQ_OK;
+	return assign_roster(r);
 }
 
 /* The gateway's count of each unit's presses, as the clerks start: what their presses
@@ -259,7 +310,10 @@ static void prepare_counters(struct run *r)
 			counter_op(s, number, "open", NULL);
 		else if (worked && hc && hc->state == 1)
 			counter_op(s, number, "resume", NULL);
-		if (worked)
+		if (worked && r->by_number[number]->pin[0])
+			counter_op(s, number, "sign-in", json_pack("{s:s, s:s}", "clerk", r->by_number[number]->clerk_id,
+								  "pin", r->by_number[number]->pin));
+		else if (worked)
 			counter_op(s, number, "sign-in", json_pack("{s:s}", "clerk", r->by_number[number]->clerk_id));
 	}
 	hq_hall_free(hall);
@@ -554,13 +608,16 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: hallq-sim --server URL --config HALL.ini [--keys DIR] [--speed N] [--start \"YYYY-MM-DD HH:MM\"]\n"
 		"                 [--end HH:MM] [--tickets N] [--seed S] [--report FILE.json] [--counters LIST]\n"
-		"                 [--service-scale F] [--kiosk-press CMD [--kiosk-share F]] [--strict-estimate] [-v]\n"
+		"                 [--service-scale F] [--kiosk-press CMD [--kiosk-share F]] [--pins FILE]\n"
+		"                 [--strict-estimate] [-v]\n"
 		"  A simulated day through the real programs: citizens take tickets at hallqd, clerks press\n"
 		"  the keys of the simulated counter units (the fifos DIR/keys-BUS of hallq-unit-sim) or call\n"
 		"  the API, hallqd runs on its simulated clock (hallqd --clock --speed). At the end the day's\n"
 		"  figures from hallqd are checked against the simulator's own record. See docs/sim.md.\n"
 		"  Tokens: --kiosk-token (HALLQ_KIOSK_TOKEN), --admin-token (HALLQ_ADMIN_TOKEN) and/or\n"
-		"  --manager-token (HALLQ_MANAGER_TOKEN).\n"
+		"  --manager-token (HALLQ_MANAGER_TOKEN). --pins FILE (\"CLERK PIN\" lines): the PINs of the\n"
+		"  roster's clerks, whom it signs in at the counters it works (a hall with sign_in = open\n"
+		"  takes any clerk id and needs none).\n"
 		"  Exit status: 0 every figure agrees, 1 a mismatch or a broken invariant, 2 usage,\n"
 		"  3 the day could not be run (hallqd unreachable, wrong hall, ...).\n");
 }
@@ -577,6 +634,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{"counters", required_argument, NULL, 'C'}, {"service-scale", required_argument, NULL, 'g'},
 		{"kiosk-press", required_argument, NULL, 'p'}, {"kiosk-share", required_argument, NULL, 'q'},
 		{"strict-estimate", no_argument, NULL, 'e'}, {"verbose", no_argument, NULL, 'v'},
+		{"pins", required_argument, NULL, 'P'},
 		{"help", no_argument, NULL, 'h'}, {"version", no_argument, NULL, 'V'}, {NULL, 0, NULL, 0},
 	};
 	char *end;
@@ -599,6 +657,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case 'o': o->report = optarg; break;
 		case 'C': o->counters = optarg; break;
 		case 'p': o->kiosk_press = optarg; break;
+		case 'P': o->pins = optarg; break;
 		case 'e': o->strict_estimate = true; break;
 		case 'v': o->verbose++; break;
 		case 'x':

@@ -49,7 +49,8 @@ struct hq_clerk {
 	struct hq_sim *sim;
 	const struct hq_counter_cfg *cc;
 	int fifo;                   /* the unit's bus's key fifo; -1: worked through the API */
-	char clerk_id[16];
+	char clerk_id[HQ_CLERK_MAX];
+	char pin[16];               /* the PIN it signs in with (--pins); "" for none */
 	struct hq_sim_rng rng;
 	enum hq_clerk_state state;
 	int64_t next_at;            /* sim ms of its next step */

@@ -166,6 +166,11 @@ services = b
 services = g, a
 EOF
 
+# The roster: clerk 1024 (PIN 2468) in the config, its hash made by `hallq clerk hash`,
+# which needs no database.
+pin_hash=$(echo 2468 | HALLQ_DB= "$HALLQ" clerk hash)
+printf '\n[clerk 1024]\nname = 王芳\npin = %s\n' "$pin_hash" >>"$tmp/hall.ini"
+
 # Line 4 has a key the parser does not know.
 cat >"$tmp/bad.ini" <<'EOF'
 [hall]
@@ -183,7 +188,8 @@ run --help
 t_true "--help exits 0" [ "$rc" -eq 0 ]
 cp "$tmp/out" "$tmp/help"
 for c in init issue call recall noshow start finish park transfer unpark cancel review rate ticket \
-	 pause resume open close signin signout book checkin state stats events close-day reviews case; do
+	 pause resume open close signin signout book checkin state stats events close-day reviews case \
+	 report clerk; do
 	t_true "--help lists $c" grep -q "^  $c " "$tmp/help"
 	t_okre "help $c" "usage: hallq $c .*" help "$c"
 	t_okre "$c --help" "usage: hallq $c .*" "$c" --help
@@ -339,7 +345,22 @@ t_ok "close 2" "2" close 2
 t_line "closed" "state: closed"
 t_rc "call closed counter" 1 "^hallq: call: " call 2
 t_ok "open 2" "2" open 2
-t_ok "signin" "2" signin 2 1024
+t_rc "signin without a PIN" 1 "^hallq: signin: clerk 1024 needs a PIN.*--force" signin 2 1024
+t_rc "signin wrong PIN" 1 "^hallq: signin: wrong PIN for clerk 1024" signin 2 1024 --pin 1111
+t_rc "signin unknown clerk" 1 "^hallq: signin: clerk '1025' is not on the hall's roster" \
+	signin 2 1025 --pin 2468
+t_rc "signin --force unknown clerk" 1 "^hallq: signin: clerk '1025' is not" signin 2 1025 --force
+t_rc "signin --pin and --force" 2 "^hallq: signin: give --pin or --force" signin 2 1024 --pin 2468 --force
+t_ok "signin" "2" signin 2 1024 --pin 2468
+t_line "signin clerk" "clerk: 1024"
+run events --json
+t_jsonl "signin event, with the PIN" 'd[-1]["type"] == "signed_in" and d[-1]["detail"] == "1024" and d[-1]["value"] == 0'
+t_ok "signin --force" "3" signin 3 1024 --force
+run events --json
+t_jsonl "forced signin event" 'd[-1]["type"] == "signed_in" and d[-1]["value"] == 1'
+t_ok "signout 3" "3" signout 3
+echo 2468 | "$HALLQ" signin 2 1024 --pin - >"$tmp/out" 2>"$tmp/err"
+t_true "signin --pin - reads stdin" [ "$?" -eq 0 ] && [ "$(head -n 1 "$tmp/out")" = 2 ]
 t_rc "signin without clerk" 2 "^hallq: signin: missing argument" signin 2
 t_ok "issue a 5" "A005" issue a
 t_ok "call by clerk" "A005" call 2
@@ -517,6 +538,87 @@ t_rc "stats --csv --json" 2 "^hallq: stats: " stats --csv --json
 t_rc "stats bad --from" 2 "^hallq: stats: --from" stats --from yesterday
 t_rc "stats empty range" 2 "^hallq: stats: --to" stats --from 2026-11-24
 
+for by in day week month; do
+	run stats --by "$by" --json
+	t_json "stats --by $by" 'd["by"] == "'"$by"'" and len(d["rows"]) == 1 and d["rows"][0]["issued"] == 11'
+done
+run stats --by week --csv
+t_true "stats --by week key" grep -q "^2026-W48," "$tmp/out"
+run stats --by month
+t_true "stats --by month table" grep -Eq "^2026-11 +11 " "$tmp/out"
+run stats --by day --from 2026-11-22 --to 2026-11-23 --json
+t_json "stats --by day over two days" '[r["key"] for r in d["rows"]] == ["2026-11-23"]'
+
+# ---- the roster and the appraisal -----------------------------------------------------------
+
+t_ok "clerk add" "1030" clerk add 1030 --name 李明 --pin 1357
+t_line "clerk add source" "source: database"
+echo 97531 | "$HALLQ" clerk add 1031 --name 赵六 --pin - >"$tmp/out" 2>"$tmp/err"
+t_true "clerk add --pin - reads stdin" [ "$?" -eq 0 ] && [ "$(head -n 1 "$tmp/out")" = 1031 ]
+t_rc "clerk add twice" 1 "^hallq: clerk: clerk 1030 (李明) is on the roster already" \
+	clerk add 1030 --name 李明 --pin 1357
+t_rc "clerk add a config clerk" 1 "^hallq: clerk: clerk 1024 is on the hall config's roster" \
+	clerk add 1024 --name x --pin 1357
+t_rc "clerk add bad id" 1 "^hallq: clerk: clerk id 'Li Ming' is not" clerk add "Li Ming" --name x --pin 1357
+t_rc "clerk add bad PIN" 1 "^hallq: clerk: a PIN is 4 to 12 digits" clerk add 1032 --name x --pin 12ab
+t_rc "clerk add without --pin" 2 "^hallq: clerk: clerk add needs --name NAME and --pin" clerk add 1032 --name x
+t_rc "clerk unknown subcommand" 2 "^hallq: clerk: unknown subcommand 'fire'" clerk fire 1030
+at "2026-11-23 10:40"
+t_ok "database clerk signs in" "1" signin 1 1030 --pin 1357
+at "2026-11-23 10:52"
+run clerk list
+t_true "clerk list" [ "$rc" -eq 0 ] && grep -Eq "^1030 +李明 +database +yes" "$tmp/out"
+run clerk list --json
+t_json "clerk list --json" '[(c["id"], c["source"]) for c in d] == [("1024", "config"), ("1030", "database"), ("1031", "database")]'
+t_json "clerk list has no hash" 'all(set(c) == {"id", "name", "source", "active", "added_at"} for c in d)'
+t_ok "clerk remove" "1031" clerk remove 1031
+t_rc "clerk remove again" 1 "^hallq: clerk: no clerk 1031 on the database's roster" clerk remove 1031
+t_rc "clerk remove a config clerk" 1 "^hallq: clerk: clerk 1024 is on the hall config's" clerk remove 1024
+t_rc "removed clerk cannot sign in" 1 "^hallq: signin: clerk '1031' is not" signin 4 1031 --pin 97531
+run clerk list --json
+t_json "removed clerk not listed" '[c["id"] for c in d] == ["1024", "1030"]'
+run clerk list --json --all
+t_json "clerk list --all" '[(c["id"], c["active"]) for c in d][-1] == ("1031", False)'
+t_rc "clerk hash bad PIN" 2 "^hallq: clerk: no PIN on stdin" clerk hash </dev/null
+echo 12 | "$HALLQ" clerk hash >"$tmp/out" 2>"$tmp/err"
+t_true "clerk hash refuses a short PIN" [ "$?" -eq 2 ] && [ ! -s "$tmp/out" ]
+echo 2468 | "$HALLQ" clerk hash >"$tmp/out" 2>"$tmp/err"
+t_true "clerk hash: a new salt each time" [ "$?" -eq 0 ] && grep -q '^\$y\$' "$tmp/out" &&
+	[ "$(cat "$tmp/out")" != "$pin_hash" ]
+
+run report appraisal --month 2026-11 --json
+t_json "appraisal --json" 'd["period"] == "2026-11" and d["from"] == "2026-11-01 00:00:00" and d["to"] == "2026-12-01 00:00:00"'
+t_json "appraisal windows" 'sorted(w["counter"] for w in d["windows"]) == [1, 2, 3, 4]'
+t_json "appraisal clerk 1024" '[(c["served"], c["name"]) for c in d["clerks"] if c["clerk"] == "1024"] == [(1, "王芳")]'
+t_json "appraisal unranked below min_served" 'all(w["rank"] is None and w["red_flag"] is False for w in d["windows"])'
+t_json "appraisal weights" 'd["appraisal"]["weight_volume"] == 30 and d["appraisal"]["min_served"] == 10'
+t_json "appraisal fields" 'set(d["windows"][0]) >= {"counter", "name", "rank", "red_flag", "served", "on_time_rate", "wait_mean_s", "service_mean_s", "reviews", "satisfaction_rate", "mean_level", "bad_reviews", "rectify_rate", "revisit_rate", "alerts", "alerts_by_rule", "absences", "hours", "score"}'
+t_json "appraisal hours signed in" '[(c["clerk"], c["hours"]) for c in d["clerks"] if c["clerk"] == "1030"] == [("1030", 0.2)]'
+t_json "appraisal window hours" '[w["hours"] for w in d["windows"] if w["counter"] == 1] == [0.2]'
+run report appraisal --month 2026-11 --csv
+t_true "appraisal --csv header" [ "$first" = "kind,key,name,rank,red_flag,served,called,on_time_rate,wait_mean_s,service_mean_s,reviews,satisfaction_rate,mean_level,bad_reviews,cases,rectify_rate,revisit_rate,alerts,absences,hours,volume_pts,on_time_pts,satisfaction_pts,rectify_pts,penalty,score,alerts_by_rule" ]
+t_true "appraisal --csv rows" [ "$(grep -c '^window,' "$tmp/out")" -eq 4 ] && grep -q "^clerk,1024,王芳," "$tmp/out"
+run report appraisal --week 2026-W48
+t_true "appraisal table" [ "$rc" -eq 0 ] && grep -q "^windows" "$tmp/out" && grep -q "^clerks" "$tmp/out"
+run report appraisal --quarter 2026-Q4 --json
+t_json "appraisal --quarter" 'd["from"] == "2026-10-01 00:00:00" and d["to"] == "2027-01-01 00:00:00"'
+run report appraisal --from 2026-11-23 --to 2026-11-23 --json
+t_json "appraisal --from --to" 'd["period"] is None and d["to"] == "2026-11-24 00:00:00"'
+for cmd in "report appraisal --month 2026-11 --json" "report appraisal --month 2026-11 --csv" \
+	"events --json" "clerk list --all --json" "state --json"; do
+	# shellcheck disable=SC2086 # the command's words
+	run $cmd
+	t_true "no PIN hash in $cmd" [ "$rc" -eq 0 ] && ! grep -q '\$y\$' "$tmp/out"
+done
+t_rc "appraisal without a period" 2 "^hallq: report: give one period" report appraisal
+t_rc "appraisal two periods" 2 "^hallq: report: give one period" report appraisal --month 2026-11 --week 2026-W48
+t_rc "appraisal bad month" 2 "^hallq: report: --month must be YYYY-MM" report appraisal --month 2026-13
+t_rc "appraisal bad week" 2 "^hallq: report: --week must be" report appraisal --week 2026-W54
+t_rc "appraisal week 53 of a 52-week year" 2 "^hallq: report: --week" report appraisal --week 2025-W53
+t_rc "appraisal bad quarter" 2 "^hallq: report: --quarter must be" report appraisal --quarter 2026-Q5
+t_rc "appraisal --from alone" 2 "^hallq: report: a range needs both" report appraisal --from 2026-11-01
+t_rc "unknown report" 2 "^hallq: report: unknown report 'sales'" report sales --month 2026-11
+
 # ---- close-day and the next day -----------------------------------------------------------
 
 at "2026-11-23 17:55"
@@ -526,6 +628,8 @@ t_okre "close-day" "[1-9][0-9]*" close-day
 run state --json
 t_json "close-day leaves nobody waiting" 'all(s["waiting"] == 0 for s in d["services"])'
 t_ok "close-day again" "0" close-day
+run events --json
+t_jsonl "close-day signs the clerks out" '[(e["counter"], e["value"], e["detail"]) for e in d if e["type"] == "signed_out"][-1] == (1, 2, "1030")'
 at "2026-11-24 09:00"
 t_ok "numbers restart the next day" "A001" issue a
 t_ok "yesterday's ticket by id" "B002" ticket "$id"

@@ -81,7 +81,8 @@ s0=$(display_shot) || give_up "the display saved no screenshot"
 
 # ---- 1. a morning through every program ------------------------------------------------------
 
-# Eleven clerks, too few for the 09:30 peak of a 300-ticket day: a queue forms. They work
+# Eleven clerks of the sample hall's roster, signed in with their demo PINs
+# (assets/halls/county-centre.pins), too few for the 09:30 peak of a 300-ticket day: a queue forms. They work
 # every service, on each of the three buses (plain, Modbus RTU, Modbus TCP) and through the
 # API (counter 19 has no unit). Counter 1 (enquiry) is left closed, for the test.
 CLERKS=2,4,6,9,11,12,14,15,18,19,20
@@ -91,6 +92,7 @@ HALLQ_KIOSK_TOKEN=$T_KIOSK HALLQ_ADMIN_TOKEN=$T_ADMIN timeout 300 \
 	"$SIM" --server "$H" --config "$RUN/hall.ini" --keys "$RUN" --speed $SPEED \
 	--start "$DAY 09:00" --end 10:30 --tickets 300 --seed 7 --counters $CLERKS \
 	--kiosk-press "$(pwd)/tools/kiosk-take" --kiosk-share 0.15 --report "$tmp/day.json" \
+	--pins assets/halls/county-centre.pins \
 	>"$tmp/sim.out" 2>"$tmp/sim.err"
 sim_rc=$?
 logs="$tmp/sim.err"

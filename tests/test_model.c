@@ -41,6 +41,7 @@ static const char *hall_ini =
 	"[hall]\n"
 	"name = 模型大厅\n"
 	"name_en = Model Hall\n"
+	"sign_in = open\n"
 	"languages = zh, en\n"
 	"priority_ratio = 2\n"
 	"noshow_after_recalls = 2\n"
@@ -535,8 +536,16 @@ static int model_rollover(struct model *m)
 			closed++;
 		}
 	}
-	for (i = 0; i < NCTR; i++)
+	for (i = 0; i < NCTR; i++) {
 		m->c[i].cur = 0;
+		/* The day's close signs every clerk out. */
+		if (m->c[i].clerk[0]) {
+			ev_expect(m, "signed_out", 0, (int)i + 1, false);
+			ev_value(m, 2);
+			ev_detail(m, m->c[i].clerk);
+			m->c[i].clerk[0] = '\0';
+		}
+	}
 	ev_expect(m, "day_closed", 0, -1, false);
 	ev_value(m, closed);
 	{
@@ -1412,8 +1421,16 @@ static void op_counter(struct model *m, enum ctrop op)
 			m->lenient_counter = c;
 		}
 		if (op == C_SIGNIN) {
+			/* The clerk signed in before, if another, is signed out. */
 			ev_expect(m, "signed_out", 0, c, true);
 			snprintf(mc->clerk, sizeof mc->clerk, "%s", clerk);
+		}
+		if (op == C_CLOSE && mc->clerk[0]) {
+			/* A close signs the counter's clerk out. */
+			ev_expect(m, "signed_out", 0, c, false);
+			ev_value(m, 1);
+			ev_detail(m, mc->clerk);
+			mc->clerk[0] = '\0';
 		}
 	}
 	ev_check(m, names[op]);
@@ -2290,8 +2307,16 @@ static void test_model(void **state)
 			expect++;
 		}
 	}
-	for (i = 0; i < NCTR; i++)
+	for (i = 0; i < NCTR; i++) {
 		m->c[i].cur = 0;
+		/* The day's close signs every clerk out. */
+		if (m->c[i].clerk[0]) {
+			ev_expect(m, "signed_out", 0, (int)i + 1, false);
+			ev_value(m, 2);
+			ev_detail(m, m->c[i].clerk);
+			m->c[i].clerk[0] = '\0';
+		}
+	}
 	ev_expect(m, "day_closed", 0, -1, false);
 	ev_value(m, expect);
 	rc = hq_queue_close_day(m->q, "hall closed", &closed);

@@ -29,6 +29,7 @@ static const char *hall =
 	"[hall]\n"
 	"name = 模拟测试大厅\n"
 	"noshow_after_recalls = 2\n"
+	"sign_in = open\n"
 	"[service business]\nname = 企业开办\nprefix = A\nhours = 09:00-12:00, 13:30-17:00\n"
 	"days = mon-fri\ntarget_minutes = 20\nmax_wait_minutes = 30\n"
 	"[service social]\nname = 社保医保\nprefix = C\nhours = 09:00-12:00, 13:30-17:00\n"

@@ -394,6 +394,19 @@ static const struct {
  * for the whole run; the others open all day, every day. Service d takes one ticket a day. `extra` is put as line 2 (a bad
  * key, for the reload test) when not NULL, and `tail` (more sections) at the end.
  */
+/* The roster's clerk 1024, PIN 2468: the config holds only the hash, made once. */
+#define CLERK_PIN "2468"
+static const char *clerk_hash(void)
+{
+	static char hash[HQ_PIN_HASH_MAX];
+
+	if (!hash[0] && hq_pin_hash(CLERK_PIN, hash, sizeof hash) != HQ_OK) {
+		fprintf(stderr, "hq_pin_hash failed\n");
+		exit(1);
+	}
+	return hash;
+}
+
 static char *hall_ini(const char *name, const char *extra, const char *tail)
 {
 	static char text[8192];
@@ -472,6 +485,7 @@ static char *hall_ini(const char *name, const char *extra, const char *tail)
 	    name, from, from + 1);
 	for (int c = LOAD_FIRST; c < LOAD_FIRST + LOAD_COUNTERS; c++)
 		ADD("\n[counter %d]\nservices = l\n", c);
+	ADD("\n[clerk 1024]\nname = 王芳\npin = %s\n", clerk_hash());
 	if (tail)
 		ADD("\n%s", tail);
 #undef ADD
@@ -1184,7 +1198,18 @@ static void t_counters(void)
 	expect_error(&R, 409, "paused", "call-next at a paused counter");
 	api("POST", c1, NULL, "/api/v1/counters/1/resume");
 	expect_counter("resume", 1, "open");
+	/* The roster's PIN, whoever asks (sign_in = roster, the default). */
 	api("POST", c1, "{\"clerk\": \"1024\"}", "/api/v1/counters/1/sign-in");
+	expect_error(&R, 403, "signin", "sign-in without a PIN");
+	api("POST", TK(R_ADMIN), "{\"clerk\": \"1024\"}", "/api/v1/counters/1/sign-in");
+	expect_error(&R, 403, "signin", "sign-in without a PIN, by admin");
+	api("POST", c1, "{\"clerk\": \"1024\", \"pin\": \"1111\"}", "/api/v1/counters/1/sign-in");
+	expect_error(&R, 403, "signin", "sign-in with a wrong PIN");
+	api("POST", c1, "{\"clerk\": \"1025\", \"pin\": \"" CLERK_PIN "\"}", "/api/v1/counters/1/sign-in");
+	expect_error(&R, 403, "signin", "sign-in of a clerk not on the roster");
+	api("POST", c1, "{\"clerk\": \"1024\", \"pin\": 2468}", "/api/v1/counters/1/sign-in");
+	expect_error(&R, 400, "badjson", "sign-in with a PIN that is no string");
+	api("POST", c1, "{\"clerk\": \"1024\", \"pin\": \"" CLERK_PIN "\"}", "/api/v1/counters/1/sign-in");
 	expect_counter("sign-in", 1, "open");
 	check(jstr_is(R.json, "clerk", "1024"), "sign-in: clerk 1024: %s", desc(&R));
 	struct tref b5 = issue("b", "issue B005");
@@ -1634,12 +1659,107 @@ static void t_stats_metrics(void)
 		check(jint_or(total, "issued", -1) == n, "GET /stats: total issued %lld, the database has %lld",
 		      (long long)jint_or(total, "issued", -1), n);
 	}
-	static const char *bys[] = {"counter", "clerk", "hour"};
-	for (size_t i = 0; i < 3; i++) {
+	static const char *bys[] = {"counter", "clerk", "hour", "day", "week", "month"};
+	for (size_t i = 0; i < sizeof bys / sizeof bys[0]; i++) {
 		api("GET", m, NULL, "/api/v1/stats?by=%s", bys[i]);
 		expect_status(&R, 200, "GET /stats?by=...");
 		check(jstr_is(R.json, "by", bys[i]) && json_is_array(json_object_get(R.json, "rows")),
 		      "GET /stats?by=%s: %s", bys[i], desc(&R));
+	}
+	/* Today's tickets, by day and by month: one row, keyed by the day and its month. */
+	api("GET", m, NULL, "/api/v1/stats?by=day");
+	check(json_array_size(json_object_get(R.json, "rows")) == 1 &&
+	      jstr_is(json_array_get(json_object_get(R.json, "rows"), 0), "key", today),
+	      "GET /stats?by=day: one row, %s: %s", today, desc(&R));
+	api("GET", m, NULL, "/api/v1/stats?by=month");
+	{
+		const char *k = jstr(json_array_get(json_object_get(R.json, "rows"), 0), "key");
+
+		check(k && strlen(k) == 7 && strncmp(k, today, 7) == 0, "GET /stats?by=month: key %.7s: %s",
+		      today, desc(&R));
+	}
+	api("GET", m, NULL, "/api/v1/stats?by=week");
+	{
+		const char *k = jstr(json_array_get(json_object_get(R.json, "rows"), 0), "key");
+
+		check(k && strlen(k) == 8 && k[4] == '-' && k[5] == 'W', "GET /stats?by=week: key YYYY-Www: %s",
+		      desc(&R));
+	}
+
+	/* The appraisal of this month: the windows and the roster's clerk, who worked today. */
+	char month[8];
+	snprintf(month, sizeof month, "%.7s", today);
+	api("GET", m, NULL, "/api/v1/reports/appraisal?month=%s", month);
+	if (expect_status(&R, 200, "GET /reports/appraisal")) {
+		json_t *wins = json_object_get(R.json, "windows"), *clerks = json_object_get(R.json, "clerks");
+		json_t *w1 = NULL, *k = NULL, *v;
+		size_t i;
+
+		json_array_foreach(wins, i, v)
+			if (jint_or(v, "counter", 0) == 1)
+				w1 = v;
+		json_array_foreach(clerks, i, v)
+			if (jstr_is(v, "clerk", "1024"))
+				k = v;
+		check(jstr_is(R.json, "period", month) && json_array_size(wins) >= 3 && w1 && k,
+		      "GET /reports/appraisal: the period, the windows, clerk 1024: %s", desc(&R));
+		check(w1 && jint_or(w1, "served", 0) >= 1 && jstr_is(w1, "name", "1号窗口") &&
+		      json_is_object(json_object_get(w1, "alerts_by_rule")) &&
+		      json_is_number(json_object_get(w1, "score")) && json_is_boolean(json_object_get(w1, "red_flag")),
+		      "GET /reports/appraisal: window 1 served, named, scored: %s", desc(&R));
+		check(k && jint_or(k, "served", 0) >= 1 && jstr_is(k, "name", "王芳") &&
+		      json_is_number(json_object_get(k, "hours")),
+		      "GET /reports/appraisal: clerk 1024 served, named, with hours: %s", desc(&R));
+		check(!strstr(R.body, "$y$"), "GET /reports/appraisal: no PIN hash");
+	}
+	api("GET", m, NULL, "/api/v1/reports/appraisal?month=%s&format=csv", month);
+	if (expect_status(&R, 200, "GET /reports/appraisal CSV")) {
+		expect_ctype(&R, "text/csv", "GET /reports/appraisal CSV");
+		check(!strncmp(R.body, "kind,key,name,rank,red_flag,served,", 35) && strstr(R.body, "\nwindow,1,") &&
+		      strstr(R.body, "\nclerk,1024,王芳,"), "GET /reports/appraisal CSV: header and rows: %.200s",
+		      R.body);
+	}
+	api("GET", m, NULL, "/api/v1/reports/appraisal?week=2026-W48&format=json");
+	check(R.status == 200 && jstr_is(R.json, "period", "2026-W48") && jstr(R.json, "from") &&
+	      !strncmp(jstr(R.json, "from"), "2026-11-23T00:00:00", 19) && jstr(R.json, "to") &&
+	      !strncmp(jstr(R.json, "to"), "2026-11-30T00:00:00", 19),
+	      "GET /reports/appraisal?week=2026-W48: Monday to Monday: %s", desc(&R));
+	api("GET", m, NULL, "/api/v1/reports/appraisal?quarter=2026-Q4");
+	expect_status(&R, 200, "GET /reports/appraisal?quarter=2026-Q4");
+	api("GET", m, NULL, "/api/v1/reports/appraisal?from=%s&to=%s", today, today);
+	check(R.status == 200 && json_is_null(json_object_get(R.json, "period")),
+	      "GET /reports/appraisal?from=&to=: %s", desc(&R));
+	api("GET", m, NULL, "/api/v1/reports/appraisal");
+	expect_error(&R, 400, "inval", "GET /reports/appraisal without a period");
+	api("GET", m, NULL, "/api/v1/reports/appraisal?month=2026-13");
+	expect_error(&R, 400, "inval", "GET /reports/appraisal?month=2026-13");
+	api("GET", m, NULL, "/api/v1/reports/appraisal?week=2025-W53");
+	expect_error(&R, 400, "inval", "GET /reports/appraisal?week=2025-W53 (2025 has 52 weeks)");
+	api("GET", m, NULL, "/api/v1/reports/appraisal?month=2026-11&week=2026-W48");
+	expect_error(&R, 400, "inval", "GET /reports/appraisal with two periods");
+	api("GET", m, NULL, "/api/v1/reports/appraisal?from=%s", today);
+	expect_error(&R, 400, "inval", "GET /reports/appraisal with from alone");
+	api("GET", m, NULL, "/api/v1/reports/appraisal?month=2026-11&format=xml");
+	expect_error(&R, 400, "inval", "GET /reports/appraisal?format=xml");
+
+	/* The roster, without the PINs' hashes. */
+	api("GET", m, NULL, "/api/v1/clerks");
+	if (expect_status(&R, 200, "GET /clerks")) {
+		json_t *k = find_by(json_object_get(R.json, "clerks"), "id", "1024");
+
+		check(k && jstr_is(k, "name", "王芳") && jstr_is(k, "source", "config") &&
+		      json_is_true(json_object_get(k, "active")) && !json_object_get(k, "pin") &&
+		      !json_object_get(k, "pin_hash") && !strstr(R.body, "$y$"),
+		      "GET /clerks: 1024 from the config, no hash: %s", desc(&R));
+	}
+	api("GET", m, NULL, "/api/v1/clerks?all=maybe");
+	expect_error(&R, 400, "inval", "GET /clerks?all=maybe");
+	{
+		char *log = read_file(S1.log);
+
+		check(log && !strstr(log, "$y$") && !strstr(log, CLERK_PIN "\""),
+		      "hallqd's log has no PIN and no hash");
+		free(log);
 	}
 	api("GET", m, NULL, "/api/v1/stats?by=service&from=%s&to=%s", today, today);
 	expect_status(&R, 200, "GET /stats with from and to");
@@ -2643,6 +2763,9 @@ static void t_roles(void)
 		{"counter 2 op", "POST", "/api/v1/counters/2/sign-out", NULL,
 		 BIT(R_COUNTER2) | BIT(R_GATEWAY) | BIT(R_ADMIN), false},
 		{"stats", "GET", "/api/v1/stats", NULL, BIT(R_MANAGER) | BIT(R_ADMIN), false},
+		{"appraisal", "GET", "/api/v1/reports/appraisal?month=2026-11", NULL,
+		 BIT(R_MANAGER) | BIT(R_ADMIN), false},
+		{"clerks", "GET", "/api/v1/clerks", NULL, BIT(R_MANAGER) | BIT(R_ADMIN), false},
 		{"metrics", "GET", "/metrics", NULL, BIT(R_MANAGER) | BIT(R_ADMIN), false},
 		{"events", "GET", "/api/v1/events", NULL, ALL_ROLES & ~BIT(R_BOOKING), true},
 		{"units read", "GET", "/api/v1/units", NULL,
