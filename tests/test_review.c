@@ -18,7 +18,7 @@ static struct hq_queue *open_hall(const char *hall_keys)
 	char ini[2048];
 
 	snprintf(ini, sizeof ini,
-		 "[hall]\nname = 评价测试大厅\n%s\n"
+		 "[hall]\nname = 评价测试大厅\nsign_in = open\n%s\n"
 		 "[service a]\nname = 企业开办\nprefix = A\nhours = 00:00-23:59\ndays = mon-sun\n"
 		 "[service b]\nname = 不动产登记\nprefix = B\nhours = 00:00-23:59\ndays = mon-sun\n"
 		 "[counter 1]\nservices = a\n[counter 2]\nservices = a, b\n[counter 3]\nservices = b\n",
