@@ -224,7 +224,12 @@ case "$(paper "$lab" text)" in *测试县政务服务中心*) ok "paper: the hal
 *) fail "paper: the hall's name" "测试县政务服务中心" "$(paper "$lab" text)" ;; esac
 case "$(paper "$lab" text)" in *过号请重新取号*) ok "paper: the hall's footer" ;;
 *) fail "paper: the hall's footer" "过号请重新取号" "$(paper "$lab" text)" ;; esac
-check "paper: the QR code holds the ticket's status URL" "$H/api/v1/tickets/$id" "$(paper "$lab" qr)"
+# The status URL as hallqd gives it to the kiosk: with the ticket's key, which alone lets the
+# citizen's phone review the ticket.
+status_url() { curl -s -m 5 -H "Authorization: Bearer $T_KIOSK" "$H/api/v1/tickets/$1" | jget status_url; }
+url=$(status_url "$id")
+check "paper: the status URL carries the ticket's key" 1 "$(echo "$url" | grep -c "^$H/api/v1/tickets/$id?key=[0-9a-f]\{16\}$")"
+check "paper: the QR code holds the ticket's status URL" "$url" "$(paper "$lab" qr)"
 check "paper: cut" True "$(paper "$lab" cut)"
 check "paper: printed (the printer had paper)" True "$(paper "$lab" printed)"
 check "paper: no unknown commands" "[]" "$(paper "$lab" errors)"
@@ -316,7 +321,7 @@ expect_line "paper out: the ticket is still issued" 5000 "$k_out" "$m" '^ticket 
 labX=$(label_after "$m") idX=$(id_after "$m")
 expect_line "paper out: shown on screen" 3000 "$k_out" "$m" "^screen ticket $labX"
 shotX=$(shot)
-check "paper out: the screen's QR code is the status URL (zbarimg)" "$H/api/v1/tickets/$idX" \
+check "paper out: the screen's QR code is the status URL (zbarimg)" "$(status_url "$idX")" \
 	"$(zbarimg --raw -q "$shotX" 2>/dev/null | head -1)"
 check "paper out: nothing printed" 0 "$(paper "$labX" count)"
 check "paper out: the ticket is owed in the spool" unprinted "$("$PY" -c 'import json,sys
