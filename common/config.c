@@ -650,7 +650,7 @@ static int set_dates(struct parser *p, const struct key *k, void *obj, const cha
 {
 	char items[HQ_MAX_DATES + 1][64];
 	int32_t *out = FIELD(obj, k, int32_t);
-	int *n = (int *)((char *)obj + k->size); /* the count follows as its own member */
+	int *n = (int *)((char *)out + k->size); /* the count follows the list, k->size after it */
 	int count = split_list(v, items, HQ_MAX_DATES), i, j;
 
 	*n = 0;
@@ -1342,15 +1342,34 @@ static int check_counter(struct parser *p, const struct section *s)
 	return 0;
 }
 
-/* A new rule needs its kind; its services are resolved to the service bits. */
+/* A new rule needs its kind, and takes what it does not give (severity, minutes, count,
+ * percent) from the default rule of that kind; its services are resolved to the service
+ * bits. */
 static int check_alert(struct parser *p, const struct section *s)
 {
-	struct hq_alert_rule *r = &p->cfg->alerts[s->index];
+	struct hq_alert_rule *r = &p->cfg->alerts[s->index], d[HQ_MAX_ALERT_RULES];
+	int nd = hq_config_default_alerts(d, HQ_MAX_ALERT_RULES), i;
 
 	if (r->kind == HQ_ALERT_NKINDS)
 		return fail(p, s->line, "%s is not a default rule and needs rule = (wait, queue, "
 			    "pause, pause_reason, unstaffed, idle, slow, noshows, bad_review, "
 			    "case_overdue or device)", s->label);
+	for (i = 0; i < nd && strcmp(d[i].name, r->name); i++)
+		;
+	if (i == nd)
+		for (i = 0; i < nd; i++) {
+			if (d[i].kind != r->kind)
+				continue;
+			if (!given(s, "severity"))
+				r->severity = d[i].severity;
+			if (!given(s, "minutes"))
+				r->minutes = d[i].minutes;
+			if (!given(s, "count"))
+				r->count = d[i].count;
+			if (!given(s, "percent"))
+				r->percent = d[i].percent;
+			break;
+		}
 	if (!given(s, "services"))
 		return 0;
 	r->services = 0;

@@ -38,7 +38,8 @@
 	X(UNIT, unit, "the unit refused the request") \
 	X(LINK, link, "the line or connection is down") \
 	X(FULL, full, "the queue is full") \
-	X(READONLY, readonly, "the database is open for reading only")
+	X(READONLY, readonly, "the database is open for reading only") \
+	X(NOALERT, noalert, "no such alert")
 
 enum hq_err {
 	HQ_OK = 0,

@@ -8,6 +8,7 @@
  *
  *   queue.c  stats.c  idem.c  setup.c   the rules; the live state and figures; idempotency
  *                                       records; applying a configuration
+ *   alert.c                             electronic supervision (beside them: nothing calls it)
  *   estimate.c                          the estimated wait and a ticket's position
  *   day.c                               a day's close and roll-over; hq__begin
  *   ticket.c                            load, place in the queue, end a ticket; the event feed
@@ -40,6 +41,10 @@ struct hq_queue {
 	int64_t now;               /* clock read once per operation, so one op has one time */
 	bool batch;                /* inside hq_queue_batch_begin/end */
 	bool readonly;             /* hq_queue_open_readonly: never writes, never rolls over */
+	/* What alert.c remembers of the hall between two evaluations of the rules: one block
+	 * without pointers inside, made at the first evaluation, freed with free() at close. */
+	struct hq__alerts *alerts;
+	unsigned epoch;            /* bumped when a batch is rolled back or fails to commit */
 	char err[512];
 };
 

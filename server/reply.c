@@ -48,7 +48,7 @@ void hqd_json(struct hqd_req *r, int status, json_t *v)
 static int http_status(int err)
 {
 	switch (err) {
-	case HQ_ENOSERVICE: case HQ_ENOCOUNTER: case HQ_ENOTICKET: case HQ_ENOCODE:
+	case HQ_ENOSERVICE: case HQ_ENOCOUNTER: case HQ_ENOTICKET: case HQ_ENOCODE: case HQ_ENOALERT:
 		return 404;
 	case HQ_EINVAL: case HQ_ECONFIG:
 		return 400;

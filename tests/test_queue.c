@@ -214,7 +214,7 @@ static void test_error_names(void **state)
 		}
 		n++;
 	}
-	assert_int_equal(n, 31);
+	assert_int_equal(n, 32);
 	assert_string_equal(hq_err_name(HQ_ENOSERVICE), "HQ_ENOSERVICE");
 	assert_string_equal(hq_err_code(HQ_ENOSERVICE), "noservice");
 	assert_string_equal(hq_err_name(HQ_ERATED), "HQ_ERATED");
