@@ -15,6 +15,8 @@ MHD_LIBS = $(call PC,libmicrohttpd)
 CURL_LIBS = $(call PC,libcurl)
 MODBUS_LIBS = $(call PC,libmodbus)
 SERIALPORT_LIBS = $(call PC,libserialport)
+# crypt(3) of libxcrypt (Debian's libcrypt-dev): the clerks' PINs, hashed (queue/clerk.c).
+CRYPT_LIBS = $(call PC,libcrypt)
 
 # The shared basics (common/): errors, clocks, local and ISO time, the log, the hall's
 # configuration and vocabulary. No SQLite: every program links it.
@@ -26,7 +28,7 @@ COMMON_LIBS = $(INIH_LIBS) -lpthread -lm
 # the benches see its headers (-Iqueue) and link it, and with it SQLite.
 LIB = $(BUILD)/libhallq.a $(COMMON)
 LIB_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(wildcard queue/*.c))
-LIB_LIBS = $(SQLITE_LIBS) $(COMMON_LIBS)
+LIB_LIBS = $(SQLITE_LIBS) $(CRYPT_LIBS) $(COMMON_LIBS)
 $(LIB_OBJ): ALL_CFLAGS += -Iqueue
 $(BUILD)/server/%.o $(BUILD)/cli/%.o $(BUILD)/tests/%.o $(BUILD)/bench/%.o: ALL_CFLAGS += -Iqueue
 

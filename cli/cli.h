@@ -1,9 +1,9 @@
 /*
  * What the parts of hallq share, and nothing else: the exit statuses, the options, one
  * invocation (struct ctx) and one command (struct cmd). The parts call in one direction
- * only: main.c (the command table and dispatch) calls the handlers in commands.c, and both
- * call db.c (opening the database) and output.c (errors, tables, CSV, JSON), which call no
- * other part of hallq.
+ * only: main.c (the command table and dispatch) calls the handlers in commands.c and the
+ * feature tables (cmd_review.c, ...), and all of them call db.c (opening the database) and
+ * output.c (errors, tables, CSV, JSON), which call no other part of hallq.
  */
 #ifndef HQ_CLI_H
 #define HQ_CLI_H
@@ -31,7 +31,7 @@ enum opt {
 	OPT_LIMIT, OPT_JSON, OPT_CSV, OPT_NEXT,
 	/* 好差评, electronic supervision and the appraisal */
 	OPT_LEVEL, OPT_REASONS, OPT_COMMENT, OPT_CHANNEL, OPT_NOTE, OPT_STATE, OPT_WHO,
-	OPT_MONTH, OPT_WEEK, OPT_QUARTER, OPT_PIN, OPT_ALL,
+	OPT_MONTH, OPT_WEEK, OPT_QUARTER, OPT_PIN, OPT_ALL, OPT_FORCE,
 	OPT_HELP,
 	OPT_COUNT_
 };
@@ -64,6 +64,8 @@ struct cmd {
 	bool no_db;                     /* the handler opens the database itself, or needs none */
 	bool reads;                     /* reads only: opened read-only, never rolls the day over */
 	bool db_optional;               /* --config may stand in for the database */
+	bool db_own;                    /* the handler says whether it needs a database (no_db:
+					   `clerk hash` needs none, `clerk list` one) */
 	ticket_op_fn ticket_op;         /* for the act-on-the-current-ticket commands */
 	counter_op_fn counter_op;       /* for the counter state commands */
 	const char *done;               /* what counter_op leaves the counter as, for the reply */
@@ -83,11 +85,9 @@ int cli_cmd_ticket_op(struct ctx *c);
 int cli_cmd_transfer(struct ctx *c);
 int cli_cmd_unpark(struct ctx *c);
 int cli_cmd_cancel(struct ctx *c);
-int cli_cmd_rate(struct ctx *c);
 int cli_cmd_ticket(struct ctx *c);
 int cli_cmd_counter_op(struct ctx *c);
 int cli_cmd_pause(struct ctx *c);
-int cli_cmd_signin(struct ctx *c);
 int cli_cmd_book(struct ctx *c);
 int cli_cmd_checkin(struct ctx *c);
 int cli_cmd_state(struct ctx *c);
@@ -95,6 +95,9 @@ int cli_cmd_stats(struct ctx *c);
 int cli_cmd_events(struct ctx *c);
 int cli_cmd_close_day(struct ctx *c);
 int cli_cmd_hours(struct ctx *c);
+
+/* cmd_report.c: signing a clerk in, with the roster's PIN (main.c's table names it). */
+int cli_cmd_signin(struct ctx *c);
 
 /* db.c: the database. Each failure is reported on stderr and returned as the exit status;
  * c->q may be open even then, and hq_queue_close(c->q) is the caller's either way. */
@@ -123,5 +126,19 @@ json_t *cli_stats_json(const struct hq_stats *st, const char *by, int64_t from, 
 void cli_stats_csv(const struct hq_stats *st);
 void cli_stats_table(const struct hq_stats *st, const char *by, int64_t from, int64_t to);
 void cli_print_event(const struct hq_event *e, bool json);
+/* output.c: the 好差评 reviews and their bad-review cases (cmd_review.c). */
+json_t *cli_review_json(const struct hq_review *r);
+void cli_print_review(const struct hq_review *r);
+void cli_reviews_table(const struct hq_review *v, size_t n);
+json_t *cli_case_json(const struct hq_case *c, const struct hq_case_step *steps, size_t nsteps);
+void cli_cases_table(const struct hq_case *v, size_t n);
+void cli_print_case(const struct hq_case *c, const struct hq_case_step *steps, size_t nsteps);
+
+/* output.c: the clerks' roster (never a PIN's hash) and the appraisal; period may be "". */
+json_t *cli_clerks_json(const struct hq_clerk *v, size_t n);
+void cli_clerks_table(const struct hq_clerk *v, size_t n);
+json_t *cli_appraisal_json(const struct hq_appraisal *a, const char *period);
+void cli_appraisal_csv(const struct hq_appraisal *a);
+void cli_appraisal_table(const struct hq_appraisal *a, const char *period);
 
 #endif

@@ -65,22 +65,6 @@ static int parse_counter(const struct ctx *c, const char *s, int *out)
 	return parse_int(c, "COUNTER", s, 1, 9999, out);
 }
 
-static int parse_score(const struct ctx *c, const char *s, int *out)
-{
-	static const char *const words[] = {"dissatisfied", "fair", "satisfied"};
-
-	for (int i = 0; i < 3; i++)
-		if (strcmp(s, words[i]) == 0) {
-			*out = HQ_SCORE_DISSATISFIED + i;
-			return 0;
-		}
-	if (strlen(s) == 1 && s[0] >= '1' && s[0] <= '3') {
-		*out = s[0] - '0';
-		return 0;
-	}
-	return cli_usage_err(c, "SCORE must be 1..3 or dissatisfied|fair|satisfied, not '%s'", s);
-}
-
 static int parse_time(const struct ctx *c, const char *what, const char *s, int64_t *ms)
 {
 	if (hq_parse_local_time(s, ms) != 0)
@@ -302,33 +286,6 @@ int cli_cmd_cancel(struct ctx *c)
 	return ST_OK;
 }
 
-/* rate TICKET SCORE, or rate --counter N SCORE for the counter's last finished ticket. */
-int cli_cmd_rate(struct ctx *c)
-{
-	static const char *const keys[] = {"id", "service", "counter", "clerk", "rating", NULL};
-	struct hq_ticket t;
-	int score = 0, counter = 0, rc;
-	int64_t id;
-
-	if (c->narg != (c->opt[OPT_COUNTER] ? 1 : 2))
-		return cli_usage_err(c, "expected TICKET SCORE, or --counter N SCORE");
-	if ((rc = parse_score(c, c->arg[c->narg - 1], &score)) != 0)
-		return rc;
-	if (c->opt[OPT_COUNTER]) {
-		if ((rc = parse_counter(c, c->opt[OPT_COUNTER], &counter)) != 0)
-			return rc;
-		rc = hq_queue_rate_last(c->q, counter, score, &t);
-	} else {
-		if ((rc = find_ticket(c, c->arg[0], &id)) != 0)
-			return rc;
-		rc = hq_queue_rate(c->q, id, score, &t);
-	}
-	if (rc)
-		return op_err(c, rc);
-	cli_print_ticket(&t, keys);
-	return ST_OK;
-}
-
 int cli_cmd_ticket(struct ctx *c)
 {
 	struct hq_ticket t;
@@ -377,20 +334,6 @@ int cli_cmd_pause(struct ctx *c)
 	if ((rc = hq_queue_pause(c->q, counter, reason)) != 0)
 		return op_err(c, rc);
 	print_counter_state(counter, "paused", "reason", reason);
-	return ST_OK;
-}
-
-int cli_cmd_signin(struct ctx *c)
-{
-	int counter, rc;
-
-	if ((rc = parse_counter(c, c->arg[0], &counter)) != 0)
-		return rc;
-	if (!*c->arg[1] || strlen(c->arg[1]) >= HQ_CLERK_MAX)
-		return cli_usage_err(c, "CLERK must be 1 to %d bytes", HQ_CLERK_MAX - 1);
-	if ((rc = hq_queue_sign_in(c->q, counter, c->arg[1])) != 0)
-		return op_err(c, rc);
-	print_counter_state(counter, "signed in", "clerk", c->arg[1]);
 	return ST_OK;
 }
 
@@ -454,7 +397,8 @@ int cli_cmd_stats(struct ctx *c)
 	int group, rc;
 
 	if ((group = hq_group_parse(by)) < 0)
-		return cli_usage_err(c, "--by must be service, counter, clerk or hour, not '%s'", by);
+		return cli_usage_err(c, "--by must be service, counter, clerk, hour, day, week or "
+				    "month, not '%s'", by);
 	if (c->opt[OPT_CSV] && c->opt[OPT_JSON])
 		return cli_usage_err(c, "give --csv or --json, not both");
 	if (c->opt[OPT_FROM] && (rc = parse_bound(c, "--from", c->opt[OPT_FROM], false, &from)))

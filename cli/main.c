@@ -63,6 +63,7 @@ static const struct option long_opts[] = {
 	{"quarter", required_argument, NULL, OPT_VAL(OPT_QUARTER)},
 	{"pin", required_argument, NULL, OPT_VAL(OPT_PIN)},
 	{"all", no_argument, NULL, OPT_VAL(OPT_ALL)},
+	{"force", no_argument, NULL, OPT_VAL(OPT_FORCE)},
 	{"help", no_argument, NULL, OPT_VAL(OPT_HELP)},
 	{NULL, 0, NULL, 0},
 };
@@ -162,10 +163,6 @@ static const struct cmd commands[] = {
 	 .synopsis = "TICKET [--reason TEXT]",
 	 .summary = "cancel a waiting or parked ticket",
 	 .example = "hallq cancel A012 --reason 'left the hall'"},
-	{.name = "rate", .run = cli_cmd_rate, .opts = O(COUNTER), .min_args = 1, .max_args = 2,
-	 .synopsis = "TICKET SCORE | --counter N SCORE",
-	 .summary = "record satisfaction (1..3, or dissatisfied|fair|satisfied) for a ticket",
-	 .example = "hallq rate --counter 3 satisfied"},
 	{.name = "ticket", .run = cli_cmd_ticket, .reads = true, .opts = O(JSON), .min_args = 1,
 	 .max_args = 1, .synopsis = "TICKET [--json]",
 	 .summary = "show one ticket",
@@ -186,10 +183,10 @@ static const struct cmd commands[] = {
 	 .done = "closed", .min_args = 1, .max_args = 1, .synopsis = "COUNTER",
 	 .summary = "close a counter that has no called or serving ticket",
 	 .example = "hallq close 3"},
-	{.name = "signin", .run = cli_cmd_signin, .min_args = 2, .max_args = 2,
-	 .synopsis = "COUNTER CLERK",
-	 .summary = "sign a clerk (staff id) in at a counter",
-	 .example = "hallq signin 3 1024"},
+	{.name = "signin", .run = cli_cmd_signin, .opts = O(PIN) | O(FORCE), .min_args = 2,
+	 .max_args = 2, .synopsis = "COUNTER CLERK [--pin PIN|-] [--force]",
+	 .summary = "sign a clerk (staff id) in at a counter, with the roster's PIN ('-': from stdin)",
+	 .example = "hallq signin 3 1024 --pin 2468"},
 	{.name = "signout", .run = cli_cmd_counter_op, .counter_op = hq_queue_sign_out,
 	 .done = "signed out", .min_args = 1, .max_args = 1, .synopsis = "COUNTER",
 	 .summary = "sign the counter's clerk out",
@@ -325,7 +322,8 @@ static int run(const struct cmd *cmd, int argc, char **argv)
 	if ((rc = check_arg_count(&c)) != 0 || (rc = cli_setup_clock(&c)) != 0)
 		return rc;
 	c.db_path = c.opt[OPT_DB] ? c.opt[OPT_DB] : getenv("HALLQ_DB");
-	if (uses_db(cmd) && (!c.db_path || !*c.db_path) && !(cmd->db_optional && c.opt[OPT_CONFIG]))
+	if (uses_db(cmd) && !cmd->db_own && (!c.db_path || !*c.db_path) &&
+	    !(cmd->db_optional && c.opt[OPT_CONFIG]))
 		return cli_usage_err(&c, "no database: give --db FILE or set HALLQ_DB");
 	if (!cmd->no_db && (rc = cli_open_existing(&c, cmd->reads)) != 0) {
 		hq_queue_close(c.q);

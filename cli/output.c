@@ -162,7 +162,7 @@ static int display_width(const char *s)
 }
 
 /* An aligned text table, filled cell by cell, row after row. */
-#define TBL_MAXCOL 24
+#define TBL_MAXCOL 32
 struct table {
 	int ncols;
 	const char *head[TBL_MAXCOL];
@@ -468,10 +468,11 @@ void cli_state_table(const struct hq_config *cfg, const struct hq_hall_state *st
  * Statistics (hallq stats): one row a group and the total, every field of hq_stats_fields.
  */
 
-/* Seconds to 0.1 s and rates to 0.001 in CSV and JSON: enough, and stable in tests. */
+/* Seconds to 0.1 s, mean scores to 0.01 and rates to 0.001 in CSV and JSON: enough, and
+ * stable in tests. */
 static double sf_step(const struct hq_stats_field *f)
 {
-	return f->kind == HQ_SF_SECS ? 0.1 : 0.001;
+	return f->kind == HQ_SF_SECS ? 0.1 : f->kind == HQ_SF_SCORE ? 0.01 : 0.001;
 }
 
 static json_t *stats_row_json(const struct hq_stats_row *r)
@@ -530,7 +531,7 @@ static void stats_csv_row(const struct hq_stats_row *r)
 		}
 		v = hq_stats_value(r, f);
 		if (isfinite(v))
-			printf(f->kind == HQ_SF_SECS ? ",%.1f" : ",%.3f", v);
+			printf(f->kind == HQ_SF_SECS ? ",%.1f" : f->kind == HQ_SF_SCORE ? ",%.2f" : ",%.3f", v);
 		else
 			putchar(',');
 	}
@@ -561,6 +562,8 @@ static void stats_table_row(struct table *t, const struct hq_stats_row *r)
 			tbl_cell(t, "-");
 		else if (f->kind == HQ_SF_SECS)
 			tbl_cell(t, "%.1f", v / 60.0);
+		else if (f->kind == HQ_SF_SCORE)
+			tbl_cell(t, "%.2f", v);
 		else
 			tbl_cell(t, "%.0f%%", v * 100.0);
 	}
@@ -605,4 +608,426 @@ void cli_print_event(const struct hq_event *e, bool json)
 	printf("%lld %s %-15s %-5s %-8s %3d %4d %s\n", (long long)e->id, when, e->type,
 	       *e->label ? e->label : "-", *e->service ? e->service : "-", e->counter, e->value,
 	       *e->detail ? e->detail : "-");
+}
+
+/* ---------------------------------------------------------------------------------------
+ * 好差评 (hallq review, reviews, case): a review, the reviews of a range, the bad-review
+ * cases and one case with its steps.
+ */
+
+/* At most `chars` characters of a comment or note on one line (breaks and tabs as spaces),
+ * cut between characters, "-" for none; dst has room for them. */
+static void one_line(char *dst, size_t len, const char *src, int chars)
+{
+	size_t n = 0;
+
+	for (; *src && chars > 0; chars--) {
+		size_t w = 1;
+
+		while ((src[w] & 0xc0) == 0x80)
+			w++;
+		if (n + w >= len)
+			break;
+		for (size_t i = 0; i < w; i++)
+			dst[n++] = (src[i] == '\n' || src[i] == '\t') ? ' ' : src[i];
+		src += w;
+	}
+	dst[n] = '\0';
+	if (!n)
+		snprintf(dst, len, "-");
+}
+
+static void reasons_text(unsigned reasons, char *buf, size_t len)
+{
+	hq_reasons_format(reasons, buf, len);
+	if (!*buf)
+		snprintf(buf, len, "-");
+}
+
+json_t *cli_review_json(const struct hq_review *r)
+{
+	json_t *reasons = json_array();
+
+	for (unsigned bit = 1; bit <= HQ_REASON_OTHER; bit <<= 1)
+		if (r->reasons & bit)
+			json_array_append_new(reasons, json_string(hq_reason_key(bit)));
+	return json_pack("{s:I, s:I, s:s, s:s, s:s, s:i, s:s, s:i, s:s, s:o, s:s, s:s, s:o, s:o, s:o}",
+			 "id", (json_int_t)r->id, "ticket_id", (json_int_t)r->ticket_id,
+			 "label", r->label, "day", r->day, "service", r->service, "counter", r->counter,
+			 "clerk", r->clerk, "level", r->level, "level_name", hq_level_name(r->level),
+			 "reasons", reasons, "comment", r->comment,
+			 "channel", hq_channel_name(r->channel), "at", json_time(r->at),
+			 "updated_at", json_time(r->updated_at),
+			 "case_id", r->case_id ? json_integer(r->case_id) : json_null());
+}
+
+/* The label first, for scripts; then "key: value" lines. */
+void cli_print_review(const struct hq_review *r)
+{
+	char reasons[48], at[32];
+
+	reasons_text(r->reasons, reasons, sizeof reasons);
+	cli_local_time(r->at, at, sizeof at);
+	printf("%s\nticket: %lld\nservice: %s\ncounter: %d\nclerk: %s\nrating: %d\nlevel: %s\n"
+	       "reasons: %s\ncomment: %s\nchannel: %s\nat: %s\n", r->label, (long long)r->ticket_id,
+	       r->service, r->counter, *r->clerk ? r->clerk : "-", r->level, hq_level_name(r->level),
+	       reasons, *r->comment ? r->comment : "-", hq_channel_name(r->channel), at);
+	if (r->case_id)
+		printf("case: %lld\n", (long long)r->case_id);
+	else
+		printf("case: -\n");
+}
+
+void cli_reviews_table(const struct hq_review *v, size_t n)
+{
+	struct table t = {0};
+	char buf[48], comment[4 * 40 + 1];
+
+	tbl_col(&t, "at", false);
+	tbl_col(&t, "ticket", false);
+	tbl_col(&t, "service", false);
+	tbl_col(&t, "counter", true);
+	tbl_col(&t, "clerk", false);
+	tbl_col(&t, "level", true);
+	tbl_col(&t, "reasons", false);
+	tbl_col(&t, "channel", false);
+	tbl_col(&t, "case", true);
+	tbl_col(&t, "comment", false);
+	for (size_t i = 0; i < n; i++) {
+		const struct hq_review *r = &v[i];
+
+		cli_local_time(r->at, buf, sizeof buf);
+		tbl_cell(&t, "%s", buf);
+		tbl_cell(&t, "%s", r->label);
+		tbl_cell(&t, "%s", r->service);
+		tbl_cell(&t, "%d", r->counter);
+		tbl_cell(&t, "%s", *r->clerk ? r->clerk : "-");
+		tbl_cell(&t, "%d %s", r->level, hq_level_name(r->level));
+		reasons_text(r->reasons, buf, sizeof buf);
+		tbl_cell(&t, "%s", buf);
+		tbl_cell(&t, "%s", hq_channel_name(r->channel));
+		if (r->case_id)
+			tbl_cell(&t, "%lld", (long long)r->case_id);
+		else
+			tbl_cell(&t, "-");
+		one_line(comment, sizeof comment, r->comment, 40);
+		tbl_cell(&t, "%s", comment);
+	}
+	tbl_print(&t);
+}
+
+json_t *cli_case_json(const struct hq_case *c, const struct hq_case_step *steps, size_t nsteps)
+{
+	json_t *v = json_pack("{s:I, s:s, s:o, s:o, s:s, s:o, s:b, s:o}", "id", (json_int_t)c->id,
+			      "state", hq_case_state_name(c->state), "opened_at", json_time(c->opened_at),
+			      "updated_at", json_time(c->updated_at), "rectify_due", c->rectify_due,
+			      "revisit_due", c->revisit_due[0] ? json_string(c->revisit_due) : json_null(),
+			      "overdue", c->overdue, "review", cli_review_json(&c->review));
+
+	if (v && steps) {
+		json_t *list = json_array();
+
+		for (size_t i = 0; i < nsteps; i++)
+			json_array_append_new(list, json_pack("{s:s, s:s, s:o, s:s}",
+							      "state", hq_case_state_name(steps[i].state),
+							      "who", steps[i].who, "at", json_time(steps[i].at),
+							      "note", steps[i].note));
+		json_object_set_new(v, "steps", list);
+	}
+	return v;
+}
+
+void cli_cases_table(const struct hq_case *v, size_t n)
+{
+	struct table t = {0};
+	char buf[48];
+
+	tbl_col(&t, "case", true);
+	tbl_col(&t, "state", false);
+	tbl_col(&t, "overdue", false);
+	tbl_col(&t, "ticket", false);
+	tbl_col(&t, "service", false);
+	tbl_col(&t, "counter", true);
+	tbl_col(&t, "clerk", false);
+	tbl_col(&t, "level", true);
+	tbl_col(&t, "reasons", false);
+	tbl_col(&t, "opened", false);
+	tbl_col(&t, "rectify_due", false);
+	tbl_col(&t, "revisit_due", false);
+	for (size_t i = 0; i < n; i++) {
+		const struct hq_case *c = &v[i];
+
+		tbl_cell(&t, "%lld", (long long)c->id);
+		tbl_cell(&t, "%s", hq_case_state_name(c->state));
+		tbl_cell(&t, "%s", yesno(c->overdue));
+		tbl_cell(&t, "%s", c->review.label);
+		tbl_cell(&t, "%s", c->review.service);
+		tbl_cell(&t, "%d", c->review.counter);
+		tbl_cell(&t, "%s", *c->review.clerk ? c->review.clerk : "-");
+		tbl_cell(&t, "%d", c->review.level);
+		reasons_text(c->review.reasons, buf, sizeof buf);
+		tbl_cell(&t, "%s", buf);
+		cli_local_time(c->opened_at, buf, sizeof buf);
+		tbl_cell(&t, "%s", buf);
+		tbl_cell(&t, "%s", c->rectify_due);
+		tbl_cell(&t, "%s", c->revisit_due[0] ? c->revisit_due : "-");
+	}
+	tbl_print(&t);
+}
+
+/* The case's id first, for scripts; "key: value" lines; then its steps. */
+void cli_print_case(const struct hq_case *c, const struct hq_case_step *steps, size_t nsteps)
+{
+	struct table t = {0};
+	char reasons[48], opened[32], buf[32], note[4 * 100 + 1];
+
+	reasons_text(c->review.reasons, reasons, sizeof reasons);
+	cli_local_time(c->opened_at, opened, sizeof opened);
+	printf("%lld\nstate: %s\noverdue: %s\nrectify_due: %s\nrevisit_due: %s\nopened: %s\n"
+	       "ticket: %s\nservice: %s\ncounter: %d\nclerk: %s\nlevel: %d %s\nreasons: %s\n"
+	       "comment: %s\nchannel: %s\n", (long long)c->id, hq_case_state_name(c->state),
+	       yesno(c->overdue), c->rectify_due, c->revisit_due[0] ? c->revisit_due : "-", opened,
+	       c->review.label, c->review.service, c->review.counter,
+	       *c->review.clerk ? c->review.clerk : "-", c->review.level,
+	       hq_level_name(c->review.level), reasons, *c->review.comment ? c->review.comment : "-",
+	       hq_channel_name(c->review.channel));
+	if (!steps)
+		return;
+	putchar('\n');
+	tbl_col(&t, "step", false);
+	tbl_col(&t, "at", false);
+	tbl_col(&t, "who", false);
+	tbl_col(&t, "note", false);
+	for (size_t i = 0; i < nsteps; i++) {
+		tbl_cell(&t, "%s", hq_case_state_name(steps[i].state));
+		cli_local_time(steps[i].at, buf, sizeof buf);
+		tbl_cell(&t, "%s", buf);
+		tbl_cell(&t, "%s", steps[i].who);
+		one_line(note, sizeof note, steps[i].note, 100);
+		tbl_cell(&t, "%s", note);
+	}
+	tbl_print(&t);
+}
+
+/* ---------------------------------------------------------------------------------------
+ * The clerks' roster (hallq clerk list): never a PIN's hash.
+ */
+
+static const char *clerk_source(const struct hq_clerk *k)
+{
+	return k->source == HQ_CLERK_CONFIG ? "config" : "database";
+}
+
+json_t *cli_clerks_json(const struct hq_clerk *v, size_t n)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; a && i < n; i++)
+		json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:b, s:o}", "id", v[i].id,
+						   "name", v[i].name, "source", clerk_source(&v[i]),
+						   "active", v[i].active, "added_at",
+						   json_time(v[i].added_at)));
+	return a;
+}
+
+void cli_clerks_table(const struct hq_clerk *v, size_t n)
+{
+	struct table t = {0};
+	char when[32];
+
+	tbl_col(&t, "clerk", false);
+	tbl_col(&t, "name", false);
+	tbl_col(&t, "source", false);
+	tbl_col(&t, "active", false);
+	tbl_col(&t, "added_at", false);
+	for (size_t i = 0; i < n; i++) {
+		cli_local_time(v[i].added_at, when, sizeof when);
+		tbl_cell(&t, "%s", v[i].id);
+		tbl_cell(&t, "%s", v[i].name);
+		tbl_cell(&t, "%s", clerk_source(&v[i]));
+		tbl_cell(&t, "%s", yesno(v[i].active));
+		tbl_cell(&t, "%s", when);
+	}
+	tbl_print(&t);
+}
+
+/* ---------------------------------------------------------------------------------------
+ * The appraisal (hallq report appraisal): a row a window, then a row a clerk, each with the
+ * fields of hq_appraisal_fields, its rank, its red flag and its alerts by rule.
+ */
+
+/* Seconds to 0.1, rates to 0.001, hours and points to 0.01: as the report is read. */
+static double af_step(const struct hq_appraisal_field *f)
+{
+	switch (f->kind) {
+	case HQ_AF_SECS: return 0.1;
+	case HQ_AF_RATE: return 0.001;
+	default: return 0.01;
+	}
+}
+
+static json_t *appraisal_row_json(const struct hq_appraisal_row *r, bool window)
+{
+	json_t *o = json_object(), *rules = json_object();
+
+	if (!o || !rules)
+		goto fail;
+	if (window ? json_object_set_new(o, "counter", json_integer(r->counter))
+		   : json_object_set_new(o, "clerk", json_string(r->key)))
+		goto fail;
+	if (json_object_set_new(o, "name", json_string(r->name)) ||
+	    json_object_set_new(o, "rank", r->ranked ? json_integer(r->rank) : json_null()) ||
+	    (window && json_object_set_new(o, "red_flag", json_boolean(r->red_flag))))
+		goto fail;
+	for (size_t i = 0; i < HQ_APPRAISAL_NFIELDS; i++) {
+		const struct hq_appraisal_field *f = &hq_appraisal_fields[i];
+		double v = hq_appraisal_value(r, f);
+
+		if (json_object_set_new(o, f->name, f->kind == HQ_AF_INT ? json_integer((json_int_t)v)
+									 : json_num(v, af_step(f))))
+			goto fail;
+	}
+	for (int i = 0; i < r->nrules; i++)
+		json_object_set_new(rules, r->by_rule[i].rule, json_integer(r->by_rule[i].count));
+	if (json_object_set_new(o, "alerts_by_rule", rules) == 0)
+		return o;
+	rules = NULL;
+fail:
+	json_decref(rules);
+	json_decref(o);
+	return NULL;
+}
+
+json_t *cli_appraisal_json(const struct hq_appraisal *a, const char *period)
+{
+	const struct hq_appraisal_cfg *w = &a->cfg;
+	json_t *wins = json_array(), *clerks = json_array();
+
+	for (size_t i = 0; i < a->nwindows; i++)
+		json_array_append_new(wins, appraisal_row_json(&a->windows[i], true));
+	for (size_t i = 0; i < a->nclerks; i++)
+		json_array_append_new(clerks, appraisal_row_json(&a->clerks[i], false));
+	return json_pack("{s:o, s:o, s:o, s:{s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i},"
+			 " s:i, s:i, s:o, s:o}",
+			 "period", period && *period ? json_string(period) : json_null(),
+			 "from", json_time(a->from), "to", json_time(a->to),
+			 "appraisal", "weight_volume", w->weight_volume, "weight_on_time",
+			 w->weight_on_time, "weight_satisfaction", w->weight_satisfaction,
+			 "weight_rectify", w->weight_rectify, "penalty_alert", w->penalty_alert,
+			 "penalty_absence", w->penalty_absence, "penalty_bad_review",
+			 w->penalty_bad_review, "red_flag_count", w->red_flag_count,
+			 "min_served", w->min_served,
+			 "busiest_window", a->busiest_window, "busiest_clerk", a->busiest_clerk,
+			 "windows", wins, "clerks", clerks);
+}
+
+static void appraisal_csv_row(const struct hq_appraisal_row *r, bool window)
+{
+	fputs(window ? "window," : "clerk,", stdout);
+	csv_field(r->key);
+	putchar(',');
+	csv_field(r->name);
+	if (r->ranked)
+		printf(",%d", r->rank);
+	else
+		putchar(',');
+	printf(",%d", window && r->red_flag);
+	for (size_t i = 0; i < HQ_APPRAISAL_NFIELDS; i++) {
+		const struct hq_appraisal_field *f = &hq_appraisal_fields[i];
+		double v = hq_appraisal_value(r, f);
+
+		if (f->kind == HQ_AF_INT)
+			printf(",%d", (int)v);
+		else
+			printf(f->kind == HQ_AF_SECS ? ",%.1f" : f->kind == HQ_AF_RATE ? ",%.3f" : ",%.2f", v);
+	}
+	/* "rule:count" pairs; rule names are config keys, [a-z0-9_-]. */
+	putchar(',');
+	for (int i = 0; i < r->nrules; i++)
+		printf("%s%s:%d", i ? ";" : "", r->by_rule[i].rule, r->by_rule[i].count);
+	putchar('\n');
+}
+
+void cli_appraisal_csv(const struct hq_appraisal *a)
+{
+	fputs("kind,key,name,rank,red_flag", stdout);
+	for (size_t i = 0; i < HQ_APPRAISAL_NFIELDS; i++)
+		printf(",%s", hq_appraisal_fields[i].name);
+	fputs(",alerts_by_rule\n", stdout);
+	for (size_t i = 0; i < a->nwindows; i++)
+		appraisal_csv_row(&a->windows[i], true);
+	for (size_t i = 0; i < a->nclerks; i++)
+		appraisal_csv_row(&a->clerks[i], false);
+}
+
+/* The table leaves out the score's components (in the JSON and CSV), so it fits a screen. */
+static bool af_in_table(const struct hq_appraisal_field *f)
+{
+	return f->kind != HQ_AF_POINTS || !strcmp(f->name, "score") || !strcmp(f->name, "penalty") ||
+	       !strcmp(f->name, "mean_level");
+}
+
+static void appraisal_table(const struct hq_appraisal_row *v, size_t n, bool window)
+{
+	struct table t = {0};
+
+	tbl_col(&t, "rank", true);
+	if (window)
+		tbl_col(&t, "flag", false);
+	tbl_col(&t, window ? "window" : "clerk", window);
+	tbl_col(&t, "name", false);
+	for (size_t i = 0; i < HQ_APPRAISAL_NFIELDS; i++)
+		if (af_in_table(&hq_appraisal_fields[i]) && (window || i != HQ_AF_I_absences))
+			tbl_col(&t, hq_appraisal_fields[i].head, true);
+	for (size_t r = 0; r < n; r++) {
+		const struct hq_appraisal_row *w = &v[r];
+
+		if (w->ranked)
+			tbl_cell(&t, "%d", w->rank);
+		else
+			tbl_cell(&t, "-");
+		if (window)
+			tbl_cell(&t, "%s", w->red_flag ? "红旗" : "");
+		tbl_cell(&t, "%s", w->key);
+		tbl_cell(&t, "%s", w->name);
+		for (size_t i = 0; i < HQ_APPRAISAL_NFIELDS; i++) {
+			const struct hq_appraisal_field *f = &hq_appraisal_fields[i];
+			double x = hq_appraisal_value(w, f);
+
+			if (!af_in_table(f) || (!window && i == HQ_AF_I_absences))
+				continue;
+			if (hq_appraisal_empty(w, f))
+				tbl_cell(&t, "-");
+			else if (f->kind == HQ_AF_INT)
+				tbl_cell(&t, "%d", (int)x);
+			else if (f->kind == HQ_AF_SECS)
+				tbl_cell(&t, "%.1f", x / 60.0);
+			else if (f->kind == HQ_AF_RATE)
+				tbl_cell(&t, "%.0f%%", x * 100.0);
+			else if (f->kind == HQ_AF_HOURS)
+				tbl_cell(&t, "%.1f", x);
+			else
+				tbl_cell(&t, "%.2f", x);
+		}
+	}
+	tbl_print(&t);
+}
+
+void cli_appraisal_table(const struct hq_appraisal *a, const char *period)
+{
+	const struct hq_appraisal_cfg *w = &a->cfg;
+	char f[32], e[32];
+
+	cli_local_time(a->from, f, sizeof f);
+	cli_local_time(a->to, e, sizeof e);
+	printf("appraisal %s: tickets issued from %s to %s; times in minutes\n"
+	       "score = (%d x volume + %d x on-time + %d x satisfaction + %d x rectified) / 100"
+	       " - %d x alerts - %d x absences - %d x bad reviews;\n"
+	       "ranked: %d served or more; the top %d windows are 红旗窗口\n\nwindows\n",
+	       period && *period ? period : "", f, e, w->weight_volume, w->weight_on_time,
+	       w->weight_satisfaction, w->weight_rectify, w->penalty_alert, w->penalty_absence,
+	       w->penalty_bad_review, w->min_served, w->red_flag_count);
+	appraisal_table(a->windows, a->nwindows, true);
+	printf("\nclerks\n");
+	appraisal_table(a->clerks, a->nclerks, false);
 }

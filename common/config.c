@@ -62,6 +62,9 @@ struct section {
 	char refs[HQ_MAX_COUNTER_SERVICES][HQ_KEY_MAX];
 	int nrefs;
 	char bus[HQ_KEY_MAX];
+	/* An [alert]'s services, as written (any number of the hall's services, so not in
+	 * refs), resolved when the whole file is read; freed with the sections. */
+	char *watch;
 };
 
 struct parser {
@@ -645,43 +648,58 @@ static int set_baud(struct parser *p, const struct key *k, void *obj, const char
 		    "57600 or 115200", v);
 }
 
-/* Dates: "2026-10-01" or a range "2026-10-01..2026-10-07", in a comma list. */
+static const char *const wday_names[7] = {
+	"Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"
+};
+
+/*
+ * [hall] holidays and workdays: dates "2026-10-01" and ranges "2026-10-01..2026-10-07" in a
+ * comma list, at most HQ_MAX_DATES days in all, kept sorted because the calendar looks days
+ * up by bisection. The key's size is where the count goes: the offset of nholidays or
+ * nworkdays in struct hq_config.
+ */
 static int set_dates(struct parser *p, const struct key *k, void *obj, const char *v)
 {
 	char items[HQ_MAX_DATES + 1][64];
 	int32_t *out = FIELD(obj, k, int32_t);
-	int *n = (int *)((char *)out + k->size); /* the count follows the list, k->size after it */
+	int *n = (int *)(void *)((char *)obj + k->size);
 	int count = split_list(v, items, HQ_MAX_DATES), i, j;
 
 	*n = 0;
+	if (count > HQ_MAX_DATES)
+		return fail(p, p->line, "%s: more than %d dates; list this year's and next year's "
+			    "only", k->name, HQ_MAX_DATES);
 	if (count < 0)
-		return fail(p, p->line, "%s = %s is not a list of dates", k->name, v);
+		return fail(p, p->line, "%s = %s is not a list of dates YYYY-MM-DD and ranges "
+			    "YYYY-MM-DD..YYYY-MM-DD", k->name, v);
 	if (count == 1 && !items[0][0])
-		return 0; /* "holidays =" : none */
-	for (i = 0; i < count && i < HQ_MAX_DATES; i++) {
-		char *dots = strstr(items[i], "..");
-		int64_t a, b;
+		return 0; /* "holidays =": none */
+	for (i = 0; i < count; i++) {
+		char *dots = strstr(items[i], ".."), a[64], b[64];
+		int64_t from, to;
 
-		if (dots)
-			*dots = '\0';
-		if (hq_parse_day(items[i], &a) || (dots && hq_parse_day(dots + 2, &b)))
-			return fail(p, p->line, "%s: '%s%s%s' is not a date YYYY-MM-DD or a range "
-				    "YYYY-MM-DD..YYYY-MM-DD", k->name, items[i], dots ? ".." : "",
-				    dots ? dots + 2 : "");
-		if (!dots)
-			b = a;
-		if (b < a)
-			return fail(p, p->line, "%s: the range %s..%s ends before it starts", k->name,
-				    items[i], dots + 2);
-		for (int64_t d = a; d <= b; d++) {
+		if (dots) {
+			trim_copy(a, sizeof a, items[i], (size_t)(dots - items[i]));
+			trim_copy(b, sizeof b, dots + 2, strlen(dots + 2));
+		} else {
+			strcpy(a, items[i]);
+			strcpy(b, items[i]);
+		}
+		if (hq_parse_day(a, &from) || hq_parse_day(b, &to))
+			return fail(p, p->line, "%s: '%s' is not a date YYYY-MM-DD that exists, or a "
+				    "range of them YYYY-MM-DD..YYYY-MM-DD", k->name, items[i]);
+		if (to < from)
+			return fail(p, p->line, "%s: %s ends before it starts", k->name, items[i]);
+		if (to - from >= HQ_MAX_DATES)
+			return fail(p, p->line, "%s: %s is %lld days; the list holds at most %d days "
+				    "in all", k->name, items[i], (long long)(to - from + 1), HQ_MAX_DATES);
+		for (int64_t d = from; d <= to; d++) {
 			if (*n == HQ_MAX_DATES)
-				return fail(p, p->line, "%s: at most %d days", k->name, HQ_MAX_DATES);
+				return fail(p, p->line, "%s: more than %d days in all; list this year's "
+					    "and next year's only", k->name, HQ_MAX_DATES);
 			out[(*n)++] = (int32_t)d;
 		}
 	}
-	if (count > HQ_MAX_DATES)
-		return fail(p, p->line, "%s: at most %d days", k->name, HQ_MAX_DATES);
-	/* Sorted and without repeats: the calendar looks days up by bisection. */
 	for (i = 1; i < *n; i++)
 		for (j = i; j > 0 && out[j - 1] > out[j]; j--) {
 			int32_t t = out[j];
@@ -696,6 +714,29 @@ static int set_dates(struct parser *p, const struct key *k, void *obj, const cha
 			hq_format_day(out[i], day);
 			return fail(p, p->line, "%s: %s is listed twice", k->name, day);
 		}
+	return 0;
+}
+
+/* A workday (调休) is a weekend day worked instead of a holiday: a weekday listed there is a
+ * mistake (a typo, or a holiday put in the wrong list), since it is a working day anyway. */
+static int set_workdays(struct parser *p, const struct key *k, void *obj, const char *v)
+{
+	const int32_t *days = FIELD(obj, k, int32_t);
+	const int *n = (const int *)(const void *)((const char *)obj + k->size);
+
+	if (set_dates(p, k, obj, v))
+		return p->rc;
+	for (int i = 0; i < *n; i++) {
+		int wday = hq_civil_wday(days[i]);
+		char day[11];
+
+		if (wday == 0 || wday == 6)
+			continue;
+		hq_format_day(days[i], day);
+		return fail(p, p->line, "workdays: %s is a %s, a working day anyway; workdays lists "
+			    "the Saturdays and Sundays worked instead of a holiday (调休)", day,
+			    wday_names[wday]);
+	}
 	return 0;
 }
 
@@ -730,16 +771,59 @@ static int set_severity(struct parser *p, const struct key *k, void *obj, const 
 	return fail(p, p->line, "severity = %s: write info, warning or critical", v);
 }
 
-/* A crypt(3) hash, as `hallq clerk hash` prints it; never a PIN in clear. */
+/*
+ * A crypt(3) hash of the PIN, as `hallq clerk hash` prints it: "$y$j9T$SALT$HASH",
+ * "$6$rounds=5000$SALT$HASH", "$2b$10$...": '$', the method's id, '$', and after the last
+ * '$' the hash itself, at least 22 characters (MD5-crypt's length, the shortest). A PIN
+ * written in clear is refused, and no message repeats the value: it may be a PIN.
+ */
 static int set_pin_hash(struct parser *p, const struct key *k, void *obj, const char *v)
 {
-	size_t n = strlen(v);
+	static const char alphabet[] = "./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				       "abcdefghijklmnopqrstuvwxyz$=,";
+	const char *method = v + 1, *last = strrchr(v, '$');
+	size_t n = strlen(v), id;
 
-	if (v[0] != '$' || n < 13 || n >= k->size || strspn(v, "$./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-							  "abcdefghijklmnopqrstuvwxyz") != n)
-		return fail(p, p->line, "pin = %.20s%s is not a PIN hash; make one with "
-			    "`hallq clerk hash` (a PIN is never written in clear)", v, n > 20 ? "..." : "");
+	if (!n)
+		return fail(p, p->line, "pin is empty; write the PIN's hash from `hallq clerk hash`");
+	id = strspn(method, "abcdefghijklmnopqrstuvwxyz0123456789");
+	if (v[0] != '$' || id < 1 || id > 8 || method[id] != '$' || strspn(v, alphabet) != n ||
+	    strlen(last + 1) < 22)
+		return fail(p, p->line, "pin is not a crypt(3) hash such as $y$j9T$...; make one "
+			    "with `hallq clerk hash` and write that (a PIN is never written in clear)");
+	if (n >= k->size)
+		return fail(p, p->line, "pin is a hash of %zu bytes; at most %zu are allowed",
+			    n, k->size - 1);
 	memcpy(FIELD(obj, k, char), v, n + 1);
+	return 0;
+}
+
+/* [alert NAME] services: the hall's services the rule watches, resolved in check_alert. */
+static int set_watch(struct parser *p, const struct key *k, void *obj, const char *v)
+{
+	struct section *sec = current(p);
+	char items[HQ_MAX_SERVICES + 1][64];
+	int n = split_list(v, items, HQ_MAX_SERVICES), i, j;
+
+	(void)k;
+	(void)obj;
+	if (n > HQ_MAX_SERVICES)
+		return fail(p, p->line, "services: a hall has at most %d services", HQ_MAX_SERVICES);
+	if (n < 0)
+		return fail(p, p->line, "services = %s is not a list of service keys", v);
+	if (n == 1 && !items[0][0])
+		return fail(p, p->line, "services is empty; leave it out to watch every service");
+	for (i = 0; i < n; i++) {
+		if (!valid_key(items[i]))
+			return fail(p, p->line, "services: '%s' is not a service key "
+				    "(a-z, 0-9, _ and -, as in [service KEY])", items[i]);
+		for (j = 0; j < i; j++)
+			if (!strcmp(items[i], items[j]))
+				return fail(p, p->line, "services: %s is listed twice", items[i]);
+	}
+	free(sec->watch);
+	if (!(sec->watch = strdup(v)))
+		return nomem(p);
 	return 0;
 }
 
@@ -766,11 +850,11 @@ static const struct key hall_keys[] = {
 	INT(review_edit_minutes, hq_config, review_edit_minutes, 0, 1440, "30"),
 	INT(rectify_working_days, hq_config, rectify_working_days, 1, 90, "15"),
 	INT(revisit_working_days, hq_config, revisit_working_days, 1, 90, "5"),
-	/* size: where the count is, from the list (set_dates) */
+	/* size: the offset of the list's count (set_dates) */
 	{ "holidays", set_dates, offsetof(struct hq_config, holidays),
-	  offsetof(struct hq_config, nholidays) - offsetof(struct hq_config, holidays), 0, 0, NULL, 0 },
-	{ "workdays", set_dates, offsetof(struct hq_config, workdays),
-	  offsetof(struct hq_config, nworkdays) - offsetof(struct hq_config, workdays), 0, 0, NULL, 0 },
+	  offsetof(struct hq_config, nholidays), 0, 0, NULL, 0 },
+	{ "workdays", set_workdays, offsetof(struct hq_config, workdays),
+	  offsetof(struct hq_config, nworkdays), 0, 0, NULL, 0 },
 	FN(sign_in, set_sign_in, hq_config, roster_open, 0, 0, "roster", 0),
 	{ NULL, NULL, 0, 0, 0, 0, NULL, 0 }
 };
@@ -822,15 +906,18 @@ static const struct key kiosk_keys[] = {
 	{ NULL, NULL, 0, 0, 0, 0, NULL, 0 }
 };
 
-/* An [alert NAME] that names a default rule changes it; a new name needs its rule. */
+/*
+ * An [alert NAME] that names a default rule changes it; a new name needs its rule. The
+ * ranges here are the widest any kind takes; check_alert() narrows them per kind.
+ */
 static const struct key alert_keys[] = {
 	FN(rule, set_alert_kind, hq_alert_rule, kind, 0, 0, NULL, 0),
 	FN(severity, set_severity, hq_alert_rule, severity, 0, 0, NULL, 0),
 	FN(enabled, set_bool, hq_alert_rule, enabled, 0, 0, NULL, 0),
-	INT(minutes, hq_alert_rule, minutes, 0, 1440, NULL),
+	INT(minutes, hq_alert_rule, minutes, 0, 480, NULL),
 	INT(count, hq_alert_rule, count, 1, 10000, NULL),
-	INT(percent, hq_alert_rule, percent, 10, 10000, NULL),
-	FN(services, set_services, hq_alert_rule, services, 0, 0, NULL, 0),
+	INT(percent, hq_alert_rule, percent, 50, 1000, NULL),
+	FN(services, set_watch, hq_alert_rule, services, 0, 0, NULL, 0),
 	{ NULL, NULL, 0, 0, 0, 0, NULL, 0 }
 };
 
@@ -1026,9 +1113,9 @@ static int add_entity(struct parser *p, struct section *sec, const char *key, in
 	case K_CLERK: {
 		struct hq_clerk_cfg *a;
 
-		if (cfg->nclerks >= 10000)
-			return fail(p, p->line, "too many clerks; the roster of a hall's config "
-				    "has at most 10000 (add more with hallq clerk add)");
+		if (cfg->nclerks >= HQ_MAX_CLERKS)
+			return fail(p, p->line, "too many clerks; the roster in a hall's config has "
+				    "at most %d (add more with hallq clerk add)", HQ_MAX_CLERKS);
 		if (!(a = grow(cfg->clerks, cfg->nclerks, sizeof *a)))
 			return nomem(p);
 		cfg->clerks = a;
@@ -1342,45 +1429,195 @@ static int check_counter(struct parser *p, const struct section *s)
 	return 0;
 }
 
-/* A new rule needs its kind, and takes what it does not give (severity, minutes, count,
- * percent) from the default rule of that kind; its services are resolved to the service
- * bits. */
+/* What each kind of alert rule takes, and in what range (hq_config.h has the table). Bit i
+ * of `uses` is the parameter alert_param[i]. */
+#define A_MINUTES 1u
+#define A_COUNT 2u
+#define A_PERCENT 4u
+#define A_SERVICES 8u
+static const char *const alert_param[4] = { "minutes", "count", "percent", "services" };
+
+static const struct alert_params {
+	unsigned uses;
+	int minutes[2], count[2], percent[2];
+} alert_params[HQ_ALERT_NKINDS] = {
+	[HQ_ALERT_WAIT] = { A_PERCENT | A_SERVICES, { 0, 0 }, { 0, 0 }, { 50, 1000 } },
+	[HQ_ALERT_QUEUE] = { A_COUNT | A_SERVICES, { 0, 0 }, { 1, 10000 }, { 0, 0 } },
+	[HQ_ALERT_PAUSE] = { A_MINUTES, { 1, 480 }, { 0, 0 }, { 0, 0 } },
+	[HQ_ALERT_PAUSE_REASON] = { A_MINUTES, { 0, 480 }, { 0, 0 }, { 0, 0 } },
+	[HQ_ALERT_UNSTAFFED] = { A_MINUTES, { 0, 480 }, { 0, 0 }, { 0, 0 } },
+	[HQ_ALERT_IDLE] = { A_MINUTES, { 1, 480 }, { 0, 0 }, { 0, 0 } },
+	/* Over the median: below 110% half of all services would be slow. */
+	[HQ_ALERT_SLOW] = { A_PERCENT | A_MINUTES | A_SERVICES, { 0, 480 }, { 0, 0 }, { 110, 1000 } },
+	/* A streak is two or more; one no-show is no streak. */
+	[HQ_ALERT_NOSHOWS] = { A_COUNT, { 0, 0 }, { 2, 100 }, { 0, 0 } },
+	[HQ_ALERT_BAD_REVIEW] = { A_SERVICES, { 0, 0 }, { 0, 0 }, { 0, 0 } },
+	[HQ_ALERT_CASE_OVERDUE] = { A_SERVICES, { 0, 0 }, { 0, 0 }, { 0, 0 } },
+	[HQ_ALERT_DEVICE] = { A_MINUTES, { 0, 480 }, { 0, 0 }, { 0, 0 } },
+};
+
+/*
+ * The default rules, one of each kind in kind order, so a new rule of a kind starts from
+ * alert_defaults[kind]. A parameter that does not apply to the kind is 0.
+ */
+static const struct hq_alert_rule alert_defaults[HQ_ALERT_NKINDS] = {
+	/* A ticket waiting longer than its service's max_wait_minutes. */
+	[HQ_ALERT_WAIT] = { "long_wait", HQ_ALERT_WAIT, HQ_SEV_WARNING, true, 0, 0, 100, 0 },
+	/* More than 20 people waiting for one service. */
+	[HQ_ALERT_QUEUE] = { "long_queue", HQ_ALERT_QUEUE, HQ_SEV_WARNING, true, 0, 20, 0, 0 },
+	/* A counter paused for over 30 minutes. */
+	[HQ_ALERT_PAUSE] = { "long_pause", HQ_ALERT_PAUSE, HQ_SEV_WARNING, true, 30, 0, 0, 0 },
+	/* Paused for 2 minutes without saying why. */
+	[HQ_ALERT_PAUSE_REASON] = { "pause_no_reason", HQ_ALERT_PAUSE_REASON, HQ_SEV_INFO, true,
+				    2, 0, 0, 0 },
+	/* Open, people waiting for its services, nobody signed in, for 5 minutes (空岗). */
+	[HQ_ALERT_UNSTAFFED] = { "unstaffed", HQ_ALERT_UNSTAFFED, HQ_SEV_CRITICAL, true,
+				 5, 0, 0, 0 },
+	/* A clerk signed in, people waiting, and no call for 15 minutes. */
+	[HQ_ALERT_IDLE] = { "no_calls", HQ_ALERT_IDLE, HQ_SEV_WARNING, true, 15, 0, 0, 0 },
+	/* A service running over 3 times its median, for 5 minutes more. */
+	[HQ_ALERT_SLOW] = { "slow_service", HQ_ALERT_SLOW, HQ_SEV_INFO, true, 5, 0, 300, 0 },
+	/* Three no-shows in a row at one counter: is the display or the voice working? */
+	[HQ_ALERT_NOSHOWS] = { "noshow_streak", HQ_ALERT_NOSHOWS, HQ_SEV_INFO, true, 0, 3, 0, 0 },
+	/* A review at level 1 or 2, until its case is verified. */
+	[HQ_ALERT_BAD_REVIEW] = { "bad_review", HQ_ALERT_BAD_REVIEW, HQ_SEV_WARNING, true,
+				  0, 0, 0, 0 },
+	/* A bad-review case past its due date. */
+	[HQ_ALERT_CASE_OVERDUE] = { "case_overdue", HQ_ALERT_CASE_OVERDUE, HQ_SEV_CRITICAL, true,
+				    0, 0, 0, 0 },
+	/* A gateway, counter unit, kiosk or printer down for a minute. */
+	[HQ_ALERT_DEVICE] = { "device_down", HQ_ALERT_DEVICE, HQ_SEV_CRITICAL, true, 1, 0, 0, 0 },
+};
+
+/* "a pause rule", "an idle rule": the article for a kind's name. */
+static const char *article(const char *word)
+{
+	return strchr("aeiou", word[0]) ? "an" : "a";
+}
+
+/* "minutes", "percent and services", "minutes, percent and services": what a kind uses. */
+static void alert_uses(unsigned uses, char *buf, size_t len)
+{
+	const char *list[4];
+	int n = 0;
+
+	for (int i = 0; i < 4; i++)
+		if (uses & (1u << i))
+			list[n++] = alert_param[i];
+	buf[0] = '\0';
+	for (int i = 0; i < n; i++)
+		snprintf(buf + strlen(buf), len - strlen(buf), "%s%s", i == 0 ? "" :
+			 i == n - 1 ? " and " : ", ", list[i]);
+}
+
+/*
+ * Once the whole file is read: a new rule needs its kind and starts from the default rule
+ * of that kind; a default rule keeps its kind; a parameter must apply to the kind and be in
+ * its range; the services are resolved to the service bits.
+ */
 static int check_alert(struct parser *p, const struct section *s)
 {
-	struct hq_alert_rule *r = &p->cfg->alerts[s->index], d[HQ_MAX_ALERT_RULES];
-	int nd = hq_config_default_alerts(d, HQ_MAX_ALERT_RULES), i;
+	struct hq_alert_rule *r = &p->cfg->alerts[s->index];
+	/* parse() puts the defaults first, so a section of a default rule has a low index. */
+	bool is_default = s->index < HQ_ALERT_NKINDS;
+	const struct alert_params *ap;
+	const char *kind;
+	char uses[64];
+	int line, *value[3] = { &r->minutes, &r->count, &r->percent };
 
 	if (r->kind == HQ_ALERT_NKINDS)
 		return fail(p, s->line, "%s is not a default rule and needs rule = (wait, queue, "
 			    "pause, pause_reason, unstaffed, idle, slow, noshows, bad_review, "
 			    "case_overdue or device)", s->label);
-	for (i = 0; i < nd && strcmp(d[i].name, r->name); i++)
-		;
-	if (i == nd)
-		for (i = 0; i < nd; i++) {
-			if (d[i].kind != r->kind)
-				continue;
-			if (!given(s, "severity"))
-				r->severity = d[i].severity;
-			if (!given(s, "minutes"))
-				r->minutes = d[i].minutes;
-			if (!given(s, "count"))
-				r->count = d[i].count;
-			if (!given(s, "percent"))
-				r->percent = d[i].percent;
-			break;
-		}
-	if (!given(s, "services"))
-		return 0;
-	r->services = 0;
-	for (int j = 0; j < s->nrefs; j++) {
-		int idx = find_service(p->cfg, s->refs[j]);
+	ap = &alert_params[r->kind];
+	kind = hq_alert_kind_name(r->kind);
+	if (is_default && r->kind != alert_defaults[s->index].kind)
+		return fail(p, given(s, "rule"), "%s is the default %s rule; rule = %s would "
+			    "change what it watches: give %s %s rule a name of its own", s->label,
+			    hq_alert_kind_name(alert_defaults[s->index].kind), kind, article(kind), kind);
+	alert_uses(ap->uses, uses, sizeof uses);
+	for (int i = 0; i < 4; i++) {
+		const char *name = alert_param[i];
 
-		if (idx < 0)
-			return fail(p, given(s, "services"), "%s watches '%s', but there is no "
-				    "[service %s]", s->label, s->refs[j], s->refs[j]);
-		r->services |= 1ull << idx;
+		if (!(line = given(s, name)))
+			continue;
+		if (!(ap->uses & (1u << i)))
+			return fail(p, line, "%s does not apply to %s %s rule; %s %s rule uses %s",
+				    name, article(kind), kind, article(kind), kind, uses);
+		if (i < 3) {
+			const int *range = i == 0 ? ap->minutes : i == 1 ? ap->count : ap->percent;
+
+			if (*value[i] < range[0] || *value[i] > range[1])
+				return fail(p, line, "%s = %d is out of range for %s %s rule (%d to %d)",
+					    name, *value[i], article(kind), kind, range[0], range[1]);
+		}
 	}
+	/* What a new rule does not say, it takes from the default rule of its kind. */
+	if (!is_default) {
+		const struct hq_alert_rule *d = &alert_defaults[r->kind];
+		const int def[3] = { d->minutes, d->count, d->percent };
+
+		for (int i = 0; i < 3; i++)
+			if (!given(s, alert_param[i]))
+				*value[i] = def[i];
+		if (!given(s, "severity"))
+			r->severity = alert_defaults[r->kind].severity;
+	}
+	r->services = 0;
+	if (s->watch) {
+		char items[HQ_MAX_SERVICES][64];
+		int n = split_list(s->watch, items, HQ_MAX_SERVICES);
+
+		for (int j = 0; j < n; j++) {
+			int idx = find_service(p->cfg, items[j]);
+
+			if (idx < 0)
+				return fail(p, given(s, "services"), "%s watches '%s', but there is no "
+					    "[service %s]", s->label, items[j], items[j]);
+			r->services |= 1ull << idx;
+		}
+	}
+	return 0;
+}
+
+/*
+ * [hall] holidays and workdays: a day in both is a mistake (which one is meant?). Reported
+ * at the later of the two keys' lines, naming the other's. Both lists are sorted.
+ */
+static int check_calendar(struct parser *p, const struct section *hall)
+{
+	const struct hq_config *cfg = p->cfg;
+	int hl = given(hall, "holidays"), wl = given(hall, "workdays");
+
+	for (int i = 0, j = 0; i < cfg->nholidays && j < cfg->nworkdays;) {
+		char day[11];
+
+		if (cfg->holidays[i] < cfg->workdays[j]) {
+			i++;
+		} else if (cfg->holidays[i] > cfg->workdays[j]) {
+			j++;
+		} else {
+			hq_format_day(cfg->holidays[i], day);
+			return fail(p, hl > wl ? hl : wl, "%s is both a holiday and a workday (%s "
+				    "at line %d); a day is one or the other", day,
+				    hl > wl ? "workdays" : "holidays", hl > wl ? wl : hl);
+		}
+	}
+	return 0;
+}
+
+/* The weights are the shares of a perfect score, 100, so they add up to it. */
+static int check_appraisal(struct parser *p, const struct section *s)
+{
+	const struct hq_appraisal_cfg *a = &p->cfg->appraisal;
+	int sum = a->weight_volume + a->weight_on_time + a->weight_satisfaction + a->weight_rectify;
+
+	if (sum != 100)
+		return fail(p, s->line, "%s: the weights add up to %d (weight_volume %d + "
+			    "weight_on_time %d + weight_satisfaction %d + weight_rectify %d); they "
+			    "share a perfect score of 100 and must add up to 100", s->label, sum,
+			    a->weight_volume, a->weight_on_time, a->weight_satisfaction,
+			    a->weight_rectify);
 	return 0;
 }
 
@@ -1411,9 +1648,13 @@ static int check_all(struct parser *p)
 
 		if (check_required(p, s))
 			return p->rc;
+		if (s->kind == K_HALL && check_calendar(p, s))
+			return p->rc;
 		if (s->kind == K_SERVICE && check_service(p, s))
 			return p->rc;
 		if (s->kind == K_BUS && check_bus(p, s))
+			return p->rc;
+		if (s->kind == K_APPRAISAL && check_appraisal(p, s))
 			return p->rc;
 	}
 	for (i = 0; i < p->nsecs; i++)
@@ -1517,6 +1758,8 @@ static int parse_buffer(const char *text, size_t len, const char *name,
 		rc = nomem(&p);
 	else
 		rc = parse(&p);
+	for (size_t i = 0; i < p.nsecs; i++)
+		free(p.secs[i].watch);
 	free(p.secs);
 	if (rc) {
 		hq_config_free(p.cfg);
@@ -1645,6 +1888,22 @@ const struct hq_counter_cfg *hq_config_counter(const struct hq_config *cfg, int 
 	return NULL;
 }
 
+const struct hq_alert_rule *hq_config_alert(const struct hq_config *cfg, const char *name)
+{
+	for (int i = 0; cfg && name && i < cfg->nalerts; i++)
+		if (!strcmp(cfg->alerts[i].name, name))
+			return &cfg->alerts[i];
+	return NULL;
+}
+
+const struct hq_clerk_cfg *hq_config_clerk(const struct hq_config *cfg, const char *id)
+{
+	for (size_t i = 0; cfg && id && i < cfg->nclerks; i++)
+		if (!strcmp(cfg->clerks[i].id, id))
+			return &cfg->clerks[i];
+	return NULL;
+}
+
 bool hq_service_open_at(const struct hq_service *s, int wday, int minute)
 {
 	int i;
@@ -1677,22 +1936,9 @@ const char *hq_severity_name(enum hq_severity s)
 
 int hq_config_default_alerts(struct hq_alert_rule *out, int max)
 {
-	static const struct hq_alert_rule defaults[] = {
-		{ "long_wait", HQ_ALERT_WAIT, HQ_SEV_WARNING, true, 0, 1, 100, 0 },
-		{ "long_queue", HQ_ALERT_QUEUE, HQ_SEV_WARNING, true, 0, 20, 100, 0 },
-		{ "long_pause", HQ_ALERT_PAUSE, HQ_SEV_WARNING, true, 30, 1, 100, 0 },
-		{ "pause_no_reason", HQ_ALERT_PAUSE_REASON, HQ_SEV_INFO, true, 2, 1, 100, 0 },
-		{ "unstaffed", HQ_ALERT_UNSTAFFED, HQ_SEV_CRITICAL, true, 5, 1, 100, 0 },
-		{ "no_calls", HQ_ALERT_IDLE, HQ_SEV_WARNING, true, 15, 1, 100, 0 },
-		{ "slow_service", HQ_ALERT_SLOW, HQ_SEV_INFO, true, 5, 1, 300, 0 },
-		{ "noshow_streak", HQ_ALERT_NOSHOWS, HQ_SEV_INFO, true, 0, 3, 100, 0 },
-		{ "bad_review", HQ_ALERT_BAD_REVIEW, HQ_SEV_WARNING, true, 0, 1, 100, 0 },
-		{ "case_overdue", HQ_ALERT_CASE_OVERDUE, HQ_SEV_CRITICAL, true, 0, 1, 100, 0 },
-		{ "device_down", HQ_ALERT_DEVICE, HQ_SEV_CRITICAL, true, 1, 1, 100, 0 },
-	};
 	int n = 0;
 
-	for (size_t i = 0; i < sizeof defaults / sizeof defaults[0] && n < max; i++)
-		out[n++] = defaults[i];
+	for (int i = 0; i < HQ_ALERT_NKINDS && n < max; i++)
+		out[n++] = alert_defaults[i];
 	return n;
 }

@@ -1,11 +1,8 @@
 /*
  * The hall's calendar (hq_config.h): how many of its services are open at a moment, the
  * next moment at which enough of them are (the demo hall starts then on an evening or a
- * weekend), working days for the due dates of bad-review cases, and look-ups of the alert
- * rules and the clerks' roster.
+ * weekend), and working days for the due dates of bad-review cases.
  */
-#include <string.h>
-
 #include "hq_config.h"
 #include "hq_error.h"
 #include "hq_time.h"
@@ -42,12 +39,13 @@ int64_t hq_config_next_open(const struct hq_config *cfg, int64_t ms, int need)
 	return 0;
 }
 
+/* Is day in the sorted list? */
 static bool listed(const int32_t *days, int n, int64_t day)
 {
 	int lo = 0, hi = n - 1;
 
 	while (lo <= hi) {
-		int mid = (lo + hi) / 2;
+		int mid = lo + (hi - lo) / 2;
 
 		if (days[mid] == day)
 			return true;
@@ -59,11 +57,17 @@ static bool listed(const int32_t *days, int n, int64_t day)
 	return false;
 }
 
+/*
+ * A working day: a weekend day worked instead of a holiday (调休, [hall] workdays), or a
+ * weekday that is not a holiday. The parser refuses a day that is both, so the order of the
+ * two tests does not matter.
+ */
 static bool working(const struct hq_config *cfg, int64_t day)
 {
-	/* 1970-01-01 was a Thursday: weekday 0 = Sunday as tm_wday. */
-	int wday = (int)(((day % 7) + 7 + 4) % 7);
+	int wday = hq_civil_wday(day);
 
+	if (!cfg)
+		return wday != 0 && wday != 6;
 	if (listed(cfg->workdays, cfg->nworkdays, day))
 		return true;
 	return wday != 0 && wday != 6 && !listed(cfg->holidays, cfg->nholidays, day);
@@ -80,27 +84,14 @@ int hq_config_add_working_days(const struct hq_config *cfg, const char *day, int
 {
 	int64_t d;
 
-	if (hq_parse_day(day, &d) || n < 0)
+	if (!out || hq_parse_day(day, &d) || n < 0 || n > HQ_MAX_WORKING_DAYS)
 		return HQ_EINVAL;
+	/* It ends: at most HQ_MAX_DATES holidays stand between the weekdays. */
 	while (n > 0)
 		if (working(cfg, ++d))
 			n--;
+	if (d > hq_civil_days(9999, 12, 31))
+		return HQ_EINVAL; /* past what a "YYYY-MM-DD" can say */
 	hq_format_day(d, out);
 	return HQ_OK;
-}
-
-const struct hq_alert_rule *hq_config_alert(const struct hq_config *cfg, const char *name)
-{
-	for (int i = 0; name && i < cfg->nalerts; i++)
-		if (!strcmp(cfg->alerts[i].name, name))
-			return &cfg->alerts[i];
-	return NULL;
-}
-
-const struct hq_clerk_cfg *hq_config_clerk(const struct hq_config *cfg, const char *id)
-{
-	for (size_t i = 0; id && i < cfg->nclerks; i++)
-		if (!strcmp(cfg->clerks[i].id, id))
-			return &cfg->clerks[i];
-	return NULL;
 }

@@ -1,7 +1,9 @@
 /*
  * The hall configuration: one INI file that names the hall, its services, its counters,
- * the counter buses they hang on and how its ticket kiosks behave. hq_config_parse() reads it into a struct whose
- * values are all checked for range; an error names the file, the line and the reason.
+ * the counter buses they hang on, how its ticket kiosks behave, its working calendar, the
+ * rules of electronic supervision, the monthly appraisal's weights and the clerks' roster.
+ * hq_config_parse() reads it into a struct whose values are all checked for range; an
+ * error names the file, the line and the reason.
  * Unknown sections and keys are errors, because a typo silently ignored in a hall's
  * setup is found only when citizens queue at the wrong counter.
  *
@@ -76,9 +78,26 @@ struct hq_counter_cfg {
 };
 
 /*
- * [alert NAME]: a rule of electronic supervision (电子监察). Each kind watches one thing;
- * the parameters that apply to a kind are in docs/config.md. A hall gets the default rules
- * (hq_config_default_alerts) and may change or turn off each by its name, or add its own.
+ * [alert NAME]: a rule of electronic supervision (电子监察). Each kind watches one thing,
+ * with the parameters below; a parameter that does not apply to a kind is refused in the
+ * file and is 0 in the struct. A hall starts with one default rule of each kind
+ * (hq_config_default_alerts, in this order); a section named like one changes it (or turns
+ * it off: enabled = no), a new name adds a rule, which needs rule = and takes the default
+ * rule of its kind's values for what it does not give. docs/config.md has the reference.
+ *
+ *   kind          parameters (range)                       default rule
+ *   wait          percent (50..1000), services             long_wait: 100
+ *   queue         count (1..10000), services               long_queue: 20
+ *   pause         minutes (1..480)                         long_pause: 30
+ *   pause_reason  minutes (0..480)                         pause_no_reason: 2
+ *   unstaffed     minutes (0..480)                         unstaffed: 5
+ *   idle          minutes (1..480)                         no_calls: 15
+ *   slow          percent (110..1000), minutes (0..480),   slow_service: 300, 5
+ *                 services
+ *   noshows       count (2..100)                           noshow_streak: 3
+ *   bad_review    services                                 bad_review
+ *   case_overdue  services                                 case_overdue
+ *   device        minutes (0..480)                         device_down: 1
  */
 #define HQ_ALERT_KIND_MAP(X)                                                               \
 	X(WAIT, "wait")                 /* a ticket waiting over percent% of max_wait */   \
@@ -99,7 +118,7 @@ enum hq_alert_kind {
 	HQ_ALERT_NKINDS
 };
 enum hq_severity { HQ_SEV_INFO, HQ_SEV_WARNING, HQ_SEV_CRITICAL };
-#define HQ_MAX_ALERT_RULES 32
+#define HQ_MAX_ALERT_RULES 32       /* the HQ_ALERT_NKINDS defaults and the hall's own */
 
 struct hq_alert_rule {
 	char name[HQ_KEY_MAX];
@@ -112,14 +131,16 @@ struct hq_alert_rule {
 	uint64_t services;          /* bit i: services[i] only; 0: every service */
 };
 const char *hq_alert_kind_name(enum hq_alert_kind k);
-/* The default rules, as a hall without [alert] sections has them; returns how many. */
+/* The default rules, as a hall without [alert] sections has them: one of each kind, in
+ * kind order (out[k].kind == k); copies at most max and returns how many. */
 int hq_config_default_alerts(struct hq_alert_rule *out, int max);
 const char *hq_severity_name(enum hq_severity s);
 
 /*
  * [appraisal]: the monthly window appraisal (月考核, 红旗窗口). A window's score is the sum
- * of weight x component (each component 0..100, the weights in percent, so a perfect window
- * scores 100), less the penalties in points; docs/queue.md has the worked example.
+ * of weight x component (each component 0..100, the weights in percent and adding up to
+ * 100, so a perfect window scores 100), less the penalties in points; docs/queue.md has the
+ * worked example. Without the section a hall has the defaults (docs/config.md).
  */
 struct hq_appraisal_cfg {
 	int weight_volume;          /* served, against the busiest window of the period */
@@ -133,14 +154,21 @@ struct hq_appraisal_cfg {
 	int min_served;             /* fewer served in the period: not ranked */
 };
 
-/* [clerk ID]: the roster that sign-in checks (also hallq clerk add, in the database). */
+/*
+ * [clerk ID]: the roster that sign-in checks (also hallq clerk add, in the database). The
+ * id is matched as written: a counter unit's keypad can key in digits only, so a clerk who
+ * signs in at a unit needs a numeric id ("1024"; "0042" and "42" are two clerks).
+ */
 #define HQ_PIN_HASH_MAX 128
+#define HQ_MAX_CLERKS 2000          /* in the config; the database's roster has no limit */
 struct hq_clerk_cfg {
-	char id[HQ_KEY_MAX];        /* staff id, [a-z0-9_-]; numeric for counter units' keys */
-	char name[HQ_NAME_MAX];
-	char pin_hash[HQ_PIN_HASH_MAX]; /* crypt(3) hash of the PIN: "$y$...", "$6$..." */
+	char id[HQ_KEY_MAX];        /* staff id, [a-z0-9_-], 1..31 characters */
+	char name[HQ_NAME_MAX];     /* never empty */
+	char pin_hash[HQ_PIN_HASH_MAX]; /* crypt(3) hash of the PIN: "$y$...", "$6$..."; never
+					   the PIN itself */
 };
 
+/* Days in each of [hall] holidays and workdays: a few years of public holidays. */
 #define HQ_MAX_DATES 128
 
 /* [kiosk]: how the ticket kiosks (kiosk/) behave; the defaults when the section is absent. */
@@ -172,7 +200,8 @@ struct hq_config {
 	int rectify_working_days;
 	int revisit_working_days;
 	/* The working calendar: Monday to Friday, less holidays, plus the weekend days worked
-	 * instead (调休). Days since 1970-01-01 (hq_civil_days), sorted. */
+	 * instead (调休). Days since 1970-01-01 (hq_civil_days), sorted, without repeats; no
+	 * day is in both lists, and every workday is a Saturday or a Sunday. */
 	int32_t holidays[HQ_MAX_DATES];
 	int nholidays;
 	int32_t workdays[HQ_MAX_DATES];
@@ -217,10 +246,18 @@ bool hq_service_open_at(const struct hq_service *s, int wday, int minute);
  * else the first whole local minute after it when they are, 0 if none within eight days.
  */
 int hq_config_open_count(const struct hq_config *cfg, int64_t ms);
-/* Working days (hours.c): day is "YYYY-MM-DD". add gives the date n working days after day
- * (n >= 0; day itself need not be one); HQ_EINVAL for a malformed day. */
+/*
+ * Working days (hours.c), for the due dates of bad-review cases: Monday to Friday, less
+ * the hall's holidays, plus its workdays (调休). day is "YYYY-MM-DD" (hq_parse_day);
+ * hq_config_working_day() is false for a malformed day. hq_config_add_working_days()
+ * writes to out the date n working days after day (day itself need not be one, and is not
+ * counted; n = 0 gives day), and returns HQ_EINVAL for a malformed day or n outside
+ * 0..HQ_MAX_WORKING_DAYS. A NULL cfg is a plain Monday-to-Friday week.
+ */
+#define HQ_MAX_WORKING_DAYS 1000
 bool hq_config_working_day(const struct hq_config *cfg, const char *day);
 int hq_config_add_working_days(const struct hq_config *cfg, const char *day, int n, char out[11]);
+/* The alert rule of that name, the roster's clerk of that id; NULL when there is none. */
 const struct hq_alert_rule *hq_config_alert(const struct hq_config *cfg, const char *name);
 const struct hq_clerk_cfg *hq_config_clerk(const struct hq_config *cfg, const char *id);
 int hq_config_open_need(const struct hq_config *cfg);

@@ -39,6 +39,10 @@
 	X(LINK, link, "the line or connection is down") \
 	X(FULL, full, "the queue is full") \
 	X(READONLY, readonly, "the database is open for reading only") \
+	X(NOCASE, nocase, "no such bad-review case") \
+	X(SIGNIN, signin, "unknown clerk or wrong PIN") \
+	X(NOCLERK, noclerk, "no such clerk on the roster") \
+	X(CLERK, clerk, "clerk is on the roster already") \
 	X(NOALERT, noalert, "no such alert")
 
 enum hq_err {

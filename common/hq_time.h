@@ -21,12 +21,25 @@ int hq_parse_local_time(const char *s, int64_t *ms);
 /* "YYYY-MM-DD HH:MM:SS", local. */
 void hq_format_local_time(int64_t ms, char *buf, size_t len);
 
-/* Days since 1970-01-01 of a proleptic Gregorian date, and back; "YYYY-MM-DD" to days
- * (HQ_EINVAL when it is not a real date). */
+/*
+ * Days since 1970-01-01 (negative before it) of a proleptic Gregorian date, and back, for
+ * calendars that count days rather than seconds (the working days of hq_config.h).
+ * hq_parse_day takes exactly "YYYY-MM-DD" of a date that exists, years 0001 to 9999, and
+ * gives HQ_EINVAL for anything else ("2026-2-1", "2026-02-30", "2025-02-29", " 2026-02-01");
+ * *days is written only on success. hq_format_day writes "YYYY-MM-DD" and its NUL, for the
+ * days of years 0001 to 9999 (what hq_parse_day gives).
+ */
 int64_t hq_civil_days(int64_t y, int m, int d);
 void hq_civil_from_days(int64_t days, int *y, int *m, int *d);
+/* The weekday of a day: 0 = Sunday ... 6 = Saturday, as tm_wday. */
+int hq_civil_wday(int64_t days);
 int hq_parse_day(const char *s, int64_t *days);
 void hq_format_day(int64_t days, char out[11]);
+/* ISO 8601 weeks (Monday to Sunday; week 1 holds the year's first Thursday): the year and
+ * week of a day (at a year's ends the year may be the next's or the last's: 2027-01-01 is
+ * in 2026-W53), and the Monday that starts a week (HQ_EINVAL for a week the year lacks). */
+void hq_iso_week(int64_t days, int *year, int *week);
+int hq_iso_week_monday(int year, int week, int64_t *days);
 
 #define HQ_ISO_MAX 32
 /* "2026-11-23T10:02:11+08:00": local, with the zone's offset. */

@@ -1,4 +1,5 @@
 /* Local and ISO 8601 time (hq_time.h). */
+#include <stdbool.h>
 #include <stdio.h>
 #include <time.h>
 
@@ -141,16 +142,43 @@ void hq_civil_from_days(int64_t z, int *y, int *m, int *d)
 	*y = (int)(yoe + era * 400 + (*m <= 2));
 }
 
+int hq_civil_wday(int64_t days)
+{
+	/* 1970-01-01 was a Thursday. */
+	return (int)(((days % 7) + 7 + 4) % 7);
+}
+
+/* n decimal digits at s, and nothing else in them, to *out. */
+static bool fixed_digits(const char *s, int n, int *out)
+{
+	*out = 0;
+	for (int i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+		*out = *out * 10 + (s[i] - '0');
+	}
+	return true;
+}
+
+/*
+ * Exactly "YYYY-MM-DD", four, two and two digits: no sign, no blanks, no short fields
+ * (sscanf's %d would take " 202-1-01" and "2026-+1-01"), a year from 0001 to 9999, and a
+ * day that exists in its month (2026-02-30 and 2025-02-29 do not; 2024-02-29 does).
+ */
 int hq_parse_day(const char *s, int64_t *days)
 {
-	int y, m, d, n = 0, yy, mm, dd;
+	int y, m, d, yy, mm, dd;
 
-	if (!s || sscanf(s, "%4d-%2d-%2d%n", &y, &m, &d, &n) != 3 || n != 10 || s[n] ||
-	    m < 1 || m > 12 || d < 1 || d > 31)
+	if (!s || !days || !fixed_digits(s, 4, &y) || s[4] != '-' || !fixed_digits(s + 5, 2, &m) ||
+	    s[7] != '-' || !fixed_digits(s + 8, 2, &d) || s[10] || y < 1 || m < 1 || m > 12 ||
+	    d < 1 || d > 31)
+		return HQ_EINVAL;
+	/* The 30th of February comes back as a day of March. */
+	hq_civil_from_days(hq_civil_days(y, m, d), &yy, &mm, &dd);
+	if (yy != y || mm != m || dd != d)
 		return HQ_EINVAL;
 	*days = hq_civil_days(y, m, d);
-	hq_civil_from_days(*days, &yy, &mm, &dd);
-	return yy == y && mm == m && dd == d ? HQ_OK : HQ_EINVAL;
+	return HQ_OK;
 }
 
 void hq_format_day(int64_t days, char out[11])
@@ -159,4 +187,38 @@ void hq_format_day(int64_t days, char out[11])
 
 	hq_civil_from_days(days, &y, &m, &d);
 	snprintf(out, 11, "%04d-%02d-%02d", y, m, d);
+}
+
+/* ISO 8601's weekday: Monday = 1 ... Sunday = 7. */
+static int iso_weekday(int64_t days)
+{
+	int wday = hq_civil_wday(days);
+
+	return wday ? wday : 7;
+}
+
+void hq_iso_week(int64_t days, int *year, int *week)
+{
+	/* A week belongs to the year of its Thursday (ISO 8601). */
+	int64_t thursday = days - iso_weekday(days) + 4;
+	int m, d;
+
+	hq_civil_from_days(thursday, year, &m, &d);
+	*week = (int)((thursday - hq_civil_days(*year, 1, 1)) / 7) + 1;
+}
+
+int hq_iso_week_monday(int year, int week, int64_t *days)
+{
+	/* 4 January is always in week 1. */
+	int64_t jan4 = hq_civil_days(year, 1, 4), monday = jan4 - iso_weekday(jan4) + 1;
+	int y, w;
+
+	if (week < 1 || week > 53)
+		return HQ_EINVAL;
+	monday += (int64_t)(week - 1) * 7;
+	hq_iso_week(monday, &y, &w);
+	if (y != year || w != week)
+		return HQ_EINVAL; /* week 53 of a year of 52 */
+	*days = monday;
+	return HQ_OK;
 }

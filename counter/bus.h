@@ -52,8 +52,8 @@ struct hq_cstatus {
 };
 
 struct hq_cident {
-	int caps;                   /* HQ_CAP_* bits */
-	char text[80];              /* "hallq-unit/1 fw=0.1 caps=keys,sat,display" */
+	int caps;                   /* capability bits, HQFW_CAP_* of unit.h (PROTOCOL.md 2.3) */
+	char text[80];              /* "hallq-unit/1 fw=0.2 caps=keys,sat,sat5,display" */
 };
 
 struct hq_cbus;

@@ -3,14 +3,16 @@
  * firmware-proto/PROTOCOL.md section 4: L, the last sequence processed, only moves past an
  * event once hallqd has settled it, and the unit keeps every event until L reaches it; an
  * idempotency key made of the unit and its sequence makes a repeat after a gateway restart
- * harmless too.
+ * harmless too. A sign-in is three events settled as one, so L moves past all three or none.
  */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "entry.h"
 #include "gateway.h"
 #include "hq_error.h"
+#include "unit.h"
 
 static void logf_(struct hq_gw_bus *gb, const struct hq_gw_sink *s, int level, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
@@ -80,6 +82,20 @@ static void missed(struct hq_gw_bus *gb, struct hq_gw_unit *u, const struct hq_g
 		went_offline(gb, u, s);
 }
 
+/* The unit's identity: what the log says hangs at the counter, and how many keys its
+ * evaluator has (PROTOCOL.md 2.2). Until it is read, a rating waits in the unit. */
+static int read_ident(struct hq_gw_bus *gb, struct hq_gw_unit *u, struct hq_cident *id)
+{
+	int rc = gb->bus->ops->ident(gb->bus, u->address, id);
+
+	u->ident_ok = rc == HQ_OK;
+	if (rc == HQ_OK) {
+		u->caps = id->caps;
+		u->eval_keys = HQFW_EVALUATOR_KEYS(id->caps);
+	}
+	return rc;
+}
+
 static void came_online(struct hq_gw_bus *gb, struct hq_gw_unit *u, const struct hq_gw_sink *s)
 {
 	struct hq_cident id;
@@ -89,22 +105,72 @@ static void came_online(struct hq_gw_bus *gb, struct hq_gw_unit *u, const struct
 	u->shown_valid = 0;
 	u->clock_due_ms = 0;
 	atomic_store(&u->online, 1);
-	if (gb->bus->ops->ident(gb->bus, u->address, &id) == HQ_OK) {
-		u->caps = id.caps;
+	if (read_ident(gb, u, &id) == HQ_OK)
 		logf_(gb, s, HQ_GW_INFO, "%s unit %d (counter %d) online: %s", gb->bus->cfg.key,
 		      u->address, u->counter, id.text);
-	} else {
+	else
 		logf_(gb, s, HQ_GW_INFO, "%s unit %d (counter %d) online", gb->bus->cfg.key,
 		      u->address, u->counter);
+}
+
+int hq_gw_level(int keys, int arg)
+{
+	/* The three keys are the ends and the middle of the national scale. */
+	static const int three[] = { 0, 1, 3, 5 };
+
+	if (keys == 5)
+		return arg >= 1 && arg <= 5 ? arg : 0;
+	if (keys == 3)
+		return arg >= 1 && arg <= 3 ? three[arg] : 0;
+	return 0;
+}
+
+static void show_err(struct hq_gw_unit *u, const struct hq_gw_sink *s)
+{
+	u->err_until_ms = s->now_ms(s->ctx) + HQ_GW_ERR_SHOW_MS;
+}
+
+/*
+ * The sign-in that starts at p->ev[i] (PROTOCOL.md 5.4): returns how many events it takes
+ * (3, or fewer for a malformed one, each then acknowledged), or 0 when the answer ends
+ * inside it and more is pending: the caller stops before it and takes it whole next time.
+ */
+static int sign_in(struct hq_gw_bus *gb, struct hq_gw_unit *u, const struct hq_gw_sink *s,
+		   const struct hq_cpoll *p, int i, const char *idem, enum hq_gw_press *r)
+{
+	const struct hq_cevent *e = &p->ev[i];
+	char clerk[8], pin[HQFW_PIN_MAX + 1];
+	volatile char *wipe = pin;
+	int n, k;
+
+	if (i + HQFW_SIGN_IN_EVENTS > p->nev && p->pending > p->nev && i > 0)
+		return 0;
+	if (i + HQFW_SIGN_IN_EVENTS > p->nev || e->arg == 0 || p->ev[i + 1].key != HQFW_KEY_PIN ||
+	    p->ev[i + 2].key != HQFW_KEY_PIN || !hqfw_pin_unpack(p->ev[i + 1].arg, p->ev[i + 2].arg, pin)) {
+		/* Take the sign-in and whatever PIN events follow it; say nothing of their values. */
+		for (n = 1; n < HQFW_SIGN_IN_EVENTS && i + n < p->nev && p->ev[i + n].key == HQFW_KEY_PIN; n++)
+			;
+		logf_(gb, s, HQ_GW_WARN, "%s unit %d (counter %d): malformed sign-in (seq %u, %d of its "
+		      "3 events); ignored", gb->bus->cfg.key, u->address, u->counter, e->seq, n);
+		show_err(u, s);
+		return n;
 	}
+	snprintf(clerk, sizeof clerk, "%u", (unsigned)e->arg);
+	*r = s->sign_in(s->ctx, u->counter, clerk, pin, idem);
+	for (k = 0; k < (int)sizeof pin; k++)
+		wipe[k] = '\0';
+	if (*r == HQ_GW_REFUSED)
+		show_err(u, s);
+	return HQFW_SIGN_IN_EVENTS;
 }
 
 /* Take the events of one good poll answer, PROTOCOL.md 4.3. Returns the line's state. */
 static int take(struct hq_gw_bus *gb, struct hq_gw_unit *u, const struct hq_gw_sink *s,
 		const struct hq_cpoll *p)
 {
+	struct hq_cident id;
 	char idem[128];
-	int i, from = 0, seen = 0, rc;
+	int i, n, from = 0, seen = 0, rc, level;
 	uint16_t before = u->last;
 
 	for (i = 0; i < p->nev; i++) {
@@ -113,21 +179,43 @@ static int take(struct hq_gw_bus *gb, struct hq_gw_unit *u, const struct hq_gw_s
 			seen = 1;
 		}
 	}
-	for (i = from; i < p->nev; i++) {
+	for (i = from; i < p->nev; i += n) {
 		const struct hq_cevent *e = &p->ev[i];
+		enum hq_gw_press r = HQ_GW_DONE;
 
 		if (s->now_ms(s->ctx) < u->retry_ms)
 			break;
 		hq_gw_idem_key(gb, u, e->seq, idem, sizeof idem);
-		if (e->key < 1 || e->key > 10) {
+		n = 1;
+		if (e->key == HQFW_KEY_SIGN_IN) {
+			if ((n = sign_in(gb, u, s, p, i, idem, &r)) == 0)
+				break;
+		} else if (e->key == HQFW_KEY_PIN) {
+			logf_(gb, s, HQ_GW_WARN, "%s unit %d (counter %d): a PIN without its sign-in (seq %u); "
+			      "ignored", gb->bus->cfg.key, u->address, u->counter, e->seq);
+			show_err(u, s);
+		} else if (e->key == HQFW_KEY_RATE) {
+			/* The scale is the unit's: its identity must be known (PROTOCOL.md 5.2). */
+			if (!u->ident_ok && read_ident(gb, u, &id) != HQ_OK)
+				break;
+			if ((level = hq_gw_level(u->eval_keys, e->arg)))
+				r = s->press(s->ctx, u->counter, e->key, level, idem);
+			else
+				logf_(gb, s, HQ_GW_WARN, "%s unit %d: rating %u is not a key of its %d-key "
+				      "evaluator (seq %u); ignored", gb->bus->cfg.key, u->address, e->arg,
+				      u->eval_keys, e->seq);
+		} else if (e->key < 1 || e->key > HQFW_KEY_MAX) {
 			logf_(gb, s, HQ_GW_WARN, "%s unit %d: unknown key code %d (seq %u) ignored",
 			      gb->bus->cfg.key, u->address, e->key, e->seq);
-		} else if (s->press(s->ctx, u->counter, e->key, e->arg, idem) == HQ_GW_RETRY) {
+		} else {
+			r = s->press(s->ctx, u->counter, e->key, e->arg, idem);
+		}
+		if (r == HQ_GW_RETRY) {
 			u->retry_ms = s->now_ms(s->ctx) + HQ_GW_SERVER_RETRY_MS;
 			break;
 		}
-		atomic_store(&u->last, e->seq);
-		atomic_fetch_add(&u->events, 1);
+		atomic_store(&u->last, p->ev[i + n - 1].seq);
+		atomic_fetch_add(&u->events, (unsigned long long)n);
 	}
 	if (u->last != before)
 		s->save(s->ctx);
@@ -188,6 +276,8 @@ int hq_gw_poll_unit(struct hq_gw_bus *gb, struct hq_gw_unit *u, const struct hq_
 	u->misses = 0;
 	if (!atomic_load(&u->online))
 		came_online(gb, u, s);
+	else if (p.status & HQ_CST_BOOT)
+		u->ident_ok = 0; /* it may be another unit now, with five evaluator keys for three */
 	rc = (p.status & HQ_CST_BOOT) ? restarted(gb, u, s, &p) : take(gb, u, s, &p);
 	if (rc == HQ_ELINK)
 		goto link;
@@ -195,6 +285,11 @@ int hq_gw_poll_unit(struct hq_gw_bus *gb, struct hq_gw_unit *u, const struct hq_
 		missed(gb, u, s, rc);
 
 	s->view(s->ctx, u->counter, &want);
+	if (s->now_ms(s->ctx) < u->err_until_ms) {
+		/* A refused sign-in: Err, in the open state so that PAUS does not hide it. */
+		snprintf(want.text, sizeof want.text, "%s", HQ_GW_ERR_TEXT);
+		want.state = 0;
+	}
 	if (!u->shown_valid || memcmp(&want, &u->shown, sizeof want) != 0) {
 		/* Every ticket issued or called changes the waiting count of many units at once.
 		 * Writing them all in one round would hold up the polls, and with them the next

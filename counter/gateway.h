@@ -1,10 +1,11 @@
 /*
  * The gateway's rules for one bus, apart from any thread, socket or HTTP: poll each unit,
  * take its key events exactly once (the host's rule of firmware-proto/PROTOCOL.md 4.3 and
- * 4.4), hand them to the sink, keep each unit's display equal to what its counter should
- * show, and mark units offline and online. Everything the rules do to the outside world
- * goes through struct hq_gw_sink, and the time too, so the tests drive them with a fake bus
- * and a fake clock.
+ * 4.4), read a rating on the scale of the unit's evaluator (5.2) and a sign-in's three
+ * events as one (5.4), hand them to the sink, keep each unit's display equal to what its
+ * counter should show (or `Err` after a refused sign-in), and mark units offline and
+ * online. Everything the rules do to the outside world goes through struct hq_gw_sink, and
+ * the time too, so the tests drive them with a fake bus and a fake clock.
  */
 #ifndef HQ_GATEWAY_H
 #define HQ_GATEWAY_H
@@ -21,19 +22,27 @@
 #define HQ_GW_CLOCK_EVERY_S 3600    /* the units' clocks are set again this often */
 #define HQ_GW_STATUS_EVERY_MS 60000 /* the units' own error counters are read this often */
 #define HQ_GW_WAITING_SHOWS 8       /* display writes a round for a changed waiting count only */
+#define HQ_GW_ERR_SHOW_MS 3000      /* how long a unit shows Err after a refused sign-in */
+#define HQ_GW_ERR_TEXT "Err"
 
 enum { HQ_GW_INFO, HQ_GW_WARN, HQ_GW_ERROR };
 
 /* Result of handing a key press to the sink. */
 enum hq_gw_press {
-	HQ_GW_DONE,     /* carried out, or refused for good (e.g. nobody waiting): acknowledge */
+	HQ_GW_DONE,     /* carried out (or nothing to do, e.g. nobody waiting): acknowledge */
 	HQ_GW_RETRY,    /* hallqd did not answer: keep the event in the unit, try again later */
+	HQ_GW_REFUSED,  /* hallqd refused it for good (4xx): acknowledge; a sign-in shows Err */
 };
 
 struct hq_gw_sink {
 	void *ctx;
-	/* Carry out a press at a counter; idem is the idempotency key of the press. */
+	/* Carry out a press at a counter; idem is the idempotency key of the press. For the
+	 * satisfaction key (10) arg is the level 1..5 already (PROTOCOL.md 5.2). */
 	enum hq_gw_press (*press)(void *ctx, int counter, int key, int arg, const char *idem);
+	/* A clerk's sign-in at a counter: the id in decimal and the PIN's digits, which the
+	 * sink must neither log nor keep; idem is the key of the sign-in's code-11 event. */
+	enum hq_gw_press (*sign_in)(void *ctx, int counter, const char *clerk, const char *pin,
+				    const char *idem);
 	/* What the counter's unit should show now. */
 	void (*view)(void *ctx, int counter, struct hq_cshow *out);
 	/* A unit's L or series changed: keep them across restarts of the gateway (the
@@ -62,7 +71,10 @@ struct hq_gw_unit {
 	int shown_valid;            /* shown is what the unit displays */
 	struct hq_cshow shown;
 	int64_t clock_due_ms;       /* when to set the unit's clock (0: at once) */
-	int caps;
+	int caps;                   /* from the unit's identity (PROTOCOL.md 2.2) */
+	int ident_ok;               /* caps were read since the unit last came or restarted */
+	int eval_keys;              /* its evaluator: 0, 3 or 5 keys */
+	int64_t err_until_ms;       /* show Err until then (a refused sign-in) */
 	/* Read by the health reporter from another thread. */
 	atomic_int online;          /* 0 never seen or offline, 1 answering */
 	atomic_ullong polls, timeouts, crc_errors, exceptions, events, refused;
@@ -110,6 +122,11 @@ void hq_gw_cycle_stats(struct hq_gw_bus *gb, double *mean_ms, double *max_ms, un
  * again under the same keys. Without a saved state: gen = now, last = 0.
  */
 void hq_gw_unit_init(struct hq_gw_unit *u, int counter, int address, uint32_t gen, uint16_t last);
+
+/* The level (1..5) a satisfaction key's argument stands for on an evaluator of `keys` keys:
+ * five keys are the level itself, three keys 1/2/3 are levels 1/3/5 (PROTOCOL.md 5.2). 0
+ * when the key is not one the evaluator has. */
+int hq_gw_level(int keys, int arg);
 
 /* The idempotency key of a unit's event: the same press always gets the same key, also
  * across a restart of the gateway; a press after a restart of the unit gets a new one. */

@@ -8,13 +8,19 @@
 
 #include <jansson.h>
 
+/* hq_key.flags */
+#define HQ_KEY_UNIT_ONLY 0x01 /* not on the terminal counter: the citizen's rating, a PIN */
+#define HQ_KEY_SEQUENCE 0x02  /* part of the sign-in sequence, not a press by itself: the
+			       * gateway sends it with hq_link_sign_in (PROTOCOL.md 5.4) */
+
 struct hq_key {
-	int code;                   /* the unit's key code, 1..10 */
+	int code;                   /* the unit's key code, 1..13 */
 	const char *name;           /* as hallq-unit-sim and the terminal counter call it */
-	const char *op;             /* POST /api/v1/counters/{n}/OP */
+	const char *op;             /* POST /api/v1/counters/{n}/OP; NULL for the PIN (12) */
 	const char *arg;            /* the body field the argument goes in, or NULL */
 	int arg_min, arg_max;
 	const char *label;          /* for people: "call next (叫号)" */
+	int flags;
 };
 
 const struct hq_key *hq_key_by_code(int code);

@@ -338,6 +338,25 @@ static void show_answer(struct hq_link *l, int counter, json_t *ans)
 	pthread_mutex_unlock(&l->lock);
 }
 
+/* hallqd's answer to a press, for the log: what was done, or why not. */
+static void summarize(const struct hq_key *k, long status, json_t *ans, int arg,
+		      struct hq_client *cl, char *summary, size_t n)
+{
+	const char *label = json_string_value(json_object_get(ans, "label"));
+	const char *state = json_string_value(json_object_get(ans, "state"));
+
+	if (status == 204)
+		snprintf(summary, n, "%s: nobody is waiting", k->op);
+	else if (status >= 300)
+		snprintf(summary, n, "%s refused: %s", k->op, hq_client_error(cl));
+	else if (k->code == 10)
+		snprintf(summary, n, "%s: level %d", k->op, arg);
+	else if (label)
+		snprintf(summary, n, "%s: %s %s", k->op, label, state ? state : "");
+	else
+		snprintf(summary, n, "%s: counter %s", k->op, state ? state : "");
+}
+
 enum hq_gw_press hq_link_press(struct hq_link *l, struct hq_client *cl, int counter, int key,
 			       int arg, const char *idem, char *summary, size_t n)
 {
@@ -347,13 +366,13 @@ enum hq_gw_press hq_link_press(struct hq_link *l, struct hq_client *cl, int coun
 	long status;
 	int rc;
 
-	if (!k) {
+	if (!k || !k->op || (k->flags & HQ_KEY_SEQUENCE)) {
 		snprintf(summary, n, "unknown key %d", key);
 		return HQ_GW_DONE;
 	}
 	if (k->arg && (arg < k->arg_min || arg > k->arg_max)) {
 		snprintf(summary, n, "%s: %d is out of range %d..%d", k->name, arg, k->arg_min, k->arg_max);
-		return HQ_GW_DONE;
+		return HQ_GW_REFUSED;
 	}
 	if (!hq_link_up(l)) {
 		snprintf(summary, n, "%s: hallqd unreachable", k->op);
@@ -370,18 +389,57 @@ enum hq_gw_press hq_link_press(struct hq_link *l, struct hq_client *cl, int coun
 			set_up(l, 0, hq_client_error(cl));
 		return HQ_GW_RETRY;
 	}
-	if (status == 204)
-		snprintf(summary, n, "%s: nobody is waiting", k->op);
-	else if (status >= 300)
-		snprintf(summary, n, "%s refused: %s", k->op, hq_client_error(cl));
-	else if (json_string_value(json_object_get(ans, "label")))
-		snprintf(summary, n, "%s: %s %s", k->op, json_string_value(json_object_get(ans, "label")),
-			 json_string_value(json_object_get(ans, "state")));
-	else
-		snprintf(summary, n, "%s: counter %s", k->op, json_string_value(json_object_get(ans, "state")));
-	if (status < 300)
+	summarize(k, status, ans, arg, cl, summary, n);
+	if (status < 300 && k->code != 10)
 		show_answer(l, counter, ans);
 	json_decref(ans);
 	want_refresh(l);
-	return HQ_GW_DONE;
+	return status >= 300 && status != 204 ? HQ_GW_REFUSED : HQ_GW_DONE;
+}
+
+/* Every copy of the PIN in s becomes stars: hallqd's message is not ours to trust. */
+static void mask(char *s, const char *pin)
+{
+	size_t len = strlen(pin);
+	char *at;
+
+	while (len && (at = strstr(s, pin)))
+		memset(at, '*', len);
+}
+
+enum hq_gw_press hq_link_sign_in(struct hq_link *l, struct hq_client *cl, int counter,
+				 const char *clerk, const char *pin, const char *idem,
+				 char *summary, size_t n)
+{
+	json_t *body, *ans = NULL;
+	char path[96];
+	long status;
+	int rc;
+
+	if (!hq_link_up(l)) {
+		snprintf(summary, n, "sign-in: hallqd unreachable");
+		return HQ_GW_RETRY;
+	}
+	snprintf(path, sizeof path, "/api/v1/counters/%d/sign-in", counter);
+	if (!(body = json_pack("{s:s, s:s}", "clerk", clerk, "pin", pin))) {
+		snprintf(summary, n, "sign-in: out of memory");
+		return HQ_GW_RETRY;
+	}
+	rc = hq_client_request(cl, "POST", path, body, idem, &status, &ans);
+	json_decref(body);
+	json_decref(ans);
+	if (rc || status >= 500) {
+		snprintf(summary, n, "sign-in: %s", hq_client_error(cl));
+		if (rc == HQ_ELINK)
+			set_up(l, 0, hq_client_error(cl));
+		mask(summary, pin);
+		return HQ_GW_RETRY;
+	}
+	if (status >= 300)
+		snprintf(summary, n, "sign-in refused: clerk %s: %s", clerk, hq_client_error(cl));
+	else
+		snprintf(summary, n, "sign-in: clerk %s signed in", clerk);
+	mask(summary, pin);
+	want_refresh(l);
+	return status >= 300 ? HQ_GW_REFUSED : HQ_GW_DONE;
 }

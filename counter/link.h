@@ -45,11 +45,23 @@ void hq_link_sync(struct hq_link *l, int timeout_ms);
 void hq_link_names(struct hq_link *l, int number, char *hall, size_t hn, char *counter, size_t cn);
 
 /*
- * Carry out a key press at a counter through cl (one client per calling thread). Returns
- * HQ_GW_DONE when hallqd settled it (done, or refused for good: *summary says which) and
- * HQ_GW_RETRY when it could not be reached or failed inside (5xx).
+ * Carry out a key press at a counter through cl (one client per calling thread); for the
+ * satisfaction key (10) arg is the level 1..5. Returns HQ_GW_DONE when hallqd did it (or
+ * there was nothing to do: nobody waiting), HQ_GW_REFUSED when hallqd refused it for good
+ * (4xx; *summary says why) and HQ_GW_RETRY when it could not be reached or failed inside
+ * (5xx). The sign-in's keys (11, 12) are not presses: see hq_link_sign_in.
  */
 enum hq_gw_press hq_link_press(struct hq_link *l, struct hq_client *cl, int counter, int key,
 			       int arg, const char *idem, char *summary, size_t n);
+
+/*
+ * Sign a clerk in at a counter with their PIN (POST /api/v1/counters/{n}/sign-in, body
+ * {"clerk", "pin"}). Returns as hq_link_press: HQ_GW_REFUSED for an unknown clerk or a
+ * wrong PIN (403 signin) or any other 4xx. The PIN never appears in *summary, even when
+ * hallqd's answer quotes it.
+ */
+enum hq_gw_press hq_link_sign_in(struct hq_link *l, struct hq_client *cl, int counter,
+				 const char *clerk, const char *pin, const char *idem,
+				 char *summary, size_t n);
 
 #endif

@@ -57,8 +57,23 @@ static enum hq_gw_press sink_press(void *ctx, int counter, int key, int arg, con
 	enum hq_gw_press r = hq_link_press(br->app->link, br->cl, counter, key, arg, idem, summary,
 					   sizeof summary);
 
-	hq_log(r == HQ_GW_DONE ? HQ_LOG_INFO : HQ_LOG_WARN, "counter %d: %s%s", counter, summary,
-	       r == HQ_GW_DONE ? "" : " (kept in the unit; will retry)");
+	hq_log(r == HQ_GW_RETRY ? HQ_LOG_WARN : HQ_LOG_INFO, "counter %d: %s%s", counter, summary,
+	       r == HQ_GW_RETRY ? " (kept in the unit; will retry)" : "");
+	return r;
+}
+
+/* The PIN goes to hallqd and nowhere else: the summary never holds it. */
+static enum hq_gw_press sink_sign_in(void *ctx, int counter, const char *clerk, const char *pin,
+				     const char *idem)
+{
+	struct bus_run *br = ctx;
+	char summary[600];
+	enum hq_gw_press r = hq_link_sign_in(br->app->link, br->cl, counter, clerk, pin, idem,
+					     summary, sizeof summary);
+
+	hq_log(r == HQ_GW_RETRY ? HQ_LOG_WARN : HQ_LOG_INFO, "counter %d: %s%s", counter, summary,
+	       r == HQ_GW_RETRY ? " (kept in the unit; will retry)" : r == HQ_GW_REFUSED ?
+	       " (the unit shows " HQ_GW_ERR_TEXT ")" : "");
 	return r;
 }
 
@@ -271,7 +286,8 @@ static int setup_buses(struct app *app, char **only, int nonly, const char *url,
 		}
 		/* A press must not wait long on a hallqd that went away: the line waits too. */
 		hq_client_set_timeouts(br->cl, 300, 2000);
-		br->sink = (struct hq_gw_sink){ .ctx = br, .press = sink_press, .view = sink_view,
+		br->sink = (struct hq_gw_sink){ .ctx = br, .press = sink_press, .sign_in = sink_sign_in,
+						.view = sink_view,
 						.save = state_save, .log = sink_log, .now_ms = sink_now,
 						.wall_s = sink_wall, .stopping = sink_stopping };
 		app->nruns++;

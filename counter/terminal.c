@@ -1,8 +1,10 @@
 /*
  * The terminal counter (terminal.h). On a tty the keys mirror the unit's keypad: digits are
- * typed first and then the key that takes them (t transfer, c call a number), as on the
- * hardware. Without a tty it reads commands by the names hallq-unit-sim uses ("call",
- * "transfer 5", "rate 3") and answers one line each.
+ * typed first and then the key that takes them (t transfer, c call a number, i sign in), as
+ * on the hardware; signing in then asks for the PIN, which is not echoed. Without a tty it
+ * reads commands by the names hallq-unit-sim uses ("call", "transfer 5", "signin 1024") and
+ * answers one line each; "signin" reads the PIN from the next line. A clerk's terminal has
+ * no rating key: the citizen rates, at a unit's evaluator, the kiosk or a phone.
  */
 #include <errno.h>
 #include <poll.h>
@@ -33,6 +35,9 @@ struct term {
 	int tty;
 	unsigned presses;
 	char typed[8];
+	int pin_mode;               /* tty: the PIN is being typed for clerk */
+	char clerk[32];
+	char pin[8];
 	char last[256];             /* the answer to the last press */
 	uint64_t version;
 };
@@ -49,7 +54,9 @@ static void status_line(struct term *t)
 
 	hq_link_view(t->link, t->counter, &v);
 	hq_link_names(t->link, t->counter, hall, sizeof hall, name, sizeof name);
-	if (t->tty)
+	if (t->tty && t->pin_mode)
+		printf("\r\033[Kclerk %s, PIN (4-6 digits, Enter; Esc cancels; not shown): ", t->clerk);
+	else if (t->tty)
 		printf("\r\033[K%s | now %s | waiting %d | %s%s%s%s%s%s", name[0] ? name : "counter",
 		       v.text[0] ? v.text : "----", v.waiting, state_name(v.state),
 		       hq_link_up(t->link) ? "" : " | hallqd unreachable", t->last[0] ? " | " : "",
@@ -60,27 +67,85 @@ static void status_line(struct term *t)
 	fflush(stdout);
 }
 
+static void new_idem(struct term *t, char *idem, size_t n)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	snprintf(idem, n, "term-%d-%ld-%lld%03ld-%u", t->counter, (long)getpid(),
+		 (long long)ts.tv_sec, ts.tv_nsec / 1000000, ++t->presses);
+}
+
+/* After a request: how it went, on the tty's status line or as one line of its own. */
+static void settled(struct term *t, int tries, const char *op)
+{
+	if (tries == 4)
+		snprintf(t->last, sizeof t->last, "%s: not done, hallqd unreachable", op);
+	else
+		hq_link_sync(t->link, 500); /* so the status shows the waiting count after it */
+	if (!t->tty) {
+		printf("%s\n", t->last);
+		fflush(stdout);
+	}
+}
+
 /* One press, retried for a few seconds with the same idempotency key while hallqd is away:
  * unlike a hardware unit, the terminal cannot keep the press for later. */
 static void press(struct term *t, const struct hq_key *k, int arg)
 {
 	char idem[96];
-	struct timespec ts;
 	int tries;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	snprintf(idem, sizeof idem, "term-%d-%ld-%lld%03ld-%u", t->counter, (long)getpid(),
-		 (long long)ts.tv_sec, ts.tv_nsec / 1000000, ++t->presses);
+	new_idem(t, idem, sizeof idem);
 	for (tries = 0; tries < 4 && !stop; tries++) {
 		if (hq_link_press(t->link, t->cl, t->counter, k->code, arg, idem, t->last,
-				  sizeof t->last) == HQ_GW_DONE)
+				  sizeof t->last) != HQ_GW_RETRY)
 			break;
 		nanosleep(&(struct timespec){ 1, 0 }, NULL);
 	}
-	if (tries == 4)
-		snprintf(t->last, sizeof t->last, "%s: not done, hallqd unreachable", k->op);
-	else
-		hq_link_sync(t->link, 500); /* so the status shows the waiting count after it */
+	settled(t, tries, k->op);
+}
+
+static int pin_ok(const char *pin)
+{
+	size_t n = strlen(pin);
+
+	return n >= 4 && n <= 6 && strspn(pin, "0123456789") == n;
+}
+
+/* A roster id: what [clerk ID] allows (docs/config.md), at most 31 characters. */
+static int clerk_ok(const char *id)
+{
+	size_t n = strlen(id);
+
+	return n >= 1 && n < 32 && strspn(id, "abcdefghijklmnopqrstuvwxyz0123456789_-") == n;
+}
+
+/* Sign in with the PIN typed; the PIN is wiped as soon as the request is answered. */
+static void sign_in(struct term *t, const char *clerk, char *pin, size_t pin_size)
+{
+	volatile char *wipe = pin;
+	char idem[96];
+	int tries;
+	size_t i;
+
+	if (!pin_ok(pin)) {
+		snprintf(t->last, sizeof t->last, "error: a PIN is 4 to 6 digits; not signed in");
+	} else {
+		new_idem(t, idem, sizeof idem);
+		for (tries = 0; tries < 4 && !stop; tries++) {
+			if (hq_link_sign_in(t->link, t->cl, t->counter, clerk, pin, idem, t->last,
+					    sizeof t->last) != HQ_GW_RETRY)
+				break;
+			nanosleep(&(struct timespec){ 1, 0 }, NULL);
+		}
+		for (i = 0; i < pin_size; i++)
+			wipe[i] = '\0';
+		settled(t, tries, "sign-in");
+		return;
+	}
+	for (i = 0; i < pin_size; i++)
+		wipe[i] = '\0';
 	if (!t->tty) {
 		printf("%s\n", t->last);
 		fflush(stdout);
@@ -91,18 +156,42 @@ static void help(void)
 {
 	printf("keys: n call next, r recall, x no-show, s start, f finish, p pause, u resume,\n"
 	       "      DIGITS t transfer to counter, DIGITS c call that number,\n"
-	       "      + satisfied, = fairly satisfied, - dissatisfied, q quit\n");
+	       "      DIGITS i sign in as that clerk (then the PIN), o sign out, q quit\n");
+}
+
+/* A key while the PIN is typed: digits, backspace, Enter sends, Esc cancels. */
+static void pin_key(struct term *t, int ch)
+{
+	size_t n = strlen(t->pin);
+
+	if (ch >= '0' && ch <= '9') {
+		if (n + 1 < sizeof t->pin)
+			t->pin[n] = (char)ch, t->pin[n + 1] = '\0';
+	} else if ((ch == 127 || ch == 8) && n) {
+		t->pin[n - 1] = '\0';
+	} else if (ch == '\r' || ch == '\n') {
+		t->pin_mode = 0;
+		sign_in(t, t->clerk, t->pin, sizeof t->pin);
+	} else if (ch == 27) {
+		t->pin_mode = 0;
+		memset(t->pin, 0, sizeof t->pin);
+		snprintf(t->last, sizeof t->last, "sign-in cancelled");
+	}
 }
 
 static void tty_key(struct term *t, int ch)
 {
-	static const struct { int ch; const char *name; int arg; } map[] = {
-		{ 'n', "call", 0 }, { ' ', "call", 0 }, { 'r', "recall", 0 }, { 'x', "noshow", 0 },
-		{ 's', "start", 0 }, { 'f', "finish", 0 }, { 'p', "pause", 0 }, { 'u', "resume", 0 },
-		{ '+', "rate", 3 }, { '=', "rate", 2 }, { '-', "rate", 1 },
+	static const struct { int ch; const char *name; } map[] = {
+		{ 'n', "call" }, { ' ', "call" }, { 'r', "recall" }, { 'x', "noshow" },
+		{ 's', "start" }, { 'f', "finish" }, { 'p', "pause" }, { 'u', "resume" },
+		{ 'o', "signout" },
 	};
 	size_t i, n = strlen(t->typed);
 
+	if (t->pin_mode) {
+		pin_key(t, ch);
+		return;
+	}
 	if (ch >= '0' && ch <= '9') {
 		if (n + 1 < sizeof t->typed && !(n == 0 && ch == '0'))
 			t->typed[n] = (char)ch, t->typed[n + 1] = '\0';
@@ -120,6 +209,17 @@ static void tty_key(struct term *t, int ch)
 		t->typed[0] = '\0';
 		return;
 	}
+	if (ch == 'i') {
+		if (!n) {
+			snprintf(t->last, sizeof t->last, "type your clerk id first, then i");
+		} else {
+			snprintf(t->clerk, sizeof t->clerk, "%s", t->typed);
+			memset(t->pin, 0, sizeof t->pin);
+			t->pin_mode = 1;
+		}
+		t->typed[0] = '\0';
+		return;
+	}
 	if (ch == '?' || ch == 'h') {
 		printf("\n");
 		help();
@@ -127,10 +227,11 @@ static void tty_key(struct term *t, int ch)
 	}
 	for (i = 0; i < sizeof map / sizeof map[0]; i++)
 		if (map[i].ch == ch)
-			press(t, hq_key_by_name(map[i].name), map[i].arg);
+			press(t, hq_key_by_name(map[i].name), 0);
 }
 
-static void line_command(struct term *t, char *line)
+/* A command line; "signin ID" takes the PIN from the next line, which *want_pin asks for. */
+static void line_command(struct term *t, char *line, int *want_pin)
 {
 	char *name = strtok(line, " \t\r\n"), *arg = strtok(NULL, " \t\r\n"), *end;
 	const struct hq_key *k;
@@ -142,9 +243,26 @@ static void line_command(struct term *t, char *line)
 		status_line(t);
 		return;
 	}
-	if (!(k = hq_key_by_name(name))) {
+	k = hq_key_by_name(name);
+	if (!strcmp(name, "signin") || (k && k->code == 11)) {
+		if (!arg || !clerk_ok(arg)) {
+			printf("error: signin needs a clerk id (letters a-z, digits, _ and -)\n");
+			return;
+		}
+		snprintf(t->clerk, sizeof t->clerk, "%s", arg);
+		printf("PIN: ");
+		fflush(stdout);
+		*want_pin = 1;
+		return;
+	}
+	if (k && (k->flags & HQ_KEY_UNIT_ONLY)) {
+		printf("error: a clerk's terminal has no %s key: the citizen rates, at the counter "
+		       "unit, the kiosk or the ticket's page\n", k->name);
+		return;
+	}
+	if (!k) {
 		printf("error: unknown key \"%s\" (call recall noshow start finish pause resume "
-		       "transfer N number N rate 1-3 status quit)\n", name);
+		       "transfer N number N signin ID signout status quit)\n", name);
 		return;
 	}
 	if (k->arg) {
@@ -165,7 +283,7 @@ int hq_terminal_run(struct hq_link *l, const char *url, const char *token, int c
 	struct sigaction sa = { .sa_handler = on_signal };
 	char line[256];
 	size_t len = 0;
-	int i;
+	int i, want_pin = 0;
 
 	if (!(t.cl = hq_client_new(url, token)))
 		return 1;
@@ -203,7 +321,7 @@ int hq_terminal_run(struct hq_link *l, const char *url, const char *token, int c
 			break; /* end of input */
 		}
 		if (t.tty) {
-			if (c == 'q')
+			if (c == 'q' && !t.pin_mode)
 				break;
 			tty_key(&t, c);
 			status_line(&t);
@@ -215,9 +333,17 @@ int hq_terminal_run(struct hq_link *l, const char *url, const char *token, int c
 		}
 		line[len] = '\0';
 		len = 0;
+		if (want_pin) {
+			/* The line is the PIN: it goes to hallqd and is wiped, never echoed back. */
+			want_pin = 0;
+			line[strcspn(line, "\r")] = '\0';
+			printf("\n");
+			sign_in(&t, t.clerk, line, sizeof line);
+			continue;
+		}
 		if (!strcmp(line, "quit") || !strcmp(line, "q"))
 			break;
-		line_command(&t, line);
+		line_command(&t, line, &want_pin);
 		fflush(stdout);
 	}
 	if (t.tty) {

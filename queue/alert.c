@@ -82,7 +82,6 @@ struct mem_case {
 	int64_t id;
 	int state, level;
 	char rectify_due[11], revisit_due[11];
-	char rectify_late[11], revisit_late[11]; /* the first working day past each, "" none */
 	char service[HQ_KEY_MAX];
 	int counter;
 	char clerk[HQ_CLERK_MAX];
@@ -474,15 +473,6 @@ static int64_t median_of(const struct hq_config *cfg, struct hq__alerts *m, int 
 	return sv->median;
 }
 
-/* Is the rectify (or revisit) step overdue? Past its due date by a working day: a case due
- * on a Friday is overdue on Monday, since within N working days a Saturday is still in. */
-static void late_day(const struct hq_config *cfg, const char *due, char late[11])
-{
-	late[0] = '\0';
-	if (due[0] && hq_config_add_working_days(cfg, due, 1, late) != HQ_OK)
-		late[0] = '\0';
-}
-
 static int cases_facts(struct hq_queue *q, struct hq__alerts **mp)
 {
 	struct hq__alerts *m = *mp;
@@ -531,8 +521,6 @@ static int cases_facts(struct hq_queue *q, struct hq__alerts **mp)
 		c->counter = sqlite3_column_int(s, 6);
 		copy_col(c->clerk, sizeof c->clerk, s, 7);
 		copy_col(c->label, sizeof c->label, s, 8);
-		late_day(q->cfg, c->rectify_due, c->rectify_late);
-		late_day(q->cfg, c->revisit_due, c->revisit_late);
 		snprintf(c->subject, sizeof c->subject, "case:%lld", (long long)c->id);
 	}
 	sqlite3_reset(s);
@@ -1047,13 +1035,15 @@ static int eval_cases(struct eval *ev, const struct hq_alert_rule *r)
 			    (rc = hold(ev, r, subject, c->service, c->counter, c->clerk, "a bad review (level %d) "
 				       "of %s at counter %d is not verified yet", c->level, c->label, c->counter)))
 				return rc;
-		} else if (c->state < HQ_CASE_RECTIFIED && c->rectify_late[0] &&
-			   strcmp(ev->today, c->rectify_late) >= 0) {
+		/* Overdue as the case workflow says (review.c): its step's due date has passed
+		 * on the hall's clock. Dates "YYYY-MM-DD" compare as text. */
+		} else if (c->state < HQ_CASE_RECTIFIED && c->rectify_due[0] &&
+			   strcmp(ev->today, c->rectify_due) > 0) {
 			if ((rc = hold(ev, r, subject, c->service, c->counter, c->clerk, "case %lld (%s) was to "
 				       "be rectified by %s", (long long)c->id, c->label, c->rectify_due)))
 				return rc;
-		} else if (c->state == HQ_CASE_RECTIFIED && c->revisit_late[0] &&
-			   strcmp(ev->today, c->revisit_late) >= 0) {
+		} else if (c->state == HQ_CASE_RECTIFIED && c->revisit_due[0] &&
+			   strcmp(ev->today, c->revisit_due) > 0) {
 			if ((rc = hold(ev, r, subject, c->service, c->counter, c->clerk, "case %lld (%s) was to "
 				       "be revisited by %s", (long long)c->id, c->label, c->revisit_due)))
 				return rc;
@@ -1530,13 +1520,7 @@ static int supervision_locked(struct hq_queue *q, struct hq_supervision *out)
 			out->alerts_open[r - cfg->alerts] = sqlite3_column_int(s, 1);
 	}
 	sqlite3_reset(s);
-	if (rc != SQLITE_DONE)
-		return hq__dberr(q, rc);
-	s = hq__stmt(q, SQL_ALERT_CASES_OPEN);
-	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		out->cases_open = sqlite3_column_int(s, 0);
-	sqlite3_reset(s);
-	return rc == SQLITE_ROW ? HQ_OK : hq__dberr(q, rc);
+	return rc == SQLITE_DONE ? HQ_OK : hq__dberr(q, rc);
 }
 
 int hq_queue_supervision(struct hq_queue *q, struct hq_supervision *out)

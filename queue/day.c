@@ -1,16 +1,19 @@
 /*
- * The hall's day: the close of a day (its open tickets cancelled, its counters' last
- * tickets and turns forgotten) and the roll-over to the next, which the first operation of a
- * new day runs before its own. hq__begin, the start of every operation, lives here and not
- * in db.c for that reason: see internal.h.
+ * The hall's day: the close of a day (its open tickets cancelled, its clerks signed out, its
+ * counters' last tickets and turns forgotten) and the roll-over to the next, which the first
+ * operation of a new day runs before its own. hq__begin, the start of every operation, lives
+ * here and not in db.c for that reason: see internal.h.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
 
-/* Close open tickets of `day` and earlier as cancelled; *closed gets how many. */
-static int close_open(struct hq_queue *q, const char *day, const char *reason, int *closed)
+/* Close open tickets of `day` and earlier as cancelled (*closed gets how many) and sign the
+ * clerks out: now, or for a day that ended without a close (`idle`, the roll-over), as of
+ * each counter's last sign of work, so that a clerk who forgot to sign out is not counted
+ * as at work all night. */
+static int close_open(struct hq_queue *q, const char *day, const char *reason, bool idle, int *closed)
 {
 	sqlite3_stmt *s = hq__stmt(q, SQL_TICKET_OPEN_IDS);
 	int64_t *ids = NULL, *grown;
@@ -38,6 +41,8 @@ static int close_open(struct hq_queue *q, const char *day, const char *reason, i
 		rc = hq__end_ticket(q, ids[i], HQ_T_CANCELLED, reason, "cancelled", 0);
 	free(ids);
 	if (rc == HQ_OK)
+		rc = hq__sign_out_all(q, idle);
+	if (rc == HQ_OK)
 		rc = hq__exec(q, hq__stmt(q, SQL_COUNTER_CLEAR_ENDED));
 	if (rc == HQ_OK)
 		rc = hq__exec(q, hq__stmt(q, SQL_COUNTER_FORGET_TURNS));
@@ -57,7 +62,7 @@ int hq__rollover_locked(struct hq_queue *q, const char *today, int *closed)
 	/* `last` is the day the hall was last rolled to: it and the days before are over. */
 	if ((rc = hq__meta_get(q, "day", last, sizeof last)))
 		return rc;
-	if (last[0] && strcmp(last, today) < 0 && (rc = close_open(q, last, "day closed", &n)))
+	if (last[0] && strcmp(last, today) < 0 && (rc = close_open(q, last, "day closed", true, &n)))
 		return rc;
 	s = hq__stmt(q, SQL_IDEM_PURGE);
 	sqlite3_bind_int64(s, 1, q->now - 86400000LL);
@@ -152,6 +157,6 @@ int hq_queue_close_day(struct hq_queue *q, const char *reason, int *closed)
 	int rc = hq__begin(q, true);
 
 	if (rc == HQ_OK)
-		rc = close_open(q, q->day, reason && *reason ? reason : "hall closed", closed);
+		rc = close_open(q, q->day, reason && *reason ? reason : "hall closed", false, closed);
 	return hq__end(q, rc);
 }

@@ -112,7 +112,6 @@ struct hq_supervision {
 	} counters[HQ_MAX_COUNTERS];
 	int nrules;                             /* the config's alert rules, in its order */
 	int alerts_open[HQ_MAX_ALERT_RULES];    /* open alerts of each rule */
-	int cases_open;                         /* bad-review cases not closed (state < 4) */
 };
 int hq_queue_supervision(struct hq_queue *q, struct hq_supervision *out);
 

@@ -90,9 +90,13 @@ int hq_queue_park(struct hq_queue *q, int counter, struct hq_ticket *out);
 /* Back to waiting, in its original place, for the counter that parked it. */
 int hq_queue_unpark(struct hq_queue *q, int64_t ticket_id, struct hq_ticket *out);
 int hq_queue_cancel(struct hq_queue *q, int64_t ticket_id, const char *reason, struct hq_ticket *out);
-int hq_queue_rate(struct hq_queue *q, int64_t ticket_id, int score, struct hq_ticket *out);
-/* Rate the ticket the counter finished last (the unit's satisfaction keys). */
-int hq_queue_rate_last(struct hq_queue *q, int counter, int score, struct hq_ticket *out);
+/*
+ * A rating is a review (hq_review.h) at `level` 1..5 from the API channel, without a
+ * comment and, at 1 or 2, with the reason 其他 (other); out gets the ticket. rate_last
+ * reviews the ticket the counter finished last, as hq_queue_review_last does.
+ */
+int hq_queue_rate(struct hq_queue *q, int64_t ticket_id, int level, struct hq_ticket *out);
+int hq_queue_rate_last(struct hq_queue *q, int counter, int level, struct hq_ticket *out);
 
 int hq_queue_ticket(struct hq_queue *q, int64_t id, struct hq_ticket *out);
 /* "B012" (today's, the newest of that label) or a numeric id. */
@@ -113,7 +117,15 @@ int hq_queue_ticket_latest(struct hq_queue *q, int64_t id, struct hq_ticket *out
 int hq_queue_pause(struct hq_queue *q, int counter, const char *reason);
 int hq_queue_resume(struct hq_queue *q, int counter);
 int hq_queue_open_counter(struct hq_queue *q, int counter);
+/* Closing a counter signs its clerk out. */
 int hq_queue_close_counter(struct hq_queue *q, int counter);
+/*
+ * Clerks. A hall with sign_in = roster (the default) signs in only the clerks of its roster,
+ * with their PIN: hq_queue_sign_in_pin() (hq_appraisal.h). hq_queue_sign_in() takes no PIN:
+ * any clerk id (1 to 63 bytes) in a hall with sign_in = open; in a roster hall a clerk of
+ * the roster, signed in by a manager without the PIN (hallq signin --force), which the
+ * signed_in event's value 1 records. HQ_ESIGNIN for an id not on the roster.
+ */
 int hq_queue_sign_in(struct hq_queue *q, int counter, const char *clerk);
 int hq_queue_sign_out(struct hq_queue *q, int counter);
 

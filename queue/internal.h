@@ -6,11 +6,13 @@
  * The files are layers, each calling only into those below it, so that no file needs
  * another that needs it back, directly or round a circle:
  *
- *   queue.c  stats.c  idem.c  setup.c   the rules; the live state and figures; idempotency
- *                                       records; applying a configuration
- *   alert.c                             electronic supervision (beside them: nothing calls it)
+ *   queue.c  review.c  stats.c          the rules; the 好差评 reviews and their cases; the live
+ *   idem.c  setup.c  alert.c            state and figures; idempotency records; applying a
+ *   clerk.c  appraisal.c                configuration; electronic supervision; the roster and
+ *                                       sign-in; the monthly appraisal
  *   estimate.c                          the estimated wait and a ticket's position
  *   day.c                               a day's close and roll-over; hq__begin
+ *   roster.c                            the roster's look-up; signing clerks in and out
  *   ticket.c                            load, place in the queue, end a ticket; the event feed
  *   db.c                                open, migrate, statements, transactions, meta, config
  *
@@ -94,6 +96,33 @@ int hq__ticket_event(struct hq_queue *q, const char *type, int64_t id, int count
 /* Put a ticket in a final state (ended now, with a reason) and append the event. */
 int hq__end_ticket(struct hq_queue *q, int64_t id, enum hq_tstate state, const char *reason,
 		   const char *event, int counter);
+
+/* roster.c -------------------------------------------------------------------------- */
+
+/* The value of a signed_out event: why the clerk left (docs/queue.md, Events). */
+enum hq__signout {
+	HQ__OUT_CLERK,              /* signed out */
+	HQ__OUT_CLOSED,             /* the counter closed */
+	HQ__OUT_DAY,                /* the day closed */
+	HQ__OUT_REPLACED,           /* another clerk signed in at the counter */
+};
+/* The value of a signed_in event: 1 when a roster hall's clerk was signed in without the
+ * PIN (a manager's hallq signin --force), else 0. */
+#define HQ__IN_FORCED 1
+
+/* The roster's clerk `id`: the config's [clerk ID], else the database's active clerk.
+ * Returns 1 (found; name and hash, each may be NULL, filled), 0 (not on it) or an error. */
+int hq__roster_find(struct hq_queue *q, const char *id, char *name, size_t namelen,
+		    char *hash, size_t hashlen);
+/* Inside a write transaction: sign clerk in at counter now, after signing out another
+ * clerk signed in there; `how` is the signed_in event's value. */
+int hq__sign_in(struct hq_queue *q, int counter, const char *clerk, int how);
+/* Sign the counter's clerk out now, `why` in the event. A counter nobody was signed in at
+ * still gets its event when `always` (an explicit sign-out), else nothing. */
+int hq__sign_out(struct hq_queue *q, int counter, enum hq__signout why, bool always);
+/* The day closes: every clerk still signed in is signed out, now or (`idle`, a day that
+ * ended without a close) as of the counter's last sign of work. */
+int hq__sign_out_all(struct hq_queue *q, bool idle);
 
 /* day.c ----------------------------------------------------------------------------- */
 

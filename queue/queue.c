@@ -1,11 +1,14 @@
 /*
  * The rules of a hall's queue: issuing, calling, serving, transferring and closing
- * tickets; counter states and clerks; appointments. docs/queue.md states the rules in
- * prose. Each public function is one transaction: hq__begin, the rule, hq__end.
+ * tickets; counter states; appointments (clerks sign in and out in clerk.c). docs/queue.md
+ * states the rules in prose. Each public function is one transaction: hq__begin, the rule,
+ * hq__end.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include "internal.h"
 
@@ -349,13 +352,46 @@ struct new_ticket {
 	const char *day, *service, *origin_service, *label;
 	int number, cls, target_counter, ahead, wait_s;
 	int64_t issued_at;
+	const char *secret;             /* a transfer's: its ticket's; NULL: a new one */
 };
+
+/*
+ * The key of a new ticket's status URL: 64 bits from the kernel's generator, as 16 hex
+ * digits. Whoever holds the printed ticket holds its key, and the key alone lets a phone
+ * review the ticket, so it must not be guessed from the id or the time.
+ */
+static int new_secret(struct hq_queue *q, char out[HQ_SECRET_LEN + 1])
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char b[HQ_SECRET_LEN / 2];
+	size_t got = 0;
+
+	while (got < sizeof b) {
+		ssize_t n = getrandom(b + got, sizeof b - got, 0);
+
+		if (n < 0 && errno != EINTR)
+			return hq__fail(q, HQ_EIO, "no random bytes for the ticket's key: %s", strerror(errno));
+		if (n > 0)
+			got += (size_t)n;
+	}
+	for (size_t i = 0; i < sizeof b; i++) {
+		out[2 * i] = hex[b[i] >> 4];
+		out[2 * i + 1] = hex[b[i] & 15];
+	}
+	out[HQ_SECRET_LEN] = '\0';
+	return HQ_OK;
+}
 
 static int insert_ticket(struct hq_queue *q, const struct new_ticket *nt, int64_t *id)
 {
 	sqlite3_stmt *s = hq__stmt(q, SQL_TICKET_NEXT_ID);
+	char secret[HQ_SECRET_LEN + 1];
 	int rc;
 
+	if (nt->secret)
+		snprintf(secret, sizeof secret, "%s", nt->secret);
+	else if ((rc = new_secret(q, secret)))
+		return rc;
 	if ((rc = sqlite3_step(s)) != SQLITE_ROW)
 		return hq__dberr(q, rc);
 	*id = sqlite3_column_int64(s, 0);
@@ -377,6 +413,7 @@ static int insert_ticket(struct hq_queue *q, const struct new_ticket *nt, int64_
 	sqlite3_bind_int(s, 13, nt->wait_s);
 	sqlite3_bind_int64(s, 14, nt->issued_at);
 	sqlite3_bind_int64(s, 15, q->now);
+	hq__bind_text(s, 16, secret);
 	return hq__exec(q, s);
 }
 
@@ -386,7 +423,7 @@ static int requeue_as_child(struct hq_queue *q, const struct hq_ticket *t, const
 {
 	struct new_ticket nt = {.parent_id = t->id, .day = t->day, .service = service, .label = t->label,
 				.number = t->number, .cls = t->cls, .target_counter = target_counter,
-				.issued_at = t->issued_at};
+				.issued_at = t->issued_at, .secret = t->secret};
 	char origin_service[HQ_KEY_MAX];
 	sqlite3_stmt *s;
 	int rc;
@@ -464,42 +501,6 @@ static int do_cancel(struct hq_queue *q, int64_t id, const char *reason, struct 
 	rc = hq__end_ticket(q, id, HQ_T_CANCELLED, reason && *reason ? reason : "cancelled",
 			    "cancelled", 0);
 	return rc ? rc : give(q, id, out);
-}
-
-static int do_rate(struct hq_queue *q, int64_t id, int score, struct hq_ticket *out)
-{
-	sqlite3_stmt *s;
-	struct hq_ticket t;
-	int rc;
-
-	if (score < HQ_SCORE_DISSATISFIED || score > HQ_SCORE_SATISFIED)
-		return hq__fail(q, HQ_EINVAL, "score %d is not 1 (dissatisfied), 2 (fair) or 3 "
-				"(satisfied)", score);
-	if ((rc = hq__load_ticket(q, id, &t)))
-		return rc;
-	if (t.state != HQ_T_DONE)
-		return hq__fail(q, HQ_ESTATE, "ticket %s is %s; only a finished ticket can be rated",
-				t.label, hq_tstate_name(t.state));
-	if (t.rating)
-		return hq__fail(q, HQ_ERATED, "ticket %s was already rated %d", t.label, t.rating);
-	s = hq__stmt(q, SQL_TICKET_RATE);
-	sqlite3_bind_int64(s, 1, id);
-	sqlite3_bind_int(s, 2, score);
-	if ((rc = hq__exec(q, s)) || (rc = hq__ticket_event(q, "rated", id, t.counter, score, t.clerk)))
-		return rc;
-	return give(q, id, out);
-}
-
-static int do_rate_last(struct hq_queue *q, int counter, int score, struct hq_ticket *out)
-{
-	struct counter_row c;
-	int rc;
-
-	if ((rc = load_counter(q, counter, &c)))
-		return rc;
-	if (!c.last_id)
-		return hq__fail(q, HQ_ENOTICKET, "counter %d has finished no ticket to rate", counter);
-	return do_rate(q, c.last_id, score, out);
 }
 
 /* Issue ---------------------------------------------------------------------------- */
@@ -671,7 +672,7 @@ static int do_checkin(struct hq_queue *q, const char *code, struct hq_ticket *ou
 
 /* Counter states --------------------------------------------------------------------- */
 
-enum ctr_op { OP_PAUSE, OP_RESUME, OP_OPEN, OP_CLOSE, OP_SIGN_IN, OP_SIGN_OUT };
+enum ctr_op { OP_PAUSE, OP_RESUME, OP_OPEN, OP_CLOSE };
 
 static int set_state(struct hq_queue *q, struct counter_row *c, enum hq_cstate state,
 		     const char *reason, const char *event)
@@ -691,7 +692,6 @@ static int set_state(struct hq_queue *q, struct counter_row *c, enum hq_cstate s
 static int do_counter(struct hq_queue *q, int counter, enum ctr_op op, const char *arg)
 {
 	struct counter_row c;
-	sqlite3_stmt *s;
 	int rc;
 
 	if ((rc = load_counter(q, counter, &c)))
@@ -713,8 +713,9 @@ static int do_counter(struct hq_queue *q, int counter, enum ctr_op op, const cha
 			return HQ_OK;
 		return set_state(q, &c, HQ_C_OPEN, "", "counter_opened");
 	case OP_CLOSE:
+		/* Whoever is signed in leaves with the close: their hours end here. */
 		if (c.state == HQ_C_CLOSED)
-			return HQ_OK;
+			return hq__sign_out(q, counter, HQ__OUT_CLOSED, false);
 		if (c.current_id) {
 			struct hq_ticket t;
 
@@ -725,22 +726,9 @@ static int do_counter(struct hq_queue *q, int counter, enum ctr_op op, const cha
 				return rc;
 			q->err[0] = '\0';
 		}
-		return set_state(q, &c, HQ_C_CLOSED, arg && *arg ? arg : "", "counter_closed");
-	case OP_SIGN_IN:
-		if (!arg || !*arg || strlen(arg) >= HQ_CLERK_MAX)
-			return hq__fail(q, HQ_EINVAL, "a clerk id of 1 to %d bytes is needed to sign in",
-					HQ_CLERK_MAX - 1);
-		/* falls through */
-	case OP_SIGN_OUT:
-		s = hq__stmt(q, SQL_COUNTER_SET_CLERK);
-		sqlite3_bind_int(s, 1, counter);
-		hq__bind_text(s, 2, op == OP_SIGN_IN ? arg : "");
-		/* A clerk who signs out has left: the counter is no longer at work (estimate.c). */
-		sqlite3_bind_int64(s, 3, op == OP_SIGN_IN ? q->now : 0);
-		if ((rc = hq__exec(q, s)))
+		if ((rc = hq__sign_out(q, counter, HQ__OUT_CLOSED, false)))
 			return rc;
-		return hq__event(q, op == OP_SIGN_IN ? "signed_in" : "signed_out", NULL, counter, 0,
-				 op == OP_SIGN_IN ? arg : c.clerk);
+		return set_state(q, &c, HQ_C_CLOSED, arg && *arg ? arg : "", "counter_closed");
 	}
 	return HQ_EINVAL;
 }
@@ -815,16 +803,6 @@ int hq_queue_cancel(struct hq_queue *q, int64_t id, const char *reason, struct h
 	TX_OP(do_cancel(q, id, reason, out));
 }
 
-int hq_queue_rate(struct hq_queue *q, int64_t id, int score, struct hq_ticket *out)
-{
-	TX_OP(do_rate(q, id, score, out));
-}
-
-int hq_queue_rate_last(struct hq_queue *q, int counter, int score, struct hq_ticket *out)
-{
-	TX_OP(do_rate_last(q, counter, score, out));
-}
-
 int hq_queue_pause(struct hq_queue *q, int counter, const char *reason)
 {
 	TX_OP(do_counter(q, counter, OP_PAUSE, reason));
@@ -843,16 +821,6 @@ int hq_queue_open_counter(struct hq_queue *q, int counter)
 int hq_queue_close_counter(struct hq_queue *q, int counter)
 {
 	TX_OP(do_counter(q, counter, OP_CLOSE, NULL));
-}
-
-int hq_queue_sign_in(struct hq_queue *q, int counter, const char *clerk)
-{
-	TX_OP(do_counter(q, counter, OP_SIGN_IN, clerk));
-}
-
-int hq_queue_sign_out(struct hq_queue *q, int counter)
-{
-	TX_OP(do_counter(q, counter, OP_SIGN_OUT, NULL));
 }
 
 int hq_queue_book(struct hq_queue *q, const char *service, int64_t slot_at, const char *name,

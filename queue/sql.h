@@ -135,6 +135,7 @@
 	"  at INTEGER NOT NULL,"                    /* first given */                    \
 	"  updated_at INTEGER NOT NULL);"                                                \
 	"CREATE INDEX reviews_day ON reviews(day);"                                      \
+	"CREATE INDEX reviews_at ON reviews(at);"   /* GET /api/v1/reviews: by time */   \
 	"CREATE TABLE cases("                                                            \
 	"  id INTEGER PRIMARY KEY,"                                                      \
 	"  review_id INTEGER NOT NULL UNIQUE,"                                           \
@@ -193,7 +194,7 @@
 #define HQ_TICKET_COLS                                                                   \
 	"id, parent_id, day, label, service, number, class, state, counter,"             \
 	" target_counter, clerk, recalls, people_ahead, est_wait_s, rating,"             \
-	" issued_at, queued_at, called_at, started_at, ended_at, end_reason"
+	" issued_at, queued_at, called_at, started_at, ended_at, end_reason, secret"
 
 /* X(NAME, SQL): the statement is q->st[SQL_NAME]. */
 #define HQ_SQL_MAP(X)                                                                    \
@@ -269,8 +270,8 @@
 	X(TICKET_INSERT, "INSERT INTO tickets(id, parent_id, origin_id, day, service,"   \
 			 " origin_service, number, label, class, prio, state,"           \
 			 " target_counter, people_ahead, est_wait_s, issued_at,"         \
-			 " queued_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"   \
-			 " 0, ?11, ?12, ?13, ?14, ?15)")                                 \
+			 " queued_at, secret) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"\
+			 " ?10, 0, ?11, ?12, ?13, ?14, ?15, ?16)")                       \
 	X(TICKET_ORIGIN, "SELECT origin_id, origin_service FROM tickets WHERE id = ?1")  \
 	X(TICKET_CALL, "UPDATE tickets SET state = 1, counter = ?2, clerk = ?3,"         \
 		       " called_at = CASE WHEN called_at = 0 THEN ?4 ELSE called_at END,"\
@@ -335,8 +336,11 @@
 		       " WHERE day = ?1 AND parent_id = 0 GROUP BY origin_service")                        \
 	X(STATE_SERVED, "SELECT service, COUNT(*) FROM tickets WHERE day = ?1"           \
 			" AND state = 4 GROUP BY service")                               \
+	/* The last column: the state of the case of the ticket's review, -1 for none. */ \
 	X(STATS_TICKETS, "SELECT service, counter, clerk, issued_at, parent_id, state,"  \
-			 " queued_at, called_at, started_at, ended_at, rating"           \
+			 " queued_at, called_at, started_at, ended_at, rating,"          \
+			 " COALESCE((SELECT c.state FROM reviews r JOIN cases c"         \
+			 " ON c.review_id = r.id WHERE r.ticket_id = tickets.id), -1)"   \
 			 " FROM tickets WHERE issued_at >= ?1 AND issued_at < ?2")       \
 	X(STATS_APPOINTMENTS, "SELECT service, COUNT(*), SUM(ticket_id = 0 AND"          \
 			      " slot_at + ?3 < ?4) FROM appointments"                    \
@@ -359,7 +363,47 @@
 	HQ_SQL_APPRAISAL_MAP(X)
 
 /* ---- 好差评: reviews and bad-review cases (review.c) --------------------------------- */
-#define HQ_SQL_REVIEW_MAP(X)
+/* A review with its ticket's label and its case's id (0 for none). */
+#define HQ_REVIEW_FIELDS                                                                 \
+	" r.id, r.ticket_id, r.day, t.label, r.service, r.counter, r.clerk, r.level,"    \
+	" r.reasons, r.comment, r.channel, r.at, r.updated_at, COALESCE(c.id, 0)"
+#define HQ_REVIEW_COLS                                                                   \
+	HQ_REVIEW_FIELDS " FROM reviews r JOIN tickets t ON t.id = r.ticket_id"          \
+	" LEFT JOIN cases c ON c.review_id = r.id"
+/* A case, then its review as above. */
+#define HQ_CASE_COLS                                                                     \
+	" c.id, c.state, c.opened_at, c.updated_at, c.rectify_due, c.revisit_due,"       \
+	HQ_REVIEW_FIELDS " FROM cases c JOIN reviews r ON r.id = c.review_id"            \
+	" JOIN tickets t ON t.id = r.ticket_id"
+#define HQ_SQL_REVIEW_MAP(X)                                                             \
+	X(REVIEW_OF_TICKET, "SELECT" HQ_REVIEW_COLS " WHERE r.ticket_id = ?1")           \
+	X(REVIEW_RANGE, "SELECT" HQ_REVIEW_COLS " WHERE r.at >= ?1 AND r.at < ?2"        \
+			" AND (?3 = 0 OR r.level = ?3) ORDER BY r.at, r.id")             \
+	X(REVIEW_INSERT, "INSERT INTO reviews(ticket_id, day, service, counter, clerk,"  \
+			 " level, reasons, comment, channel, at, updated_at)"            \
+			 " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)")        \
+	/* A review replaced: the new one's level, reasons, comment and channel; its first \
+	 * time stays, which the edit window counts from. */                             \
+	X(REVIEW_UPDATE, "UPDATE reviews SET level = ?2, reasons = ?3, comment = ?4,"    \
+			 " channel = ?5, updated_at = ?6 WHERE id = ?1")                 \
+	X(CASE_INSERT, "INSERT INTO cases(review_id, state, opened_at, rectify_due,"     \
+		       " updated_at) VALUES(?1, 0, ?2, ?3, ?2)")                         \
+	X(CASE_GET, "SELECT" HQ_CASE_COLS " WHERE c.id = ?1")                             \
+	/* A case in one state (?1 >= 0), else those not closed, or all with ?2. */     \
+	X(CASE_LIST, "SELECT" HQ_CASE_COLS " WHERE (?1 >= 0 AND c.state = ?1)"           \
+		     " OR (?1 < 0 AND (?2 OR c.state < 4)) ORDER BY c.id")               \
+	X(CASE_SET_STATE, "UPDATE cases SET state = ?2, updated_at = ?3,"                \
+			  " revisit_due = ?4 WHERE id = ?1")                              \
+	/* A good review changed back to a bad one: its case starts again. */            \
+	X(CASE_REOPEN, "UPDATE cases SET state = 0, opened_at = ?2, rectify_due = ?3,"   \
+		       " revisit_due = '', updated_at = ?2 WHERE id = ?1")               \
+	X(CASE_STEP_ADD, "INSERT INTO case_steps(case_id, state, who, at, note)"         \
+			 " VALUES(?1, ?2, ?3, ?4, ?5)")                                  \
+	X(CASE_STEPS, "SELECT state, who, at, note FROM case_steps WHERE case_id = ?1"   \
+		      " ORDER BY id")                                                    \
+	/* Cases not closed: the due dates of their next steps, for the overdue count. */\
+	X(CASE_OPEN_DUES, "SELECT state, rectify_due, revisit_due FROM cases"            \
+			  " WHERE state < 4")
 
 /* ---- 电子监察: alerts (alert.c) -------------------------------------------------------- */
 #define HQ_ALERT_COLS                                                                    \
@@ -392,7 +436,6 @@
 		       " FROM cases c JOIN reviews r ON r.id = c.review_id"              \
 		       " LEFT JOIN tickets t ON t.id = r.ticket_id"                      \
 		       " WHERE c.state < 4 ORDER BY c.id")                               \
-	X(ALERT_CASES_OPEN, "SELECT COUNT(*) FROM cases WHERE state < 4")                \
 	X(ALERT_OPEN, "SELECT id, rule, subject, service, counter FROM alerts"           \
 		      " WHERE cleared_at = 0 ORDER BY rule, subject")                    \
 	X(ALERT_INSERT, "INSERT INTO alerts(rule, kind, severity, subject, service,"     \
@@ -411,8 +454,52 @@
 			      " GROUP BY rule")                                          \
 	X(ALERT_COUNTER_PAUSES, "SELECT number, state, paused_at FROM counters")
 
-/* ---- the roster, sign-ins and the appraisal (clerk.c, appraisal.c) ------------------- */
-#define HQ_SQL_APPRAISAL_MAP(X)
+/* ---- the roster, sign-ins and the appraisal (roster.c, clerk.c, appraisal.c) -------- */
+#define HQ_SQL_APPRAISAL_MAP(X)                                                          \
+	X(CLERK_GET, "SELECT name, pin_hash, active, added_at FROM clerks WHERE id = ?1")\
+	X(CLERK_ALL, "SELECT id, name, active, added_at FROM clerks ORDER BY id")        \
+	/* A clerk removed and added again comes back with the new name and PIN. */      \
+	X(CLERK_PUT, "INSERT INTO clerks(id, name, pin_hash, active, added_at)"          \
+		     " VALUES(?1, ?2, ?3, 1, ?4) ON CONFLICT(id) DO UPDATE SET"          \
+		     " name = excluded.name, pin_hash = excluded.pin_hash, active = 1,"  \
+		     " added_at = excluded.added_at")                                    \
+	/* Removed, not deleted: the reports of past months still name the clerk. */     \
+	X(CLERK_REMOVE, "UPDATE clerks SET active = 0 WHERE id = ?1 AND active = 1")     \
+	X(SIGNIN_OPEN_CLERK, "SELECT clerk FROM signins WHERE counter = ?1"              \
+			     " AND out_at = 0 ORDER BY id DESC LIMIT 1")                 \
+	X(SIGNIN_ADD, "INSERT INTO signins(counter, clerk, at) VALUES(?1, ?2, ?3)")      \
+	X(SIGNIN_END, "UPDATE signins SET out_at = MAX(at, ?2)"                          \
+		      " WHERE counter = ?1 AND out_at = 0")                              \
+	/* The day ended without a close: each clerk still signed in leaves as of the      \
+	 * counter's last sign of work (active_at), no later than now (?1). */           \
+	X(SIGNIN_END_IDLE, "UPDATE signins SET out_at = MAX(at, MIN(?1, COALESCE("       \
+			   "(SELECT active_at FROM counters WHERE number = signins.counter),"\
+			   " 0))) WHERE out_at = 0")                                     \
+	X(SIGNIN_END_ALL, "UPDATE signins SET out_at = MAX(at, ?1) WHERE out_at = 0")    \
+	X(COUNTER_CLERKS, "SELECT number, clerk FROM counters WHERE clerk <> ''"         \
+			  " ORDER BY number")                                            \
+	X(APPRAISAL_TICKETS, "SELECT service, counter, clerk, state, queued_at,"         \
+			     " called_at, started_at, ended_at FROM tickets"             \
+			     " WHERE issued_at >= ?1 AND issued_at < ?2 AND counter <> 0")\
+	/* The reviews of the period's tickets, each with how far its case went (by its  \
+	 * steps: 2 rectified, 3 revisited; -1 without a case). */                       \
+	X(APPRAISAL_REVIEWS, "SELECT r.counter, r.clerk, r.level, CASE WHEN c.id IS NULL"\
+			     " THEN -1 ELSE 0 END, EXISTS(SELECT 1 FROM case_steps s"    \
+			     " WHERE s.case_id = c.id AND s.state = 2),"                 \
+			     " EXISTS(SELECT 1 FROM case_steps s WHERE s.case_id = c.id" \
+			     " AND s.state = 3) FROM reviews r"                          \
+			     " JOIN tickets t ON t.id = r.ticket_id"                     \
+			     " LEFT JOIN cases c ON c.review_id = r.id"                  \
+			     " WHERE t.issued_at >= ?1 AND t.issued_at < ?2")            \
+	X(APPRAISAL_ALERTS, "SELECT rule, kind, counter, clerk, COUNT(*) FROM alerts"    \
+			    " WHERE raised_at >= ?1 AND raised_at < ?2"                  \
+			    " AND (counter <> 0 OR clerk <> '')"                         \
+			    " GROUP BY rule, kind, counter, clerk ORDER BY rule")        \
+	X(APPRAISAL_SIGNINS, "SELECT s.counter, s.clerk, s.at, s.out_at,"                \
+			     " COALESCE(c.active_at, 0) FROM signins s"                  \
+			     " LEFT JOIN counters c ON c.number = s.counter"             \
+			     " WHERE s.at < ?2 AND (s.out_at = 0 OR s.out_at > ?1)"      \
+			     " ORDER BY s.clerk, s.at")
 
 enum hq_sql {
 #define X(name, sql) SQL_##name,

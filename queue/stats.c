@@ -163,7 +163,7 @@ struct samples {
 struct acc {
 	struct hq_stats_row row;
 	struct samples waits, services;
-	int on_time, satisfied;
+	int on_time, satisfied, level_sum, rectified, revisited;
 	double wait_sum, service_sum;
 };
 
@@ -237,7 +237,8 @@ struct tk {
 	int64_t parent_id;
 	int state;
 	int64_t queued_at, called_at, started_at, ended_at;
-	int rating;
+	int rating;                 /* its review's level, 0 for none */
+	int case_state;             /* of its review's case, -1 for none */
 };
 
 static int add_ticket(struct acc *a, const struct tk *t, const struct hq_service *sv)
@@ -270,9 +271,19 @@ static int add_ticket(struct acc *a, const struct tk *t, const struct hq_service
 		a->service_sum += d;
 		rc = push(&a->services, d);
 	}
-	if (t->rating) {
+	if (t->rating >= HQ_LEVEL_MIN && t->rating <= HQ_LEVEL_MAX) {
+		int *level[] = {&a->row.level1, &a->row.level2, &a->row.level3, &a->row.level4,
+				&a->row.level5};
+
 		a->row.rated++;
+		(*level[t->rating - 1])++;
+		a->level_sum += t->rating;
 		a->satisfied += t->rating >= HQ_SCORE_FAIR;
+		if (t->rating <= HQ_LEVEL_BAD) {
+			a->row.bad_reviews++;
+			a->rectified += t->case_state >= HQ_CASE_RECTIFIED;
+			a->revisited += t->case_state >= HQ_CASE_REVISITED;
+		}
 	}
 	return rc;
 }
@@ -296,14 +307,22 @@ static void finish_acc(struct acc *a)
 		r->service_mean_s = a->service_sum / (double)a->services.n;
 		r->service_p90_s = percentile(&a->services, 0.9);
 	}
-	if (r->rated)
+	if (r->rated) {
 		r->satisfaction_rate = (double)a->satisfied / r->rated;
+		r->score_mean = (double)a->level_sum / r->rated;
+	}
+	if (r->bad_reviews) {
+		r->rectify_rate = (double)a->rectified / r->bad_reviews;
+		r->revisit_rate = (double)a->revisited / r->bad_reviews;
+	}
 	free(a->waits.v);
 	free(a->services.v);
 	a->waits.v = a->services.v = NULL;
 }
 
-/* Rows in the order a manager reads them: config order for services, numbers ascending. */
+/* Rows in the order a manager reads them: config order for services, numbers ascending;
+ * the rest (clerks, hours, days, weeks, months) by their text, which for the times is their
+ * order. */
 static int cmp_rows(const void *pa, const void *pb, void *ctx)
 {
 	const struct accs *as = ctx;
@@ -341,6 +360,22 @@ static int group_key(const struct accs *as, const struct tk *t, char *key, size_
 		localtime_r(&sec, &tm);
 		snprintf(key, len, "%02d", tm.tm_hour);
 		return 1;
+	case HQ_BY_DAY:
+		localtime_r(&sec, &tm);
+		snprintf(key, len, "%04d-%02d-%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+		return 1;
+	case HQ_BY_WEEK: {
+		int year, week;
+
+		localtime_r(&sec, &tm);
+		hq_iso_week(hq_civil_days(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday), &year, &week);
+		snprintf(key, len, "%04d-W%02d", year, week);
+		return 1;
+	}
+	case HQ_BY_MONTH:
+		localtime_r(&sec, &tm);
+		snprintf(key, len, "%04d-%02d", tm.tm_year + 1900, tm.tm_mon + 1);
+		return 1;
 	}
 	return 0;
 }
@@ -366,6 +401,7 @@ static int stats_locked(struct hq_queue *q, struct accs *as, int64_t from, int64
 			.started_at = sqlite3_column_int64(s, 8),
 			.ended_at = sqlite3_column_int64(s, 9),
 			.rating = sqlite3_column_int(s, 10),
+			.case_state = sqlite3_column_int(s, 11),
 		};
 		const struct hq_service *sv = hq_config_service(q->cfg, t.service);
 		struct acc *a;
@@ -413,8 +449,9 @@ int hq_queue_stats(struct hq_queue *q, enum hq_group by, int64_t from, int64_t t
 	int rc;
 
 	memset(out, 0, sizeof *out);
-	if ((unsigned)by > HQ_BY_HOUR)
-		return hq__fail(q, HQ_EINVAL, "statistics group %d is not service, counter, clerk or hour", by);
+	if ((unsigned)by > HQ_BY_MONTH)
+		return hq__fail(q, HQ_EINVAL, "statistics group %d is not service, counter, clerk, "
+				"hour, day, week or month", by);
 	if (to <= from)
 		return hq__fail(q, HQ_EINVAL, "the statistics range ends before it starts");
 	if ((rc = hq__begin(q, false)))

@@ -17,14 +17,18 @@ static json_t *ticket_json(struct hq_queue *q, const struct hqd_req *r, const st
 	const struct hq_config *cfg = hq_queue_config(q);
 	const struct hq_service *sv = hq_config_service(cfg, t->service);
 	const struct hq_counter_cfg *cc = t->counter ? hq_config_counter(cfg, t->counter) : NULL;
-	char url[320];
+	char url[360], key[HQ_SECRET_LEN + 8] = "";
 
 	/* The QR code on the ticket opens this on a citizen's phone: the hall's public address
-	 * when the config gives one, since the kiosk itself may reach us at 127.0.0.1. */
+	 * when the config gives one, since the kiosk itself may reach us at 127.0.0.1. Its key,
+	 * which lets the phone review the ticket, goes only to whoever gives the ticket out or
+	 * holds it already: never to a clerk's page or a display (reviews.c). */
+	if (t->secret[0] && hqd_review_may_see(r, t))
+		snprintf(key, sizeof key, "?key=%s", t->secret);
 	if (cfg->public_url[0])
-		snprintf(url, sizeof url, "%s/api/v1/tickets/%lld", cfg->public_url, (long long)t->id);
+		snprintf(url, sizeof url, "%s/api/v1/tickets/%lld%s", cfg->public_url, (long long)t->id, key);
 	else
-		snprintf(url, sizeof url, "http://%s/api/v1/tickets/%lld", r->host, (long long)t->id);
+		snprintf(url, sizeof url, "http://%s/api/v1/tickets/%lld%s", r->host, (long long)t->id, key);
 	return json_pack("{s:I, s:I, s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:i, s:s, s:s, s:i, s:s, s:i,"
 			 " s:i, s:i, s:i, s:s, s:o, s:o, s:o, s:o, s:s, s:s}",
 			 "id", (json_int_t)t->id, "parent_id", (json_int_t)t->parent_id,
@@ -212,6 +216,18 @@ static void ticket_status(struct hq_queue *q, struct hqd_req *r)
 	if (t.state == HQ_T_WAITING && hq_queue_position(q, t.id, &ahead, &wait_s) == HQ_OK) {
 		json_object_set_new(v, "now_ahead", json_integer(ahead));
 		json_object_set_new(v, "now_est_wait_s", json_integer(wait_s));
+	}
+	/* Its review, for the status page's rating and whoever may review it: a citizen's
+	 * opinion is not for anyone who counts through the ids. */
+	if (hqd_review_may_see(r, &t)) {
+		struct hq_review rv;
+
+		if ((rc = hq_queue_ticket_review(q, t.id, &rv))) {
+			json_decref(v);
+			hqd_queue_error(q, r, rc);
+			return;
+		}
+		json_object_set_new(v, "review", rv.id ? hqd_review_json(&rv) : json_null());
 	}
 	hqd_json(r, 200, v);
 }
@@ -409,6 +425,9 @@ static void counter_unpark(struct hq_queue *q, struct hqd_req *r)
 		answer_ticket(q, r, hq_queue_unpark(q, id, &t), 200, &t);
 }
 
+/* A rating given for a citizen by a manager: a review at level "score" (1..5) from the API
+ * channel (hq_queue_rate). Nobody rates their own work: the counter's and the gateway's
+ * tokens may not (the unit's keys use /evaluate, reviews.c). */
 static void counter_rate(struct hq_queue *q, struct hqd_req *r)
 {
 	struct hq_ticket t;
@@ -417,7 +436,7 @@ static void counter_rate(struct hq_queue *q, struct hqd_req *r)
 	bool given;
 	int c;
 
-	if (!path_counter(q, r, &c) || !body_int(r, "score", true, 1, 3, &v, &given) ||
+	if (!path_counter(q, r, &c) || !body_int(r, "score", true, HQ_LEVEL_MIN, HQ_LEVEL_MAX, &v, &given) ||
 	    !body_ticket(q, r, "ticket", false, &id, &given))
 		return;
 	if (given)
@@ -435,13 +454,16 @@ static void counter_pause(struct hq_queue *q, struct hqd_req *r)
 		answer_counter(q, r, hq_queue_pause(q, c, reason), c);
 }
 
+/* {"clerk", "pin"}: a roster hall (sign_in = roster) wants the clerk's PIN, whoever asks;
+ * a refusal is 403 "signin". */
 static void counter_sign_in(struct hq_queue *q, struct hqd_req *r)
 {
-	const char *clerk;
+	const char *clerk, *pin;
 	int c;
 
-	if (path_counter(q, r, &c) && body_string(r, "clerk", true, &clerk))
-		answer_counter(q, r, hq_queue_sign_in(q, c, clerk), c);
+	if (path_counter(q, r, &c) && body_string(r, "clerk", true, &clerk) &&
+	    body_string(r, "pin", false, &pin))
+		answer_counter(q, r, hq_queue_sign_in_pin(q, c, clerk, pin), c);
 }
 
 /* Any other operation is unknown, but only once the counter is known to be the hall's. */
@@ -493,7 +515,8 @@ static char *stats_csv(const struct hq_stats *st)
 			if (fd->kind == HQ_SF_INT)
 				fprintf(f, ",%d", hq_stats_int(w, fd));
 			else
-				fprintf(f, fd->kind == HQ_SF_SECS ? ",%.1f" : ",%.4f", hq_stats_value(w, fd));
+				fprintf(f, fd->kind == HQ_SF_SECS ? ",%.1f" : fd->kind == HQ_SF_SCORE ? ",%.2f"
+					: ",%.4f", hq_stats_value(w, fd));
 		}
 		fputc('\n', f);
 	}
@@ -530,7 +553,8 @@ static void run_stats(struct hq_queue *q, struct hqd_req *r)
 
 	by = hq_group_parse(by_name && *by_name ? by_name : "service");
 	if (by < 0) {
-		hqd_error(r, 400, "inval", "by '%s' is not service, counter, clerk or hour", by_name);
+		hqd_error(r, 400, "inval", "by '%s' is not service, counter, clerk, hour, day, week or month",
+			   by_name);
 		return;
 	}
 	if (format && *format && strcmp(format, "csv") && strcmp(format, "json")) {
@@ -588,6 +612,16 @@ static void run_metrics(struct hq_queue *q, struct hqd_req *r)
 	r->resp = hqd_metrics_render(r->srv, &st, hq_queue_config(q), sv);
 	r->ctype = "text/plain; version=0.0.4";
 	hq_hall_state_free(&st);
+	/* The bad-review cases (reviews.c) after the rest. */
+	if (r->resp) {
+		char *cases = hqd_review_metrics(q), *all = NULL;
+
+		if (cases && asprintf(&all, "%s%s", r->resp, cases) >= 0) {
+			free(r->resp);
+			r->resp = all;
+		}
+		free(cases);
+	}
 	free(sv);
 }
 
@@ -621,16 +655,14 @@ static const struct hqd_route routes[] = {
 	COUNTER("park", .run = counter_ticket_op, .ticket_op = hq_queue_park),
 	COUNTER("transfer", .run = counter_transfer),
 	COUNTER("unpark", .run = counter_unpark),
-	COUNTER("rate", .run = counter_rate),
+	{.method = "POST", .pattern = "/api/v1/counters/*/rate", .perm = PERM_RATE, .write = true,
+	 .run = counter_rate, .name = "counter"},
 	COUNTER("pause", .run = counter_pause),
 	COUNTER("resume", .run = counter_state_op, .counter_op = hq_queue_resume),
 	COUNTER("open", .run = counter_state_op, .counter_op = hq_queue_open_counter),
 	COUNTER("close", .run = counter_state_op, .counter_op = hq_queue_close_counter),
 	COUNTER("sign-in", .run = counter_sign_in),
 	COUNTER("sign-out", .run = counter_state_op, .counter_op = hq_queue_sign_out),
-	/* Last, for what no line above took: an unknown operation still needs the counter's
-	 * token, and an unknown counter is named before the operation. */
-	COUNTER("*", .run = counter_unknown),
 	{.method = "GET", .pattern = "/api/v1/events", .perm = PERM_FEED,
 	 .run = NULL, .name = "events"},
 	{.method = "GET", .pattern = "/api/v1/stats", .perm = PERM_STATS,
@@ -651,6 +683,13 @@ static const struct hqd_route routes[] = {
 	 .run = hqd_kiosks_put, .name = "kiosks_report", .local = true},
 	{.method = "DELETE", .pattern = "/api/v1/kiosks/*", .perm = PERM_KIOSK_REPORT,
 	 .run = hqd_kiosks_delete, .name = "kiosks_forget", .local = true},
+	{0},
+};
+
+/* Last, after every feature's table, for what no line took: an unknown counter operation
+ * still needs the counter's token, and an unknown counter is named before the operation. */
+static const struct hqd_route last_routes[] = {
+	COUNTER("*", .run = counter_unknown),
 	{0},
 };
 
@@ -692,10 +731,10 @@ static bool method_listed(const char *list, const char *method)
 }
 
 /* The hall's routes above, then those of the 好差评 evaluation (reviews.c), electronic
- * supervision (alerts.c) and the reports (reports.c), each table ending with a NULL method;
- * matched in this order. */
+ * supervision (alerts.c) and the reports (reports.c), then the catch-all; each table ends
+ * with a NULL method; matched in this order. */
 static const struct hqd_route *const tables[] = {
-	routes, hqd_review_routes, hqd_alert_routes, hqd_report_routes,
+	routes, hqd_review_routes, hqd_alert_routes, hqd_report_routes, last_routes,
 };
 
 const struct hqd_route *hqd_route_match(const char *method, const char *path, struct hqd_req *r,
@@ -752,6 +791,12 @@ bool hqd_allowed(const struct hqd_route *rt, const struct hqd_req *r)
 		return role == ROLE_KIOSK || role == ROLE_DISPLAY || role == ROLE_MANAGER;
 	case PERM_ALERTS:
 		return role == ROLE_MANAGER || role == ROLE_DISPLAY;
+	case PERM_EVALUATE:
+		return role == ROLE_GATEWAY;
+	case PERM_RATE:
+		return role == ROLE_MANAGER;
+	case PERM_REVIEWS:
+		return role == ROLE_REVIEW || role == ROLE_MANAGER;
 	default:
 		return false;
 	}

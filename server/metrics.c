@@ -2,7 +2,7 @@
  * Counters for /metrics, in Prometheus text format: requests and latency per route, the
  * size of each group commit, and at scrape time the hall's waiting counts, what electronic
  * supervision watches (the longest wait of each queue, each counter's state and pause, the
- * open alerts of each rule, the open bad-review cases), the counter units' health the
+ * open alerts of each rule), the counter units' health the
  * gateways reported (units.c) and the kiosks' printers (kiosks.c).
  */
 #include <stdio.h>
@@ -117,8 +117,6 @@ static void supervision(FILE *f, const struct hq_config *cfg, const struct hq_su
 	      "(电子监察).\n# TYPE hallq_alerts_open gauge\n", f);
 	for (k = 0; k < sv->nrules && k < cfg->nalerts; k++)
 		fprintf(f, "hallq_alerts_open{rule=\"%s\"} %d\n", cfg->alerts[k].name, sv->alerts_open[k]);
-	fprintf(f, "# HELP hallq_cases_open Bad-review cases (差评整改) not closed yet.\n"
-		"# TYPE hallq_cases_open gauge\nhallq_cases_open %d\n", sv->cases_open);
 }
 
 char *hqd_metrics_render(struct hqd *srv, const struct hq_hall_state *st, const struct hq_config *cfg,

@@ -48,13 +48,16 @@ void hqd_json(struct hqd_req *r, int status, json_t *v)
 static int http_status(int err)
 {
 	switch (err) {
-	case HQ_ENOSERVICE: case HQ_ENOCOUNTER: case HQ_ENOTICKET: case HQ_ENOCODE: case HQ_ENOALERT:
+	case HQ_ENOSERVICE: case HQ_ENOCOUNTER: case HQ_ENOTICKET: case HQ_ENOCODE: case HQ_ENOCASE:
+	case HQ_ENOCLERK: case HQ_ENOALERT:
 		return 404;
+	case HQ_ESIGNIN:
+		return 403;
 	case HQ_EINVAL: case HQ_ECONFIG:
 		return 400;
 	case HQ_ECLOSED: case HQ_ECAP: case HQ_EEXHAUSTED: case HQ_EPAUSED: case HQ_ECTRCLOSED:
 	case HQ_ESTATE: case HQ_EIDLE: case HQ_EBUSYCTR: case HQ_EEARLY: case HQ_ELATE:
-	case HQ_EUSED: case HQ_ESLOT: case HQ_ERATED: case HQ_EEMPTY:
+	case HQ_EUSED: case HQ_ESLOT: case HQ_ERATED: case HQ_EEMPTY: case HQ_ECLERK:
 		return 409;
 	case HQ_EBUSY:
 		return 503;

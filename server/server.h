@@ -36,6 +36,7 @@ enum hqd_role {
 	ROLE_DISPLAY,
 	ROLE_COUNTER,
 	ROLE_GATEWAY,                /* a counter-bus gateway: every counter, unit health */
+	ROLE_REVIEW,                 /* an external 好差评 system: reviews tickets, reads reviews */
 	ROLE_MANAGER,
 	ROLE_ADMIN,
 };
@@ -97,6 +98,9 @@ enum hqd_perm {
 	PERM_KIOSK_REPORT,           /* kiosk, admin: kiosk health reports */
 	PERM_KIOSKS,                 /* kiosk, display, manager, admin: kiosk health */
 	PERM_ALERTS,                 /* manager, display, admin: electronic supervision */
+	PERM_EVALUATE,               /* gateway, admin: a counter unit's evaluator keys */
+	PERM_RATE,                   /* manager, admin: a rating given for a citizen */
+	PERM_REVIEWS,                /* review, manager, admin: reading the reviews */
 };
 
 struct hqd_route {
@@ -116,6 +120,13 @@ struct hqd_route {
 /* The routes of the 好差评 evaluation, electronic supervision and the reports, each a table
  * ending with {0}, matched after api.c's own. */
 extern const struct hqd_route hqd_review_routes[];
+/* reviews.c, for the ticket's JSON (api.c): may this request see the ticket's review and
+ * the key of its status URL? Roles that review (review, kiosk, manager, admin), or the
+ * ticket's key in the query (?key=). The review as JSON; case counts for /metrics, as
+ * Prometheus text (malloc'd; NULL when the queue or memory failed). */
+bool hqd_review_may_see(const struct hqd_req *r, const struct hq_ticket *t);
+json_t *hqd_review_json(const struct hq_review *rv);
+char *hqd_review_metrics(struct hq_queue *q);
 extern const struct hqd_route hqd_alert_routes[];
 extern const struct hqd_route hqd_report_routes[];
 

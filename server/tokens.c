@@ -13,7 +13,7 @@
 #define TOKEN_MIN 16
 
 static const char *const role_names[] = {"none", "kiosk", "booking", "display", "counter", "gateway",
-					     "manager", "admin"};
+					     "review", "manager", "admin"};
 _Static_assert(sizeof role_names / sizeof role_names[0] == ROLE_ADMIN + 1, "a name for every role");
 
 const char *hqd_role_name(enum hqd_role r)

@@ -3,7 +3,9 @@
  * counter unit presses its keys by writing "ADDRESS KEY [ARG]" to the fifo of the unit's
  * bus (hallq-unit-sim reads it; the gateway polls the unit and calls hallqd), exactly as a
  * hand on the keypad would; a clerk without one calls the API as a terminal clerk would.
- * Either way a press counts only once the event stream shows its effect. A unit press that
+ * Either way a press counts only once the event stream shows its effect. The citizen's
+ * review (好差评) goes over HTTP for every counter: the evaluator's keys as the gateway sends
+ * them (/evaluate). A unit press that
  * shows nothing in time is settled with the gateway's health report: once the unit's event
  * count has reached the press, hallqd has answered it, so no event means hallqd refused it
  * (nobody waiting, typically), and only then is it pressed again. Never sooner: the gateway
@@ -91,8 +93,7 @@ static int api_press(struct hq_clerk *c, const char *key, int arg, const char *s
 	struct hq_sim *s = c->sim;
 	static const char *const ops[][2] = {
 		{"call", "call-next"}, {"recall", "recall"}, {"noshow", "no-show"}, {"start", "start"},
-		{"finish", "finish"}, {"transfer", "transfer"}, {"rate", "rate"}, {"pause", "pause"},
-		{"resume", "resume"},
+		{"finish", "finish"}, {"transfer", "transfer"}, {"pause", "pause"}, {"resume", "resume"},
 	};
 	const char *op = NULL;
 	char path[96], idem[96];
@@ -106,8 +107,6 @@ static int api_press(struct hq_clerk *c, const char *key, int arg, const char *s
 		return HQ_EINVAL;
 	if (!strcmp(key, "transfer"))
 		body = svc ? json_pack("{s:s}", "service", svc) : json_pack("{s:i}", "counter", arg);
-	else if (!strcmp(key, "rate"))
-		body = json_pack("{s:i}", "score", arg);
 	else if (!strcmp(key, "pause"))
 		body = json_pack("{s:s}", "reason", c->lunch ? "lunch" : "break");
 	snprintf(path, sizeof path, "/api/v1/counters/%d/%s", c->cc->number, op);
@@ -142,6 +141,7 @@ static void press(struct hq_clerk *c, int64_t now, const char *key, int arg, con
 	if (c->fifo < 0) {
 		long status = 0;
 
+		p->api = true;
 		if (api_press(c, key, arg, svc, &status) != HQ_OK) {
 			hq_log(HQ_LOG_ERROR, "counter %d: %s: %s", c->cc->number, key, hq_client_error(c->sim->admin));
 			*c->sim->stop = 1;
@@ -166,6 +166,50 @@ static void press(struct hq_clerk *c, int64_t now, const char *key, int arg, con
 	p->on = true;
 	p->sent_mono = hq_mono_ms();
 	p->want_events = ++c->unit_events;
+}
+
+/*
+ * The citizen reviews the service (好差评) on the counter's evaluator, as the gateway passes a
+ * unit's keys on: POST /api/v1/counters/N/evaluate with the admin token, for a five-key
+ * evaluator with a reason screen (PROTOCOL.md; a three-key unit gives 1, 3 and 5 only). Without
+ * an admin token, the ticket's review through the API with the manager's.
+ */
+static void review(struct hq_clerk *c, int64_t now)
+{
+	struct hq_sim *s = c->sim;
+	struct hq_press *p = &c->press;
+	struct hq_client *cl = s->admin ? s->admin : s->reader;
+	json_t *body, *reasons = json_array();
+	char path[96], idem[96];
+	long status = 0;
+
+	memset(p, 0, sizeof *p);
+	snprintf(p->key, sizeof p->key, "review");
+	p->arg = c->plan.level;
+	snprintf(p->expect, sizeof p->expect, "reviewed");
+	p->api = true;
+	c->presses++;
+	for (unsigned bit = HQ_REASON_EFFICIENCY; bit <= HQ_REASON_OTHER; bit <<= 1)
+		if (c->plan.reasons & bit)
+			json_array_append_new(reasons, json_string(hq_reason_key(bit)));
+	body = json_pack("{s:i, s:o}", "level", c->plan.level, "reasons", reasons);
+	if (s->admin)
+		snprintf(path, sizeof path, "/api/v1/counters/%d/evaluate", c->cc->number);
+	else
+		snprintf(path, sizeof path, "/api/v1/tickets/%lld/review", (long long)c->ticket);
+	snprintf(idem, sizeof idem, "sim-%s-c%d-%d", s->run_id, c->cc->number, c->presses);
+	hq_log(HQ_LOG_DEBUG, "counter %d: the citizen reviews it at level %d", c->cc->number, c->plan.level);
+	if (hq_sim_post(s, cl, path, body, idem, &status, NULL) != HQ_OK) {
+		hq_log(HQ_LOG_ERROR, "counter %d: review: %s", c->cc->number, hq_client_error(cl));
+		json_decref(body);
+		*s->stop = 1;
+		return;
+	}
+	json_decref(body);
+	p->on = true;
+	p->sent_mono = hq_mono_ms();
+	if (status >= 300)
+		refused(c, now, hq_client_error(cl));
 }
 
 /* A clerk's other counter for a transfer: at work, open now, not this one. */
@@ -266,7 +310,7 @@ void hq_clerk_step(struct hq_clerk *c, int64_t now)
 	if (p->on) {
 		int64_t real = hq_mono_ms(), count;
 
-		if (c->fifo < 0) {
+		if (p->api) {
 			/* hallqd said yes; its event is on the way, unless the stream lost it. */
 			if (real - p->sent_mono > BLIND_MS)
 				refused(c, now, "accepted, but no event came");
@@ -301,7 +345,7 @@ void hq_clerk_step(struct hq_clerk *c, int64_t now)
 			p->stable_since = 0;
 			p->doubt_since = real;
 		} else if (real - p->doubt_since > STABLE_MS) {
-			/* The unit never recorded it (a rating after its keys closed, a full ring). */
+			/* The unit never recorded it (a full ring). */
 			c->unit_events--;
 			refused(c, now, "never taken by the unit");
 		}
@@ -347,11 +391,11 @@ void hq_clerk_step(struct hq_clerk *c, int64_t now)
 		}
 		press(c, now, "finish", 0, NULL, "finished");
 		break;
-	case CLERK_RATING:
+	case CLERK_REVIEWING:
 		if (now < c->next_at)
 			break;
-		if (c->plan.score) {
-			press(c, now, "rate", c->plan.score, NULL, "rated");
+		if (c->plan.level) {
+			review(c, now);
 		} else {
 			c->state = CLERK_IDLE;
 			c->next_at = now;
@@ -376,12 +420,22 @@ static void refused(struct hq_clerk *c, int64_t now, const char *why)
 		c->next_at = now + MIN_MS;
 		return;
 	}
-	if (!strcmp(p->key, "rate")) {
-		/* The citizen's keys had closed: no rating, and nothing else changes. */
+	if (!strcmp(p->key, "review")) {
+		const struct hq_sim_ticket *t = hq_sim_record_find(&c->sim->rec, c->ticket);
+
+		/* No review, and nothing else changes. The evaluator takes one only within 120 s
+		 * of the finish: a citizen whom the simulator let press later (it fell behind the
+		 * hall's clock) was too late, which is the rule, not a fault. */
 		c->state = CLERK_IDLE;
 		c->next_at = now;
-		if (strcmp(why, "never taken by the unit"))
+		if (t && t->ended_at && now - t->ended_at > 90000) {
+			c->sim->tally.late_reviews++;
+			hq_log(HQ_LOG_INFO, "counter %d: the review came %lld s after the finish: too late (%s)",
+			       c->cc->number, (long long)((now - t->ended_at) / 1000), why);
+		} else {
 			c->unexpected++;
+			hq_log(HQ_LOG_WARN, "counter %d: the review was refused (%s)", c->cc->number, why);
+		}
 		return;
 	}
 	/* The sim's idea of the counter is wrong, or the press was lost: press it again (a new
@@ -409,7 +463,8 @@ void hq_clerk_event(struct hq_clerk *c, const struct hq_sim_event *ev, const str
 		return;
 	if (!expected) {
 		/* Events this clerk did not ask for: the ones its own presses bring along
-		 * (a transfer's requeued, a rating's) are fine; a call it did not make is not. */
+		 * (a transfer's requeued, a bad review's case) are fine; a call it did not make
+		 * is not. */
 		if (!strcmp(ev->type, "called")) {
 			hq_log(HQ_LOG_WARN, "counter %d: %s called without a press of ours", c->cc->number, ev->label);
 			c->unexpected++;
@@ -450,14 +505,14 @@ void hq_clerk_event(struct hq_clerk *c, const struct hq_sim_event *ev, const str
 		c->next_at = at + minutes(c->plan.service_min);
 	} else if (!strcmp(ev->type, "finished")) {
 		c->served++;
-		c->state = CLERK_RATING;
+		c->state = CLERK_REVIEWING;
 		c->next_at = at + minutes(hq_sim_between(&c->rng, 0.1, 0.4));
 	} else if (!strcmp(ev->type, "transferred")) {
 		c->transfers++;
 		c->state = CLERK_IDLE;
 		c->next_at = at + minutes(hq_sim_between(&c->rng, 0.2, 0.5));
-	} else if (!strcmp(ev->type, "rated")) {
-		c->ratings++;
+	} else if (!strcmp(ev->type, "reviewed")) {
+		c->reviews++;
 		c->state = CLERK_IDLE;
 		c->next_at = at + minutes(hq_sim_between(&c->rng, 0.2, 1));
 	} else if (!strcmp(ev->type, "counter_paused")) {

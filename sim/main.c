@@ -62,7 +62,7 @@ int hq_sim_add_plan(struct hq_sim *s, const struct hq_sim_arrival *a)
 /* ---- the simulator ------------------------------------------------------------------------- */
 
 struct opts {
-	const char *server, *config, *keys, *report, *start, *end, *counters, *kiosk_press;
+	const char *server, *config, *keys, *report, *start, *end, *counters, *kiosk_press, *pins;
 	const char *kiosk_token, *admin_token, *manager_token;
 	double tickets, kiosk_share, service_scale;
 	long speed;
@@ -129,6 +129,57 @@ static bool counter_wanted(const char *list, int number)
 	return false;
 }
 
+/*
+ * --pins FILE: "CLERK PIN" a line, # for comments. A hall with a roster (sign_in = roster,
+ * the default) signs in only its clerks, with their PINs: the counters hallq-sim works get
+ * the roster's clerks in its order, each with its PIN from the file (the sample hall's demo
+ * PINs are assets/halls/county-centre.pins). A hall with sign_in = open takes any id.
+ */
+static int assign_roster(struct run *r)
+{
+	struct hq_sim *s = &r->s;
+	char line[256], id[HQ_CLERK_MAX], pin[16];
+	FILE *f = NULL;
+	int i, n, rc = HQ_OK;
+
+	if (r->o.pins && !(f = fopen(r->o.pins, "r"))) {
+		hq_log(HQ_LOG_ERROR, "--pins %s: %s", r->o.pins, strerror(errno));
+		return HQ_EINVAL;
+	}
+	for (i = 0; i < s->nclerks && (size_t)i < s->cfg->nclerks; i++)
+		snprintf(s->clerks[i].clerk_id, sizeof s->clerks[i].clerk_id, "%s", s->cfg->clerks[i].id);
+	for (n = 1; f && fgets(line, sizeof line, f); n++) {
+		char *p = line + strspn(line, " \t");
+
+		if (*p == '#' || *p == '\n' || !*p)
+			continue;
+		if (sscanf(p, "%63s %15s", id, pin) != 2) {
+			hq_log(HQ_LOG_ERROR, "%s:%d: want CLERK PIN", r->o.pins, n);
+			rc = HQ_EINVAL;
+			break;
+		}
+		for (i = 0; i < s->nclerks; i++)
+			if (!strcmp(s->clerks[i].clerk_id, id))
+				snprintf(s->clerks[i].pin, sizeof s->clerks[i].pin, "%s", pin);
+	}
+	if (f)
+		fclose(f);
+	for (i = 0; rc == HQ_OK && !s->cfg->roster_open && i < s->nclerks; i++) {
+		if ((size_t)i >= s->cfg->nclerks) {
+			hq_log(HQ_LOG_ERROR, "%s signs in only the clerks of its roster, and it has %zu for "
+			       "the %d counters worked: add [clerk ID] sections or fewer --counters",
+			       r->o.config, s->cfg->nclerks, s->nclerks);
+			rc = HQ_EINVAL;
+		} else if (!s->clerks[i].pin[0]) {
+			hq_log(HQ_LOG_ERROR, "clerk %s (counter %d) has no PIN%s%s: %s signs its roster's "
+			       "clerks in with their PINs", s->clerks[i].clerk_id, s->clerks[i].cc->number,
+			       r->o.pins ? " in " : "; give --pins FILE", r->o.pins ? r->o.pins : "", r->o.config);
+			rc = HQ_EINVAL;
+		}
+	}
+	return rc;
+}
+
 static int setup_clerks(struct run *r)
 {
 	struct hq_sim *s = &r->s;
@@ -178,7 +229,7 @@ static int setup_clerks(struct run *r)
 		hq_log(HQ_LOG_ERROR, "no counter is worked: give --keys DIR, --admin-token, or other --counters");
 		return HQ_EINVAL;
 	}
-	return HQ_OK;
+	return assign_roster(r);
 }
 
 /* The gateway's count of each unit's presses, as the clerks start: what their presses
@@ -259,7 +310,10 @@ static void prepare_counters(struct run *r)
 			counter_op(s, number, "open", NULL);
 		else if (worked && hc && hc->state == 1)
 			counter_op(s, number, "resume", NULL);
-		if (worked)
+		if (worked && r->by_number[number]->pin[0])
+			counter_op(s, number, "sign-in", json_pack("{s:s, s:s}", "clerk", r->by_number[number]->clerk_id,
+								  "pin", r->by_number[number]->pin));
+		else if (worked)
 			counter_op(s, number, "sign-in", json_pack("{s:s}", "clerk", r->by_number[number]->clerk_id));
 	}
 	hq_hall_free(hall);
@@ -512,6 +566,8 @@ static int run_day(struct run *r)
 		for (int i = 0; i < s->nclerks; i++)
 			if (!r->winding || s->clerks[i].press.on)
 				hq_clerk_step(&s->clerks[i], now);
+		if (!r->winding)
+			hq_sim_supervise(s, now);
 		while (waitpid(-1, NULL, WNOHANG) > 0)
 			;
 		if (now >= next_log) {
@@ -552,13 +608,16 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: hallq-sim --server URL --config HALL.ini [--keys DIR] [--speed N] [--start \"YYYY-MM-DD HH:MM\"]\n"
 		"                 [--end HH:MM] [--tickets N] [--seed S] [--report FILE.json] [--counters LIST]\n"
-		"                 [--service-scale F] [--kiosk-press CMD [--kiosk-share F]] [--strict-estimate] [-v]\n"
+		"                 [--service-scale F] [--kiosk-press CMD [--kiosk-share F]] [--pins FILE]\n"
+		"                 [--strict-estimate] [-v]\n"
 		"  A simulated day through the real programs: citizens take tickets at hallqd, clerks press\n"
 		"  the keys of the simulated counter units (the fifos DIR/keys-BUS of hallq-unit-sim) or call\n"
 		"  the API, hallqd runs on its simulated clock (hallqd --clock --speed). At the end the day's\n"
 		"  figures from hallqd are checked against the simulator's own record. See docs/sim.md.\n"
 		"  Tokens: --kiosk-token (HALLQ_KIOSK_TOKEN), --admin-token (HALLQ_ADMIN_TOKEN) and/or\n"
-		"  --manager-token (HALLQ_MANAGER_TOKEN).\n"
+		"  --manager-token (HALLQ_MANAGER_TOKEN). --pins FILE (\"CLERK PIN\" lines): the PINs of the\n"
+		"  roster's clerks, whom it signs in at the counters it works (a hall with sign_in = open\n"
+		"  takes any clerk id and needs none).\n"
 		"  Exit status: 0 every figure agrees, 1 a mismatch or a broken invariant, 2 usage,\n"
 		"  3 the day could not be run (hallqd unreachable, wrong hall, ...).\n");
 }
@@ -575,6 +634,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{"counters", required_argument, NULL, 'C'}, {"service-scale", required_argument, NULL, 'g'},
 		{"kiosk-press", required_argument, NULL, 'p'}, {"kiosk-share", required_argument, NULL, 'q'},
 		{"strict-estimate", no_argument, NULL, 'e'}, {"verbose", no_argument, NULL, 'v'},
+		{"pins", required_argument, NULL, 'P'},
 		{"help", no_argument, NULL, 'h'}, {"version", no_argument, NULL, 'V'}, {NULL, 0, NULL, 0},
 	};
 	char *end;
@@ -597,6 +657,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case 'o': o->report = optarg; break;
 		case 'C': o->counters = optarg; break;
 		case 'p': o->kiosk_press = optarg; break;
+		case 'P': o->pins = optarg; break;
 		case 'e': o->strict_estimate = true; break;
 		case 'v': o->verbose++; break;
 		case 'x':
@@ -729,7 +790,7 @@ static json_t *clerks_json(const struct hq_sim *s)
 		json_array_append_new(a, json_pack("{s:i, s:s, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i}",
 			"counter", c->cc->number, "via", c->fifo >= 0 ? "unit" : "api", "calls", c->calls,
 			"empty_calls", c->empty_calls, "served", c->served, "noshows", c->noshows,
-			"transfers", c->transfers, "recalls", c->recalls_made, "ratings", c->ratings,
+			"transfers", c->transfers, "recalls", c->recalls_made, "reviews", c->reviews,
 			"breaks", c->breaks, "lunches", c->lunches, "presses", c->presses,
 			"unexpected", c->unexpected));
 	}
@@ -768,6 +829,7 @@ int main(int argc, char **argv)
 	s->params.tickets = r->o.tickets;
 	s->params.service_scale = r->o.service_scale;
 	hq_sim_rng_seed(&r->misc, s->seed ^ 0x5eed5eed5eedULL);
+	hq_sim_rng_seed(&s->case_rng, s->seed ^ 0xca5eca5eca5eULL);
 	r->k.list = json_array();
 	s->kiosk = hq_client_new(r->o.server, r->o.kiosk_token);
 	s->admin = r->o.admin_token ? hq_client_new(r->o.server, r->o.admin_token) : NULL;
@@ -929,9 +991,10 @@ int main(int argc, char **argv)
 	       "by citizens who left (of %d impatient)\n", s->tally.arrivals, s->tally.issued,
 	       s->tally.refused_closed + s->tally.refused_cap + s->tally.refused_other, s->tally.refused_closed,
 	       s->tally.refused_cap, s->tally.refused_other, s->tally.cancels, s->tally.impatient);
-	printf("Clerks: %d calls (%d found nobody), %d served, %d no-shows, %d transfers, %d ratings; %.0f s real time\n",
+	printf("Clerks: %d calls (%d found nobody), %d served, %d no-shows, %d transfers, %d reviews (%d too "
+	       "late); %d bad-review case steps; %.0f s real time\n",
 	       s->tally.calls, s->tally.empty_calls, s->tally.served, s->tally.noshows, s->tally.transfers,
-	       s->tally.ratings, (double)(hq_mono_ms() - t0) / 1000);
+	       s->tally.reviews, s->tally.late_reviews, s->tally.case_steps, (double)(hq_mono_ms() - t0) / 1000);
 
 	status = r->k.mismatches || (r->o.strict_estimate && !met) || stop ? 1 : 0;
 	json_object_set_new(report, "tally", json_pack("{s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i}",
@@ -941,6 +1004,8 @@ int main(int argc, char **argv)
 		"refused_closed", s->tally.refused_closed, "refused_cap", s->tally.refused_cap,
 		"refused_other", s->tally.refused_other, "cancels", s->tally.cancels, "cancels_late",
 		s->tally.cancels_late, "empty_calls", s->tally.empty_calls, "unexpected", s->tally.unexpected));
+	json_object_set_new(json_object_get(report, "tally"), "late_reviews", json_integer(s->tally.late_reviews));
+	json_object_set_new(json_object_get(report, "tally"), "case_steps", json_integer(s->tally.case_steps));
 	json_object_set_new(report, "clerks", clerks_json(s));
 	json_object_set_new(report, "invariants", json_pack("{s:i, s:O}", "breaches", s->rec.breaches, "list",
 							     s->rec.breach_list));
@@ -964,6 +1029,7 @@ out:
 	hq_sim_record_free(&s->rec);
 	free(r->arr);
 	free(s->plans);
+	free(s->cases);
 	free(s->clerks);
 	hq_client_free(s->kiosk);
 	hq_client_free(s->admin);

@@ -4,7 +4,7 @@
  * arrival rate of each service over the day (a base rate, a morning and a post-lunch peak,
  * per-service shares, zero while the service is closed), the arrivals drawn from it by
  * thinning, and what each citizen will do at the counter (show up or not, how long the
- * matter takes, a transfer, a rating). docs/sim.md lists the parameters.
+ * matter takes, a transfer, a review). docs/sim.md lists the parameters.
  *
  * Ownership: hq_sim_arrivals() returns an array the caller frees with free().
  */
@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "hq_config.h"
+#include "hq_hall.h"
 
 #define HQ_SIM_DAY_MIN 1440
 
@@ -43,7 +44,9 @@ struct hq_sim_params {
 	double p_noshow;            /* called and never comes: recalls, then no-show */
 	double p_late;              /* comes only after the first recall */
 	double p_transfer;          /* served, then sent to another counter */
-	double p_rate;              /* presses a satisfaction key after the service */
+	double p_rate;              /* reviews the service after it (好差评) */
+	double level_share[HQ_LEVEL_MAX]; /* of those reviews, the share at level 1..5 */
+	double p_second_reason;     /* a bad review gives a second reason */
 	double p_renege;            /* gives up waiting after some patience and cancels */
 	double service_sigma;       /* deviation of the log of the service time */
 	double service_scale;       /* true mean service time over target_minutes */
@@ -86,7 +89,8 @@ struct hq_sim_arrival {
 	bool priority;
 	bool noshow, late, transfer;
 	double service_min;         /* how long the matter takes at the counter */
-	int score;                  /* satisfaction key 1..3, 0 none */
+	int level;                  /* the review's level 1..5, 0 none */
+	unsigned reasons;           /* a bad review's HQ_REASON_ bits, 0 otherwise */
 	double patience_min;        /* 0: waits however long it takes */
 };
 

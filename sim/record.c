@@ -295,10 +295,32 @@ struct hq_sim_ticket *hq_sim_record_event(struct hq_sim_record *r, const struct 
 		set_state(r, t, HQ_T_PARKED);
 		if (c && r->current[c] == t->id)
 			r->current[c] = 0;
-	} else if (!strcmp(ty, "rated")) {
-		if (t->rating)
-			hq_sim_record_breach(r, "%s rated twice", t->label);
+	} else if (!strcmp(ty, "reviewed") || !strcmp(ty, "review_changed")) {
+		/* One review a ticket: a second one is a change of the first. */
+		bool change = !strcmp(ty, "review_changed");
+
+		if (t->state != HQ_T_DONE)
+			hq_sim_record_breach(r, "%s reviewed while %s", t->label, hq_tstate_name(t->state));
+		else if (!change && t->rating)
+			hq_sim_record_breach(r, "%s reviewed twice", t->label);
+		else if (change && !t->rating)
+			hq_sim_record_breach(r, "%s: a review changed that was never given", t->label);
 		t->rating = ev->value;
+	} else if (!strcmp(ty, "case_opened")) {
+		/* Opened by a bad review, or again by a good one changed back to bad. */
+		if (t->rating < 1 || t->rating > 2)
+			hq_sim_record_breach(r, "%s: a case opened for a review at level %d", t->label, t->rating);
+		t->case_id = ev->value;
+		t->case_state = 0;
+	} else if (!strcmp(ty, "case_step")) {
+		/* One step forward at a time; a close comes early only when the review was
+		 * changed to a good one. */
+		if (!t->case_id)
+			hq_sim_record_breach(r, "%s: a case step without a case", t->label);
+		else if (ev->value != t->case_state + 1 && !(ev->value == 4 && t->rating > 2))
+			hq_sim_record_breach(r, "%s: case %lld went from state %d to %d", t->label,
+					     (long long)t->case_id, t->case_state, ev->value);
+		t->case_state = ev->value;
 	}
 	return t;
 }
@@ -350,7 +372,8 @@ struct fact {
 	int64_t wait_ms;        /* first call minus queue time */
 	bool on_time;           /* wait_ms at most the service's max_wait_minutes */
 	int64_t service_ms;     /* served: end minus start, or minus the first call if not started */
-	int rating;             /* 1..3, 0 when not rated */
+	int level;              /* its review's, 1..5; 0 when not reviewed */
+	int case_state;         /* its bad review's case: 0 open .. 4 closed; -1 none */
 	bool grouped;           /* it has a row under the grouping asked for */
 	int rank;               /* the row's place in the documented order, then key */
 	char key[HQ_NAME_MAX];
@@ -407,7 +430,8 @@ static struct fact facts_of(const struct hq_sim_record *r, enum hq_group by, con
 		.new_number = t->parent_id == 0,
 		.outcome = outcome_of(t->state),
 		.called = t->called_at != 0,
-		.rating = t->rating,
+		.level = t->rating,
+		.case_state = t->case_id ? t->case_state : -1,
 	};
 
 	if (f.called) {
@@ -485,11 +509,20 @@ static double share(size_t part, size_t whole)
 	return whole ? (double)part / (double)whole : 0;
 }
 
+/* The mean of a sum over a count, 0 over nothing. */
+static double mean_of(size_t sum, size_t count)
+{
+	return count ? (double)sum / (double)count : 0;
+}
+
 /* One row from the facts of its tickets; scratch has room for n times. */
 static void row_of(const struct fact *f, size_t n, int64_t *scratch, const char *key,
 		   struct hq_stats_row *row)
 {
-	size_t ended[NOUTCOMES] = {0}, waits = 0, services = 0, on_time = 0, rated = 0, fair = 0;
+	size_t ended[NOUTCOMES] = {0}, waits = 0, services = 0, on_time = 0;
+	/* Reviews: how many at each level 1..5 (at[0] unused), their sum, and of the bad ones
+	 * those whose case was rectified, revisited (each step counts for those before it). */
+	size_t at[6] = {0}, rated = 0, good = 0, level_sum = 0, bad = 0, rectified = 0, revisited = 0;
 	int issued = 0;
 	struct spread w, sv;
 
@@ -500,8 +533,18 @@ static void row_of(const struct fact *f, size_t n, int64_t *scratch, const char 
 			scratch[waits++] = f[i].wait_ms;
 			on_time += f[i].on_time;
 		}
-		rated += f[i].rating != 0;
-		fair += f[i].rating >= HQ_SCORE_FAIR;
+		if (f[i].level < 1 || f[i].level > 5)
+			continue;
+		/* docs/queue.md, "Reviews": satisfied is 3 (基本满意) and above, bad 1 and 2. */
+		rated++;
+		at[f[i].level]++;
+		level_sum += (size_t)f[i].level;
+		good += f[i].level >= 3;
+		if (f[i].level <= 2) {
+			bad++;
+			rectified += f[i].case_state >= 2;
+			revisited += f[i].case_state >= 3;
+		}
 	}
 	w = spread_of(scratch, waits);
 	for (size_t i = 0; i < n; i++)
@@ -517,7 +560,11 @@ static void row_of(const struct fact *f, size_t n, int64_t *scratch, const char 
 		.wait_mean_s = w.mean_s, .wait_p50_s = w.p50_s, .wait_p90_s = w.p90_s, .wait_max_s = w.max_s,
 		.service_mean_s = sv.mean_s, .service_p90_s = sv.p90_s,
 		.on_time_rate = share(on_time, waits),
-		.rated = (int)rated, .satisfaction_rate = share(fair, rated),
+		.rated = (int)rated, .satisfaction_rate = share(good, rated),
+		.score_mean = mean_of(level_sum, rated),
+		.level1 = (int)at[1], .level2 = (int)at[2], .level3 = (int)at[3], .level4 = (int)at[4],
+		.level5 = (int)at[5], .bad_reviews = (int)bad,
+		.rectify_rate = share(rectified, bad), .revisit_rate = share(revisited, bad),
 	};
 	copy(row->key, sizeof row->key, key);
 }

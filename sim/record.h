@@ -44,7 +44,10 @@ struct hq_sim_ticket {
 	char clerk[HQ_CLERK_MAX];
 	bool priority;
 	enum hq_tstate state;
-	int counter, target_counter, recalls, rating;
+	int counter, target_counter, recalls;
+	int rating;                 /* its review's level 1..5, 0 for none */
+	int64_t case_id;            /* its bad review's case, 0 for none */
+	int case_state;             /* that case's state: 0 open .. 4 closed */
 	int64_t issued_at, queued_at, called_at, started_at, ended_at;
 	/* At issue, from hallqd's answer (or the ticket's status when another program issued it). */
 	bool est_known;

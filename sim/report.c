@@ -105,6 +105,8 @@ static void print_table(const char *by, const struct hq_stats_row *rows, size_t 
 					snprintf(cell[j + 1], sizeof cell[0], "-");
 				else if (f->kind == HQ_SF_SECS)
 					snprintf(cell[j + 1], sizeof cell[0], "%.1f", v / 60.0);
+				else if (f->kind == HQ_SF_SCORE)
+					snprintf(cell[j + 1], sizeof cell[0], "%.2f", v);
 				else
 					snprintf(cell[j + 1], sizeof cell[0], "%.0f%%", v * 100.0);
 			}
@@ -216,7 +218,7 @@ void hq_sim_compare_own(struct hq_sim *s, struct hq_sim_checks *k, const struct 
 		t->served += s->clerks[i].served;
 		t->noshows += s->clerks[i].noshows;
 		t->transfers += s->clerks[i].transfers;
-		t->ratings += s->clerks[i].ratings;
+		t->reviews += s->clerks[i].reviews;
 		t->unexpected += s->clerks[i].unexpected;
 	}
 	/* What the day had when the run began is not the run's doing. */
@@ -226,7 +228,7 @@ void hq_sim_compare_own(struct hq_sim *s, struct hq_sim_checks *k, const struct 
 	c[n++] = (struct own){"no-show (no-show pressed)", t->noshows, total->noshow - b->noshow};
 	c[n++] = (struct own){"transferred (transfer pressed)", t->transfers, total->transferred - b->transferred};
 	c[n++] = (struct own){"cancelled (cancels accepted)", t->cancels, total->cancelled - b->cancelled};
-	c[n++] = (struct own){"rated (satisfaction pressed)", t->ratings, total->rated - b->rated};
+	c[n++] = (struct own){"rated (reviews given)", t->reviews, total->rated - b->rated};
 	c[n++] = (struct own){"presses refused unexpectedly", t->unexpected, 0};
 	printf("\nWhat hallq-sim did itself against hallqd's totals:\n");
 	for (int i = 0; i < n; i++) {

@@ -26,7 +26,7 @@ enum hq_clerk_state {
 	CLERK_IDLE,                 /* nobody at the window */
 	CLERK_CALLED,               /* a ticket called; the citizen is on the way, or not */
 	CLERK_SERVING,
-	CLERK_RATING,               /* finished; the citizen may press a satisfaction key */
+	CLERK_REVIEWING,            /* finished; the citizen may review it (好差评) */
 	CLERK_PAUSED,               /* a break or lunch */
 };
 
@@ -36,6 +36,7 @@ struct hq_press {
 	char key[16];               /* as hallq-unit-sim names it: call, recall, ... */
 	int arg;
 	char expect[24];            /* the event type that shows it took effect */
+	bool api;                   /* sent over HTTP (no unit, or the review), not to a fifo */
 	int64_t sent_mono;          /* real ms */
 	int64_t want_events;        /* the unit's event count once the gateway took it */
 	bool doubt;                 /* no event in time: asking the gateway's health report */
@@ -48,7 +49,8 @@ struct hq_clerk {
 	struct hq_sim *sim;
 	const struct hq_counter_cfg *cc;
 	int fifo;                   /* the unit's bus's key fifo; -1: worked through the API */
-	char clerk_id[16];
+	char clerk_id[HQ_CLERK_MAX];
+	char pin[16];               /* the PIN it signs in with (--pins); "" for none */
 	struct hq_sim_rng rng;
 	enum hq_clerk_state state;
 	int64_t next_at;            /* sim ms of its next step */
@@ -64,7 +66,7 @@ struct hq_clerk {
 	bool worked;                /* has been open for business today (for lunch) */
 	bool lunch;
 	/* What it did, confirmed by the event stream. */
-	int calls, empty_calls, served, noshows, transfers, recalls_made, ratings, breaks, lunches;
+	int calls, empty_calls, served, noshows, transfers, recalls_made, reviews, breaks, lunches;
 	int presses, retries, unexpected;
 };
 
@@ -76,7 +78,9 @@ struct hq_sim_tally {
 	int issued_others;          /* issued during the run by others (the kiosk hook) */
 	int refused_closed, refused_cap, refused_other;
 	int cancels, cancels_late;
-	int calls, empty_calls, served, noshows, transfers, ratings;
+	int calls, empty_calls, served, noshows, transfers, reviews;
+	int late_reviews;           /* refused: the citizen came after the unit's 120 s */
+	int case_steps;             /* bad-review case steps the supervisor took */
 	int unexpected;             /* presses refused that should not have been */
 };
 
@@ -105,6 +109,20 @@ struct hq_sim {
 	int64_t units_read_mono;
 	bool units_ok;
 	int64_t unit_events[HQ_SIM_MAX_COUNTER]; /* -1: no unit reported */
+	/* The supervisor of the bad-review cases (supervisor.c). */
+	struct hq_sim_rng case_rng;
+	struct hq_sim_case *cases;
+	size_t ncases, capcases;
+};
+
+/* A bad-review case as the supervisor works it: how far it will take it, and when next. */
+struct hq_sim_case {
+	int64_t id;                 /* the case's id (the case_opened event's value) */
+	int64_t ticket;
+	int goal;                   /* the state it will reach today: 1 verified .. 4 closed */
+	int seen;                   /* its state when the supervisor last acted */
+	int64_t next_at;            /* sim ms of the next step */
+	bool sent;                  /* a step asked for, its event not seen yet */
 };
 
 /* hall.c: hallqd as the simulator reaches it. */
@@ -170,6 +188,10 @@ void hq_sim_compare_own(struct hq_sim *s, struct hq_sim_checks *k, const struct 
 			json_t *report);
 /* Print the estimate quality; its rows as JSON. *met: 1 met, 0 not, -1 no verdict. */
 json_t *hq_sim_estimates(struct hq_sim *s, int *met);
+
+/* supervisor.c: take each bad-review case the record knows some way through its steps (a
+ * manager or admin token: s->reader), a few simulated minutes apart. */
+void hq_sim_supervise(struct hq_sim *s, int64_t now);
 
 /* clerk.c */
 void hq_clerk_init(struct hq_clerk *c, struct hq_sim *s, const struct hq_counter_cfg *cc, int fifo);

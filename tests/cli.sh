@@ -166,6 +166,11 @@ services = b
 services = g, a
 EOF
 
+# The roster: clerk 1024 (PIN 2468) in the config, its hash made by `hallq clerk hash`,
+# which needs no database.
+pin_hash=$(echo 2468 | HALLQ_DB= "$HALLQ" clerk hash)
+printf '\n[clerk 1024]\nname = 王芳\npin = %s\n' "$pin_hash" >>"$tmp/hall.ini"
+
 # Line 4 has a key the parser does not know.
 cat >"$tmp/bad.ini" <<'EOF'
 [hall]
@@ -182,8 +187,9 @@ t_ok "version" "hallq $version" version
 run --help
 t_true "--help exits 0" [ "$rc" -eq 0 ]
 cp "$tmp/out" "$tmp/help"
-for c in init issue call recall noshow start finish park transfer unpark cancel rate ticket \
-	 pause resume open close signin signout book checkin state stats events close-day; do
+for c in init issue call recall noshow start finish park transfer unpark cancel review rate ticket \
+	 pause resume open close signin signout book checkin state stats events close-day reviews case \
+	 report clerk; do
 	t_true "--help lists $c" grep -q "^  $c " "$tmp/help"
 	t_okre "help $c" "usage: hallq $c .*" help "$c"
 	t_okre "$c --help" "usage: hallq $c .*" "$c" --help
@@ -265,12 +271,16 @@ t_ok "finish 1" "A003" finish 1
 t_line "done" "state: done"
 t_rc "finish idle counter" 1 "^hallq: finish: " finish 1
 t_ok "rate --counter" "A003" rate --counter 1 satisfied
-t_line "rating recorded" "rating: 3"
-t_rc "rate twice" 1 "^hallq: rate: " rate A003 2
-t_rc "rate score 5" 2 "^hallq: rate: SCORE" rate A003 5
-t_rc "rate score word" 2 "^hallq: rate: SCORE" rate A003 great
-t_rc "rate without score" 2 "^hallq: rate: " rate A003
-t_rc "rate --counter abc" 2 "^hallq: rate: COUNTER" rate --counter abc 3
+t_line "rating recorded" "rating: 4"
+t_ok "rate again within the edit window" "A003" rate A003 very-satisfied
+t_line "the rating replaced" "rating: 5"
+at "2026-11-23 09:31"
+t_rc "rate after the edit window" 1 "^hallq: rate: .*30 minutes" rate A003 2
+at "2026-11-23 09:00"
+t_rc "rate level 6" 2 "^hallq: rate: LEVEL" rate A003 6
+t_rc "rate level word" 2 "^hallq: rate: LEVEL" rate A003 great
+t_rc "rate without level" 2 "^hallq: rate: " rate A003
+t_rc "rate --counter abc" 2 "^hallq: rate: --counter" rate --counter abc 3
 
 t_ok "call 1 oldest normal" "A001" call 1
 t_ok "park 1" "A001" park 1
@@ -335,7 +345,22 @@ t_ok "close 2" "2" close 2
 t_line "closed" "state: closed"
 t_rc "call closed counter" 1 "^hallq: call: " call 2
 t_ok "open 2" "2" open 2
-t_ok "signin" "2" signin 2 1024
+t_rc "signin without a PIN" 1 "^hallq: signin: clerk 1024 needs a PIN.*--force" signin 2 1024
+t_rc "signin wrong PIN" 1 "^hallq: signin: wrong PIN for clerk 1024" signin 2 1024 --pin 1111
+t_rc "signin unknown clerk" 1 "^hallq: signin: clerk '1025' is not on the hall's roster" \
+	signin 2 1025 --pin 2468
+t_rc "signin --force unknown clerk" 1 "^hallq: signin: clerk '1025' is not" signin 2 1025 --force
+t_rc "signin --pin and --force" 2 "^hallq: signin: give --pin or --force" signin 2 1024 --pin 2468 --force
+t_ok "signin" "2" signin 2 1024 --pin 2468
+t_line "signin clerk" "clerk: 1024"
+run events --json
+t_jsonl "signin event, with the PIN" 'd[-1]["type"] == "signed_in" and d[-1]["detail"] == "1024" and d[-1]["value"] == 0'
+t_ok "signin --force" "3" signin 3 1024 --force
+run events --json
+t_jsonl "forced signin event" 'd[-1]["type"] == "signed_in" and d[-1]["value"] == 1'
+t_ok "signout 3" "3" signout 3
+echo 2468 | "$HALLQ" signin 2 1024 --pin - >"$tmp/out" 2>"$tmp/err"
+t_true "signin --pin - reads stdin" [ "$?" -eq 0 ] && [ "$(head -n 1 "$tmp/out")" = 2 ]
 t_rc "signin without clerk" 2 "^hallq: signin: missing argument" signin 2
 t_ok "issue a 5" "A005" issue a
 t_ok "call by clerk" "A005" call 2
@@ -346,6 +371,69 @@ t_ok "rate by label" "A005" rate A005 fair
 t_ok "signout" "2" signout 2
 t_ok "pause 3" "3" pause 3 --reason "系统维护"
 t_ok "issue a 6" "A006" issue a
+
+# ---- 好差评: reviews and the bad-review cases ------------------------------------------------
+
+t_rc "review without a level" 2 "^hallq: review: " review A001
+t_rc "review level 6" 2 "^hallq: review: LEVEL" review A001 6
+t_rc "review unknown reason" 2 "^hallq: review: --reasons" review A001 2 --reasons rude
+t_rc "review unknown channel" 2 "^hallq: review: --channel" review A001 5 --channel fax
+t_rc "review as migrated" 2 "^hallq: review: --channel" review A001 5 --channel migrated
+t_rc "a bad review needs a reason" 1 "^hallq: review: .*needs at least one reason" review A001 2
+t_rc "a good review takes none" 1 "^hallq: review: .*takes no reasons" review A001 4 --reasons skill
+t_rc "review a waiting ticket" 1 "^hallq: review: .*only a finished ticket" review B003 5
+t_ok "review from the phone" "A001" review A001 very-satisfied --channel phone --comment "很快"
+t_line "review level" "level: 非常满意"
+t_line "review channel" "channel: phone"
+t_line "review rating" "rating: 5"
+t_line "review comment" "comment: 很快"
+t_line "a good review has no case" "case: -"
+t_ok "a bad review" "A004" review A004 1 --reasons attitude,efficiency --comment "态度差"
+t_line "bad review reasons" "reasons: efficiency,attitude"
+t_line "a bad review opens case 1" "case: 1"
+t_ok "rate A005 down to 2 in the edit window" "A005" rate A005 2
+t_line "rate: a bad level's reason is other" "reasons: other"
+t_line "rate: case 2 opens" "case: 2"
+t_ok "rate A005 back to fair" "A005" rate A005 fair
+t_line "A005 at 3" "rating: 3"
+run reviews
+t_true "reviews table" [ "$rc" -eq 0 ]
+t_true "reviews table has A004" grep -Eq "A004 +a +2 +- +1 非常不满意 +efficiency,attitude +api +1 +态度差" "$tmp/out"
+run reviews --json
+t_json "reviews --json" '[(r["label"], r["level"], r["channel"]) for r in d["reviews"]] == [("A003", 5, "api"), ("A005", 3, "api"), ("A001", 5, "phone"), ("A004", 1, "api")]'
+run reviews --level 1 --json
+t_json "reviews --level 1" '[r["label"] for r in d["reviews"]] == ["A004"] and d["reviews"][0]["case_id"] == 1'
+t_rc "reviews --level 9" 2 "^hallq: reviews: LEVEL" reviews --level 9
+run case list
+t_true "case list" [ "$rc" -eq 0 ]
+t_true "case list: case 1 open" grep -Eq "^ *1 +open +no +A004 " "$tmp/out"
+run case list --json
+t_json "case list: the open ones" '[c["id"] for c in d["cases"]] == [1]'
+run case list --all --json
+t_json "case list --all" '[(c["id"], c["state"]) for c in d["cases"]] == [(1, "open"), (2, "closed")]'
+run case list --state closed --json
+t_json "case list --state closed" '[c["id"] for c in d["cases"]] == [2]'
+t_rc "case list --state lost" 2 "^hallq: case: --state" case list --state lost
+t_rc "case without a command" 2 "^hallq: case: missing argument" case
+t_rc "case frob" 2 "^hallq: case: unknown case command" case frob 1
+t_rc "case verify without --who" 2 "^hallq: case: case verify needs --who" case verify 1
+t_rc "case show --who" 2 "^hallq: case: --who" case show 1 --who x
+t_rc "rectify before verify" 1 "^hallq: case: case 1 is open" case rectify 1 --who 王主任
+t_ok "case verify" "1" case verify 1 --who 王主任 --note "已电话核实"
+t_line "verified" "state: verified"
+t_line "rectify due in 15 working days" "rectify_due: 2026-12-14"
+t_ok "case rectify" "1" case rectify 1 --who 王主任
+t_line "revisit due in 5 working days" "revisit_due: 2026-11-30"
+t_ok "case revisit" "1" case revisit 1 --who 李科长
+t_ok "case close" "1" case close 1 --who 王主任 --note 结案
+t_line "case closed" "state: closed"
+t_rc "close twice" 1 "^hallq: case: case 1 is closed" case close 1 --who 王主任
+t_ok "case show" "1" case show 1
+t_true "case show lists the five steps" [ "$(grep -cE '^(open|verified|rectified|revisited|closed) ' "$tmp/out")" -eq 5 ]
+run case show 1 --json
+t_json "case show --json" '[s["state"] for s in d["steps"]] == ["open", "verified", "rectified", "revisited", "closed"] and d["steps"][1]["note"] == "已电话核实" and d["steps"][3]["who"] == "李科长" and d["review"]["label"] == "A004"'
+t_rc "case show unknown" 1 "^hallq: case: no bad-review case 99" case show 99
+t_rc "case show abc" 2 "^hallq: case: ID" case show abc
 
 # ---- appointments -------------------------------------------------------------------------
 
@@ -407,7 +495,7 @@ t_true "events show issues" grep -Eq "^[0-9]+ 2026-11-23 09:00:?[0-9]* +issued +
 run events --json
 t_jsonl "events --json" 'len(d) > 20 and all(d[i]["id"] < d[i+1]["id"] for i in range(len(d)-1))'
 t_jsonl "events --json fields" 'set(d[0]) >= {"id", "at", "type", "label", "service", "counter", "value", "detail"}'
-t_jsonl "events --json types" '{"issued", "called", "recalled", "started", "finished", "noshow", "parked", "transferred", "cancelled", "rated", "counter_paused", "signed_in", "booked", "checked_in"} <= {e["type"] for e in d}'
+t_jsonl "events --json types" '{"issued", "called", "recalled", "started", "finished", "noshow", "parked", "transferred", "cancelled", "reviewed", "review_changed", "case_opened", "case_step", "counter_paused", "signed_in", "booked", "checked_in"} <= {e["type"] for e in d}'
 last=$(python3 -c 'import json, sys; print(json.loads(open(sys.argv[1]).readlines()[-1])["id"])' "$tmp/out")
 run events --since "$last"
 t_true "events --since last" [ "$rc" -eq 0 ]
@@ -426,10 +514,14 @@ run stats --by service --json
 # New numbers today: A001-A006, the appointment's A ticket, G001, B001-B003.
 t_json "stats --json total issued" 'd["total"]["issued"] == 11 and d["by"] == "service"'
 t_json "stats --json rows" '[r["key"] for r in d["rows"]] == ["a", "b", "g"]'
-t_json "stats --json fields" 'set(d["total"]) >= {"key", "issued", "called", "served", "noshow", "transferred", "cancelled", "waiting", "wait_mean_s", "wait_p50_s", "wait_p90_s", "wait_max_s", "service_mean_s", "service_p90_s", "on_time_rate", "rated", "satisfaction_rate", "appointments", "missed_appointments"}'
-t_json "stats --json cancelled" 'd["total"]["cancelled"] == 2 and d["total"]["rated"] == 2'
+t_json "stats --json fields" 'set(d["total"]) >= {"key", "issued", "called", "served", "noshow", "transferred", "cancelled", "waiting", "wait_mean_s", "wait_p50_s", "wait_p90_s", "wait_max_s", "service_mean_s", "service_p90_s", "on_time_rate", "rated", "satisfaction_rate", "score_mean", "level1", "level2", "level3", "level4", "level5", "bad_reviews", "rectify_rate", "revisit_rate", "appointments", "missed_appointments"}'
+t_json "stats --json cancelled" 'd["total"]["cancelled"] == 2 and d["total"]["rated"] == 4'
+# Reviews 5 (A003), 3 (A005), 5 (A001), 1 (A004, its case closed): 3 of 4 at 3 or above,
+# mean 14 / 4 = 3.5, one bad review, rectified and revisited.
+t_json "stats --json reviews" '(d["total"]["satisfaction_rate"], d["total"]["score_mean"], d["total"]["level5"], d["total"]["bad_reviews"], d["total"]["rectify_rate"], d["total"]["revisit_rate"]) == (0.75, 3.5, 2, 1, 1.0, 1.0)'
 run stats --by counter --csv
-t_true "stats --csv header" [ "$first" = "key,issued,called,served,noshow,transferred,cancelled,waiting,wait_mean_s,wait_p50_s,wait_p90_s,wait_max_s,service_mean_s,service_p90_s,on_time_rate,rated,satisfaction_rate,appointments,missed_appointments" ]
+t_true "stats --csv header" [ "$first" = "key,issued,called,served,noshow,transferred,cancelled,waiting,wait_mean_s,wait_p50_s,wait_p90_s,wait_max_s,service_mean_s,service_p90_s,on_time_rate,rated,satisfaction_rate,score_mean,level1,level2,level3,level4,level5,bad_reviews,rectify_rate,revisit_rate,appointments,missed_appointments" ]
+t_true "stats --csv: the mean score with two decimals" grep -Eq "^total,([^,]*,){16}3.50," "$tmp/out"
 t_true "stats --csv total row" grep -Eq "^total,[0-9]+," "$tmp/out"
 for by in clerk hour; do
 	run stats --by "$by" --json
@@ -446,6 +538,87 @@ t_rc "stats --csv --json" 2 "^hallq: stats: " stats --csv --json
 t_rc "stats bad --from" 2 "^hallq: stats: --from" stats --from yesterday
 t_rc "stats empty range" 2 "^hallq: stats: --to" stats --from 2026-11-24
 
+for by in day week month; do
+	run stats --by "$by" --json
+	t_json "stats --by $by" 'd["by"] == "'"$by"'" and len(d["rows"]) == 1 and d["rows"][0]["issued"] == 11'
+done
+run stats --by week --csv
+t_true "stats --by week key" grep -q "^2026-W48," "$tmp/out"
+run stats --by month
+t_true "stats --by month table" grep -Eq "^2026-11 +11 " "$tmp/out"
+run stats --by day --from 2026-11-22 --to 2026-11-23 --json
+t_json "stats --by day over two days" '[r["key"] for r in d["rows"]] == ["2026-11-23"]'
+
+# ---- the roster and the appraisal -----------------------------------------------------------
+
+t_ok "clerk add" "1030" clerk add 1030 --name 李明 --pin 1357
+t_line "clerk add source" "source: database"
+echo 97531 | "$HALLQ" clerk add 1031 --name 赵六 --pin - >"$tmp/out" 2>"$tmp/err"
+t_true "clerk add --pin - reads stdin" [ "$?" -eq 0 ] && [ "$(head -n 1 "$tmp/out")" = 1031 ]
+t_rc "clerk add twice" 1 "^hallq: clerk: clerk 1030 (李明) is on the roster already" \
+	clerk add 1030 --name 李明 --pin 1357
+t_rc "clerk add a config clerk" 1 "^hallq: clerk: clerk 1024 is on the hall config's roster" \
+	clerk add 1024 --name x --pin 1357
+t_rc "clerk add bad id" 1 "^hallq: clerk: clerk id 'Li Ming' is not" clerk add "Li Ming" --name x --pin 1357
+t_rc "clerk add bad PIN" 1 "^hallq: clerk: a PIN is 4 to 12 digits" clerk add 1032 --name x --pin 12ab
+t_rc "clerk add without --pin" 2 "^hallq: clerk: clerk add needs --name NAME and --pin" clerk add 1032 --name x
+t_rc "clerk unknown subcommand" 2 "^hallq: clerk: unknown subcommand 'fire'" clerk fire 1030
+at "2026-11-23 10:40"
+t_ok "database clerk signs in" "1" signin 1 1030 --pin 1357
+at "2026-11-23 10:52"
+run clerk list
+t_true "clerk list" [ "$rc" -eq 0 ] && grep -Eq "^1030 +李明 +database +yes" "$tmp/out"
+run clerk list --json
+t_json "clerk list --json" '[(c["id"], c["source"]) for c in d] == [("1024", "config"), ("1030", "database"), ("1031", "database")]'
+t_json "clerk list has no hash" 'all(set(c) == {"id", "name", "source", "active", "added_at"} for c in d)'
+t_ok "clerk remove" "1031" clerk remove 1031
+t_rc "clerk remove again" 1 "^hallq: clerk: no clerk 1031 on the database's roster" clerk remove 1031
+t_rc "clerk remove a config clerk" 1 "^hallq: clerk: clerk 1024 is on the hall config's" clerk remove 1024
+t_rc "removed clerk cannot sign in" 1 "^hallq: signin: clerk '1031' is not" signin 4 1031 --pin 97531
+run clerk list --json
+t_json "removed clerk not listed" '[c["id"] for c in d] == ["1024", "1030"]'
+run clerk list --json --all
+t_json "clerk list --all" '[(c["id"], c["active"]) for c in d][-1] == ("1031", False)'
+t_rc "clerk hash bad PIN" 2 "^hallq: clerk: no PIN on stdin" clerk hash </dev/null
+echo 12 | "$HALLQ" clerk hash >"$tmp/out" 2>"$tmp/err"
+t_true "clerk hash refuses a short PIN" [ "$?" -eq 2 ] && [ ! -s "$tmp/out" ]
+echo 2468 | "$HALLQ" clerk hash >"$tmp/out" 2>"$tmp/err"
+t_true "clerk hash: a new salt each time" [ "$?" -eq 0 ] && grep -q '^\$y\$' "$tmp/out" &&
+	[ "$(cat "$tmp/out")" != "$pin_hash" ]
+
+run report appraisal --month 2026-11 --json
+t_json "appraisal --json" 'd["period"] == "2026-11" and d["from"] == "2026-11-01 00:00:00" and d["to"] == "2026-12-01 00:00:00"'
+t_json "appraisal windows" 'sorted(w["counter"] for w in d["windows"]) == [1, 2, 3, 4]'
+t_json "appraisal clerk 1024" '[(c["served"], c["name"]) for c in d["clerks"] if c["clerk"] == "1024"] == [(1, "王芳")]'
+t_json "appraisal unranked below min_served" 'all(w["rank"] is None and w["red_flag"] is False for w in d["windows"])'
+t_json "appraisal weights" 'd["appraisal"]["weight_volume"] == 30 and d["appraisal"]["min_served"] == 10'
+t_json "appraisal fields" 'set(d["windows"][0]) >= {"counter", "name", "rank", "red_flag", "served", "on_time_rate", "wait_mean_s", "service_mean_s", "reviews", "satisfaction_rate", "mean_level", "bad_reviews", "rectify_rate", "revisit_rate", "alerts", "alerts_by_rule", "absences", "hours", "score"}'
+t_json "appraisal hours signed in" '[(c["clerk"], c["hours"]) for c in d["clerks"] if c["clerk"] == "1030"] == [("1030", 0.2)]'
+t_json "appraisal window hours" '[w["hours"] for w in d["windows"] if w["counter"] == 1] == [0.2]'
+run report appraisal --month 2026-11 --csv
+t_true "appraisal --csv header" [ "$first" = "kind,key,name,rank,red_flag,served,called,on_time_rate,wait_mean_s,service_mean_s,reviews,satisfaction_rate,mean_level,bad_reviews,cases,rectify_rate,revisit_rate,alerts,absences,hours,volume_pts,on_time_pts,satisfaction_pts,rectify_pts,penalty,score,alerts_by_rule" ]
+t_true "appraisal --csv rows" [ "$(grep -c '^window,' "$tmp/out")" -eq 4 ] && grep -q "^clerk,1024,王芳," "$tmp/out"
+run report appraisal --week 2026-W48
+t_true "appraisal table" [ "$rc" -eq 0 ] && grep -q "^windows" "$tmp/out" && grep -q "^clerks" "$tmp/out"
+run report appraisal --quarter 2026-Q4 --json
+t_json "appraisal --quarter" 'd["from"] == "2026-10-01 00:00:00" and d["to"] == "2027-01-01 00:00:00"'
+run report appraisal --from 2026-11-23 --to 2026-11-23 --json
+t_json "appraisal --from --to" 'd["period"] is None and d["to"] == "2026-11-24 00:00:00"'
+for cmd in "report appraisal --month 2026-11 --json" "report appraisal --month 2026-11 --csv" \
+	"events --json" "clerk list --all --json" "state --json"; do
+	# shellcheck disable=SC2086 # the command's words
+	run $cmd
+	t_true "no PIN hash in $cmd" [ "$rc" -eq 0 ] && ! grep -q '\$y\$' "$tmp/out"
+done
+t_rc "appraisal without a period" 2 "^hallq: report: give one period" report appraisal
+t_rc "appraisal two periods" 2 "^hallq: report: give one period" report appraisal --month 2026-11 --week 2026-W48
+t_rc "appraisal bad month" 2 "^hallq: report: --month must be YYYY-MM" report appraisal --month 2026-13
+t_rc "appraisal bad week" 2 "^hallq: report: --week must be" report appraisal --week 2026-W54
+t_rc "appraisal week 53 of a 52-week year" 2 "^hallq: report: --week" report appraisal --week 2025-W53
+t_rc "appraisal bad quarter" 2 "^hallq: report: --quarter must be" report appraisal --quarter 2026-Q5
+t_rc "appraisal --from alone" 2 "^hallq: report: a range needs both" report appraisal --from 2026-11-01
+t_rc "unknown report" 2 "^hallq: report: unknown report 'sales'" report sales --month 2026-11
+
 # ---- close-day and the next day -----------------------------------------------------------
 
 at "2026-11-23 17:55"
@@ -455,6 +628,8 @@ t_okre "close-day" "[1-9][0-9]*" close-day
 run state --json
 t_json "close-day leaves nobody waiting" 'all(s["waiting"] == 0 for s in d["services"])'
 t_ok "close-day again" "0" close-day
+run events --json
+t_jsonl "close-day signs the clerks out" '[(e["counter"], e["value"], e["detail"]) for e in d if e["type"] == "signed_out"][-1] == (1, 2, "1030")'
 at "2026-11-24 09:00"
 t_ok "numbers restart the next day" "A001" issue a
 t_ok "yesterday's ticket by id" "B002" ticket "$id"

@@ -13,7 +13,10 @@
 #  4. a faulty line (hallq-relay: corrupt, drop, truncate) for plain and Modbus RTU: 200
 #     presses, the calls in hallqd equal the presses the units recorded, per counter;
 #  5. the line unplugged and plugged back (the socat behind the gateway restarted);
-#  8. the terminal counter (--terminal); 9. bad set-ups, and SIGTERM with everything down.
+#  8. the terminal counter (--terminal); 9. bad set-ups, and SIGTERM with everything down;
+# 10. units with three and with five evaluator keys and the PIN sign-in (PROTOCOL.md 5.2,
+#     5.4), plain and Modbus RTU, and the terminal's sign-in, against a fake hallqd
+#     (tests/tools/fake_hallqd.py) that records each request: its body, token and key.
 #
 # Nothing sleeps blindly: each step waits for its sign (a pty link, a "ready" line, a log
 # line, a value in hallqd) with a deadline, and every process started is stopped by its PID.
@@ -46,12 +49,14 @@ start_pair() { # name
 
 # hallq-unit-sim; its key presses come from fd 3 (press), its output goes to $sim_out.
 # Presses given after the addresses are made at once, before the gateway can poll the units.
+# $sim_opts are more options (--evaluator 5:3).
 sim_n=0
+sim_opts=""
 start_sim() { # bus [addresses [presses...]]
 	sim_n=$((sim_n + 1))
 	sim_out=$tmp/sim$sim_n.out
 	mkfifo "$tmp/keys$sim_n"
-	"$SIM" --bus "$1" --address "${2:-1-4}" <"$tmp/keys$sim_n" >"$sim_out" 2>&1 &
+	"$SIM" --bus "$1" --address "${2:-1-4}" $sim_opts <"$tmp/keys$sim_n" >"$sim_out" 2>&1 &
 	sim_pid=$!
 	pids="$pids $!"
 	exec 3>"$tmp/keys$sim_n"
@@ -281,7 +286,15 @@ expect_line "key 4 resume: unit 4 displays ---- again" 3000 "$sim_out" "$m_sim" 
 m_gw=$(lines "$gw_err") m_sim=$(lines "$sim_out")
 press "3 finish" "3 rate 3"
 expect_line "key 3 finish: the gateway logs it" 3000 "$gw_err" "$m_gw" "counter 3: finish: $lab1 done"
-expect_val "key 3 rate 3: $lab1 done, rated 3" 3000 "done 3" ticket "$id1" '"%s %d" % (d["state"], d["rating"])'
+expect_val "key 3 finish: $lab1 done" 3000 "done" ticket "$id1" 'd["state"]'
+# A three-key unit's top key is level 5, sent to evaluate (PROTOCOL.md 5.2). The request's
+# body is checked against a fake hallqd in part 10; here, what the real one made of it.
+expect_line "key 3 rate 3: the gateway sends it to evaluate" 3000 "$gw_err" "$m_gw" "counter 3: evaluate"
+if [ "$(ticket "$id1" '"review" in d')" = true ]; then
+	expect_val "key 3 rate 3: $lab1 reviewed at level 5" 3000 5 ticket "$id1" 'd["review"]["level"]'
+else
+	note "this hallqd has no reviews yet (it said: $(after "$gw_err" "$m_gw" | grep -o 'evaluate.*' | head -1))"
+fi
 check "key 3 finish, rate 3: unit 3 recorded both" "1:0 2:0 3:2 4:0" "$(recorded "$m_sim")"
 m_gw=$(lines "$gw_err") m_sim=$(lines "$sim_out")
 press "1 number $num5"
@@ -518,7 +531,7 @@ fault_run modbus-rtu fault-rtu unplug
 echo "# the terminal counter"
 logs="$tmp/term.err"
 issue
-out=$(printf 'call\nstatus\nbogus\nquit\n' | env HALLQ_TOKEN="$T_C3" timeout 20 "$GW" --terminal 3 --server "$H" 2>"$tmp/term.err")
+out=$(printf 'call\nstatus\nbogus\nrate 3\nquit\n' | env HALLQ_TOKEN="$T_C3" timeout 20 "$GW" --terminal 3 --server "$H" 2>"$tmp/term.err")
 check "terminal: exit status 0 after quit" 0 "$?"
 lab=$(serving 3)
 lab=${lab%% *}
@@ -527,6 +540,7 @@ check "terminal: call answers with the ticket called ($lab)" 1 "$answer"
 [ "$answer" = 1 ] || note "terminal said: $out"
 check "terminal: status shows it" 1 "$(echo "$out" | grep -c "^counter 3: now $lab, waiting [0-9]*, open$")"
 check "terminal: bogus is an error line" 1 "$(echo "$out" | grep -c '^error: unknown key "bogus"')"
+check "terminal: no rating key on a clerk's terminal" 1 "$(echo "$out" | grep -c "^error: a clerk's terminal has no rate key")"
 ev0=$(last_event)
 before=$(serving 3)
 out=$(printf 'call\nquit\n' | env HALLQ_TOKEN="$T_C4" timeout 20 "$GW" --terminal 3 --server "$H" 2>>"$tmp/term.err")
@@ -582,6 +596,189 @@ stop "$gw_pid"
 check "all down: SIGTERM, exit status 0" 0 "$stop_rc"
 if [ "$stop_ms" -le 2000 ]; then ok "all down: SIGTERM exits within 2 s ($stop_ms ms)"; else
 	fail "all down: SIGTERM exits within 2 s" "<= 2000 ms" "$stop_ms ms"; fi
+
+# =========================================================================================
+# 10. Three and five evaluator keys, the PIN sign-in: what the gateway sends, to a fake hallqd.
+# =========================================================================================
+echo "# evaluators and the PIN sign-in, against a fake hallqd that records every request"
+"$PY" tests/tools/fake_hallqd.py --log "$tmp/fake.log" --gateway-token "$T_GW" --admin-token "$T_ADMIN" \
+	--counter-token "3:$T_C3" --clerk 1024:012345 --clerk 2048:86420 \
+	>"$tmp/fake.out" 2>"$tmp/fake.err" &
+fake_pid=$!
+pids="$pids $fake_pid"
+logs="$tmp/fake.err"
+wait_for 5000 grep -q '^ready' "$tmp/fake.out" || give_up "the fake hallqd did not start: $(cat "$tmp/fake.err")"
+H=http://127.0.0.1:$(sed -n 's/^ready //p' "$tmp/fake.out")
+touch "$tmp/fake.log"
+
+# fake EXPR: a Python expression on the requests recorded so far (r, a list of dicts),
+# printed as jget prints.
+cat >"$tmp/fake.py" <<'PYEOF'
+import json, sys
+r = [json.loads(l) for l in open(sys.argv[1])]
+try:
+    v = eval(sys.argv[2], {"r": r})
+except Exception as e:
+    print("(%s)" % e.__class__.__name__)
+    sys.exit(1)
+print(v if isinstance(v, str) else json.dumps(v))
+PYEOF
+fake() { "$PY" "$tmp/fake.py" "$tmp/fake.log" "$1"; }
+now_s() { "$PY" -c 'import time; print(time.time())'; }
+# The levels evaluated (carried out, not replayed) since time T, by counter: "1:L 2:L ...".
+levels() { # t
+	fake "' '.join('%s:%s' % (x['path'].split('/')[4], x['body']['level']) for x in sorted(r,
+		key=lambda x: int(x['path'].split('/')[4])) if x['path'].endswith('/evaluate')
+		and x['status'] == 200 and not x['replay'] and x['at'] >= $1)"
+}
+# The sign-in requests since time T: "COUNTER ROLE CLERK PIN STATUS", ";"-separated.
+signins() { # t
+	fake "';'.join('%s %s %s %s %d' % (x['path'].split('/')[4], x['role'], x['body']['clerk'],
+		x['body']['pin'], x['status']) for x in r if x['path'].endswith('/sign-in') and x['at'] >= $1)"
+}
+signouts() { # t
+	fake "' '.join('%s %s' % (x['path'].split('/')[4], x['role']) for x in r
+		if x['path'].endswith('/sign-out') and x['at'] >= $1)"
+}
+
+eval_run() { # bus-type name
+	echo "# $1: units 1, 2 and 4 with three evaluator keys, unit 3 with five"
+	write_ini "$tmp/$2.ini" "type = $1" "device = $tmp/E1" "baud = 115200"
+	start_pair E || fail "$2: socat made the pty pair" "both links" "$(cat "$tmp/socat-E.log")"
+	sim_opts="--evaluator 5:3"
+	start_sim "$1:$tmp/E2:115200" || fail "$2: the sim started" "ready" "$(cat "$sim_out")"
+	sim_opts=""
+	start_gw "$2" "$tmp/$2.ini" || fail "$2: gateway ready" "ready" "$(cat "$gw_err")"
+	logs="$gw_err $sim_out $tmp/fake.err"
+	if wait_for 5000 units_online 4; then ok "$2: units 1-4 online"; else
+		fail "$2: units 1-4 online" "4 'online' lines" "$(grep online "$gw_err")"; fi
+	check "$2: unit 3 says it has five evaluator keys" 1 \
+		"$(grep -c 'unit 3 (counter 3) online: hallq-unit/1 fw=0.2 caps=keys,sat,sat5,display$' "$gw_err")"
+	check "$2: unit 1 says it has three" 1 \
+		"$(grep -c 'unit 1 (counter 1) online: hallq-unit/1 fw=0.2 caps=keys,sat,display$' "$gw_err")"
+
+	# Each key of each scale, exactly once; 5 on a three-key unit, and a second rating
+	# after one finish, are not even recorded by the unit.
+	t0=$(now_s)
+	m_sim=$(lines "$sim_out")
+	press "1 finish" "1 rate 1" "2 finish" "2 rate 2" "4 finish" "4 rate 3" "3 finish" "3 rate 4" \
+		"3 rate 5" "1 finish" "1 rate 5"
+	expect_val "$2: three-key 1/2/3 go as levels 1/3/5, five-key 4 as 4" 5000 "1:1 2:3 3:4 4:5" levels "$t0"
+	check "$2: the units took neither 3's second rating nor 1's rating 5" 2 \
+		"$(after "$sim_out" "$m_sim" | grep -c '^unit [13]: key refused')"
+	press "3 finish" "3 rate 5" "2 finish" "2 rate 1"
+	expect_val "$2: five-key 5 is level 5, three-key 1 is level 1" 5000 "1:1 2:3 2:1 3:4 3:5 4:5" levels "$t0"
+	# Watched a little longer, so that a rating sent twice would show.
+	sleep 1.5
+	check "$2: each rating sent once (six keys, no replay)" "6 6 0" \
+		"$(fake "'%d %d %d' % (sum(x['path'].endswith('/evaluate') and x['at'] >= $t0 for x in r),
+			len({x['idem'] for x in r if x['path'].endswith('/evaluate') and x['at'] >= $t0}),
+			sum(x['replay'] for x in r if x['path'].endswith('/evaluate') and x['at'] >= $t0))")"
+	check "$2: with the gateway's token, the body {\"level\": L} alone" "gateway True" \
+		"$(fake "(' '.join(sorted({x['role'] for x in r if x['path'].endswith('/evaluate') and x['at'] >= $t0}))
+			+ ' ' + str(all(set(x['body']) == {'level'} for x in r if x['path'].endswith('/evaluate'))))")"
+	check "$2: no rate request any more" 0 "$(fake "sum(x['path'].endswith('/rate') for x in r)")"
+
+	# Sign-in: the id shown, the PIN masked, one request; a wrong PIN shows Err.
+	t0=$(now_s)
+	m_sim=$(lines "$sim_out") m_gw=$(lines "$gw_err")
+	press "2 signin 1024 012345"
+	expect_val "$2: sign-in at 2: one request, the PIN's leading zero kept" 5000 \
+		"2 gateway 1024 012345 200" signins "$t0"
+	expect_line "$2: sign-in at 2: the gateway logs it" 3000 "$gw_err" "$m_gw" \
+		"counter 2: sign-in: clerk 1024 signed in"
+	check "$2: unit 2 showed the id, then the PIN masked" "1024 PIn P- P------" \
+		"$(after "$sim_out" "$m_sim" | sed -n 's/^unit 2: display "\([^"]*\)".*/\1/p' |
+			grep -xE '1024|PIn|P-|P------' | tr '\n' ' ' | sed 's/ $//')"
+	m_sim=$(lines "$sim_out")
+	press "4 signin 1024 97531"
+	expect_line "$2: a wrong PIN: unit 4 shows Err" 5000 "$sim_out" "$m_sim" '^unit 4: display "Err"'
+	t_err=$(now_ms)
+	check "$2: a wrong PIN: refused (403), once" "2 gateway 1024 012345 200;4 gateway 1024 97531 403" \
+		"$(signins "$t0")"
+	m_err=$(lines "$sim_out")
+	expect_line "$2: a wrong PIN: then unit 4's usual display again" 6000 "$sim_out" "$m_err" \
+		'^unit 4: display "----"'
+	check_num "$2: ... after about 3 s (ms)" "$(($(now_ms) - t_err))" -ge 2000
+
+	# hallqd failing inside (503): the sign-in stays in the unit and goes again, same key.
+	t0=$(now_s)
+	m_gw=$(lines "$gw_err")
+	curl -s -m 5 -X POST -d '{"count": 1}' "$H/_test/unavailable"
+	press "1 signin 2048 86420" "1 signout"
+	expect_line "$2: 503: the sign-in is kept in the unit" 5000 "$gw_err" "$m_gw" \
+		"counter 1: sign-in: .*(kept in the unit; will retry)"
+	expect_val "$2: 503, then the same sign-in again" 8000 \
+		"1 gateway 2048 86420 503;1 gateway 2048 86420 200" signins "$t0"
+	check "$2: ... under one idempotency key" 1 \
+		"$(fake "len({x['idem'] for x in r if x['path'].endswith('/sign-in') and x['at'] >= $t0})")"
+	expect_val "$2: the sign-out after it" 5000 "1 gateway" signouts "$t0"
+	check "$2: no PIN in the gateway's log or state file" "" \
+		"$(grep -l '012345\|97531\|86420' "$gw_err" "$tmp/$2.state")"
+	check "$2: no PIN in the units' display lines" "" "$(grep 'display "[^"]*\(012345\|97531\|86420\)' "$sim_out")"
+	stop "$gw_pid"
+	stop_sim
+	stop "$socat_E"
+}
+eval_run plain eval-plain
+eval_run modbus-rtu eval-rtu
+
+# The terminal counter: sign-in with the PIN on the next line (on a tty, typed blind); no
+# rating key.
+echo "# the terminal counter's sign-in"
+t0=$(now_s)
+out=$(printf 'signin 1024\n012345\nrate 3\nsignin 2048\n12\nsignin 1024\n0000\nsignout\nquit\n' |
+	env HALLQ_TOKEN="$T_C3" timeout 20 "$GW" --terminal 3 --server "$H" 2>"$tmp/term10.err")
+logs="$tmp/term10.err $tmp/fake.err"
+check "terminal: signed in" 1 "$(echo "$out" | grep -c 'sign-in: clerk 1024 signed in$')"
+check "terminal: asked for the PIN three times" 3 "$(echo "$out" | grep -c '^PIN: ')"
+check "terminal: a short PIN is not sent" 1 "$(echo "$out" | grep -c '^error: a PIN is 4 to 6 digits')"
+check "terminal: a wrong PIN is refused" 1 "$(echo "$out" | grep -c '^sign-in refused: clerk 1024: 403 signin')"
+check "terminal: no rating key" 1 "$(echo "$out" | grep -c "^error: a clerk's terminal has no rate key")"
+check "terminal: no PIN shown" 0 "$(echo "$out" | grep -c '012345\|0000')"
+check "terminal: the sign-ins, with the counter's token" "3 counter:3 1024 012345 200;3 counter:3 1024 0000 403" \
+	"$(signins "$t0")"
+check "terminal: signed out" "3 counter:3" "$(signouts "$t0")"
+check "terminal: nothing evaluated but by the gateway" 0 \
+	"$(fake "sum(x['path'].endswith('/evaluate') and x['role'] != 'gateway' for x in r)")"
+
+# On a tty: digits, i, then the PIN typed blind.
+t0=$(now_s)
+tty_out=$("$PY" - "$GW" "$H" "$T_C3" <<'PYEOF' 2>&1
+import os, pty, select, sys, time
+gw, url, token = sys.argv[1:4]
+pid, fd = pty.fork()
+if pid == 0:
+    os.environ["HALLQ_TOKEN"] = token
+    os.execv(gw, [gw, "--terminal", "3", "--server", url])
+out = b""
+def until(what, secs=10):
+    global out
+    end = time.time() + secs
+    while what not in out and time.time() < end:
+        if select.select([fd], [], [], 0.2)[0]:
+            try:
+                out += os.read(fd, 4096)
+            except OSError:
+                break
+    return what in out
+until(b"keys:")
+os.write(fd, b"1024i")
+prompt = until(b"PIN (4-6 digits")
+for c in b"012345":
+    os.write(fd, bytes([c]))
+    time.sleep(0.02)
+os.write(fd, b"\r")
+signed = until(b"signed in")
+os.write(fd, b"q")
+os.waitpid(pid, 0)
+print("prompt", prompt, "signed-in", signed, "pin-shown", b"012345" in out)
+PYEOF
+)
+check "terminal on a tty: the PIN prompt, signed in, the PIN not shown" \
+	"prompt True signed-in True pin-shown False" "$tty_out"
+check "terminal on a tty: the request" "3 counter:3 1024 012345 200" "$(signins "$t0")"
+stop "$fake_pid"
 
 # A sanitizer build (make SANITIZE=address,undefined) reports to the logs.
 logs=""

@@ -2,8 +2,10 @@
 # The counter-unit firmware checked by independent masters: hallq-unit-sim (the firmware in
 # firmware-proto/fw with a host HAL) runs units 1-3 on one end of a socat pty pair, and
 # mbpoll and python3-pymodbus, on the other end, read its identity and registers and write
-# its display exactly as firmware-proto/PROTOCOL.md says. Then the same over Modbus TCP,
-# and the plain protocol's example frames over a pty. Nothing sleeps blindly: each step
+# its display exactly as firmware-proto/PROTOCOL.md says; unit 2 has five evaluator keys,
+# and a sign-in's three events are read back. Then the same over Modbus TCP, and the plain
+# protocol's example frames over a pty (on a second line: the five-key unit's, the
+# sign-in's and the sign-out's). Nothing sleeps blindly: each step
 # waits for its sign (the pty links, the sim's "ready" line, a line of its output), with a
 # deadline, and everything started is stopped by its PID.
 set -u
@@ -30,9 +32,9 @@ start_line() { # name
 }
 
 # The sim, keys from a fifo on fd 3, output in $tmp/sim.out.
-start_sim() { # bus
+start_sim() { # bus [options]
 	mkfifo "$tmp/keys"
-	"$SIM" --bus "$1" --address 1-3 <"$tmp/keys" >"$tmp/sim.out" 2>&1 &
+	"$SIM" --bus "$1" --address 1-3 ${2:-} <"$tmp/keys" >"$tmp/sim.out" 2>&1 &
 	pids="$pids $!"
 	exec 3>"$tmp/keys"
 	wait_for 5000 grep -q '^ready' "$tmp/sim.out"
@@ -56,7 +58,7 @@ if ! start_line rtu; then
 	fail "socat made the pty pair" "links rtuA rtuB" "$(cat "$tmp/rtu.socat")"
 else
 	ok "socat made the pty pair"
-	if ! start_sim "modbus-rtu:$tmp/rtuA:19200"; then
+	if ! start_sim "modbus-rtu:$tmp/rtuA:19200" "--evaluator 5:2"; then
 		fail "the sim started on the RTU line" ready "$(cat "$tmp/sim.out")"
 	else
 		ok "the sim started on the RTU line"
@@ -64,7 +66,7 @@ else
 		RTU="-m rtu -P none -b 19200"
 
 		out=$(timeout 10 mbpoll $RTU -a 3 -u -o 1 "$DEV" 2>&1)
-		contains "mbpoll: report server id string" "Data  : hallq-unit/1 fw=0.1 caps=keys,sat,display" "$out"
+		contains "mbpoll: report server id string" "Data  : hallq-unit/1 fw=0.2 caps=keys,sat,display" "$out"
 		contains "mbpoll: server id 0x01" "Id    : 0x01" "$out"
 		contains "mbpoll: run indicator on" "Status: On" "$out"
 
@@ -140,12 +142,48 @@ print("exception", r.isError(), getattr(r, "exception_code", None))
 c.close()
 EOF
 )
-		contains "pymodbus: report server id" "ident 01ff hallq-unit/1 fw=0.1 caps=keys,sat,display" "$out"
+		contains "pymodbus: report server id" "ident 01ff hallq-unit/1 fw=0.2 caps=keys,sat,display" "$out"
 		contains "pymodbus: finish event, satisfaction keys open" "poll 5 1 1 5 0" "$out"
 		contains "pymodbus: clock written and read back" "clock True" "$out"
 		contains "pymodbus: ack 0 then 1 leaves nothing, BOOT clear, SAT_OPEN" "after ack 4 0" "$out"
 		contains "pymodbus: illegal data address" "exception True 2" "$out"
 		contains "pymodbus: illegal data value" "exception True 3" "$out"
+
+		# Unit 2 has five evaluator keys (--evaluator 5:2): its identity says so, in the
+		# capability bits and in the string, and its ratings go up to 5 (PROTOCOL.md 5.2).
+		check "mbpoll: unit 2's capabilities, five evaluator keys" "15" "$(mbread $RTU -a 2 -t 3 -r 1 -c 1 "$DEV")"
+		check "mbpoll: unit 1's capabilities, three" "7" "$(mbread $RTU -a 1 -t 3 -r 1 -c 1 "$DEV")"
+		out=$(timeout 10 mbpoll $RTU -a 2 -u -o 1 "$DEV" 2>&1)
+		contains "mbpoll: unit 2's server id string" "Data  : hallq-unit/1 fw=0.2 caps=keys,sat,sat5,display" "$out"
+		echo "2 finish" >&3
+		echo "2 rate 5" >&3
+		wait_for 5000 grep -q 'unit 2: key recorded (pending 2)' "$tmp/sim.out"
+		check "mbpoll: a five-key unit's rating 5 (key 10, argument 5)" "1 2 1 5 0 2 10 5" \
+			"$(mbread $RTU -a 2 -t 3 -r 7 -c 8 "$DEV")"
+
+		# The sign-in (PROTOCOL.md 5.4), read by pymodbus: the id, then the PIN's two halves,
+		# the leading zero kept; one acknowledgement of the last drops all three.
+		mbread $RTU -a 2 -t 4 -r 0 "$DEV" -- 0 >/dev/null
+		mbread $RTU -a 2 -t 4 -r 0 "$DEV" -- 2 >/dev/null
+		echo "2 signin 1024 012345" >&3
+		wait_for 5000 grep -q 'unit 2: key recorded (pending 3)' "$tmp/sim.out"
+		out=$(timeout 20 $PY - "$DEV" <<'EOF' 2>&1
+import sys
+from pymodbus.client import ModbusSerialClient
+c = ModbusSerialClient(port=sys.argv[1], baudrate=19200, parity="N", stopbits=1, timeout=1)
+assert c.connect()
+r = c.read_input_registers(7, 11, slave=2).registers
+print("signin", r[0], r[1], *("%d/%d/0x%04X" % tuple(r[i:i + 3]) for i in (2, 5, 8)))
+c.write_register(0, 5, slave=2)
+print("after ack", *c.read_input_registers(7, 5, slave=2).registers)
+c.close()
+EOF
+)
+		contains "pymodbus: the sign-in's three events" "signin 0 3 3/11/0x0400 4/12/0x6012 5/12/0x0345" "$out"
+		contains "pymodbus: acknowledged whole, the window empty" "after ack 0 0 0 0 0" "$out"
+		grep -q 'unit 2: display "P------"' "$tmp/sim.out" && ! grep -q 'display "[^"]*012345' "$tmp/sim.out" &&
+			ok "the sim showed the PIN masked" ||
+			fail "the sim showed the PIN masked" 'display "P------", never the digits' "$(grep 'unit 2: display' "$tmp/sim.out" | tail -5)"
 	fi
 	stop_all
 fi
@@ -179,7 +217,7 @@ print("absent", r.isError(), getattr(r, "exception_code", None))
 c.close()
 EOF
 )
-	contains "pymodbus tcp: report server id" "ident 01ff hallq-unit/1 fw=0.1 caps=keys,sat,display" "$out"
+	contains "pymodbus tcp: report server id" "ident 01ff hallq-unit/1 fw=0.2 caps=keys,sat,display" "$out"
 	contains "pymodbus tcp: an absent unit is gateway exception 0x0B" "absent True 11" "$out"
 	stop_all
 fi
@@ -212,6 +250,45 @@ EOF
 		fail "plain: the display shows A012" 'unit 3: display "A012" ...' "$(tail -3 "$tmp/sim.out")"
 else
 	fail "the sim started on a plain line" ready "$(cat "$tmp/plain.socat" "$tmp/sim.out" 2>/dev/null)"
+fi
+stop_all
+
+# ---- the plain frames of the five-key unit and the sign-in, over a pty ----
+if start_line plain5 && start_sim "plain:$tmp/plain5A:19200" "--evaluator 5:2"; then
+	ok "the sim started on a second plain line"
+	echo "3 signin 1024 012345" >&3
+	echo "2 finish" >&3
+	echo "2 rate 4" >&3
+	wait_for 5000 grep -q 'unit 3: key recorded (pending 3)' "$tmp/sim.out" &&
+		wait_for 5000 grep -q 'unit 2: key recorded (pending 2)' "$tmp/sim.out"
+	out=$(timeout 20 $PY - "$tmp/plain5B" <<'EOF' 2>&1
+import sys, serial
+s = serial.Serial(sys.argv[1], 19200, timeout=0.5)
+def tx(h):
+    s.write(bytes.fromhex(h))
+    return s.read(100).hex(" ").upper()
+print("ident5", tx("A5 02 01 00 D1 90"))
+print("rate4", tx("A5 02 02 02 00 00 FD B8"))
+print("signin", tx("A5 03 02 02 00 00 C0 78"))
+print("acked", tx("A5 03 02 02 00 03 80 79"))
+EOF
+)
+	contains "plain: a five-key unit's IDENT as in PROTOCOL.md" "ident5 A5 02 81 30 01 0F 68 61 6C 6C 71 2D 75 6E 69 74 2F 31 20 66 77 3D 30 2E 32 20 63 61 70 73 3D 6B 65 79 73 2C 73 61 74 2C 73 61 74 35 2C 64 69 73 70 6C 61 79 6D 1B" "$out"
+	contains "plain: its rating 4 as in PROTOCOL.md" "rate4 A5 02 82 0C 00 02 00 01 05 00 00 00 02 0A 00 04 B7 9E" "$out"
+	contains "plain: a sign-in as in PROTOCOL.md" "signin A5 03 82 11 00 03 00 01 0B 04 00 00 02 0C 60 12 00 03 0C 03 45 B5 06" "$out"
+	contains "plain: acknowledged whole" "acked A5 03 82 02 00 00 E9 B8" "$out"
+	echo "3 signout" >&3
+	wait_for 5000 grep -q 'unit 3: key recorded (pending 1)' "$tmp/sim.out"
+	out=$(timeout 20 $PY - "$tmp/plain5B" <<'EOF' 2>&1
+import sys, serial
+s = serial.Serial(sys.argv[1], 19200, timeout=0.5)
+s.write(bytes.fromhex("A5 03 02 02 00 03 80 79"))
+print("signout", s.read(100).hex(" ").upper())
+EOF
+)
+	contains "plain: a sign-out as in PROTOCOL.md" "signout A5 03 82 07 00 01 00 04 0D 00 00 28 6A" "$out"
+else
+	fail "the sim started on a second plain line" ready "$(cat "$tmp/plain5.socat" "$tmp/sim.out" 2>/dev/null)"
 fi
 stop_all
 

@@ -10,7 +10,8 @@
 #include "hq_queue.h"
 
 /* A small hall used by most tests: services a (A, 1-999), b (B, priority lane off),
- * g (green channel, priority lane), counters 1..4; opening 08:00-18:00 every day. */
+ * g (green channel, priority lane), counters 1..4; opening 08:00-18:00 every day; any clerk
+ * id signs in (sign_in = open). */
 extern const char *ts_small_hall;
 
 /* Fake clock: unix ms, starts at ts_local(2026, 11, 23, 9, 0) (a Monday). */

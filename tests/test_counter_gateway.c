@@ -4,6 +4,9 @@
  * acknowledgements on demand. hallqd is a fake too: it remembers idempotency keys as the
  * server does, so "carried out once" means "one distinct key per press". Both wire styles
  * are covered: plain (the poll carries the acknowledgement) and Modbus (a write of its own).
+ * Besides the exactly-once rule: ratings read on the scale of each unit's evaluator (three
+ * keys become levels 1/3/5, five keys are the level), the sign-in's three events sent as
+ * one request, Err on the unit after a refusal, and no PIN in the log.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -22,6 +25,7 @@
 #define NUNITS 3
 #define MAX_PRESSES 20000
 #define MAX_KEYS 40000
+#define MAX_OTHER 256
 
 /* ---- fake units and line ------------------------------------------------------------ */
 
@@ -40,6 +44,12 @@ static struct world {
 	int nkeys;
 	int effects[MAX_PRESSES + 1];       /* by the press's argument */
 	int server_down;
+	int ident_fail;                     /* the bus's identity reads time out */
+	/* presses other than call-a-number, and sign-ins, each once per idempotency key */
+	struct { int counter, key, arg; char idem[64]; } other[MAX_OTHER];
+	int nother;
+	struct { int counter; char clerk[8], pin[8], idem[64]; enum hq_gw_press answer; } signin[MAX_OTHER];
+	int nsignin;
 	int shows, clocks, saves;
 	struct hq_cshow view;
 	char log[64][200];
@@ -89,6 +99,8 @@ static void fb_close(struct hq_cbus *b)
 static int fb_ident(struct hq_cbus *b, int addr, struct hq_cident *id)
 {
 	(void)b;
+	if (w.ident_fail)
+		return HQ_ETIMEOUT;
 	id->caps = w.unit[addr].caps;
 	snprintf(id->text, sizeof id->text, "%s", w.unit[addr].ident);
 	return HQ_OK;
@@ -185,10 +197,20 @@ static enum hq_gw_press s_press(void *ctx, int counter, int key, int arg, const 
 {
 	int i;
 
-	(void)ctx, (void)counter;
+	(void)ctx;
 	if (w.server_down)
 		return HQ_GW_RETRY;
-	assert_int_equal(key, HQFW_KEY_CALL_NUMBER);
+	if (key != HQFW_KEY_CALL_NUMBER) {
+		for (i = 0; i < w.nother; i++)
+			if (!strcmp(w.other[i].idem, idem))
+				return HQ_GW_DONE;
+		assert_true(w.nother < MAX_OTHER);
+		w.other[w.nother].counter = counter;
+		w.other[w.nother].key = key;
+		w.other[w.nother].arg = arg;
+		snprintf(w.other[w.nother++].idem, sizeof w.other[0].idem, "%s", idem);
+		return HQ_GW_DONE;
+	}
 	for (i = 0; i < w.nkeys; i++)
 		if (!strcmp(w.keys[i], idem))
 			return HQ_GW_DONE; /* replayed: no effect */
@@ -197,6 +219,28 @@ static enum hq_gw_press s_press(void *ctx, int counter, int key, int arg, const 
 	assert_true(arg >= 1 && arg <= MAX_PRESSES);
 	w.effects[arg]++;
 	return HQ_GW_DONE;
+}
+
+/* The roster: clerk 1024, PIN 012345. A repeat of a key gets the first answer again. */
+static enum hq_gw_press s_sign_in(void *ctx, int counter, const char *clerk, const char *pin,
+				  const char *idem)
+{
+	int i;
+
+	(void)ctx;
+	if (w.server_down)
+		return HQ_GW_RETRY;
+	for (i = 0; i < w.nsignin; i++)
+		if (!strcmp(w.signin[i].idem, idem))
+			return w.signin[i].answer;
+	assert_true(w.nsignin < MAX_OTHER);
+	w.signin[w.nsignin].counter = counter;
+	snprintf(w.signin[w.nsignin].clerk, sizeof w.signin[0].clerk, "%s", clerk);
+	snprintf(w.signin[w.nsignin].pin, sizeof w.signin[0].pin, "%s", pin);
+	snprintf(w.signin[w.nsignin].idem, sizeof w.signin[0].idem, "%s", idem);
+	w.signin[w.nsignin].answer = !strcmp(clerk, "1024") && !strcmp(pin, "012345") ? HQ_GW_DONE
+										       : HQ_GW_REFUSED;
+	return w.signin[w.nsignin++].answer;
 }
 
 static void s_view(void *ctx, int counter, struct hq_cshow *out)
@@ -234,7 +278,7 @@ static uint32_t s_wall(void *ctx)
 }
 
 static const struct hq_gw_sink sink = {
-	.press = s_press, .view = s_view, .save = s_save, .log = s_log, .now_ms = s_now,
+	.press = s_press, .sign_in = s_sign_in, .view = s_view, .save = s_save, .log = s_log, .now_ms = s_now,
 	.wall_s = s_wall,
 };
 
@@ -569,13 +613,289 @@ static void unknown_key_is_acknowledged(void **state)
 	assert_int_equal(w.nkeys, 1);
 }
 
+/* ---- the evaluator and the sign-in ------------------------------------------------- */
+
+static void type(int addr, const char *digits)
+{
+	for (; *digits; digits++)
+		assert_int_equal(hqfw_unit_key(&w.unit[addr], HQFW_PAD_DIGIT, (uint16_t)(*digits - '0')),
+				 HQFW_TYPED);
+}
+
+/* The clerk's fingers: id, sign-in, PIN, enter. Returns the first event's sequence. */
+static int sign_in_at(int addr, const char *clerk, const char *pin)
+{
+	type(addr, clerk);
+	assert_int_equal(hqfw_unit_key(&w.unit[addr], HQFW_KEY_SIGN_IN, 0), HQFW_TYPED);
+	type(addr, pin);
+	return (int)hqfw_unit_key(&w.unit[addr], HQFW_PAD_ENTER, 0);
+}
+
+static void rate_at(int addr, int key)
+{
+	assert_true(hqfw_unit_key(&w.unit[addr], HQFW_KEY_FINISH, 0) > 0);
+	assert_true(hqfw_unit_key(&w.unit[addr], HQFW_KEY_RATE, (uint16_t)key) > 0);
+}
+
+/* The levels sent for a counter's ratings, in order, as "1 3 5". */
+static const char *levels(int counter)
+{
+	static char out[128];
+	size_t n = 0;
+	int i;
+
+	out[0] = '\0';
+	for (i = 0; i < w.nother; i++)
+		if (w.other[i].counter == counter && w.other[i].key == HQFW_KEY_RATE)
+			n += (size_t)snprintf(out + n, sizeof out - n, "%s%d", n ? " " : "", w.other[i].arg);
+	return out;
+}
+
+static int count_key(int counter, int key)
+{
+	int i, n = 0;
+
+	for (i = 0; i < w.nother; i++)
+		n += w.other[i].counter == counter && w.other[i].key == key;
+	return n;
+}
+
+static void assert_log_lacks(const char *secret)
+{
+	int i;
+
+	for (i = 0; i < w.nlog; i++)
+		if (strstr(w.log[i], secret))
+			fail_msg("the log says \"%s\"", w.log[i]);
+}
+
+static void level_table(void **state)
+{
+	(void)state;
+	/* PROTOCOL.md 5.2: three keys are the scale's ends and middle; five are the level. */
+	assert_int_equal(hq_gw_level(3, 1), 1);
+	assert_int_equal(hq_gw_level(3, 2), 3);
+	assert_int_equal(hq_gw_level(3, 3), 5);
+	assert_int_equal(hq_gw_level(3, 4), 0);
+	assert_int_equal(hq_gw_level(3, 0), 0);
+	for (int k = 1; k <= 5; k++)
+		assert_int_equal(hq_gw_level(5, k), k);
+	assert_int_equal(hq_gw_level(5, 6), 0);
+	assert_int_equal(hq_gw_level(0, 1), 0);
+}
+
+/* Unit 1 has three evaluator keys, unit 2 five: each rating goes out once, as its level,
+ * though replies are lost on the way. */
+static void ratings_on_each_scale(void **state)
+{
+	int modbus = *(int *)*state, k;
+
+	setup_world(modbus);
+	hqfw_unit_init(&w.unit[2], 2, HQFW_CAP_ALL5, 0);
+	hq_gw_round(&gb, &sink);
+	assert_int_equal(units[0].eval_keys, 3);
+	assert_int_equal(units[1].eval_keys, 5);
+	assert_true(logged("line unit 2 (counter 2) online: hallq-unit/1 fw=0.2 caps=keys,sat,sat5,display"));
+	for (k = 1; k <= 5; k++) {
+		if (k <= 3)
+			rate_at(1, k);
+		rate_at(2, k);
+		w.next_fault = k % 2 ? F_LOSE_REPLY : F_GARBLE_REPLY;
+		drain(20);
+	}
+	assert_string_equal(levels(1), "1 3 5");
+	assert_string_equal(levels(2), "1 2 3 4 5");
+	assert_int_equal(count_key(1, HQFW_KEY_FINISH), 3);
+	assert_int_equal(count_key(2, HQFW_KEY_FINISH), 5);
+}
+
+/* The scale is the unit's: while its identity cannot be read, a rating waits in the unit
+ * (the presses before it go on); a unit swapped for one with five keys is read again. */
+static void rating_waits_for_the_identity(void **state)
+{
+	int modbus = *(int *)*state, i;
+
+	setup_world(modbus);
+	w.ident_fail = 1;
+	hq_gw_round(&gb, &sink);
+	assert_true(logged("line unit 3 (counter 3) online"));
+	assert_false(units[2].ident_ok);
+	press(3, 1);
+	rate_at(3, 2);
+	for (i = 0; i < 5; i++)
+		hq_gw_round(&gb, &sink);
+	assert_each_once(1);
+	assert_int_equal(count_key(3, HQFW_KEY_FINISH), 1);
+	assert_string_equal(levels(3), "");
+	assert_int_equal(w.unit[3].ring.count, 1); /* the rating, kept */
+	w.ident_fail = 0;
+	drain(5);
+	assert_string_equal(levels(3), "3");
+	/* Another unit at the counter: it restarts (BOOT) with five keys. */
+	hqfw_unit_init(&w.unit[3], 3, HQFW_CAP_ALL5, 0);
+	hq_gw_round(&gb, &sink);
+	rate_at(3, 2);
+	drain(10);
+	assert_string_equal(levels(3), "3 2");
+}
+
+/* A faulty unit's rating beyond its scale is logged, acknowledged and not sent. */
+static void rating_beyond_the_scale(void **state)
+{
+	int modbus = *(int *)*state;
+
+	setup_world(modbus);
+	hq_gw_round(&gb, &sink);
+	hqfw_ring_push(&w.unit[1].ring, HQFW_KEY_RATE, 4);
+	press(1, 1);
+	drain(5);
+	assert_true(logged("line unit 1: rating 4 is not a key of its 3-key evaluator"));
+	assert_string_equal(levels(1), "");
+	assert_each_once(1);
+}
+
+/* A sign-in: one request with the id and the PIN (its leading zero kept), under the key of
+ * its first event, once though replies are lost; the PIN in no log line. */
+static void sign_in_once(void **state)
+{
+	int modbus = *(int *)*state, seq;
+	char key[128];
+
+	setup_world(modbus);
+	hq_gw_round(&gb, &sink);
+	press(3, 1);
+	seq = sign_in_at(3, "1024", "012345");
+	assert_int_equal(seq, 2);
+	hqfw_unit_key(&w.unit[3], HQFW_KEY_SIGN_OUT, 0);
+	w.next_fault = F_GARBLE_REPLY;
+	hq_gw_round(&gb, &sink);
+	w.next_fault = F_LOSE_REPLY;
+	drain(20);
+	assert_int_equal(w.nsignin, 1);
+	assert_int_equal(w.signin[0].counter, 3);
+	assert_string_equal(w.signin[0].clerk, "1024");
+	assert_string_equal(w.signin[0].pin, "012345");
+	hq_gw_idem_key(&gb, &units[2], (uint16_t)seq, key, sizeof key);
+	assert_string_equal(w.signin[0].idem, key);
+	assert_int_equal(count_key(3, HQFW_KEY_SIGN_OUT), 1);
+	assert_int_equal(units[2].last, 5);
+	assert_int_equal(atomic_load(&units[2].events), 5);
+	assert_each_once(1);
+	assert_log_lacks("012345");
+	/* Accepted: the unit shows what its counter shows. */
+	assert_string_equal((const char *)w.unit[3].text, "A001");
+}
+
+/* A wrong PIN: refused, acknowledged, and the unit shows Err (over PAUS) for 3 s. */
+static void refused_sign_in_shows_err(void **state)
+{
+	int modbus = *(int *)*state;
+	struct hqfw_view v;
+
+	setup_world(modbus);
+	w.view.state = 1;
+	hq_gw_round(&gb, &sink);
+	hqfw_unit_view(&w.unit[2], &v);
+	assert_string_equal(v.text, "PAUS");
+	sign_in_at(2, "1024", "9999");
+	drain(5);
+	assert_int_equal(w.nsignin, 1);
+	assert_int_equal(w.signin[0].answer, HQ_GW_REFUSED);
+	assert_int_equal(w.unit[2].ring.count, 0);
+	hqfw_unit_view(&w.unit[2], &v);
+	assert_string_equal(v.text, HQ_GW_ERR_TEXT);
+	hqfw_unit_view(&w.unit[1], &v);
+	assert_string_equal(v.text, "PAUS"); /* only the unit signed in at */
+	w.now += HQ_GW_ERR_SHOW_MS - 100;
+	hq_gw_round(&gb, &sink);
+	hqfw_unit_view(&w.unit[2], &v);
+	assert_string_equal(v.text, HQ_GW_ERR_TEXT);
+	w.now += 100;
+	hq_gw_round(&gb, &sink);
+	hqfw_unit_view(&w.unit[2], &v);
+	assert_string_equal(v.text, "PAUS");
+	assert_log_lacks("9999");
+}
+
+/* hallqd away: the sign-in stays in the unit and goes once hallqd is back. */
+static void sign_in_waits_for_hallqd(void **state)
+{
+	int modbus = *(int *)*state;
+
+	setup_world(modbus);
+	hq_gw_round(&gb, &sink);
+	sign_in_at(1, "1024", "012345");
+	w.server_down = 1;
+	hq_gw_round(&gb, &sink);
+	assert_int_equal(w.unit[1].ring.count, 3);
+	assert_int_equal(units[0].last, 0);
+	w.server_down = 0;
+	w.now += HQ_GW_SERVER_RETRY_MS;
+	drain(10);
+	assert_int_equal(w.nsignin, 1);
+	assert_int_equal(w.signin[0].answer, HQ_GW_DONE);
+}
+
+/* Six presses and then a sign-in: the first answer's window (8 events) ends inside the
+ * sign-in, so the gateway stops before it and takes it whole from the next answer. */
+static void sign_in_split_by_the_window(void **state)
+{
+	int modbus = *(int *)*state, i;
+
+	setup_world(modbus);
+	hq_gw_round(&gb, &sink);
+	for (i = 1; i <= 6; i++)
+		press(2, i);
+	sign_in_at(2, "1024", "012345");
+	assert_int_equal(w.unit[2].ring.count, 9);
+	hq_gw_round(&gb, &sink);
+	assert_int_equal(w.nkeys, 6);
+	assert_int_equal(w.nsignin, 0);
+	assert_int_equal(units[1].last, 6);
+	drain(5);
+	assert_int_equal(w.nsignin, 1);
+	assert_string_equal(w.signin[0].pin, "012345");
+	assert_each_once(6);
+	assert_false(logged("malformed"));
+}
+
+/* Events no conforming unit makes: a sign-in without its PIN, a PIN without its sign-in, a
+ * PIN that is not in the form of PROTOCOL.md 5.4. Logged without their values, acknowledged,
+ * Err shown; the presses around them go on. */
+static void malformed_sign_in(void **state)
+{
+	int modbus = *(int *)*state;
+	struct hqfw_view v;
+
+	setup_world(modbus);
+	hq_gw_round(&gb, &sink);
+	hqfw_ring_push(&w.unit[1].ring, HQFW_KEY_PIN, 0x6012);
+	press(1, 1);
+	hqfw_ring_push(&w.unit[1].ring, HQFW_KEY_SIGN_IN, 1024);
+	hqfw_ring_push(&w.unit[1].ring, HQFW_KEY_PIN, 0x6012);
+	hqfw_ring_push(&w.unit[1].ring, HQFW_KEY_PIN, 0x03A5); /* A is no digit */
+	press(1, 2);
+	hqfw_ring_push(&w.unit[1].ring, HQFW_KEY_SIGN_IN, 1024); /* the last, nothing after it */
+	drain(5);
+	assert_true(logged("line unit 1 (counter 1): a PIN without its sign-in (seq 1)"));
+	assert_true(logged("line unit 1 (counter 1): malformed sign-in (seq 3, 3 of its 3 events)"));
+	assert_true(logged("line unit 1 (counter 1): malformed sign-in (seq 7, 1 of its 3 events)"));
+	assert_int_equal(w.nsignin, 0);
+	assert_each_once(2);
+	assert_log_lacks("24594"); /* 0x6012 */
+	assert_log_lacks("6012");
+	hqfw_unit_view(&w.unit[1], &v);
+	assert_string_equal(v.text, HQ_GW_ERR_TEXT);
+}
+
 /* Many presses, on a line that loses and garbles one command in five, with hallqd going
  * away now and then, units restarting when idle, the gateway restarting at any moment (it
- * keeps its state file) and sequence numbers crossing the wrap: each press carried out once. */
+ * keeps its state file) and sequence numbers crossing the wrap: each press carried out once,
+ * and each sign-in among them (three events, which a window may cut) sent once. */
 static void random_line_exactly_once(void **state)
 {
 	enum { PRESSES = 6000 };
-	int modbus = *(int *)*state, pressed = 0, a, round;
+	int modbus = *(int *)*state, pressed = 0, signins = 0, a, round;
 
 	setup_world(modbus);
 	rnd_state = modbus ? 77 : 78;
@@ -588,6 +908,8 @@ static void random_line_exactly_once(void **state)
 		while (burst-- > 0 && pressed < PRESSES)
 			if (press(1 + (int)(rnd() % NUNITS), pressed + 1) > 0)
 				pressed++;
+		if (rnd() % 150 == 0 && sign_in_at(1 + (int)(rnd() % NUNITS), "1024", "012345") > 0)
+			signins++;
 		if (rnd() % 500 == 0)
 			w.server_down = !w.server_down;
 		if (rnd() % 700 == 0)
@@ -605,6 +927,11 @@ static void random_line_exactly_once(void **state)
 	w.now += HQ_GW_SERVER_RETRY_MS + HQ_GW_OFFLINE_POLL_MS;
 	drain(1000);
 	assert_each_once(PRESSES);
+	assert_true(signins > 10);
+	assert_true(w.nsignin <= MAX_OTHER);
+	assert_int_equal(w.nsignin, signins);
+	for (a = 0; a < w.nsignin; a++)
+		assert_int_equal(w.signin[a].answer, HQ_GW_DONE);
 	for (a = 0; a < NUNITS; a++)
 		assert_true(atomic_load(&units[a].timeouts) + atomic_load(&units[a].crc_errors) > 0);
 }
@@ -626,6 +953,15 @@ int main(void)
 		BOTH(display_written_only_when_changed),
 		BOTH(lost_line_is_reopened),
 		BOTH(unknown_key_is_acknowledged),
+		cmocka_unit_test(level_table),
+		BOTH(ratings_on_each_scale),
+		BOTH(rating_waits_for_the_identity),
+		BOTH(rating_beyond_the_scale),
+		BOTH(sign_in_once),
+		BOTH(refused_sign_in_shows_err),
+		BOTH(sign_in_waits_for_hallqd),
+		BOTH(sign_in_split_by_the_window),
+		BOTH(malformed_sign_in),
 		BOTH(random_line_exactly_once),
 	};
 

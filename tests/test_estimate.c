@@ -46,7 +46,7 @@
  * turns averaged over the last 5.
  */
 static const char *est_hall =
-	"[hall]\nname = 估计\npriority_ratio = 2\nestimate_samples = 5\n"
+	"[hall]\nname = 估计\npriority_ratio = 2\nestimate_samples = 5\nsign_in = open\n"
 	"[service s]\nname = 甲\nprefix = S\nnumbers = 1-999\n"
 	"hours = 00:00-24:00\ndays = mon-sun\ntarget_minutes = 10\n"
 	"[service t]\nname = 乙\nprefix = T\nnumbers = 1-999\n"

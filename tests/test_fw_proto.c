@@ -228,7 +228,7 @@ static void test_fc11_report_server_id(void **state)
 	assert_int_equal(rep[3], 0x01);
 	assert_int_equal(rep[4], 0xFF);
 	assert_int_equal(rep[2], len - 5);
-	assert_memory_equal(rep + 5, "hallq-unit/1 fw=0.1 caps=keys,display", 37);
+	assert_memory_equal(rep + 5, "hallq-unit/1 fw=0.2 caps=keys,display", 37);
 	assert_int_equal(rep[2], 2 + 37);
 	assert_exception(RTU(3, 0x11, 0x00), 0x11, 3);
 }
@@ -286,7 +286,7 @@ static void test_plain_ident_status(void **state)
 	assert_int_equal(rep[2], 0x81);
 	assert_int_equal(rep[4], 1);
 	assert_int_equal(rep[5], HQFW_CAP_ALL);
-	assert_memory_equal(rep + 6, "hallq-unit/1 fw=0.1 caps=keys,sat,display", 41);
+	assert_memory_equal(rep + 6, "hallq-unit/1 fw=0.2 caps=keys,sat,display", 41);
 	assert_int_equal(len, 6 + 2 + 41);
 	unit.crc_errors = 7;
 	unit.uptime = 0x00012345;
@@ -355,6 +355,55 @@ static void test_plain_show_clock(void **state)
 	assert_int_equal(plain(0, HQFW_PLAIN_CLOCK, c, 4), 0);
 	assert_int_equal(unit.clock, 1795425601u);
 	assert_plain_error(plain(3, 0x40, 0, 0), 0x40, HQFW_PLAIN_E_COMMAND);
+}
+
+/* A five-key unit: sat5 brings sat with it, in the bits and in the string (PROTOCOL.md 2.2). */
+static void test_five_key_identity(void **state)
+{
+	static const char id[] = "hallq-unit/1 fw=0.2 caps=keys,sat,sat5,display";
+	size_t len;
+
+	(void)state;
+	hqfw_unit_init(&unit, 3, HQFW_CAP_KEYS | HQFW_CAP_SAT5 | HQFW_CAP_DISPLAY, 0);
+	len = RTU(3, 0x11);
+	assert_int_equal(len, 5 + 2 + sizeof id - 1);
+	assert_memory_equal(rep + 5, id, sizeof id - 1);
+	assert_int_equal(RTU(3, 0x04, 0x00, 0x01, 0x00, 0x01), 7);
+	assert_int_equal(rep_reg(0), 0x0F);
+	assert_int_equal(HQFW_EVALUATOR_KEYS(rep_reg(0)), 5);
+	len = plain(3, HQFW_PLAIN_IDENT, 0, 0);
+	assert_int_equal(rep[5], 0x0F);
+	assert_memory_equal(rep + 6, id, sizeof id - 1);
+	assert_int_equal(len, 6 + 2 + sizeof id - 1);
+	/* A three-key unit and one without satisfaction keys. */
+	assert_int_equal(HQFW_EVALUATOR_KEYS(HQFW_CAP_ALL), 3);
+	assert_int_equal(HQFW_EVALUATOR_KEYS(HQFW_CAP_KEYS | HQFW_CAP_DISPLAY), 0);
+}
+
+/* A sign-in over the plain protocol: the three events in one POLL, dropped (and wiped from
+ * the ring's memory) by one acknowledgement of the last (PROTOCOL.md 5.4). */
+static void test_plain_sign_in(void **state)
+{
+	static const char *digits = "10240042";
+	uint8_t ack[2] = { 0, 0 };
+	unsigned i;
+
+	(void)state;
+	for (i = 0; i < 4; i++)
+		hqfw_unit_key(&unit, HQFW_PAD_DIGIT, (uint16_t)(digits[i] - '0'));
+	assert_int_equal(hqfw_unit_key(&unit, HQFW_KEY_SIGN_IN, 0), HQFW_TYPED);
+	for (; digits[i]; i++)
+		hqfw_unit_key(&unit, HQFW_PAD_DIGIT, (uint16_t)(digits[i] - '0'));
+	assert_int_equal(hqfw_unit_key(&unit, HQFW_KEY_SIGN_IN, 0), 1); /* sign-in again confirms */
+	assert_int_equal(plain(3, HQFW_PLAIN_POLL, ack, 2), 6 + 2 + 15);
+	assert_int_equal(rep[5], 3);
+	assert_memory_equal(rep + 6, ((const uint8_t[]){ 0, 1, 11, 0x04, 0x00, 0, 2, 12, 0x40, 0x04,
+							   0, 3, 12, 0x02, 0xFF }), 15);
+	ack[1] = 3;
+	assert_int_equal(plain(3, HQFW_PLAIN_POLL, ack, 2), 8);
+	assert_int_equal(rep[5], 0);
+	for (i = 0; i < HQFW_RING_SIZE; i++)
+		assert_int_equal(unit.ring.ev[i].arg, 0);
 }
 
 static void test_plain_framing(void **state)
@@ -505,6 +554,8 @@ int main(void)
 		cmocka_unit_test_setup(test_plain_ident_status, setup),
 		cmocka_unit_test_setup(test_plain_poll_ack, setup),
 		cmocka_unit_test_setup(test_plain_show_clock, setup),
+		cmocka_unit_test_setup(test_five_key_identity, setup),
+		cmocka_unit_test_setup(test_plain_sign_in, setup),
 		cmocka_unit_test_setup(test_plain_framing, setup),
 		cmocka_unit_test_setup(test_exactly_once_on_a_bad_line, setup),
 		cmocka_unit_test_setup(test_restart_loses_no_new_press, setup),

@@ -1,9 +1,10 @@
 /*
  * Tests of the counter-unit firmware's core on the host (firmware-proto/fw): the CRC, the
  * event ring with its sequence numbers and acknowledgement, the key rules (satisfaction keys
- * only after a finish, a full ring refuses the newest press), the display, the silence
- * framing of the link, and the main loop driven through a fake HAL whose clock the tests
- * advance by hand.
+ * only after a finish, three or five of them, a full ring refuses the newest press), the
+ * keypad's typing (numbers, the sign-in with its masked PIN, the timeout) and the PIN's wire
+ * form, the display, the silence framing of the link, and the main loop driven through a
+ * fake HAL whose clock the tests advance by hand.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +14,7 @@
 #include <string.h>
 
 #include "crc16.h"
+#include "entry.h"
 #include "fw.h"
 #include "link.h"
 #include "ring.h"
@@ -259,6 +261,283 @@ static void test_full_ring_refuses_newest(void **state)
 	assert_int_equal(hqfw_unit_key(&u, HQFW_KEY_CALL_NEXT, 0), HQFW_RING_SIZE + 1);
 }
 
+/* ---- the five-key evaluator ---- */
+
+static void test_five_key_rating(void **state)
+{
+	struct hqfw_unit u;
+	int level;
+
+	(void)state;
+	hqfw_unit_init(&u, 3, HQFW_CAP_ALL5, 0);
+	assert_int_equal(u.caps, 0x0F);
+	/* Each of the five keys, each after its own finish. */
+	for (level = 1; level <= 5; level++) {
+		assert_true(hqfw_unit_key(&u, HQFW_KEY_FINISH, 0) > 0);
+		assert_int_equal(hqfw_unit_key(&u, HQFW_KEY_RATE, 0), 0);
+		assert_int_equal(hqfw_unit_key(&u, HQFW_KEY_RATE, 6), 0);
+		assert_int_equal(hqfw_unit_key(&u, HQFW_KEY_RATE, (uint16_t)level), 2 * level);
+		assert_int_equal(hqfw_ring_get(&u.ring, (unsigned)(2 * level - 1))->arg, level);
+		assert_false(u.status & HQFW_ST_SAT_OPEN);
+		assert_int_equal(hqfw_unit_key(&u, HQFW_KEY_RATE, (uint16_t)level), 0);
+	}
+	/* The same 60-second window as three keys. */
+	hqfw_unit_key(&u, HQFW_KEY_FINISH, 0);
+	hqfw_unit_tick(&u, HQFW_SAT_WINDOW_MS);
+	assert_int_equal(hqfw_unit_key(&u, HQFW_KEY_RATE, 5), 0);
+	/* A three-key unit has no 4 or 5. */
+	hqfw_unit_init(&u, 3, HQFW_CAP_ALL, 0);
+	hqfw_unit_key(&u, HQFW_KEY_FINISH, 0);
+	assert_int_equal(hqfw_unit_key(&u, HQFW_KEY_RATE, 5), 0);
+	assert_int_equal(hqfw_unit_key(&u, HQFW_KEY_RATE, 4), 0);
+	assert_int_equal(hqfw_unit_key(&u, HQFW_KEY_RATE, 3), 2);
+}
+
+/* ---- typing: numbers, the sign-in with its PIN ---- */
+
+static void view_is(const struct hqfw_unit *u, const char *want)
+{
+	struct hqfw_view v;
+
+	hqfw_unit_view(u, &v);
+	assert_string_equal(v.text, want);
+}
+
+static long type(struct hqfw_unit *u, const char *digits)
+{
+	long r = HQFW_TYPED;
+
+	for (; *digits && r == HQFW_TYPED; digits++)
+		r = hqfw_unit_key(u, HQFW_PAD_DIGIT, (uint16_t)(*digits - '0'));
+	return r;
+}
+
+static void assert_wiped(const struct hqfw_unit *u)
+{
+	unsigned i;
+
+	assert_int_equal(u->entry.mode, HQFW_ENTRY_NONE);
+	assert_int_equal(u->entry.n, 0);
+	for (i = 0; i < HQFW_PIN_MAX; i++)
+		assert_int_equal(u->entry.digit[i], 0);
+}
+
+static void test_typed_number(void **state)
+{
+	struct hqfw_unit u;
+
+	(void)state;
+	hqfw_unit_init(&u, 3, HQFW_CAP_ALL, 0);
+	assert_int_equal(type(&u, "12"), HQFW_TYPED);
+	view_is(&u, "12");
+	assert_int_equal(hqfw_unit_key(&u, HQFW_KEY_TRANSFER, 0), 1);
+	assert_int_equal(hqfw_ring_get(&u.ring, 0)->arg, 12);
+	view_is(&u, "----");
+	/* Nothing typed: nothing to transfer to. */
+	assert_int_equal(hqfw_unit_key(&u, HQFW_KEY_TRANSFER, 0), 0);
+	/* At most 65535 and five digits; clear takes back the last digit, then the entry. */
+	assert_int_equal(type(&u, "6553"), HQFW_TYPED);
+	assert_int_equal(hqfw_unit_key(&u, HQFW_PAD_DIGIT, 6), 0);
+	assert_int_equal(hqfw_unit_key(&u, HQFW_PAD_DIGIT, 5), HQFW_TYPED);
+	assert_int_equal(hqfw_unit_key(&u, HQFW_PAD_DIGIT, 0), 0);
+	assert_int_equal(hqfw_unit_key(&u, HQFW_PAD_DIGIT, 10), 0);
+	view_is(&u, "65535");
+	assert_int_equal(hqfw_unit_key(&u, HQFW_PAD_CLEAR, 0), HQFW_TYPED);
+	view_is(&u, "6553");
+	assert_int_equal(hqfw_unit_key(&u, HQFW_KEY_CALL_NUMBER, 0), 2);
+	assert_int_equal(hqfw_ring_get(&u.ring, 1)->arg, 6553);
+	assert_int_equal(type(&u, "7"), HQFW_TYPED);
+	assert_int_equal(hqfw_unit_key(&u, HQFW_PAD_CLEAR, 0), HQFW_TYPED);
+	assert_wiped(&u);
+	assert_int_equal(hqfw_unit_key(&u, HQFW_PAD_CLEAR, 0), 0);
+	/* A keypad that composes the number itself still works, and wins over digits typed. */
+	type(&u, "9");
+	assert_int_equal(hqfw_unit_key(&u, HQFW_KEY_TRANSFER, 5), 3);
+	assert_int_equal(hqfw_ring_get(&u.ring, 2)->arg, 5);
+	assert_wiped(&u);
+	/* Typing shows over PAUS. */
+	u.state = 1;
+	type(&u, "4");
+	view_is(&u, "4");
+}
+
+static void test_sign_in_sequence(void **state)
+{
+	struct hqfw_unit u;
+
+	(void)state;
+	hqfw_unit_init(&u, 3, HQFW_CAP_ALL, 0);
+	assert_int_equal(type(&u, "1024"), HQFW_TYPED);
+	view_is(&u, "1024");
+	assert_int_equal(hqfw_unit_key(&u, HQFW_KEY_SIGN_IN, 0), HQFW_TYPED);
+	assert_int_equal(u.ring.count, 0); /* nothing recorded before the PIN */
+	view_is(&u, "PIn");
+	assert_int_equal(type(&u, "012"), HQFW_TYPED);
+	view_is(&u, "P---");
+	/* Three digits are too few: the prompt stays. */
+	assert_int_equal(hqfw_unit_key(&u, HQFW_PAD_ENTER, 0), 0);
+	assert_int_equal(u.entry.mode, HQFW_ENTRY_PIN);
+	assert_int_equal(type(&u, "345"), HQFW_TYPED);
+	view_is(&u, "P------");
+	assert_int_equal(hqfw_unit_key(&u, HQFW_PAD_DIGIT, 6), 0); /* a seventh */
+	assert_int_equal(hqfw_unit_key(&u, HQFW_PAD_CLEAR, 0), HQFW_TYPED);
+	view_is(&u, "P-----");
+	assert_int_equal(type(&u, "5"), HQFW_TYPED);
+	assert_int_equal(hqfw_unit_key(&u, HQFW_PAD_ENTER, 0), 1);
+	/* Three events together: the id, then the PIN's two halves with its leading zero. */
+	assert_int_equal(u.ring.count, 3);
+	assert_int_equal(hqfw_ring_get(&u.ring, 0)->key, HQFW_KEY_SIGN_IN);
+	assert_int_equal(hqfw_ring_get(&u.ring, 0)->arg, 1024);
+	assert_int_equal(hqfw_ring_get(&u.ring, 1)->key, HQFW_KEY_PIN);
+	assert_int_equal(hqfw_ring_get(&u.ring, 1)->arg, 0x6012);
+	assert_int_equal(hqfw_ring_get(&u.ring, 2)->key, HQFW_KEY_PIN);
+	assert_int_equal(hqfw_ring_get(&u.ring, 2)->arg, 0x0345);
+	assert_wiped(&u);
+	view_is(&u, "----");
+	/* Sign-out is one key, argument 0. */
+	assert_int_equal(hqfw_unit_key(&u, HQFW_KEY_SIGN_OUT, 7), 4);
+	assert_int_equal(hqfw_ring_get(&u.ring, 3)->arg, 0);
+	/* Acknowledged events leave nothing of the PIN in the ring's memory. */
+	hqfw_unit_ack(&u, 0);
+	hqfw_unit_ack(&u, 4);
+	assert_int_equal(u.ring.count, 0);
+	for (unsigned i = 0; i < HQFW_RING_SIZE; i++)
+		assert_int_equal(u.ring.ev[i].arg, 0);
+}
+
+static void test_sign_in_keys(void **state)
+{
+	struct hqfw_unit u;
+
+	(void)state;
+	hqfw_unit_init(&u, 3, HQFW_CAP_ALL, 0);
+	/* No id typed: no sign-in. 12 is not a key. Enter outside a PIN does nothing. */
+	assert_int_equal(hqfw_unit_key(&u, HQFW_KEY_SIGN_IN, 0), 0);
+	assert_int_equal(hqfw_unit_key(&u, HQFW_KEY_PIN, 0x4123), 0);
+	assert_int_equal(hqfw_unit_key(&u, HQFW_PAD_ENTER, 0), 0);
+	/* A keypad that composes the id; the sign-in key again confirms (no enter key). */
+	assert_int_equal(hqfw_unit_key(&u, HQFW_KEY_SIGN_IN, 7), HQFW_TYPED);
+	type(&u, "0000");
+	assert_int_equal(hqfw_unit_key(&u, HQFW_KEY_SIGN_IN, 0), 1);
+	assert_int_equal(hqfw_ring_get(&u.ring, 0)->arg, 7);
+	assert_int_equal(hqfw_ring_get(&u.ring, 1)->arg, 0x4000);
+	assert_int_equal(hqfw_ring_get(&u.ring, 2)->arg, 0x00FF);
+	/* Clear at an empty prompt abandons the sign-in. */
+	type(&u, "5");
+	hqfw_unit_key(&u, HQFW_KEY_SIGN_IN, 0);
+	assert_int_equal(hqfw_unit_key(&u, HQFW_PAD_CLEAR, 0), HQFW_TYPED);
+	assert_wiped(&u);
+	/* Another key abandons it and is taken; the citizen's rating leaves it alone. */
+	type(&u, "5");
+	hqfw_unit_key(&u, HQFW_KEY_SIGN_IN, 0);
+	type(&u, "99");
+	assert_int_equal(hqfw_unit_key(&u, HQFW_KEY_FINISH, 0), 4);
+	assert_wiped(&u);
+	type(&u, "5");
+	hqfw_unit_key(&u, HQFW_KEY_SIGN_IN, 0);
+	type(&u, "99");
+	assert_int_equal(hqfw_unit_key(&u, HQFW_KEY_RATE, 2), 5);
+	view_is(&u, "P--");
+	assert_int_equal(hqfw_unit_key(&u, HQFW_KEY_CALL_NEXT, 0), 6);
+	assert_wiped(&u);
+	/* A unit without keys types nothing. */
+	hqfw_unit_init(&u, 3, HQFW_CAP_DISPLAY, 0);
+	assert_int_equal(hqfw_unit_key(&u, HQFW_PAD_DIGIT, 1), 0);
+}
+
+static void test_sign_in_timeout(void **state)
+{
+	struct hqfw_unit u;
+
+	(void)state;
+	hqfw_unit_init(&u, 3, HQFW_CAP_ALL, 1000);
+	type(&u, "1024");
+	hqfw_unit_key(&u, HQFW_KEY_SIGN_IN, 0);
+	type(&u, "12");
+	/* The clock counts from the last key. */
+	hqfw_unit_tick(&u, 1000 + HQFW_ENTRY_TIMEOUT_MS - 1);
+	type(&u, "3");
+	hqfw_unit_tick(&u, 1000 + 2 * HQFW_ENTRY_TIMEOUT_MS - 2);
+	view_is(&u, "P---");
+	hqfw_unit_tick(&u, 1000 + 2 * HQFW_ENTRY_TIMEOUT_MS - 1);
+	assert_wiped(&u);
+	view_is(&u, "----");
+	assert_int_equal(hqfw_unit_key(&u, HQFW_PAD_ENTER, 0), 0);
+	assert_int_equal(u.ring.count, 0);
+	/* A typed number times out too. */
+	type(&u, "12");
+	hqfw_unit_tick(&u, 1000 + 3 * HQFW_ENTRY_TIMEOUT_MS);
+	assert_int_equal(hqfw_unit_key(&u, HQFW_KEY_TRANSFER, 0), 0);
+}
+
+static void test_sign_in_needs_three_places(void **state)
+{
+	struct hqfw_unit u;
+	unsigned i;
+
+	(void)state;
+	hqfw_unit_init(&u, 3, HQFW_CAP_ALL, 0);
+	for (i = 0; i < HQFW_RING_SIZE - 2; i++)
+		hqfw_unit_key(&u, HQFW_KEY_RECALL, 0);
+	type(&u, "1024");
+	hqfw_unit_key(&u, HQFW_KEY_SIGN_IN, 0);
+	type(&u, "1234");
+	assert_int_equal(hqfw_unit_key(&u, HQFW_PAD_ENTER, 0), -1);
+	assert_int_equal(u.ring.count, HQFW_RING_SIZE - 2);
+	assert_true(u.status & HQFW_ST_REFUSED);
+	view_is(&u, "FULL");
+	assert_wiped(&u);
+	/* With three places it goes in whole. */
+	hqfw_unit_ack(&u, 0);
+	hqfw_unit_ack(&u, 1);
+	type(&u, "1024");
+	hqfw_unit_key(&u, HQFW_KEY_SIGN_IN, 0);
+	type(&u, "1234");
+	assert_int_equal(hqfw_unit_key(&u, HQFW_PAD_ENTER, 0), HQFW_RING_SIZE - 1);
+	assert_int_equal(u.ring.count, HQFW_RING_SIZE);
+}
+
+static void test_pin_wire_form(void **state)
+{
+	static const struct { const char *pin; uint16_t first, second; } ex[] = {
+		{ "012345", 0x6012, 0x0345 }, /* PROTOCOL.md 5.4's examples */
+		{ "0042", 0x4004, 0x02FF },
+		{ "98765", 0x5987, 0x065F },
+		{ "0000", 0x4000, 0x00FF },
+		{ "999999", 0x6999, 0x0999 },
+	};
+	static const uint16_t bad[][2] = {
+		{ 0x3123, 0x0FFF }, /* three digits */
+		{ 0x7123, 0x0456 }, /* seven */
+		{ 0x41A3, 0x04FF }, /* not a digit */
+		{ 0x4123, 0x040F }, /* padding where the fourth digit is */
+		{ 0x4123, 0x04F0 }, /* a digit beyond the count */
+		{ 0x6123, 0x1456 }, /* the second half's top nibble */
+		{ 0x5123, 0x045F + 0x1000 },
+	};
+	uint8_t d[HQFW_PIN_MAX];
+	uint16_t a, b;
+	char out[HQFW_PIN_MAX + 1];
+	size_t i, j, n;
+
+	(void)state;
+	for (i = 0; i < sizeof ex / sizeof ex[0]; i++) {
+		n = strlen(ex[i].pin);
+		for (j = 0; j < n; j++)
+			d[j] = (uint8_t)(ex[i].pin[j] - '0');
+		hqfw_pin_pack(d, (unsigned)n, &a, &b);
+		assert_int_equal(a, ex[i].first);
+		assert_int_equal(b, ex[i].second);
+		assert_int_equal(hqfw_pin_unpack(a, b, out), n);
+		assert_string_equal(out, ex[i].pin);
+	}
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		memset(out, 'x', sizeof out);
+		assert_int_equal(hqfw_pin_unpack(bad[i][0], bad[i][1], out), 0);
+		assert_string_equal(out, "");
+	}
+}
+
 /* ---- display, clock, uptime ---- */
 
 static void test_view(void **state)
@@ -426,6 +705,30 @@ static void test_main_loop(void **state)
 	hqfw_fw_step(&fw);
 	assert_int_equal(f.beeps[HQFW_BEEP_REFUSED], 1);
 
+	/* Typing: a digit is a click and a redraw; the PIN is drawn masked. */
+	f.key = HQFW_PAD_DIGIT;
+	f.key_arg = 7;
+	hqfw_fw_step(&fw);
+	assert_int_equal(f.beeps[HQFW_BEEP_TYPED], 1);
+	assert_int_equal(f.beeps[HQFW_BEEP_KEY], 1);
+	assert_string_equal(f.last.text, "7");
+	f.key = HQFW_KEY_SIGN_IN;
+	f.key_arg = 0;
+	hqfw_fw_step(&fw);
+	assert_string_equal(f.last.text, "PIn");
+	f.key = HQFW_PAD_DIGIT;
+	f.key_arg = 1;
+	hqfw_fw_step(&fw);
+	assert_string_equal(f.last.text, "P-");
+	assert_int_equal(f.beeps[HQFW_BEEP_TYPED], 3);
+	f.key = HQFW_PAD_CLEAR;
+	hqfw_fw_step(&fw);
+	f.key = HQFW_PAD_CLEAR;
+	hqfw_fw_step(&fw);
+	assert_string_equal(f.last.text, "----");
+	assert_int_equal(f.draws, 6); /* 7, PIn, P-, PIn, ---- */
+	f.draws = 1;
+
 	/* A poll arrives; no reply until t3.5 of silence has passed. */
 	memcpy(f.rx, poll, sizeof poll);
 	f.rx_len = sizeof poll;
@@ -473,6 +776,13 @@ int main(void)
 		cmocka_unit_test(test_rate_needs_capability),
 		cmocka_unit_test(test_key_arguments),
 		cmocka_unit_test(test_full_ring_refuses_newest),
+		cmocka_unit_test(test_five_key_rating),
+		cmocka_unit_test(test_typed_number),
+		cmocka_unit_test(test_sign_in_sequence),
+		cmocka_unit_test(test_sign_in_keys),
+		cmocka_unit_test(test_sign_in_timeout),
+		cmocka_unit_test(test_sign_in_needs_three_places),
+		cmocka_unit_test(test_pin_wire_form),
 		cmocka_unit_test(test_view),
 		cmocka_unit_test(test_uptime_and_clock),
 		cmocka_unit_test(test_link_gap),

@@ -41,12 +41,16 @@ static const char *hall_ini =
 	"[hall]\n"
 	"name = 模型大厅\n"
 	"name_en = Model Hall\n"
+	"sign_in = open\n"
 	"languages = zh, en\n"
 	"priority_ratio = 2\n"
 	"noshow_after_recalls = 2\n"
 	"checkin_early_minutes = 15\n"
 	"checkin_late_minutes = 10\n"
 	"slot_minutes = 30\n"
+	/* A review stays as given: the model keeps one per ticket (test_review.c checks the
+	 * changes within review_edit_minutes). */
+	"review_edit_minutes = 0\n"
 	"\n"
 	"[service a]\nname = 企业开办\nprefix = A\nnumbers = 1-999\nhours = 08:00-18:00\n"
 	"days = mon-sun\ntarget_minutes = 10\nmax_wait_minutes = 30\nappointments_per_slot = 2\n\n"
@@ -532,8 +536,16 @@ static int model_rollover(struct model *m)
 			closed++;
 		}
 	}
-	for (i = 0; i < NCTR; i++)
+	for (i = 0; i < NCTR; i++) {
 		m->c[i].cur = 0;
+		/* The day's close signs every clerk out. */
+		if (m->c[i].clerk[0]) {
+			ev_expect(m, "signed_out", 0, (int)i + 1, false);
+			ev_value(m, 2);
+			ev_detail(m, m->c[i].clerk);
+			m->c[i].clerk[0] = '\0';
+		}
+	}
 	ev_expect(m, "day_closed", 0, -1, false);
 	ev_value(m, closed);
 	{
@@ -1201,11 +1213,15 @@ static void op_cancel(struct model *m)
 	ev_check(m, "cancel");
 }
 
-static void rate_want(struct want *w, const struct mticket *t, int score)
+/* A rating is a review at levels 1 (非常不满意) to 5 (非常满意) from the API; one a ticket
+ * here (review_edit_minutes = 0). The counter's last ticket only within 120 s of its finish. */
+static void rate_want(struct want *w, const struct mticket *t, int score, bool last)
 {
-	if (score < 1 || score > 3)
+	if (score < 1 || score > 5)
 		want_add(w, HQ_EINVAL);
 	if (t && t->state != HQ_T_DONE)
+		want_add(w, HQ_ESTATE);
+	if (t && last && now_ms() - t->ended_at > 120000)
 		want_add(w, HQ_ESTATE);
 	if (t && t->rating)
 		want_add(w, HQ_ERATED);
@@ -1213,21 +1229,24 @@ static void rate_want(struct want *w, const struct mticket *t, int score)
 		want_add(w, 0);
 }
 
+/* The review's event; a bad one (1 or 2) opens a case for the ticket too. */
 static void apply_rate(struct model *m, struct mticket *t, int score, const struct hq_ticket *out)
 {
 	if (out->id != t->id || out->rating != score)
 		die(m, "rate returned ticket %" PRId64 " rating %d", out->id, out->rating);
 	t->rating = score;
-	ev_expect(m, "rated", t->id, t->counter, false);
+	ev_expect(m, "reviewed", t->id, t->counter, false);
 	ev_value(m, score);
-	ev_detail(m, t->clerk);
+	ev_detail(m, "api");
+	if (score <= 2)
+		ev_expect(m, "case_opened", t->id, t->counter, false);
 }
 
 static void op_rate(struct model *m)
 {
 	struct hq_ticket out;
 	struct want w = { 0 };
-	int score = rn(m, 20) ? rn(m, 3) + 1 : rn(m, 2) * 4, rc;
+	int score = rn(m, 20) ? rn(m, 5) + 1 : rn(m, 2) * 6, rc;
 	int64_t id;
 	struct mticket *t;
 
@@ -1237,7 +1256,7 @@ static void op_rate(struct model *m)
 	logop(m, "rate %" PRId64 " %d", id, score);
 	if (!t)
 		want_add(&w, HQ_ENOTICKET);
-	rate_want(&w, t, score);
+	rate_want(&w, t, score, false);
 	rc = hq_queue_rate(m->q, id, score, &out);
 	check_rc(m, "rate", rc, &w);
 	if (rc == 0) {
@@ -1252,7 +1271,7 @@ static void op_rate_last(struct model *m)
 	struct hq_ticket out;
 	struct want w = { 0 };
 	int c = rn(m, 50) ? rn(m, NCTR) + 1 : NCTR + 1, rc;
-	int score = rn(m, 20) ? rn(m, 3) + 1 : rn(m, 2) * 4;
+	int score = rn(m, 20) ? rn(m, 5) + 1 : rn(m, 2) * 6;
 	struct mcounter *mc = ctr(m, c);
 	struct mticket *t;
 
@@ -1266,10 +1285,10 @@ static void op_rate_last(struct model *m)
 		want_add(&w, HQ_EIDLE);
 		want_add(&w, HQ_ENOTICKET);
 		want_add(&w, HQ_ESTATE);
-		if (score < 1 || score > 3)
+		if (score < 1 || score > 5)
 			want_add(&w, HQ_EINVAL);
 	} else {
-		rate_want(&w, t, score);
+		rate_want(&w, t, score, true);
 	}
 	rc = hq_queue_rate_last(m->q, c, score, &out);
 	check_rc(m, "rate-last", rc, &w);
@@ -1402,8 +1421,16 @@ static void op_counter(struct model *m, enum ctrop op)
 			m->lenient_counter = c;
 		}
 		if (op == C_SIGNIN) {
+			/* The clerk signed in before, if another, is signed out. */
 			ev_expect(m, "signed_out", 0, c, true);
 			snprintf(mc->clerk, sizeof mc->clerk, "%s", clerk);
+		}
+		if (op == C_CLOSE && mc->clerk[0]) {
+			/* A close signs the counter's clerk out. */
+			ev_expect(m, "signed_out", 0, c, false);
+			ev_value(m, 1);
+			ev_detail(m, mc->clerk);
+			mc->clerk[0] = '\0';
 		}
 	}
 	ev_check(m, names[op]);
@@ -1776,7 +1803,7 @@ static void agg_add(struct agg *a, bool fresh, int state, bool called, double wa
 	a->parked += state == HQ_T_PARKED;
 	if (rating) {
 		a->rated++;
-		a->fair += rating >= 2;
+		a->fair += rating >= 3; /* 基本满意 and above */
 	}
 	if (!called)
 		return;
@@ -1932,7 +1959,7 @@ static struct derived *derive(struct model *m, size_t *nd)
 			if (!x->first_call)
 				x->first_call = e->at;
 			x->counter = e->counter;
-		} else if (!strcmp(e->type, "rated")) {
+		} else if (!strcmp(e->type, "reviewed")) {
 			x->rating = e->value;
 		} else if (!strcmp(e->type, "finished")) {
 			fin = HQ_T_DONE;
@@ -2280,8 +2307,16 @@ static void test_model(void **state)
 			expect++;
 		}
 	}
-	for (i = 0; i < NCTR; i++)
+	for (i = 0; i < NCTR; i++) {
 		m->c[i].cur = 0;
+		/* The day's close signs every clerk out. */
+		if (m->c[i].clerk[0]) {
+			ev_expect(m, "signed_out", 0, (int)i + 1, false);
+			ev_value(m, 2);
+			ev_detail(m, m->c[i].clerk);
+			m->c[i].clerk[0] = '\0';
+		}
+	}
 	ev_expect(m, "day_closed", 0, -1, false);
 	ev_value(m, expect);
 	rc = hq_queue_close_day(m->q, "hall closed", &closed);

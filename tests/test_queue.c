@@ -214,7 +214,9 @@ static void test_error_names(void **state)
 		}
 		n++;
 	}
-	assert_int_equal(n, 32);
+	assert_int_equal(n, 36);
+	assert_string_equal(hq_err_code(HQ_ESIGNIN), "signin");
+	assert_string_equal(hq_err_code(HQ_ENOCASE), "nocase");
 	assert_string_equal(hq_err_name(HQ_ENOSERVICE), "HQ_ENOSERVICE");
 	assert_string_equal(hq_err_code(HQ_ENOSERVICE), "noservice");
 	assert_string_equal(hq_err_name(HQ_ERATED), "HQ_ERATED");
@@ -843,11 +845,11 @@ static void test_events_each_operation(void **state)
 	expect_ticket_event(q, last, "finished", &a2, 1, "c1");
 
 	last = hq_queue_last_event_id(q);
-	TQ_OK(q, hq_queue_rate_last(q, 1, 3, NULL));
-	e = tq_event1(q, last, "rated", a2.id);
+	TQ_OK(q, hq_queue_review_last(q, 1, 4, 0, HQ_CH_UNIT, NULL));
+	e = tq_event1(q, last, "reviewed", a2.id);
 	assert_int_equal(e.counter, 1);
-	assert_int_equal(e.value, 3);
-	assert_string_equal(e.detail, "c1");
+	assert_int_equal(e.value, 4);
+	assert_string_equal(e.detail, "unit");
 
 	/* call-next over a current ticket: finished, then called. */
 	tq_next(q, 1); /* A001 */

@@ -1199,7 +1199,10 @@ static void test_cancel(void **state)
 	tq_close(q);
 }
 
-/* ---- rating -------------------------------------------------------------------------- */
+/* ---- rating ------------------------------------------------------------------------------
+ * A rating is a review from the API (hq_review.h; test_review.c has the rest): levels 1..5,
+ * one a ticket, changed only within review_edit_minutes (30 in the small hall).
+ */
 
 static void test_rate(void **state)
 {
@@ -1216,20 +1219,26 @@ static void test_rate(void **state)
 	tq_next(q, 1);
 	TQ_ERR(q, HQ_ESTATE, hq_queue_rate(q, a1.id, 3, NULL));
 	TQ_OK(q, hq_queue_finish(q, 1, NULL));
-	/* Scores are 1..3. */
+	/* Levels are 1..5. */
 	TQ_ERR(q, HQ_EINVAL, hq_queue_rate(q, a1.id, 0, NULL));
-	TQ_ERR(q, HQ_EINVAL, hq_queue_rate(q, a1.id, 4, NULL));
+	TQ_ERR(q, HQ_EINVAL, hq_queue_rate(q, a1.id, 6, NULL));
 	TQ_ERR(q, HQ_EINVAL, hq_queue_rate(q, a1.id, -1, NULL));
 	assert_int_equal(tq_get(q, a1.id).rating, 0);
 	TQ_OK(q, hq_queue_rate(q, a1.id, HQ_SCORE_FAIR, &t));
 	assert_int_equal(t.id, a1.id);
-	assert_int_equal(t.rating, 2);
-	assert_int_equal(tq_get(q, a1.id).rating, 2);
+	assert_int_equal(t.rating, 3);
+	assert_int_equal(tq_get(q, a1.id).rating, 3);
+	/* Within the edit window a second rating replaces the first... */
+	ts_advance_s(29 * 60);
+	TQ_OK(q, hq_queue_rate(q, a1.id, HQ_SCORE_SATISFIED, &t));
+	assert_int_equal(t.rating, 4);
+	/* ... and after it, counted from the first, nothing changes. */
+	ts_advance_s(61);
 	last = hq_queue_last_event_id(q);
 	TQ_ERR(q, HQ_ERATED, hq_queue_rate(q, a1.id, 3, NULL));
 	TQ_ERR(q, HQ_ERATED, hq_queue_rate(q, a1.id, 2, NULL));
 	assert_int_equal(hq_queue_last_event_id(q), last);
-	assert_int_equal(tq_get(q, a1.id).rating, 2);
+	assert_int_equal(tq_get(q, a1.id).rating, 4);
 	/* No-show and cancelled tickets were not served. */
 	tq_next(q, 1);
 	TQ_OK(q, hq_queue_noshow(q, 1, NULL));
@@ -1237,17 +1246,20 @@ static void test_rate(void **state)
 	TQ_OK(q, hq_queue_cancel(q, a3.id, "x", NULL));
 	TQ_ERR(q, HQ_ESTATE, hq_queue_rate(q, a3.id, 3, NULL));
 	TQ_ERR(q, HQ_ENOTICKET, hq_queue_rate(q, 4242, 3, NULL));
-	/* Each score value is accepted. */
-	tq_issue(q, "b", HQ_CLASS_NORMAL);
-	tq_issue(q, "b", HQ_CLASS_NORMAL);
-	t = tq_next(q, 3);
-	TQ_OK(q, hq_queue_finish(q, 3, NULL));
-	TQ_OK(q, hq_queue_rate(q, t.id, HQ_SCORE_DISSATISFIED, NULL));
-	assert_int_equal(tq_get(q, t.id).rating, 1);
-	t = tq_next(q, 3);
-	TQ_OK(q, hq_queue_finish(q, 3, NULL));
-	TQ_OK(q, hq_queue_rate(q, t.id, HQ_SCORE_SATISFIED, NULL));
-	assert_int_equal(tq_get(q, t.id).rating, 3);
+	/* Each level is accepted: a bad one without reasons as "other". */
+	for (int level = HQ_LEVEL_MIN; level <= HQ_LEVEL_MAX; level++) {
+		struct hq_review rv;
+
+		tq_issue(q, "b", HQ_CLASS_NORMAL);
+		t = tq_next(q, 3);
+		TQ_OK(q, hq_queue_finish(q, 3, NULL));
+		TQ_OK(q, hq_queue_rate(q, t.id, level, NULL));
+		assert_int_equal(tq_get(q, t.id).rating, level);
+		TQ_OK(q, hq_queue_ticket_review(q, t.id, &rv));
+		assert_int_equal(rv.level, level);
+		assert_int_equal(rv.channel, HQ_CH_API);
+		assert_int_equal(rv.reasons, level <= HQ_LEVEL_BAD ? HQ_REASON_OTHER : 0);
+	}
 	tq_close(q);
 }
 
@@ -1269,12 +1281,13 @@ static void test_rate_last(void **state)
 	assert_int_equal(tq_get(q, a1.id).rating, 0);
 	/* call-next finished A001: it is counter 1's last finished ticket. */
 	tq_next(q, 1);
-	TQ_ERR(q, HQ_EINVAL, hq_queue_rate_last(q, 1, 5, NULL));
-	TQ_OK(q, hq_queue_rate_last(q, 1, 3, &t));
+	TQ_ERR(q, HQ_EINVAL, hq_queue_rate_last(q, 1, 6, NULL));
+	TQ_OK(q, hq_queue_rate_last(q, 1, 5, &t));
 	assert_int_equal(t.id, a1.id);
-	assert_int_equal(t.rating, 3);
-	assert_int_equal(tq_get(q, a1.id).rating, 3);
+	assert_int_equal(t.rating, 5);
+	assert_int_equal(tq_get(q, a1.id).rating, 5);
 	assert_int_equal(tq_get(q, a2.id).rating, 0);
+	/* A second press of the same channel's keys is not a change of mind. */
 	TQ_ERR(q, HQ_ERATED, hq_queue_rate_last(q, 1, 1, NULL));
 	/* Another counter's finished ticket is its own. */
 	tq_next(q, 3);
@@ -1282,6 +1295,10 @@ static void test_rate_last(void **state)
 	TQ_OK(q, hq_queue_finish(q, 1, NULL));
 	TQ_OK(q, hq_queue_rate_last(q, 3, 1, &t));
 	assert_int_equal(t.id, b1.id);
+	/* The keys review the last ticket only within 120 s of its finish. */
+	ts_advance_s(121);
+	TQ_ERR(q, HQ_ESTATE, hq_queue_rate_last(q, 1, 2, &t));
+	ts_advance_s(-1);
 	TQ_OK(q, hq_queue_rate_last(q, 1, 2, &t));
 	assert_int_equal(t.id, a2.id);
 	assert_int_equal(tq_get(q, b1.id).rating, 1);

@@ -7,7 +7,9 @@
  * every grouping, which is what lets hallq-sim check hallqd's figures exactly; it notices
  * a broken invariant; and fed a small morning written out by hand, it gives the figures
  * worked out by hand from the definitions in docs/queue.md ("Statistics"), every one of
- * them, as hq_queue_stats() does for the same morning played through the library.
+ * them, as hq_queue_stats() does for the same morning played through the library, the
+ * 好差评 figures (levels, mean score, bad reviews and their cases' 整改率 and 回访率) with
+ * the rest.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -27,6 +29,7 @@ static const char *hall =
 	"[hall]\n"
 	"name = 模拟测试大厅\n"
 	"noshow_after_recalls = 2\n"
+	"sign_in = open\n"
 	"[service business]\nname = 企业开办\nprefix = A\nhours = 09:00-12:00, 13:30-17:00\n"
 	"days = mon-fri\ntarget_minutes = 20\nmax_wait_minutes = 30\n"
 	"[service social]\nname = 社保医保\nprefix = C\nhours = 09:00-12:00, 13:30-17:00\n"
@@ -135,6 +138,7 @@ static void thinning(void **state)
 	struct hq_sim_rates r;
 	struct hq_sim_rng rng;
 	double peak = 0, base = 0, per_service[4] = {0}, want[4] = {0}, total = 0;
+	double levels[6] = {0}, unrated = 0;
 	int seeds = 500, m;
 	size_t i;
 
@@ -161,7 +165,14 @@ static void thinning(void **state)
 			else if ((m >= 9 * 60 && m < 9 * 60 + 30) || (m >= 11 * 60 && m < 12 * 60))
 				base++;
 			assert_true(a[i].service_min > 0);
-			assert_true(a[i].score >= 0 && a[i].score <= 3);
+			assert_true(a[i].level >= 0 && a[i].level <= 5);
+			/* Reasons with a bad review, and only then. */
+			assert_true((a[i].level >= 1 && a[i].level <= 2) == (a[i].reasons != 0));
+			assert_true((a[i].reasons & ~HQ_REASONS_ALL) == 0);
+			if (a[i].level)
+				levels[a[i].level]++;
+			else
+				unrated++;
 		}
 		free(a);
 	}
@@ -171,6 +182,20 @@ static void thinning(void **state)
 	assert_true(fabs((peak / 90) / (base / 90) - 1.8) < 0.08);
 	for (int s = 0; s < 4; s++)
 		assert_true(fabs(per_service[s] / total - want[s]) < 0.01);
+	/* 80% review; of them 1% at level 1, 3% at 2, 6% at 3, 20% at 4 and 70% at 5, each
+	 * share within four standard errors of a binomial over the reviews (about 60 000). */
+	{
+		struct hq_sim_params p;
+		double reviews = total - unrated;
+
+		hq_sim_params_default(&p);
+		assert_true(fabs(reviews / total - p.p_rate) < 4 * sqrt(0.8 * 0.2 / total));
+		for (int l = 1; l <= 5; l++) {
+			double want_l = p.level_share[l - 1];
+
+			assert_true(fabs(levels[l] / reviews - want_l) < 4 * sqrt(want_l * (1 - want_l) / reviews));
+		}
+	}
 	hq_config_free(cfg);
 }
 
@@ -178,7 +203,8 @@ static bool same_arrival(const struct hq_sim_arrival *a, const struct hq_sim_arr
 {
 	return a->minute == b->minute && a->service == b->service && a->priority == b->priority &&
 	       a->noshow == b->noshow && a->late == b->late && a->transfer == b->transfer &&
-	       a->service_min == b->service_min && a->score == b->score && a->patience_min == b->patience_min;
+	       a->service_min == b->service_min && a->level == b->level && a->reasons == b->reasons &&
+	       a->patience_min == b->patience_min;
 }
 
 static void seeded(void **state)
@@ -254,6 +280,12 @@ static void same_rows(const struct hq_stats_row *a, const struct hq_stats_row *b
 	assert_int_equal(a->cancelled, b->cancelled);
 	assert_int_equal(a->waiting, b->waiting);
 	assert_int_equal(a->rated, b->rated);
+	assert_int_equal(a->level1, b->level1);
+	assert_int_equal(a->level2, b->level2);
+	assert_int_equal(a->level3, b->level3);
+	assert_int_equal(a->level4, b->level4);
+	assert_int_equal(a->level5, b->level5);
+	assert_int_equal(a->bad_reviews, b->bad_reviews);
 	/* The same millisecond times summed, perhaps in another order. */
 	assert_true(fabs(a->wait_mean_s - b->wait_mean_s) < 1e-9);
 	assert_true(a->wait_p50_s == b->wait_p50_s && a->wait_p90_s == b->wait_p90_s);
@@ -262,6 +294,8 @@ static void same_rows(const struct hq_stats_row *a, const struct hq_stats_row *b
 	assert_true(a->service_p90_s == b->service_p90_s);
 	assert_true(a->on_time_rate == b->on_time_rate);
 	assert_true(a->satisfaction_rate == b->satisfaction_rate);
+	assert_true(a->score_mean == b->score_mean);
+	assert_true(a->rectify_rate == b->rectify_rate && a->revisit_rate == b->revisit_rate);
 }
 
 /* A random day through the real library; the record's figures must be the library's. */
@@ -272,7 +306,7 @@ static void record_matches_library(void **state)
 	struct hq_sim_rng rng;
 	int64_t day0 = ts_local(2026, 11, 23, 0, 0);
 	static const char *const keys[] = {"business", "social", "enquiry", "mystery"};
-	int step, calls = 0, transfers = 0;
+	int step, calls = 0, transfers = 0, reviews = 0, steps = 0;
 
 	(void)state;
 	assert_non_null(rec);
@@ -280,7 +314,7 @@ static void record_matches_library(void **state)
 	hq_queue_set_durable(q, false);
 	hq_queue_sign_in(q, 2, "0207");
 	for (step = 0; step < 1500; step++) {
-		int c = 1 + (int)(hq_sim_uniform(&rng) * 5), op = (int)(hq_sim_uniform(&rng) * 12);
+		int c = 1 + (int)(hq_sim_uniform(&rng) * 5), op = (int)(hq_sim_uniform(&rng) * 13);
 		struct hq_ticket t;
 
 		/* Milliseconds matter: the figures must agree to the millisecond. */
@@ -303,9 +337,28 @@ static void record_matches_library(void **state)
 				transfers += hq_queue_transfer_service(q, c, keys[(int)(hq_sim_uniform(&rng) * 4)],
 								       NULL) == HQ_OK;
 			break;
-		case 10:
-			hq_queue_rate_last(q, c, 1 + (int)(hq_sim_uniform(&rng) * 3), NULL);
+		case 10: {
+			/* A review at a level from 1 to 5 by the counter's keys, within 120 s of its
+			 * last finish or refused; bad ones with a reason. Often a bad one. */
+			int level = 1 + (int)(hq_sim_uniform(&rng) * 5);
+			unsigned why = level <= 2 ? 1u << (int)(hq_sim_uniform(&rng) * 4) : 0;
+
+			reviews += hq_queue_review_last(q, c, level, why, HQ_CH_UNIT, NULL) == HQ_OK;
 			break;
+		}
+		case 12: {
+			/* The supervisor takes a random open case one step on. */
+			struct hq_case *v;
+			size_t n;
+
+			if (hq_queue_cases(q, -1, false, false, &v, &n) == HQ_OK && n) {
+				const struct hq_case *k = &v[(size_t)(hq_sim_uniform(&rng) * (double)n) % n];
+
+				steps += hq_queue_case_step(q, k->id, k->state + 1, "0900", NULL, NULL) == HQ_OK;
+			}
+			free(v);
+			break;
+		}
 		case 11:
 			if (hq_sim_uniform(&rng) < 0.3 && hq_queue_find(q, "C003", &t.id) == HQ_OK)
 				hq_queue_cancel(q, t.id, "left", NULL);
@@ -314,7 +367,7 @@ static void record_matches_library(void **state)
 			break;
 		}
 	}
-	assert_true(calls > 50 && transfers > 5);
+	assert_true(calls > 50 && transfers > 5 && reviews > 10 && steps > 5);
 	hq_sim_record_init(rec, hq_queue_config(q), day0, day0 + 86400000LL);
 	feed(q, rec);
 	assert_int_equal(rec->breaches, 0);
@@ -400,6 +453,49 @@ static void record_breaches(void **state)
 	hq_config_free(cfg);
 }
 
+/* The reviews' invariants: one review a ticket (a second one is a change), of a finished
+ * ticket; a case for a bad review only, its steps one at a time. */
+static void record_review_breaches(void **state)
+{
+	struct hq_config *cfg = cfg_of();
+	struct hq_sim_record *rec = malloc(sizeof *rec);
+	int64_t day0 = ts_local(2026, 11, 23, 0, 0);
+	struct hq_sim_event e;
+	int id = 1;
+
+	(void)state;
+	assert_non_null(rec);
+	hq_sim_record_init(rec, cfg, day0, day0 + 86400000LL);
+#define FEED(type, ticket, label, v)                                                          \
+	(e = ev(id++, type, ticket, label, 2), e.value = (v), hq_sim_record_event(rec, &e))
+	FEED("issued", 1, "A001", 0);
+	FEED("issued", 2, "A002", 0);
+	FEED("called", 1, "A001", 0);
+	FEED("reviewed", 1, "A001", 5);         /* not finished yet */
+	assert_int_equal(rec->breaches, 1);
+	FEED("finished", 1, "A001", 0);
+	FEED("review_changed", 2, "A002", 4);   /* A002 never reviewed, nor finished */
+	assert_int_equal(rec->breaches, 2);
+	FEED("reviewed", 1, "A001", 5);         /* the first review was wrong, this one twice */
+	assert_int_equal(rec->breaches, 3);
+	FEED("case_step", 1, "A001", 1);        /* no case */
+	FEED("case_opened", 1, "A001", 1);      /* for a review at 5 */
+	assert_int_equal(rec->breaches, 5);
+	FEED("review_changed", 1, "A001", 2);
+	FEED("case_opened", 1, "A001", 2);
+	FEED("case_step", 1, "A001", 1);
+	assert_int_equal(rec->breaches, 5);
+	FEED("case_step", 1, "A001", 3);        /* rectified skipped */
+	assert_int_equal(rec->breaches, 6);
+	FEED("review_changed", 1, "A001", 3);
+	FEED("case_step", 1, "A001", 4);        /* closed early by the change: fine */
+	assert_int_equal(rec->breaches, 6);
+#undef FEED
+	hq_sim_record_free(rec);
+	free(rec);
+	hq_config_free(cfg);
+}
+
 /* ---- the figures by their definitions, worked out by hand ------------------------------ */
 
 /*
@@ -409,13 +505,13 @@ static void record_breaches(void **state)
  * 0207 to 0208 after A001. One ticket of Friday (its A001) is still open and is closed by
  * the day's roll-over: it was not issued in the day, so it counts nowhere.
  *
- *  ticket  svc       issued     first call (ctr, clerk)  wait ms            end                        service ms       rating
- *  A001    business        0    1 800 000 (2, 0207)      1 800 000 on time  done 2 460 000 (start 1 860 000)  600 000   3
+ *  ticket  svc       issued     first call (ctr, clerk)  wait ms            end                        service ms       review
+ *  A001    business        0    1 800 000 (2, 0207)      1 800 000 on time  done 2 460 000 (start 1 860 000)  600 000   5
  *  A002    business   60 000    1 860 001 (5, 0501)      1 800 001 late     no-show 2 000 000                    -      -
  *  C001    social    120 000      420 000 (3, 0303)        300 000 on time  transferred to business 900 000    -      -
- *  Z001    enquiry   200 000    1 100 250 (1, none)        900 250 late     done 1 320 000 (start 1 120 000)  200 000   2
+ *  Z001    enquiry   200 000    1 100 250 (1, none)        900 250 late     done 1 320 000 (start 1 120 000)  200 000   1, then 4
  *  A003    business  300 000    -                          -                cancelled 1 000 000                  -      -
- *  C001'   business  (C001's)   2 460 500 (2, 0208)      1 560 500 on time  done 2 760 500, never started     300 000   1
+ *  C001'   business  (C001's)   2 460 500 (2, 0208)      1 560 500 on time  done 2 760 500, never started     300 000   2, case
  *  A004    business 3 600 000   -                          -                still waiting                        -      -
  *  C002    social   3 700 000   3 800 000 (3, 0303)        100 000 on time  still called                         -      -
  *
@@ -423,6 +519,13 @@ static void record_breaches(void **state)
  * its hour of issue C001's; its service time from its call, as it was never started.
  * A001 waited exactly the limit, which counts as on time; A002 and Z001 one millisecond
  * and 250 ms over it. Rows come in the documented order.
+ *
+ * The reviews, by the counters' keys: Z001 at level 1 (a case opens, rectification due 15
+ * working days later, 2026-12-14), changed through the API 70 s later to 4 (满意), which
+ * closes the case: Z001 counts as a review at 4 and no bad one. A001 at 5. C001' at 2 for
+ * its attitude: case 2 opens, is verified (3 000 000) and rectified (3 300 000), not yet
+ * revisited. So the day has 3 reviews, one each at 2, 4 and 5: satisfied (3 and above) 2/3,
+ * mean score 11/3, one bad review, rectified (差评整改率 1/1) and not revisited (回访率 0/1).
  */
 static const struct step {
 	int64_t ms;
@@ -447,18 +550,24 @@ static const struct step {
 	{1100250, "called", 5, "Z001", "enquiry", 1, 0, ""},
 	{1120000, "started", 5, "Z001", "enquiry", 1, 0, ""},
 	{1320000, "finished", 5, "Z001", "enquiry", 1, 0, ""},
-	{1330000, "rated", 5, "Z001", "enquiry", 1, 2, ""},
+	{1330000, "reviewed", 5, "Z001", "enquiry", 1, 1, "unit"},
+	{1330000, "case_opened", 5, "Z001", "enquiry", 1, 1, "2026-12-14"},
+	{1400000, "review_changed", 5, "Z001", "enquiry", 1, 4, "api"},
+	{1400000, "case_step", 5, "Z001", "enquiry", 1, 4, "hallq"},
 	{1800000, "called", 2, "A001", "business", 2, 0, "0207"},
 	{1860000, "started", 2, "A001", "business", 2, 0, "0207"},
 	{1860001, "called", 3, "A002", "business", 5, 0, "0501"},
 	{2000000, "noshow", 3, "A002", "business", 5, 0, "0501"},
 	{2460000, "finished", 2, "A001", "business", 2, 0, "0207"},
-	{2460100, "rated", 2, "A001", "business", 2, 3, "0207"},
+	{2460100, "reviewed", 2, "A001", "business", 2, 5, "unit"},
 	{2460200, "signed_out", 0, "", "", 2, 0, "0207"},
 	{2460300, "signed_in", 0, "", "", 2, 0, "0208"},
 	{2460500, "called", 7, "C001", "business", 2, 0, "0208"},
 	{2760500, "finished", 7, "C001", "business", 2, 0, "0208"},
-	{2770000, "rated", 7, "C001", "business", 2, 1, "0208"},
+	{2770000, "reviewed", 7, "C001", "business", 2, 2, "unit"},
+	{2770000, "case_opened", 7, "C001", "business", 2, 2, "2026-12-14"},
+	{3000000, "case_step", 7, "C001", "business", 2, 1, "0900"},
+	{3300000, "case_step", 7, "C001", "business", 2, 2, "0900"},
 	{3600000, "issued", 8, "A004", "business", 0, 0, "normal"},
 	{3700000, "issued", 9, "C002", "social", 0, 0, "normal"},
 	{3800000, "called", 9, "C002", "social", 3, 0, "0303"},
@@ -490,21 +599,25 @@ static struct hq_sim_event step_event(int64_t id, const struct step *st)
  * of the two middle ones); p90: ceil(0.9 * 6) = ceil(5.4) = 6th, 1800.001 s; max 1800.001.
  * On time: all but 900 250 (enquiry) and 1 800 001 (business): 4/6.
  * Service sorted: 200 000, 300 000, 600 000: mean 1100 / 3 s; p90 ceil(2.7) = 3rd, 600.
- * Ratings 3, 2, 1: rated 3, fair or satisfied 2/3.
+ * Reviews 4, 5, 2 (above).
  */
+#define REVIEWS_ALL                                                                           \
+	.rated = 3, .satisfaction_rate = 2.0 / 3, .score_mean = 11.0 / 3, .level2 = 1,          \
+	.level4 = 1, .level5 = 1, .bad_reviews = 1, .rectify_rate = 1, .revisit_rate = 0
 static const struct hq_stats_row day_total = {
 	.key = "total", .issued = 7, .called = 6, .served = 3, .noshow = 1, .transferred = 1,
 	.cancelled = 1, .waiting = 2, .wait_mean_s = 6460.751 / 6, .wait_p50_s = 900.25,
 	.wait_p90_s = 1800.001, .wait_max_s = 1800.001, .service_mean_s = 1100.0 / 3,
-	.service_p90_s = 600, .on_time_rate = 4.0 / 6, .rated = 3, .satisfaction_rate = 2.0 / 3,
+	.service_p90_s = 600, .on_time_rate = 4.0 / 6, REVIEWS_ALL,
 };
 
-/* Z001 alone: wait 900.25 s, late; served in 200 s; rated 2. Every mean and percentile is
- * its one value. */
+/* Z001 alone: wait 900.25 s, late; served in 200 s; reviewed 4 in the end (its bad first
+ * review and its case count nowhere). Every mean and percentile is its one value. */
 #define Z001_ALONE(k)                                                                         \
 	{.key = k, .issued = 1, .called = 1, .served = 1, .wait_mean_s = 900.25,                \
 	 .wait_p50_s = 900.25, .wait_p90_s = 900.25, .wait_max_s = 900.25, .service_mean_s = 200, \
-	 .service_p90_s = 200, .on_time_rate = 0, .rated = 1, .satisfaction_rate = 1}
+	 .service_p90_s = 200, .on_time_rate = 0, .rated = 1, .satisfaction_rate = 1,           \
+	 .score_mean = 4, .level4 = 1}
 /* C001 (transferred, waited 300 s) and C002 (called, waited 100 s): mean 200; p50 the
  * ceil(1)st = 100; p90 the ceil(1.8) = 2nd = 300; both within 20 minutes. Nobody served or
  * rated: the service times and the satisfaction rate are 0. */
@@ -522,13 +635,17 @@ static const struct hq_stats_row day_total = {
  * waiting 1. Waits sorted 1 560 500, 1 800 000, 1 800 001 (odd count): mean 5 160 501 / 3 =
  * 1 720 167 ms; p50 the ceil(1.5) = 2nd, 1800; p90 the ceil(2.7) = 3rd, 1800.001; on time
  * 2/3 (1 800 000 is, the limit included). Service 300 000, 600 000: mean 450, p90 the
- * ceil(1.8) = 2nd, 600. Ratings 3 and 1: 1/2.
+ * ceil(1.8) = 2nd, 600. Reviews 5 (A001) and 2 (C001'): 1/2 satisfied, mean 3.5; the bad
+ * one's case rectified, not revisited.
  */
+#define REVIEWS_A001_C001                                                               \
+	.rated = 2, .satisfaction_rate = 0.5, .score_mean = 3.5, .level2 = 1, .level5 = 1,      \
+	.bad_reviews = 1, .rectify_rate = 1, .revisit_rate = 0
 static const struct hq_stats_row by_service[] = {
 	{.key = "business", .issued = 4, .called = 3, .served = 2, .noshow = 1, .cancelled = 1,
 	 .waiting = 1, .wait_mean_s = 1720.167, .wait_p50_s = 1800, .wait_p90_s = 1800.001,
 	 .wait_max_s = 1800.001, .service_mean_s = 450, .service_p90_s = 600, .on_time_rate = 2.0 / 3,
-	 .rated = 2, .satisfaction_rate = 0.5},
+	 REVIEWS_A001_C001},
 	SOCIAL_TWO("social"),
 	Z001_ALONE("enquiry"),
 };
@@ -537,13 +654,13 @@ static const struct hq_stats_row by_service[] = {
  * By counter, by number; A003 and A004 were never called and have no counter.
  * 2: A001 and C001' (issued 1: C001' is no new number). Waits 1 560 500, 1 800 000: mean
  * 1680.25, p50 the 1st 1560.5, p90 the 2nd 1800; both on time. Service 600 and 300: mean
- * 450, p90 600. Ratings 3 and 1: 1/2.
+ * 450, p90 600. Reviews 5 and 2, as business's.
  */
 static const struct hq_stats_row by_counter[] = {
 	Z001_ALONE("1"),
 	{.key = "2", .issued = 1, .called = 2, .served = 2, .wait_mean_s = 1680.25,
 	 .wait_p50_s = 1560.5, .wait_p90_s = 1800, .wait_max_s = 1800, .service_mean_s = 450,
-	 .service_p90_s = 600, .on_time_rate = 1, .rated = 2, .satisfaction_rate = 0.5},
+	 .service_p90_s = 600, .on_time_rate = 1, REVIEWS_A001_C001},
 	SOCIAL_TWO("3"),
 	A002_ALONE("5"),
 };
@@ -551,16 +668,18 @@ static const struct hq_stats_row by_counter[] = {
 /*
  * By clerk, by the clerk's text ("-" sorts before digits). Counter 1 had nobody signed in:
  * "-". Counter 2's two clerks are two rows: 0207 had A001 (1800 s, on time, the limit
- * included; 600 s; rated 3), 0208 had C001' (1560.5 s, 300 s, rated 1: dissatisfied, 0/1).
+ * included; 600 s; reviewed 5), 0208 had C001' (1560.5 s, 300 s, reviewed 2: 不满意, 0/1
+ * satisfied, its one bad review rectified).
  */
 static const struct hq_stats_row by_clerk[] = {
 	Z001_ALONE("-"),
 	{.key = "0207", .issued = 1, .called = 1, .served = 1, .wait_mean_s = 1800, .wait_p50_s = 1800,
 	 .wait_p90_s = 1800, .wait_max_s = 1800, .service_mean_s = 600, .service_p90_s = 600,
-	 .on_time_rate = 1, .rated = 1, .satisfaction_rate = 1},
+	 .on_time_rate = 1, .rated = 1, .satisfaction_rate = 1, .score_mean = 5, .level5 = 1},
 	{.key = "0208", .issued = 0, .called = 1, .served = 1, .wait_mean_s = 1560.5,
 	 .wait_p50_s = 1560.5, .wait_p90_s = 1560.5, .wait_max_s = 1560.5, .service_mean_s = 300,
-	 .service_p90_s = 300, .on_time_rate = 1, .rated = 1, .satisfaction_rate = 0},
+	 .service_p90_s = 300, .on_time_rate = 1, .rated = 1, .satisfaction_rate = 0, .score_mean = 2,
+	 .level2 = 1, .bad_reviews = 1, .rectify_rate = 1, .revisit_rate = 0},
 	SOCIAL_TWO("0303"),
 	A002_ALONE("0501"),
 };
@@ -570,14 +689,14 @@ static const struct hq_stats_row by_clerk[] = {
  * issued 5, called 5, served 3, no-show 1, transferred 1, cancelled 1, waiting 0. Waits
  * sorted 300 000, 900 250, 1 560 500, 1 800 000, 1 800 001 (odd count): sum 6 360 751,
  * mean 6360.751 / 5 s; p50 the ceil(2.5) = 3rd, 1560.5; p90 the ceil(4.5) = 5th,
- * 1800.001; on time 3/5. Service and ratings as the day's.
+ * 1800.001; on time 3/5. Service and reviews as the day's.
  * 10: A004 (waiting) and C002 (called, 100 s, on time).
  */
 static const struct hq_stats_row by_hour[] = {
 	{.key = "09", .issued = 5, .called = 5, .served = 3, .noshow = 1, .transferred = 1,
 	 .cancelled = 1, .wait_mean_s = 6360.751 / 5, .wait_p50_s = 1560.5, .wait_p90_s = 1800.001,
 	 .wait_max_s = 1800.001, .service_mean_s = 1100.0 / 3, .service_p90_s = 600,
-	 .on_time_rate = 0.6, .rated = 3, .satisfaction_rate = 2.0 / 3},
+	 .on_time_rate = 0.6, REVIEWS_ALL},
 	{.key = "10", .issued = 2, .called = 1, .waiting = 2, .wait_mean_s = 100, .wait_p50_s = 100,
 	 .wait_p90_s = 100, .wait_max_s = 100, .on_time_rate = 1},
 };
@@ -608,7 +727,9 @@ static void as_worked_out(const char *who, const struct hq_stats_row *got, const
 	F(issued); F(called); F(served); F(noshow); F(transferred); F(cancelled); F(waiting);
 	F(wait_mean_s); F(wait_p50_s); F(wait_p90_s); F(wait_max_s);
 	F(service_mean_s); F(service_p90_s); F(on_time_rate);
-	F(rated); F(satisfaction_rate); F(appointments); F(missed_appointments);
+	F(rated); F(satisfaction_rate); F(score_mean); F(level1); F(level2); F(level3); F(level4);
+	F(level5); F(bad_reviews); F(rectify_rate); F(revisit_rate);
+	F(appointments); F(missed_appointments);
 #undef F
 }
 
@@ -668,6 +789,7 @@ static void library_figures_by_definition(void **state)
 	struct hq_sim_record *rec = malloc(sizeof *rec);
 	int64_t day0 = ts_local(2026, 11, 23, 0, 0);
 	struct hq_ticket a1, a2, c1, z1, a3, cc, a4, c2, t;
+	struct hq_review rv;
 
 	(void)state;
 	assert_non_null(rec);
@@ -694,7 +816,9 @@ static void library_figures_by_definition(void **state)
 	assert_int_equal(t.id, z1.id);
 	AT(1120000), OK(hq_queue_start(q, 1, NULL));
 	AT(1320000), OK(hq_queue_finish(q, 1, NULL));
-	AT(1330000), OK(hq_queue_rate_last(q, 1, 2, NULL));
+	AT(1330000), OK(hq_queue_review_last(q, 1, 1, 0, HQ_CH_UNIT, &rv));
+	assert_int_equal(rv.case_id, 1);
+	AT(1400000), OK(hq_queue_review(q, z1.id, 4, 0, NULL, HQ_CH_API, &rv));
 	AT(1800000), OK(hq_queue_call_next(q, 2, &t));
 	assert_int_equal(t.id, a1.id);
 	AT(1860000), OK(hq_queue_start(q, 2, NULL));
@@ -702,13 +826,16 @@ static void library_figures_by_definition(void **state)
 	assert_int_equal(t.id, a2.id);
 	AT(2000000), OK(hq_queue_noshow(q, 5, NULL));
 	AT(2460000), OK(hq_queue_finish(q, 2, NULL));
-	AT(2460100), OK(hq_queue_rate_last(q, 2, 3, NULL));
+	AT(2460100), OK(hq_queue_review_last(q, 2, 5, 0, HQ_CH_UNIT, NULL));
 	AT(2460200), OK(hq_queue_sign_out(q, 2));
 	AT(2460300), OK(hq_queue_sign_in(q, 2, "0208"));
 	AT(2460500), OK(hq_queue_call_next(q, 2, &t));
 	assert_int_equal(t.id, cc.id);
 	AT(2760500), OK(hq_queue_finish(q, 2, NULL));
-	AT(2770000), OK(hq_queue_rate_last(q, 2, 1, NULL));
+	AT(2770000), OK(hq_queue_review_last(q, 2, 2, HQ_REASON_ATTITUDE, HQ_CH_UNIT, &rv));
+	assert_int_equal(rv.case_id, 2);
+	AT(3000000), OK(hq_queue_case_step(q, 2, HQ_CASE_VERIFIED, "0900", "called the citizen", NULL));
+	AT(3300000), OK(hq_queue_case_step(q, 2, HQ_CASE_RECTIFIED, "0900", NULL, NULL));
 	AT(3600000), OK(hq_queue_issue(q, "business", HQ_CLASS_NORMAL, &a4));
 	AT(3700000), OK(hq_queue_issue(q, "social", HQ_CLASS_NORMAL, &c2));
 	AT(3800000), OK(hq_queue_call_next(q, 3, &t));
@@ -744,6 +871,7 @@ int main(void)
 		cmocka_unit_test(seeded),
 		cmocka_unit_test(record_matches_library),
 		cmocka_unit_test(record_breaches),
+		cmocka_unit_test(record_review_breaches),
 		cmocka_unit_test(record_figures_by_definition),
 		cmocka_unit_test(library_figures_by_definition),
 	};

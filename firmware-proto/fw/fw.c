@@ -65,7 +65,7 @@ void hqfw_fw_step(struct hqfw_fw *fw)
 	key = hal->key_scan(hal->ctx, &arg);
 	if (key) {
 		r = hqfw_unit_key(&fw->unit, key, arg);
-		beep(fw, r > 0 ? HQFW_BEEP_KEY : HQFW_BEEP_REFUSED);
+		beep(fw, r == HQFW_TYPED ? HQFW_BEEP_TYPED : r > 0 ? HQFW_BEEP_KEY : HQFW_BEEP_REFUSED);
 	}
 	hqfw_unit_view(&fw->unit, &v);
 	if (!fw->shown_valid || !view_equal(&v, &fw->shown)) {

@@ -18,8 +18,14 @@
 
 enum hqfw_beep {
 	HQFW_BEEP_KEY = 1,     /* one short beep: press recorded */
-	HQFW_BEEP_REFUSED = 2  /* two short beeps: press refused (ring full) or not allowed now */
+	HQFW_BEEP_REFUSED = 2, /* two short beeps: press refused (ring full) or not allowed now */
+	HQFW_BEEP_TYPED = 3    /* a click: a digit or the PIN prompt, nothing recorded yet */
 };
+
+/* The keypad's own keys, which never go on the wire by themselves (PROTOCOL.md 5.4). */
+#define HQFW_PAD_DIGIT 0x100 /* *arg: the digit, 0..9 */
+#define HQFW_PAD_CLEAR 0x101 /* the last digit typed, or with none the whole entry */
+#define HQFW_PAD_ENTER 0x102 /* confirm the PIN */
 
 /* What the display shows; built by the unit logic (unit.c), drawn by the board. */
 struct hqfw_view {
@@ -38,7 +44,11 @@ struct hqfw_hal {
 	/* Send a reply: enable the RS-485 driver, send, wait for the last stop bit, release. */
 	void (*uart_write)(void *ctx, const uint8_t *buf, uint16_t len);
 	/* A new press (debounced, once per press): its key code (PROTOCOL.md 5.1) with *arg
-	 * set, or 0 when there is none. The keypad composes typed numbers into the argument. */
+	 * set, one of the keypad's own keys below, or 0 when there is none. A keypad that
+	 * composes typed numbers itself passes them as the argument of the key that takes them;
+	 * one that reports its digits (HQFW_PAD_DIGIT) leaves that to the firmware, which
+	 * shows them as they are typed. The PIN of a sign-in is always typed digit by digit,
+	 * so that the firmware can mask it (PROTOCOL.md 5.4). */
 	int (*key_scan)(void *ctx, uint16_t *arg);
 	/* Draw the view; called only when it changed. */
 	void (*display)(void *ctx, const struct hqfw_view *view);

@@ -38,12 +38,20 @@ uint16_t hqfw_ring_push(struct hqfw_ring *r, uint8_t key, uint16_t arg)
 
 unsigned hqfw_ring_ack(struct hqfw_ring *r, uint16_t seq)
 {
-	unsigned i;
+	unsigned i, j;
 
 	if (seq == 0)
 		return 0;
 	for (i = 0; i < r->count; i++) {
 		if (r->ev[(r->head + i) % HQFW_RING_SIZE].seq == seq) {
+			/* Wiped as they go: a sign-in's PIN stays in RAM only until acknowledged. */
+			for (j = 0; j <= i; j++) {
+				struct hqfw_event *e = &r->ev[(r->head + j) % HQFW_RING_SIZE];
+
+				e->seq = 0;
+				e->key = 0;
+				e->arg = 0;
+			}
 			r->head = (uint8_t)((r->head + i + 1) % HQFW_RING_SIZE);
 			r->count = (uint8_t)(r->count - (i + 1));
 			return i + 1;

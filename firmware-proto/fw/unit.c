@@ -1,6 +1,7 @@
 /*
  * The counter unit's rules: which presses become events, the acknowledgement, the register
- * map and the display. Byte layouts follow PROTOCOL.md sections 2.3, 2.4, 4 and 5.
+ * map and the display. Byte layouts follow PROTOCOL.md sections 2.3, 2.4, 4 and 5; the
+ * typing before a key (numbers, the PIN) is entry.c's.
  */
 #include "unit.h"
 
@@ -37,6 +38,8 @@ static void build_ident(struct hqfw_unit *u)
 		put_cap(u, "keys", &first);
 	if (u->caps & HQFW_CAP_SAT)
 		put_cap(u, "sat", &first);
+	if (u->caps & HQFW_CAP_SAT5)
+		put_cap(u, "sat5", &first);
 	if (u->caps & HQFW_CAP_DISPLAY)
 		put_cap(u, "display", &first);
 }
@@ -46,7 +49,9 @@ void hqfw_unit_init(struct hqfw_unit *u, uint8_t address, uint8_t caps, uint32_t
 	unsigned i;
 
 	u->address = address;
-	u->caps = caps;
+	/* Five evaluator keys are satisfaction keys too: a host that knows only "sat" still
+	 * sees that the unit has them (PROTOCOL.md 5.2). */
+	u->caps = (caps & HQFW_CAP_SAT5) ? (uint8_t)(caps | HQFW_CAP_SAT) : caps;
 	build_ident(u);
 	hqfw_ring_init(&u->ring);
 	u->status = HQFW_ST_BOOT;
@@ -62,6 +67,7 @@ void hqfw_unit_init(struct hqfw_unit *u, uint8_t address, uint8_t caps, uint32_t
 	u->ms_acc = 0;
 	u->sat_left_ms = 0;
 	u->full_left_ms = 0;
+	hqfw_entry_clear(&u->entry);
 	u->crc_errors = 0;
 	u->framing_errors = 0;
 	u->overruns = 0;
@@ -91,36 +97,100 @@ void hqfw_unit_tick(struct hqfw_unit *u, uint32_t now_ms)
 			u->status &= (uint8_t)~HQFW_ST_SAT_OPEN;
 	}
 	u->full_left_ms = count_down(u->full_left_ms, elapsed);
+	hqfw_entry_tick(&u->entry, elapsed);
+}
+
+/* PROTOCOL.md 4.5: refuse the newest, keep every unacknowledged press. */
+static long refuse_full(struct hqfw_unit *u)
+{
+	u->status |= HQFW_ST_REFUSED;
+	u->full_left_ms = HQFW_FULL_SHOW_MS;
+	return -1;
+}
+
+/* The PIN confirmed: the sign-in's three events go into the ring together, or none of them
+ * (the host takes them as one request), and the PIN leaves the keypad's memory. */
+static long record_sign_in(struct hqfw_unit *u)
+{
+	struct hqfw_entry *e = &u->entry;
+	uint16_t first, second, seq;
+
+	if (e->n < HQFW_PIN_MIN)
+		return 0; /* too short: the prompt stays for more digits */
+	if (u->ring.count > HQFW_RING_SIZE - HQFW_SIGN_IN_EVENTS) {
+		hqfw_entry_clear(e);
+		return refuse_full(u);
+	}
+	hqfw_pin_pack(e->digit, e->n, &first, &second);
+	seq = hqfw_ring_push(&u->ring, HQFW_KEY_SIGN_IN, e->clerk);
+	(void)hqfw_ring_push(&u->ring, HQFW_KEY_PIN, first);
+	(void)hqfw_ring_push(&u->ring, HQFW_KEY_PIN, second);
+	hqfw_entry_clear(e);
+	return (long)seq;
+}
+
+/* The keypad's own keys: typing, never an event by themselves except a confirmed PIN. */
+static long pad_key(struct hqfw_unit *u, int key, uint16_t arg)
+{
+	switch (key) {
+	case HQFW_PAD_DIGIT:
+		return hqfw_entry_digit(&u->entry, arg) ? HQFW_TYPED : 0;
+	case HQFW_PAD_CLEAR:
+		return hqfw_entry_back(&u->entry) ? HQFW_TYPED : 0;
+	case HQFW_PAD_ENTER:
+		return u->entry.mode == HQFW_ENTRY_PIN ? record_sign_in(u) : 0;
+	default:
+		return 0;
+	}
 }
 
 long hqfw_unit_key(struct hqfw_unit *u, int key, uint16_t arg)
 {
 	uint16_t seq;
 
-	if (!(u->caps & HQFW_CAP_KEYS) || key < 1 || key > HQFW_KEY_MAX)
+	if (!(u->caps & HQFW_CAP_KEYS))
+		return 0;
+	if (key >= HQFW_PAD_DIGIT)
+		return pad_key(u, key, arg);
+	if (key < 1 || key > HQFW_KEY_MAX)
 		return 0;
 	switch (key) {
 	case HQFW_KEY_RATE:
-		/* PROTOCOL.md 5.2: only while the window opened by a finish is open. */
-		if (!(u->caps & HQFW_CAP_SAT) || !(u->status & HQFW_ST_SAT_OPEN) || arg < 1 || arg > 3)
+		/* PROTOCOL.md 5.2: only while the window opened by a finish is open, and only a
+		 * score the evaluator has. The citizen's keys leave the clerk's typing alone. */
+		if (!(u->status & HQFW_ST_SAT_OPEN) || arg < 1 || arg > HQFW_EVALUATOR_KEYS(u->caps))
 			return 0;
 		break;
 	case HQFW_KEY_TRANSFER:
 	case HQFW_KEY_CALL_NUMBER:
+		/* The number composed by the keypad, or else the one typed (PROTOCOL.md 5.4). */
+		if (arg == 0)
+			arg = hqfw_entry_take_number(&u->entry);
+		hqfw_entry_clear(&u->entry);
 		if (arg == 0)
 			return 0;
 		break;
+	case HQFW_KEY_SIGN_IN:
+		/* Pressed again at the PIN prompt it confirms, as the enter key does. */
+		if (u->entry.mode == HQFW_ENTRY_PIN)
+			return record_sign_in(u);
+		if (arg == 0)
+			arg = hqfw_entry_take_number(&u->entry);
+		if (arg == 0)
+			return 0;
+		hqfw_entry_ask_pin(&u->entry, arg);
+		return HQFW_TYPED;
+	case HQFW_KEY_PIN:
+		return 0; /* not a key: only a sign-in makes these events */
 	default:
+		/* Another key ends what was being typed, a PIN prompt included. */
+		hqfw_entry_clear(&u->entry);
 		arg = 0;
 		break;
 	}
 	seq = hqfw_ring_push(&u->ring, (uint8_t)key, arg);
-	if (seq == 0) {
-		/* PROTOCOL.md 4.5: refuse the newest, keep every unacknowledged press. */
-		u->status |= HQFW_ST_REFUSED;
-		u->full_left_ms = HQFW_FULL_SHOW_MS;
-		return -1;
-	}
+	if (seq == 0)
+		return refuse_full(u);
 	switch (key) {
 	case HQFW_KEY_FINISH:
 		if (u->caps & HQFW_CAP_SAT) {
@@ -286,6 +356,8 @@ void hqfw_unit_view(const struct hqfw_unit *u, struct hqfw_view *v)
 	v->sat_open = (u->status & HQFW_ST_SAT_OPEN) ? 1 : 0;
 	if (u->full_left_ms) {
 		set_text(v, "FULL");
+	} else if (hqfw_entry_view(&u->entry, v->text)) {
+		/* What the clerk types shows over the host's text, even at a paused counter. */
 	} else if (u->state == 1) {
 		set_text(v, "PAUS");
 	} else if (u->state == 2) {

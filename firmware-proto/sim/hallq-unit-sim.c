@@ -5,10 +5,13 @@
  * port or pty through termios (every unit sees every byte, as on an RS-485 line), or Modbus
  * TCP (MBAP header, MODBUS Messaging on TCP/IP Implementation Guide V1.0b, 3.1.3), a
  * monotonic millisecond clock, key presses read from stdin as "ADDRESS KEY [ARG]" lines, and
- * each unit's display printed to stdout when it changes.
+ * each unit's display printed to stdout when it changes. A line may stand for several keys
+ * of the keypad ("3 signin 1024 012345": the id's digits, sign-in, the PIN's digits, enter);
+ * each unit takes them one a step, as a clerk's fingers would.
  *
  * Usage: hallq-unit-sim --bus modbus-rtu:PATH:BAUD | plain:PATH:BAUD | modbus-tcp:HOST:PORT
- *                       [--address 1-20] [--caps keys,sat,display]
+ *                       [--address 1-20] [--caps keys,sat,sat5,display]
+ *                       [--evaluator 0|3|5[:ADDRESSES]]...
  * It prints "ready" once the line is open, and runs until SIGTERM or SIGINT (the end of
  * stdin only stops the key input, so it can run with stdin from /dev/null).
  */
@@ -34,6 +37,7 @@
 #define MAX_UNITS 247
 #define MAX_CLIENTS 8
 #define RXQ 1024
+#define KEYQ 32 /* keypad presses waiting to be scanned, per unit */
 
 enum bus { BUS_RTU, BUS_PLAIN, BUS_TCP };
 
@@ -43,8 +47,8 @@ struct sim_unit {
 	uint8_t rx[RXQ];
 	unsigned rx_head, rx_len;
 	int overrun;
-	int key;
-	uint16_t key_arg;
+	struct { int key; uint16_t arg; } keys[KEYQ];
+	unsigned key_head, key_len;
 	int fd; /* where replies go: the serial line; -1 on TCP */
 };
 
@@ -119,10 +123,14 @@ static void h_write(void *ctx, const uint8_t *buf, uint16_t len)
 static int h_key(void *ctx, uint16_t *arg)
 {
 	struct sim_unit *s = ctx;
-	int k = s->key;
+	int k;
 
-	*arg = s->key_arg;
-	s->key = 0;
+	if (s->key_len == 0)
+		return 0;
+	k = s->keys[s->key_head].key;
+	*arg = s->keys[s->key_head].arg;
+	s->key_head = (s->key_head + 1) % KEYQ;
+	s->key_len--;
 	return k;
 }
 
@@ -140,7 +148,8 @@ static void h_beep(void *ctx, enum hqfw_beep kind)
 	struct sim_unit *s = ctx;
 
 	printf("unit %u: %s (pending %u)\n", s->fw.unit.address,
-	       kind == HQFW_BEEP_KEY ? "key recorded" : "key refused", s->fw.unit.ring.count);
+	       kind == HQFW_BEEP_KEY ? "key recorded" : kind == HQFW_BEEP_TYPED ? "key typed" : "key refused",
+	       s->fw.unit.ring.count);
 	fflush(stdout);
 }
 
@@ -158,14 +167,48 @@ static const struct { const char *name; int key; int needs_arg; } key_names[] = 
 	{ "call", HQFW_KEY_CALL_NEXT, 0 },   { "recall", HQFW_KEY_RECALL, 0 },
 	{ "noshow", HQFW_KEY_NOSHOW, 0 },    { "start", HQFW_KEY_START, 0 },
 	{ "finish", HQFW_KEY_FINISH, 0 },    { "pause", HQFW_KEY_PAUSE, 0 },
-	{ "transfer", HQFW_KEY_TRANSFER, 1 }, { "resume", HQFW_KEY_RESUME, 0 },
-	{ "number", HQFW_KEY_CALL_NUMBER, 1 }, { "rate", HQFW_KEY_RATE, 1 },
+	/* Without an argument, transfer and number take the digits typed before ("type 12"). */
+	{ "transfer", HQFW_KEY_TRANSFER, 0 }, { "resume", HQFW_KEY_RESUME, 0 },
+	{ "number", HQFW_KEY_CALL_NUMBER, 0 }, { "rate", HQFW_KEY_RATE, 1 },
+	{ "signout", HQFW_KEY_SIGN_OUT, 0 }, { "clear", HQFW_PAD_CLEAR, 0 },
+	{ "enter", HQFW_PAD_ENTER, 0 },
 };
 
-/* One stdin line: "ADDRESS KEY [ARG]". Returns 0, or -1 with a message on stderr. */
+#define KEY_HELP "call recall noshow start finish pause resume signout transfer [N] number [N] " \
+		 "rate N, signin ID [PIN], type DIGITS, clear, enter"
+
+static int queue_key(struct sim_unit *s, int key, uint16_t arg)
+{
+	if (s->key_len == KEYQ) {
+		fprintf(stderr, "hallq-unit-sim: unit %u: too many keys at once\n", s->fw.unit.address);
+		return -1;
+	}
+	s->keys[(s->key_head + s->key_len) % KEYQ].key = key;
+	s->keys[(s->key_head + s->key_len) % KEYQ].arg = arg;
+	s->key_len++;
+	return 0;
+}
+
+/* Digits typed one by one, leading zeros and all. */
+static int queue_digits(struct sim_unit *s, const char *what, const char *digits)
+{
+	const char *d;
+
+	if (!digits || !*digits || strspn(digits, "0123456789") != strlen(digits)) {
+		fprintf(stderr, "hallq-unit-sim: %s: want digits\n", what);
+		return -1;
+	}
+	for (d = digits; *d; d++)
+		if (queue_key(s, HQFW_PAD_DIGIT, (uint16_t)(*d - '0')))
+			return -1;
+	return 0;
+}
+
+/* One stdin line: "ADDRESS KEY [ARG [ARG]]". Returns 0, or -1 with a message on stderr. */
 static int key_line(char *line)
 {
 	char *a = strtok(line, " \t\r\n"), *k = strtok(NULL, " \t\r\n"), *g = strtok(NULL, " \t\r\n");
+	char *g2 = strtok(NULL, " \t\r\n");
 	char *end;
 	unsigned long addr, arg = 0;
 	struct sim_unit *s;
@@ -177,6 +220,16 @@ static int key_line(char *line)
 	if (*end || !k || !(s = find_unit((unsigned)addr))) {
 		fprintf(stderr, "hallq-unit-sim: want \"ADDRESS KEY [ARG]\" for a simulated unit\n");
 		return -1;
+	}
+	/* The keypad's sequences (PROTOCOL.md 5.4): what a clerk's fingers do, key by key. */
+	if (!strcmp(k, "type"))
+		return queue_digits(s, "type", g);
+	if (!strcmp(k, "signin")) {
+		if (queue_digits(s, "signin ID", g) || queue_key(s, HQFW_KEY_SIGN_IN, 0))
+			return -1;
+		if (g2 && (queue_digits(s, "signin PIN", g2) || queue_key(s, HQFW_PAD_ENTER, 0)))
+			return -1;
+		return 0;
 	}
 	if (g) {
 		arg = strtoul(g, &end, 10);
@@ -191,13 +244,10 @@ static int key_line(char *line)
 				fprintf(stderr, "hallq-unit-sim: %s needs an argument\n", k);
 				return -1;
 			}
-			s->key = key_names[i].key;
-			s->key_arg = (uint16_t)arg;
-			return 0;
+			return queue_key(s, key_names[i].key, (uint16_t)arg);
 		}
 	}
-	fprintf(stderr, "hallq-unit-sim: unknown key \"%s\" (call recall noshow start finish "
-			"pause transfer N resume number N rate N)\n", k);
+	fprintf(stderr, "hallq-unit-sim: unknown key \"%s\" (" KEY_HELP ")\n", k);
 	return -1;
 }
 
@@ -353,6 +403,8 @@ static int parse_caps(const char *s, uint8_t *caps)
 			*caps |= HQFW_CAP_KEYS;
 		else if (strcmp(t, "sat") == 0)
 			*caps |= HQFW_CAP_SAT;
+		else if (strcmp(t, "sat5") == 0)
+			*caps |= HQFW_CAP_SAT | HQFW_CAP_SAT5;
 		else if (strcmp(t, "display") == 0)
 			*caps |= HQFW_CAP_DISPLAY;
 		else
@@ -361,10 +413,50 @@ static int parse_caps(const char *s, uint8_t *caps)
 	return 0;
 }
 
+/* --evaluator N[:ADDRESSES]: the satisfaction keys of every unit, or of some: 0 none, 3 or 5. */
+#define MAX_EVALUATORS 16
+static struct { unsigned keys, lo, hi; } evaluators[MAX_EVALUATORS];
+static unsigned nevaluators;
+
+static int parse_evaluator(const char *s)
+{
+	char *end;
+	unsigned long n = strtoul(s, &end, 10);
+
+	if (end == s || (n != 0 && n != 3 && n != 5) || nevaluators == MAX_EVALUATORS)
+		return -1;
+	evaluators[nevaluators].keys = (unsigned)n;
+	evaluators[nevaluators].lo = 1;
+	evaluators[nevaluators].hi = 247;
+	if (*end == ':' && parse_range(end + 1, &evaluators[nevaluators].lo, &evaluators[nevaluators].hi))
+		return -1;
+	if (*end != ':' && *end)
+		return -1;
+	nevaluators++;
+	return 0;
+}
+
+static uint8_t unit_caps(uint8_t caps, unsigned address)
+{
+	unsigned i;
+
+	for (i = 0; i < nevaluators; i++) {
+		if (address < evaluators[i].lo || address > evaluators[i].hi)
+			continue;
+		caps &= (uint8_t)~(HQFW_CAP_SAT | HQFW_CAP_SAT5);
+		if (evaluators[i].keys)
+			caps |= HQFW_CAP_SAT;
+		if (evaluators[i].keys == 5)
+			caps |= HQFW_CAP_SAT5;
+	}
+	return caps;
+}
+
 static int usage(void)
 {
 	fprintf(stderr, "usage: hallq-unit-sim --bus modbus-rtu:PATH:BAUD|plain:PATH:BAUD|"
-			"modbus-tcp:HOST:PORT [--address 1-20] [--caps keys,sat,display]\n");
+			"modbus-tcp:HOST:PORT [--address 1-20] [--caps keys,sat,sat5,display]\n"
+			"                      [--evaluator 0|3|5[:ADDRESSES]]...\n");
 	return 2;
 }
 
@@ -389,7 +481,10 @@ int main(int argc, char **argv)
 			addrarg = argv[++c];
 		else if (strcmp(argv[c], "--caps") == 0 && c + 1 < argc)
 			capsarg = argv[++c];
-		else
+		else if (strcmp(argv[c], "--evaluator") == 0 && c + 1 < argc) {
+			if (parse_evaluator(argv[++c]))
+				return usage();
+		} else
 			return usage();
 	}
 	if (!busarg || parse_range(addrarg, &lo, &hi) || parse_caps(capsarg, &caps))
@@ -437,7 +532,7 @@ int main(int argc, char **argv)
 					    .uart_write = h_write, .key_scan = h_key,
 					    .display = h_display, .beep = h_beep };
 		hqfw_fw_init(&s->fw, &s->hal, bus == BUS_PLAIN ? HQFW_PROTO_PLAIN : HQFW_PROTO_MODBUS_RTU,
-			     (uint8_t)(lo + i), caps, baud);
+			     (uint8_t)(lo + i), unit_caps(caps, lo + i), baud);
 	}
 	for (i = 0; i < MAX_CLIENTS; i++)
 		clients[i].fd = -1;
@@ -495,7 +590,7 @@ int main(int argc, char **argv)
 				while ((nl = strchr(line, '\n')) != NULL) {
 					*nl = '\0';
 					key_line(line);
-					/* Step the units so each line's press is scanned by itself. */
+					/* Step the units so a line's first key is scanned before the next line's. */
 					for (i = 0; i < nunits; i++)
 						hqfw_fw_step(&units[i].fw);
 					line_len -= (size_t)(nl + 1 - line);

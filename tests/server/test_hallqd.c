@@ -366,7 +366,8 @@ static int run_cmd(char *const argv[], const char *out)
 
 /* ---- the hall, the tokens and the server ---------------------------------------------------- */
 
-enum role { R_KIOSK, R_BOOKING, R_DISPLAY, R_COUNTER1, R_COUNTER2, R_GATEWAY, R_MANAGER, R_ADMIN, R_COUNT };
+enum role { R_KIOSK, R_BOOKING, R_DISPLAY, R_COUNTER1, R_COUNTER2, R_GATEWAY, R_REVIEW, R_MANAGER, R_ADMIN,
+	    R_COUNT };
 
 static const struct {
 	const char *role, *token;
@@ -377,6 +378,7 @@ static const struct {
 	[R_COUNTER1] = {"counter:1", "counter1-token-0c5e8a2f6d"},
 	[R_COUNTER2] = {"counter:2", "counter2-token-94b7d1e03a"},
 	[R_GATEWAY] = {"gateway", "gateway-token-5c2e8b71f4"},
+	[R_REVIEW] = {"review", "review-token-81c3e0d5a7"},
 	[R_MANAGER] = {"manager", "manager-token-2d6f0a9c81"},
 	[R_ADMIN] = {"admin", "admin-token-e47b93c15f"},
 };
@@ -392,6 +394,19 @@ static const struct {
  * for the whole run; the others open all day, every day. Service d takes one ticket a day. `extra` is put as line 2 (a bad
  * key, for the reload test) when not NULL, and `tail` (more sections) at the end.
  */
+/* The roster's clerk 1024, PIN 2468: the config holds only the hash, made once. */
+#define CLERK_PIN "2468"
+static const char *clerk_hash(void)
+{
+	static char hash[HQ_PIN_HASH_MAX];
+
+	if (!hash[0] && hq_pin_hash(CLERK_PIN, hash, sizeof hash) != HQ_OK) {
+		fprintf(stderr, "hq_pin_hash failed\n");
+		exit(1);
+	}
+	return hash;
+}
+
 static char *hall_ini(const char *name, const char *extra, const char *tail)
 {
 	static char text[8192];
@@ -470,6 +485,7 @@ static char *hall_ini(const char *name, const char *extra, const char *tail)
 	    name, from, from + 1);
 	for (int c = LOAD_FIRST; c < LOAD_FIRST + LOAD_COUNTERS; c++)
 		ADD("\n[counter %d]\nservices = l\n", c);
+	ADD("\n[clerk 1024]\nname = 王芳\npin = %s\n", clerk_hash());
 	if (tail)
 		ADD("\n%s", tail);
 #undef ADD
@@ -1043,10 +1059,13 @@ static void t_tickets(void)
 	      strncmp(u, today, 10) == 0,
 	      "POST /tickets: issued_at should be like %sT10:02:11+08:00, got %s", today, u ? u : "null");
 	check(json_is_null(json_object_get(R.json, "called_at")), "POST /tickets: called_at should be null");
-	/* The status URL is absolute, for the QR code; Location is it, or its path. */
+	/* The status URL is absolute, for the QR code, and carries the ticket's key, which lets
+	 * the phone review it; Location is the URL without the key, or its path. */
 	snprintf(want, sizeof want, "%s/api/v1/tickets/%lld", cur->base, (long long)a1.id);
 	u = jstr(R.json, "status_url");
-	check(u && strcmp(u, want) == 0, "POST /tickets: status_url should be %s, got %s", want, u ? u : "null");
+	check(u && strncmp(u, want, strlen(want)) == 0 && strncmp(u + strlen(want), "?key=", 5) == 0 &&
+	      strlen(u + strlen(want) + 5) == 16 && strspn(u + strlen(want) + 5, "0123456789abcdef") == 16,
+	      "POST /tickets: status_url should be %s?key= and 16 hex digits, got %s", want, u ? u : "null");
 	loc[0] = '\0';
 	thttp_header(&R, "Location", loc, sizeof loc);
 	check(strcmp(loc, want) == 0 || (loc[0] == '/' && strcmp(want + strlen(cur->base), loc) == 0),
@@ -1065,6 +1084,9 @@ static void t_tickets(void)
 	      "GET /tickets/{id}: a waiting ticket has now_ahead and now_est_wait_s: %s", desc(&R));
 	check(jint_or(R.json, "now_ahead", -1) == 1, "GET /tickets/{id}: A001 has the priority A002 ahead: %s",
 	      desc(&R));
+	/* Without the key: no key in its status URL, and no review. */
+	check(jstr_is(R.json, "status_url", want) && !json_object_get(R.json, "review"),
+	      "GET /tickets/{id} without the key: status_url %s and no \"review\", got %s", want, desc(&R));
 
 	api("POST", TK(R_KIOSK), "{\"reason\": \"left the hall\"}", "/api/v1/tickets/%lld/cancel", (long long)a1.id);
 	expect_ticket(200, "POST /tickets/{id}/cancel", "A001", "cancelled", "a");
@@ -1110,10 +1132,13 @@ static void t_counters(void)
 	api("POST", c1, NULL, "/api/v1/counters/1/finish");
 	expect_ticket(200, "finish", b1.label, "done", NULL);
 	check(jstr(R.json, "ended_at") != NULL, "finish: ended_at set: %s", desc(&R));
-	api("POST", c1, "{\"score\": 3}", "/api/v1/counters/1/rate");
+	/* Nobody rates their own work: the counter's token may not; a manager may. */
+	api("POST", c1, "{\"score\": 5}", "/api/v1/counters/1/rate");
+	expect_error(&R, 403, "forbidden", "counter:1 rates its own ticket");
+	api("POST", TK(R_MANAGER), "{\"score\": 4}", "/api/v1/counters/1/rate");
 	expect_ticket(200, "rate the last finished", b1.label, "done", NULL);
-	check(jint_or(R.json, "rating", 0) == 3, "rate: rating 3: %s", desc(&R));
-	api("POST", c1, "{\"score\": 2}", "/api/v1/counters/1/rate");
+	check(jint_or(R.json, "rating", 0) == 4, "rate: rating 4: %s", desc(&R));
+	api("POST", TK(R_MANAGER), "{\"score\": 2}", "/api/v1/counters/1/rate");
 	expect_error(&R, 409, "rated", "rate twice");
 	api("POST", c1, NULL, "/api/v1/counters/1/start");
 	expect_error(&R, 409, "idle", "start on an idle counter");
@@ -1161,6 +1186,8 @@ static void t_counters(void)
 	expect_ticket(200, "finish at counter 2", b4.label, "done", NULL);
 	snprintf(body, sizeof body, "{\"score\": 1, \"ticket\": \"%s\"}", b4.label);
 	api("POST", c2, body, "/api/v1/counters/2/rate");
+	expect_error(&R, 403, "forbidden", "counter:2 rates its own ticket");
+	api("POST", TK(R_ADMIN), body, "/api/v1/counters/2/rate");
 	expect_ticket(200, "rate a given ticket", b4.label, "done", NULL);
 	check(jint_or(R.json, "rating", 0) == 1, "rate with ticket: rating 1: %s", desc(&R));
 
@@ -1171,7 +1198,18 @@ static void t_counters(void)
 	expect_error(&R, 409, "paused", "call-next at a paused counter");
 	api("POST", c1, NULL, "/api/v1/counters/1/resume");
 	expect_counter("resume", 1, "open");
+	/* The roster's PIN, whoever asks (sign_in = roster, the default). */
 	api("POST", c1, "{\"clerk\": \"1024\"}", "/api/v1/counters/1/sign-in");
+	expect_error(&R, 403, "signin", "sign-in without a PIN");
+	api("POST", TK(R_ADMIN), "{\"clerk\": \"1024\"}", "/api/v1/counters/1/sign-in");
+	expect_error(&R, 403, "signin", "sign-in without a PIN, by admin");
+	api("POST", c1, "{\"clerk\": \"1024\", \"pin\": \"1111\"}", "/api/v1/counters/1/sign-in");
+	expect_error(&R, 403, "signin", "sign-in with a wrong PIN");
+	api("POST", c1, "{\"clerk\": \"1025\", \"pin\": \"" CLERK_PIN "\"}", "/api/v1/counters/1/sign-in");
+	expect_error(&R, 403, "signin", "sign-in of a clerk not on the roster");
+	api("POST", c1, "{\"clerk\": \"1024\", \"pin\": 2468}", "/api/v1/counters/1/sign-in");
+	expect_error(&R, 400, "badjson", "sign-in with a PIN that is no string");
+	api("POST", c1, "{\"clerk\": \"1024\", \"pin\": \"" CLERK_PIN "\"}", "/api/v1/counters/1/sign-in");
 	expect_counter("sign-in", 1, "open");
 	check(jstr_is(R.json, "clerk", "1024"), "sign-in: clerk 1024: %s", desc(&R));
 	struct tref b5 = issue("b", "issue B005");
@@ -1194,6 +1232,253 @@ static void t_counters(void)
 }
 
 /* A number typed on the unit's keypad, without its letter: {"number": N}. */
+/* ---- 好差评: reviews from each channel, and the bad-review case ------------------------------- */
+
+/* Issue a ticket of service a (its status URL's key into key), call it at counter 3 and
+ * finish it. */
+static struct tref served_a(const char *what, char key[17])
+{
+	char body[64];
+	struct tref t = issue("a", what);
+	const char *u = jstr(R.json, "status_url"), *k = u ? strstr(u, "?key=") : NULL;
+
+	snprintf(key, 17, "%s", k ? k + 5 : "");
+	api("POST", TK(R_ADMIN), NULL, "/api/v1/counters/3/finish"); /* whatever it had */
+	snprintf(body, sizeof body, "{\"ticket\": %lld}", (long long)t.id);
+	api("POST", TK(R_ADMIN), body, "/api/v1/counters/3/call");
+	expect_ticket(200, what, t.label, "called", "a");
+	api("POST", TK(R_ADMIN), NULL, "/api/v1/counters/3/finish");
+	expect_ticket(200, what, t.label, "done", "a");
+	return t;
+}
+
+/* Is a review with this ticket id and level, from this channel, in R's "reviews"? */
+static bool listed_review(json_int_t ticket, int level, const char *channel)
+{
+	size_t i;
+	json_t *v;
+
+	json_array_foreach(json_object_get(R.json, "reviews"), i, v)
+		if (jint_or(v, "ticket_id", -1) == ticket && jint_or(v, "level", -1) == level &&
+		    jstr_is(v, "channel", channel))
+			return true;
+	return false;
+}
+
+/* Is case `id` in R's "cases"? */
+static json_t *listed_case(json_int_t id)
+{
+	size_t i;
+	json_t *v;
+
+	json_array_foreach(json_object_get(R.json, "cases"), i, v)
+		if (jint_or(v, "id", -1) == id)
+			return v;
+	return NULL;
+}
+
+/* A ticket the phone reviewed (level 3), and its key: the status page's test opens it. */
+static struct {
+	json_int_t id;
+	char key[17];
+} phone_reviewed;
+
+static void t_reviews(void)
+{
+	static const enum role self[] = {R_COUNTER1, R_COUNTER2, R_GATEWAY, R_DISPLAY, R_BOOKING};
+	const char *m = TK(R_MANAGER), *gw = TK(R_GATEWAY);
+	char key[17], key2[17], wrong[17], body[1024], sql[160];
+	json_int_t case_id = -1;
+	json_t *c;
+
+	/* The clerk's page never sees a ticket's key: counter 1's answers have none. */
+	struct tref b = issue("b", "issue a ticket for counter 1");
+	snprintf(body, sizeof body, "{\"ticket\": %lld}", (long long)b.id);
+	api("POST", TK(R_COUNTER1), body, "/api/v1/counters/1/call");
+	expect_ticket(200, "counter 1 calls it", b.label, "called", "b");
+	check(jstr(R.json, "status_url") && !strstr(jstr(R.json, "status_url"), "key="),
+	      "a counter's answer: status_url without the key, got %s", desc(&R));
+	api("POST", TK(R_COUNTER1), NULL, "/api/v1/counters/1/finish");
+	expect_ticket(200, "counter 1 finishes it", b.label, "done", "b");
+
+	/* The phone: the ticket's key, right, wrong or missing. */
+	struct tref t = served_a("a ticket the phone reviews", key);
+	check(strlen(key) == 16, "the kiosk's answer carries the ticket's key in status_url: '%s'", key);
+	snprintf(wrong, sizeof wrong, "%s", key);
+	wrong[0] = wrong[0] == '0' ? '1' : '0';
+	api("POST", NULL, "{\"level\": 5}", "/api/v1/tickets/%lld/review", (long long)t.id);
+	expect_error(&R, 401, "unauthorized", "review without a token or a key");
+	api("POST", NULL, "{\"level\": 5}", "/api/v1/tickets/%lld/review?key=%s", (long long)t.id, wrong);
+	expect_error(&R, 403, "forbidden", "review with the wrong key");
+	api("POST", NULL, "{\"level\": 5}", "/api/v1/tickets/%lld/review?key=", (long long)t.id);
+	expect_error(&R, 401, "unauthorized", "review with an empty key");
+	api("POST", NULL, "{\"level\": 5}", "/api/v1/tickets/999999/review?key=%s", key);
+	expect_error(&R, 404, "noticket", "review of an unknown ticket");
+	api("POST", NULL, "{\"level\": 4, \"comment\": \"很快，谢谢\"}", "/api/v1/tickets/%lld/review?key=%s",
+	    (long long)t.id, key);
+	if (expect_status(&R, 200, "the phone reviews with the key"))
+		check(jint_or(R.json, "level", 0) == 4 && jstr_is(R.json, "channel", "phone") &&
+		      jstr_is(R.json, "comment", "很快，谢谢") && jstr_is(R.json, "level_name", "满意") &&
+		      jint_or(R.json, "ticket_id", 0) == t.id && json_is_null(json_object_get(R.json, "case_id")) &&
+		      json_array_size(json_object_get(R.json, "reasons")) == 0 && jstr(R.json, "at"),
+		      "the phone's review: level 4, channel phone, the comment, no case: %s", desc(&R));
+	api("GET", NULL, NULL, "/api/v1/tickets/%lld?key=%s", (long long)t.id, key);
+	c = json_object_get(R.json, "review");
+	check(R.status == 200 && json_is_object(c) && jint_or(c, "level", 0) == 4 && jstr_is(c, "channel", "phone") &&
+	      jstr(R.json, "status_url") && strstr(jstr(R.json, "status_url"), key),
+	      "the status JSON with the key: its review and the key in status_url: %s", desc(&R));
+	api("GET", NULL, NULL, "/api/v1/tickets/%lld?key=%s", (long long)t.id, wrong);
+	check(R.status == 200 && !json_object_get(R.json, "review") && !strstr(jstr(R.json, "status_url"), "key="),
+	      "the status JSON with a wrong key: the status alone: %s", desc(&R));
+	api("GET", NULL, NULL, "/api/v1/tickets/%lld/review?key=%s", (long long)t.id, key);
+	check(R.status == 200 && jint_or(R.json, "level", 0) == 4, "GET the review with the key: %s", desc(&R));
+	api("GET", NULL, NULL, "/api/v1/tickets/%lld/review?key=%s", (long long)t.id, wrong);
+	expect_error(&R, 403, "forbidden", "GET the review with a wrong key");
+	/* A change of mind within review_edit_minutes. */
+	api("POST", NULL, "{\"level\": 3}", "/api/v1/tickets/%lld/review?key=%s", (long long)t.id, key);
+	check(R.status == 200 && jint_or(R.json, "level", 0) == 3, "the phone changes its review to 3: %s", desc(&R));
+	api("GET", NULL, NULL, "/api/v1/tickets/%lld", (long long)t.id);
+	check(jint_or(R.json, "rating", 0) == 3, "the ticket's rating is the review's level: %s", desc(&R));
+	phone_reviewed.id = t.id;
+	snprintf(phone_reviewed.key, sizeof phone_reviewed.key, "%s", key);
+
+	/* Nobody rates their own work: the counters, the gateway (but by /evaluate), the display. */
+	for (size_t i = 0; i < sizeof self / sizeof *self; i++) {
+		api("POST", TK(self[i]), "{\"level\": 5}", "/api/v1/tickets/%lld/review", (long long)t.id);
+		check(R.status == 403 && jstr_is(R.json, "error", "forbidden"), "%s reviews a ticket: want 403, got %s",
+		      roles[self[i]].role, desc(&R));
+		api("POST", TK(self[i]), "{\"level\": 5}", "/api/v1/tickets/%lld/review?key=%s", (long long)t.id, key);
+		check(R.status == 403, "%s reviews a ticket with its key: want 403, got %s", roles[self[i]].role,
+		      desc(&R));
+	}
+	api("POST", TK(R_COUNTER1), "{\"score\": 5}", "/api/v1/counters/1/rate");
+	expect_error(&R, 403, "forbidden", "counter:1 on /rate");
+	api("POST", gw, "{\"score\": 5}", "/api/v1/counters/3/rate");
+	expect_error(&R, 403, "forbidden", "the gateway on /rate");
+	api("POST", TK(R_COUNTER1), "{\"level\": 5}", "/api/v1/counters/1/evaluate");
+	expect_error(&R, 403, "forbidden", "counter:1 on /evaluate");
+
+	/* The kiosk, for a citizen who typed the number. */
+	struct tref t2 = served_a("a ticket reviewed at the kiosk", key2);
+	api("POST", TK(R_KIOSK), "{\"level\": 5}", "/api/v1/tickets/%lld/review", (long long)t2.id);
+	check(R.status == 200 && jstr_is(R.json, "channel", "kiosk") && jint_or(R.json, "level", 0) == 5,
+	      "the kiosk reviews: channel kiosk: %s", desc(&R));
+
+	/* An external 好差评 system: a bad review needs a reason, a comment 200 characters. */
+	struct tref t3 = served_a("a ticket the 好差评 system reviews", key2);
+	api("POST", TK(R_REVIEW), "{\"level\": 2}", "/api/v1/tickets/%lld/review", (long long)t3.id);
+	expect_error(&R, 400, "inval", "a bad review without a reason");
+	api("POST", TK(R_REVIEW), "{\"level\": 2, \"reasons\": [\"rude\"]}", "/api/v1/tickets/%lld/review",
+	    (long long)t3.id);
+	expect_error(&R, 400, "inval", "an unknown reason");
+	api("POST", TK(R_REVIEW), "{\"level\": 2, \"reasons\": \"attitude\"}", "/api/v1/tickets/%lld/review",
+	    (long long)t3.id);
+	expect_error(&R, 400, "badjson", "reasons not an array");
+	api("POST", TK(R_REVIEW), "{\"level\": 5, \"reasons\": [\"skill\"]}", "/api/v1/tickets/%lld/review",
+	    (long long)t3.id);
+	expect_error(&R, 400, "inval", "a good review with a reason");
+	api("POST", TK(R_REVIEW), "{\"level\": 6}", "/api/v1/tickets/%lld/review", (long long)t3.id);
+	expect_error(&R, 400, "inval", "level 6");
+	size_t n = (size_t)snprintf(body, sizeof body, "{\"level\": 2, \"reasons\": [\"attitude\", \"efficiency\"], "
+				    "\"comment\": \"");
+	for (int i = 0; i < 201; i++)
+		n += (size_t)snprintf(body + n, sizeof body - n, "慢");
+	snprintf(body + n, sizeof body - n, "\"}");
+	api("POST", TK(R_REVIEW), body, "/api/v1/tickets/%lld/review", (long long)t3.id);
+	expect_error(&R, 400, "inval", "a comment of 201 characters");
+	/* 200 of them: the last 慢 out. */
+	memcpy(body + n - 3, "\"}", 3);
+	api("POST", TK(R_REVIEW), body, "/api/v1/tickets/%lld/review", (long long)t3.id);
+	if (expect_status(&R, 200, "a bad review of the 好差评 system, with a comment of 200 characters")) {
+		json_t *why = json_object_get(R.json, "reasons");
+
+		check(jstr_is(R.json, "channel", "api") && json_array_size(why) == 2 &&
+		      json_is_integer(json_object_get(R.json, "case_id")),
+		      "the bad review: channel api, two reasons, a case: %s", desc(&R));
+		case_id = jint_or(R.json, "case_id", -1);
+	}
+
+	/* The counter unit's evaluator keys, through the gateway. */
+	struct tref t4 = served_a("a ticket its counter's unit reviews", key2);
+	api("POST", gw, "{\"level\": 5}", "/api/v1/counters/3/evaluate");
+	check(R.status == 200 && jstr_is(R.json, "channel", "unit") && jint_or(R.json, "ticket_id", 0) == t4.id,
+	      "/evaluate reviews counter 3's last ticket from the unit: %s", desc(&R));
+	api("POST", gw, "{\"level\": 4}", "/api/v1/counters/3/evaluate");
+	expect_error(&R, 409, "rated", "a second press of the unit's keys");
+	api("POST", gw, "{\"level\": 0}", "/api/v1/counters/3/evaluate");
+	expect_error(&R, 400, "inval", "/evaluate at level 0");
+	api("POST", gw, "{}", "/api/v1/counters/3/evaluate");
+	expect_error(&R, 400, "badjson", "/evaluate without a level");
+	api("POST", gw, "{\"level\": 5}", "/api/v1/counters/99/evaluate");
+	expect_error(&R, 404, "nocounter", "/evaluate at an unknown counter");
+
+	/* Today's reviews, for the manager and the 好差评 system. */
+	api("GET", m, NULL, "/api/v1/reviews");
+	check(R.status == 200 && listed_review(t.id, 3, "phone") && listed_review(t2.id, 5, "kiosk") &&
+	      listed_review(t3.id, 2, "api") && listed_review(t4.id, 5, "unit"),
+	      "GET /reviews: today's reviews from the phone, the kiosk, the API and the unit: %s", desc(&R));
+	api("GET", TK(R_REVIEW), NULL, "/api/v1/reviews?level=2&from=%s&to=%s", today, today);
+	check(R.status == 200 && listed_review(t3.id, 2, "api") && !listed_review(t.id, 3, "phone"),
+	      "GET /reviews?level=2: the bad ones only: %s", desc(&R));
+	api("GET", m, NULL, "/api/v1/reviews?level=7");
+	expect_error(&R, 400, "inval", "GET /reviews?level=7");
+	api("GET", m, NULL, "/api/v1/reviews?from=yesterday");
+	expect_error(&R, 400, "inval", "GET /reviews?from=yesterday");
+
+	/* The bad review's case, through its steps. */
+	api("GET", m, NULL, "/api/v1/cases");
+	c = listed_case(case_id);
+	check(R.status == 200 && c && jstr_is(c, "state", "open") && json_is_false(json_object_get(c, "overdue")) &&
+	      jstr(c, "rectify_due") && strlen(jstr(c, "rectify_due")) == 10 &&
+	      json_is_null(json_object_get(c, "revisit_due")) &&
+	      jint_or(json_object_get(c, "review"), "ticket_id", 0) == t3.id,
+	      "GET /cases: the open case of the bad review, due in working days: %s", desc(&R));
+	api("GET", m, NULL, "/api/v1/cases/%lld", (long long)case_id);
+	check(R.status == 200 && json_array_size(json_object_get(R.json, "steps")) == 1 &&
+	      jstr_is(json_array_get(json_object_get(R.json, "steps"), 0), "who", "hallq"),
+	      "GET /cases/{id}: the case, with its opening step: %s", desc(&R));
+	api("POST", m, "{\"who\": \"王主任\"}", "/api/v1/cases/%lld/rectify", (long long)case_id);
+	expect_error(&R, 409, "state", "rectify an open case");
+	api("POST", m, "{}", "/api/v1/cases/%lld/verify", (long long)case_id);
+	expect_error(&R, 400, "badjson", "a step without who");
+	api("POST", m, "{\"who\": \"王主任\", \"note\": \"已电话核实\"}", "/api/v1/cases/%lld/verify",
+	    (long long)case_id);
+	check(R.status == 200 && jstr_is(R.json, "state", "verified") &&
+	      json_array_size(json_object_get(R.json, "steps")) == 2 &&
+	      jstr_is(json_array_get(json_object_get(R.json, "steps"), 1), "note", "已电话核实"),
+	      "verify: the case is verified, the step has who and the note: %s", desc(&R));
+	api("POST", m, "{\"who\": \"王主任\"}", "/api/v1/cases/%lld/verify", (long long)case_id);
+	expect_error(&R, 409, "state", "verify twice");
+	api("POST", TK(R_ADMIN), "{\"who\": \"李科长\"}", "/api/v1/cases/%lld/rectify", (long long)case_id);
+	check(R.status == 200 && jstr_is(R.json, "state", "rectified") && jstr(R.json, "revisit_due"),
+	      "rectify: a revisit due date: %s", desc(&R));
+	api("POST", m, "{\"who\": \"王主任\"}", "/api/v1/cases/%lld/frobnicate", (long long)case_id);
+	expect_error(&R, 404, "noroute", "an unknown step");
+	api("POST", m, "{\"who\": \"王主任\"}", "/api/v1/cases/999999/verify");
+	expect_error(&R, 404, "nocase", "a step of an unknown case");
+	api("GET", m, NULL, "/api/v1/cases/999999");
+	expect_error(&R, 404, "nocase", "an unknown case");
+	api("GET", m, NULL, "/api/v1/cases?state=rectified");
+	check(R.status == 200 && listed_case(case_id), "GET /cases?state=rectified: %s", desc(&R));
+	api("GET", m, NULL, "/api/v1/cases?overdue=1");
+	check(R.status == 200 && !listed_case(case_id), "GET /cases?overdue=1: not a fresh case: %s", desc(&R));
+	api("GET", m, NULL, "/api/v1/cases?state=lost");
+	expect_error(&R, 400, "inval", "GET /cases?state=lost");
+	api("GET", m, NULL, "/metrics");
+	check(R.status == 200 && R.body && strstr(R.body, "\nhallq_cases_open ") &&
+	      strstr(R.body, "\nhallq_cases_overdue 0\n"),
+	      "metrics: hallq_cases_open and hallq_cases_overdue 0");
+
+	/* The key is the ticket's, and never in the event feed. */
+	sqlite3 *db = db_open(S1.db);
+	snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM tickets WHERE id = %lld AND secret = '%s'", (long long)t.id, key);
+	check(db_int(db, sql) == 1, "the key in status_url is the ticket's secret");
+	snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM events WHERE detail LIKE '%%%s%%' OR label LIKE '%%%s%%'",
+		 key, key);
+	check(db_int(db, sql) == 0, "no event carries a ticket's key");
+	sqlite3_close(db);
+}
+
 static void t_call_number(void)
 {
 	const char *gw = TK(R_GATEWAY);
@@ -1341,7 +1626,9 @@ static int csv_fields(char *p, char **f, int max)
 static const char *stats_fields[] = {"key", "issued", "called", "served", "noshow", "transferred",
 				     "cancelled", "waiting", "wait_mean_s", "wait_p50_s", "wait_p90_s",
 				     "wait_max_s", "service_mean_s", "service_p90_s", "on_time_rate", "rated",
-				     "satisfaction_rate", "appointments", "missed_appointments"};
+				     "satisfaction_rate", "score_mean", "level1", "level2", "level3", "level4",
+				     "level5", "bad_reviews", "rectify_rate", "revisit_rate", "appointments",
+				     "missed_appointments"};
 #define N_STATS_FIELDS (sizeof stats_fields / sizeof *stats_fields)
 
 static void t_stats_metrics(void)
@@ -1372,12 +1659,107 @@ static void t_stats_metrics(void)
 		check(jint_or(total, "issued", -1) == n, "GET /stats: total issued %lld, the database has %lld",
 		      (long long)jint_or(total, "issued", -1), n);
 	}
-	static const char *bys[] = {"counter", "clerk", "hour"};
-	for (size_t i = 0; i < 3; i++) {
+	static const char *bys[] = {"counter", "clerk", "hour", "day", "week", "month"};
+	for (size_t i = 0; i < sizeof bys / sizeof bys[0]; i++) {
 		api("GET", m, NULL, "/api/v1/stats?by=%s", bys[i]);
 		expect_status(&R, 200, "GET /stats?by=...");
 		check(jstr_is(R.json, "by", bys[i]) && json_is_array(json_object_get(R.json, "rows")),
 		      "GET /stats?by=%s: %s", bys[i], desc(&R));
+	}
+	/* Today's tickets, by day and by month: one row, keyed by the day and its month. */
+	api("GET", m, NULL, "/api/v1/stats?by=day");
+	check(json_array_size(json_object_get(R.json, "rows")) == 1 &&
+	      jstr_is(json_array_get(json_object_get(R.json, "rows"), 0), "key", today),
+	      "GET /stats?by=day: one row, %s: %s", today, desc(&R));
+	api("GET", m, NULL, "/api/v1/stats?by=month");
+	{
+		const char *k = jstr(json_array_get(json_object_get(R.json, "rows"), 0), "key");
+
+		check(k && strlen(k) == 7 && strncmp(k, today, 7) == 0, "GET /stats?by=month: key %.7s: %s",
+		      today, desc(&R));
+	}
+	api("GET", m, NULL, "/api/v1/stats?by=week");
+	{
+		const char *k = jstr(json_array_get(json_object_get(R.json, "rows"), 0), "key");
+
+		check(k && strlen(k) == 8 && k[4] == '-' && k[5] == 'W', "GET /stats?by=week: key YYYY-Www: %s",
+		      desc(&R));
+	}
+
+	/* The appraisal of this month: the windows and the roster's clerk, who worked today. */
+	char month[8];
+	snprintf(month, sizeof month, "%.7s", today);
+	api("GET", m, NULL, "/api/v1/reports/appraisal?month=%s", month);
+	if (expect_status(&R, 200, "GET /reports/appraisal")) {
+		json_t *wins = json_object_get(R.json, "windows"), *clerks = json_object_get(R.json, "clerks");
+		json_t *w1 = NULL, *k = NULL, *v;
+		size_t i;
+
+		json_array_foreach(wins, i, v)
+			if (jint_or(v, "counter", 0) == 1)
+				w1 = v;
+		json_array_foreach(clerks, i, v)
+			if (jstr_is(v, "clerk", "1024"))
+				k = v;
+		check(jstr_is(R.json, "period", month) && json_array_size(wins) >= 3 && w1 && k,
+		      "GET /reports/appraisal: the period, the windows, clerk 1024: %s", desc(&R));
+		check(w1 && jint_or(w1, "served", 0) >= 1 && jstr_is(w1, "name", "1号窗口") &&
+		      json_is_object(json_object_get(w1, "alerts_by_rule")) &&
+		      json_is_number(json_object_get(w1, "score")) && json_is_boolean(json_object_get(w1, "red_flag")),
+		      "GET /reports/appraisal: window 1 served, named, scored: %s", desc(&R));
+		check(k && jint_or(k, "served", 0) >= 1 && jstr_is(k, "name", "王芳") &&
+		      json_is_number(json_object_get(k, "hours")),
+		      "GET /reports/appraisal: clerk 1024 served, named, with hours: %s", desc(&R));
+		check(!strstr(R.body, "$y$"), "GET /reports/appraisal: no PIN hash");
+	}
+	api("GET", m, NULL, "/api/v1/reports/appraisal?month=%s&format=csv", month);
+	if (expect_status(&R, 200, "GET /reports/appraisal CSV")) {
+		expect_ctype(&R, "text/csv", "GET /reports/appraisal CSV");
+		check(!strncmp(R.body, "kind,key,name,rank,red_flag,served,", 35) && strstr(R.body, "\nwindow,1,") &&
+		      strstr(R.body, "\nclerk,1024,王芳,"), "GET /reports/appraisal CSV: header and rows: %.200s",
+		      R.body);
+	}
+	api("GET", m, NULL, "/api/v1/reports/appraisal?week=2026-W48&format=json");
+	check(R.status == 200 && jstr_is(R.json, "period", "2026-W48") && jstr(R.json, "from") &&
+	      !strncmp(jstr(R.json, "from"), "2026-11-23T00:00:00", 19) && jstr(R.json, "to") &&
+	      !strncmp(jstr(R.json, "to"), "2026-11-30T00:00:00", 19),
+	      "GET /reports/appraisal?week=2026-W48: Monday to Monday: %s", desc(&R));
+	api("GET", m, NULL, "/api/v1/reports/appraisal?quarter=2026-Q4");
+	expect_status(&R, 200, "GET /reports/appraisal?quarter=2026-Q4");
+	api("GET", m, NULL, "/api/v1/reports/appraisal?from=%s&to=%s", today, today);
+	check(R.status == 200 && json_is_null(json_object_get(R.json, "period")),
+	      "GET /reports/appraisal?from=&to=: %s", desc(&R));
+	api("GET", m, NULL, "/api/v1/reports/appraisal");
+	expect_error(&R, 400, "inval", "GET /reports/appraisal without a period");
+	api("GET", m, NULL, "/api/v1/reports/appraisal?month=2026-13");
+	expect_error(&R, 400, "inval", "GET /reports/appraisal?month=2026-13");
+	api("GET", m, NULL, "/api/v1/reports/appraisal?week=2025-W53");
+	expect_error(&R, 400, "inval", "GET /reports/appraisal?week=2025-W53 (2025 has 52 weeks)");
+	api("GET", m, NULL, "/api/v1/reports/appraisal?month=2026-11&week=2026-W48");
+	expect_error(&R, 400, "inval", "GET /reports/appraisal with two periods");
+	api("GET", m, NULL, "/api/v1/reports/appraisal?from=%s", today);
+	expect_error(&R, 400, "inval", "GET /reports/appraisal with from alone");
+	api("GET", m, NULL, "/api/v1/reports/appraisal?month=2026-11&format=xml");
+	expect_error(&R, 400, "inval", "GET /reports/appraisal?format=xml");
+
+	/* The roster, without the PINs' hashes. */
+	api("GET", m, NULL, "/api/v1/clerks");
+	if (expect_status(&R, 200, "GET /clerks")) {
+		json_t *k = find_by(json_object_get(R.json, "clerks"), "id", "1024");
+
+		check(k && jstr_is(k, "name", "王芳") && jstr_is(k, "source", "config") &&
+		      json_is_true(json_object_get(k, "active")) && !json_object_get(k, "pin") &&
+		      !json_object_get(k, "pin_hash") && !strstr(R.body, "$y$"),
+		      "GET /clerks: 1024 from the config, no hash: %s", desc(&R));
+	}
+	api("GET", m, NULL, "/api/v1/clerks?all=maybe");
+	expect_error(&R, 400, "inval", "GET /clerks?all=maybe");
+	{
+		char *log = read_file(S1.log);
+
+		check(log && !strstr(log, "$y$") && !strstr(log, CLERK_PIN "\""),
+		      "hallqd's log has no PIN and no hash");
+		free(log);
 	}
 	api("GET", m, NULL, "/api/v1/stats?by=service&from=%s&to=%s", today, today);
 	expect_status(&R, 200, "GET /stats with from and to");
@@ -2275,6 +2657,27 @@ static void t_status_page(void)
 	      "chromium --dump-dom %s: the page shows %s, 综合受理 and 等候中 once its script ran (%s); got: %.300s", url,
 	      t.label, ran ? "chromium exited 0" : "chromium failed or timed out", dom);
 	free(dom);
+	/* A done ticket opened with its key: the review is offered, the one given chosen. */
+	if (phone_reviewed.id <= 0)
+		return;
+	snprintf(url, sizeof url, "%s/api/v1/tickets/%lld?key=%s", cur->base, (long long)phone_reviewed.id,
+		 phone_reviewed.key);
+	path_in(out, sizeof out, "status-page-review.html");
+	ran = chromium_dump(chromium, url, out, 60000);
+	dom = read_file(out);
+	check(ran && strstr(dom, "id=\"state-zh\">已办结") && strstr(dom, "<section class=\"card review\" id=\"review\">") &&
+	      strstr(dom, "data-level=\"3\" aria-pressed=\"true\""),
+	      "chromium --dump-dom %s: a done ticket with its key offers the review, level 3 chosen (%s); got: %.300s",
+	      url, ran ? "chromium exited 0" : "chromium failed or timed out", dom);
+	free(dom);
+	/* Without the key: no review offered. */
+	snprintf(url, sizeof url, "%s/api/v1/tickets/%lld", cur->base, (long long)phone_reviewed.id);
+	ran = chromium_dump(chromium, url, out, 60000);
+	dom = read_file(out);
+	check(ran && strstr(dom, "id=\"state-zh\">已办结") && strstr(dom, "id=\"review\" hidden"),
+	      "chromium --dump-dom %s: without the key, no review (%s); got: %.300s", url,
+	      ran ? "chromium exited 0" : "chromium failed or timed out", dom);
+	free(dom);
 }
 
 /* ---- public_url and [kiosk], from a reloaded config ------------------------------------------------------ */
@@ -2307,7 +2710,9 @@ static void t_public_url(void)
 
 	struct tref t = issue("a", "issue with public_url set");
 	snprintf(want, sizeof want, PUBLIC_URL "/api/v1/tickets/%lld", (long long)t.id);
-	check(jstr_is(R.json, "status_url", want), "public_url: status_url should be %s, got %s", want,
+	check(jstr(R.json, "status_url") && strncmp(jstr(R.json, "status_url"), want, strlen(want)) == 0 &&
+	      strncmp(jstr(R.json, "status_url") + strlen(want), "?key=", 5) == 0,
+	      "public_url: status_url should be %s?key=..., got %s", want,
 	      jstr(R.json, "status_url") ? jstr(R.json, "status_url") : "null");
 	const char *const host[] = {"Host: kiosk.local:9999", NULL};
 	api_h("GET", NULL, NULL, host, "/api/v1/tickets/%lld", (long long)t.id);
@@ -2358,6 +2763,9 @@ static void t_roles(void)
 		{"counter 2 op", "POST", "/api/v1/counters/2/sign-out", NULL,
 		 BIT(R_COUNTER2) | BIT(R_GATEWAY) | BIT(R_ADMIN), false},
 		{"stats", "GET", "/api/v1/stats", NULL, BIT(R_MANAGER) | BIT(R_ADMIN), false},
+		{"appraisal", "GET", "/api/v1/reports/appraisal?month=2026-11", NULL,
+		 BIT(R_MANAGER) | BIT(R_ADMIN), false},
+		{"clerks", "GET", "/api/v1/clerks", NULL, BIT(R_MANAGER) | BIT(R_ADMIN), false},
 		{"metrics", "GET", "/metrics", NULL, BIT(R_MANAGER) | BIT(R_ADMIN), false},
 		{"events", "GET", "/api/v1/events", NULL, ALL_ROLES & ~BIT(R_BOOKING), true},
 		{"units read", "GET", "/api/v1/units", NULL,
@@ -2368,6 +2776,18 @@ static void t_roles(void)
 		 BIT(R_KIOSK) | BIT(R_DISPLAY) | BIT(R_MANAGER) | BIT(R_ADMIN), false},
 		{"kiosks report", "PUT", "/api/v1/kiosks/roles-kiosk", KIOSK_OK, BIT(R_KIOSK) | BIT(R_ADMIN), false},
 		{"kiosks forget", "DELETE", "/api/v1/kiosks/roles-kiosk", NULL, BIT(R_KIOSK) | BIT(R_ADMIN), false},
+		/* 好差评: nobody rates their own work (no counter, no gateway but by /evaluate). */
+		{"review", "POST", "/api/v1/tickets/999999/review", "{\"level\": 5}",
+		 BIT(R_REVIEW) | BIT(R_KIOSK) | BIT(R_MANAGER) | BIT(R_ADMIN), false},
+		{"read review", "GET", "/api/v1/tickets/999999/review", NULL,
+		 BIT(R_REVIEW) | BIT(R_KIOSK) | BIT(R_MANAGER) | BIT(R_ADMIN), false},
+		{"evaluate", "POST", "/api/v1/counters/2/evaluate", "{\"level\": 9}", BIT(R_GATEWAY) | BIT(R_ADMIN), false},
+		{"rate", "POST", "/api/v1/counters/2/rate", "{\"score\": 9}", BIT(R_MANAGER) | BIT(R_ADMIN), false},
+		{"reviews", "GET", "/api/v1/reviews", NULL, BIT(R_REVIEW) | BIT(R_MANAGER) | BIT(R_ADMIN), false},
+		{"cases", "GET", "/api/v1/cases", NULL, BIT(R_MANAGER) | BIT(R_ADMIN), false},
+		{"case", "GET", "/api/v1/cases/999999", NULL, BIT(R_MANAGER) | BIT(R_ADMIN), false},
+		{"case step", "POST", "/api/v1/cases/999999/verify", "{\"who\": \"x\"}",
+		 BIT(R_MANAGER) | BIT(R_ADMIN), false},
 	};
 	char url[512];
 
@@ -2501,17 +2921,19 @@ static void t_events(void)
 	int64_t seen = compare_with_cli(first_sub, 0, "stream since 0");
 	struct sse_event *ev;
 	size_t n = sse_events(first_sub, &ev);
-	bool issued = false, called = false, booked = false, checked_in = false, rated = false;
+	bool issued = false, called = false, booked = false, checked_in = false, rated = false, cased = false;
 	for (size_t i = 0; i < n; i++) {
 		issued |= strcmp(ev[i].type, "issued") == 0 && ev[i].ticket_id > 0 && ev[i].label[0];
 		called |= strcmp(ev[i].type, "called") == 0;
 		booked |= strcmp(ev[i].type, "booked") == 0;
 		checked_in |= strcmp(ev[i].type, "checked_in") == 0;
-		rated |= strcmp(ev[i].type, "rated") == 0;
+		rated |= strcmp(ev[i].type, "reviewed") == 0;
+		cased |= strcmp(ev[i].type, "case_opened") == 0 || strcmp(ev[i].type, "case_step") == 0;
 	}
 	free(ev);
-	check(issued && called && booked && checked_in && rated,
-	      "stream: issued (with ticket_id, label), called, booked, checked_in and rated all seen");
+	check(issued && called && booked && checked_in && rated && cased,
+	      "stream: issued (with ticket_id, label), called, booked, checked_in, reviewed, case_opened "
+	      "or case_step all seen");
 	sse_free(first_sub);
 	first_sub = NULL;
 
@@ -3109,6 +3531,7 @@ int main(void)
 		t_tickets();
 		t_counters();
 		t_call_number();
+		t_reviews();
 		t_appointments();
 		t_stats_metrics();
 		t_errors();
