@@ -137,7 +137,7 @@ static int cmd_alert(struct ctx *c)
 const struct cmd cli_alert_cmds[] = {
 	{.name = "alerts", .run = cmd_alerts, .reads = true, .opts = O(ALL) | O(FROM) | O(TO) | O(JSON),
 	 .synopsis = "[--all] [--from T] [--to T] [--json]",
-	 .summary = "electronic supervision: the open alerts (--all: all raised from T to T, default today)",
+	 .summary = "the open alerts of electronic supervision (--all: every alert raised from T to T)",
 	 .example = "hallq alerts --all --from 2026-11-23 --json"},
 	{.name = "alert", .run = cmd_alert, .opts = O(WHO) | O(NOTE), .min_args = 1, .max_args = 2,
 	 .synopsis = "ack ID --who NAME [--note TEXT] | eval",

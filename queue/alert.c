@@ -12,8 +12,11 @@
  * primary key. The feed also gives what the database does not keep: when a counter was
  * opened or its clerk signed out, its no-shows in a row, the service times of a service's
  * last finished tickets (for the median of the rule slow). A new context learns these by
- * reading the newest REPLAY_EVENTS events of the feed. The open alerts themselves are
- * always read from the database, so two programs evaluating the same hall agree.
+ * reading the newest REPLAY_EVENTS events of the feed. The open alerts are the database's:
+ * the memory keeps the list an evaluation leaves and reads it again when the feed shows
+ * another program's raise or clear, so two programs evaluating the same hall agree. The
+ * rules are judged first and what changed written after, so an evaluation inside a batch
+ * that changes nothing (most of them) writes nothing and opens no savepoint.
  *
  * Opening hours. The rules about a counter (pause, pause_reason, unstaffed, idle) hold only
  * while one of its services is open, and count their minutes in those hours only: a pause
@@ -103,6 +106,13 @@ struct day {
 	int wday;
 };
 
+#define HOURS_MAX 6            /* opening intervals of a day kept; more: worked out each time */
+struct hours {
+	bool known;
+	signed char n;              /* intervals, or -1: more than HOURS_MAX */
+	short iv[HOURS_MAX][2];     /* [open, close) minutes of the day, sorted, disjoint */
+};
+
 #define OPEN_KEPT 256          /* open alerts the memory keeps; more are read each time */
 
 /*
@@ -124,6 +134,8 @@ struct hq__alerts {
 	 * mktime looks at the zone's file each time. */
 	struct day day;
 	char day_text[11];
+	/* Each counter's opening hours on each weekday, and the hall's (the last). */
+	struct hours hours[HQ_MAX_COUNTERS + 1][7];
 	bool targeted_fresh;
 	bool any_targeted;          /* some ticket waits for one counter */
 	struct mem_counter ctr[HQ_MAX_COUNTERS];  /* by the config's counters */
@@ -431,7 +443,8 @@ static int counter_facts(struct hq_queue *q, struct hq__alerts *m, int i, struct
 		mc->cur_id = sqlite3_column_int64(s, 5);
 		copy_col(mc->cur_label, sizeof mc->cur_label, s, 6);
 		mc->cur_service = hq_config_service_index(q->cfg, (const char *)sqlite3_column_text(s, 7));
-		mc->cur_from = sqlite3_column_int64(s, 9) ? sqlite3_column_int64(s, 9) : sqlite3_column_int64(s, 8);
+		mc->cur_from = sqlite3_column_int64(s, 9) ? sqlite3_column_int64(s, 9)
+							   : sqlite3_column_int64(s, 8);
 	} else if (rc == SQLITE_DONE) {
 		/* A counter of the config without its row yet: as a new one, open and idle. */
 		mc->state = HQ_C_OPEN;
@@ -535,7 +548,8 @@ static int cases_facts(struct hq_queue *q, struct hq__alerts **mp)
 
 /* Is this counter (NULL: the hall, as hq_config_open_count counts it) open at the local
  * minute `minute` of weekday wday? */
-static bool open_at(const struct hq_config *cfg, const struct hq_counter_cfg *cc, int wday, int minute)
+static bool open_at(const struct hq_config *cfg, const struct hq_counter_cfg *cc, int wday,
+		    int minute)
 {
 	int n = 0;
 
@@ -560,15 +574,42 @@ static void add_edges(const struct hq_service *sv, int wday, int *edges, int *n)
 	}
 }
 
-static int cmp_int(const void *a, const void *b)
+#define EDGES_MAX (2 * HQ_MAX_PERIODS * HQ_MAX_SERVICES)
+
+/* The opening hours of counter cc (NULL: the hall) on weekday wday, as sorted, disjoint
+ * [open, close) minutes into iv; how many. Opening hours are whole local minutes, so between
+ * two period edges of the day, open or not does not change. */
+static int work_out_hours(const struct hq_config *cfg, const struct hq_counter_cfg *cc, int wday,
+			  short iv[][2])
 {
-	return *(const int *)a - *(const int *)b;
+	int edges[EDGES_MAX], n = 0, k, niv = 0;
+
+	if (cc)
+		for (int i = 0; i < cc->nservices; i++)
+			add_edges(&cfg->services[cc->services[i]], wday, edges, &n);
+	else
+		for (size_t i = 0; i < cfg->nservices; i++)
+			add_edges(&cfg->services[i], wday, edges, &n);
+	for (int a = 1; a < n; a++) /* insertion sort: a few dozen at most */
+		for (k = a; k > 0 && edges[k - 1] > edges[k]; k--) {
+			int t = edges[k];
+
+			edges[k] = edges[k - 1];
+			edges[k - 1] = t;
+		}
+	for (k = 0; k + 1 < n; k++) {
+		if (edges[k] == edges[k + 1] || !open_at(cfg, cc, wday, edges[k]))
+			continue;
+		if (niv && iv[niv - 1][1] == edges[k])
+			iv[niv - 1][1] = (short)edges[k + 1];
+		else {
+			iv[niv][0] = (short)edges[k];
+			iv[niv++][1] = (short)edges[k + 1];
+		}
+	}
+	return niv;
 }
 
-/* How many ms of [from, to) the counter (NULL: the hall) was open. Opening hours are whole
- * local minutes: between two period edges of the day, open or not does not change. (A day
- * is taken as its midnight plus minutes, which a zone with daylight saving would misread
- * on its two changes a year; halls of China have none.) */
 /* The local day of t: the cached one (today, mostly) or worked out, which costs a
  * localtime and a mktime. */
 static void day_of(struct day *cache, int64_t t, struct day *d)
@@ -586,43 +627,53 @@ static void day_of(struct day *cache, int64_t t, struct day *d)
 		*cache = *d;
 }
 
-static int64_t open_ms(const struct hq_config *cfg, struct day *cache, const struct hq_counter_cfg *cc,
-		       int64_t from, int64_t to)
+/*
+ * How many ms of [from, to) counter cc (NULL: the hall) was open. Each weekday's hours are
+ * worked out once (the memory keeps them). A day is taken as its midnight plus minutes,
+ * which a zone with daylight saving would misread on its two changes a year; halls of China
+ * have none.
+ */
+static int64_t open_ms(const struct hq_config *cfg, struct hq__alerts *m, struct day *cache,
+		       const struct hq_counter_cfg *cc, int64_t from, int64_t to)
 {
-	int edges[2 * HQ_MAX_PERIODS * HQ_MAX_SERVICES + 2];
+	short local[EDGES_MAX / 2][2];
 	int64_t total = 0, t;
 
 	if (to - from > HOURS_DAYS_MAX * DAY_MS)
 		from = to - HOURS_DAYS_MAX * DAY_MS;
 	for (t = from; t < to;) {
+		struct hours *h = &m->hours[cc ? cc - cfg->counters : HQ_MAX_COUNTERS][0];
+		short (*iv)[2];
 		struct day day;
-		int64_t d0, d1;
-		int wday, n = 0;
+		int n;
 
 		day_of(cache, t, &day);
-		d0 = day.d0;
-		d1 = day.d1;
-		wday = day.wday;
-		if (cc)
-			for (int i = 0; i < cc->nservices; i++)
-				add_edges(&cfg->services[cc->services[i]], wday, edges, &n);
-		else
-			for (size_t i = 0; i < cfg->nservices; i++)
-				add_edges(&cfg->services[i], wday, edges, &n);
-		qsort(edges, (size_t)n, sizeof edges[0], cmp_int);
-		for (int k = 0; k + 1 < n; k++) {
-			int64_t a = d0 + edges[k] * MIN_MS, b = d0 + edges[k + 1] * MIN_MS;
+		h += day.wday;
+		if (!h->known) {
+			n = work_out_hours(cfg, cc, day.wday, local);
+			h->known = true;
+			h->n = (signed char)(n <= HOURS_MAX ? n : -1);
+			if (n <= HOURS_MAX)
+				memcpy(h->iv, local, (size_t)n * sizeof local[0]);
+		}
+		if (h->n >= 0) {
+			iv = h->iv;
+			n = h->n;
+		} else {
+			iv = local;
+			n = work_out_hours(cfg, cc, day.wday, local);
+		}
+		for (int k = 0; k < n; k++) {
+			int64_t a = day.d0 + iv[k][0] * MIN_MS, b = day.d0 + iv[k][1] * MIN_MS;
 
-			if (edges[k] == edges[k + 1] || !open_at(cfg, cc, wday, edges[k]))
-				continue;
 			a = a > t ? a : t;
 			b = b < to ? b : to;
 			if (b > a)
 				total += b - a;
 		}
-		if (d1 <= t)
+		if (day.d1 <= t)
 			break; /* a clock library gone wrong: never loop */
-		t = d1;
+		t = day.d1;
 	}
 	return total;
 }
@@ -696,7 +747,9 @@ static int read_open(struct eval *ev)
 
 	if (ev->m->open_fresh) {
 		ev->nopen = 0;
-		if (ev->m->nopen && !room_for(ev, ev->m->nopen))
+		if (!ev->m->nopen)
+			return HQ_OK;
+		if (!room_for(ev, ev->m->nopen))
 			return hq__fail(ev->q, HQ_ENOMEM, "out of memory for the open alerts");
 		memcpy(ev->open, ev->m->open, ev->m->nopen * sizeof ev->open[0]);
 		ev->nopen = ev->m->nopen;
@@ -762,22 +815,26 @@ static int hold(struct eval *ev, const struct hq_alert_rule *r, const char *subj
 	struct raise *n;
 	size_t lo = 0, hi = ev->nopen;
 	va_list ap;
+	int c = 1;
 
-	copy(key.rule, sizeof key.rule, r->name);
-	copy(key.subject, sizeof key.subject, subject);
-	/* Where it is among the open ones, or would be. */
+	/* Where it is among the open ones (by rule, then subject), or would be. */
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
 
-		if (cmp_open(&ev->open[mid], &key) < 0)
+		if (!(c = strcmp(ev->open[mid].rule, r->name)))
+			c = strcmp(ev->open[mid].subject, subject);
+		if (c < 0)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	if (lo < ev->nopen && !cmp_open(&ev->open[lo], &key)) {
+	if (lo < ev->nopen && !strcmp(ev->open[lo].rule, r->name) &&
+	    !strcmp(ev->open[lo].subject, subject)) {
 		ev->open[lo].holds = true;
 		return HQ_OK;
 	}
+	copy(key.rule, sizeof key.rule, r->name);
+	copy(key.subject, sizeof key.subject, subject);
 	if (!room_for_one(ev))
 		return hq__fail(ev->q, HQ_ENOMEM, "out of memory for the open alerts");
 	if (ev->nraises == ev->raises_cap) {
@@ -900,7 +957,7 @@ static int64_t later(int64_t a, int64_t b)
 /* The opening hours of counter cc (NULL: the hall's) in [from, now). */
 static int64_t hours_ms(struct eval *ev, const struct hq_counter_cfg *cc, int64_t from)
 {
-	return open_ms(ev->cfg, &ev->today_cache, cc, from, ev->now);
+	return open_ms(ev->cfg, ev->m, &ev->today_cache, cc, from, ev->now);
 }
 
 static bool no_reason(const char *reason)
@@ -910,8 +967,8 @@ static bool no_reason(const char *reason)
 
 /* The counter rules that count opening hours: since when the condition has held (0: it
  * does not hold now), and the message's words for it. */
-static int counter_since(struct eval *ev, const struct hq_alert_rule *r, int i, const struct mem_counter *c,
-			 int64_t *since, int *waiting)
+static int counter_since(struct eval *ev, const struct hq_alert_rule *r, int i,
+			 const struct mem_counter *c, int64_t *since, int *waiting)
 {
 	int rc;
 
@@ -1100,7 +1157,8 @@ static void learn_devices(struct eval *ev, const struct hq_device_fact *dev, siz
 }
 
 /* device: each device down (learn_devices has them) for r->minutes of the hall's hours. */
-static int eval_devices(struct eval *ev, const struct hq_alert_rule *r, const struct hq_device_fact *dev)
+static int eval_devices(struct eval *ev, const struct hq_alert_rule *r,
+			const struct hq_device_fact *dev)
 {
 	int rc;
 

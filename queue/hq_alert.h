@@ -66,12 +66,15 @@ struct hq_device_fact {
 const char *hq_device_kind_name(enum hq_device_kind k);
 
 /*
- * Evaluate every enabled rule of the hall's config now, in one write transaction (a
- * savepoint of its own inside a batch, so hallqd evaluates in the batch that changed the
- * hall and commits both with one fsync). *raised and *cleared (either may be NULL) get how
- * many alerts it raised and cleared. dev[0..ndev) are the device facts; dev NULL means none
- * are known (a server that just started, whose devices have not reported yet): device alerts
- * are then neither raised nor cleared. Alerts of a rule that is disabled or gone clear.
+ * Evaluate every enabled rule of the hall's config now, in one write transaction: its own,
+ * or inside a batch the batch's (what it writes in a savepoint of its own), so that hallqd
+ * evaluates in the batch that changed the hall and commits both with one fsync; in a batch
+ * the config and the day are those the batch's operations brought up to date (the first
+ * evaluation of a new day rolls it over itself). *raised and *cleared (either may be NULL)
+ * get how many alerts it raised and cleared. dev[0..ndev) are the device facts; dev NULL
+ * means none are known (a server that just started, whose devices have not reported yet):
+ * device alerts are then neither raised nor cleared. Alerts of a rule that is disabled or
+ * gone clear.
  *
  * The library remembers between evaluations what the database does not say: the moment a
  * counter was opened or its clerk signed out, its no-shows in a row, a service's recent

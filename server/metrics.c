@@ -119,8 +119,8 @@ static void supervision(FILE *f, const struct hq_config *cfg, const struct hq_su
 		fprintf(f, "hallq_alerts_open{rule=\"%s\"} %d\n", cfg->alerts[k].name, sv->alerts_open[k]);
 }
 
-char *hqd_metrics_render(struct hqd *srv, const struct hq_hall_state *st, const struct hq_config *cfg,
-			 const struct hq_supervision *sv)
+char *hqd_metrics_render(struct hqd *srv, const struct hq_hall_state *st,
+			 const struct hq_config *cfg, const struct hq_supervision *sv)
 {
 	struct hqd_metrics *m = srv->metrics;
 	unsigned long long cum;

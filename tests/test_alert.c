@@ -769,7 +769,8 @@ static void test_enabled_no(void **state)
 	eval(q, NULL, NULL);
 	ONE(q, "long_queue", "service:a", false);
 	/* A rule of the hall's own, watching b only, and then none at all. */
-	snprintf(ini, sizeof ini, "%s[alert b_queue]\nrule = queue\ncount = 1\nservices = b\n", ALERT_HALL);
+	snprintf(ini, sizeof ini, "%s[alert b_queue]\nrule = queue\ncount = 1\nservices = b\n",
+		 ALERT_HALL);
 	TQ_OK(q, hq_queue_apply_config(q, ini, "b.ini"));
 	tq_issue(q, "b", HQ_CLASS_NORMAL);
 	tq_issue(q, "b", HQ_CLASS_NORMAL);
