@@ -42,7 +42,8 @@
 	X(NOCASE, nocase, "no such bad-review case") \
 	X(SIGNIN, signin, "unknown clerk or wrong PIN") \
 	X(NOCLERK, noclerk, "no such clerk on the roster") \
-	X(CLERK, clerk, "clerk is on the roster already")
+	X(CLERK, clerk, "clerk is on the roster already") \
+	X(NOALERT, noalert, "no such alert")
 
 enum hq_err {
 	HQ_OK = 0,

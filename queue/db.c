@@ -288,6 +288,7 @@ int hq_queue_batch_end(struct hq_queue *q, bool commit)
 	q->batch = false;
 	if (!commit) {
 		hq__step_reset(q, SQL_ROLLBACK);
+		q->epoch++;
 		return HQ_OK;
 	}
 	src = sqlite3_step(hq__stmt(q, SQL_COMMIT));
@@ -298,6 +299,7 @@ int hq_queue_batch_end(struct hq_queue *q, bool commit)
 		/* What the batch rolled over is gone: look again next time. */
 		q->day[0] = '\0';
 		q->cfg_version = 0;
+		q->epoch++;
 	}
 	return rc;
 }
@@ -407,5 +409,6 @@ void hq_queue_close(struct hq_queue *q)
 		sqlite3_finalize(q->st[i]);
 	sqlite3_close(q->db);
 	hq_config_free(q->cfg);
+	free(q->alerts);
 	free(q);
 }

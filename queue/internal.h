@@ -7,9 +7,9 @@
  * another that needs it back, directly or round a circle:
  *
  *   queue.c  review.c  stats.c          the rules; the 好差评 reviews and their cases; the live
- *   idem.c  setup.c                     state and figures; idempotency records; applying a
- *   clerk.c  appraisal.c                configuration; the roster and sign-in; the monthly
- *                                       appraisal
+ *   idem.c  setup.c  alert.c            state and figures; idempotency records; applying a
+ *   clerk.c  appraisal.c                configuration; electronic supervision; the roster and
+ *                                       sign-in; the monthly appraisal
  *   estimate.c                          the estimated wait and a ticket's position
  *   day.c                               a day's close and roll-over; hq__begin
  *   roster.c                            the roster's look-up; signing clerks in and out
@@ -43,6 +43,10 @@ struct hq_queue {
 	int64_t now;               /* clock read once per operation, so one op has one time */
 	bool batch;                /* inside hq_queue_batch_begin/end */
 	bool readonly;             /* hq_queue_open_readonly: never writes, never rolls over */
+	/* What alert.c remembers of the hall between two evaluations of the rules: one block
+	 * without pointers inside, made at the first evaluation, freed with free() at close. */
+	struct hq__alerts *alerts;
+	unsigned epoch;            /* bumped when a batch is rolled back or fails to commit */
 	char err[512];
 };
 

@@ -406,7 +406,53 @@
 			  " WHERE state < 4")
 
 /* ---- 电子监察: alerts (alert.c) -------------------------------------------------------- */
-#define HQ_SQL_ALERT_MAP(X)
+#define HQ_ALERT_COLS                                                                    \
+	"id, rule, kind, severity, subject, service, counter, clerk, message,"           \
+	" raised_at, cleared_at, acked_at, acked_by, ack_note"
+/* What the rules read. The waiting of a service's queue and of each counter's own (tickets
+ * sent to it by name) come from the partial indexes tickets_waiting and tickets_targeted;
+ * a counter with the citizen at its window; a finished ticket's service time (from its
+ * start, or its call when it was never started, as the statistics count it); the open
+ * bad-review cases with their review (cases_open), and what tells that they changed. */
+#define HQ_SQL_ALERT_MAP(X)                                                              \
+	X(ALERT_SVC_WAITING, "SELECT COUNT(*), COALESCE(MIN(queued_at), 0) FROM tickets" \
+			     " WHERE state = 0 AND target_counter = 0 AND service = ?1") \
+	X(ALERT_TARGETED, "SELECT target_counter, COUNT(*), MIN(queued_at) FROM tickets" \
+			  " WHERE state = 0 AND target_counter <> 0 GROUP BY target_counter")\
+	X(ALERT_COUNTER, "SELECT c.state, c.reason, c.clerk, c.active_at, c.paused_at,"  \
+			 " COALESCE(t.id, 0), COALESCE(t.label, ''),"                    \
+			 " COALESCE(t.service, ''), COALESCE(t.called_at, 0),"           \
+			 " COALESCE(t.started_at, 0) FROM counters c LEFT JOIN tickets t"\
+			 " ON t.id = c.current_id AND t.state IN (1, 2)"                 \
+			 " WHERE c.number = ?1")                                         \
+	X(ALERT_SERVICE_TIME, "SELECT service, ended_at - CASE WHEN started_at > 0"      \
+			      " THEN started_at ELSE called_at END FROM tickets"         \
+			      " WHERE id = ?1 AND state = 4 AND called_at > 0")          \
+	X(ALERT_CASES_SIG, "SELECT (SELECT COALESCE(MAX(id), 0) FROM cases),"            \
+			   " (SELECT COALESCE(MAX(id), 0) FROM case_steps),"             \
+			   " (SELECT COALESCE(MAX(id), 0) FROM reviews)")                \
+	X(ALERT_CASES, "SELECT c.id, c.state, c.rectify_due, c.revisit_due, r.level,"    \
+		       " r.service, r.counter, r.clerk, COALESCE(t.label, '')"           \
+		       " FROM cases c JOIN reviews r ON r.id = c.review_id"              \
+		       " LEFT JOIN tickets t ON t.id = r.ticket_id"                      \
+		       " WHERE c.state < 4 ORDER BY c.id")                               \
+	X(ALERT_OPEN, "SELECT id, rule, subject, service, counter FROM alerts"           \
+		      " WHERE cleared_at = 0 ORDER BY rule, subject")                    \
+	X(ALERT_INSERT, "INSERT INTO alerts(rule, kind, severity, subject, service,"     \
+			" counter, clerk, message, raised_at)"                           \
+			" VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)")                   \
+	X(ALERT_CLEAR, "UPDATE alerts SET cleared_at = ?2 WHERE id = ?1"                 \
+		       " AND cleared_at = 0")                                            \
+	X(ALERT_GET, "SELECT " HQ_ALERT_COLS " FROM alerts WHERE id = ?1")               \
+	X(ALERT_ACK, "UPDATE alerts SET acked_at = ?2, acked_by = ?3, ack_note = ?4"     \
+		     " WHERE id = ?1")                                                   \
+	X(ALERT_LIST_OPEN, "SELECT " HQ_ALERT_COLS " FROM alerts WHERE cleared_at = 0"   \
+			   " AND raised_at >= ?1 AND raised_at < ?2 ORDER BY raised_at, id")\
+	X(ALERT_LIST_ALL, "SELECT " HQ_ALERT_COLS " FROM alerts WHERE raised_at >= ?1"   \
+			  " AND raised_at < ?2 ORDER BY raised_at, id")                  \
+	X(ALERT_OPEN_BY_RULE, "SELECT rule, COUNT(*) FROM alerts WHERE cleared_at = 0"   \
+			      " GROUP BY rule")                                          \
+	X(ALERT_COUNTER_PAUSES, "SELECT number, state, paused_at FROM counters")
 
 /* ---- the roster, sign-ins and the appraisal (roster.c, clerk.c, appraisal.c) -------- */
 #define HQ_SQL_APPRAISAL_MAP(X)                                                          \

@@ -598,14 +598,18 @@ static void run_healthz(struct hq_queue *q, struct hqd_req *r)
 static void run_metrics(struct hq_queue *q, struct hqd_req *r)
 {
 	struct hq_hall_state st;
-	int rc = hq_queue_state(q, &st);
+	struct hq_supervision *sv = malloc(sizeof *sv);
+	int rc = sv ? hq_queue_state(q, &st) : HQ_ENOMEM;
 
+	if (rc == HQ_OK && (rc = hq_queue_supervision(q, sv)))
+		hq_hall_state_free(&st);
 	if (rc) {
 		hqd_queue_error(q, r, rc);
+		free(sv);
 		return;
 	}
 	r->status = 200;
-	r->resp = hqd_metrics_render(r->srv, &st);
+	r->resp = hqd_metrics_render(r->srv, &st, hq_queue_config(q), sv);
 	r->ctype = "text/plain; version=0.0.4";
 	hq_hall_state_free(&st);
 	/* The bad-review cases (reviews.c) after the rest. */
@@ -618,6 +622,7 @@ static void run_metrics(struct hq_queue *q, struct hqd_req *r)
 		}
 		free(cases);
 	}
+	free(sv);
 }
 
 /* A counter operation: POST /api/v1/counters/{n}/op, its handler and the queue function if
@@ -784,6 +789,8 @@ bool hqd_allowed(const struct hqd_route *rt, const struct hqd_req *r)
 		return role == ROLE_KIOSK;
 	case PERM_KIOSKS:
 		return role == ROLE_KIOSK || role == ROLE_DISPLAY || role == ROLE_MANAGER;
+	case PERM_ALERTS:
+		return role == ROLE_MANAGER || role == ROLE_DISPLAY;
 	case PERM_EVALUATE:
 		return role == ROLE_GATEWAY;
 	case PERM_RATE:

@@ -3,7 +3,8 @@
  * share: devices report under a name, each report replaces the last, and a name silent for
  * longer than the threshold is stale until it reports again or is deleted. What a report
  * holds is the caller's business; the store keeps it, in name order, behind one mutex.
- * Ages are monotonic: setting the wall clock must not make a whole hall stale.
+ * Ages are monotonic: setting the wall clock must not make a whole hall stale. The device
+ * facts that electronic supervision judges are gathered here too, one list for both stores.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@ struct hqd_health {
 	struct hqd_health_entry *v;  /* sorted by name */
 	size_t n, max;
 	int64_t stale_ms;
+	int64_t created;             /* monotonic ms */
 	void (*drop)(void *data);
 };
 
@@ -29,8 +31,29 @@ struct hqd_health *hqd_health_new(size_t max, int64_t stale_ms, void (*drop)(voi
 	pthread_mutex_init(&h->lock, NULL);
 	h->max = max;
 	h->stale_ms = stale_ms;
+	h->created = hq_mono_ms();
 	h->drop = drop;
 	return h;
+}
+
+bool hqd_health_settled(struct hqd_health *h)
+{
+	return hq_mono_ms() - h->created > h->stale_ms;
+}
+
+bool hqd_device_fact_add(struct hq_device_fact **v, size_t *n, size_t *cap, const struct hq_device_fact *f)
+{
+	if (*n == *cap) {
+		size_t c = *cap ? *cap * 2 : 32;
+		struct hq_device_fact *grown = realloc(*v, c * sizeof *grown);
+
+		if (!grown)
+			return false;
+		*v = grown;
+		*cap = c;
+	}
+	(*v)[(*n)++] = *f;
+	return true;
 }
 
 void hqd_health_free(struct hqd_health *h)

@@ -7,7 +7,8 @@
  * /api/v1/kiosks and in /metrics, where a kiosk silent for longer than the stale threshold
  * shows as down. A change of a kiosk's printer state is written to hallqd's log, where the
  * hall manager looks when citizens say the kiosk gave them no paper. The store (health.c)
- * keeps each kiosk's report under its name; this file knows what a report holds.
+ * keeps each kiosk's report under its name; this file knows what a report holds, and
+ * turns it into the device facts that electronic supervision judges (alerts.c).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -236,4 +237,47 @@ static void write_families(const struct hqd_health_entry *e, size_t n, void *arg
 void hqd_kiosks_metrics(struct hqd_health *kiosks, FILE *f)
 {
 	hqd_health_walk(kiosks, write_families, f);
+}
+
+/* Device facts ------------------------------------------------------------------------- */
+
+struct facts {
+	struct hq_device_fact **v;
+	size_t *n, *cap;
+	bool ok;
+};
+
+static void add_facts(const struct hqd_health_entry *e, size_t n, void *arg)
+{
+	struct facts *fs = arg;
+	size_t i;
+
+	for (i = 0; i < n && fs->ok; i++) {
+		const struct kiosk *k = e[i].data;
+		struct hq_device_fact f = {.kind = HQ_DEV_KIOSK, .up = !e[i].stale};
+
+		snprintf(f.name, sizeof f.name, "%s", e[i].name);
+		if (e[i].stale)
+			snprintf(f.detail, sizeof f.detail, "no report for %lld s", (long long)(e[i].age_ms / 1000));
+		fs->ok = hqd_device_fact_add(fs->v, fs->n, fs->cap, &f);
+		/* A kiosk without a printer has none to be down; a silent one's printer is as it
+		 * last said. */
+		if (!fs->ok || !strcmp(states[k->printer], "none"))
+			continue;
+		f.kind = HQ_DEV_PRINTER;
+		f.up = READY(k->printer);
+		f.detail[0] = '\0';
+		if (!f.up)
+			snprintf(f.detail, sizeof f.detail, "%s%s%.40s", states[k->printer],
+				 k->detail[0] ? ", " : "", k->detail);
+		fs->ok = hqd_device_fact_add(fs->v, fs->n, fs->cap, &f);
+	}
+}
+
+bool hqd_kiosks_facts(struct hqd_health *kiosks, struct hq_device_fact **facts, size_t *n, size_t *cap)
+{
+	struct facts fs = {facts, n, cap, true};
+
+	hqd_health_walk(kiosks, add_facts, &fs);
+	return fs.ok;
 }

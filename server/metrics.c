@@ -1,7 +1,9 @@
 /*
  * Counters for /metrics, in Prometheus text format: requests and latency per route, the
- * size of each group commit, and at scrape time the hall's waiting counts, the counter
- * units' health the gateways reported (units.c) and the kiosks' printers (kiosks.c).
+ * size of each group commit, and at scrape time the hall's waiting counts, what electronic
+ * supervision watches (the longest wait of each queue, each counter's state and pause, the
+ * open alerts of each rule), the counter units' health the
+ * gateways reported (units.c) and the kiosks' printers (kiosks.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -87,7 +89,38 @@ void hqd_metrics_batch(struct hqd_metrics *m, int size)
 	pthread_mutex_unlock(&m->lock);
 }
 
-char *hqd_metrics_render(struct hqd *srv, const struct hq_hall_state *st)
+/* Electronic supervision's families, from the queue's figures of the scrape. */
+static void supervision(FILE *f, const struct hq_config *cfg, const struct hq_supervision *sv)
+{
+	static const enum hq_cstate states[] = {HQ_C_OPEN, HQ_C_PAUSED, HQ_C_CLOSED};
+	size_t i;
+	int k;
+
+	fputs("# HELP hallq_service_oldest_wait_seconds How long the longest-waiting ticket of each "
+	      "service's queue has waited (0 when nobody waits).\n"
+	      "# TYPE hallq_service_oldest_wait_seconds gauge\n", f);
+	for (i = 0; i < sv->nservices && i < cfg->nservices; i++)
+		fprintf(f, "hallq_service_oldest_wait_seconds{service=\"%s\"} %.3f\n", cfg->services[i].key,
+			sv->oldest_wait_ms[i] / 1000.0);
+	fputs("# HELP hallq_counter_state Each counter's state: 1 for the one it is in, 0 for the "
+	      "others.\n# TYPE hallq_counter_state gauge\n", f);
+	for (i = 0; i < sv->ncounters; i++)
+		for (k = 0; k < 3; k++)
+			fprintf(f, "hallq_counter_state{counter=\"%d\",state=\"%s\"} %d\n",
+				sv->counters[i].number, hq_cstate_name(states[k]), sv->counters[i].state == states[k]);
+	fputs("# HELP hallq_counter_paused_seconds How long each counter has been in its current "
+	      "pause (0 when it is not paused).\n# TYPE hallq_counter_paused_seconds gauge\n", f);
+	for (i = 0; i < sv->ncounters; i++)
+		fprintf(f, "hallq_counter_paused_seconds{counter=\"%d\"} %.3f\n", sv->counters[i].number,
+			sv->counters[i].paused_ms / 1000.0);
+	fputs("# HELP hallq_alerts_open Open alerts of each rule of electronic supervision "
+	      "(电子监察).\n# TYPE hallq_alerts_open gauge\n", f);
+	for (k = 0; k < sv->nrules && k < cfg->nalerts; k++)
+		fprintf(f, "hallq_alerts_open{rule=\"%s\"} %d\n", cfg->alerts[k].name, sv->alerts_open[k]);
+}
+
+char *hqd_metrics_render(struct hqd *srv, const struct hq_hall_state *st,
+			 const struct hq_config *cfg, const struct hq_supervision *sv)
 {
 	struct hqd_metrics *m = srv->metrics;
 	unsigned long long cum;
@@ -139,6 +172,7 @@ char *hqd_metrics_render(struct hqd *srv, const struct hq_hall_state *st)
 		"hallq_events_total %lld\n", (long long)st->last_event_id);
 	fprintf(f, "# HELP hallq_event_subscribers Open event streams.\n# TYPE hallq_event_subscribers gauge\n"
 		"hallq_event_subscribers %d\n", hqd_hub_subscribers(srv->hub, 0));
+	supervision(f, cfg, sv);
 	hqd_units_metrics(srv->units, f);
 	hqd_kiosks_metrics(srv->kiosks, f);
 	fclose(f);

@@ -97,6 +97,7 @@ enum hqd_perm {
 	PERM_UNITS,                  /* manager, display, gateway, admin: unit health */
 	PERM_KIOSK_REPORT,           /* kiosk, admin: kiosk health reports */
 	PERM_KIOSKS,                 /* kiosk, display, manager, admin: kiosk health */
+	PERM_ALERTS,                 /* manager, display, admin: electronic supervision */
 	PERM_EVALUATE,               /* gateway, admin: a counter unit's evaluator keys */
 	PERM_RATE,                   /* manager, admin: a rating given for a citizen */
 	PERM_REVIEWS,                /* review, manager, admin: reading the reviews */
@@ -201,8 +202,10 @@ struct hqd_metrics *hqd_metrics_new(void);
 void hqd_metrics_free(struct hqd_metrics *m);
 void hqd_metrics_request(struct hqd_metrics *m, const char *route, int status, double seconds);
 void hqd_metrics_batch(struct hqd_metrics *m, int size);
-/* Render srv's counters, hub, units and kiosks; waiting[] per service from the hall state. */
-char *hqd_metrics_render(struct hqd *srv, const struct hq_hall_state *st);
+/* Render srv's counters, hub, units and kiosks; waiting[] per service from the hall state,
+ * the supervision families from sv (its rules and names from cfg). */
+char *hqd_metrics_render(struct hqd *srv, const struct hq_hall_state *st, const struct hq_config *cfg,
+			 const struct hq_supervision *sv);
 
 /*
  * health.c: the store behind the units' and the kiosks' health. Devices report under a
@@ -229,6 +232,11 @@ bool hqd_health_name_ok(const char *name);
  * (data stays the caller's). Else *was is the entry replaced, with was->data NULL for a
  * new name; that report is the caller's to free, so it may look at it first. */
 bool hqd_health_put(struct hqd_health *h, const char *name, void *data, struct hqd_health_entry *was);
+/* True once the store has been up longer than its stale threshold: before that, a device
+ * that has not reported yet cannot be told from one that is down. */
+bool hqd_health_settled(struct hqd_health *h);
+/* Append f to the growing list v (n used of cap); false when out of memory. */
+bool hqd_device_fact_add(struct hq_device_fact **v, size_t *n, size_t *cap, const struct hq_device_fact *f);
 /* Forget name and drop its report; false if it has none. */
 bool hqd_health_delete(struct hqd_health *h, const char *name);
 /* Call fn once with the store locked, with the entries in name order (ages as of now),
@@ -246,6 +254,10 @@ void hqd_units_delete(struct hq_queue *q, struct hqd_req *r);
 void hqd_units_get(struct hq_queue *q, struct hqd_req *r);
 /* The hallq_gateway_, hallq_bus_ and hallq_unit_ families, in Prometheus text format. */
 void hqd_units_metrics(struct hqd_health *units, FILE *f);
+/* Append the gateways and their units to the device facts of electronic supervision: a
+ * gateway is down when its report is stale, a unit when its gateway last said it was
+ * offline. False when out of memory. */
+bool hqd_units_facts(struct hqd_health *units, struct hq_device_fact **facts, size_t *n, size_t *cap);
 
 /* kiosks.c: ticket kiosks' printer health as the kiosks report it; memory only. new: the
  * store for srv->kiosks (NULL when out of memory; hqd_health_free frees it), where a kiosk
@@ -257,6 +269,14 @@ void hqd_kiosks_delete(struct hq_queue *q, struct hqd_req *r);
 void hqd_kiosks_get(struct hq_queue *q, struct hqd_req *r);
 /* The hallq_kiosk_ families, in Prometheus text format. */
 void hqd_kiosks_metrics(struct hqd_health *kiosks, FILE *f);
+/* Append the kiosks and their printers to the device facts: a kiosk is down when its
+ * report is stale, a printer when it cannot print (a kiosk without one has none). */
+bool hqd_kiosks_facts(struct hqd_health *kiosks, struct hq_device_fact **facts, size_t *n, size_t *cap);
+
+/* alerts.c: electronic supervision. Evaluate the rules on the worker's queue now, with the
+ * device facts of srv's health stores (none before the stores have settled); logs what it
+ * raised and cleared. Returns the queue's rc. */
+int hqd_alerts_eval(struct hqd *srv, struct hq_queue *q);
 
 /*
  * The server: main makes one, owns what it points to, and hands it down: to the connection

@@ -6,7 +6,8 @@
  * a restart forgets it until the next reports. It is served at /api/v1/units and in
  * /metrics, where a gateway silent for longer than the stale threshold shows as down along
  * with its buses and units. The store (health.c) keeps each gateway's report under its
- * name; this file knows what a report holds.
+ * name; this file knows what a report holds, and turns it into the device facts that
+ * electronic supervision judges (alerts.c).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -354,4 +355,47 @@ static void write_families(const struct hqd_health_entry *e, size_t n, void *arg
 void hqd_units_metrics(struct hqd_health *units, FILE *f)
 {
 	hqd_health_walk(units, write_families, f);
+}
+
+/* Device facts ------------------------------------------------------------------------- */
+
+struct facts {
+	struct hq_device_fact **v;
+	size_t *n, *cap;
+	bool ok;
+};
+
+static void add_facts(const struct hqd_health_entry *e, size_t n, void *arg)
+{
+	struct facts *fs = arg;
+	size_t i, j, k;
+
+	for (i = 0; i < n && fs->ok; i++) {
+		const struct report *rp = e[i].data;
+		struct hq_device_fact f = {.kind = HQ_DEV_GATEWAY, .up = !e[i].stale};
+
+		snprintf(f.name, sizeof f.name, "%s", e[i].name);
+		if (e[i].stale)
+			snprintf(f.detail, sizeof f.detail, "no report for %lld s", (long long)(e[i].age_ms / 1000));
+		fs->ok = hqd_device_fact_add(fs->v, fs->n, fs->cap, &f);
+		/* A stale gateway's units are as it last saw them: its silence is its own alert. */
+		for (j = 0; j < rp->nbuses && fs->ok; j++)
+			for (k = 0; k < rp->buses[j].nunits && fs->ok; k++) {
+				const struct unit *u = &rp->buses[j].units[k];
+				struct hq_device_fact uf = {.kind = HQ_DEV_UNIT, .counter = u->counter, .up = u->online};
+
+				if (!u->online)
+					snprintf(uf.detail, sizeof uf.detail, "offline on bus %.40s of %s",
+						 rp->buses[j].name, e[i].name);
+				fs->ok = hqd_device_fact_add(fs->v, fs->n, fs->cap, &uf);
+			}
+	}
+}
+
+bool hqd_units_facts(struct hqd_health *units, struct hq_device_fact **facts, size_t *n, size_t *cap)
+{
+	struct facts fs = {facts, n, cap, true};
+
+	hqd_health_walk(units, add_facts, &fs);
+	return fs.ok;
 }

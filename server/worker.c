@@ -5,6 +5,10 @@
  * only then lets the answers go: a durable commit costs an fsync, and sharing it is what
  * lets one server take thousands of tickets a second. After each round it publishes the
  * new events, its own and those other programs (the hallq command) wrote to the file.
+ * It also evaluates the rules of electronic supervision (alerts.c): in the round's own
+ * transaction when the round changed the hall, so that an alert and what raised it commit
+ * together, and on a timer, at least once a second of hall time, since most rules are
+ * about time passing (a wait, a pause) and a simulated clock runs fast.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -16,6 +20,7 @@
 
 #define ROUND_MAX 256   /* jobs in one transaction */
 #define POLL_MS 100     /* how soon a change made by another program reaches the stream */
+#define EVAL_HALL_MS 1000 /* the rules are evaluated when this much hall time has passed */
 
 struct job {
 	struct hqd_req *req;
@@ -38,7 +43,14 @@ struct hqd_worker {
 	struct hq_queue *q;
 	char *config_path;
 	int64_t last_event;
+	int64_t evaluated_at;       /* hall time of the last evaluation of the alert rules */
 };
+
+static void evaluate(struct hqd_worker *w)
+{
+	w->evaluated_at = hq_sim_clock_now(&w->srv->clock);
+	hqd_alerts_eval(w->srv, w->q);
+}
 
 static void publish_new_events(struct hqd_worker *w)
 {
@@ -121,6 +133,7 @@ static void run_round(struct hqd_worker *w, struct job *list)
 {
 	struct job *j;
 	bool writes = false;
+	int64_t before;
 	int n = 0, rc;
 
 	for (j = list; j; j = j->next) {
@@ -132,6 +145,7 @@ static void run_round(struct hqd_worker *w, struct job *list)
 		n++;
 	}
 	rc = writes ? hq_queue_batch_begin(w->q) : HQ_OK;
+	before = rc == HQ_OK && writes ? hq_queue_last_event_id(w->q) : 0;
 	for (j = list; j; j = j->next) {
 		if (rc != HQ_OK && j->req) {
 			hqd_queue_error(w->q, j->req, rc);
@@ -142,6 +156,9 @@ static void run_round(struct hqd_worker *w, struct job *list)
 		else if (j->fn)
 			j->rc = j->fn(w->q, j->arg);
 	}
+	/* A round that changed the hall (its events say so) is judged in its transaction. */
+	if (writes && rc == HQ_OK && hq_queue_last_event_id(w->q) > before)
+		evaluate(w);
 	if (writes && rc == HQ_OK) {
 		rc = hq_queue_batch_end(w->q, true);
 		if (rc != HQ_OK) {
@@ -207,6 +224,11 @@ static void *worker_main(void *arg)
 				pthread_cond_signal(&last->cond);
 			}
 			pthread_mutex_unlock(&w->lock);
+		}
+		/* The timer, after the answers have gone: a busy server evaluates too. */
+		if (hq_sim_clock_now(&w->srv->clock) - w->evaluated_at >= EVAL_HALL_MS) {
+			evaluate(w);
+			publish_new_events(w);
 		}
 	}
 	return NULL;

@@ -214,7 +214,7 @@ static void test_error_names(void **state)
 		}
 		n++;
 	}
-	assert_int_equal(n, 35);
+	assert_int_equal(n, 36);
 	assert_string_equal(hq_err_code(HQ_ESIGNIN), "signin");
 	assert_string_equal(hq_err_code(HQ_ENOCASE), "nocase");
 	assert_string_equal(hq_err_name(HQ_ENOSERVICE), "HQ_ENOSERVICE");
