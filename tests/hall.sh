@@ -180,7 +180,10 @@ s1=$(display_shot)
 check "the screenshot is 1920x1080" "1920 1080" "$($PNG size "$s1")"
 set -- $($PNG stats "$s1" $call_rc)
 check_num "the call region is drawn (colours)" "${1#distinct=}" -gt 20
-check_num "the call region changed since before the day (per mille)" "$($PNG diff "$s0" "$s1" $call_rc)" -ge 100
+# How much changes depends on the labels and counters (two calls of one service to one
+# counter differ in a few digits: 80 per mille has been seen); a display that did not redraw
+# changes nothing, so 40 tells the two apart.
+check_num "the call region changed since before the day (per mille)" "$($PNG diff "$s0" "$s1" $call_rc)" -ge 40
 check "no call shown as old on a fast clock" "" "$(grep -E '^(call|recall) .* old$' "$RUN/display.out" | head -3)"
 
 # One last call, made by a unit's key: counter 1, closed all morning, is opened and its
@@ -196,7 +199,7 @@ expect_line "the display shows counter 1's call" 10000 "$RUN/display.out" "$m" '
 after_call=$(display_shot)
 shown=$(after "$RUN/display.out" "$m" | grep '^call ' | head -n 1)
 check "it is hallqd's last call, fresh" "$(last_event)" "$shown"
-check_num "the call region changed with it (per mille)" "$($PNG diff "$before" "$after_call" $call_rc)" -ge 100
+check_num "the call region changed with it (per mille)" "$($PNG diff "$before" "$after_call" $call_rc)" -ge 40
 check_num "the call is highlighted (per mille)" "$($PNG share "$after_call" $call_top $HL)" -ge 900
 note "calls shown: $(grep -c '^call ' "$RUN/display.out"), recalls $(grep -c '^recall ' "$RUN/display.out"); last: $shown (kiosk's: $last)"
 
