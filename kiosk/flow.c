@@ -13,7 +13,8 @@
 #include "hq_log.h"
 #include "kiosk_app.h"
 
-#define MESSAGE_S 8             /* seconds a message stays up */
+#define MESSAGE_S 8             /* seconds a message (and a review's thanks) stays up */
+#define RATE_WAIT_S 10          /* the longest a citizen waits for a look-up or a review */
 
 /* ---- output ----------------------------------------------------------------------------- */
 
@@ -41,8 +42,10 @@ void hq_kiosk_go(struct hq_kiosk *a, enum hq_kscreen_id s)
 	a->deadline_ms = 0;
 	if (s == HQ_KS_TICKET)
 		a->deadline_ms = a->screen_since_ms + (int64_t)(a->hall ? a->hall->kiosk.confirm_s : 15) * 1000;
-	else if (s == HQ_KS_MESSAGE)
+	else if (s == HQ_KS_MESSAGE || s == HQ_KS_RATE_THANKS)
 		a->deadline_ms = a->screen_since_ms + MESSAGE_S * 1000;
+	else if (s == HQ_KS_RATE_WAIT)
+		a->deadline_ms = a->screen_since_ms + RATE_WAIT_S * 1000;
 	a->dirty = true;
 }
 
@@ -72,7 +75,8 @@ void hq_kiosk_make_list(struct hq_kiosk *a)
 void hq_kiosk_go_home(struct hq_kiosk *a)
 {
 	a->v.code[0] = a->v.msg_zh[0] = a->v.msg_en[0] = '\0';
-	a->cur_key[0] = '\0';
+	a->cur_key[0] = a->rate_key[0] = '\0';
+	memset(&a->v.r, 0, sizeof a->v.r);
 	hq_kiosk_go(a, a->link == 0 ? HQ_KS_UNAVAILABLE : a->hall ? HQ_KS_HOME : HQ_KS_START);
 	hq_kiosk_make_list(a);
 }
@@ -246,7 +250,7 @@ void hq_kiosk_print_owed(struct hq_kiosk *a)
 
 /* ---- requests --------------------------------------------------------------------------- */
 
-static void new_key(struct hq_kiosk *a, char *key, size_t n)
+void hq_kiosk_new_key(struct hq_kiosk *a, char *key, size_t n)
 {
 	snprintf(key, n, "kiosk-%s-%s-%u", a->o.name, a->run_id, ++a->seq);
 }
@@ -268,7 +272,7 @@ void hq_kiosk_request(struct hq_kiosk *a, const char *service, const char *cls, 
 		hq_kiosk_message(a, mz, me);
 		return;
 	}
-	new_key(a, e.key, sizeof e.key);
+	hq_kiosk_new_key(a, e.key, sizeof e.key);
 	snprintf(e.service, sizeof e.service, "%s", service ? service : "");
 	snprintf(e.cls, sizeof e.cls, "%s", cls ? cls : "");
 	snprintf(e.code, sizeof e.code, "%s", code ? code : "");

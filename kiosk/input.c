@@ -2,7 +2,7 @@
  * The citizen's hands on the kiosk: a touch on a button the last frame drew, or a key on a
  * kiosk with hardware buttons or a keyboard for accessibility, becomes one action, and the
  * action moves between the screens (the priority path, the appointment keypad, the pages
- * of services, back and dismiss) or asks flow.c for a ticket.
+ * of services, back and dismiss) or asks flow.c for a ticket, or rate.c to review one.
  */
 #include <stdio.h>
 #include <string.h>
@@ -10,8 +10,11 @@
 #include <SDL.h>
 
 #include "hq_clock.h"
+#include "hq_hall.h"
 #include "kiosk_app.h"
 #include "render.h"
+
+#define DISMISS_GUARD_MS 600   /* a touch this soon after a screen came does not dismiss it */
 
 /* The priority path: whom the ticket is for, then which service. */
 static void take_category(struct hq_kiosk *a, int cat)
@@ -51,7 +54,27 @@ static void act(struct hq_kiosk *a, enum hq_kact k, int arg)
 	case HQ_KA_CATEGORY:
 		take_category(a, arg);
 		break;
+	case HQ_KA_RATE:
+		if (v->screen == HQ_KS_HOME)
+			hq_kiosk_rate_start(a);
+		break;
+	case HQ_KA_LETTER:
+		hq_kiosk_rate_type(a, (char)arg);
+		break;
+	case HQ_KA_LEVEL:
+		hq_kiosk_rate_level(a, arg);
+		break;
+	case HQ_KA_REASON:
+		hq_kiosk_rate_reason(a, (unsigned)arg);
+		break;
+	case HQ_KA_SUBMIT:
+		hq_kiosk_rate_submit(a);
+		break;
 	case HQ_KA_DIGIT:
+		if (v->screen == HQ_KS_RATE_NUMBER) {
+			hq_kiosk_rate_type(a, (char)('0' + arg));
+			break;
+		}
 		if (strlen(v->code) < 6) {
 			size_t n = strlen(v->code);
 
@@ -61,10 +84,16 @@ static void act(struct hq_kiosk *a, enum hq_kact k, int arg)
 		v->msg_zh[0] = v->msg_en[0] = '\0';
 		break;
 	case HQ_KA_DELETE:
-		if (*v->code)
+		if (v->screen == HQ_KS_RATE_NUMBER)
+			hq_kiosk_rate_delete(a);
+		else if (*v->code)
 			v->code[strlen(v->code) - 1] = '\0';
 		break;
 	case HQ_KA_OK:
+		if (v->screen == HQ_KS_RATE_NUMBER) {
+			hq_kiosk_rate_lookup(a);
+			break;
+		}
 		if (strlen(v->code) != 6) {
 			snprintf(v->msg_zh, sizeof v->msg_zh, "预约码是6位数字");
 			snprintf(v->msg_en, sizeof v->msg_en, "The code has 6 digits");
@@ -75,6 +104,9 @@ static void act(struct hq_kiosk *a, enum hq_kact k, int arg)
 	case HQ_KA_BACK:
 		if (v->screen == HQ_KS_SERVICES)
 			hq_kiosk_go(a, HQ_KS_PRIORITY);
+		else if (v->screen == HQ_KS_RATE_NUMBER || v->screen == HQ_KS_RATE_LEVEL ||
+			 v->screen == HQ_KS_RATE_REASONS)
+			hq_kiosk_rate_back(a);
 		else
 			hq_kiosk_go_home(a);
 		break;
@@ -153,8 +185,35 @@ void hq_kiosk_key(struct hq_kiosk *a, const SDL_Keysym *ks)
 		break;
 	case HQ_KS_TICKET:
 	case HQ_KS_MESSAGE:
+	case HQ_KS_RATE_THANKS:
 		if (enter || c == SDLK_ESCAPE || c == SDLK_SPACE)
 			act(a, HQ_KA_DISMISS, 0);
+		break;
+	case HQ_KS_RATE_NUMBER:
+		if (digit >= 0)
+			act(a, HQ_KA_DIGIT, digit);
+		else if (c >= SDLK_a && c <= SDLK_z)
+			act(a, HQ_KA_LETTER, (int)(c - SDLK_a) + 'A');
+		else if (c == SDLK_BACKSPACE)
+			act(a, HQ_KA_DELETE, 0);
+		else if (enter)
+			act(a, HQ_KA_OK, 0);
+		else if (c == SDLK_ESCAPE)
+			act(a, HQ_KA_BACK, 0);
+		break;
+	case HQ_KS_RATE_LEVEL:
+		if (digit >= HQ_LEVEL_MIN && digit <= HQ_LEVEL_MAX)
+			act(a, HQ_KA_LEVEL, digit);
+		else if (c == SDLK_ESCAPE)
+			act(a, HQ_KA_BACK, 0);
+		break;
+	case HQ_KS_RATE_REASONS:
+		if (digit >= 1 && digit <= HQ_KREASON_N)
+			act(a, HQ_KA_REASON, 1 << (digit - 1));
+		else if (enter)
+			act(a, HQ_KA_SUBMIT, 0);
+		else if (c == SDLK_ESCAPE)
+			act(a, HQ_KA_BACK, 0);
 		break;
 	default:
 		break;
@@ -166,6 +225,15 @@ void hq_kiosk_touch(struct hq_kiosk *a, int x, int y)
 	int arg = 0;
 	enum hq_kact k;
 
+	/* A double touch: the second one, taken before the frame the first one made is up, would
+	 * land on a button that is gone (a second ticket, a second review). One touch a frame. */
+	if (a->touched)
+		return;
 	k = hq_kscreen_hit(a->scr, x, y, &arg);
+	/* Nor may it take away the screen the first one brought, once drawn: a ticket, a
+	 * review's thanks. A deliberate touch comes later. */
+	if (k == HQ_KA_DISMISS && hq_mono_ms() - a->screen_since_ms < DISMISS_GUARD_MS)
+		return;
+	a->touched = k != HQ_KA_NONE;
 	act(a, k, arg);
 }

@@ -28,7 +28,12 @@ enum hq_kmsg_kind {
 	HQ_KM_REFUSED,          /* key, status, code, why: hallqd said no (closed, cap, bad code) */
 	HQ_KM_PRINTER,          /* pst: the printer's state changed (or was first read) */
 	HQ_KM_PRINTED,          /* key: the ticket is on paper */
-	HQ_KM_NOT_PRINTED       /* key, pst, why: the ticket could not be printed */
+	HQ_KM_NOT_PRINTED,      /* key, pst, why: the ticket could not be printed */
+	HQ_KM_FOUND,            /* key, ticket: the ticket a citizen typed, as its status says */
+	HQ_KM_NOT_FOUND,        /* key, status, code, why: no such ticket today; or status 0 and
+				 * code "offline": hallqd did not answer, or failed */
+	HQ_KM_REVIEWED,         /* key, ticket (the review): hallqd took (or replayed) the review */
+	HQ_KM_REVIEW_REFUSED    /* key, status, code, why: hallqd said no (rated, state) */
 };
 
 struct hq_kmsg {
@@ -36,7 +41,7 @@ struct hq_kmsg {
 	struct hq_hall *hall;
 	bool up;
 	char key[HQ_IDEM_KEY_MAX];
-	json_t *ticket;
+	json_t *ticket;             /* the ticket; HQ_KM_REVIEWED: the review */
 	long status;
 	char code[32];
 	char why[256];

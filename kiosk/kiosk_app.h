@@ -1,11 +1,12 @@
 /*
  * The kiosk's main thread, shared by the files it is made of: main.c parses the options,
  * starts the kiosk and runs its loop; input.c turns touches and keys into the citizen's
- * choices; messages.c takes what the network and printer threads post back; flow.c moves
- * between the screens and carries a request through the spool to hallqd and on to paper or the
- * screen. All of them work on the one struct hq_kiosk, which only the main thread touches.
- * Calls go one way: main.c calls the other three, input.c and messages.c call flow.c, and
- * flow.c calls none of them.
+ * choices; messages.c takes what the network and printer threads post back; rate.c carries a
+ * citizen's review (好差评) from the typed number to hallqd; flow.c moves between the screens
+ * and carries a request through the spool to hallqd and on to paper or the screen. All of
+ * them work on the one struct hq_kiosk, which only the main thread touches. Calls go one
+ * way: main.c calls the others, input.c and messages.c call rate.c and flow.c, rate.c calls
+ * flow.c, and flow.c calls none of them.
  *
  * Ownership: the struct is main.c's, zeroed before use. The hall, the spool, the screen,
  * the threads and the window in it are freed by main.c at shutdown; a message given to
@@ -56,10 +57,12 @@ struct hq_kiosk {
 	char run_id[20];
 	unsigned seq;
 	char cur_key[HQ_IDEM_KEY_MAX];   /* the request of the citizen in front of the kiosk */
+	char rate_key[HQ_IDEM_KEY_MAX];  /* ... their review's look-up or review, awaited */
 	int64_t screen_since_ms, last_touch_ms, deadline_ms;
 	long issued, printed;
 	int64_t hall_ms, hall_mono; /* hallqd's time at the last hall read, and ours then */
 	bool quit, ready, dirty, trace;
+	bool touched;               /* a touch acted since the last frame: the buttons shown are old */
 	char shown[64];             /* what the last "screen" line said */
 	int shots_wanted;
 };
@@ -90,6 +93,8 @@ void hq_kiosk_report_health(struct hq_kiosk *a);
 
 /* A string of a ticket's JSON, "" when it has none. */
 const char *hq_kiosk_jstr(json_t *t, const char *key);
+/* A new idempotency key, "kiosk-NAME-RUN-SEQ", never used before by any run of the kiosk. */
+void hq_kiosk_new_key(struct hq_kiosk *a, char *key, size_t n);
 
 /* Ask for a ticket (service and class) or an appointment check-in (code): spooled, then
  * sent; refused at once when the printer is down and the hall says so. */
@@ -105,6 +110,33 @@ void hq_kiosk_note_unprinted(struct hq_kiosk *a);
 void hq_kiosk_queue_print(struct hq_kiosk *a, struct hq_spool_entry *e, bool reprint);
 /* Every ticket still owed on paper, once the printer can print. */
 void hq_kiosk_print_owed(struct hq_kiosk *a);
+
+/* ---- rate.c: a review (好差评) of a ticket whose number the citizen types ------------------ */
+
+/* The number keypad, empty, with the letters of the hall's prefixes. */
+void hq_kiosk_rate_start(struct hq_kiosk *a);
+/* A key of the number keypad: a letter or a digit; the last one undone. */
+void hq_kiosk_rate_type(struct hq_kiosk *a, char c);
+void hq_kiosk_rate_delete(struct hq_kiosk *a);
+/* Look the typed number up (HQ_KS_RATE_WAIT), or say on the keypad why it is not one. */
+void hq_kiosk_rate_lookup(struct hq_kiosk *a);
+/* The choices: a level (a bad one asks for reasons, a good one is sent), a reason turned on
+ * or off, the reasons sent; back one screen. Each only on its own screen, so that a second
+ * touch that lands after the screen changed does nothing. */
+void hq_kiosk_rate_level(struct hq_kiosk *a, int level);
+void hq_kiosk_rate_reason(struct hq_kiosk *a, unsigned bit);
+void hq_kiosk_rate_submit(struct hq_kiosk *a);
+void hq_kiosk_rate_back(struct hq_kiosk *a);
+/* hallqd's answers: HQ_KM_FOUND, HQ_KM_NOT_FOUND, HQ_KM_REVIEWED, HQ_KM_REVIEW_REFUSED. */
+void hq_kiosk_rate_found(struct hq_kiosk *a, struct hq_kmsg *m);
+void hq_kiosk_rate_not_found(struct hq_kiosk *a, struct hq_kmsg *m);
+void hq_kiosk_rate_reviewed(struct hq_kiosk *a, struct hq_kmsg *m);
+void hq_kiosk_rate_refused(struct hq_kiosk *a, struct hq_kmsg *m);
+/* The citizen waits for a review hallqd does not answer: it stays in the spool, to go when
+ * hallqd is back, and the citizen is thanked now. False when no review is awaited. */
+bool hq_kiosk_rate_keep(struct hq_kiosk *a);
+/* HQ_KS_RATE_WAIT waited too long: the review is kept, or a look-up given up. */
+void hq_kiosk_rate_timeout(struct hq_kiosk *a);
 
 /* ---- messages.c: what the threads say --------------------------------------------------- */
 

@@ -14,7 +14,8 @@
  * (the first frame with the hall drawn), "online" / "offline", "screen NAME [LABEL]" once
  * the frame showing it is up (with the monotonic time in microseconds when
  * HALLQ_KIOSK_TRACE is set), "ticket LABEL ID", "printed LABEL", "not-printed LABEL
- * STATE", "printer STATE", "refused CODE", "shot: PATH". The log (stderr) says why.
+ * STATE", "printer STATE", "refused CODE", "found LABEL ID STATE", "reviewed LABEL LEVEL",
+ * "review-kept LABEL", "shot: PATH". The log (stderr) says why.
  *
  * This file parses the options, starts the kiosk, runs its loop and shuts it down. The
  * main thread's other work is in input.c (touches and keys), messages.c (what the threads
@@ -62,6 +63,8 @@ static void tick(struct hq_kiosk *a, int64_t now)
 		if (left <= 0) {
 			if (v->screen == HQ_KS_MESSAGE && *v->code)
 				hq_kiosk_go(a, HQ_KS_KEYPAD);
+			else if (v->screen == HQ_KS_RATE_WAIT)
+				hq_kiosk_rate_timeout(a);
 			else
 				hq_kiosk_go_home(a);
 		} else if (left != v->countdown_s) {
@@ -69,7 +72,8 @@ static void tick(struct hq_kiosk *a, int64_t now)
 			a->dirty = true;
 		}
 	}
-	if ((v->screen == HQ_KS_PRIORITY || v->screen == HQ_KS_SERVICES || v->screen == HQ_KS_KEYPAD) &&
+	if ((v->screen == HQ_KS_PRIORITY || v->screen == HQ_KS_SERVICES || v->screen == HQ_KS_KEYPAD ||
+	     v->screen == HQ_KS_RATE_NUMBER || v->screen == HQ_KS_RATE_LEVEL || v->screen == HQ_KS_RATE_REASONS) &&
 	    now - (a->last_touch_ms > a->screen_since_ms ? a->last_touch_ms : a->screen_since_ms) > IDLE_HOME_S * 1000)
 		hq_kiosk_go_home(a);
 	if (v->screen == HQ_KS_HOME && v->en && now - a->last_touch_ms > IDLE_HOME_S * 1000) {
@@ -82,14 +86,18 @@ static void tick(struct hq_kiosk *a, int64_t now)
 
 static void present(struct hq_kiosk *a)
 {
+	const char *label;
 	char line[64];
 
 	a->v.wall_ms = hall_now(a);
 	hq_kscreen_draw(a->scr, a->ui.ren, &a->v);
 	hq_ren_present(a->ui.ren, NULL, 0);
-	a->dirty = false;
-	snprintf(line, sizeof line, "%s%s%s", hq_kscreen_name(a->v.screen),
-		 a->v.screen == HQ_KS_TICKET ? " " : "", a->v.screen == HQ_KS_TICKET ? a->v.t.label : "");
+	a->dirty = a->touched = false;
+	/* The ticket's number on the screens of one ticket: the ticket, a review's. */
+	label = a->v.screen == HQ_KS_TICKET ? a->v.t.label
+	      : a->v.screen == HQ_KS_RATE_LEVEL || a->v.screen == HQ_KS_RATE_REASONS ||
+		a->v.screen == HQ_KS_RATE_THANKS ? a->v.r.label : "";
+	snprintf(line, sizeof line, "%s%s%s", hq_kscreen_name(a->v.screen), *label ? " " : "", label);
 	if (strcmp(line, a->shown)) {
 		snprintf(a->shown, sizeof a->shown, "%s", line);
 		if (a->trace)
@@ -282,8 +290,11 @@ static int start_threads(struct hq_kiosk *a)
 
 		if (e->state != HQ_SPOOL_PENDING)
 			continue;
-		hq_log(HQ_LOG_INFO, "resending request %s from before the restart", e->key);
-		if (*e->code)
+		hq_log(HQ_LOG_INFO, "resending %s %s from before the restart",
+		    e->review.ticket ? "review" : "request", e->key);
+		if (e->review.ticket)
+			hq_net_review(a->net, e->key, e->review.ticket, e->review.level, e->review.reasons);
+		else if (*e->code)
 			hq_net_checkin(a->net, e->key, e->code);
 		else
 			hq_net_issue(a->net, e->key, e->service, e->cls);

@@ -3,7 +3,8 @@
  * printer threads hand each result to hq_kiosk_post(), which makes it an SDL event, so that
  * only the main thread changes the screen and the spool; there hq_kiosk_take_msg() acts on
  * it: a new hall, hallqd coming and going, a ticket issued or refused, the printer's state,
- * a ticket printed or not. Each ticket is shown and printed through flow.c.
+ * a ticket printed or not, a review's look-up and the review answered. Each ticket is shown
+ * and printed through flow.c; the reviews' answers go to rate.c.
  */
 #include <stdio.h>
 #include <string.h>
@@ -195,7 +196,10 @@ static void take_link(struct hq_kiosk *a, struct hq_kmsg *m)
 	hq_kiosk_say("%s", m->up ? "online" : "offline");
 	if (!m->up) {
 		hq_log(HQ_LOG_WARN, "hallqd does not answer: %s", m->why);
-		if (a->v.screen == HQ_KS_TICKET || a->v.screen == HQ_KS_MESSAGE)
+		if (a->v.screen == HQ_KS_TICKET || a->v.screen == HQ_KS_MESSAGE || a->v.screen == HQ_KS_RATE_THANKS)
+			return;
+		/* A review the citizen gave is kept and goes when hallqd is back: thank them now. */
+		if (hq_kiosk_rate_keep(a))
 			return;
 		if (*a->cur_key) {
 			snprintf(a->v.msg_zh, sizeof a->v.msg_zh, "您的取号请求已保留，恢复后自动出号");
@@ -226,6 +230,10 @@ void hq_kiosk_take_msg(struct hq_kiosk *a, struct hq_kmsg *m)
 	case HQ_KM_PRINTER: take_printer(a, m); break;
 	case HQ_KM_PRINTED: take_printed(a, m, true); break;
 	case HQ_KM_NOT_PRINTED: take_printed(a, m, false); break;
+	case HQ_KM_FOUND: hq_kiosk_rate_found(a, m); break;
+	case HQ_KM_NOT_FOUND: hq_kiosk_rate_not_found(a, m); break;
+	case HQ_KM_REVIEWED: hq_kiosk_rate_reviewed(a, m); break;
+	case HQ_KM_REVIEW_REFUSED: hq_kiosk_rate_refused(a, m); break;
 	}
 	hq_kmsg_free(m);
 }

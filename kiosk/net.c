@@ -1,6 +1,7 @@
 /*
- * The kiosk's hallqd thread: hall snapshots, ticket requests retried under their keys, and
- * health reports (net.h). Everything it learns goes to the main thread as messages.
+ * The kiosk's hallqd thread: hall snapshots, ticket requests and reviews retried under
+ * their keys, look-ups asked once, and health reports (net.h). Everything it learns goes to
+ * the main thread as messages.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -9,6 +10,7 @@
 
 #include "hq_clock.h"
 #include "hq_error.h"
+#include "hq_hall.h"
 #include "hq_log.h"
 #include "net.h"
 
@@ -17,10 +19,16 @@
 #define HALL_DOWN_MS 1000      /* while hallqd is away, look for it every second */
 #define RETRY_MS 1000
 
+enum job_kind { JOB_ISSUE, JOB_CHECKIN, JOB_LOOKUP, JOB_REVIEW };
+
 struct job {
+	enum job_kind kind;
 	char key[HQ_IDEM_KEY_MAX];
 	char service[64], cls[16], code[32];
-	bool checkin;
+	char label[16];             /* JOB_LOOKUP */
+	int64_t ticket;             /* JOB_REVIEW: the ticket, its level and reasons */
+	int level;
+	unsigned reasons;
 };
 
 struct hq_net {
@@ -87,6 +95,64 @@ static void error_of(json_t *v, char *code, size_t ncode, char *why, size_t nwhy
 	snprintf(why, nwhy, "%s", t ? t : "");
 }
 
+/* A message of kind for job j's key: status, and the code and why of hallqd's error body. */
+static struct hq_kmsg *answer(enum hq_kmsg_kind kind, const struct job *j, long status, json_t *v)
+{
+	struct hq_kmsg *m = hq_kmsg_new(kind);
+
+	if (m) {
+		snprintf(m->key, sizeof m->key, "%s", j->key);
+		m->status = status;
+		error_of(v, m->code, sizeof m->code, m->why, sizeof m->why);
+	}
+	return m;
+}
+
+/* Look a ticket up by its label, once: the citizen is waiting, and asking again later would
+ * answer someone who has gone. Always done (true). */
+static bool do_lookup(struct hq_net *n, struct hq_client *cl, const struct job *j)
+{
+	char path[64];
+	json_t *v = NULL;
+	struct hq_kmsg *m;
+	long status = 0;
+	int rc;
+
+	snprintf(path, sizeof path, "/api/v1/tickets/%s", j->label);
+	rc = hq_client_request(cl, "GET", path, NULL, NULL, &status, &v);
+	if (rc || status >= 500) {
+		hq_log(HQ_LOG_WARN, "looking up %s: %s", j->label, rc ? hq_client_error(cl) : "hallqd answered with an error");
+		if (rc)
+			set_up(n, false, hq_client_error(cl));
+		if ((m = answer(HQ_KM_NOT_FOUND, j, 0, NULL)))
+			snprintf(m->code, sizeof m->code, "offline");
+	} else if (status == 200) {
+		set_up(n, true, NULL);
+		if ((m = hq_kmsg_new(HQ_KM_FOUND))) {
+			snprintf(m->key, sizeof m->key, "%s", j->key);
+			m->ticket = v;
+			v = NULL;
+		}
+	} else {
+		set_up(n, true, NULL);
+		m = answer(HQ_KM_NOT_FOUND, j, status, v);
+	}
+	json_decref(v);
+	post(n, m);
+	return true;
+}
+
+/* The body of a review: {"level", "reasons": [...]}. */
+static json_t *review_body(const struct job *j)
+{
+	json_t *reasons = json_array();
+
+	for (unsigned bit = 1; reasons && bit <= HQ_REASON_OTHER; bit <<= 1)
+		if (j->reasons & bit)
+			json_array_append_new(reasons, json_string(hq_reason_key(bit)));
+	return json_pack("{s:i, s:o}", "level", j->level, "reasons", reasons);
+}
+
 /* Carry out the first request. Returns true when hallqd answered it (it leaves the queue). */
 static bool do_job(struct hq_net *n, struct hq_client *cl, const struct job *j)
 {
@@ -96,8 +162,14 @@ static bool do_job(struct hq_net *n, struct hq_client *cl, const struct job *j)
 	long status = 0;
 	int rc;
 
-	if (j->checkin) {
+	if (j->kind == JOB_LOOKUP)
+		return do_lookup(n, cl, j);
+	if (j->kind == JOB_CHECKIN) {
 		snprintf(path, sizeof path, "/api/v1/appointments/%s/check-in", j->code);
+	} else if (j->kind == JOB_REVIEW) {
+		snprintf(path, sizeof path, "/api/v1/tickets/%lld/review", (long long)j->ticket);
+		if (!(body = review_body(j)))
+			return false;
 	} else {
 		snprintf(path, sizeof path, "/api/v1/tickets");
 		body = json_pack("{s:s, s:s}", "service", j->service, "class", j->cls);
@@ -112,23 +184,22 @@ static bool do_job(struct hq_net *n, struct hq_client *cl, const struct job *j)
 		snprintf(why, sizeof why, "%s", rc ? hq_client_error(cl) : "hallqd answered with an error");
 		if (!rc)
 			error_of(v, (char[32]){0}, 32, why, sizeof why);
-		hq_log(HQ_LOG_WARN, "ticket request %s not answered (%s); trying again", j->key, why);
+		hq_log(HQ_LOG_WARN, "%s %s not answered (%s); trying again",
+		    j->kind == JOB_REVIEW ? "review" : "ticket request", j->key, why);
 		set_up(n, false, why);
 		json_decref(v);
 		return false;
 	}
 	set_up(n, true, NULL);
 	if (status == 200 || status == 201) {
-		if ((m = hq_kmsg_new(HQ_KM_ISSUED))) {
+		if ((m = hq_kmsg_new(j->kind == JOB_REVIEW ? HQ_KM_REVIEWED : HQ_KM_ISSUED))) {
 			snprintf(m->key, sizeof m->key, "%s", j->key);
 			m->ticket = v;
 			v = NULL;
 		}
-	} else if ((m = hq_kmsg_new(HQ_KM_REFUSED))) {
-		snprintf(m->key, sizeof m->key, "%s", j->key);
-		m->status = status;
-		error_of(v, m->code, sizeof m->code, m->why, sizeof m->why);
-		if (status == 401 || status == 403)
+	} else {
+		m = answer(j->kind == JOB_REVIEW ? HQ_KM_REVIEW_REFUSED : HQ_KM_REFUSED, j, status, v);
+		if (m && (status == 401 || status == 403))
 			hq_log(HQ_LOG_ERROR, "hallqd refused the kiosk's token (%ld %s): give a token of role kiosk",
 			    status, m->code);
 	}
@@ -270,7 +341,7 @@ void hq_net_stop(struct hq_net *n)
 	pthread_mutex_unlock(&n->lock);
 	pthread_join(n->th, NULL);
 	if (n->njobs)
-		hq_log(HQ_LOG_WARN, "%d ticket request%s unanswered at exit: kept in the spool", n->njobs,
+		hq_log(HQ_LOG_WARN, "%d request%s unanswered at exit: kept in the spool", n->njobs,
 		    n->njobs == 1 ? "" : "s");
 	json_decref(n->health);
 	pthread_mutex_destroy(&n->lock);
@@ -299,7 +370,7 @@ static int add_job(struct hq_net *n, const struct job *j)
 
 int hq_net_issue(struct hq_net *n, const char *key, const char *service, const char *cls)
 {
-	struct job j = { .checkin = false };
+	struct job j = { .kind = JOB_ISSUE };
 
 	snprintf(j.key, sizeof j.key, "%s", key);
 	snprintf(j.service, sizeof j.service, "%s", service);
@@ -309,10 +380,34 @@ int hq_net_issue(struct hq_net *n, const char *key, const char *service, const c
 
 int hq_net_checkin(struct hq_net *n, const char *key, const char *code)
 {
-	struct job j = { .checkin = true };
+	struct job j = { .kind = JOB_CHECKIN };
 
 	snprintf(j.key, sizeof j.key, "%s", key);
 	snprintf(j.code, sizeof j.code, "%s", code);
+	return add_job(n, &j);
+}
+
+int hq_net_lookup(struct hq_net *n, const char *key, const char *label)
+{
+	struct job j = { .kind = JOB_LOOKUP };
+	size_t i;
+
+	/* It goes into a path: what the kiosk's keypad can type, and nothing else. */
+	for (i = 0; label[i]; i++)
+		if (!((label[i] >= 'A' && label[i] <= 'Z') || (label[i] >= '0' && label[i] <= '9')))
+			return HQ_EINVAL;
+	if (i == 0 || i >= sizeof j.label)
+		return HQ_EINVAL;
+	snprintf(j.key, sizeof j.key, "%s", key);
+	snprintf(j.label, sizeof j.label, "%s", label);
+	return add_job(n, &j);
+}
+
+int hq_net_review(struct hq_net *n, const char *key, int64_t ticket, int level, unsigned reasons)
+{
+	struct job j = { .kind = JOB_REVIEW, .ticket = ticket, .level = level, .reasons = reasons };
+
+	snprintf(j.key, sizeof j.key, "%s", key);
 	return add_job(n, &j);
 }
 

@@ -11,6 +11,8 @@
 
 #include <qrencode.h>
 
+#include "hq_hall.h"
+
 #include "screen.h"
 
 #define BTN_MAX 96
@@ -19,7 +21,8 @@ enum {
 	C_BG = 0xF2F4F7, C_HEAD = 0x0B4F8A, C_HEADINK = 0xFFFFFF, C_INK = 0x1B1F24,
 	C_SUB = 0x5B6570, C_BTN = 0xFFFFFF, C_EDGE = 0x0B4F8A, C_OFF = 0xD5D9DE,
 	C_OFFINK = 0x7A828B, C_RED = 0xC62828, C_AMBER = 0xF9A825, C_FOCUS = 0xF9A825,
-	C_PRIO = 0x2E7D32, C_NUM = 0x0B4F8A, C_WHITE = 0xFFFFFF, C_BLACK = 0x000000
+	C_PRIO = 0x2E7D32, C_NUM = 0x0B4F8A, C_WHITE = 0xFFFFFF, C_BLACK = 0x000000,
+	C_RATE = 0x00796B
 };
 
 struct button {
@@ -38,13 +41,28 @@ const char *const hq_kcat_zh[HQ_KCAT_N] = { "老年人", "残疾人", "绿色通
 const char *const hq_kcat_en[HQ_KCAT_N] = { "Senior citizens (65+)", "People with disabilities",
 					    "Green channel (key projects)" };
 
+/* 好差评's five levels as the national scheme names them (hq_level_name), with English. */
+const char *const hq_klevel_zh[5] = { "非常不满意", "不满意", "基本满意", "满意", "非常满意" };
+const char *const hq_klevel_en[5] = { "Very dissatisfied", "Dissatisfied", "Fairly satisfied", "Satisfied",
+				      "Very satisfied" };
+/* The reasons of a bad review, the offline indicators (hq_reason_name). */
+const char *const hq_kreason_zh[HQ_KREASON_N] = { "服务效率", "服务水平", "服务态度", "其他" };
+const char *const hq_kreason_en[HQ_KREASON_N] = { "Efficiency", "Skill", "Attitude", "Other" };
+/* Each level's button: green for the good ones, blue for the middle, orange and red. */
+static const uint32_t level_fill[5] = { 0xC62828, 0xE65100, 0x0B4F8A, 0x558B2F, 0x2E7D32 };
+
 static const char *const screen_names[] = { "start", "home", "priority", "services", "keypad",
-					    "issuing", "ticket", "message", "unavailable" };
+					    "issuing", "ticket", "message", "unavailable", "rate-number",
+					    "rate-level", "rate-reasons", "rate-wait", "rate-thanks" };
 
 const char *hq_kscreen_name(enum hq_kscreen_id id)
 {
 	return (unsigned)id < sizeof screen_names / sizeof screen_names[0] ? screen_names[id] : "?";
 }
+
+/* The review's screens' texts and rate.c's messages: their characters, once each. */
+#define RATE_TEXT "“”不交他以价保修其再加务动厅原可后因基多大天如字存实对少常平态意感才找提改效数" \
+	"整断无是服本核次母水求没法消满率结给络网能自至见评试询谢负责转过非！_"
 
 /* Every fixed text, so that a font without one of its characters is refused at start. */
 static const char fixed_text[] =
@@ -53,6 +71,7 @@ static const char fixed_text[] =
 	"正在取号，请稍候…请输入6位预约码删除确认系统正在恢复老年人残疾人绿色通道中文"
 	"办理时间：、打印机缺纸故障盖未关好离线纸将用完号码显示在屏幕上请拍照或记下正在连接"
 	"为谁取号？选择事项（）·0123456789:-ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	RATE_TEXT
 	"abcdefghijklmnopqrstuvwxyz ,.()/+!?'";
 
 const char *hq_kscreen_fixed_text(void)
@@ -290,12 +309,13 @@ static void draw_home(struct frame *f)
 
 	title(f, "请选择办理事项", "Please choose a service", &y);
 	draw_services(f, y);
-	n = f->v->priority + f->v->appointments + (np > 1 ? 2 : 0);
+	n = f->v->priority + f->v->appointments + 1 + (np > 1 ? 2 : 0);
 	if (f->v->priority)
 		text_button(f, foot_slot(f, i++, n), "优先取号", "Priority ticket", C_PRIO, C_WHITE, HQ_KA_PRIORITY, 0);
 	if (f->v->appointments)
 		text_button(f, foot_slot(f, i++, n), "预约签到", "Appointment check-in", C_HEAD, C_WHITE,
 			    HQ_KA_APPOINT, 0);
+	text_button(f, foot_slot(f, i++, n), "评价服务", "Rate a service", C_RATE, C_WHITE, HQ_KA_RATE, 0);
 	if (np > 1) {
 		text_button(f, foot_slot(f, i++, n), "上一页", "Previous", C_BTN, C_INK, HQ_KA_PAGE, -1);
 		text_button(f, foot_slot(f, i++, n), "下一页", "Next", C_BTN, C_INK, HQ_KA_PAGE, 1);
@@ -369,6 +389,206 @@ static void draw_keypad(struct frame *f)
 		add_button(f, rc, act, act == HQ_KA_DIGIT ? keys[i][0] - '0' : 0);
 	}
 	text_button(f, foot_slot(f, 0, 2), "返回", "Back", C_BTN, C_INK, HQ_KA_BACK, 0);
+}
+
+/* ---- 好差评: a review at the kiosk ------------------------------------------------------ */
+
+/* The ticket the review is for: "A012 · 企业开办 · 1号窗口", in either language. */
+static void rate_ticket_line(const struct frame *f, char *zh, size_t nzh, char *en, size_t nen)
+{
+	const struct hq_krate_view *rv = &f->v->r;
+
+	snprintf(zh, nzh, "%s · %s%s%s", rv->label, rv->service, *rv->counter ? " · " : "", rv->counter);
+	snprintf(en, nen, "%s · %s%s%s", rv->label, *rv->service_en ? rv->service_en : rv->service,
+		 *rv->counter ? " · " : "", *rv->counter_en ? rv->counter_en : rv->counter);
+}
+
+/* The ticket's number, typed on the letters of the hall's prefixes and a digit pad laid out
+ * as the appointment keypad's: the letters above the digits on a portrait screen, beside
+ * them, four to a column, on a landscape one. */
+static void draw_rate_number(struct frame *f)
+{
+	static const char *const keys[12] = { "1", "2", "3", "4", "5", "6", "7", "8", "9", "删除", "0", "确认" };
+	const struct hq_krate_view *rv = &f->v->r;
+	bool land = f->w > f->h;
+	int y = f->body.y + 2 * f->u, i, kw, kh, gap = 2 * f->u, dx, padw, lrows, lcols, lw, lx, ly;
+	int nl = (int)strlen(rv->letters);
+	char shown[24];
+
+	title(f, "评价服务", "Rate a service", &y);
+	y += centre2(f, "请输入号票上的号码", "Type the number on your ticket", 4 * f->u, C_SUB, C_SUB,
+		     f->body.x, f->body.w, y);
+	snprintf(shown, sizeof shown, "%s_", rv->typed);
+	y += centre(f, shown, 9 * f->u, C_NUM, f->body.x, f->body.w, y + f->u) + f->u;
+	if (*f->v->msg_zh)
+		y += centre2(f, f->v->msg_zh, f->v->msg_en, 4 * f->u, C_RED, C_RED, f->body.x, f->body.w, y);
+	padw = land ? f->body.w * 40 / 100 : f->body.w * 8 / 10;
+	kw = (padw - 2 * gap) / 3;
+	lcols = land ? (nl + 3) / 4 : nl < 6 ? nl : 6;
+	lrows = lcols ? (nl + lcols - 1) / lcols : 0;
+	kh = (f->body.y + f->body.h - y - ((land ? 4 : 4 + lrows) + 1) * gap) / (land ? 4 : 4 + lrows);
+	if (kh > kw * 6 / 10)
+		kh = kw * 6 / 10;
+	if (land) {
+		lw = kh;
+		dx = f->body.x + (f->body.w - padw - lcols * (lw + gap) - 2 * gap) / 2;
+		lx = dx;
+		ly = y + gap;
+		dx += lcols * (lw + gap) + 2 * gap;
+	} else {
+		lw = lcols ? (padw - (lcols - 1) * gap) / lcols : 0;
+		if (lw > kw)
+			lw = kw;
+		dx = f->body.x + (f->body.w - padw) / 2;
+		lx = dx + (padw - lcols * lw - (lcols - 1) * gap) / 2;
+		ly = y + gap;
+		y += lrows * (kh + gap) + gap;
+	}
+	for (i = 0; i < nl; i++) {
+		SDL_Rect rc = { lx + (i % lcols) * (lw + gap), ly + (i / lcols) * (kh + gap), lw, kh };
+		char l[2] = { rv->letters[i], '\0' };
+
+		box(f, rc, C_BTN, C_NUM, f->u / 3 + 1);
+		centre(f, l, kh * 50 / 100, C_NUM, rc.x, rc.w, rc.y + (rc.h - hq_ren_line_height(f->r, kh * 50 / 100)) / 2);
+		add_button(f, rc, HQ_KA_LETTER, rv->letters[i]);
+	}
+	for (i = 0; i < 12; i++) {
+		SDL_Rect rc = { dx + (i % 3) * (kw + gap), y + gap + (i / 3) * (kh + gap), kw, kh };
+		enum hq_kact act = i == 9 ? HQ_KA_DELETE : i == 11 ? HQ_KA_OK : HQ_KA_DIGIT;
+
+		box(f, rc, i == 11 ? C_RATE : C_BTN, i == 11 ? C_RATE : C_EDGE, f->u / 3 + 1);
+		centre(f, keys[i], kh * 45 / 100, i == 11 ? C_WHITE : C_INK, rc.x, rc.w,
+		       rc.y + (rc.h - hq_ren_line_height(f->r, kh * 45 / 100)) / 2);
+		add_button(f, rc, act, act == HQ_KA_DIGIT ? keys[i][0] - '0' : 0);
+	}
+	text_button(f, foot_slot(f, 0, 2), "返回", "Back", C_BTN, C_INK, HQ_KA_BACK, 0);
+}
+
+/* One level's button: its key, then its name, the second language beside it, smaller. */
+static void level_button(struct frame *f, SDL_Rect rc, int level)
+{
+	const char *first = pick(f, hq_klevel_zh[level - 1], hq_klevel_en[level - 1], true);
+	const char *second = pick(f, hq_klevel_zh[level - 1], hq_klevel_en[level - 1], false);
+	int px = rc.h * 40 / 100, px2 = px * 60 / 100, x = rc.x + 4 * f->u, w1, key_w;
+	char key[4];
+
+	box(f, rc, level_fill[level - 1], level_fill[level - 1], 1);
+	snprintf(key, sizeof key, "%d", level);
+	key_w = hq_ren_text_width(f->r, key, px * 120 / 100);
+	hq_ren_text(f->r, key, px * 120 / 100, C_WHITE, x, rc.y + (rc.h - hq_ren_line_height(f->r, px * 120 / 100)) / 2);
+	x += key_w + 5 * f->u;
+	px = hq_ren_fit(f->r, first, px, (rc.x + rc.w - x) * 60 / 100);
+	w1 = hq_ren_text_width(f->r, first, px);
+	hq_ren_text(f->r, first, px, C_WHITE, x, rc.y + (rc.h - hq_ren_line_height(f->r, px)) / 2);
+	if (*second) {
+		int x2 = x + w1 + 3 * f->u;
+
+		px2 = hq_ren_fit(f->r, second, px2, rc.x + rc.w - x2 - 2 * f->u);
+		hq_ren_text(f->r, second, px2, C_WHITE, x2, rc.y + (rc.h - hq_ren_line_height(f->r, px2)) / 2);
+	}
+	add_button(f, rc, HQ_KA_LEVEL, level);
+}
+
+static void draw_rate_level(struct frame *f)
+{
+	const struct hq_krate_view *rv = &f->v->r;
+	int y = f->body.y + 2 * f->u, i, gap = 2 * f->u, bw, bh;
+	char zh[320], en[320];
+
+	title(f, "请为本次服务评价", "How was our service?", &y);
+	rate_ticket_line(f, zh, sizeof zh, en, sizeof en);
+	y += centre2(f, zh, en, 4 * f->u, C_SUB, C_SUB, f->body.x, f->body.w, y) + f->u;
+	if (rv->old_level >= HQ_LEVEL_MIN && rv->old_level <= HQ_LEVEL_MAX) {
+		snprintf(zh, sizeof zh, "您已评价“%s”，%s 前可以修改", hq_klevel_zh[rv->old_level - 1], rv->until);
+		snprintf(en, sizeof en, "You rated it \"%s\"; you may change it until %s", hq_klevel_en[rv->old_level - 1],
+			 rv->until);
+		y += centre2(f, zh, en, 3 * f->u + f->u / 2, C_PRIO, C_PRIO, f->body.x, f->body.w, y) + f->u;
+	}
+	bh = (f->body.y + f->body.h - y - 6 * gap) / 5;
+	if (bh > 20 * f->u)
+		bh = 20 * f->u;
+	bw = f->w > f->h ? f->body.w * 6 / 10 : f->body.w * 8 / 10;
+	for (i = 0; i < 5; i++) {
+		SDL_Rect rc = { f->body.x + (f->body.w - bw) / 2, y + gap + i * (bh + gap), bw, bh };
+
+		level_button(f, rc, HQ_LEVEL_MAX - i);
+	}
+	text_button(f, foot_slot(f, 0, 2), "返回", "Back", C_BTN, C_INK, HQ_KA_BACK, 0);
+}
+
+static void draw_rate_reasons(struct frame *f)
+{
+	const struct hq_krate_view *rv = &f->v->r;
+	int y = f->body.y + 2 * f->u, i, gap = 2 * f->u, bw, bh, cols, rows;
+	char zh[320], en[320];
+
+	title(f, "请选择不满意的原因（可多选）", "What was not good? Choose one or more", &y);
+	rate_ticket_line(f, zh, sizeof zh, en, sizeof en);
+	if (rv->level >= HQ_LEVEL_MIN && rv->level <= HQ_LEVEL_MAX) {
+		size_t nz = strlen(zh), ne = strlen(en);
+
+		snprintf(zh + nz, sizeof zh - nz, " · %s", hq_klevel_zh[rv->level - 1]);
+		snprintf(en + ne, sizeof en - ne, " · %s", hq_klevel_en[rv->level - 1]);
+	}
+	y += centre2(f, zh, en, 4 * f->u, C_SUB, C_SUB, f->body.x, f->body.w, y) + f->u;
+	if (*f->v->msg_zh)
+		y += centre2(f, f->v->msg_zh, f->v->msg_en, 4 * f->u, C_RED, C_RED, f->body.x, f->body.w, y);
+	/* One column on a portrait screen, two on a landscape one. */
+	cols = f->w < f->h ? 1 : 2;
+	rows = HQ_KREASON_N / cols;
+	bw = (f->body.w * 8 / 10 - (cols - 1) * gap) / cols;
+	bh = (f->body.y + f->body.h - y - (rows + 1) * gap) / rows;
+	if (bh > 16 * f->u)
+		bh = 16 * f->u;
+	for (i = 0; i < HQ_KREASON_N; i++) {
+		SDL_Rect rc = { f->body.x + f->body.w / 10 + (i % cols) * (bw + gap), y + gap + (i / cols) * (bh + gap),
+				bw, bh };
+		bool on = rv->reasons & (1u << i);
+		char key[4];
+
+		text_button(f, rc, hq_kreason_zh[i], hq_kreason_en[i], on ? C_RED : C_BTN, on ? C_WHITE : C_INK,
+			    HQ_KA_REASON, (int)(1u << i));
+		snprintf(key, sizeof key, "%d", i + 1);
+		hq_ren_text(f->r, key, bh / 4, on ? C_WHITE : C_SUB, rc.x + f->u, rc.y + f->u / 2);
+	}
+	text_button(f, foot_slot(f, 0, 2), "返回", "Back", C_BTN, C_INK, HQ_KA_BACK, 0);
+	text_button(f, foot_slot(f, 1, 2), "提交评价", "Submit", rv->reasons ? C_RATE : C_OFF,
+		    rv->reasons ? C_WHITE : C_OFFINK, HQ_KA_SUBMIT, 0);
+}
+
+static void draw_rate_thanks(struct frame *f)
+{
+	const struct hq_krate_view *rv = &f->v->r;
+	int y = f->body.y + f->body.h / 6, i;
+	char zh[320], en[320];
+	size_t nz = 0, ne = 0;
+
+	y += centre2(f, "感谢您的评价！", "Thank you for your review!", 8 * f->u, C_PRIO, C_SUB,
+		     f->body.x, f->body.w, y) + 3 * f->u;
+	if (rv->level >= HQ_LEVEL_MIN && rv->level <= HQ_LEVEL_MAX)
+		y += centre2(f, hq_klevel_zh[rv->level - 1], hq_klevel_en[rv->level - 1], 7 * f->u,
+			     level_fill[rv->level - 1], C_SUB, f->body.x, f->body.w, y) + f->u;
+	zh[0] = en[0] = '\0';
+	for (i = 0; i < HQ_KREASON_N; i++)
+		if (rv->reasons & (1u << i)) {
+			nz += (size_t)snprintf(zh + nz, sizeof zh - nz, "%s%s", nz ? " · " : "", hq_kreason_zh[i]);
+			ne += (size_t)snprintf(en + ne, sizeof en - ne, "%s%s", ne ? " · " : "", hq_kreason_en[i]);
+		}
+	if (*zh)
+		y += centre2(f, zh, en, 4 * f->u, C_INK, C_SUB, f->body.x, f->body.w, y) + f->u;
+	rate_ticket_line(f, zh, sizeof zh, en, sizeof en);
+	y += centre2(f, zh, en, 4 * f->u, C_SUB, C_SUB, f->body.x, f->body.w, y) + 3 * f->u;
+	if (rv->case_opened)
+		y += centre2(f, "您的意见将转给大厅负责人核实整改", "The hall's managers will look into it and put it right",
+			     3 * f->u + f->u / 2, C_INK, C_SUB, f->body.x, f->body.w, y) + f->u;
+	if (rv->kept)
+		centre2(f, "网络暂时中断：您的评价已保存，恢复后自动提交",
+			"The system is busy: your review is kept and will be sent shortly", 3 * f->u + f->u / 2,
+			C_RED, C_RED, f->body.x, f->body.w, y);
+	snprintf(zh, sizeof zh, "触摸屏幕返回首页（%d）", f->v->countdown_s);
+	snprintf(en, sizeof en, "Touch to return (%d)", f->v->countdown_s);
+	centre2(f, zh, en, f->foot.h * 28 / 100, C_SUB, C_SUB, f->foot.x, f->foot.w, f->foot.y + f->u);
+	add_button(f, (SDL_Rect){ 0, f->head.h, f->w, f->h - f->head.h }, HQ_KA_DISMISS, 0);
 }
 
 /* The QR code of the ticket's status URL, dark modules on white with a quiet zone. */
@@ -496,6 +716,11 @@ void hq_kscreen_draw(struct hq_kscreen *s, struct hq_ren *r, const struct hq_kvi
 	case HQ_KS_TICKET: draw_ticket(&f); break;
 	case HQ_KS_MESSAGE: draw_message(&f); break;
 	case HQ_KS_UNAVAILABLE: draw_plain(&f, "暂停取号", "Temporarily unavailable", C_RED); break;
+	case HQ_KS_RATE_NUMBER: draw_rate_number(&f); break;
+	case HQ_KS_RATE_LEVEL: draw_rate_level(&f); break;
+	case HQ_KS_RATE_REASONS: draw_rate_reasons(&f); break;
+	case HQ_KS_RATE_WAIT: draw_plain(&f, "请稍候…", "One moment…", C_INK); break;
+	case HQ_KS_RATE_THANKS: draw_rate_thanks(&f); break;
 	}
 	draw_banner(&f);
 }

@@ -1,6 +1,7 @@
 /*
  * The kiosk's spool file (spool.h): {"version": 1, "entries": [{"key", "state", "service",
- * "class", "code", "category", "ticket"}...]}.
+ * "class", "code", "category", "ticket"}...]}; a review's entry has "review": {"ticket",
+ * "label", "level", "reasons": ["efficiency", ...]} instead of a service or a code.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -12,6 +13,7 @@
 #include <unistd.h>
 
 #include "hq_error.h"
+#include "hq_hall.h"
 #include "spool.h"
 
 struct hq_spool {
@@ -28,6 +30,28 @@ static void copy(char *dst, size_t n, json_t *v)
 	const char *s = json_string_value(v);
 
 	snprintf(dst, n, "%s", s ? s : "");
+}
+
+/* A review's request from the file; false when it is not one. */
+static bool load_review(struct hq_spool_entry *e, json_t *v)
+{
+	json_t *reasons = json_object_get(v, "reasons"), *r;
+	size_t i;
+
+	e->review.ticket = json_integer_value(json_object_get(v, "ticket"));
+	e->review.level = (int)json_integer_value(json_object_get(v, "level"));
+	copy(e->review.label, sizeof e->review.label, json_object_get(v, "label"));
+	if (e->review.ticket <= 0 || e->review.level < HQ_LEVEL_MIN || e->review.level > HQ_LEVEL_MAX ||
+	    (reasons && !json_is_array(reasons)))
+		return false;
+	json_array_foreach(reasons, i, r) {
+		unsigned bit = hq_reason_parse(json_string_value(r));
+
+		if (!bit)
+			return false;
+		e->review.reasons |= bit;
+	}
+	return true;
 }
 
 static int load(struct hq_spool *s, char *err, size_t errn)
@@ -60,6 +84,12 @@ static int load(struct hq_spool *s, char *err, size_t errn)
 		copy(e->code, sizeof e->code, json_object_get(v, "code"));
 		copy(e->category, sizeof e->category, json_object_get(v, "category"));
 		e->state = st && !strcmp(st, "unprinted") ? HQ_SPOOL_UNPRINTED : HQ_SPOOL_PENDING;
+		if (json_object_get(v, "review") && (e->state != HQ_SPOOL_PENDING ||
+						     !load_review(e, json_object_get(v, "review")))) {
+			snprintf(err, errn, "spool %s: entry %zu has a review that is not one", s->path, i + 1);
+			json_decref(root);
+			return HQ_EIO;
+		}
 		if (e->state == HQ_SPOOL_UNPRINTED) {
 			e->ticket = json_incref(json_object_get(v, "ticket"));
 			if (!json_is_object(e->ticket)) {
@@ -68,7 +98,7 @@ static int load(struct hq_spool *s, char *err, size_t errn)
 				return HQ_EIO;
 			}
 		}
-		if (!*e->key || (e->state == HQ_SPOOL_PENDING && !*e->service && !*e->code)) {
+		if (!*e->key || (e->state == HQ_SPOOL_PENDING && !*e->service && !*e->code && !e->review.ticket)) {
 			snprintf(err, errn, "spool %s: entry %zu has no key or request", s->path, i + 1);
 			json_decref(e->ticket);
 			json_decref(root);
@@ -90,10 +120,21 @@ static int save(struct hq_spool *s)
 
 	for (i = 0; arr && i < s->n; i++) {
 		const struct hq_spool_entry *e = &s->e[i];
-
-		json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:O?}", "key", e->key,
+		json_t *v = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:O?}", "key", e->key,
 			"state", state_names[e->state], "service", e->service, "class", e->cls,
-			"code", e->code, "category", e->category, "ticket", e->ticket));
+			"code", e->code, "category", e->category, "ticket", e->ticket);
+
+		if (v && e->review.ticket) {
+			json_t *reasons = json_array();
+
+			for (unsigned bit = 1; bit <= HQ_REASON_OTHER; bit <<= 1)
+				if (e->review.reasons & bit)
+					json_array_append_new(reasons, json_string(hq_reason_key(bit)));
+			json_object_set_new(v, "review", json_pack("{s:I, s:s, s:i, s:o}", "ticket",
+				(json_int_t)e->review.ticket, "label", e->review.label, "level", e->review.level,
+				"reasons", reasons));
+		}
+		json_array_append_new(arr, v);
 	}
 	root = json_pack("{s:i, s:o}", "version", 1, "entries", arr);
 	text = root ? json_dumps(root, JSON_INDENT(1)) : NULL;

@@ -1,10 +1,12 @@
 /*
- * The kiosk's spool: the tickets it owes a citizen, kept in a file so that neither a
- * hallqd that went away nor a printer out of paper nor a kiosk restart loses one.
+ * The kiosk's spool: the tickets it owes a citizen, and the reviews (好差评) a citizen gave
+ * that hallqd has not taken yet, kept in a file so that neither a hallqd that went away nor
+ * a printer out of paper nor a kiosk restart loses one.
  *
  * An entry is first "pending": the citizen touched, the request went to hallqd under its
  * idempotency key, and no answer came yet. Once hallqd answers with the ticket the entry
  * becomes "unprinted" and keeps the ticket; once the ticket is on paper the entry goes.
+ * A review is pending until hallqd answers it, either way, and then goes.
  * At start the kiosk sends every pending request again under the same key (hallqd either
  * carries it out or replays what it did) and prints every unprinted ticket of today.
  *
@@ -19,6 +21,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <jansson.h>
 
@@ -33,6 +36,12 @@ struct hq_spool_entry {
 	enum hq_spool_state state;
 	char service[64], cls[16], code[32]; /* the request: a service and class, or a code */
 	char category[128];         /* the priority category, printed on the ticket */
+	struct {                    /* or a review: ticket 0 when the entry is not one */
+		int64_t ticket;         /* the ticket's id, as its status said it */
+		int level;              /* 1..5 */
+		unsigned reasons;       /* HQ_REASON_ bits, for a level of 1 or 2 */
+		char label[16];         /* for the log and stdout */
+	} review;
 	json_t *ticket;             /* unprinted: hallqd's ticket */
 	bool queued;                /* handed to the printer and not answered yet (not saved) */
 };

@@ -99,7 +99,8 @@ int hq_queue_rate(struct hq_queue *q, int64_t ticket_id, int level, struct hq_ti
 int hq_queue_rate_last(struct hq_queue *q, int counter, int level, struct hq_ticket *out);
 
 int hq_queue_ticket(struct hq_queue *q, int64_t id, struct hq_ticket *out);
-/* "B012" (today's, the newest of that label) or a numeric id. */
+/* "B012" (today's, the newest of that label; typed as "b12" it is found too: upper case,
+ * the number padded as its service pads it) or a numeric id. */
 int hq_queue_find(struct hq_queue *q, const char *ref, int64_t *id);
 /*
  * A number typed on a counter's keypad without its letter ("12" for B012): today's waiting

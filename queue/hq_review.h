@@ -109,6 +109,10 @@ int hq_queue_review(struct hq_queue *q, int64_t ticket_id, int level, unsigned r
 int hq_queue_review_last(struct hq_queue *q, int counter, int level, unsigned reasons,
 			 enum hq_channel channel, struct hq_review *out);
 
+/* Until when (unix ms, the hall's clock) a second review of the ticket would replace rv:
+ * review_edit_minutes after rv's first time (at); 0 when never (review_edit_minutes = 0). */
+int64_t hq_review_edit_until(const struct hq_config *cfg, const struct hq_review *rv);
+
 /* A ticket's review: HQ_OK with out->id 0 when it has none; HQ_ENOTICKET for no ticket. */
 int hq_queue_ticket_review(struct hq_queue *q, int64_t ticket_id, struct hq_review *out);
 /* Reviews first given in [from, to) (unix ms), at one level (0: any), oldest first, into a

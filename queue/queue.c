@@ -843,12 +843,42 @@ int hq_queue_ticket(struct hq_queue *q, int64_t id, struct hq_ticket *out)
 	return hq__end(q, rc ? rc : hq__load_ticket(q, id, out));
 }
 
+/*
+ * A label as a citizen or a clerk may type it, as the hall prints it: upper case, and the
+ * number padded as its service pads it, so that "a12" and "A12" find A012. Anything that is
+ * not a service's prefix and a number is kept as typed (upper-cased), to find nothing.
+ */
+static void typed_label(const struct hq_config *cfg, const char *ref, char *label, size_t len)
+{
+	size_t i, np;
+	long long n;
+	char *end;
+
+	for (i = 0; ref[i] && i + 1 < len; i++)
+		label[i] = (ref[i] >= 'a' && ref[i] <= 'z') ? (char)(ref[i] - 32) : ref[i];
+	label[i] = '\0';
+	for (np = 0; label[np] >= 'A' && label[np] <= 'Z'; np++)
+		;
+	if (np == 0 || label[np] < '0' || label[np] > '9' || strlen(label + np) > 9)
+		return;
+	n = strtoll(label + np, &end, 10);
+	if (*end)
+		return;
+	for (i = 0; i < cfg->nservices; i++) {
+		const struct hq_service *sv = &cfg->services[i];
+
+		if (strlen(sv->prefix) == np && !strncmp(sv->prefix, label, np)) {
+			snprintf(label, len, "%s%0*lld", sv->prefix, sv->digits, n);
+			return;
+		}
+	}
+}
+
 static int find_locked(struct hq_queue *q, const char *ref, int64_t *id)
 {
 	sqlite3_stmt *s;
 	char label[HQ_LABEL_MAX], day[11], *end;
 	long long n;
-	size_t i;
 	int rc;
 
 	if (!ref || !*ref)
@@ -862,9 +892,7 @@ static int find_locked(struct hq_queue *q, const char *ref, int64_t *id)
 		*id = n;
 		return HQ_OK;
 	}
-	for (i = 0; ref[i] && i + 1 < sizeof label; i++)
-		label[i] = (ref[i] >= 'a' && ref[i] <= 'z') ? (char)(ref[i] - 32) : ref[i];
-	label[i] = '\0';
+	typed_label(q->cfg, ref, label, sizeof label);
 	memcpy(day, q->day, sizeof day); /* the hall's day: a reader's clock may be elsewhere */
 	s = hq__stmt(q, SQL_TICKET_FIND_LABEL);
 	hq__bind_text(s, 1, day);

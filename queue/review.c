@@ -305,6 +305,11 @@ static int close_by_change(struct hq_queue *q, const struct hq_review *r, const 
 
 /* Reviews -------------------------------------------------------------------------------- */
 
+int64_t hq_review_edit_until(const struct hq_config *cfg, const struct hq_review *rv)
+{
+	return cfg->review_edit_minutes ? rv->at + cfg->review_edit_minutes * 60000LL : 0;
+}
+
 /* Review ticket t (loaded, in this transaction); the arguments were checked. */
 static int write_review(struct hq_queue *q, const struct hq_ticket *t, int level, unsigned reasons,
 			const char *comment, enum hq_channel channel, struct hq_review *out)
@@ -312,13 +317,15 @@ static int write_review(struct hq_queue *q, const struct hq_ticket *t, int level
 	struct hq_review old, now;
 	sqlite3_stmt *s;
 	int minutes = q->cfg->review_edit_minutes, rc;
+	int64_t until;
 
 	if (t->state != HQ_T_DONE)
 		return hq__fail(q, HQ_ESTATE, "ticket %s is %s; only a finished ticket can be reviewed",
 				t->label, hq_tstate_name(t->state));
 	if ((rc = get_review(q, t->id, &old)))
 		return rc;
-	if (old.id && (minutes == 0 || q->now - old.at > minutes * 60000LL)) {
+	until = hq_review_edit_until(q->cfg, &old);
+	if (old.id && (!until || q->now > until)) {
 		char when[32];
 
 		hq_format_local_time(old.at, when, sizeof when);

@@ -199,6 +199,37 @@ static void run_issue(struct hq_queue *q, struct hqd_req *r)
 	answer_ticket(q, r, rc, 201, &t);
 }
 
+/* The ticket of the path: its id, or a label of today as printed on it ("A012"; "a12" too),
+ * which is what a citizen can type at the kiosk. */
+static bool path_ticket(struct hq_queue *q, struct hqd_req *r, long long *id)
+{
+	const char *s = r->args[0];
+	int64_t found;
+	int rc;
+
+	if (*s >= '0' && *s <= '9')
+		return path_int(r, 0, "ticket", id);
+	if ((rc = hq_queue_find(q, s, &found))) {
+		hqd_queue_error(q, r, rc);
+		return false;
+	}
+	*id = found;
+	return true;
+}
+
+/* The ticket's review in its status: the review, and whether a new one would still replace
+ * it now (review_edit_minutes, on the hall's clock), so that the kiosk and the status page
+ * can say so before the citizen chooses. */
+static json_t *status_review(struct hq_queue *q, struct hqd_req *r, const struct hq_review *rv)
+{
+	int64_t until = hq_review_edit_until(hq_queue_config(q), rv);
+	json_t *v = hqd_review_json(rv);
+
+	json_object_set_new(v, "editable_until", until ? hqd_iso_time(until) : json_null());
+	json_object_set_new(v, "editable", json_boolean(until && hq_sim_clock_now(&r->srv->clock) <= until));
+	return v;
+}
+
 static void ticket_status(struct hq_queue *q, struct hqd_req *r)
 {
 	struct hq_ticket t;
@@ -206,7 +237,7 @@ static void ticket_status(struct hq_queue *q, struct hqd_req *r)
 	json_t *v;
 	int ahead, wait_s, rc;
 
-	if (!path_int(r, 0, "ticket", &id))
+	if (!path_ticket(q, r, &id))
 		return;
 	if ((rc = hq_queue_ticket_latest(q, id, &t))) {
 		hqd_queue_error(q, r, rc);
@@ -227,7 +258,7 @@ static void ticket_status(struct hq_queue *q, struct hqd_req *r)
 			hqd_queue_error(q, r, rc);
 			return;
 		}
-		json_object_set_new(v, "review", rv.id ? hqd_review_json(&rv) : json_null());
+		json_object_set_new(v, "review", rv.id ? status_review(q, r, &rv) : json_null());
 	}
 	hqd_json(r, 200, v);
 }

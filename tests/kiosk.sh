@@ -7,7 +7,7 @@
 #  1. bad options, a bad printer and a corrupt spool are refused, saying what is wrong;
 #  2. key 1 and a click each issue a ticket: it exists in hallqd, the screen shows it, and
 #     the printed bytes decode to its number, its Chinese service name (GB18030), a QR code
-#     holding its status URL, and a cut;
+#     holding its status URL, and a cut; a double touch issues one;
 #  3. a closed service and a service at its cap are refused on screen; the priority path
 #     and appointment check-in give tickets of their class; a wrong code is named;
 #  4. paper out: the screen and hallqd know; a ticket is still issued and shown with its
@@ -17,7 +17,14 @@
 #  6. hallqd stopped and started: "temporarily unavailable", then home by itself; hallqd
 #     frozen in the middle of a request: the retry under the same key makes one ticket;
 #  7. the kiosk killed with a request in flight: the next start sends it again, one ticket;
-#  8. file: and none printers; SIGTERM ends it cleanly.
+#  8. file: and none printers; SIGTERM ends it cleanly;
+#  9. 好差评 at the kiosk, on a hall of its own at a fixed clock: the ticket's number typed
+#     (the letters of its prefix and digits), a review at 5 (touched twice: one review), a bad
+#     one with its reasons, an unfinished ticket and an unknown number refused on the keypad,
+#     a change within review_edit_minutes and a second review refused after it (hallqd
+#     started again 45 minutes later), hallqd frozen while a review is sent and the kiosk
+#     killed with one in flight (each reaches hallqd once), and the rows hallqd keeps:
+#     channel kiosk, the level, the reasons, a case for the bad one.
 #
 # Every wait has a deadline and a sign (a line on the kiosk's or the printer's stdout);
 # every process started is stopped by its PID.
@@ -248,6 +255,17 @@ case "$(paper "$labB" text)" in *不动产登记*) ok "click: paper has 不动�
 *) fail "click: paper has 不动产登记" "不动产登记" "$(paper "$labB" text)" ;; esac
 home
 
+# A double touch: both touches reach the kiosk at once (it is stopped while they are made), the
+# second on the button the first one took away. One ticket.
+n0=$(issued_today)
+m=$(lines "$k_out")
+kill -STOP "$k_pid"
+xdotool mousemove $((wx + 795)) $((wy + 400)) click --repeat 2 --delay 30 1
+kill -CONT "$k_pid"
+expect_line "double touch: a ticket" 5000 "$k_out" "$m" '^printed B'
+check "double touch: one ticket" $((n0 + 1)) "$(issued_today)"
+home
+
 # ---- 3. refusals, priority, appointments --------------------------------------------------
 
 n0=$(issued_today)
@@ -294,7 +312,7 @@ slot=$(date -d "@$(( ( $(date +%s) / 300 + 1) * 300 ))" '+%Y-%m-%d %H:%M')
 code=$(api POST /api/v1/appointments "{\"service\": \"realestate\", \"slot\": \"$slot\"}" | jget code)
 check_num "appointment booked (code $code)" "${#code}" -eq 6
 m=$(lines "$k_out")
-click 805 1810
+click 540 1810
 expect_line "appointment button: the keypad" 3000 "$k_out" "$m" '^screen keypad'
 press 9 9 9 9 9 9 Return
 expect_line "wrong code: refused, named" 5000 "$k_out" "$m" '^refused nocode'
@@ -432,6 +450,177 @@ check "no printer: nothing owed" "" "$("$PY" -c 'import json,sys
 print(" ".join(e["state"] for e in json.load(open(sys.argv[1]))["entries"]))' "$tmp/spool")"
 stop "$k_pid"
 check "no printer: SIGTERM exit 0" 0 "$stop_rc"
+
+# ---- 9. 好差评: a review at the kiosk --------------------------------------------------------
+
+# A database of its own and hallqd on a simulated clock, so that the review's edit window
+# (review_edit_minutes, 30) can be passed by starting hallqd again later the same day.
+# hallqd's options are split at "|" here: the clock's time has a space.
+start_hallqd_at() { # "YYYY-MM-DD HH:MM"
+	sh_ifs=$IFS
+	IFS='|'
+	hallqd_opts="--kiosk-stale|5|--clock|$1"
+	start_hallqd
+	sh_rc=$?
+	IFS=$sh_ifs
+	return $sh_rc
+}
+stop "$hallqd_pid"
+DB=$tmp/review.db
+"$HALLQ" init --config "$tmp/hall.ini" --db "$DB" >"$tmp/init-review.log" 2>&1 ||
+	give_up "hallq init: $(cat "$tmp/init-review.log")"
+start_hallqd_at "2026-11-23 10:00" || give_up "hallqd --clock did not start: $(tail -3 "$hallqd_log")"
+
+# A ticket of service SERVICE served at counter 1: its id.
+served() { # service
+	sv_id=$(api POST /api/v1/tickets "{\"service\": \"$1\"}" | jget id)
+	api POST /api/v1/counters/1/call "{\"ticket\": $sv_id}" >/dev/null
+	api POST /api/v1/counters/1/finish >/dev/null
+	echo "$sv_id"
+}
+# The review of ticket LABEL as hallqd keeps it in its database: level, reasons, channel, case.
+review_row() { # label
+	"$HALLQ" reviews --db "$DB" --from 2026-11-23 --to 2026-11-23 --json | "$PY" -c 'import json,sys
+for r in json.load(sys.stdin)["reviews"]:
+    if r["label"] == sys.argv[1]:
+        print(r["level"], ",".join(r["reasons"]) or "-", r["channel"], "case" if r["case_id"] else "-")' "$1"
+}
+# The review events of ticket LABEL in hallqd's feed: "reviewed review_changed ..." in order.
+review_events() { # label
+	"$HALLQ" events --db "$DB" --json | "$PY" -c 'import json,sys
+print(" ".join(e["type"] for e in map(json.loads, sys.stdin)
+    if e["label"] == sys.argv[1] and e["type"] in ("reviewed", "review_changed")))' "$1"
+}
+review_posts() { grep -c "POST /api/v1/tickets/$1/review" "$hallqd_log"; } # id: in this hallqd's log
+spool_reviews() { "$PY" -c 'import json,sys
+print(" ".join(e["review"]["label"] for e in json.load(open(sys.argv[1]))["entries"] if "review" in e))' "$tmp/spool"; }
+rate() { # the home screen's 评价服务 button: the number keypad
+	m_r=$(lines "$k_out")
+	click 892 1810
+	wait_for 3000 seen "$k_out" "$m_r" '^screen rate-number'
+}
+
+id1=$(served business) id2=$(served business)
+id3=$(api POST /api/v1/tickets '{"service": "realestate"}' | jget id)
+start_kiosk none 1080x1920 || give_up "the kiosk did not start: $(tail -3 "$k_err")"
+window_at
+
+# A review at 5: the number typed as "a1" (A001), the level touched twice in a row.
+m=$(lines "$k_out")
+rate
+expect_line "评价服务: the number keypad" 3000 "$k_out" "$m" '^screen rate-number'
+press a 1 Return
+expect_line "a1: hallqd finds A001, done" 5000 "$k_out" "$m" "^found A001 $id1 done"
+expect_line "A001: the five levels" 3000 "$k_out" "$m" '^screen rate-level A001'
+# Both touches reach the kiosk at once (it is stopped while they are made), so that the
+# second lands on the level drawn before the first was taken.
+kill -STOP "$k_pid"
+xdotool mousemove $((wx + 540)) $((wy + 476)) click --repeat 2 --delay 30 1
+kill -CONT "$k_pid"
+expect_line "level 5 (touched twice): reviewed" 5000 "$k_out" "$m" '^reviewed A001 5'
+expect_line "level 5: thanks" 3000 "$k_out" "$m" '^screen rate-thanks A001'
+m=$(lines "$k_out")
+check "level 5: hallqd's row: level 5, channel kiosk, no case" "5 - kiosk -" "$(review_row A001)"
+check "level 5 touched twice: one review, one event" "reviewed" "$(review_events A001)"
+check "level 5 touched twice: one request" 1 "$(review_posts "$id1")"
+expect_line "thanks: not dismissed by the second touch, home by itself after 8 s" 12000 "$k_out" "$m" '^screen home'
+check "thanks: nothing else in between" "screen home" "$(after "$k_out" "$m")"
+
+# A bad review: level 2, reasons efficiency and attitude.
+m=$(lines "$k_out")
+rate
+press a 0 0 2 Return
+expect_line "A002: found" 5000 "$k_out" "$m" "^found A002 $id2 done"
+press 2
+expect_line "level 2: the reasons" 3000 "$k_out" "$m" '^screen rate-reasons A002'
+press Return
+sleep 0.3
+check "no reason chosen: nothing sent" 0 "$(review_posts "$id2")"
+press 1 3
+click 785 1810
+expect_line "reasons chosen, submitted: reviewed" 5000 "$k_out" "$m" '^reviewed A002 2'
+check "bad review: hallqd's row: level 2, both reasons, channel kiosk, a case" \
+	"2 efficiency,attitude kiosk case" "$(review_row A002)"
+home
+
+# An unfinished ticket and an unknown number: said on the keypad, nothing reviewed.
+m=$(lines "$k_out")
+rate
+press b 1 Return
+expect_line "B001 (waiting): found, not done" 5000 "$k_out" "$m" "^found B001 $id3 waiting"
+expect_line "B001: refused, not finished" 3000 "$k_out" "$m" '^refused state'
+expect_line "B001: back on the keypad" 3000 "$k_out" "$m" '^screen rate-number'
+m=$(lines "$k_out")
+press a 9 9 Return
+expect_line "A99: refused, no such ticket today" 5000 "$k_out" "$m" '^refused noticket'
+expect_line "A99: back on the keypad" 3000 "$k_out" "$m" '^screen rate-number'
+check "B001: no review" "" "$(review_row B001)"
+check "refusals: no review request at all" 0 "$(review_posts "$id3")"
+
+# Within review_edit_minutes the review may be changed: A001 from 5 to 4.
+m=$(lines "$k_out")
+press Escape
+wait_for 3000 seen "$k_out" "$m" '^screen home'
+rate
+press a 1 Return
+expect_line "A001 again within the window: the levels" 5000 "$k_out" "$m" '^screen rate-level A001'
+press 4
+expect_line "A001 changed to 4" 5000 "$k_out" "$m" '^reviewed A001 4'
+check "A001 changed: level 4, channel kiosk" "4 - kiosk -" "$(review_row A001)"
+check "A001 changed: reviewed, then review_changed" "reviewed review_changed" "$(review_events A001)"
+home
+
+# 45 minutes later, past the window: a second review is refused before any level is chosen.
+m=$(lines "$k_out")
+stop "$hallqd_pid"
+start_hallqd_at "2026-11-23 10:45" || give_up "hallqd --clock did not start again: $(tail -3 "$hallqd_log")"
+m=$(lines "$k_out")
+rate
+press a 1 Return
+expect_line "A001 past the window: found" 5000 "$k_out" "$m" "^found A001 $id1 done"
+expect_line "A001 past the window: refused, reviewed already" 3000 "$k_out" "$m" '^refused rated'
+expect_line "A001 past the window: back on the keypad" 3000 "$k_out" "$m" '^screen rate-number'
+check "A001 past the window: still level 4" "4 - kiosk -" "$(review_row A001)"
+press Escape
+
+# hallqd frozen while a review is sent: the citizen is thanked, the kiosk keeps it and sends
+# it again under its key when hallqd answers: one review.
+id4=$(served business)
+m=$(lines "$k_out")
+rate
+press a 3 Return
+expect_line "A003: the levels" 5000 "$k_out" "$m" '^screen rate-level A003'
+kill -STOP "$hallqd_pid"
+press 5
+expect_line "hallqd frozen: the review is kept" 8000 "$k_out" "$m" '^review-kept A003'
+expect_line "hallqd frozen: the citizen is thanked" 3000 "$k_out" "$m" '^screen rate-thanks A003'
+check "hallqd frozen: the spool keeps the review" A003 "$(spool_reviews)"
+kill -CONT "$hallqd_pid"
+expect_line "hallqd thawed: reviewed" 8000 "$k_out" "$m" '^reviewed A003 5'
+check "hallqd thawed: one review, one event" "reviewed" "$(review_events A003)"
+check_num "hallqd thawed: the review reached hallqd more than once" "$(review_posts "$id4")" -ge 2
+check "hallqd thawed: the spool is empty" "" "$(spool_reviews)"
+home
+
+# The kiosk killed with a review in flight: the next start sends it again, one review.
+id5=$(served business)
+m=$(lines "$k_out")
+rate
+press a 4 Return
+expect_line "A004: the levels" 5000 "$k_out" "$m" '^screen rate-level A004'
+kill -STOP "$hallqd_pid"
+press 3
+expect_line "A004: sent" 3000 "$k_out" "$m" '^screen rate-wait'
+stop "$k_pid" KILL
+check "kiosk killed: the spool keeps the review" A004 "$(spool_reviews)"
+kill -CONT "$hallqd_pid"
+start_kiosk none 1080x1920 || fail "restart: ready" ready "$(tail -3 "$k_err")"
+expect_line "restart: the review is sent again and answered" 8000 "$k_out" 0 '^reviewed A004 3'
+check "restart: one review, level 3, channel kiosk" "3 - kiosk -" "$(review_row A004)"
+check "restart: one event" "reviewed" "$(review_events A004)"
+check "restart: the spool is empty" "" "$(spool_reviews)"
+stop "$k_pid"
+check "reviews: SIGTERM exit 0" 0 "$stop_rc"
 
 if grep -E ' error: |AddressSanitizer|runtime error' "$tmp"/kiosk*.err >/dev/null; then
 	fail "no errors or sanitizer reports in the kiosk's logs" "none" "$(grep -E ' error: |AddressSanitizer|runtime error' "$tmp"/kiosk*.err | head -3)"

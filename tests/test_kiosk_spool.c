@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "hq_error.h"
+#include "hq_hall.h"
 #include "spool.h"
 
 struct fix {
@@ -105,6 +106,50 @@ static void test_survives_restart(void **state)
 	hq_spool_close(s);
 }
 
+/* A review (好差评) the citizen gave, kept until hallqd answers it, across a restart. */
+static void test_review_survives_restart(void **state)
+{
+	struct fix *f = *state;
+	char err[256];
+	struct hq_spool *s = hq_spool_open(f->path, err, sizeof err);
+	struct hq_spool_entry r = { .state = HQ_SPOOL_PENDING }, g = { .state = HQ_SPOOL_PENDING };
+	const struct hq_spool_entry *e;
+
+	snprintf(r.key, sizeof r.key, "k-r");
+	r.review.ticket = 17;
+	r.review.level = 2;
+	r.review.reasons = HQ_REASON_EFFICIENCY | HQ_REASON_ATTITUDE;
+	snprintf(r.review.label, sizeof r.review.label, "A012");
+	snprintf(g.key, sizeof g.key, "k-g");
+	g.review.ticket = 18;
+	g.review.level = 5;
+	assert_int_equal(hq_spool_add(s, &r), HQ_OK);
+	assert_int_equal(hq_spool_add(s, &g), HQ_OK);
+	struct hq_spool *s2 = hq_spool_open(f->path, err, sizeof err);
+
+	assert_non_null(s2);
+	assert_int_equal(hq_spool_count(s2, HQ_SPOOL_PENDING), 2);
+	e = hq_spool_find(s2, "k-r");
+	assert_non_null(e);
+	assert_int_equal(e->review.ticket, 17);
+	assert_int_equal(e->review.level, 2);
+	assert_int_equal(e->review.reasons, HQ_REASON_EFFICIENCY | HQ_REASON_ATTITUDE);
+	assert_string_equal(e->review.label, "A012");
+	assert_string_equal(e->service, "");
+	e = hq_spool_find(s2, "k-g");
+	assert_int_equal(e->review.level, 5);
+	assert_int_equal(e->review.reasons, 0);
+	/* A review is never an earlier day's ticket to drop: it goes once hallqd answers. */
+	assert_int_equal(hq_spool_drop_old(s2, "2026-11-24"), 0);
+	assert_int_equal(hq_spool_remove(s2, "k-r"), HQ_OK);
+	hq_spool_close(s2);
+	hq_spool_close(s);
+	s = hq_spool_open(f->path, err, sizeof err);
+	assert_int_equal(hq_spool_size(s), 1);
+	assert_null(hq_spool_find(s, "k-r"));
+	hq_spool_close(s);
+}
+
 static void test_issued_without_pending(void **state)
 {
 	struct fix *f = *state;
@@ -139,6 +184,20 @@ static void test_corrupt_file_refused(void **state)
 	fclose(fp);
 	assert_null(hq_spool_open(f->path, err, sizeof err));
 	assert_non_null(strstr(err, "no key"));
+	/* A review without a ticket, at level 6, or with a reason nobody knows. */
+	static const char *const bad[] = {
+		"{\"entries\": [{\"key\": \"k\", \"state\": \"pending\", \"review\": {\"level\": 5}}]}",
+		"{\"entries\": [{\"key\": \"k\", \"state\": \"pending\", \"review\": {\"ticket\": 3, \"level\": 6}}]}",
+		"{\"entries\": [{\"key\": \"k\", \"state\": \"pending\", \"review\": {\"ticket\": 3, "
+		"\"level\": 1, \"reasons\": [\"rude\"]}}]}",
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		fp = fopen(f->path, "w");
+		fputs(bad[i], fp);
+		fclose(fp);
+		assert_null(hq_spool_open(f->path, err, sizeof err));
+		assert_non_null(strstr(err, "review"));
+	}
 }
 
 static void test_drop_old_day(void **state)
@@ -200,6 +259,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_empty_start, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_survives_restart, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_review_survives_restart, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_issued_without_pending, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_corrupt_file_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_drop_old_day, setup, teardown),

@@ -460,6 +460,17 @@ static void test_find(void **state)
 	snprintf(ref, sizeof ref, "%lld", (long long)a1.id);
 	TQ_OK(q, hq_queue_find(q, ref, &id));
 	assert_int_equal(id, a1.id);
+	/* As a citizen types it at the kiosk: lower case, without the number's zeros. */
+	TQ_OK(q, hq_queue_find(q, "a2", &id));
+	assert_int_equal(id, a2.id);
+	TQ_OK(q, hq_queue_find(q, "B01", &id));
+	assert_int_equal(id, b1.id);
+	TQ_OK(q, hq_queue_find(q, "b0001", &id));
+	assert_int_equal(id, b1.id);
+	TQ_ERR(q, HQ_ENOTICKET, hq_queue_find(q, "A3", &id));
+	TQ_ERR(q, HQ_ENOTICKET, hq_queue_find(q, "A", &id));
+	TQ_ERR(q, HQ_ENOTICKET, hq_queue_find(q, "A2B", &id));
+	TQ_ERR(q, HQ_ENOTICKET, hq_queue_find(q, "Z002", &id));
 	TQ_ERR(q, HQ_ENOTICKET, hq_queue_find(q, "A003", &id));
 	TQ_ERR(q, HQ_ENOTICKET, hq_queue_find(q, "99999", &id));
 	TQ_ERR(q, HQ_ENOTICKET, hq_queue_find(q, "G01", &id));

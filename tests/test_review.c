@@ -284,7 +284,9 @@ static void test_edit_window(void **state)
 	assert_int_equal(e.value, 5);
 	assert_string_equal(e.detail, "phone");
 	assert_int_equal(tq_events(q, last, "reviewed", 0, NULL), 0);
-	/* Thirty minutes after the first, to the millisecond, it may still change... */
+	/* Thirty minutes after the first, to the millisecond, it may still change (the time the
+	 * status JSON gives as editable_until)... */
+	assert_int_equal(hq_review_edit_until(hq_queue_config(q), &r), first + 30 * 60000LL);
 	ts_clock_ms = first + 30 * 60000LL;
 	TQ_OK(q, hq_queue_review(q, t.id, 4, 0, NULL, HQ_CH_PHONE, NULL));
 	/* ... one millisecond later it may not, and nothing happens. */
@@ -300,7 +302,8 @@ static void test_edit_window(void **state)
 	q = open_hall("review_edit_minutes = 0");
 	tq_at(9, 0);
 	t = served(q);
-	TQ_OK(q, hq_queue_review(q, t.id, 3, 0, NULL, HQ_CH_KIOSK, NULL));
+	TQ_OK(q, hq_queue_review(q, t.id, 3, 0, NULL, HQ_CH_KIOSK, &r));
+	assert_int_equal(hq_review_edit_until(hq_queue_config(q), &r), 0);
 	TQ_ERR(q, HQ_ERATED, hq_queue_review(q, t.id, 4, 0, NULL, HQ_CH_KIOSK, NULL));
 	tq_close(q);
 }

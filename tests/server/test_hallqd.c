@@ -1363,6 +1363,31 @@ static void t_reviews(void)
 	api("POST", TK(R_KIOSK), "{\"level\": 5}", "/api/v1/tickets/%lld/review", (long long)t2.id);
 	check(R.status == 200 && jstr_is(R.json, "channel", "kiosk") && jint_or(R.json, "level", 0) == 5,
 	      "the kiosk reviews: channel kiosk: %s", desc(&R));
+	/* The kiosk finds the ticket by the label the citizen typed ("a7" for A007), and sees
+	 * its review and whether a new one would still replace it. */
+	{
+		char typed[16];
+		const char *d = t2.label + strspn(t2.label, "ABCDEFGHIJKLMNOPQRSTUVWXYZ");
+
+		snprintf(typed, sizeof typed, "a%d", atoi(d));
+		api("GET", TK(R_KIOSK), NULL, "/api/v1/tickets/%s", typed);
+		c = json_object_get(R.json, "review");
+		check(R.status == 200 && jint_or(R.json, "id", 0) == t2.id && jstr_is(R.json, "state", "done") &&
+		      json_is_object(c) && jint_or(c, "level", 0) == 5 && json_is_true(json_object_get(c, "editable")) &&
+		      jstr(c, "editable_until") && strlen(jstr(c, "editable_until")) == 25,
+		      "GET /tickets/%s (typed for %s) as the kiosk: the ticket, its review, editable: %s", typed,
+		      t2.label, desc(&R));
+		api("GET", TK(R_KIOSK), NULL, "/api/v1/tickets/%s", t2.label);
+		check(R.status == 200 && jint_or(R.json, "id", 0) == t2.id, "GET /tickets/%s: found: %s", t2.label,
+		      desc(&R));
+		api("GET", NULL, NULL, "/api/v1/tickets/%s", t2.label);
+		check(R.status == 200 && !json_object_get(R.json, "review") && !strstr(jstr(R.json, "status_url"), "key="),
+		      "GET /tickets/%s without a token: the status alone: %s", t2.label, desc(&R));
+		api("GET", TK(R_KIOSK), NULL, "/api/v1/tickets/Z999");
+		expect_error(&R, 404, "noticket", "GET /tickets/Z999: no such ticket today");
+		api("GET", TK(R_KIOSK), NULL, "/api/v1/tickets/0");
+		expect_error(&R, 404, "noticket", "GET /tickets/0");
+	}
 
 	/* An external 好差评 system: a bad review needs a reason, a comment 200 characters. */
 	struct tref t3 = served_a("a ticket the 好差评 system reviews", key2);
