@@ -322,9 +322,11 @@ static void add_review(struct hq_appraisal_row *r, struct acc *a, const void *ar
 
 	r->reviews++;
 	a->level_sum += v->level;
-	a->satisfied += v->level >= 3;
-	r->bad_reviews += v->level <= 2;
-	if (v->has_case) {
+	a->satisfied += v->level > HQ_LEVEL_BAD;
+	r->bad_reviews += v->level <= HQ_LEVEL_BAD;
+	/* A bad review's case: one made good in the edit window keeps its closed case, which
+	 * has nothing left to put right. */
+	if (v->has_case && v->level <= HQ_LEVEL_BAD) {
 		r->cases++;
 		a->rectified += v->rectified;
 		a->revisited += v->revisited;

@@ -578,6 +578,64 @@ static void test_reviews_and_cases(void **state)
 	tq_close(q);
 }
 
+/*
+ * Reviews changed within the edit window, through the review API: a bad review made good
+ * closes its case, which is then no bad review's case and counts in no rate (a key pressed
+ * by mistake and put right on the phone must not cost the window its rectify points); a
+ * case rectified, closed by a change to good and opened again by a change back to bad
+ * starts again, unrectified, as the statistics count it.
+ */
+static void test_changed_reviews_and_cases(void **state)
+{
+	struct hq_queue *q = tq_open(NULL);
+	struct hq_appraisal a;
+	const struct hq_appraisal_row *w;
+	struct hq_review rv;
+	struct hq_stats st;
+	int64_t t[3];
+
+	(void)state;
+	at(23, 9, 0);
+	TQ_OK(q, hq_queue_sign_in(q, 1, "r1"));
+	for (int i = 0; i < 3; i++) {
+		serve(q, 1, 0, 60, false);
+		t[i] = sql_int("SELECT MAX(id) FROM tickets");
+	}
+	/* t0: level 1 on the unit, 5 on the phone a minute later: its case closes. */
+	TQ_OK(q, hq_queue_review(q, t[0], 1, HQ_REASON_OTHER, NULL, HQ_CH_UNIT, &rv));
+	assert_true(rv.case_id > 0);
+	ts_advance_s(60);
+	TQ_OK(q, hq_queue_review(q, t[0], 5, 0, NULL, HQ_CH_PHONE, NULL));
+	/* t1: bad, verified and rectified, made good, then bad again: opened again. */
+	TQ_OK(q, hq_queue_review(q, t[1], 2, HQ_REASON_ATTITUDE, NULL, HQ_CH_PHONE, &rv));
+	TQ_OK(q, hq_queue_case_step(q, rv.case_id, HQ_CASE_VERIFIED, "主任", NULL, NULL));
+	TQ_OK(q, hq_queue_case_step(q, rv.case_id, HQ_CASE_RECTIFIED, "主任", NULL, NULL));
+	ts_advance_s(60);
+	TQ_OK(q, hq_queue_review(q, t[1], 4, 0, NULL, HQ_CH_PHONE, NULL));
+	ts_advance_s(60);
+	TQ_OK(q, hq_queue_review(q, t[1], 1, HQ_REASON_ATTITUDE, NULL, HQ_CH_PHONE, NULL));
+	/* t2: good. */
+	TQ_OK(q, hq_queue_review(q, t[2], 5, 0, NULL, HQ_CH_KIOSK, NULL));
+
+	appraise(q, "2026-11", &a);
+	w = window(&a, 1);
+	assert_int_equal(w->reviews, 3);
+	assert_int_equal(w->bad_reviews, 1);
+	assert_int_equal(w->cases, 1);          /* t1's; t0's belongs to a good review now */
+	TQ_NEAR(0, w->rectify_rate);            /* opened again: not rectified since */
+	TQ_NEAR(0, w->revisit_rate);
+	TQ_NEAR(0, w->rectify_pts);
+	/* The statistics say the same of the same tickets. */
+	TQ_OK(q, hq_queue_stats(q, HQ_BY_COUNTER, a.from, a.to, &st));
+	assert_int_equal(st.nrows >= 1, 1);
+	assert_int_equal(st.rows[0].bad_reviews, w->bad_reviews);
+	TQ_NEAR(st.rows[0].rectify_rate, w->rectify_rate);
+	hq_stats_free(&st);
+	assert_int_equal(clerk(&a, "r1")->cases, 1);
+	hq_appraisal_free(&a);
+	tq_close(q);
+}
+
 /* ---- periods -------------------------------------------------------------------------------- */
 
 static void period(enum hq_period_kind kind, const char *text, int fy, int fm, int fd, int ty,
@@ -879,6 +937,7 @@ int main(void)
 		TQ_TEST(test_hours_roll_over),
 		TQ_TEST(test_alerts_and_absences),
 		TQ_TEST(test_reviews_and_cases),
+		TQ_TEST(test_changed_reviews_and_cases),
 		TQ_TEST(test_periods),
 		TQ_TEST(test_stats_by_day_week_month),
 		TQ_TEST(test_pins),
