@@ -108,6 +108,9 @@ int cli_open_existing(struct ctx *c, bool readonly);
 /* output.c: errors, "hallq: COMMAND: message" on stderr; they return the exit status. */
 int cli_usage_err(const struct ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int cli_fail(const struct ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* output.c: a bound of --from/--to (hq_parse_local_bound: a bare date as the end is the end
+ * of that day); a usage error naming `what` when it is none. */
+int cli_parse_bound(const struct ctx *c, const char *what, const char *s, bool end, int64_t *ms);
 
 /* output.c: allocation that ends the program when memory runs out. */
 void *cli_xmalloc(size_t n);

@@ -50,6 +50,13 @@ int cli_fail(const struct ctx *c, const char *fmt, ...)
 	return ST_FAIL;
 }
 
+int cli_parse_bound(const struct ctx *c, const char *what, const char *s, bool end, int64_t *ms)
+{
+	if (hq_parse_local_bound(s, end, ms) != HQ_OK)
+		return cli_usage_err(c, "%s must be YYYY-MM-DD or \"YYYY-MM-DD HH:MM\", not '%s'", what, s);
+	return ST_OK;
+}
+
 /* The CLI is a program, not the library: running out of memory ends it. */
 void *cli_xmalloc(size_t n)
 {

@@ -151,21 +151,6 @@ static char *appraisal_csv(const struct hq_appraisal *a)
 	return out;
 }
 
-/* from and to: a date (to: the end of that day) or "YYYY-MM-DD HH:MM". */
-static bool range_bound(struct hqd_req *r, const char *key, const char *s, bool end, int64_t *ms)
-{
-	int64_t from, to;
-
-	if (strlen(s) == 10 && hq_period_parse(HQ_PERIOD_DAY, s, &from, &to, NULL) == HQ_OK) {
-		*ms = end ? to : from;
-		return true;
-	}
-	if (strlen(s) > 10 && hq_parse_local_time(s, ms) == HQ_OK)
-		return true;
-	hqd_error(r, 400, "inval", "%s '%s' is not a time like 2026-11-23 or \"2026-11-23 09:00\"", key, s);
-	return false;
-}
-
 /* The period of the query: one of month=, week=, quarter= or from= and to=. */
 static bool period_of(struct hqd_req *r, int64_t *from, int64_t *to, char *label)
 {
@@ -198,7 +183,7 @@ static bool period_of(struct hqd_req *r, int64_t *from, int64_t *to, char *label
 			hqd_error(r, 400, "inval", "a range needs both from and to");
 			return false;
 		}
-		if (!range_bound(r, "from", f, false, from) || !range_bound(r, "to", t, true, to))
+		if (!hqd_query_time(r, "from", false, from) || !hqd_query_time(r, "to", true, to))
 			return false;
 		if (*to <= *from) {
 			hqd_error(r, 400, "inval", "to must be after from");
