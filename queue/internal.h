@@ -55,6 +55,14 @@ struct hq_queue {
 /* Record the detail of an error and return its code. */
 int hq__fail(struct hq_queue *q, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* Text a person gave (a review's comment, a case's or an alert's note): NULL for none, else
+ * UTF-8 as RFC 3629 has it, of at most max_chars characters (not bytes), without control
+ * characters but, when `lines`, tabs and line breaks; HQ_EINVAL naming `what` otherwise. */
+int hq__check_text(struct hq_queue *q, const char *what, const char *text, long max_chars,
+		   bool lines);
+/* Who took a step or acknowledged (what: "who took the step"): 1 to HQ_CLERK_MAX - 1 bytes
+ * of such text on one line; HQ_EINVAL otherwise. */
+int hq__check_who(struct hq_queue *q, const char *what, const char *who);
 /* Map a sqlite result to an hq_err, keeping sqlite's message. */
 int hq__dberr(struct hq_queue *q, int rc);
 
