@@ -1093,16 +1093,13 @@ static int eval_cases(struct eval *ev, const struct hq_alert_rule *r)
 				       "of %s at counter %d is not verified yet", c->level, c->label, c->counter)))
 				return rc;
 		/* Overdue as the case workflow says (review.c): its step's due date has passed
-		 * on the hall's clock. Dates "YYYY-MM-DD" compare as text. */
-		} else if (c->state < HQ_CASE_RECTIFIED && c->rectify_due[0] &&
-			   strcmp(ev->today, c->rectify_due) > 0) {
+		 * on the hall's clock. */
+		} else if (hq__case_overdue(c->state, c->rectify_due, c->revisit_due, ev->today)) {
+			bool rectify = c->state < HQ_CASE_RECTIFIED;
+
 			if ((rc = hold(ev, r, subject, c->service, c->counter, c->clerk, "case %lld (%s) was to "
-				       "be rectified by %s", (long long)c->id, c->label, c->rectify_due)))
-				return rc;
-		} else if (c->state == HQ_CASE_RECTIFIED && c->revisit_due[0] &&
-			   strcmp(ev->today, c->revisit_due) > 0) {
-			if ((rc = hold(ev, r, subject, c->service, c->counter, c->clerk, "case %lld (%s) was to "
-				       "be revisited by %s", (long long)c->id, c->label, c->revisit_due)))
+				       "be %s by %s", (long long)c->id, c->label, rectify ? "rectified" : "revisited",
+				       rectify ? c->rectify_due : c->revisit_due)))
 				return rc;
 		}
 	}

@@ -27,6 +27,8 @@
 #ifndef HQ_INTERNAL_H
 #define HQ_INTERNAL_H
 
+#include <string.h>
+
 #include <sqlite3.h>
 
 #include "hq_queue.h"
@@ -104,6 +106,22 @@ int hq__ticket_event(struct hq_queue *q, const char *type, int64_t id, int count
 /* Put a ticket in a final state (ended now, with a reason) and append the event. */
 int hq__end_ticket(struct hq_queue *q, int64_t id, enum hq_tstate state, const char *reason,
 		   const char *event, int counter);
+
+/*
+ * Is a bad-review case in `state` overdue on the local day `today`: past the due date of the
+ * step it waits for, rectify_due before it is rectified, revisit_due ("" until then) before
+ * it is revisited? Dates "YYYY-MM-DD" compare as text. The workflow's reading (review.c),
+ * which the rule case_overdue (alert.c) holds exactly.
+ */
+static inline bool hq__case_overdue(int state, const char *rectify_due, const char *revisit_due,
+				    const char *today)
+{
+	if (state < HQ_CASE_RECTIFIED)
+		return rectify_due[0] && strcmp(today, rectify_due) > 0;
+	if (state == HQ_CASE_RECTIFIED)
+		return revisit_due[0] && strcmp(today, revisit_due) > 0;
+	return false;
+}
 
 /* roster.c -------------------------------------------------------------------------- */
 

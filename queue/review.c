@@ -98,15 +98,9 @@ static void review_row(sqlite3_stmt *s, int col, struct hq_review *r)
 	r->case_id = sqlite3_column_int64(s, col + 13);
 }
 
-/* Is the case past the due date of the step it waits for, on the day `today`? Dates are
- * "YYYY-MM-DD", so they compare as text. */
 static bool overdue(const struct hq_case *c, const char *today)
 {
-	if (c->state < HQ_CASE_RECTIFIED)
-		return strcmp(today, c->rectify_due) > 0;
-	if (c->state == HQ_CASE_RECTIFIED)
-		return c->revisit_due[0] && strcmp(today, c->revisit_due) > 0;
-	return false;
+	return hq__case_overdue(c->state, c->rectify_due, c->revisit_due, today);
 }
 
 /* A case from HQ_CASE_COLS, overdue as of the hall's clock. */
