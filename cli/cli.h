@@ -141,7 +141,6 @@ void cli_print_case(const struct hq_case *c, const struct hq_case_step *steps, s
 json_t *cli_clerks_json(const struct hq_clerk *v, size_t n);
 void cli_clerks_table(const struct hq_clerk *v, size_t n);
 json_t *cli_appraisal_json(const struct hq_appraisal *a, const char *period);
-void cli_appraisal_csv(const struct hq_appraisal *a);
 void cli_appraisal_table(const struct hq_appraisal *a, const char *period);
 
 #endif

@@ -221,8 +221,15 @@ static int cmd_report(struct ctx *c)
 	rc = ST_OK;
 	if (c->opt[OPT_JSON])
 		rc = cli_print_json(cli_appraisal_json(&a, label), JSON_INDENT(2) | JSON_REAL_PRECISION(10));
-	else if (c->opt[OPT_CSV])
-		cli_appraisal_csv(&a);
+	else if (c->opt[OPT_CSV]) {
+		char *csv = hq_appraisal_csv(&a);
+
+		if (csv)
+			fputs(csv, stdout);
+		else
+			rc = cli_fail(c, "out of memory writing the appraisal");
+		free(csv);
+	}
 	else
 		cli_appraisal_table(&a, label);
 	hq_appraisal_free(&a);

@@ -157,6 +157,13 @@ struct hq_appraisal {
 int hq_queue_appraisal(struct hq_queue *q, int64_t from, int64_t to, struct hq_appraisal *out);
 /* Frees the arrays, not a; NULL is fine. */
 void hq_appraisal_free(struct hq_appraisal *a);
+/*
+ * The appraisal as CSV (RFC 4180), the same for `hallq report appraisal --csv` and
+ * GET /api/v1/reports/appraisal?format=csv: a header line, then a row a window and a row a
+ * clerk (kind, key, name, rank, red_flag, the fields of hq_appraisal_fields, alerts_by_rule
+ * as "rule:count;..."). Malloc'd, the caller frees it; NULL when out of memory.
+ */
+char *hq_appraisal_csv(const struct hq_appraisal *a);
 
 /*
  * The figures of a row, in output order, for the programs that print them (hallq's table,

@@ -636,6 +636,39 @@ static void test_changed_reviews_and_cases(void **state)
 	tq_close(q);
 }
 
+/* The CSV hallq and hallqd both give: its header, a quoted name, a row not ranked, the
+ * alerts by rule. */
+static void test_csv(void **state)
+{
+	struct hq_queue *q = tq_open(
+		"[hall]\nname = CSV\nsign_in = open\n"
+		"[service a]\nname = 甲\nprefix = A\nhours = 08:00-18:00\ndays = mon-sun\n"
+		"[counter 1]\nname = 1号窗口, \"东\"\nservices = a\n");
+	struct hq_appraisal a;
+	char *csv, want[512];
+
+	(void)state;
+	at(23, 9, 0);
+	TQ_OK(q, hq_queue_sign_in(q, 1, "k1"));
+	serve(q, 1, 0, 60, false);
+	alert("long_pause", HQ_ALERT_PAUSE, 1, "k1", ts_clock_ms);
+	appraise(q, "2026-11", &a);
+	csv = hq_appraisal_csv(&a);
+	assert_non_null(csv);
+	snprintf(want, sizeof want, "kind,key,name,rank,red_flag");
+	for (size_t i = 0; i < HQ_APPRAISAL_NFIELDS; i++)
+		snprintf(want + strlen(want), sizeof want - strlen(want), ",%s", hq_appraisal_fields[i].name);
+	strcat(want, ",alerts_by_rule\n");
+	assert_true(!strncmp(csv, want, strlen(want)));
+	/* One served, below min_served: no rank; 0 for the red flag. */
+	assert_non_null(strstr(csv, "\nwindow,1,\"1号窗口, \"\"东\"\"\",,0,1,1,"));
+	assert_non_null(strstr(csv, ",long_pause:1\nclerk,k1,,,0,1,"));
+	assert_int_equal(csv[strlen(csv) - 1], '\n');
+	free(csv);
+	hq_appraisal_free(&a);
+	tq_close(q);
+}
+
 /* ---- periods -------------------------------------------------------------------------------- */
 
 static void period(enum hq_period_kind kind, const char *text, int fy, int fm, int fd, int ty,
@@ -938,6 +971,7 @@ int main(void)
 		TQ_TEST(test_alerts_and_absences),
 		TQ_TEST(test_reviews_and_cases),
 		TQ_TEST(test_changed_reviews_and_cases),
+		TQ_TEST(test_csv),
 		TQ_TEST(test_periods),
 		TQ_TEST(test_stats_by_day_week_month),
 		TQ_TEST(test_pins),
