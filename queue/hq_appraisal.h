@@ -27,6 +27,10 @@ struct hq_queue;
 /* A PIN is 4 to 12 digits: a counter unit's keypad types it. */
 #define HQ_PIN_MIN 4
 #define HQ_PIN_MAX 12
+/* This many wrong PINs in a row for one clerk lock their sign-in with a PIN for this long
+ * (hall time), so that a PIN of four digits is not found by trying them all at a counter. */
+#define HQ_PIN_TRIES 5
+#define HQ_PIN_LOCK_MINUTES 15
 
 enum hq_clerk_source {
 	HQ_CLERK_CONFIG,            /* a [clerk ID] section of the hall's config */

@@ -49,6 +49,15 @@ struct hq_queue {
 	 * without pointers inside, made at the first evaluation, freed with free() at close. */
 	struct hq__alerts *alerts;
 	unsigned epoch;            /* bumped when a batch is rolled back or fails to commit */
+	/* clerk.c: the clerks who gave a wrong PIN lately, so that HQ_PIN_TRIES in a row lock
+	 * their sign-in with a PIN for a while. In memory: a program that signs clerks in for
+	 * others (hallqd) is where PINs are tried; one with the database in hand has the
+	 * hashes already. */
+	struct hq__pin_tries {
+		char clerk[HQ_CLERK_MAX];
+		int wrong;                 /* in a row */
+		int64_t last, until;       /* the last wrong one; locked until (hall time) */
+	} pin_tries[16];
 	char err[512];
 };
 

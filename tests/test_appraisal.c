@@ -882,6 +882,47 @@ static void test_roster_config(void **state)
 	tq_close(q);
 }
 
+/*
+ * A PIN is not found by trying them all through a counter's sign-in (a counter's token is on
+ * every clerk's page): after HQ_PIN_TRIES wrong PINs in a row, the clerk's sign-in with a PIN
+ * is refused for HQ_PIN_LOCK_MINUTES of hall time, the right PIN too, without the hash's
+ * cost; other clerks sign in as before, and a manager may still sign the clerk in.
+ */
+static void test_pin_tries(void **state)
+{
+	struct hq_queue *q;
+	char hall[1200];
+
+	(void)state;
+	snprintf(hall, sizeof hall, "%s[clerk 1030]\nname = 张伟\npin = %s\n", roster_hall(""),
+		 pin_hash_1024);
+	q = tq_open(hall);
+	at(23, 9, 0);
+	for (int i = 0; i < HQ_PIN_TRIES - 1; i++)
+		TQ_ERR(q, HQ_ESIGNIN, hq_queue_sign_in_pin(q, 1, "1024", "1111"));
+	/* A right PIN before the last try starts the count again. */
+	TQ_OK(q, hq_queue_sign_in_pin(q, 1, "1024", PIN_1024));
+	for (int i = 0; i < HQ_PIN_TRIES; i++) {
+		TQ_ERR(q, HQ_ESIGNIN, hq_queue_sign_in_pin(q, 2, "1024", "1111"));
+		assert_non_null(strstr(hq_queue_errmsg(q), "wrong PIN"));
+	}
+	TQ_ERR(q, HQ_ESIGNIN, hq_queue_sign_in_pin(q, 2, "1024", PIN_1024));
+	assert_non_null(strstr(hq_queue_errmsg(q), "09:15"));
+	no_secret(q, PIN_1024);
+	assert_string_equal(tq_counter(q, 2).clerk, "");
+	/* Another clerk is not held up; a manager signs the clerk in by hand. */
+	TQ_OK(q, hq_queue_sign_in_pin(q, 2, "1030", PIN_1024));
+	TQ_OK(q, hq_queue_sign_in(q, 2, "1024"));
+	at(23, 9, 14);
+	TQ_ERR(q, HQ_ESIGNIN, hq_queue_sign_in_pin(q, 1, "1024", PIN_1024));
+	/* The lock over, a wrong PIN starts a new count: it does not lock again. */
+	at(23, 9, 15);
+	TQ_ERR(q, HQ_ESIGNIN, hq_queue_sign_in_pin(q, 1, "1024", "1111"));
+	assert_non_null(strstr(hq_queue_errmsg(q), "wrong PIN"));
+	TQ_OK(q, hq_queue_sign_in_pin(q, 1, "1024", PIN_1024));
+	tq_close(q);
+}
+
 static void test_roster_database(void **state)
 {
 	struct hq_queue *q = tq_open(roster_hall(""));
@@ -976,6 +1017,7 @@ int main(void)
 		TQ_TEST(test_stats_by_day_week_month),
 		TQ_TEST(test_pins),
 		TQ_TEST(test_roster_config),
+		TQ_TEST(test_pin_tries),
 		TQ_TEST(test_roster_database),
 		TQ_TEST(test_roster_open),
 	};
