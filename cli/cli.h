@@ -108,6 +108,9 @@ int cli_open_existing(struct ctx *c, bool readonly);
 /* output.c: errors, "hallq: COMMAND: message" on stderr; they return the exit status. */
 int cli_usage_err(const struct ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int cli_fail(const struct ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* output.c: a bound of --from/--to (hq_parse_local_bound: a bare date as the end is the end
+ * of that day); a usage error naming `what` when it is none. */
+int cli_parse_bound(const struct ctx *c, const char *what, const char *s, bool end, int64_t *ms);
 
 /* output.c: allocation that ends the program when memory runs out. */
 void *cli_xmalloc(size_t n);
@@ -138,7 +141,6 @@ void cli_print_case(const struct hq_case *c, const struct hq_case_step *steps, s
 json_t *cli_clerks_json(const struct hq_clerk *v, size_t n);
 void cli_clerks_table(const struct hq_clerk *v, size_t n);
 json_t *cli_appraisal_json(const struct hq_appraisal *a, const char *period);
-void cli_appraisal_csv(const struct hq_appraisal *a);
 void cli_appraisal_table(const struct hq_appraisal *a, const char *period);
 
 #endif

@@ -20,16 +20,6 @@ static int op_fail(const struct ctx *c, int rc)
 	return cli_fail(c, "%s", *hq_queue_errmsg(c->q) ? hq_queue_errmsg(c->q) : hq_strerror(rc));
 }
 
-/* A bound: "YYYY-MM-DD HH:MM" as is, or a bare date (for the end, the end of that day). */
-static int parse_bound(const struct ctx *c, const char *what, const char *s, bool end, int64_t *ms)
-{
-	if (hq_parse_local_time(s, ms) != 0)
-		return cli_usage_err(c, "%s must be YYYY-MM-DD or \"YYYY-MM-DD HH:MM\", not '%s'", what, s);
-	if (end && strlen(s) == 10)
-		*ms += 86400000LL;
-	return ST_OK;
-}
-
 static json_t *time_json(int64_t ms)
 {
 	char buf[32];
@@ -74,9 +64,9 @@ static int cmd_alerts(struct ctx *c)
 	/* All: today's by default; open: whenever they were raised. */
 	if (all)
 		from = hq_day_start(now);
-	if (c->opt[OPT_FROM] && (rc = parse_bound(c, "--from", c->opt[OPT_FROM], false, &from)))
+	if (c->opt[OPT_FROM] && (rc = cli_parse_bound(c, "--from", c->opt[OPT_FROM], false, &from)))
 		return rc;
-	if (c->opt[OPT_TO] && (rc = parse_bound(c, "--to", c->opt[OPT_TO], true, &to)))
+	if (c->opt[OPT_TO] && (rc = cli_parse_bound(c, "--to", c->opt[OPT_TO], true, &to)))
 		return rc;
 	if (to <= from)
 		return cli_usage_err(c, "--to must be after --from");

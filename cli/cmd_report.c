@@ -173,20 +173,6 @@ static int cmd_clerk(struct ctx *c)
 
 /* ---- report ------------------------------------------------------------------------------- */
 
-/* --from or --to: a date (--to: to the end of that day) or "YYYY-MM-DD HH:MM". */
-static int bound(const struct ctx *c, const char *what, const char *s, bool end, int64_t *ms)
-{
-	int64_t from, to;
-
-	if (strlen(s) == 10 && hq_period_parse(HQ_PERIOD_DAY, s, &from, &to, NULL) == HQ_OK) {
-		*ms = end ? to : from;
-		return 0;
-	}
-	if (strlen(s) > 10 && hq_parse_local_time(s, ms) == HQ_OK)
-		return 0;
-	return cli_usage_err(c, "%s must be YYYY-MM-DD or \"YYYY-MM-DD HH:MM\", not '%s'", what, s);
-}
-
 static int cmd_report(struct ctx *c)
 {
 	static const struct {
@@ -221,8 +207,8 @@ static int cmd_report(struct ctx *c)
 		given++;
 		if (!c->opt[OPT_FROM] || !c->opt[OPT_TO])
 			return cli_usage_err(c, "a range needs both --from and --to");
-		if ((rc = bound(c, "--from", c->opt[OPT_FROM], false, &from)) ||
-		    (rc = bound(c, "--to", c->opt[OPT_TO], true, &to)))
+		if ((rc = cli_parse_bound(c, "--from", c->opt[OPT_FROM], false, &from)) ||
+		    (rc = cli_parse_bound(c, "--to", c->opt[OPT_TO], true, &to)))
 			return rc;
 		if (to <= from)
 			return cli_usage_err(c, "--to must be after --from");
@@ -235,8 +221,15 @@ static int cmd_report(struct ctx *c)
 	rc = ST_OK;
 	if (c->opt[OPT_JSON])
 		rc = cli_print_json(cli_appraisal_json(&a, label), JSON_INDENT(2) | JSON_REAL_PRECISION(10));
-	else if (c->opt[OPT_CSV])
-		cli_appraisal_csv(&a);
+	else if (c->opt[OPT_CSV]) {
+		char *csv = hq_appraisal_csv(&a);
+
+		if (csv)
+			fputs(csv, stdout);
+		else
+			rc = cli_fail(c, "out of memory writing the appraisal");
+		free(csv);
+	}
 	else
 		cli_appraisal_table(&a, label);
 	hq_appraisal_free(&a);

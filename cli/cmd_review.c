@@ -79,16 +79,6 @@ static int cmd_review(struct ctx *c)
 	return ST_OK;
 }
 
-/* A bound of --from/--to: "YYYY-MM-DD HH:MM", or a date (the end: the end of that day). */
-static int parse_bound(const struct ctx *c, const char *what, const char *s, bool end, int64_t *ms)
-{
-	if (hq_parse_local_time(s, ms))
-		return cli_usage_err(c, "%s must be YYYY-MM-DD or \"YYYY-MM-DD HH:MM\", not '%s'", what, s);
-	if (end && strlen(s) == 10)
-		*ms = hq_day_start(*ms + 36 * 3600000LL); /* the next midnight, whatever the DST */
-	return 0;
-}
-
 /* reviews [--from T] [--to T] [--level N] [--json]: reviews first given in the range. */
 static int cmd_reviews(struct ctx *c)
 {
@@ -99,8 +89,8 @@ static int cmd_reviews(struct ctx *c)
 
 	if (c->opt[OPT_LEVEL] && (rc = parse_level(c, c->opt[OPT_LEVEL], &level)))
 		return rc;
-	if ((c->opt[OPT_FROM] && (rc = parse_bound(c, "--from", c->opt[OPT_FROM], false, &from))) ||
-	    (c->opt[OPT_TO] && (rc = parse_bound(c, "--to", c->opt[OPT_TO], true, &to))))
+	if ((c->opt[OPT_FROM] && (rc = cli_parse_bound(c, "--from", c->opt[OPT_FROM], false, &from))) ||
+	    (c->opt[OPT_TO] && (rc = cli_parse_bound(c, "--to", c->opt[OPT_TO], true, &to))))
 		return rc;
 	if (to <= from)
 		return cli_usage_err(c, "--to must be after --from");

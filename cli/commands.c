@@ -72,38 +72,6 @@ static int parse_time(const struct ctx *c, const char *what, const char *s, int6
 	return 0;
 }
 
-/* Local midnight at the start of the day that contains ms, plus `days` days. */
-static int64_t day_start(int64_t ms, int days)
-{
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-
-	localtime_r(&t, &tm);
-	tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
-	tm.tm_mday += days;
-	tm.tm_isdst = -1;
-	return (int64_t)mktime(&tm) * 1000;
-}
-
-/*
- * A range bound: "YYYY-MM-DD HH:MM" as is, or a bare date. A bare date as the end of the
- * range means the end of that day, so --from D --to D covers the whole of day D.
- */
-static int parse_bound(const struct ctx *c, const char *what, const char *s, bool end,
-		       int64_t *ms)
-{
-	bool date = strlen(s) == 10;
-	char buf[32];
-
-	snprintf(buf, sizeof buf, date ? "%s 00:00" : "%s", s);
-	if (hq_parse_local_time(buf, ms) != 0)
-		return cli_usage_err(c, "%s must be YYYY-MM-DD or \"YYYY-MM-DD HH:MM\", not '%s'",
-				 what, s);
-	if (date && end)
-		*ms = day_start(*ms, 1);
-	return 0;
-}
-
 /* TICKET is a label of today ("A012") or an id; the library knows which. */
 static int find_ticket(struct ctx *c, const char *ref, int64_t *id)
 {
@@ -392,7 +360,7 @@ int cli_cmd_state(struct ctx *c)
 int cli_cmd_stats(struct ctx *c)
 {
 	const char *by = c->opt[OPT_BY] ? c->opt[OPT_BY] : "service";
-	int64_t now = hq_queue_now(c->q), from = day_start(now, 0), to = now + 60 * 1000;
+	int64_t now = hq_queue_now(c->q), from = hq_day_start(now), to = now + 60 * 1000;
 	struct hq_stats st = {0};
 	int group, rc;
 
@@ -401,9 +369,9 @@ int cli_cmd_stats(struct ctx *c)
 				    "month, not '%s'", by);
 	if (c->opt[OPT_CSV] && c->opt[OPT_JSON])
 		return cli_usage_err(c, "give --csv or --json, not both");
-	if (c->opt[OPT_FROM] && (rc = parse_bound(c, "--from", c->opt[OPT_FROM], false, &from)))
+	if (c->opt[OPT_FROM] && (rc = cli_parse_bound(c, "--from", c->opt[OPT_FROM], false, &from)))
 		return rc;
-	if (c->opt[OPT_TO] && (rc = parse_bound(c, "--to", c->opt[OPT_TO], true, &to)))
+	if (c->opt[OPT_TO] && (rc = cli_parse_bound(c, "--to", c->opt[OPT_TO], true, &to)))
 		return rc;
 	if (to <= from)
 		return cli_usage_err(c, "--to must be after --from");

@@ -50,6 +50,13 @@ int cli_fail(const struct ctx *c, const char *fmt, ...)
 	return ST_FAIL;
 }
 
+int cli_parse_bound(const struct ctx *c, const char *what, const char *s, bool end, int64_t *ms)
+{
+	if (hq_parse_local_bound(s, end, ms) != HQ_OK)
+		return cli_usage_err(c, "%s must be YYYY-MM-DD or \"YYYY-MM-DD HH:MM\", not '%s'", what, s);
+	return ST_OK;
+}
+
 /* The CLI is a program, not the library: running out of memory ends it. */
 void *cli_xmalloc(size_t n)
 {
@@ -919,45 +926,6 @@ json_t *cli_appraisal_json(const struct hq_appraisal *a, const char *period)
 			 "min_served", w->min_served,
 			 "busiest_window", a->busiest_window, "busiest_clerk", a->busiest_clerk,
 			 "windows", wins, "clerks", clerks);
-}
-
-static void appraisal_csv_row(const struct hq_appraisal_row *r, bool window)
-{
-	fputs(window ? "window," : "clerk,", stdout);
-	csv_field(r->key);
-	putchar(',');
-	csv_field(r->name);
-	if (r->ranked)
-		printf(",%d", r->rank);
-	else
-		putchar(',');
-	printf(",%d", window && r->red_flag);
-	for (size_t i = 0; i < HQ_APPRAISAL_NFIELDS; i++) {
-		const struct hq_appraisal_field *f = &hq_appraisal_fields[i];
-		double v = hq_appraisal_value(r, f);
-
-		if (f->kind == HQ_AF_INT)
-			printf(",%d", (int)v);
-		else
-			printf(f->kind == HQ_AF_SECS ? ",%.1f" : f->kind == HQ_AF_RATE ? ",%.3f" : ",%.2f", v);
-	}
-	/* "rule:count" pairs; rule names are config keys, [a-z0-9_-]. */
-	putchar(',');
-	for (int i = 0; i < r->nrules; i++)
-		printf("%s%s:%d", i ? ";" : "", r->by_rule[i].rule, r->by_rule[i].count);
-	putchar('\n');
-}
-
-void cli_appraisal_csv(const struct hq_appraisal *a)
-{
-	fputs("kind,key,name,rank,red_flag", stdout);
-	for (size_t i = 0; i < HQ_APPRAISAL_NFIELDS; i++)
-		printf(",%s", hq_appraisal_fields[i].name);
-	fputs(",alerts_by_rule\n", stdout);
-	for (size_t i = 0; i < a->nwindows; i++)
-		appraisal_csv_row(&a->windows[i], true);
-	for (size_t i = 0; i < a->nclerks; i++)
-		appraisal_csv_row(&a->clerks[i], false);
 }
 
 /* The table leaves out the score's components (in the JSON and CSV), so it fits a screen. */

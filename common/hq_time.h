@@ -6,6 +6,7 @@
 #ifndef HQ_TIME_H
 #define HQ_TIME_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -18,6 +19,13 @@ int64_t hq_day_start(int64_t ms);
 
 /* "YYYY-MM-DD HH:MM[:SS]" or "YYYY-MM-DD" (midnight), local, to unix ms; HQ_EINVAL. */
 int hq_parse_local_time(const char *s, int64_t *ms);
+/*
+ * A bound of a range as the commands and the API take it (--from/--to, ?from=&to=): a local
+ * time as hq_parse_local_time reads it, except that a bare date ending a range (end) means
+ * the next midnight, so that "from D to D" holds the whole of day D, 23 or 25 hours long
+ * where the clocks change. *ms is written only on success; HQ_EINVAL.
+ */
+int hq_parse_local_bound(const char *s, bool end, int64_t *ms);
 /* "YYYY-MM-DD HH:MM:SS", local. */
 void hq_format_local_time(int64_t ms, char *buf, size_t len);
 

@@ -1,6 +1,7 @@
 /* Local and ISO 8601 time (hq_time.h). */
 #include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 #include "hq_error.h"
@@ -62,6 +63,20 @@ int hq_parse_local_time(const char *s, int64_t *ms)
 	if (t == (time_t)-1 || tm.tm_mday != d)
 		return HQ_EINVAL;
 	*ms = (int64_t)t * 1000;
+	return HQ_OK;
+}
+
+int hq_parse_local_bound(const char *s, bool end, int64_t *ms)
+{
+	int64_t t;
+
+	if (hq_parse_local_time(s, &t) != HQ_OK)
+		return HQ_EINVAL;
+	/* A bare date has no time after a space. Its next midnight is the day of a time a day
+	 * and a half later: a day is 23 to 25 hours long. */
+	if (end && !strchr(s, ' '))
+		t = hq_day_start(t + 36 * 3600000LL);
+	*ms = t;
 	return HQ_OK;
 }
 

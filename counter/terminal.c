@@ -20,6 +20,11 @@
 #include "keys.h"
 #include "terminal.h"
 
+/* A PIN as the roster takes it (queue/hq_appraisal.h, HQ_PIN_MIN and HQ_PIN_MAX, which this
+ * program may not include): a keyboard, unlike a unit's keypad, types the longest. */
+#define TERM_PIN_MIN 4
+#define TERM_PIN_MAX 12
+
 static volatile sig_atomic_t stop;
 
 static void on_signal(int sig)
@@ -37,7 +42,7 @@ struct term {
 	char typed[8];
 	int pin_mode;               /* tty: the PIN is being typed for clerk */
 	char clerk[32];
-	char pin[8];
+	char pin[TERM_PIN_MAX + 1];
 	char last[256];             /* the answer to the last press */
 	uint64_t version;
 };
@@ -55,7 +60,8 @@ static void status_line(struct term *t)
 	hq_link_view(t->link, t->counter, &v);
 	hq_link_names(t->link, t->counter, hall, sizeof hall, name, sizeof name);
 	if (t->tty && t->pin_mode)
-		printf("\r\033[Kclerk %s, PIN (4-6 digits, Enter; Esc cancels; not shown): ", t->clerk);
+		printf("\r\033[Kclerk %s, PIN (%d-%d digits, Enter; Esc cancels; not shown): ", t->clerk,
+		       TERM_PIN_MIN, TERM_PIN_MAX);
 	else if (t->tty)
 		printf("\r\033[K%s | now %s | waiting %d | %s%s%s%s%s%s", name[0] ? name : "counter",
 		       v.text[0] ? v.text : "----", v.waiting, state_name(v.state),
@@ -110,7 +116,7 @@ static int pin_ok(const char *pin)
 {
 	size_t n = strlen(pin);
 
-	return n >= 4 && n <= 6 && strspn(pin, "0123456789") == n;
+	return n >= TERM_PIN_MIN && n <= TERM_PIN_MAX && strspn(pin, "0123456789") == n;
 }
 
 /* A roster id: what [clerk ID] allows (docs/config.md), at most 31 characters. */
@@ -130,7 +136,8 @@ static void sign_in(struct term *t, const char *clerk, char *pin, size_t pin_siz
 	size_t i;
 
 	if (!pin_ok(pin)) {
-		snprintf(t->last, sizeof t->last, "error: a PIN is 4 to 6 digits; not signed in");
+		snprintf(t->last, sizeof t->last, "error: a PIN is %d to %d digits; not signed in",
+			 TERM_PIN_MIN, TERM_PIN_MAX);
 	} else {
 		new_idem(t, idem, sizeof idem);
 		for (tries = 0; tries < 4 && !stop; tries++) {

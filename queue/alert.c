@@ -1093,16 +1093,13 @@ static int eval_cases(struct eval *ev, const struct hq_alert_rule *r)
 				       "of %s at counter %d is not verified yet", c->level, c->label, c->counter)))
 				return rc;
 		/* Overdue as the case workflow says (review.c): its step's due date has passed
-		 * on the hall's clock. Dates "YYYY-MM-DD" compare as text. */
-		} else if (c->state < HQ_CASE_RECTIFIED && c->rectify_due[0] &&
-			   strcmp(ev->today, c->rectify_due) > 0) {
+		 * on the hall's clock. */
+		} else if (hq__case_overdue(c->state, c->rectify_due, c->revisit_due, ev->today)) {
+			bool rectify = c->state < HQ_CASE_RECTIFIED;
+
 			if ((rc = hold(ev, r, subject, c->service, c->counter, c->clerk, "case %lld (%s) was to "
-				       "be rectified by %s", (long long)c->id, c->label, c->rectify_due)))
-				return rc;
-		} else if (c->state == HQ_CASE_RECTIFIED && c->revisit_due[0] &&
-			   strcmp(ev->today, c->revisit_due) > 0) {
-			if ((rc = hold(ev, r, subject, c->service, c->counter, c->clerk, "case %lld (%s) was to "
-				       "be revisited by %s", (long long)c->id, c->label, c->revisit_due)))
+				       "be %s by %s", (long long)c->id, c->label, rectify ? "rectified" : "revisited",
+				       rectify ? c->rectify_due : c->revisit_due)))
 				return rc;
 		}
 	}
@@ -1428,42 +1425,17 @@ int hq_queue_alert(struct hq_queue *q, int64_t id, struct hq_alert *out)
 	return hq__end(q, rc ? rc : load_alert(q, id, out));
 }
 
-/* UTF-8 characters in s, or -1 when it is not UTF-8 or holds a control character. */
-static long utf8_chars(const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	long n = 0;
-
-	while (*p) {
-		int len = *p < 0x80 ? 1 : (*p & 0xe0) == 0xc0 ? 2 : (*p & 0xf0) == 0xe0 ? 3 :
-			  (*p & 0xf8) == 0xf0 ? 4 : 0;
-
-		if (!len || (*p < 0x80 && (*p < 0x20 || *p == 0x7f)) || (len == 2 && *p < 0xc2))
-			return -1;
-		for (int k = 1; k < len; k++)
-			if ((p[k] & 0xc0) != 0x80)
-				return -1;
-		p += len;
-		n++;
-	}
-	return n;
-}
-
 static int ack_locked(struct hq_queue *q, int64_t id, const char *who, const char *note,
 		      struct hq_alert *out)
 {
 	struct hq_alert a;
 	sqlite3_stmt *s;
-	long chars;
 	int rc;
 
-	if (!who || !*who || strlen(who) >= HQ_CLERK_MAX || utf8_chars(who) < 0)
-		return hq__fail(q, HQ_EINVAL, "who acknowledges: 1 to %d bytes of text is needed",
-				HQ_CLERK_MAX - 1);
-	chars = utf8_chars(note ? note : "");
-	if (chars < 0 || chars > HQ_ALERT_NOTE_CHARS)
-		return hq__fail(q, HQ_EINVAL, "the note is %s", chars < 0 ? "not UTF-8 text without "
-				"control characters" : "longer than 200 characters");
+	/* An acknowledgement's note is one line: the alerts' listings show it so. */
+	if ((rc = hq__check_who(q, "who acknowledges", who)) ||
+	    (rc = hq__check_text(q, "the note", note, HQ_ALERT_NOTE_CHARS, false)))
+		return rc;
 	if ((rc = load_alert(q, id, &a)))
 		return rc;
 	if (a.acked_at) {

@@ -123,6 +123,78 @@ void hq_appraisal_free(struct hq_appraisal *a)
 	a->nwindows = a->nclerks = 0;
 }
 
+/* RFC 4180: a field with a comma, a quote or a line break is quoted, its quotes doubled. */
+static void csv_field(FILE *f, const char *s)
+{
+	if (!strpbrk(s, ",\"\r\n")) {
+		fputs(s, f);
+		return;
+	}
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"')
+			fputc('"', f);
+		fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+/* Seconds to 0.1, rates to 0.001, hours and points to 0.01: as the report is read. */
+static void csv_row(FILE *f, const struct hq_appraisal_row *r, bool window)
+{
+	fputs(window ? "window," : "clerk,", f);
+	csv_field(f, r->key);
+	fputc(',', f);
+	csv_field(f, r->name);
+	if (r->ranked)
+		fprintf(f, ",%d", r->rank);
+	else
+		fputc(',', f);
+	fprintf(f, ",%d", window && r->red_flag);
+	for (size_t i = 0; i < HQ_APPRAISAL_NFIELDS; i++) {
+		const struct hq_appraisal_field *fd = &hq_appraisal_fields[i];
+		double v = hq_appraisal_value(r, fd);
+
+		if (fd->kind == HQ_AF_INT)
+			fprintf(f, ",%d", (int)v);
+		else
+			fprintf(f, fd->kind == HQ_AF_SECS ? ",%.1f" : fd->kind == HQ_AF_RATE ? ",%.3f" : ",%.2f", v);
+	}
+	/* "rule:count" pairs; rule names are config keys, [a-z0-9_-]. */
+	fputc(',', f);
+	for (int i = 0; i < r->nrules; i++)
+		fprintf(f, "%s%s:%d", i ? ";" : "", r->by_rule[i].rule, r->by_rule[i].count);
+	fputc('\n', f);
+}
+
+char *hq_appraisal_csv(const struct hq_appraisal *a)
+{
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+
+	if (!f)
+		return NULL;
+	fputs("kind,key,name,rank,red_flag", f);
+	for (size_t i = 0; i < HQ_APPRAISAL_NFIELDS; i++)
+		fprintf(f, ",%s", hq_appraisal_fields[i].name);
+	fputs(",alerts_by_rule\n", f);
+	for (size_t i = 0; i < a->nwindows; i++)
+		csv_row(f, &a->windows[i], true);
+	for (size_t i = 0; i < a->nclerks; i++)
+		csv_row(f, &a->clerks[i], false);
+	if (ferror(f)) {
+		fclose(f);
+		free(out);
+		return NULL;
+	}
+	if (fclose(f)) {
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
 /* What a row adds up before its rates and means. */
 struct acc {
 	int on_time, satisfied, rectified, revisited;
@@ -322,9 +394,11 @@ static void add_review(struct hq_appraisal_row *r, struct acc *a, const void *ar
 
 	r->reviews++;
 	a->level_sum += v->level;
-	a->satisfied += v->level >= 3;
-	r->bad_reviews += v->level <= 2;
-	if (v->has_case) {
+	a->satisfied += v->level > HQ_LEVEL_BAD;
+	r->bad_reviews += v->level <= HQ_LEVEL_BAD;
+	/* A bad review's case: one made good in the edit window keeps its closed case, which
+	 * has nothing left to put right. */
+	if (v->has_case && v->level <= HQ_LEVEL_BAD) {
 		r->cases++;
 		a->rectified += v->rectified;
 		a->revisited += v->revisited;

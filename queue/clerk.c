@@ -242,6 +242,57 @@ int hq_queue_clerk_list(struct hq_queue *q, bool all, struct hq_clerk **out, siz
 
 /* ---- signing in and out ------------------------------------------------------------------ */
 
+/* The clerk's entry among the wrong PINs; with `make`, a new one in the place of the
+ * entry whose last wrong PIN is oldest (an entry still locked outlives any that is not). */
+static struct hq__pin_tries *pin_tries(struct hq_queue *q, const char *clerk, bool make)
+{
+	struct hq__pin_tries *t = q->pin_tries, *old = t;
+	size_t n = sizeof q->pin_tries / sizeof q->pin_tries[0];
+
+	for (size_t i = 0; i < n; i++) {
+		if (t[i].wrong && !strcmp(t[i].clerk, clerk))
+			return &t[i];
+		if ((t[i].until > q->now) < (old->until > q->now) ||
+		    ((t[i].until > q->now) == (old->until > q->now) && t[i].last < old->last))
+			old = &t[i];
+	}
+	if (!make)
+		return NULL;
+	memset(old, 0, sizeof *old);
+	snprintf(old->clerk, sizeof old->clerk, "%s", clerk);
+	return old;
+}
+
+/* A clerk's PIN against the hash, counting the wrong ones: HQ_ESIGNIN for a wrong PIN or a
+ * clerk locked by too many of them (then without the hash's cost). */
+static int pin_locked_check(struct hq_queue *q, const char *clerk, const char *pin, const char *hash)
+{
+	struct hq__pin_tries *t = pin_tries(q, clerk, false);
+	char when[32];
+
+	if (t && t->until > q->now) {
+		hq_format_local_time(t->until, when, sizeof when);
+		return hq__fail(q, HQ_ESIGNIN, "clerk %s gave %d wrong PINs; their sign-in with a PIN "
+				"is refused until %.5s (a manager may sign them in)", clerk, HQ_PIN_TRIES,
+				when + 11);
+	}
+	if (hq_pin_check(pin, hash)) {
+		if (t)
+			memset(t, 0, sizeof *t);
+		return HQ_OK;
+	}
+	if (!t) {
+		t = pin_tries(q, clerk, true);
+	} else if (t->until) {
+		t->wrong = 0;                   /* the lock is over: a new count */
+		t->until = 0;
+	}
+	t->last = q->now;
+	if (++t->wrong >= HQ_PIN_TRIES)
+		t->until = q->now + HQ_PIN_LOCK_MINUTES * 60000LL;
+	return hq__fail(q, HQ_ESIGNIN, "wrong PIN for clerk %s", clerk);
+}
+
 /*
  * pin NULL and forced: a sign-in without a PIN (hq_queue_sign_in). An open hall takes any
  * id; a roster hall only its own clerks, and then the PIN unless forced.
@@ -250,7 +301,6 @@ static int sign_in_locked(struct hq_queue *q, int counter, const char *clerk, co
 			  bool forced)
 {
 	char hash[HQ_PIN_HASH_MAX];
-	bool ok;
 	int rc;
 
 	if (!hq_config_counter(q->cfg, counter))
@@ -268,11 +318,9 @@ static int sign_in_locked(struct hq_queue *q, int counter, const char *clerk, co
 		return hq__sign_in(q, counter, clerk, HQ__IN_FORCED);
 	if (!pin || !*pin)
 		return hq__fail(q, HQ_ESIGNIN, "clerk %s needs a PIN to sign in", clerk);
-	ok = hq_pin_check(pin, hash);
+	rc = pin_locked_check(q, clerk, pin, hash);
 	explicit_bzero(hash, sizeof hash);
-	if (!ok)
-		return hq__fail(q, HQ_ESIGNIN, "wrong PIN for clerk %s", clerk);
-	return hq__sign_in(q, counter, clerk, 0);
+	return rc ? rc : hq__sign_in(q, counter, clerk, 0);
 }
 
 int hq_queue_sign_in_pin(struct hq_queue *q, int counter, const char *clerk, const char *pin)

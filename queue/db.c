@@ -41,6 +41,75 @@ int hq__fail(struct hq_queue *q, int code, const char *fmt, ...)
 	return code;
 }
 
+/* Characters of a UTF-8 string (RFC 3629: no overlong form, no surrogate, nothing above
+ * U+10FFFF), -1 when it is not UTF-8; a control character counts as not text either (-2),
+ * but for a tab or a line break when `lines`, since text goes into tables, CSV and logs. */
+static long text_chars(const char *str, bool lines)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	long n = 0;
+
+	while (*s) {
+		unsigned c = *s, cp;
+		int len, i;
+
+		if (c < 0x80) {
+			if ((c < 0x20 && !(lines && (c == '\n' || c == '\t'))) || c == 0x7f)
+				return -2;
+			s++;
+			n++;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf)
+			len = 2, cp = c & 0x1f;
+		else if ((c & 0xf0) == 0xe0)
+			len = 3, cp = c & 0x0f;
+		else if (c >= 0xf0 && c <= 0xf4)
+			len = 4, cp = c & 0x07;
+		else
+			return -1;
+		/* A string cut short ends in NUL, which is no continuation byte. */
+		for (i = 1; i < len; i++) {
+			if ((s[i] & 0xc0) != 0x80)
+				return -1;
+			cp = (cp << 6) | (s[i] & 0x3f);
+		}
+		if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+		    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+			return -1;
+		s += len;
+		n++;
+	}
+	return n;
+}
+
+int hq__check_text(struct hq_queue *q, const char *what, const char *text, long max_chars,
+		   bool lines)
+{
+	long n;
+
+	if (!text)
+		return HQ_OK;
+	n = text_chars(text, lines);
+	if (n == -1)
+		return hq__fail(q, HQ_EINVAL, "%s is not valid UTF-8 text", what);
+	if (n == -2)
+		return hq__fail(q, HQ_EINVAL, "%s holds a control character (%s)", what,
+				lines ? "only tabs and line breaks may be in it" : "it is one line of text");
+	if (n > max_chars)
+		return hq__fail(q, HQ_EINVAL, "%s has %ld characters; at most %ld are kept", what, n,
+				max_chars);
+	return HQ_OK;
+}
+
+int hq__check_who(struct hq_queue *q, const char *what, const char *who)
+{
+	if (!who || !*who || strlen(who) >= HQ_CLERK_MAX || text_chars(who, false) < 0)
+		return hq__fail(q, HQ_EINVAL, "%s must be a name of 1 to %d bytes of UTF-8 text on "
+				"one line", what, HQ_CLERK_MAX - 1);
+	return HQ_OK;
+}
+
 int hq__dberr(struct hq_queue *q, int rc)
 {
 	int code = (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) ? HQ_EBUSY : HQ_EDB;

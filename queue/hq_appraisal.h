@@ -27,6 +27,10 @@ struct hq_queue;
 /* A PIN is 4 to 12 digits: a counter unit's keypad types it. */
 #define HQ_PIN_MIN 4
 #define HQ_PIN_MAX 12
+/* This many wrong PINs in a row for one clerk lock their sign-in with a PIN for this long
+ * (hall time), so that a PIN of four digits is not found by trying them all at a counter. */
+#define HQ_PIN_TRIES 5
+#define HQ_PIN_LOCK_MINUTES 15
 
 enum hq_clerk_source {
 	HQ_CLERK_CONFIG,            /* a [clerk ID] section of the hall's config */
@@ -157,6 +161,13 @@ struct hq_appraisal {
 int hq_queue_appraisal(struct hq_queue *q, int64_t from, int64_t to, struct hq_appraisal *out);
 /* Frees the arrays, not a; NULL is fine. */
 void hq_appraisal_free(struct hq_appraisal *a);
+/*
+ * The appraisal as CSV (RFC 4180), the same for `hallq report appraisal --csv` and
+ * GET /api/v1/reports/appraisal?format=csv: a header line, then a row a window and a row a
+ * clerk (kind, key, name, rank, red_flag, the fields of hq_appraisal_fields, alerts_by_rule
+ * as "rule:count;..."). Malloc'd, the caller frees it; NULL when out of memory.
+ */
+char *hq_appraisal_csv(const struct hq_appraisal *a);
 
 /*
  * The figures of a row, in output order, for the programs that print them (hallq's table,

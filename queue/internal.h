@@ -27,6 +27,8 @@
 #ifndef HQ_INTERNAL_H
 #define HQ_INTERNAL_H
 
+#include <string.h>
+
 #include <sqlite3.h>
 
 #include "hq_queue.h"
@@ -47,6 +49,15 @@ struct hq_queue {
 	 * without pointers inside, made at the first evaluation, freed with free() at close. */
 	struct hq__alerts *alerts;
 	unsigned epoch;            /* bumped when a batch is rolled back or fails to commit */
+	/* clerk.c: the clerks who gave a wrong PIN lately, so that HQ_PIN_TRIES in a row lock
+	 * their sign-in with a PIN for a while. In memory: a program that signs clerks in for
+	 * others (hallqd) is where PINs are tried; one with the database in hand has the
+	 * hashes already. */
+	struct hq__pin_tries {
+		char clerk[HQ_CLERK_MAX];
+		int wrong;                 /* in a row */
+		int64_t last, until;       /* the last wrong one; locked until (hall time) */
+	} pin_tries[16];
 	char err[512];
 };
 
@@ -55,6 +66,14 @@ struct hq_queue {
 /* Record the detail of an error and return its code. */
 int hq__fail(struct hq_queue *q, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* Text a person gave (a review's comment, a case's or an alert's note): NULL for none, else
+ * UTF-8 as RFC 3629 has it, of at most max_chars characters (not bytes), without control
+ * characters but, when `lines`, tabs and line breaks; HQ_EINVAL naming `what` otherwise. */
+int hq__check_text(struct hq_queue *q, const char *what, const char *text, long max_chars,
+		   bool lines);
+/* Who took a step or acknowledged (what: "who took the step"): 1 to HQ_CLERK_MAX - 1 bytes
+ * of such text on one line; HQ_EINVAL otherwise. */
+int hq__check_who(struct hq_queue *q, const char *what, const char *who);
 /* Map a sqlite result to an hq_err, keeping sqlite's message. */
 int hq__dberr(struct hq_queue *q, int rc);
 
@@ -96,6 +115,22 @@ int hq__ticket_event(struct hq_queue *q, const char *type, int64_t id, int count
 /* Put a ticket in a final state (ended now, with a reason) and append the event. */
 int hq__end_ticket(struct hq_queue *q, int64_t id, enum hq_tstate state, const char *reason,
 		   const char *event, int counter);
+
+/*
+ * Is a bad-review case in `state` overdue on the local day `today`: past the due date of the
+ * step it waits for, rectify_due before it is rectified, revisit_due ("" until then) before
+ * it is revisited? Dates "YYYY-MM-DD" compare as text. The workflow's reading (review.c),
+ * which the rule case_overdue (alert.c) holds exactly.
+ */
+static inline bool hq__case_overdue(int state, const char *rectify_due, const char *revisit_due,
+				    const char *today)
+{
+	if (state < HQ_CASE_RECTIFIED)
+		return rectify_due[0] && strcmp(today, rectify_due) > 0;
+	if (state == HQ_CASE_RECTIFIED)
+		return revisit_due[0] && strcmp(today, revisit_due) > 0;
+	return false;
+}
 
 /* roster.c -------------------------------------------------------------------------- */
 

@@ -48,65 +48,11 @@ int hq_case_state_parse(const char *s)
 
 /* Checks ----------------------------------------------------------------------------- */
 
-/* Characters of a UTF-8 string (RFC 3629: no overlong form, no surrogate, nothing above
- * U+10FFFF), -1 when it is not UTF-8; a control character other than a tab or a line
- * break counts as not text either (-2), since comments go into tables, CSV and logs. */
-static long text_chars(const char *str)
-{
-	const unsigned char *s = (const unsigned char *)str;
-	long n = 0;
-
-	while (*s) {
-		unsigned c = *s, cp;
-		int len, i;
-
-		if (c < 0x80) {
-			if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f)
-				return -2;
-			s++;
-			n++;
-			continue;
-		}
-		if (c >= 0xc2 && c <= 0xdf)
-			len = 2, cp = c & 0x1f;
-		else if ((c & 0xf0) == 0xe0)
-			len = 3, cp = c & 0x0f;
-		else if (c >= 0xf0 && c <= 0xf4)
-			len = 4, cp = c & 0x07;
-		else
-			return -1;
-		/* A string cut short ends in NUL, which is no continuation byte. */
-		for (i = 1; i < len; i++) {
-			if ((s[i] & 0xc0) != 0x80)
-				return -1;
-			cp = (cp << 6) | (s[i] & 0x3f);
-		}
-		if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-		    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-			return -1;
-		s += len;
-		n++;
-	}
-	return n;
-}
-
-/* A comment or a note: NULL or "" for none, else text of at most HQ_COMMENT_CHARS. */
+/* A comment or a note: NULL or "" for none, else text of at most HQ_COMMENT_CHARS, on
+ * any number of lines. */
 static int check_text(struct hq_queue *q, const char *what, const char *text)
 {
-	long n;
-
-	if (!text)
-		return HQ_OK;
-	n = text_chars(text);
-	if (n == -1)
-		return hq__fail(q, HQ_EINVAL, "%s is not valid UTF-8 text", what);
-	if (n == -2)
-		return hq__fail(q, HQ_EINVAL, "%s holds a control character (only tabs and line "
-				"breaks may be in it)", what);
-	if (n > HQ_COMMENT_CHARS)
-		return hq__fail(q, HQ_EINVAL, "%s has %ld characters; at most %d are kept", what, n,
-				HQ_COMMENT_CHARS);
-	return HQ_OK;
+	return hq__check_text(q, what, text, HQ_COMMENT_CHARS, true);
 }
 
 static int check_review(struct hq_queue *q, int level, unsigned reasons, const char *comment,
@@ -152,15 +98,9 @@ static void review_row(sqlite3_stmt *s, int col, struct hq_review *r)
 	r->case_id = sqlite3_column_int64(s, col + 13);
 }
 
-/* Is the case past the due date of the step it waits for, on the day `today`? Dates are
- * "YYYY-MM-DD", so they compare as text. */
 static bool overdue(const struct hq_case *c, const char *today)
 {
-	if (c->state < HQ_CASE_RECTIFIED)
-		return strcmp(today, c->rectify_due) > 0;
-	if (c->state == HQ_CASE_RECTIFIED)
-		return c->revisit_due[0] && strcmp(today, c->revisit_due) > 0;
-	return false;
+	return hq__case_overdue(c->state, c->rectify_due, c->revisit_due, today);
 }
 
 /* A case from HQ_CASE_COLS, overdue as of the hall's clock. */
@@ -663,10 +603,8 @@ static int step_locked(struct hq_queue *q, int64_t id, enum hq_case_state to, co
 		return hq__fail(q, HQ_EINVAL, "a case's steps are verify, rectify, revisit and close");
 	if (!who || !*who)
 		return hq__fail(q, HQ_EINVAL, "a case's step needs who took it");
-	if (strlen(who) >= HQ_CLERK_MAX || text_chars(who) < 0 || strchr(who, '\n') || strchr(who, '\t'))
-		return hq__fail(q, HQ_EINVAL, "who took the step must be a name of at most %d bytes "
-				"of UTF-8 on one line", HQ_CLERK_MAX - 1);
-	if ((rc = check_text(q, "the note", note)) || (rc = get_case(q, id, &c)))
+	if ((rc = hq__check_who(q, "who took the step", who)) ||
+	    (rc = check_text(q, "the note", note)) || (rc = get_case(q, id, &c)))
 		return rc;
 	if (c.state == HQ_CASE_CLOSED)
 		return hq__fail(q, HQ_ESTATE, "case %lld is closed", (long long)id);

@@ -481,13 +481,12 @@
 	X(APPRAISAL_TICKETS, "SELECT service, counter, clerk, state, queued_at,"         \
 			     " called_at, started_at, ended_at FROM tickets"             \
 			     " WHERE issued_at >= ?1 AND issued_at < ?2 AND counter <> 0")\
-	/* The reviews of the period's tickets, each with how far its case went (by its  \
-	 * steps: 2 rectified, 3 revisited; -1 without a case). */                       \
+	/* The reviews of the period's tickets, each with how far its case went, as it   \
+	 * stands (the statistics' reading): 2 rectified or beyond, 3 revisited or beyond;\
+	 * -1 without a case. A case opened again has left its old steps behind. */      \
 	X(APPRAISAL_REVIEWS, "SELECT r.counter, r.clerk, r.level, CASE WHEN c.id IS NULL"\
-			     " THEN -1 ELSE 0 END, EXISTS(SELECT 1 FROM case_steps s"    \
-			     " WHERE s.case_id = c.id AND s.state = 2),"                 \
-			     " EXISTS(SELECT 1 FROM case_steps s WHERE s.case_id = c.id" \
-			     " AND s.state = 3) FROM reviews r"                          \
+			     " THEN -1 ELSE 0 END, COALESCE(c.state >= 2, 0),"           \
+			     " COALESCE(c.state >= 3, 0) FROM reviews r"                 \
 			     " JOIN tickets t ON t.id = r.ticket_id"                     \
 			     " LEFT JOIN cases c ON c.review_id = r.id"                  \
 			     " WHERE t.issued_at >= ?1 AND t.issued_at < ?2")            \

@@ -48,23 +48,6 @@ static json_t *alert_json(const struct hq_alert *a)
 			 "ack_note", a->ack_note);
 }
 
-/* A bound of the listing: a local time, or a bare date (the end of that day for `to`). */
-static bool query_time(struct hqd_req *r, const char *key, bool end_of_day, int64_t *out)
-{
-	const char *s = r->query(r->conn, key);
-
-	if (!s || !*s)
-		return true;
-	if (hq_parse_local_time(s, out)) {
-		hqd_error(r, 400, "inval", "%s '%s' is not a time like 2026-11-23 or \"2026-11-23 09:00\"",
-			  key, s);
-		return false;
-	}
-	if (end_of_day && strlen(s) == 10)
-		*out += 86400000LL;
-	return true;
-}
-
 /* GET /api/v1/alerts?state=open|all&from=&to=: open ones (by default) whenever raised, or
  * all raised in [from, to), by default today's. */
 static void alerts_list(struct hq_queue *q, struct hqd_req *r)
@@ -84,7 +67,7 @@ static void alerts_list(struct hq_queue *q, struct hqd_req *r)
 	open_only = !state || !*state || !strcmp(state, "open");
 	if (!open_only)
 		from = hq_day_start(hq_sim_clock_now(&r->srv->clock));
-	if (!query_time(r, "from", false, &from) || !query_time(r, "to", true, &to))
+	if (!hqd_query_time(r, "from", false, &from) || !hqd_query_time(r, "to", true, &to))
 		return;
 	if (to <= from) {
 		hqd_error(r, 400, "inval", "to must be after from");

@@ -555,23 +555,6 @@ static char *stats_csv(const struct hq_stats *st)
 	return out;
 }
 
-static bool query_time(struct hqd_req *r, const char *key, int64_t dflt, bool end_of_day, int64_t *out)
-{
-	const char *s = r->query(r->conn, key);
-
-	*out = dflt;
-	if (!s || !*s)
-		return true;
-	if (hq_parse_local_time(s, out)) {
-		hqd_error(r, 400, "inval", "%s '%s' is not a time like 2026-11-23 or \"2026-11-23 09:00\"", key, s);
-		return false;
-	}
-	/* A bare date as the end of a range means the whole of that day. */
-	if (end_of_day && strlen(s) == 10)
-		*out += 86400000LL;
-	return true;
-}
-
 static void run_stats(struct hq_queue *q, struct hqd_req *r)
 {
 	const char *by_name = r->query(r->conn, "by"), *format = r->query(r->conn, "format");
@@ -595,7 +578,9 @@ static void run_stats(struct hq_queue *q, struct hqd_req *r)
 	hq_format_local_time(now, day, sizeof day);
 	day[10] = '\0';
 	hq_parse_local_time(day, &today);
-	if (!query_time(r, "from", today, false, &from) || !query_time(r, "to", now + 60000, true, &to))
+	from = today;
+	to = now + 60000;
+	if (!hqd_query_time(r, "from", false, &from) || !hqd_query_time(r, "to", true, &to))
 		return;
 	if ((rc = hq_queue_stats(q, by, from, to, &st))) {
 		hqd_queue_error(q, r, rc);

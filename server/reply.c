@@ -112,6 +112,18 @@ static bool wrong_type(struct hqd_req *r, const char *where, const char *key, co
 	return false;
 }
 
+bool hqd_query_time(struct hqd_req *r, const char *key, bool end, int64_t *out)
+{
+	const char *s = r->query(r->conn, key);
+
+	if (!s || !*s)
+		return true;
+	if (hq_parse_local_bound(s, end, out) == HQ_OK)
+		return true;
+	hqd_error(r, 400, "inval", "%s '%s' is not a time like 2026-11-23 or \"2026-11-23 09:00\"", key, s);
+	return false;
+}
+
 bool hqd_field_string(struct hqd_req *r, const json_t *obj, const char *where, const char *key,
 		      bool required, const char **out)
 {

@@ -91,81 +91,6 @@ static json_t *appraisal_json(const struct hq_appraisal *a, const char *period)
 			 "windows", wins, "clerks", clerks);
 }
 
-/* RFC 4180: a field with a comma, a quote or a line break is quoted. */
-static void csv_field(FILE *f, const char *s)
-{
-	if (!strpbrk(s, ",\"\r\n")) {
-		fputs(s, f);
-		return;
-	}
-	fputc('"', f);
-	for (; *s; s++)
-		fputs(*s == '"' ? "\"\"" : (char[]){*s, 0}, f);
-	fputc('"', f);
-}
-
-static void csv_row(FILE *f, const struct hq_appraisal_row *w, bool window)
-{
-	fputs(window ? "window," : "clerk,", f);
-	csv_field(f, w->key);
-	fputc(',', f);
-	csv_field(f, w->name);
-	if (w->ranked)
-		fprintf(f, ",%d", w->rank);
-	else
-		fputc(',', f);
-	fprintf(f, ",%d", window && w->red_flag);
-	for (size_t i = 0; i < HQ_APPRAISAL_NFIELDS; i++) {
-		const struct hq_appraisal_field *fd = &hq_appraisal_fields[i];
-		double v = hq_appraisal_value(w, fd);
-
-		if (fd->kind == HQ_AF_INT)
-			fprintf(f, ",%d", (int)v);
-		else
-			fprintf(f, fd->kind == HQ_AF_SECS ? ",%.1f" : fd->kind == HQ_AF_RATE ? ",%.3f" : ",%.2f", v);
-	}
-	fputc(',', f);
-	for (int i = 0; i < w->nrules; i++)
-		fprintf(f, "%s%s:%d", i ? ";" : "", w->by_rule[i].rule, w->by_rule[i].count);
-	fputc('\n', f);
-}
-
-/* The same columns as `hallq report appraisal --csv`. */
-static char *appraisal_csv(const struct hq_appraisal *a)
-{
-	char *out = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&out, &len);
-
-	if (!f)
-		return NULL;
-	fputs("kind,key,name,rank,red_flag", f);
-	for (size_t i = 0; i < HQ_APPRAISAL_NFIELDS; i++)
-		fprintf(f, ",%s", hq_appraisal_fields[i].name);
-	fputs(",alerts_by_rule\n", f);
-	for (size_t i = 0; i < a->nwindows; i++)
-		csv_row(f, &a->windows[i], true);
-	for (size_t i = 0; i < a->nclerks; i++)
-		csv_row(f, &a->clerks[i], false);
-	fclose(f);
-	return out;
-}
-
-/* from and to: a date (to: the end of that day) or "YYYY-MM-DD HH:MM". */
-static bool range_bound(struct hqd_req *r, const char *key, const char *s, bool end, int64_t *ms)
-{
-	int64_t from, to;
-
-	if (strlen(s) == 10 && hq_period_parse(HQ_PERIOD_DAY, s, &from, &to, NULL) == HQ_OK) {
-		*ms = end ? to : from;
-		return true;
-	}
-	if (strlen(s) > 10 && hq_parse_local_time(s, ms) == HQ_OK)
-		return true;
-	hqd_error(r, 400, "inval", "%s '%s' is not a time like 2026-11-23 or \"2026-11-23 09:00\"", key, s);
-	return false;
-}
-
 /* The period of the query: one of month=, week=, quarter= or from= and to=. */
 static bool period_of(struct hqd_req *r, int64_t *from, int64_t *to, char *label)
 {
@@ -198,7 +123,7 @@ static bool period_of(struct hqd_req *r, int64_t *from, int64_t *to, char *label
 			hqd_error(r, 400, "inval", "a range needs both from and to");
 			return false;
 		}
-		if (!range_bound(r, "from", f, false, from) || !range_bound(r, "to", t, true, to))
+		if (!hqd_query_time(r, "from", false, from) || !hqd_query_time(r, "to", true, to))
 			return false;
 		if (*to <= *from) {
 			hqd_error(r, 400, "inval", "to must be after from");
@@ -233,7 +158,7 @@ static void run_appraisal(struct hq_queue *q, struct hqd_req *r)
 	}
 	if (format && !strcmp(format, "csv")) {
 		r->status = 200;
-		r->resp = appraisal_csv(&a);
+		r->resp = hq_appraisal_csv(&a);
 		r->ctype = "text/csv; charset=utf-8";
 	} else {
 		/* Ten digits: 1.33 hours, not 1.3300000000000001. */

@@ -254,29 +254,11 @@ static void run_evaluate(struct hq_queue *q, struct hqd_req *r)
 		answer_review(q, r, rc, &rv);
 }
 
-/* A range of the query as `hallq stats` takes it: a local time, or a date (whole days). */
-static bool query_time(struct hqd_req *r, const char *key, int64_t dflt, bool end, int64_t *out)
-{
-	const char *s = r->query(r->conn, key);
-
-	*out = dflt;
-	if (!s || !*s)
-		return true;
-	if (hq_parse_local_time(s, out)) {
-		hqd_error(r, 400, "inval", "%s '%s' is not a time like 2026-11-23 or \"2026-11-23 09:00\"",
-			  key, s);
-		return false;
-	}
-	if (end && strlen(s) == 10)
-		*out += 86400000LL;
-	return true;
-}
-
 /* GET /api/v1/reviews?from=&to=&level= : reviews first given in the range (default today). */
 static void run_reviews(struct hq_queue *q, struct hqd_req *r)
 {
 	const char *lv = r->query(r->conn, "level");
-	int64_t now = hq_sim_clock_now(&r->srv->clock), from, to;
+	int64_t now = hq_sim_clock_now(&r->srv->clock), from = hq_day_start(now), to = now + 60000;
 	struct hq_review *v;
 	size_t n, i;
 	json_t *list;
@@ -286,8 +268,7 @@ static void run_reviews(struct hq_queue *q, struct hqd_req *r)
 		hqd_error(r, 400, "inval", "level '%s' is not 1 to 5", lv);
 		return;
 	}
-	if (!query_time(r, "from", hq_day_start(now), false, &from) ||
-	    !query_time(r, "to", now + 60000, true, &to))
+	if (!hqd_query_time(r, "from", false, &from) || !hqd_query_time(r, "to", true, &to))
 		return;
 	if ((rc = hq_queue_reviews(q, from, to, level, &v, &n))) {
 		hqd_queue_error(q, r, rc);

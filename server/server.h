@@ -159,6 +159,10 @@ bool hqd_field_number(struct hqd_req *r, const json_t *obj, const char *where, c
 /* Always required; at most `max` entries (more: 400 inval). */
 bool hqd_field_array(struct hqd_req *r, const json_t *obj, const char *where, const char *key,
 		     size_t max, json_t **out);
+/* A bound of a range in the query (?from=, ?to=): hq_parse_local_bound's forms, a bare date
+ * ending a range being the end of that day; *out is left as it is when the key is absent or
+ * empty. False when the request has been answered (400 inval). */
+bool hqd_query_time(struct hqd_req *r, const char *key, bool end, int64_t *out);
 /* Answer with a JSON value (stolen). */
 void hqd_json(struct hqd_req *r, int status, json_t *v);
 /* An hq_err from the queue, as HTTP. */

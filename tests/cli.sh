@@ -634,5 +634,42 @@ at "2026-11-24 09:00"
 t_ok "numbers restart the next day" "A001" issue a
 t_ok "yesterday's ticket by id" "B002" ticket "$id"
 
+# ---- ranges in a zone with daylight saving time --------------------------------------------
+
+# 2026-11-01 has 25 hours in New York: a bare date that ends a range means its next midnight,
+# not 24 hours after its first, or what happened in its last hour is left out.
+TZ=America/New_York
+HALLQ_DB=$tmp/dst.db
+cat >"$tmp/dst.ini" <<'EOF2'
+[hall]
+name = DST hall
+sign_in = open
+[service a]
+name = A
+prefix = A
+hours = 08:00-18:00
+days = mon-sun
+[counter 1]
+services = a
+[alert long_queue]
+count = 1
+EOF2
+at "2026-11-01 09:00"
+t_ok "dst: init" "DST hall" init --config "$tmp/dst.ini" --db "$HALLQ_DB"
+for _ in 1 2 3; do run issue a; done
+run call 1
+t_ok "dst: finish" "A001" finish 1
+at "2026-11-01 23:30"
+t_okre "dst: alert eval at 23:30" "[1-9]" alert eval
+t_ok "dst: review at 23:30" "A001" review A001 4
+run alerts --all --from 2026-11-01 --to 2026-11-01 --json
+t_json "dst: alerts --to a 25-hour day's date holds its last hour" 'len(d) >= 1 and all(a["raised_at"].startswith("2026-11-01 23:30") for a in d)'
+run reviews --from 2026-11-01 --to 2026-11-01 --json
+t_json "dst: reviews --to a 25-hour day's date holds its last hour" 'len(d["reviews"]) == 1'
+run stats --from 2026-11-01 --to 2026-11-01 --json
+t_json "dst: stats --to a 25-hour day's date ends at its next midnight" 'd["to"].startswith("2026-11-02")'
+TZ=Asia/Shanghai
+HALLQ_DB=$tmp/hall.db
+
 echo "cli: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -727,16 +727,17 @@ eval_run modbus-rtu eval-rtu
 # rating key.
 echo "# the terminal counter's sign-in"
 t0=$(now_s)
-out=$(printf 'signin 1024\n012345\nrate 3\nsignin 2048\n12\nsignin 1024\n0000\nsignout\nquit\n' |
+out=$(printf 'signin 1024\n012345\nrate 3\nsignin 2048\n12\nsignin 1024\n0000\nsignin 1024\n0123456789\nsignout\nquit\n' |
 	env HALLQ_TOKEN="$T_C3" timeout 20 "$GW" --terminal 3 --server "$H" 2>"$tmp/term10.err")
 logs="$tmp/term10.err $tmp/fake.err"
 check "terminal: signed in" 1 "$(echo "$out" | grep -c 'sign-in: clerk 1024 signed in$')"
-check "terminal: asked for the PIN three times" 3 "$(echo "$out" | grep -c '^PIN: ')"
-check "terminal: a short PIN is not sent" 1 "$(echo "$out" | grep -c '^error: a PIN is 4 to 6 digits')"
-check "terminal: a wrong PIN is refused" 1 "$(echo "$out" | grep -c '^sign-in refused: clerk 1024: 403 signin')"
+check "terminal: asked for the PIN four times" 4 "$(echo "$out" | grep -c '^PIN: ')"
+check "terminal: a short PIN is not sent" 1 "$(echo "$out" | grep -c '^error: a PIN is 4 to 12 digits')"
+check "terminal: a wrong PIN is refused, a long one sent (the roster's PINs have up to 12 digits)" 2 \
+	"$(echo "$out" | grep -c '^sign-in refused: clerk 1024: 403 signin')"
 check "terminal: no rating key" 1 "$(echo "$out" | grep -c "^error: a clerk's terminal has no rate key")"
 check "terminal: no PIN shown" 0 "$(echo "$out" | grep -c '012345\|0000')"
-check "terminal: the sign-ins, with the counter's token" "3 counter:3 1024 012345 200;3 counter:3 1024 0000 403" \
+check "terminal: the sign-ins, with the counter's token" "3 counter:3 1024 012345 200;3 counter:3 1024 0000 403;3 counter:3 1024 0123456789 403" \
 	"$(signins "$t0")"
 check "terminal: signed out" "3 counter:3" "$(signouts "$t0")"
 check "terminal: nothing evaluated but by the gateway" 0 \
@@ -764,7 +765,7 @@ def until(what, secs=10):
     return what in out
 until(b"keys:")
 os.write(fd, b"1024i")
-prompt = until(b"PIN (4-6 digits")
+prompt = until(b"PIN (4-12 digits")
 for c in b"012345":
     os.write(fd, bytes([c]))
     time.sleep(0.02)

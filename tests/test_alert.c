@@ -892,6 +892,14 @@ static void test_ack(void **state)
 	TQ_ERR(q, HQ_EINVAL, hq_queue_alert_ack(q, b.id, "x", long_note, NULL));
 	TQ_ERR(q, HQ_EINVAL, hq_queue_alert_ack(q, b.id, "x", "line\nbreak", NULL));
 	TQ_ERR(q, HQ_EINVAL, hq_queue_alert_ack(q, b.id, "x", "\xff\xfe", NULL));
+	/* Not UTF-8 as RFC 3629 has it, which JSON (jansson) would refuse to carry: a
+	 * surrogate, an overlong form, a code point above U+10FFFF, a cut sequence. */
+	TQ_ERR(q, HQ_EINVAL, hq_queue_alert_ack(q, b.id, "x", "\xed\xa0\x80", NULL));
+	TQ_ERR(q, HQ_EINVAL, hq_queue_alert_ack(q, b.id, "x", "\xe0\x80\xaf", NULL));
+	TQ_ERR(q, HQ_EINVAL, hq_queue_alert_ack(q, b.id, "x", "\xf5\x80\x80\x80", NULL));
+	TQ_ERR(q, HQ_EINVAL, hq_queue_alert_ack(q, b.id, "x", "\xe5\xad", NULL));
+	TQ_ERR(q, HQ_EINVAL, hq_queue_alert_ack(q, b.id, "\xed\xa0\x80", NULL, NULL));
+	TQ_ERR(q, HQ_EINVAL, hq_queue_alert_ack(q, b.id, "王\t主任", NULL, NULL));
 	assert_int_equal(hq_queue_last_event_id(q), since);
 	/* 200 characters of Chinese are 600 bytes, and fine. */
 	long_note[0] = '\0';

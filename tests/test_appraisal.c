@@ -578,6 +578,97 @@ static void test_reviews_and_cases(void **state)
 	tq_close(q);
 }
 
+/*
+ * Reviews changed within the edit window, through the review API: a bad review made good
+ * closes its case, which is then no bad review's case and counts in no rate (a key pressed
+ * by mistake and put right on the phone must not cost the window its rectify points); a
+ * case rectified, closed by a change to good and opened again by a change back to bad
+ * starts again, unrectified, as the statistics count it.
+ */
+static void test_changed_reviews_and_cases(void **state)
+{
+	struct hq_queue *q = tq_open(NULL);
+	struct hq_appraisal a;
+	const struct hq_appraisal_row *w;
+	struct hq_review rv;
+	struct hq_stats st;
+	int64_t t[3];
+
+	(void)state;
+	at(23, 9, 0);
+	TQ_OK(q, hq_queue_sign_in(q, 1, "r1"));
+	for (int i = 0; i < 3; i++) {
+		serve(q, 1, 0, 60, false);
+		t[i] = sql_int("SELECT MAX(id) FROM tickets");
+	}
+	/* t0: level 1 on the unit, 5 on the phone a minute later: its case closes. */
+	TQ_OK(q, hq_queue_review(q, t[0], 1, HQ_REASON_OTHER, NULL, HQ_CH_UNIT, &rv));
+	assert_true(rv.case_id > 0);
+	ts_advance_s(60);
+	TQ_OK(q, hq_queue_review(q, t[0], 5, 0, NULL, HQ_CH_PHONE, NULL));
+	/* t1: bad, verified and rectified, made good, then bad again: opened again. */
+	TQ_OK(q, hq_queue_review(q, t[1], 2, HQ_REASON_ATTITUDE, NULL, HQ_CH_PHONE, &rv));
+	TQ_OK(q, hq_queue_case_step(q, rv.case_id, HQ_CASE_VERIFIED, "主任", NULL, NULL));
+	TQ_OK(q, hq_queue_case_step(q, rv.case_id, HQ_CASE_RECTIFIED, "主任", NULL, NULL));
+	ts_advance_s(60);
+	TQ_OK(q, hq_queue_review(q, t[1], 4, 0, NULL, HQ_CH_PHONE, NULL));
+	ts_advance_s(60);
+	TQ_OK(q, hq_queue_review(q, t[1], 1, HQ_REASON_ATTITUDE, NULL, HQ_CH_PHONE, NULL));
+	/* t2: good. */
+	TQ_OK(q, hq_queue_review(q, t[2], 5, 0, NULL, HQ_CH_KIOSK, NULL));
+
+	appraise(q, "2026-11", &a);
+	w = window(&a, 1);
+	assert_int_equal(w->reviews, 3);
+	assert_int_equal(w->bad_reviews, 1);
+	assert_int_equal(w->cases, 1);          /* t1's; t0's belongs to a good review now */
+	TQ_NEAR(0, w->rectify_rate);            /* opened again: not rectified since */
+	TQ_NEAR(0, w->revisit_rate);
+	TQ_NEAR(0, w->rectify_pts);
+	/* The statistics say the same of the same tickets. */
+	TQ_OK(q, hq_queue_stats(q, HQ_BY_COUNTER, a.from, a.to, &st));
+	assert_int_equal(st.nrows >= 1, 1);
+	assert_int_equal(st.rows[0].bad_reviews, w->bad_reviews);
+	TQ_NEAR(st.rows[0].rectify_rate, w->rectify_rate);
+	hq_stats_free(&st);
+	assert_int_equal(clerk(&a, "r1")->cases, 1);
+	hq_appraisal_free(&a);
+	tq_close(q);
+}
+
+/* The CSV hallq and hallqd both give: its header, a quoted name, a row not ranked, the
+ * alerts by rule. */
+static void test_csv(void **state)
+{
+	struct hq_queue *q = tq_open(
+		"[hall]\nname = CSV\nsign_in = open\n"
+		"[service a]\nname = 甲\nprefix = A\nhours = 08:00-18:00\ndays = mon-sun\n"
+		"[counter 1]\nname = 1号窗口, \"东\"\nservices = a\n");
+	struct hq_appraisal a;
+	char *csv, want[512];
+
+	(void)state;
+	at(23, 9, 0);
+	TQ_OK(q, hq_queue_sign_in(q, 1, "k1"));
+	serve(q, 1, 0, 60, false);
+	alert("long_pause", HQ_ALERT_PAUSE, 1, "k1", ts_clock_ms);
+	appraise(q, "2026-11", &a);
+	csv = hq_appraisal_csv(&a);
+	assert_non_null(csv);
+	snprintf(want, sizeof want, "kind,key,name,rank,red_flag");
+	for (size_t i = 0; i < HQ_APPRAISAL_NFIELDS; i++)
+		snprintf(want + strlen(want), sizeof want - strlen(want), ",%s", hq_appraisal_fields[i].name);
+	strcat(want, ",alerts_by_rule\n");
+	assert_true(!strncmp(csv, want, strlen(want)));
+	/* One served, below min_served: no rank; 0 for the red flag. */
+	assert_non_null(strstr(csv, "\nwindow,1,\"1号窗口, \"\"东\"\"\",,0,1,1,"));
+	assert_non_null(strstr(csv, ",long_pause:1\nclerk,k1,,,0,1,"));
+	assert_int_equal(csv[strlen(csv) - 1], '\n');
+	free(csv);
+	hq_appraisal_free(&a);
+	tq_close(q);
+}
+
 /* ---- periods -------------------------------------------------------------------------------- */
 
 static void period(enum hq_period_kind kind, const char *text, int fy, int fm, int fd, int ty,
@@ -791,6 +882,47 @@ static void test_roster_config(void **state)
 	tq_close(q);
 }
 
+/*
+ * A PIN is not found by trying them all through a counter's sign-in (a counter's token is on
+ * every clerk's page): after HQ_PIN_TRIES wrong PINs in a row, the clerk's sign-in with a PIN
+ * is refused for HQ_PIN_LOCK_MINUTES of hall time, the right PIN too, without the hash's
+ * cost; other clerks sign in as before, and a manager may still sign the clerk in.
+ */
+static void test_pin_tries(void **state)
+{
+	struct hq_queue *q;
+	char hall[1200];
+
+	(void)state;
+	snprintf(hall, sizeof hall, "%s[clerk 1030]\nname = 张伟\npin = %s\n", roster_hall(""),
+		 pin_hash_1024);
+	q = tq_open(hall);
+	at(23, 9, 0);
+	for (int i = 0; i < HQ_PIN_TRIES - 1; i++)
+		TQ_ERR(q, HQ_ESIGNIN, hq_queue_sign_in_pin(q, 1, "1024", "1111"));
+	/* A right PIN before the last try starts the count again. */
+	TQ_OK(q, hq_queue_sign_in_pin(q, 1, "1024", PIN_1024));
+	for (int i = 0; i < HQ_PIN_TRIES; i++) {
+		TQ_ERR(q, HQ_ESIGNIN, hq_queue_sign_in_pin(q, 2, "1024", "1111"));
+		assert_non_null(strstr(hq_queue_errmsg(q), "wrong PIN"));
+	}
+	TQ_ERR(q, HQ_ESIGNIN, hq_queue_sign_in_pin(q, 2, "1024", PIN_1024));
+	assert_non_null(strstr(hq_queue_errmsg(q), "09:15"));
+	no_secret(q, PIN_1024);
+	assert_string_equal(tq_counter(q, 2).clerk, "");
+	/* Another clerk is not held up; a manager signs the clerk in by hand. */
+	TQ_OK(q, hq_queue_sign_in_pin(q, 2, "1030", PIN_1024));
+	TQ_OK(q, hq_queue_sign_in(q, 2, "1024"));
+	at(23, 9, 14);
+	TQ_ERR(q, HQ_ESIGNIN, hq_queue_sign_in_pin(q, 1, "1024", PIN_1024));
+	/* The lock over, a wrong PIN starts a new count: it does not lock again. */
+	at(23, 9, 15);
+	TQ_ERR(q, HQ_ESIGNIN, hq_queue_sign_in_pin(q, 1, "1024", "1111"));
+	assert_non_null(strstr(hq_queue_errmsg(q), "wrong PIN"));
+	TQ_OK(q, hq_queue_sign_in_pin(q, 1, "1024", PIN_1024));
+	tq_close(q);
+}
+
 static void test_roster_database(void **state)
 {
 	struct hq_queue *q = tq_open(roster_hall(""));
@@ -879,10 +1011,13 @@ int main(void)
 		TQ_TEST(test_hours_roll_over),
 		TQ_TEST(test_alerts_and_absences),
 		TQ_TEST(test_reviews_and_cases),
+		TQ_TEST(test_changed_reviews_and_cases),
+		TQ_TEST(test_csv),
 		TQ_TEST(test_periods),
 		TQ_TEST(test_stats_by_day_week_month),
 		TQ_TEST(test_pins),
 		TQ_TEST(test_roster_config),
+		TQ_TEST(test_pin_tries),
 		TQ_TEST(test_roster_database),
 		TQ_TEST(test_roster_open),
 	};

@@ -284,6 +284,35 @@ static void test_local_time(void **state)
 	assert_true(!strncmp(buf, "2026-11-23 14:05", 16));
 	TQ_OK(NULL, hq_parse_local_time(buf, &ms));
 	assert_int_equal(ms, ts_local(2026, 11, 23, 14, 5) + 7000);
+
+	/* A range's bounds: a bare date ending a range is the next midnight. */
+	TQ_OK(NULL, hq_parse_local_bound("2026-11-23", false, &ms));
+	assert_int_equal(ms, ts_local(2026, 11, 23, 0, 0));
+	TQ_OK(NULL, hq_parse_local_bound("2026-11-23", true, &ms));
+	assert_int_equal(ms, ts_local(2026, 11, 24, 0, 0));
+	TQ_OK(NULL, hq_parse_local_bound("2026-11-23 09:30", true, &ms));
+	assert_int_equal(ms, ts_local(2026, 11, 23, 9, 30));
+	TQ_OK(NULL, hq_parse_local_bound("2026-12-31", true, &ms));
+	assert_int_equal(ms, ts_local(2027, 1, 1, 0, 0));
+	ms = 42;
+	assert_int_equal(hq_parse_local_bound("2026-11-31", true, &ms), HQ_EINVAL);
+	assert_int_equal(hq_parse_local_bound("yesterday", false, &ms), HQ_EINVAL);
+	assert_int_equal(ms, 42);
+	/* Where the clocks change, a day is 25 or 23 hours long: New York's 2026-11-01 ends
+	 * 25 hours after it starts, and 2026-03-08 23 hours. */
+	setenv("TZ", "America/New_York", 1);
+	tzset();
+	{
+		int64_t d0, d1;
+
+		TQ_OK(NULL, hq_parse_local_bound("2026-11-01", false, &d0));
+		TQ_OK(NULL, hq_parse_local_bound("2026-11-01", true, &d1));
+		assert_int_equal(d1 - d0, 25 * 3600000LL);
+		TQ_OK(NULL, hq_parse_local_bound("2026-03-08", false, &d0));
+		TQ_OK(NULL, hq_parse_local_bound("2026-03-08", true, &d1));
+		assert_int_equal(d1 - d0, 23 * 3600000LL);
+	}
+	ts_setup_tz();
 }
 
 /* ---- counters ------------------------------------------------------------------------ */
