@@ -199,7 +199,8 @@ $(SIM_OBJ): ALL_CFLAGS += -Iclient $(shell $(PKG_CONFIG) --cflags libcurl jansso
 $(BUILD)/hallq-sim: $(SIM_OBJ) $(CLIENT_OBJ) $(COMMON)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(COMMON_LIBS) $(CLIENT_LIBS) -lpthread -lm
 $(BUILD)/tests/test_sim_%.o: ALL_CFLAGS += -Isim -Iclient $(shell $(PKG_CONFIG) --cflags jansson 2>/dev/null)
-$(BUILD)/tests/test_sim_%: $(BUILD)/tests/test_sim_%.o $(BUILD)/sim/model.o $(BUILD)/sim/record.o $(TEST_SUPPORT) $(LIB)
+$(BUILD)/tests/test_sim_%: $(BUILD)/tests/test_sim_%.o $(BUILD)/sim/model.o $(BUILD)/sim/record.o \
+			  $(BUILD)/sim/expect.o $(TEST_SUPPORT) $(LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIB_LIBS) $(JANSSON_LIBS) $(CMOCKA_LIBS) -lm
 
 tests: $(PROGS) $(UNIT_TESTS) $(SERVER_TESTS) $(FW_SIM) $(RELAY) $(VOICE) $(PRINTER_SIM)

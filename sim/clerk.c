@@ -78,7 +78,7 @@ void hq_clerk_init(struct hq_clerk *c, struct hq_sim *s, const struct hq_counter
 
 bool hq_clerk_quiet(const struct hq_clerk *c)
 {
-	return !c->press.on && (c->state == CLERK_IDLE || c->state == CLERK_PAUSED) &&
+	return !c->press.on && (c->state == CLERK_IDLE || c->state == CLERK_PAUSED || c->state == CLERK_ABSENT) &&
 	       hq_sim_record_waiting_for(&c->sim->rec, c->cc) == 0;
 }
 
@@ -94,6 +94,7 @@ static int api_press(struct hq_clerk *c, const char *key, int arg, const char *s
 	static const char *const ops[][2] = {
 		{"call", "call-next"}, {"recall", "recall"}, {"noshow", "no-show"}, {"start", "start"},
 		{"finish", "finish"}, {"transfer", "transfer"}, {"pause", "pause"}, {"resume", "resume"},
+		{"signout", "sign-out"}, {"signin", "sign-in"},
 	};
 	const char *op = NULL;
 	char path[96], idem[96];
@@ -109,6 +110,10 @@ static int api_press(struct hq_clerk *c, const char *key, int arg, const char *s
 		body = svc ? json_pack("{s:s}", "service", svc) : json_pack("{s:i}", "counter", arg);
 	else if (!strcmp(key, "pause"))
 		body = json_pack("{s:s}", "reason", c->lunch ? "lunch" : "break");
+	else if (!strcmp(key, "signin") && c->pin[0])
+		body = json_pack("{s:s, s:s}", "clerk", c->clerk_id, "pin", c->pin);
+	else if (!strcmp(key, "signin"))
+		body = json_pack("{s:s}", "clerk", c->clerk_id);
 	snprintf(path, sizeof path, "/api/v1/counters/%d/%s", c->cc->number, op);
 	snprintf(idem, sizeof idem, "sim-%s-c%d-%d", s->run_id, c->cc->number, c->presses);
 	rc = hq_sim_post(s, s->admin, path, body, idem, status, NULL);
@@ -138,7 +143,8 @@ static void press(struct hq_clerk *c, int64_t now, const char *key, int arg, con
 	else
 		snprintf(what, sizeof what, "%s", key);
 	hq_log(HQ_LOG_DEBUG, "counter %d: %s %s", c->cc->number, c->fifo >= 0 ? "presses" : "calls", what);
-	if (c->fifo < 0) {
+	/* Signing out and in again is done at the clerk's terminal (the API), with a unit too. */
+	if (c->fifo < 0 || !strcmp(key, "signout") || !strcmp(key, "signin")) {
 		long status = 0;
 
 		p->api = true;
@@ -263,6 +269,40 @@ static int pending_calls(const struct hq_clerk *c)
 	return n;
 }
 
+/* Breaks that would fall before `until` are not taken: an incident of the scenario takes
+ * their place. */
+static void drop_breaks(struct hq_clerk *c, int64_t until)
+{
+	for (int i = 0; i < 2; i++)
+		if (c->break_at[i] && c->break_at[i] < until)
+			c->break_at[i] = 0;
+}
+
+/* The scenario's incidents, once their time has come and the window is free: the clerk
+ * leaves, signed out, with the counter open; or pauses for long. True when one began. */
+static bool incident(struct hq_clerk *c, int64_t now)
+{
+	if (c->absent_from && now >= c->absent_from) {
+		c->absent_from = 0;
+		drop_breaks(c, c->absent_to + 30 * MIN_MS);
+		hq_log(HQ_LOG_INFO, "counter %d: the clerk leaves, signed out, the counter open", c->cc->number);
+		press(c, now, "signout", 0, NULL, "signed_out");
+		return true;
+	}
+	if (c->long_pause_at && now >= c->long_pause_at) {
+		c->long_pause_at = 0;
+		drop_breaks(c, now + c->long_pause_ms + 30 * MIN_MS);
+		c->lunch = false;
+		c->long_pausing = true;
+		c->resume_at = now + c->long_pause_ms;
+		hq_log(HQ_LOG_INFO, "counter %d: a pause of %lld minutes", c->cc->number,
+		       (long long)(c->long_pause_ms / MIN_MS));
+		press(c, now, "pause", 0, NULL, "counter_paused");
+		return true;
+	}
+	return false;
+}
+
 static void step_idle(struct hq_clerk *c, int64_t now, int minute)
 {
 	struct hq_sim *s = c->sim;
@@ -271,6 +311,8 @@ static void step_idle(struct hq_clerk *c, int64_t now, int minute)
 
 	if (open)
 		c->worked = true;
+	if (incident(c, now))
+		return;
 	for (int i = 0; i < 2; i++) {
 		if (!c->break_at[i] || now < c->break_at[i])
 			continue;
@@ -405,6 +447,10 @@ void hq_clerk_step(struct hq_clerk *c, int64_t now)
 		if (now >= c->resume_at)
 			press(c, now, "resume", 0, NULL, "counter_resumed");
 		break;
+	case CLERK_ABSENT:
+		if (now >= c->absent_to && now >= c->next_at)
+			press(c, now, "signin", 0, NULL, "signed_in");
+		break;
 	}
 }
 
@@ -440,6 +486,8 @@ static void refused(struct hq_clerk *c, int64_t now, const char *why)
 	}
 	/* The sim's idea of the counter is wrong, or the press was lost: press it again (a new
 	 * press) a minute later, and say so in the report. */
+	if (!strcmp(p->key, "pause"))
+		c->long_pausing = false;
 	c->unexpected++;
 	c->retries++;
 	c->next_at = now + MIN_MS;
@@ -517,8 +565,25 @@ void hq_clerk_event(struct hq_clerk *c, const struct hq_sim_event *ev, const str
 		c->next_at = at + minutes(hq_sim_between(&c->rng, 0.2, 1));
 	} else if (!strcmp(ev->type, "counter_paused")) {
 		c->state = CLERK_PAUSED;
+		if (c->long_pausing) {
+			/* The long pause lasts its minutes from when hallqd paused the counter. */
+			c->resume_at = at + c->long_pause_ms;
+			c->long_paused_at = at;
+		}
 	} else if (!strcmp(ev->type, "counter_resumed")) {
 		c->state = CLERK_IDLE;
+		c->next_at = at;
+		if (c->long_pausing) {
+			c->long_pausing = false;
+			c->long_resumed_at = at;
+		}
+	} else if (!strcmp(ev->type, "signed_out")) {
+		c->state = CLERK_ABSENT;
+		c->signed_out_at = at;
+		c->next_at = at;
+	} else if (!strcmp(ev->type, "signed_in")) {
+		c->state = CLERK_IDLE;
+		c->signed_in_at = at;
 		c->next_at = at;
 	}
 }

@@ -5,7 +5,10 @@
  * gateway hallq-counter) or call the API, and hallqd runs on a simulated clock (hallqd
  * --clock --speed) so that a day takes minutes. At the end the simulator compares the
  * day's figures hallqd gives (those of `hallq stats`) with its own record, checks the hall's
- * invariants, and measures the estimated waits. docs/sim.md tells how to run it.
+ * invariants, checks the alerts of electronic supervision hallqd raised and cleared against
+ * those its record expects, and measures the estimated waits. A scenario may script
+ * incidents into the day (an absent clerk, a long pause, a surge of citizens) for those
+ * alerts. docs/sim.md tells how to run it.
  *
  * This file has the options, the day's plan (arrivals, clerks, the end) and the loop that runs
  * it; hall.c reaches hallqd, clerk.c works the counters, record.c keeps the record and
@@ -61,6 +64,17 @@ int hq_sim_add_plan(struct hq_sim *s, const struct hq_sim_arrival *a)
 
 /* ---- the simulator ------------------------------------------------------------------------- */
 
+/* The scenario's incidents (--absent, --long-pause, --surge): docs/sim.md. */
+#define MAX_INCIDENTS 8
+struct incident {
+	int counter;                /* --absent, --long-pause */
+	int service;                /* --surge: index into cfg->services */
+	char key[HQ_KEY_MAX];
+	int from, to;               /* minutes of the day: an absence [from, to), a pause or surge at from */
+	int n;                      /* --long-pause: minutes; --surge: tickets */
+	int issued;                 /* --surge: of those, issued */
+};
+
 struct opts {
 	const char *server, *config, *keys, *report, *start, *end, *counters, *kiosk_press, *pins;
 	const char *kiosk_token, *admin_token, *manager_token;
@@ -69,6 +83,8 @@ struct opts {
 	unsigned long long seed;
 	bool strict_estimate;
 	int verbose;
+	struct incident absent[MAX_INCIDENTS], pause[MAX_INCIDENTS], surge[MAX_INCIDENTS];
+	int nabsent, npause, nsurge;
 };
 
 struct run {
@@ -77,6 +93,8 @@ struct run {
 	struct hq_sim_follower f;
 	struct hq_client *f_cl;     /* the follower's */
 	struct hq_sim_arrival *arr;
+	bool *burst;                /* arr[i] is one of a --surge: issued through the API */
+	int *burst_of;              /* and of which (its index in o.surge) */
 	size_t narr, next;
 	int64_t day0, start_ms;
 	struct hq_clerk *by_number[HQ_SIM_MAX_COUNTER];
@@ -84,6 +102,7 @@ struct run {
 	int kiosk_pending[HQ_MAX_SERVICES][64]; /* plans of kiosk-pressed arrivals, by service */
 	int kiosk_npending[HQ_MAX_SERVICES];
 	bool running;               /* the day's own part began: arrivals and clerks */
+	int64_t running_at;         /* hallqd's time then: the alerts are compared from here */
 	bool winding;
 	struct hq_sim_checks k;
 };
@@ -405,7 +424,7 @@ static void issue(struct run *r, size_t idx)
 	long status = 0;
 	int rc;
 
-	if (r->o.kiosk_press && hq_sim_uniform(&r->misc) < r->o.kiosk_share) {
+	if (!r->burst[idx] && r->o.kiosk_press && hq_sim_uniform(&r->misc) < r->o.kiosk_share) {
 		kiosk_press(r, a);
 		return;
 	}
@@ -420,6 +439,8 @@ static void issue(struct run *r, size_t idx)
 		struct hq_sim_ticket *t = hq_sim_record_issued(&s->rec, ans);
 
 		s->tally.issued++;
+		if (r->burst[idx])
+			r->o.surge[r->burst_of[idx]].issued++;
 		if (t)
 			t->plan = hq_sim_add_plan(s, a);
 	} else {
@@ -609,7 +630,8 @@ static void usage(FILE *f)
 		"usage: hallq-sim --server URL --config HALL.ini [--keys DIR] [--speed N] [--start \"YYYY-MM-DD HH:MM\"]\n"
 		"                 [--end HH:MM] [--tickets N] [--seed S] [--report FILE.json] [--counters LIST]\n"
 		"                 [--service-scale F] [--kiosk-press CMD [--kiosk-share F]] [--pins FILE]\n"
-		"                 [--strict-estimate] [-v]\n"
+		"                 [--absent COUNTER@HH:MM-HH:MM] [--long-pause COUNTER@HH:MM+MINUTES]\n"
+		"                 [--surge SERVICE@HH:MM+TICKETS] [--strict-estimate] [-v]\n"
 		"  A simulated day through the real programs: citizens take tickets at hallqd, clerks press\n"
 		"  the keys of the simulated counter units (the fifos DIR/keys-BUS of hallq-unit-sim) or call\n"
 		"  the API, hallqd runs on its simulated clock (hallqd --clock --speed). At the end the day's\n"
@@ -618,8 +640,75 @@ static void usage(FILE *f)
 		"  --manager-token (HALLQ_MANAGER_TOKEN). --pins FILE (\"CLERK PIN\" lines): the PINs of the\n"
 		"  roster's clerks, whom it signs in at the counters it works (a hall with sign_in = open\n"
 		"  takes any clerk id and needs none).\n"
+		"  A scenario for electronic supervision (each option up to 8 times): --absent: that counter's\n"
+		"  clerk signs out and leaves it open, and signs in again at the end; --long-pause: its clerk\n"
+		"  pauses that long; --surge: that many tickets of the service at once. The alerts hallqd\n"
+		"  raised and cleared are checked against the record's in any run.\n"
 		"  Exit status: 0 every figure agrees, 1 a mismatch or a broken invariant, 2 usage,\n"
 		"  3 the day could not be run (hallqd unreachable, wrong hall, ...).\n");
+}
+
+/* "HH:MM" at *p: the minute of the day; p moves past it. */
+static bool hhmm_at(const char **p, int *minute)
+{
+	int h, m, n = 0;
+
+	if (sscanf(*p, "%2d:%2d%n", &h, &m, &n) != 2 || n != 5 || h > 23 || m > 59)
+		return false;
+	*minute = h * 60 + m;
+	*p += n;
+	return true;
+}
+
+/*
+ * An incident of the scenario: "WHO@HH:MM-HH:MM" (--absent), "WHO@HH:MM+N" (--long-pause,
+ * --surge). WHO is a counter's number, or a service's key for a surge; N is minutes or
+ * tickets, 1 to `max`.
+ */
+static int parse_incident(const char *opt, const char *arg, bool range, bool service, int max,
+			  struct incident *v, int *n)
+{
+	struct incident *in = &v[*n];
+	const char *at = strchr(arg, '@'), *p;
+	char *end;
+	long k;
+
+	memset(in, 0, sizeof *in);
+	if (*n == MAX_INCIDENTS) {
+		fprintf(stderr, "hallq-sim: at most %d of %s\n", MAX_INCIDENTS, opt);
+		return 2;
+	}
+	if (!at || at == arg || at - arg >= HQ_KEY_MAX)
+		goto bad;
+	if (service) {
+		snprintf(in->key, sizeof in->key, "%.*s", (int)(at - arg), arg);
+	} else {
+		k = strtol(arg, &end, 10);
+		if (end != at || k < 1 || k > 9999)
+			goto bad;
+		in->counter = (int)k;
+	}
+	p = at + 1;
+	if (!hhmm_at(&p, &in->from))
+		goto bad;
+	if (range) {
+		if (*p++ != '-' || !hhmm_at(&p, &in->to) || *p || in->to <= in->from)
+			goto bad;
+	} else {
+		if (*p++ != '+')
+			goto bad;
+		k = strtol(p, &end, 10);
+		if (end == p || *end || k < 1 || k > max)
+			goto bad;
+		in->n = (int)k;
+	}
+	(*n)++;
+	return 0;
+bad:
+	fprintf(stderr, "hallq-sim: %s takes %s, not '%s'\n", opt,
+		range ? "COUNTER@HH:MM-HH:MM (a later end)" : service ? "SERVICE@HH:MM+TICKETS (1 to 500)"
+		: "COUNTER@HH:MM+MINUTES (1 to 480)", arg);
+	return 2;
 }
 
 static int parse_opts(int argc, char **argv, struct opts *o)
@@ -634,11 +723,12 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{"counters", required_argument, NULL, 'C'}, {"service-scale", required_argument, NULL, 'g'},
 		{"kiosk-press", required_argument, NULL, 'p'}, {"kiosk-share", required_argument, NULL, 'q'},
 		{"strict-estimate", no_argument, NULL, 'e'}, {"verbose", no_argument, NULL, 'v'},
-		{"pins", required_argument, NULL, 'P'},
+		{"pins", required_argument, NULL, 'P'}, {"absent", required_argument, NULL, 'a'},
+		{"long-pause", required_argument, NULL, 'l'}, {"surge", required_argument, NULL, 'u'},
 		{"help", no_argument, NULL, 'h'}, {"version", no_argument, NULL, 'V'}, {NULL, 0, NULL, 0},
 	};
 	char *end;
-	int opt;
+	int opt, rc;
 
 	*o = (struct opts){.tickets = 125, .seed = 1, .service_scale = 1, .kiosk_share = -1};
 	o->kiosk_token = getenv("HALLQ_KIOSK_TOKEN");
@@ -660,6 +750,18 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case 'P': o->pins = optarg; break;
 		case 'e': o->strict_estimate = true; break;
 		case 'v': o->verbose++; break;
+		case 'a':
+			if ((rc = parse_incident("--absent", optarg, true, false, 0, o->absent, &o->nabsent)))
+				return rc;
+			break;
+		case 'l':
+			if ((rc = parse_incident("--long-pause", optarg, false, false, 480, o->pause, &o->npause)))
+				return rc;
+			break;
+		case 'u':
+			if ((rc = parse_incident("--surge", optarg, false, true, 500, o->surge, &o->nsurge)))
+				return rc;
+			break;
 		case 'x':
 			o->speed = strtol(optarg, &end, 10);
 			if (*end || o->speed < 1 || o->speed > 1000) {
@@ -758,6 +860,187 @@ static int plan_day(struct run *r, int64_t hall_now)
 		s->end_ms = r->day0 + (close < 0 ? 18 * 60 : close + 60 > 1439 ? 1439 : close + 60) * MIN_MS;
 	}
 	return 0;
+}
+
+/* The scenario's absences and long pauses go to their clerks; each needs its counter worked,
+ * an absence the admin token (the clerk signs out and in through the API). */
+static int plan_incidents(struct run *r)
+{
+	struct opts *o = &r->o;
+
+	for (int i = 0; i < o->nabsent + o->npause; i++) {
+		bool absent = i < o->nabsent;
+		const struct incident *in = absent ? &o->absent[i] : &o->pause[i - o->nabsent];
+		const char *opt = absent ? "--absent" : "--long-pause";
+		struct hq_clerk *c = in->counter < HQ_SIM_MAX_COUNTER ? r->by_number[in->counter] : NULL;
+
+		if (!c) {
+			hq_log(HQ_LOG_ERROR, "%s: counter %d is not worked (--counters, --keys, tokens)", opt, in->counter);
+			return HQ_EINVAL;
+		}
+		if (absent && !r->s.admin) {
+			hq_log(HQ_LOG_ERROR, "--absent needs --admin-token: the clerk signs out and in at the API");
+			return HQ_EINVAL;
+		}
+		if (absent ? c->absent_to != 0 : c->long_pause_ms != 0) {
+			hq_log(HQ_LOG_ERROR, "%s: counter %d has one already", opt, in->counter);
+			return HQ_EINVAL;
+		}
+		if (absent) {
+			c->absent_from = r->day0 + in->from * MIN_MS;
+			c->absent_to = r->day0 + in->to * MIN_MS;
+		} else {
+			c->long_pause_at = r->day0 + in->from * MIN_MS;
+			c->long_pause_ms = in->n * MIN_MS;
+		}
+	}
+	for (int i = 0; i < o->nsurge; i++)
+		if ((o->surge[i].service = hq_config_service_index(r->s.cfg, o->surge[i].key)) < 0) {
+			hq_log(HQ_LOG_ERROR, "--surge: %s has no service '%s'", r->o.config, o->surge[i].key);
+			return HQ_EINVAL;
+		}
+	return HQ_OK;
+}
+
+/*
+ * The surges join the day's arrivals: n citizens of the service at that minute, a few
+ * simulated milliseconds apart, drawn from a stream of their own (the seed's other citizens
+ * stay the same). A surge before the simulated part of the day (`from`) is left out.
+ */
+static int add_bursts(struct run *r, double from)
+{
+	struct hq_sim_rng rng;
+	struct hq_sim_arrival *all, *b = NULL;
+	int *of = NULL;
+	size_t nb = 0, i, j, k;
+
+	hq_sim_rng_seed(&rng, r->s.seed ^ 0x5a76e5a76eULL);
+	for (int si = 0; si < r->o.nsurge; si++) {
+		const struct incident *in = &r->o.surge[si];
+		struct hq_sim_arrival *g = realloc(b, (nb + (size_t)in->n) * sizeof *b);
+		int *go = realloc(of, (nb + (size_t)in->n) * sizeof *of);
+
+		if (g)
+			b = g;
+		if (go)
+			of = go;
+		if (!g || !go)
+			goto nomem;
+		if (in->from < from) {
+			hq_log(HQ_LOG_WARN, "--surge %s@%02d:%02d is before the simulated part of the day: left out",
+			       in->key, in->from / 60, in->from % 60);
+			continue;
+		}
+		for (int n = 0; n < in->n; n++, nb++) {
+			hq_sim_citizen(&rng, &r->s.rates, in->service, &b[nb]);
+			b[nb].minute = in->from + n * 1e-4;
+			of[nb] = si;
+		}
+	}
+	all = malloc((r->narr + nb + 1) * sizeof *all);
+	r->burst = calloc(r->narr + nb + 1, sizeof *r->burst);
+	r->burst_of = calloc(r->narr + nb + 1, sizeof *r->burst_of);
+	if (!all || !r->burst || !r->burst_of) {
+		free(all);
+		goto nomem;
+	}
+	/* Merge by time; the drawn arrivals first at the same instant. */
+	for (i = j = k = 0; i < r->narr || j < nb; k++) {
+		if (j < nb && (i >= r->narr || b[j].minute < r->arr[i].minute)) {
+			all[k] = b[j];
+			r->burst[k] = true;
+			r->burst_of[k] = of[j++];
+		} else {
+			all[k] = r->arr[i++];
+		}
+	}
+	free(r->arr);
+	r->arr = all;
+	r->narr += nb;
+	free(b);
+	free(of);
+	return HQ_OK;
+nomem:
+	free(b);
+	free(of);
+	return HQ_ENOMEM;
+}
+
+/* What the scenario did, as the event stream showed it: a line, and report["scenario"]. */
+static void print_scenario(struct run *r, json_t *report)
+{
+	const struct opts *o = &r->o;
+	json_t *sc = json_object(), *ab = json_array(), *lp = json_array(), *su = json_array();
+	char a[8], b[8], c[8], d[8];
+
+	if (!o->nabsent && !o->npause && !o->nsurge) {
+		json_decref(sc);
+		json_decref(ab);
+		json_decref(lp);
+		json_decref(su);
+		return;
+	}
+	printf("\nThe scenario:");
+	for (int i = 0; i < o->nabsent; i++) {
+		const struct hq_clerk *k = r->by_number[o->absent[i].counter];
+
+		hhmm(r->day0 + o->absent[i].from * MIN_MS, a, sizeof a);
+		hhmm(r->day0 + o->absent[i].to * MIN_MS, b, sizeof b);
+		hhmm(k->signed_out_at, c, sizeof c);
+		hhmm(k->signed_in_at, d, sizeof d);
+		printf(" counter %d's clerk away %s-%s (signed out %s, in again %s);", k->cc->number, a, b,
+		       k->signed_out_at ? c : "never", k->signed_in_at ? d : "never");
+		json_array_append_new(ab, json_pack("{s:i, s:s, s:s, s:o, s:o}", "counter", k->cc->number, "from", a,
+						    "to", b, "signed_out", k->signed_out_at ? json_string(c) : json_null(),
+						    "signed_in", k->signed_in_at ? json_string(d) : json_null()));
+	}
+	for (int i = 0; i < o->npause; i++) {
+		const struct hq_clerk *k = r->by_number[o->pause[i].counter];
+
+		hhmm(r->day0 + o->pause[i].from * MIN_MS, a, sizeof a);
+		hhmm(k->long_paused_at, c, sizeof c);
+		hhmm(k->long_resumed_at, d, sizeof d);
+		printf(" counter %d paused %d min from %s (%s to %s);", k->cc->number, o->pause[i].n, a,
+		       k->long_paused_at ? c : "never", k->long_resumed_at ? d : "not resumed");
+		json_array_append_new(lp, json_pack("{s:i, s:s, s:i, s:o, s:o}", "counter", k->cc->number, "at", a,
+						    "minutes", o->pause[i].n, "paused", k->long_paused_at ? json_string(c) : json_null(),
+						    "resumed", k->long_resumed_at ? json_string(d) : json_null()));
+	}
+	for (int i = 0; i < o->nsurge; i++) {
+		hhmm(r->day0 + o->surge[i].from * MIN_MS, a, sizeof a);
+		printf(" %d tickets of %s at %s (%d issued);", o->surge[i].n, o->surge[i].key, a, o->surge[i].issued);
+		json_array_append_new(su, json_pack("{s:s, s:s, s:i, s:i}", "service", o->surge[i].key, "at", a,
+						    "tickets", o->surge[i].n, "issued", o->surge[i].issued));
+	}
+	printf("\n");
+	json_object_set_new(sc, "absent", ab);
+	json_object_set_new(sc, "long_pause", lp);
+	json_object_set_new(sc, "surge", su);
+	json_object_set_new(report, "scenario", sc);
+}
+
+/* hallqd's alerts of the day against the record's (report.c), the stream caught up with the
+ * moment hallqd listed them. */
+static void check_alerts(struct run *r, json_t *report)
+{
+	struct hq_sim *s = &r->s;
+	struct hq_sim_seen *seen = NULL;
+	struct hq_sim_window w = {.from = r->running_at, .tolerance = hq_sim_expect_tolerance(s->speed),
+				  .early = 1000};
+	size_t n = 0;
+	int rc = hq_sim_fetch_alerts(s, &seen, &n, &w.asked, &w.answered);
+
+	if (rc == HQ_ENOALERT) {
+		printf("\nAlerts: hallqd has none (GET /api/v1/alerts: 404, an older hallqd): not compared\n");
+	} else if (rc) {
+		r->k.checks++;
+		hq_sim_mismatch(&r->k, "alert", "all", "GET /api/v1/alerts", 0, 0);
+	} else {
+		catch_up(r, 10000);
+		hq_sim_expect_until(&s->rec.expect, w.answered);
+		hq_sim_compare_alerts(s, &r->k, seen, n, &w, report);
+	}
+	free(seen);
 }
 
 static int by_units(const struct hq_sim *s)
@@ -866,13 +1149,16 @@ int main(int argc, char **argv)
 		hq_log(HQ_LOG_ERROR, "no service of %s opens on %s: nothing to simulate", r->o.config, s->day);
 		goto out;
 	}
-	hq_sim_record_init(&s->rec, cfg, r->day0, r->day0 + 86400000LL);
+	if (hq_sim_record_init(&s->rec, cfg, r->day0, r->day0 + 86400000LL)) {
+		hq_log(HQ_LOG_ERROR, "out of memory for the record");
+		goto out;
+	}
 
 	if (hq_sim_follow_start(&r->f, r->f_cl, &stop)) {
 		hq_log(HQ_LOG_ERROR, "cannot start the event follower");
 		goto out;
 	}
-	if ((rc = setup_clerks(r))) {
+	if ((rc = setup_clerks(r)) || (rc = plan_incidents(r))) {
 		status = rc == HQ_EINVAL ? 2 : 3;
 		goto out;
 	}
@@ -893,6 +1179,7 @@ int main(int argc, char **argv)
 			hq_stats_free(&st);
 		}
 		r->running = true;
+		r->running_at = hq_sim_now(s);
 		if (s->before.issued)
 			hq_log(HQ_LOG_WARN, "the day %s has %d tickets already (%d still open): they are part "
 			       "of the day's figures; a fresh database is better", s->day, s->before.issued,
@@ -909,6 +1196,10 @@ int main(int argc, char **argv)
 		hq_sim_rng_seed(&arr_rng, s->seed);
 		if (hq_sim_arrivals(&s->rates, &arr_rng, from, (double)(s->end_ms - r->day0) / MIN_MS,
 				    &r->arr, &r->narr)) {
+			hq_log(HQ_LOG_ERROR, "out of memory for the arrivals");
+			goto out;
+		}
+		if (add_bursts(r, from)) {
 			hq_log(HQ_LOG_ERROR, "out of memory for the arrivals");
 			goto out;
 		}
@@ -964,6 +1255,8 @@ int main(int argc, char **argv)
 		printf("  %s\n", s->rec.breach[i]);
 	if (s->rec.breaches)
 		hq_sim_mismatch(&r->k, "invariant", "all", "breaches", s->rec.breaches, 0);
+	print_scenario(r, report);
+	check_alerts(r, report);
 	open_list = json_array();
 	if (still_open) {
 		int shown = 0;
@@ -1028,6 +1321,8 @@ out:
 	json_decref(r->k.list);
 	hq_sim_record_free(&s->rec);
 	free(r->arr);
+	free(r->burst);
+	free(r->burst_of);
 	free(s->plans);
 	free(s->cases);
 	free(s->clerks);

@@ -41,14 +41,15 @@ int hq_sim_event_parse(int64_t id, json_t *d, struct hq_sim_event *ev)
 	return HQ_OK;
 }
 
-void hq_sim_record_init(struct hq_sim_record *r, const struct hq_config *cfg, int64_t day_from,
-			int64_t day_to)
+int hq_sim_record_init(struct hq_sim_record *r, const struct hq_config *cfg, int64_t day_from,
+		       int64_t day_to)
 {
 	memset(r, 0, sizeof *r);
 	r->cfg = cfg;
 	r->day_from = day_from;
 	r->day_to = day_to;
 	r->breach_list = json_array();
+	return r->breach_list ? hq_sim_expect_init(&r->expect, cfg) : HQ_ENOMEM;
 }
 
 void hq_sim_record_free(struct hq_sim_record *r)
@@ -57,6 +58,7 @@ void hq_sim_record_free(struct hq_sim_record *r)
 		return;
 	free(r->t);
 	json_decref(r->breach_list);
+	hq_sim_expect_free(&r->expect);
 	r->t = NULL;
 	r->n = r->cap = 0;
 	r->breach_list = NULL;
@@ -193,7 +195,7 @@ static void final(struct hq_sim_record *r, struct hq_sim_ticket *t, enum hq_tsta
 		r->current[t->counter] = 0;
 }
 
-struct hq_sim_ticket *hq_sim_record_event(struct hq_sim_record *r, const struct hq_sim_event *ev)
+static struct hq_sim_ticket *apply(struct hq_sim_record *r, const struct hq_sim_event *ev)
 {
 	struct hq_sim_ticket *t = NULL;
 	const char *ty = ev->type;
@@ -322,6 +324,14 @@ struct hq_sim_ticket *hq_sim_record_event(struct hq_sim_record *r, const struct 
 					     (long long)t->case_id, t->case_state, ev->value);
 		t->case_state = ev->value;
 	}
+	return t;
+}
+
+struct hq_sim_ticket *hq_sim_record_event(struct hq_sim_record *r, const struct hq_sim_event *ev)
+{
+	struct hq_sim_ticket *t = apply(r, ev);
+
+	hq_sim_expect_event(&r->expect, ev, t);
 	return t;
 }
 

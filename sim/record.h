@@ -2,7 +2,9 @@
  * hallq-sim's own record of the day: every ticket as the event stream and hallqd's answers
  * showed it, with hallqd's own timestamps (the events' at_ms). From it the simulator checks
  * the hall's invariants as the day goes, computes the day's figures to compare them with
- * what hallqd reports, and measures how good the estimated wait printed on each ticket was.
+ * what hallqd reports, works out when each rule of electronic supervision should have
+ * raised and cleared an alert (expect.h, fed every event), and measures how good the
+ * estimated wait printed on each ticket was.
  * The figures follow the definitions written in docs/queue.md ("Statistics") and are
  * computed independently of queue/stats.c, on purpose: a check made from the library's own
  * code could only catch wrong data, never a wrong definition.
@@ -18,6 +20,7 @@
 
 #include <jansson.h>
 
+#include "expect.h"
 #include "hq_clock.h"
 #include "hq_error.h"
 #include "hq_hall.h"
@@ -74,15 +77,19 @@ struct hq_sim_record {
 	int breaches;               /* invariants broken */
 	char breach[8][200];        /* the first few, for the report */
 	json_t *breach_list;        /* every one, for the JSON report */
+	/* What electronic supervision should have raised (expect.h), from every event. */
+	struct hq_sim_expect expect;
 };
 
-void hq_sim_record_init(struct hq_sim_record *r, const struct hq_config *cfg, int64_t day_from,
-			int64_t day_to);
+/* HQ_ENOMEM when out of memory. */
+int hq_sim_record_init(struct hq_sim_record *r, const struct hq_config *cfg, int64_t day_from,
+		       int64_t day_to);
 void hq_sim_record_free(struct hq_sim_record *r);
 struct hq_sim_ticket *hq_sim_record_find(struct hq_sim_record *r, int64_t id);
 /* A ticket that this simulator issued: hallqd's answer to POST /api/v1/tickets. */
 struct hq_sim_ticket *hq_sim_record_issued(struct hq_sim_record *r, const json_t *ticket);
-/* Apply one event, in the stream's order; the ticket it concerns, or NULL. */
+/* Apply one event, in the stream's order (the expected alerts follow it too); the ticket it
+ * concerns, or NULL. */
 struct hq_sim_ticket *hq_sim_record_event(struct hq_sim_record *r, const struct hq_sim_event *ev);
 /* People waiting that counter c may call now (its services' queues and tickets sent to it). */
 int hq_sim_record_waiting_for(const struct hq_sim_record *r, const struct hq_counter_cfg *c);

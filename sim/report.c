@@ -1,16 +1,20 @@
 /*
  * The end of hallq-sim's day: hallqd's figures (GET /api/v1/stats, those of `hallq stats`)
  * printed as `hallq stats` prints them and compared, figure by figure, with those the record
- * gives; what the simulator did itself against hallqd's totals; and the estimated waits
- * against the real ones. Each comparison is one check; the JSON report gets every figure.
+ * gives; what the simulator did itself against hallqd's totals; hallqd's alerts (GET
+ * /api/v1/alerts) against those the record expects (expect.h), rule by rule; and the
+ * estimated waits against the real ones. Each comparison is one check; the JSON report gets
+ * every figure.
  */
 #include <math.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "hq_log.h"
+#include "hq_time.h"
 #include "sim.h"
 
 void hq_sim_row_from_json(const json_t *o, struct hq_stats_row *row)
@@ -278,3 +282,194 @@ json_t *hq_sim_estimates(struct hq_sim *s, int *met)
 	return rows;
 }
 
+/* ---- electronic supervision ---------------------------------------------------------------- */
+
+/* hallqd's time, to the second it gives, as a bound below (floor) or above (ceil). */
+static int hall_second(struct hq_sim *s, bool ceil, int64_t *ms)
+{
+	int rc = hq_sim_hall_time(s, ms, NULL);
+
+	if (rc == HQ_OK && ceil)
+		*ms += 999;
+	return rc;
+}
+
+int hq_sim_fetch_alerts(struct hq_sim *s, struct hq_sim_seen **out, size_t *n, int64_t *asked, int64_t *answered)
+{
+	char path[160];
+	json_t *ans = NULL, *v;
+	long status;
+	size_t i, k = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if ((rc = hall_second(s, false, asked)))
+		return rc;
+	snprintf(path, sizeof path, "/api/v1/alerts?state=all&from=%s&to=%s", s->day, s->day);
+	if (hq_client_request(s->reader, "GET", path, NULL, NULL, &status, &ans) || (status != 200 && status != 404)) {
+		hq_log(HQ_LOG_ERROR, "GET %s: %s", path, hq_client_error(s->reader));
+		json_decref(ans);
+		return HQ_ELINK;
+	}
+	if (status == 404) {
+		json_decref(ans);
+		return HQ_ENOALERT;
+	}
+	if ((rc = hall_second(s, true, answered))) {
+		json_decref(ans);
+		return rc;
+	}
+	*out = calloc(json_array_size(json_object_get(ans, "alerts")) + 1, sizeof **out);
+	if (!*out) {
+		json_decref(ans);
+		return HQ_ENOMEM;
+	}
+	json_array_foreach(json_object_get(ans, "alerts"), i, v) {
+		struct hq_sim_seen *a = &(*out)[k++];
+		const char *cleared = json_string_value(json_object_get(v, "cleared_at"));
+
+		a->id = json_integer_value(json_object_get(v, "id"));
+		snprintf(a->rule, sizeof a->rule, "%s", json_string_value(json_object_get(v, "rule")));
+		snprintf(a->subject, sizeof a->subject, "%s", json_string_value(json_object_get(v, "subject")));
+		a->raised = hq_iso_ms(json_string_value(json_object_get(v, "raised_at")));
+		a->cleared = cleared ? hq_iso_ms(cleared) : 0;
+	}
+	*n = k;
+	json_decref(ans);
+	return HQ_OK;
+}
+
+/* "HH:MM:SS.mmm" of a hall time, local; "-" for none. */
+static const char *clock_of(int64_t ms, char *buf, size_t len)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+
+	if (!ms) {
+		snprintf(buf, len, "-");
+		return buf;
+	}
+	localtime_r(&t, &tm);
+	snprintf(buf, len, "%02d:%02d:%02d.%03d", tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ms % 1000));
+	return buf;
+}
+
+static json_t *clock_json(int64_t ms)
+{
+	char buf[24];
+
+	return ms ? json_string(clock_of(ms, buf, sizeof buf)) : json_null();
+}
+
+/* Seconds since the simulated day's midnight, for the mismatch list's numbers. */
+static double of_day(const struct hq_sim *s, int64_t ms)
+{
+	return ms ? (double)(ms - s->rec.day_from) / 1000.0 : 0;
+}
+
+void hq_sim_compare_alerts(struct hq_sim *s, struct hq_sim_checks *k, struct hq_sim_seen *seen, size_t n,
+			   const struct hq_sim_window *w, json_t *report)
+{
+	const struct hq_config *cfg = s->cfg;
+	struct hq_sim_verdict v;
+	struct hq_sim_alert *want;
+	size_t nwant;
+	json_t *o = json_object(), *rules = json_array(), *jw = json_array(), *jseen = json_array();
+	char a[24], b[24], id[32], what[HQ_KEY_MAX + HQ_SIM_SUBJECT_MAX + 2];
+	int unfed = 0;
+
+	/* The times to the millisecond, from the feed (the list gives whole seconds); and the feed
+	 * must have shown every raise and clear (it is how displays and pages follow them). */
+	for (size_t i = 0; i < n; i++) {
+		const struct hq_sim_feed_alert *f = hq_sim_expect_feed(&s->rec.expect, seen[i].id);
+
+		snprintf(what, sizeof what, "%s:%s", seen[i].rule, seen[i].subject);
+		if (!f || !f->raised || strcmp(f->what, what) || (seen[i].cleared && !f->cleared)) {
+			unfed++;
+			hq_sim_mismatch(k, "alert", what, "not in the event feed", 0, (double)seen[i].id);
+			continue;
+		}
+		seen[i].raised = f->raised;
+		if (seen[i].cleared)
+			seen[i].cleared = f->cleared;
+	}
+	/* One check for the feed, or one for each alert it missed. */
+	k->checks += unfed ? unfed : 1;
+	if (hq_sim_expect_compare(&s->rec.expect, seen, n, w, &v)) {
+		hq_log(HQ_LOG_ERROR, "out of memory comparing the alerts");
+		hq_sim_mismatch(k, "alert", "all", "compared", 0, 0);
+		json_decref(o);
+		json_decref(rules);
+		json_decref(jw);
+		json_decref(jseen);
+		return;
+	}
+	printf("\nAlerts (电子监察): hallqd's (GET /api/v1/alerts) against the record's, %s to %s, raised and\n"
+	       "cleared within %.0f s of hall time after the record's instant (two evaluation periods at %dx):\n",
+	       clock_of(w->from, a, sizeof a), clock_of(w->answered, b, sizeof b), (double)w->tolerance / 1000,
+	       s->speed);
+	printf("  %-18s %8s %6s %5s %8s\n", "rule", "expected", "maybe", "seen", "matched");
+	for (int i = 0; i <= v.nrules; i++) {
+		const struct hq_sim_rule_tally *t = &v.tally[i];
+		const struct hq_alert_rule *r = i < v.nrules ? &cfg->alerts[i] : NULL;
+		bool derived = r && hq_sim_expect_derives(r);
+
+		if (!r && !t->seen)
+			continue;
+		printf("  %-18s %8s %6d %5d %8d%s\n", r ? r->name : "(not in the config)",
+		       derived ? (snprintf(a, sizeof a, "%d", t->expected), a) : "-", t->optional, t->seen, t->matched,
+		       r && !r->enabled ? "  (off)" : derived ? "" : "  (not derived: no facts in the feed)");
+		json_array_append_new(rules, json_pack("{s:s, s:s, s:b, s:b, s:i, s:i, s:i, s:i}",
+			"rule", r ? r->name : "", "kind", r ? hq_alert_kind_name(r->kind) : "", "enabled",
+			r && r->enabled, "derived", derived, "expected", t->expected, "optional", t->optional,
+			"seen", t->seen, "matched", t->matched));
+	}
+	if (v.nraised)
+		printf("  raised %.1f s after the record on average (at most %.1f s)", v.raised_lag_sum / v.nraised / 1000,
+		       (double)v.raised_lag_max / 1000);
+	if (v.ncleared)
+		printf(", cleared %.1f s after (at most %.1f s)", v.cleared_lag_sum / v.ncleared / 1000,
+		       (double)v.cleared_lag_max / 1000);
+	printf("%s", v.nraised ? "\n" : "");
+	for (size_t i = 0; i < v.nf; i++) {
+		const struct hq_sim_finding *f = &v.f[i];
+
+		snprintf(what, sizeof what, "%s %s", f->rule_name, f->subject);
+		printf("  MISMATCH %s: %s: record %s, hallqd %s%s\n", what, hq_sim_finding_name(f->what),
+		       clock_of(f->want, a, sizeof a), clock_of(f->got, b, sizeof b),
+		       f->alert ? (snprintf(id, sizeof id, " (alert %lld)", (long long)f->alert), id) : "");
+		hq_sim_mismatch(k, "alert", what, hq_sim_finding_name(f->what), of_day(s, f->want), of_day(s, f->got));
+	}
+	printf("  %d checks, %d mismatches; every raise and clear in the event feed: %s\n",
+	       v.checks + (unfed ? unfed : 1), v.mismatches + unfed, unfed ? "NO" : "ok");
+	k->checks += v.checks;
+	if ((want = hq_sim_expect_list(&s->rec.expect, &nwant))) {
+		for (size_t i = 0; i < nwant; i++)
+			if (want[i].from < w->answered && (!want[i].to || want[i].to > w->from - w->tolerance))
+				json_array_append_new(jw, json_pack("{s:s, s:s, s:o, s:o}", "rule",
+					cfg->alerts[want[i].rule].name, "subject", want[i].subject, "from",
+					clock_json(want[i].from), "to", clock_json(want[i].to)));
+		free(want);
+	}
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(jseen, json_pack("{s:I, s:s, s:s, s:o, s:o}", "id", (json_int_t)seen[i].id,
+			"rule", seen[i].rule, "subject", seen[i].subject, "raised", clock_json(seen[i].raised),
+			"cleared", clock_json(seen[i].cleared)));
+	json_object_set_new(o, "tolerance_s", json_real((double)w->tolerance / 1000));
+	json_object_set_new(o, "from", clock_json(w->from));
+	json_object_set_new(o, "asked", clock_json(w->asked));
+	json_object_set_new(o, "answered", clock_json(w->answered));
+	json_object_set_new(o, "rules", rules);
+	json_object_set_new(o, "expected", jw);
+	json_object_set_new(o, "seen", jseen);
+	json_object_set_new(o, "checks", json_integer(v.checks + (unfed ? unfed : 1)));
+	json_object_set_new(o, "mismatches", json_integer(v.mismatches + unfed));
+	json_object_set_new(o, "raised_lag_max_s", json_real((double)v.raised_lag_max / 1000));
+	json_object_set_new(o, "raised_lag_mean_s", json_real(v.nraised ? v.raised_lag_sum / v.nraised / 1000 : 0));
+	json_object_set_new(o, "cleared_lag_max_s", json_real((double)v.cleared_lag_max / 1000));
+	json_object_set_new(o, "cleared_lag_mean_s", json_real(v.ncleared ? v.cleared_lag_sum / v.ncleared / 1000 : 0));
+	json_object_set_new(report, "alerts", o);
+	k->mismatches += v.mismatches;
+	hq_sim_verdict_free(&v);
+}

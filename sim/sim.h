@@ -28,6 +28,7 @@ enum hq_clerk_state {
 	CLERK_SERVING,
 	CLERK_REVIEWING,            /* finished; the citizen may review it (好差评) */
 	CLERK_PAUSED,               /* a break or lunch */
+	CLERK_ABSENT,               /* signed out, the counter left open (--absent) */
 };
 
 /* A key pressed and not yet seen to take effect. */
@@ -65,6 +66,12 @@ struct hq_clerk {
 	int64_t resume_at;
 	bool worked;                /* has been open for business today (for lunch) */
 	bool lunch;
+	/* The scenario's incidents at this counter (sim ms, 0 none): an absence, signed out with
+	 * the counter left open (--absent), and a long pause (--long-pause); when they happened,
+	 * as the event stream showed them. */
+	int64_t absent_from, absent_to, long_pause_at, long_pause_ms;
+	bool long_pausing;          /* the pause pressed is the long one: it lasts from its event */
+	int64_t signed_out_at, signed_in_at, long_paused_at, long_resumed_at;
 	/* What it did, confirmed by the event stream. */
 	int calls, empty_calls, served, noshows, transfers, recalls_made, reviews, breaks, lunches;
 	int presses, retries, unexpected;
@@ -186,6 +193,15 @@ int hq_sim_compare_by(struct hq_sim *s, struct hq_sim_checks *k, enum hq_group b
 /* The simulator's own counts (its clerks', its tally) against hallqd's total row. */
 void hq_sim_compare_own(struct hq_sim *s, struct hq_sim_checks *k, const struct hq_stats_row *total,
 			json_t *report);
+/* hallqd's alerts of the simulated day (GET /api/v1/alerts?state=all), *out malloc'd (the
+ * caller frees it), with hallqd's time just before asking and just after its answer (to its
+ * second, as bounds). HQ_ENOALERT: a hallqd without alerts (older); HQ_ELINK. */
+int hq_sim_fetch_alerts(struct hq_sim *s, struct hq_sim_seen **out, size_t *n, int64_t *asked, int64_t *answered);
+/* Those alerts against the record's (expect.h), rule by rule: printed, a check each, the
+ * mismatches listed; report["alerts"] gets every figure. Their times are taken from the
+ * event feed, where each raise and clear must be. */
+void hq_sim_compare_alerts(struct hq_sim *s, struct hq_sim_checks *k, struct hq_sim_seen *seen, size_t n,
+			   const struct hq_sim_window *w, json_t *report);
 /* Print the estimate quality; its rows as JSON. *met: 1 met, 0 not, -1 no verdict. */
 json_t *hq_sim_estimates(struct hq_sim *s, int *met);
 

@@ -7,8 +7,9 @@
 # Some of its citizens take their tickets at the real kiosk: hallq-sim's --kiosk-press hook
 # is tools/kiosk-take, which presses the kiosk's keys (and its priority button) with xdotool.
 #
-#  1. hallq-sim exits 0: hallqd's figures agree with its record of the day, which has the
-#     kiosk's tickets too (it follows the whole event stream), and the invariants hold;
+#  1. hallq-sim exits 0: hallqd's figures and its alerts (电子监察) agree with its record of
+#     the day, which has the kiosk's tickets too (it follows the whole event stream), and the
+#     invariants hold (tests/supervision.sh scripts the incidents that raise alerts);
 #  2. every ticket the kiosk gave came out of the simulated printer once, whole: its number
 #     at 4x, printed, cut, the ticket's status URL in the QR code, no unknown command;
 #  3. the wall display shows the calls as they come: its last "call" line is hallqd's last

@@ -862,6 +862,518 @@ static void library_figures_by_definition(void **state)
 	ts_close(q);
 }
 
+/* ---- electronic supervision: the record's expected alerts ------------------------------- */
+
+/* The test hall with rules that fire often on a short random day. */
+static const char *alert_rules =
+	"[alert long_wait]\npercent = 50\n"
+	"[alert long_queue]\ncount = 3\n"
+	"[alert long_pause]\nminutes = 4\n"
+	"[alert unstaffed]\nminutes = 2\n"
+	"[alert no_calls]\nminutes = 3\n"
+	"[alert slow_service]\npercent = 150\nminutes = 1\n"
+	"[alert noshow_streak]\ncount = 2\n"
+	"[alert busy_business]\nrule = queue\ncount = 1\nservices = business\n";
+
+static char *hall_with(const char *more)
+{
+	char *text = malloc(strlen(hall) + strlen(more) + 1);
+
+	assert_non_null(text);
+	strcpy(text, hall);
+	strcat(text, more);
+	return text;
+}
+
+/* hallqd's alerts as hallq-sim reads them, from the library's list. */
+static struct hq_sim_seen *library_alerts(struct hq_queue *q, size_t *n)
+{
+	struct hq_alert *v;
+	struct hq_sim_seen *seen;
+
+	assert_int_equal(hq_queue_alerts(q, false, 0, INT64_MAX, &v, n), HQ_OK);
+	seen = calloc(*n ? *n : 1, sizeof *seen);
+	assert_non_null(seen);
+	for (size_t i = 0; i < *n; i++) {
+		seen[i].id = v[i].id;
+		snprintf(seen[i].rule, sizeof seen[i].rule, "%s", v[i].rule);
+		snprintf(seen[i].subject, sizeof seen[i].subject, "%s", v[i].subject);
+		seen[i].raised = v[i].raised_at;
+		seen[i].cleared = v[i].cleared_at;
+	}
+	free(v);
+	return seen;
+}
+
+static void print_findings(const struct hq_sim_verdict *v)
+{
+	for (size_t i = 0; i < v->nf; i++) {
+		const struct hq_sim_finding *f = &v->f[i];
+		char want[32] = "-", got[32] = "-";
+
+		if (f->want)
+			hq_format_local_time(f->want, want, sizeof want);
+		if (f->got)
+			hq_format_local_time(f->got, got, sizeof got);
+		print_message("  %s %s: %s: record %s, library %s (alert %lld)\n", f->rule_name, f->subject,
+			      hq_sim_finding_name(f->what), want, got, (long long)f->alert);
+	}
+}
+
+/*
+ * A random day through the real library, its rules evaluated after every operation and every
+ * step of the clock (at most 20 s), as hallqd does after each batch and on its timer: every
+ * alert the library raised and cleared is one the record expects, within the 20 s of the
+ * clock's steps, and every interval the record expects longer than that is an alert of the
+ * library's. The rules are made to fire often; the day runs from 09:00 over lunch to the
+ * end of the afternoon, so that the counter rules' opening hours count.
+ */
+static void record_alerts_match_library(void **state)
+{
+	char *text = hall_with(alert_rules);
+	struct hq_queue *q = ts_open(text);
+	struct hq_sim_record *rec = malloc(sizeof *rec);
+	struct hq_sim_rng rng;
+	int64_t day0 = ts_local(2026, 11, 23, 0, 0);
+	static const char *const keys[] = {"business", "social", "enquiry", "mystery"};
+	static const char *const reasons[] = {"", "lunch", "paused", "meeting"};
+	const int64_t step_ms = 20000;
+	struct hq_sim_window w = {.early = 0, .tolerance = step_ms};
+	struct hq_sim_verdict v;
+	struct hq_sim_seen *seen;
+	size_t nseen;
+	int kinds[HQ_ALERT_NKINDS] = {0};
+	bool reasonless[6] = {false}; /* counter paused with no reason given, by number */
+
+	(void)state;
+	assert_non_null(rec);
+	hq_sim_rng_seed(&rng, 14);
+	hq_queue_set_durable(q, false);
+	w.from = ts_clock_ms; /* ts_open's 09:00 */
+	for (int c = 1; c <= 5; c++)
+		hq_queue_sign_in(q, c, c == 3 ? "0303" : "0100");
+	for (int step = 0; step < 3000; step++) {
+		int c = 1 + (int)(hq_sim_uniform(&rng) * 5), op = (int)(hq_sim_uniform(&rng) * 20);
+		struct hq_ticket t;
+
+		ts_clock_ms += (int64_t)(hq_sim_uniform(&rng) * (double)step_ms);
+		assert_int_equal(hq_queue_alerts_eval(q, NULL, 0, NULL, NULL), HQ_OK);
+		switch (op) {
+		case 0: case 1: case 2: case 3:
+			hq_queue_issue(q, keys[(int)(hq_sim_uniform(&rng) * 4)], HQ_CLASS_NORMAL, NULL);
+			break;
+		case 4: case 5: hq_queue_call_next(q, c, NULL); break;
+		case 6: hq_queue_start(q, c, NULL); break;
+		case 7: hq_queue_finish(q, c, NULL); break;
+		case 8: hq_queue_recall(q, c, NULL); break;
+		case 9: hq_queue_noshow(q, c, NULL); break;
+		case 10:
+			if (hq_sim_uniform(&rng) < 0.5)
+				hq_queue_transfer_counter(q, c, 1 + (c % 5), NULL);
+			else
+				hq_queue_transfer_service(q, c, keys[(int)(hq_sim_uniform(&rng) * 4)], NULL);
+			break;
+		case 11: {
+			/* Pausing again without a reason while paused without one is left out: the
+			 * library counts from the second pause, docs/queue.md from the first (the
+			 * record follows the docs; hallq-sim never pauses twice). */
+			const char *why = reasons[(int)(hq_sim_uniform(&rng) * 4)];
+			bool none = !*why || !strcmp(why, "paused");
+
+			if (none && reasonless[c])
+				why = "meeting", none = false;
+			if (hq_queue_pause(q, c, why) == HQ_OK)
+				reasonless[c] = none;
+			break;
+		}
+		case 12: case 13:
+			if (hq_queue_resume(q, c) == HQ_OK)
+				reasonless[c] = false;
+			break;
+		case 14:
+			if (hq_sim_uniform(&rng) < 0.5)
+				hq_queue_sign_out(q, c);
+			else
+				hq_queue_sign_in(q, c, hq_sim_uniform(&rng) < 0.5 ? "0100" : "0200");
+			break;
+		case 15:
+			if (hq_sim_uniform(&rng) < 0.3 ? hq_queue_close_counter(q, c) == HQ_OK
+						       : hq_queue_open_counter(q, c) == HQ_OK)
+				reasonless[c] = false;
+			break;
+		case 16:
+			if (hq_sim_uniform(&rng) < 0.5)
+				hq_queue_park(q, c, NULL);
+			else if (hq_queue_find(q, "A003", &t.id) == HQ_OK)
+				hq_queue_unpark(q, t.id, NULL);
+			break;
+		case 17:
+			hq_queue_review_last(q, c, 1 + (int)(hq_sim_uniform(&rng) * 5), HQ_REASON_SKILL, HQ_CH_UNIT,
+					     NULL);
+			break;
+		case 18: {
+			struct hq_case *k;
+			size_t n;
+
+			if (hq_queue_cases(q, -1, false, false, &k, &n) == HQ_OK && n)
+				hq_queue_case_step(q, k[0].id, k[0].state + 1, "0900", NULL, NULL);
+			free(k);
+			break;
+		}
+		case 19:
+			if (hq_queue_find(q, "C002", &t.id) == HQ_OK)
+				hq_queue_cancel(q, t.id, "left", NULL);
+			break;
+		}
+		assert_int_equal(hq_queue_alerts_eval(q, NULL, 0, NULL, NULL), HQ_OK);
+	}
+	assert_true(ts_clock_ms > ts_local(2026, 11, 23, 14, 0)); /* over lunch, into the afternoon */
+	assert_int_equal(hq_sim_record_init(rec, hq_queue_config(q), day0, day0 + 86400000LL), HQ_OK);
+	feed(q, rec);
+	hq_sim_expect_until(&rec->expect, ts_clock_ms);
+	w.asked = w.answered = ts_clock_ms;
+	seen = library_alerts(q, &nseen);
+	assert_int_equal(hq_sim_expect_compare(&rec->expect, seen, nseen, &w, &v), HQ_OK);
+	if (v.mismatches)
+		print_findings(&v);
+	assert_int_equal(v.mismatches, 0);
+	/* Every derived kind was raised, most of them many times. */
+	for (size_t i = 0; i < nseen; i++)
+		kinds[hq_config_alert(hq_queue_config(q), seen[i].rule)->kind]++;
+	print_message("  %zu alerts: wait %d, queue %d, pause %d, pause_reason %d, unstaffed %d, idle %d, "
+		      "slow %d, noshows %d, bad_review %d; %d checks, raised up to %.1f s after the record\n",
+		      nseen, kinds[HQ_ALERT_WAIT], kinds[HQ_ALERT_QUEUE], kinds[HQ_ALERT_PAUSE],
+		      kinds[HQ_ALERT_PAUSE_REASON], kinds[HQ_ALERT_UNSTAFFED], kinds[HQ_ALERT_IDLE],
+		      kinds[HQ_ALERT_SLOW], kinds[HQ_ALERT_NOSHOWS], kinds[HQ_ALERT_BAD_REVIEW], v.checks,
+		      (double)v.raised_lag_max / 1000);
+	for (int k = 0; k < HQ_ALERT_NKINDS; k++)
+		if (k != HQ_ALERT_DEVICE && k != HQ_ALERT_CASE_OVERDUE)
+			assert_true(kinds[k] > 0);
+	assert_true(v.checks > 50 && v.nraised > 50);
+	assert_true(v.raised_lag_max <= step_ms);
+	hq_sim_verdict_free(&v);
+	free(seen);
+	hq_sim_record_free(rec);
+	free(rec);
+	ts_close(q);
+	free(text);
+}
+
+/*
+ * A morning worked out by hand from docs/queue.md's rules. The hall above, Monday: business
+ * and social open 09:00-12:00 and 13:30-17:00, enquiry 08:30-12:00 and 13:30-17:30, mystery
+ * 09:00-12:00; counter 1 serves enquiry, 2 business and enquiry, 3 social, 4 social and
+ * mystery, 5 mystery and business. The default rules, but long_queue's count is 2 and
+ * noshow_streak's 2. Times are hh:mm:ss of the day; [from, to).
+ */
+static const char *morning_rules = "[alert long_queue]\ncount = 2\n[alert noshow_streak]\ncount = 2\n";
+
+static const struct by_hand {
+	const char *rule, *subject, *from, *to; /* to "": still held at 14:00 */
+} alerts_by_hand[] = {
+	/* Z001 09:00, Z002 09:10, Z003 09:12 wait for enquiry: three, more than 2, until
+	 * counter 2 calls Z001 at 09:14. */
+	{"long_queue", "service:enquiry", "09:12:00", "09:14:00"},
+	/* Counter 1 is open and nobody signed in: from the arrival of Z001, 5 minutes. The call
+	 * of Z001 elsewhere makes Z002 (09:10) the longest-waiting of its people: 4 minutes, no
+	 * longer held; 5 at 09:15. Its clerk signs in at 09:30. */
+	{"unstaffed", "counter:1", "09:05:00", "09:14:00"},
+	{"unstaffed", "counter:1", "09:15:00", "09:30:00"},
+	/* Z002 waits 15 minutes (enquiry's max_wait_minutes) at 09:25; called at 09:31, Z003
+	 * (09:12) has waited 19: still held; called at 09:34: nobody waits. */
+	{"long_wait", "service:enquiry", "09:25:00", "09:34:00"},
+	/* Z001 started at 09:14:30 at counter 2; enquiry has no 5 finished tickets: its target,
+	 * 5 minutes, is the median; 300% of it is 15 minutes (more than the rule's 5); finished
+	 * at 09:40. Z003, called at counter 1 at 09:34 and never started, counts from its call:
+	 * 15 minutes at 09:49, finished at 09:50. */
+	{"slow_service", "counter:2", "09:29:30", "09:40:00"},
+	{"slow_service", "counter:1", "09:49:00", "09:50:00"},
+	/* Counter 3 paused at 09:20 with no reason: 2 minutes at 09:22; the reason "lunch" given
+	 * at 10:00 ends it (the pause goes on: 30 minutes of it at 09:50, until the resume). */
+	{"pause_no_reason", "counter:3", "09:22:00", "10:00:00"},
+	{"long_pause", "counter:3", "09:50:00", "10:10:00"},
+	/* Counter 2: A001 and A002 no-shows in a row (10:04, 10:09); A003 finished at 10:20. */
+	{"noshow_streak", "counter:2", "10:09:00", "10:20:00"},
+	/* A003 reviewed 2 (不满意) at 10:21: case 1, verified at 10:30. */
+	{"bad_review", "case:1", "10:21:00", "10:30:00"},
+	/* Counter 5 paused at 11:55 without a reason: 2 minutes at 11:57; its hours end at
+	 * 12:00, and start again at 13:30 (business) with the pause 5 minutes old: held again
+	 * at once, until the resume at 13:40. */
+	{"pause_no_reason", "counter:5", "11:57:00", "12:00:00"},
+	{"pause_no_reason", "counter:5", "13:30:00", "13:40:00"},
+	/* Counter 4 paused at 11:50 for lunch: 10 minutes of its hours by 12:00, 30 at 13:50;
+	 * resumed at 13:55. */
+	{"long_pause", "counter:4", "13:50:00", "13:55:00"},
+};
+
+static int64_t hms(const char *t)
+{
+	int h, m, sec;
+
+	assert_int_equal(sscanf(t, "%d:%d:%d", &h, &m, &sec), 3);
+	return ts_local(2026, 11, 23, h, m) + sec * 1000LL;
+}
+
+/* The morning through the real library, its rules evaluated after each operation and every
+ * second between them, as hallqd does at real speed. */
+static struct hq_queue *morning_library(char **text)
+{
+	struct hq_queue *q;
+	struct hq_ticket t;
+	int64_t until;
+
+	*text = hall_with(morning_rules);
+	q = ts_open(*text);
+	hq_queue_set_durable(q, false);
+#define AT(h, m, s)                                                                              \
+	do {                                                                                     \
+		for (until = ts_local(2026, 11, 23, h, m) + (s) * 1000LL; ts_clock_ms < until;) { \
+			ts_clock_ms = ts_clock_ms + 1000 < until ? ts_clock_ms + 1000 : until;    \
+			assert_int_equal(hq_queue_alerts_eval(q, NULL, 0, NULL, NULL), HQ_OK);    \
+		}                                                                                \
+	} while (0)
+#define OK(expr)                                                                                 \
+	do {                                                                                     \
+		assert_int_equal((expr), HQ_OK);                                                 \
+		assert_int_equal(hq_queue_alerts_eval(q, NULL, 0, NULL, NULL), HQ_OK);            \
+	} while (0)
+	AT(9, 0, 0);
+	OK(hq_queue_sign_in(q, 2, "0207"));
+	OK(hq_queue_issue(q, "enquiry", HQ_CLASS_NORMAL, NULL));
+	AT(9, 10, 0); OK(hq_queue_issue(q, "enquiry", HQ_CLASS_NORMAL, NULL));
+	AT(9, 12, 0); OK(hq_queue_issue(q, "enquiry", HQ_CLASS_NORMAL, NULL));
+	AT(9, 14, 0); OK(hq_queue_call_next(q, 2, &t));
+	assert_string_equal(t.label, "Z001");
+	AT(9, 14, 30); OK(hq_queue_start(q, 2, NULL));
+	AT(9, 20, 0); OK(hq_queue_pause(q, 3, NULL));
+	AT(9, 30, 0); OK(hq_queue_sign_in(q, 1, "0101"));
+	AT(9, 31, 0); OK(hq_queue_call_next(q, 1, &t));
+	assert_string_equal(t.label, "Z002");
+	AT(9, 33, 0); OK(hq_queue_finish(q, 1, NULL));
+	AT(9, 34, 0); OK(hq_queue_call_next(q, 1, &t));
+	assert_string_equal(t.label, "Z003");
+	AT(9, 40, 0); OK(hq_queue_finish(q, 2, NULL));
+	AT(9, 50, 0); OK(hq_queue_finish(q, 1, NULL));
+	AT(10, 0, 0); OK(hq_queue_pause(q, 3, "lunch"));
+	OK(hq_queue_issue(q, "business", HQ_CLASS_NORMAL, NULL));
+	AT(10, 1, 0); OK(hq_queue_call_next(q, 2, &t));
+	AT(10, 4, 0); OK(hq_queue_noshow(q, 2, NULL));
+	AT(10, 5, 0); OK(hq_queue_issue(q, "business", HQ_CLASS_NORMAL, NULL));
+	AT(10, 6, 0); OK(hq_queue_call_next(q, 2, &t));
+	AT(10, 9, 0); OK(hq_queue_noshow(q, 2, NULL));
+	AT(10, 10, 0); OK(hq_queue_issue(q, "business", HQ_CLASS_NORMAL, NULL));
+	OK(hq_queue_resume(q, 3));
+	AT(10, 11, 0); OK(hq_queue_call_next(q, 2, &t));
+	assert_string_equal(t.label, "A003");
+	AT(10, 12, 0); OK(hq_queue_start(q, 2, NULL));
+	AT(10, 20, 0); OK(hq_queue_finish(q, 2, NULL));
+	AT(10, 21, 0); OK(hq_queue_review_last(q, 2, 2, HQ_REASON_ATTITUDE, HQ_CH_UNIT, NULL));
+	AT(10, 30, 0); OK(hq_queue_case_step(q, 1, HQ_CASE_VERIFIED, "0900", NULL, NULL));
+	AT(11, 50, 0); OK(hq_queue_pause(q, 4, "lunch"));
+	AT(11, 55, 0); OK(hq_queue_pause(q, 5, NULL));
+	AT(13, 40, 0); OK(hq_queue_resume(q, 5));
+	AT(13, 55, 0); OK(hq_queue_resume(q, 4));
+	AT(14, 0, 0);
+#undef AT
+#undef OK
+	return q;
+}
+
+/* The record, fed the morning's feed, expects the alerts worked out by hand, to the
+ * millisecond; and the library raised and cleared exactly those. */
+static void alerts_by_definition(void **state)
+{
+	char *text;
+	struct hq_queue *q = morning_library(&text);
+	struct hq_sim_record *rec = malloc(sizeof *rec);
+	int64_t day0 = ts_local(2026, 11, 23, 0, 0), end = ts_clock_ms;
+	const size_t want = sizeof alerts_by_hand / sizeof alerts_by_hand[0];
+	struct hq_sim_alert *got;
+	struct hq_sim_seen *seen;
+	size_t n, nseen;
+
+	(void)state;
+	assert_non_null(rec);
+	assert_int_equal(hq_sim_record_init(rec, hq_queue_config(q), day0, day0 + 86400000LL), HQ_OK);
+	feed(q, rec);
+	hq_sim_expect_until(&rec->expect, end);
+	got = hq_sim_expect_list(&rec->expect, &n);
+	seen = library_alerts(q, &nseen);
+	assert_int_equal(n, want);
+	assert_int_equal(nseen, want);
+	for (size_t i = 0; i < want; i++) {
+		const struct by_hand *h = &alerts_by_hand[i];
+		int64_t from = hms(h->from), to = *h->to ? hms(h->to) : 0;
+		bool in_record = false, in_library = false;
+
+		for (size_t k = 0; k < n; k++)
+			in_record |= !strcmp(hq_queue_config(q)->alerts[got[k].rule].name, h->rule) &&
+				     !strcmp(got[k].subject, h->subject) && got[k].from == from && got[k].to == to;
+		for (size_t k = 0; k < nseen; k++)
+			in_library |= !strcmp(seen[k].rule, h->rule) && !strcmp(seen[k].subject, h->subject) &&
+				      seen[k].raised == from && seen[k].cleared == to;
+		if (!in_record || !in_library)
+			fail_msg("%s %s from %s to %s: %s", h->rule, h->subject, h->from, h->to,
+				 !in_record ? "not as the record has it" : "not as the library raised it");
+	}
+	free(got);
+	free(seen);
+	hq_sim_record_free(rec);
+	free(rec);
+	ts_close(q);
+	free(text);
+}
+
+/* A copy of the library's alerts with one changed, compared with the record's intervals. */
+static void findings_of(const struct hq_sim_expect *x, const struct hq_sim_seen *seen, size_t n,
+			const struct hq_sim_window *w, struct hq_sim_verdict *v)
+{
+	assert_int_equal(hq_sim_expect_compare(x, seen, n, w, v), HQ_OK);
+}
+
+static struct hq_sim_seen *seen_of(struct hq_sim_seen *seen, size_t n, const char *rule, const char *subject,
+				   const char *from)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(seen[i].rule, rule) && !strcmp(seen[i].subject, subject) && seen[i].raised == hms(from))
+			return &seen[i];
+	fail_msg("no alert %s %s at %s", rule, subject, from);
+	return NULL;
+}
+
+static void one_finding(const struct hq_sim_verdict *v, enum hq_sim_finding_what what, const char *rule,
+			const char *subject)
+{
+	if (v->mismatches != 1 || v->nf != 1 || v->f[0].what != what || strcmp(v->f[0].rule_name, rule) ||
+	    strcmp(v->f[0].subject, subject)) {
+		print_findings(v);
+		fail_msg("want one finding: %s %s %s; got %d", hq_sim_finding_name(what), rule, subject,
+			 v->mismatches);
+	}
+}
+
+/*
+ * The comparison, on the morning above with a tolerance of 30 s (hallqd's at 150x): the
+ * library's alerts match every interval, and each way of being wrong is one finding: raised
+ * 31 s late, cleared 2 s early or 31 s late, an interval not raised, an alert not explained,
+ * two intervals 90 minutes apart taken as one alert, one still open. 29 s late is within it,
+ * and so is an interval shorter than the tolerance that hallqd missed, and one near the end
+ * of the window that it has not raised yet.
+ */
+static void alerts_compared(void **state)
+{
+	char *text;
+	struct hq_queue *q = morning_library(&text);
+	struct hq_sim_record *rec = malloc(sizeof *rec);
+	int64_t day0 = ts_local(2026, 11, 23, 0, 0);
+	struct hq_sim_window w = {.from = hms("09:00:00"), .asked = hms("14:00:00"), .answered = hms("14:00:00"),
+				  .tolerance = 30000, .early = 1000};
+	struct hq_sim_seen *lib, *seen, *a;
+	struct hq_sim_verdict v;
+	size_t n;
+
+	(void)state;
+	assert_non_null(rec);
+	assert_int_equal(hq_sim_record_init(rec, hq_queue_config(q), day0, day0 + 86400000LL), HQ_OK);
+	feed(q, rec);
+	hq_sim_expect_until(&rec->expect, ts_clock_ms);
+	lib = library_alerts(q, &n);
+	seen = malloc((n + 1) * sizeof *seen);
+	assert_non_null(seen);
+	assert_int_equal(n, 13);
+
+	/* As they are: one check per interval, each matched. */
+	findings_of(&rec->expect, lib, n, &w, &v);
+	assert_int_equal(v.checks, 13);
+	assert_int_equal(v.mismatches, 0);
+	assert_int_equal(v.tally[0].expected, 1); /* long_wait, the first rule */
+	assert_int_equal(v.tally[0].matched, 1);
+	hq_sim_verdict_free(&v);
+
+#define CHANGED(change)                                                                         \
+	do {                                                                                    \
+		memcpy(seen, lib, n * sizeof *seen);                                            \
+		change;                                                                         \
+		findings_of(&rec->expect, seen, n, &w, &v);                                     \
+	} while (0)
+	/* 29 s late, raised and cleared: within. */
+	CHANGED((a = seen_of(seen, n, "long_pause", "counter:3", "09:50:00"), a->raised += 29000, a->cleared += 29000));
+	assert_int_equal(v.mismatches, 0);
+	assert_int_equal(v.raised_lag_max, 29000);
+	hq_sim_verdict_free(&v);
+	/* 31 s late. */
+	CHANGED((a = seen_of(seen, n, "long_pause", "counter:3", "09:50:00"), a->raised += 31000));
+	one_finding(&v, HQ_SIM_RAISED_OFF, "long_pause", "counter:3");
+	assert_int_equal(v.f[0].want, hms("09:50:00"));
+	assert_int_equal(v.f[0].got, hms("09:50:31"));
+	hq_sim_verdict_free(&v);
+	/* Cleared 2 s early, or 31 s late. */
+	CHANGED((a = seen_of(seen, n, "bad_review", "case:1", "10:21:00"), a->cleared -= 2000));
+	one_finding(&v, HQ_SIM_CLEARED_OFF, "bad_review", "case:1");
+	hq_sim_verdict_free(&v);
+	CHANGED((a = seen_of(seen, n, "bad_review", "case:1", "10:21:00"), a->cleared += 31000));
+	one_finding(&v, HQ_SIM_CLEARED_OFF, "bad_review", "case:1");
+	hq_sim_verdict_free(&v);
+	/* Still open, long after the record's end. */
+	CHANGED((a = seen_of(seen, n, "noshow_streak", "counter:2", "10:09:00"), a->cleared = 0));
+	one_finding(&v, HQ_SIM_STILL_OPEN, "noshow_streak", "counter:2");
+	hq_sim_verdict_free(&v);
+	/* Not raised: the list without it. */
+	a = seen_of(lib, n, "slow_service", "counter:1", "09:49:00");
+	memcpy(seen, lib, (size_t)(a - lib) * sizeof *seen);
+	memcpy(seen + (a - lib), a + 1, (n - (size_t)(a - lib) - 1) * sizeof *seen);
+	findings_of(&rec->expect, seen, n - 1, &w, &v);
+	one_finding(&v, HQ_SIM_NOT_RAISED, "slow_service", "counter:1");
+	assert_int_equal(v.checks, 13);
+	hq_sim_verdict_free(&v);
+	/* One more that nothing explains: a check of its own. */
+	CHANGED((seen[n] = seen[0], snprintf(seen[n].rule, sizeof seen[n].rule, "no_calls"),
+		 snprintf(seen[n].subject, sizeof seen[n].subject, "counter:4")));
+	hq_sim_verdict_free(&v);
+	findings_of(&rec->expect, seen, n + 1, &w, &v);
+	one_finding(&v, HQ_SIM_UNEXPLAINED, "no_calls", "counter:4");
+	assert_int_equal(v.checks, 14);
+	hq_sim_verdict_free(&v);
+	/* Counter 5's two pieces, 11:57-12:00 and 13:30-13:40, as one alert: its clear is 90
+	 * minutes off, and the second piece has no alert. */
+	memcpy(seen, lib, n * sizeof *seen);
+	a = seen_of(seen, n, "pause_no_reason", "counter:5", "11:57:00");
+	a->cleared = hms("13:40:00");
+	*seen_of(seen, n, "pause_no_reason", "counter:5", "13:30:00") = seen[n - 1];
+	findings_of(&rec->expect, seen, n - 1, &w, &v);
+	assert_int_equal(v.mismatches, 2);
+	assert_int_equal(v.f[0].what, HQ_SIM_CLEARED_OFF);
+	assert_int_equal(v.f[1].what, HQ_SIM_NOT_RAISED);
+	hq_sim_verdict_free(&v);
+	/* Near the ends of the window hallqd may not have got to it yet: asked at 13:50:20, the
+	 * long pause of 13:50 need not be raised; one that ended at 13:40 must be cleared. */
+	w.asked = hms("13:50:20");
+	a = seen_of(lib, n, "long_pause", "counter:4", "13:50:00");
+	memcpy(seen, lib, (size_t)(a - lib) * sizeof *seen);
+	memcpy(seen + (a - lib), a + 1, (n - (size_t)(a - lib) - 1) * sizeof *seen);
+	findings_of(&rec->expect, seen, n - 1, &w, &v);
+	assert_int_equal(v.mismatches, 0);
+	assert_int_equal(v.tally[2].optional, 1); /* long_pause is the third rule */
+	hq_sim_verdict_free(&v);
+	/* With a tolerance of 2 minutes, the slow service of 09:49-09:50 is shorter than it:
+	 * hallqd may have missed it. */
+	w.asked = hms("14:00:00");
+	w.tolerance = 120000;
+	a = seen_of(lib, n, "slow_service", "counter:1", "09:49:00");
+	memcpy(seen, lib, (size_t)(a - lib) * sizeof *seen);
+	memcpy(seen + (a - lib), a + 1, (n - (size_t)(a - lib) - 1) * sizeof *seen);
+	findings_of(&rec->expect, seen, n - 1, &w, &v);
+	assert_int_equal(v.mismatches, 0);
+	hq_sim_verdict_free(&v);
+#undef CHANGED
+	free(seen);
+	free(lib);
+	hq_sim_record_free(rec);
+	free(rec);
+	ts_close(q);
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -874,6 +1386,9 @@ int main(void)
 		cmocka_unit_test(record_review_breaches),
 		cmocka_unit_test(record_figures_by_definition),
 		cmocka_unit_test(library_figures_by_definition),
+		cmocka_unit_test(record_alerts_match_library),
+		cmocka_unit_test(alerts_by_definition),
+		cmocka_unit_test(alerts_compared),
 	};
 
 	ts_setup_tz();
