@@ -41,12 +41,19 @@
 #define MAX_DEVICES 512
 #define HOURS_DAYS_MAX 40       /* opening hours are counted over at most this many days */
 
+/* A pause without a reason: the queue writes "paused" for it. */
+static bool no_reason(const char *reason)
+{
+	return !reason[0] || !strcmp(reason, "paused");
+}
+
 /* What a context remembers of a counter between evaluations. */
 struct mem_counter {
 	/* Learnt from the feed; 0 when the replayed part of the feed did not say. */
 	int64_t open_since;         /* its last open or resume */
 	int64_t noclerk_since;      /* its clerk's last sign-out */
 	int64_t paused_ev;          /* its last pause (a new reason is a new pause) */
+	bool pause_noreason;        /* that pause gave no reason */
 	int noshows;                /* no-shows in a row, since its last served ticket */
 	/* Its row, read again when an event names the counter. */
 	bool fresh;
@@ -227,6 +234,7 @@ struct feed_event {
 	char type[24];
 	char service[HQ_KEY_MAX];
 	int counter;
+	bool no_reason;             /* a counter_paused event without a reason */
 };
 
 /* Learn from one event of the feed. */
@@ -272,10 +280,19 @@ static int learn(struct hq_queue *q, struct hq__alerts *m, const struct feed_eve
 		return HQ_OK;
 	was_fresh = mc->fresh;
 	mc->fresh = false;
-	if (!strcmp(e->type, "counter_opened") || !strcmp(e->type, "counter_resumed"))
+	if (!strcmp(e->type, "counter_opened") || !strcmp(e->type, "counter_resumed")) {
 		mc->open_since = e->at;
-	else if (!strcmp(e->type, "counter_paused"))
-		mc->paused_ev = e->at;
+		mc->pause_noreason = false;
+	}
+	else if (!strcmp(e->type, "counter_paused")) {
+		/* Paused again, still without a reason: the same pause without one, counted
+		 * from its start (docs/queue.md); a reason given or taken away starts anew. */
+		bool none = e->no_reason;
+
+		if (!(none && mc->pause_noreason && mc->paused_ev))
+			mc->paused_ev = e->at;
+		mc->pause_noreason = none;
+	}
 	else if (!strcmp(e->type, "signed_out"))
 		mc->noclerk_since = e->at;
 	else if (!strcmp(e->type, "noshow"))
@@ -314,6 +331,8 @@ static int read_feed(struct hq_queue *q, struct hq__alerts *m)
 			e->ticket_id = sqlite3_column_int64(s, 3);
 			copy_col(e->service, sizeof e->service, s, 5);
 			e->counter = sqlite3_column_int(s, 6);
+			e->no_reason = sqlite3_column_type(s, 8) == SQLITE_NULL ||
+				       no_reason((const char *)sqlite3_column_text(s, 8));
 		}
 		sqlite3_reset(s);
 		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
@@ -958,11 +977,6 @@ static int64_t later(int64_t a, int64_t b)
 static int64_t hours_ms(struct eval *ev, const struct hq_counter_cfg *cc, int64_t from)
 {
 	return open_ms(ev->cfg, ev->m, &ev->today_cache, cc, from, ev->now);
-}
-
-static bool no_reason(const char *reason)
-{
-	return !reason[0] || !strcmp(reason, "paused");
 }
 
 /* The counter rules that count opening hours: since when the condition has held (0: it

@@ -252,6 +252,7 @@ static void test_pause(void **state)
 static void test_pause_reason(void **state)
 {
 	struct hq_queue *q = open_hall(NULL);
+	int n;
 
 	(void)state;
 	at(10, 0, 0);
@@ -276,6 +277,17 @@ static void test_pause_reason(void **state)
 	at(10, 6, 0);
 	eval(q, NULL, NULL);
 	assert_true(is_open(q, "pause_no_reason", "counter:2"));
+	/* Pause pressed again, still without a reason: the same pause; the alert stays open,
+	 * counted from 10:04 (docs/queue.md), and is not cleared and raised again. */
+	n = alerts_of(q, "pause_no_reason", "counter:2", false, NULL);
+	at(10, 7, 0);
+	TQ_OK(q, hq_queue_pause(q, 2, NULL));
+	eval(q, NULL, NULL);
+	assert_true(is_open(q, "pause_no_reason", "counter:2"));
+	at(10, 8, 30);
+	eval(q, NULL, NULL);
+	assert_true(is_open(q, "pause_no_reason", "counter:2"));
+	assert_int_equal(alerts_of(q, "pause_no_reason", "counter:2", false, NULL), n);
 	/* A paused counter with a reason never is. */
 	TQ_OK(q, hq_queue_pause(q, 3, "training"));
 	at(11, 0, 0);
