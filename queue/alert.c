@@ -180,13 +180,6 @@ static void copy(char *dst, size_t len, const char *src)
 	dst[n] = '\0';
 }
 
-static void copy_col(char *dst, size_t len, sqlite3_stmt *s, int col)
-{
-	const unsigned char *v = sqlite3_column_text(s, col);
-
-	copy(dst, len, v ? (const char *)v : "");
-}
-
 static int counter_index(const struct hq_config *cfg, int number)
 {
 	const struct hq_counter_cfg *cc = number ? hq_config_counter(cfg, number) : NULL;
@@ -327,9 +320,9 @@ static int read_feed(struct hq_queue *q, struct hq__alerts *m)
 
 			e->id = sqlite3_column_int64(s, 0);
 			e->at = sqlite3_column_int64(s, 1);
-			copy_col(e->type, sizeof e->type, s, 2);
+			hq__copy_col(e->type, sizeof e->type, s, 2);
 			e->ticket_id = sqlite3_column_int64(s, 3);
-			copy_col(e->service, sizeof e->service, s, 5);
+			hq__copy_col(e->service, sizeof e->service, s, 5);
 			e->counter = sqlite3_column_int(s, 6);
 			e->no_reason = sqlite3_column_type(s, 8) == SQLITE_NULL ||
 				       no_reason((const char *)sqlite3_column_text(s, 8));
@@ -455,12 +448,12 @@ static int counter_facts(struct hq_queue *q, struct hq__alerts *m, int i, struct
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
 		mc->state = sqlite3_column_int(s, 0);
-		copy_col(mc->reason, sizeof mc->reason, s, 1);
-		copy_col(mc->clerk, sizeof mc->clerk, s, 2);
+		hq__copy_col(mc->reason, sizeof mc->reason, s, 1);
+		hq__copy_col(mc->clerk, sizeof mc->clerk, s, 2);
 		mc->active_at = sqlite3_column_int64(s, 3);
 		mc->paused_at = sqlite3_column_int64(s, 4);
 		mc->cur_id = sqlite3_column_int64(s, 5);
-		copy_col(mc->cur_label, sizeof mc->cur_label, s, 6);
+		hq__copy_col(mc->cur_label, sizeof mc->cur_label, s, 6);
 		mc->cur_service = hq_config_service_index(q->cfg, (const char *)sqlite3_column_text(s, 7));
 		mc->cur_from = sqlite3_column_int64(s, 9) ? sqlite3_column_int64(s, 9)
 							   : sqlite3_column_int64(s, 8);
@@ -546,13 +539,13 @@ static int cases_facts(struct hq_queue *q, struct hq__alerts **mp)
 		c = &m->cases[m->ncases++];
 		c->id = sqlite3_column_int64(s, 0);
 		c->state = sqlite3_column_int(s, 1);
-		copy_col(c->rectify_due, sizeof c->rectify_due, s, 2);
-		copy_col(c->revisit_due, sizeof c->revisit_due, s, 3);
+		hq__copy_col(c->rectify_due, sizeof c->rectify_due, s, 2);
+		hq__copy_col(c->revisit_due, sizeof c->revisit_due, s, 3);
 		c->level = sqlite3_column_int(s, 4);
-		copy_col(c->service, sizeof c->service, s, 5);
+		hq__copy_col(c->service, sizeof c->service, s, 5);
 		c->counter = sqlite3_column_int(s, 6);
-		copy_col(c->clerk, sizeof c->clerk, s, 7);
-		copy_col(c->label, sizeof c->label, s, 8);
+		hq__copy_col(c->clerk, sizeof c->clerk, s, 7);
+		hq__copy_col(c->label, sizeof c->label, s, 8);
 		snprintf(c->subject, sizeof c->subject, "case:%lld", (long long)c->id);
 	}
 	sqlite3_reset(s);
@@ -786,9 +779,9 @@ static int read_open(struct eval *ev)
 		}
 		a = &ev->open[ev->nopen++];
 		a->id = sqlite3_column_int64(s, 0);
-		copy_col(a->rule, sizeof a->rule, s, 1);
-		copy_col(a->subject, sizeof a->subject, s, 2);
-		copy_col(a->service, sizeof a->service, s, 3);
+		hq__copy_col(a->rule, sizeof a->rule, s, 1);
+		hq__copy_col(a->subject, sizeof a->subject, s, 2);
+		hq__copy_col(a->service, sizeof a->service, s, 3);
 		a->counter = sqlite3_column_int(s, 4);
 		a->holds = false;
 	}
@@ -1399,19 +1392,19 @@ static void row_to_alert(sqlite3_stmt *s, struct hq_alert *a)
 {
 	memset(a, 0, sizeof *a);
 	a->id = sqlite3_column_int64(s, 0);
-	copy_col(a->rule, sizeof a->rule, s, 1);
+	hq__copy_col(a->rule, sizeof a->rule, s, 1);
 	a->kind = sqlite3_column_int(s, 2);
 	a->severity = sqlite3_column_int(s, 3);
-	copy_col(a->subject, sizeof a->subject, s, 4);
-	copy_col(a->service, sizeof a->service, s, 5);
+	hq__copy_col(a->subject, sizeof a->subject, s, 4);
+	hq__copy_col(a->service, sizeof a->service, s, 5);
 	a->counter = sqlite3_column_int(s, 6);
-	copy_col(a->clerk, sizeof a->clerk, s, 7);
-	copy_col(a->message, sizeof a->message, s, 8);
+	hq__copy_col(a->clerk, sizeof a->clerk, s, 7);
+	hq__copy_col(a->message, sizeof a->message, s, 8);
 	a->raised_at = sqlite3_column_int64(s, 9);
 	a->cleared_at = sqlite3_column_int64(s, 10);
 	a->acked_at = sqlite3_column_int64(s, 11);
-	copy_col(a->acked_by, sizeof a->acked_by, s, 12);
-	copy_col(a->ack_note, sizeof a->ack_note, s, 13);
+	hq__copy_col(a->acked_by, sizeof a->acked_by, s, 12);
+	hq__copy_col(a->ack_note, sizeof a->ack_note, s, 13);
 }
 
 static int load_alert(struct hq_queue *q, int64_t id, struct hq_alert *a)

@@ -4,6 +4,26 @@
 # on its own Xvfb, with hallqd on a simulated clock; its programs' PIDs; what its logs call
 # an error; the wall display's screenshots; and the hall stopped by run-hall's own SIGTERM.
 
+# The set-up of a script that runs the whole hall with hallq-sim (hall.sh, supervision.sh):
+# its environment (UTC, a silent sound device, the sanitizers' known leak in libdbus), no
+# variable of the caller's hall, the scratch directory, and every program it needs. Sets
+# SIM and t_start.
+hall_setup() {
+	SIM=$BUILD/hallq-sim
+	TZ=UTC
+	SDL_AUDIODRIVER=dummy # calls are "said" on a silent device, at the real pace
+	# Under the sanitizers (BUILD=build-san): libdbus, opened by SDL, keeps a buffer for good.
+	LSAN_OPTIONS="suppressions=$(pwd)/tests/display/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
+	export TZ SDL_AUDIODRIVER LSAN_OPTIONS
+	unset HALLQ_TOKEN HALLQ_DB HALLQ_NOW HALLQ_KIOSK_TRACE HALLQ_DISPLAY_TRACE
+	t_start=$(date +%s)
+	make_tmp
+	need "make tests builds the programs; Debian packages xvfb xdotool socat curl" \
+		"$HALLQD" "$HALLQ" "$SIM" "$BUILD/hallq-counter" "$BUILD/hallq-display" \
+		"$BUILD/hallq-kiosk" "$BUILD/hallq-printer-sim" "$BUILD/hallq-unit-sim" Xvfb xdotool \
+		socat curl flock "$PY"
+}
+
 # A port where nothing listens, nor 100 above it (run-hall's Modbus TCP bus), from FIRST on.
 # The listening sockets are read from /proc (state 0A), as neither ss nor netstat is sure
 # to be installed.
@@ -19,7 +39,9 @@ hall_listening() {
 # "PID NAME" of each child of PID, from /proc (procps may be missing).
 hall_children() { # pid
 	for hc_s in /proc/[0-9]*/stat; do
-		read -r hc_p hc_name _ hc_pp _ <"$hc_s" 2>/dev/null || continue
+		# Braced, so that a process gone mid-scan is silent: a failed redirection reports
+		# before a 2>/dev/null on the same command applies.
+		{ read -r hc_p hc_name _ hc_pp _ <"$hc_s"; } 2>/dev/null || continue
 		[ "$hc_pp" = "$1" ] && echo "$hc_p $hc_name" | tr -d '()'
 	done
 }

@@ -25,22 +25,9 @@ cd "$(dirname "$0")/.."
 . tests/lib.sh
 . tests/hall-lib.sh
 PNG="$PY tests/display/png.py"
-SIM=$BUILD/hallq-sim
-TZ=UTC
-SDL_AUDIODRIVER=dummy # calls are "said" on a silent device, at the real pace
-# Under the sanitizers (BUILD=build-san): libdbus, opened by SDL, keeps a buffer for good.
-LSAN_OPTIONS="suppressions=$(pwd)/tests/display/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
-export TZ SDL_AUDIODRIVER LSAN_OPTIONS
-unset HALLQ_TOKEN HALLQ_DB HALLQ_NOW HALLQ_KIOSK_TRACE HALLQ_DISPLAY_TRACE
-t_start=$(date +%s)
-
+hall_setup
 DAY=2026-11-25
 SPEED=150
-
-make_tmp
-need "make tests builds the programs; Debian packages xvfb xdotool socat curl" \
-	"$HALLQD" "$HALLQ" "$SIM" "$BUILD/hallq-counter" "$BUILD/hallq-display" "$BUILD/hallq-kiosk" \
-	"$BUILD/hallq-printer-sim" "$BUILD/hallq-unit-sim" Xvfb xdotool socat curl flock "$PY"
 
 jq_py() { # python-expression: evaluated with j = the JSON on stdin
 	"$PY" -c 'import json, sys
