@@ -355,6 +355,27 @@ export const REASONS = [
 	['attitude', '服务态度', 'Attitude'], ['other', '其他', 'Other'],
 ];
 
+/* The reasons a clerk pauses a counter, as the pages offer them. The API takes any text
+ * ({"reason": TEXT}); a page sends the code, or "CODE: what the clerk typed", so that the
+ * managers' pages can show the words in either language and the free text beside them. A
+ * pause without a reason is stored as "paused" (docs/queue.md, No reason). */
+export const PAUSE_REASONS = [
+	['break', '休息', 'Break'], ['lunch', '午餐', 'Lunch'], ['meeting', '会议', 'Meeting'],
+	['training', '培训', 'Training'], ['backoffice', '后台办件', 'Back-office work'],
+	['system', '系统故障', 'System fault'], ['other', '其他', 'Other'],
+];
+
+/* A counter's pause reason in words: "午餐 Lunch", "其他 Other: 取档案" or the text as it is. */
+export function reasonWords(reason) {
+	if (!reason || reason === 'paused')
+		return t('未说明原因', 'No reason given');
+	const m = /^([a-z]+)(?::\s*(.*))?$/s.exec(reason);
+	const r = m && PAUSE_REASONS.find((x) => x[0] === m[1]);
+	if (!r)
+		return reason;
+	return t(r[1], r[2]) + (m[2] ? ': ' + m[2] : '');
+}
+
 /* A line at the foot of the page that says whether the live feed is up. */
 export function liveBadge(elm) {
 	return (up) => {
