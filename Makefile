@@ -215,6 +215,12 @@ test-clocks: deps
 	@$(MAKE) --no-print-directory tests
 	@BUILD=$(BUILD) tools/test-clocks
 
+# The browser suite alone (tests/web.sh) with its screenshots kept in docs/web, where
+# docs/web.md shows them: look at them before committing them.
+web-shots: deps
+	@$(MAKE) --no-print-directory $(PROGS)
+	@BUILD=$(BUILD) HALLQ_SHOTS=docs/web tests/web.sh
+
 bench: deps
 	@$(MAKE) --no-print-directory $(PROGS) $(FW_SIM) $(RELAY) $(VOICE) $(BENCHES)
 	@BUILD=$(BUILD) bench/run
@@ -247,7 +253,7 @@ uninstall:
 clean:
 	rm -rf build build-san
 
-.PHONY: all deps tests test test-clocks bench run soak install uninstall clean
+.PHONY: all deps tests test test-clocks web-shots bench run soak install uninstall clean
 .SECONDARY:
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
