@@ -417,6 +417,7 @@ const hallSrc = source(async () => {
 	await loadHall();
 	renderServices();
 	renderCounters();
+	tick();
 }, 400);
 
 const statsSrc = source(async () => {
