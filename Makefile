@@ -15,6 +15,9 @@ MHD_LIBS = $(call PC,libmicrohttpd)
 CURL_LIBS = $(call PC,libcurl)
 MODBUS_LIBS = $(call PC,libmodbus)
 SERIALPORT_LIBS = $(call PC,libserialport)
+# gnutls (Debian's libgnutls28-dev, which libmicrohttpd-dev needs anyway): hallqd's session
+# secrets (gnutls_rnd) and their sha256 (server/sessions.c).
+GNUTLS_LIBS = $(call PC,gnutls)
 # crypt(3) of libxcrypt (Debian's libcrypt-dev): the clerks' PINs, hashed (queue/clerk.c).
 CRYPT_LIBS = $(call PC,libcrypt)
 
@@ -62,7 +65,8 @@ $(BUILD)/hallq: $(patsubst %.c,$(BUILD)/%.o,$(wildcard cli/*.c)) $(LIB)
 # as a string od and sed write into $(BUILD), so that hallqd needs no asset path.
 SERVER_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(wildcard server/*.c)) $(BUILD)/server/ticket_page.o
 $(BUILD)/hallqd: $(SERVER_OBJ) $(LIB)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIB_LIBS) $(MHD_LIBS) $(JANSSON_LIBS) -lpthread
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIB_LIBS) $(MHD_LIBS) $(GNUTLS_LIBS) $(JANSSON_LIBS) -lpthread
+$(BUILD)/server/sessions.o: ALL_CFLAGS += $(shell $(PKG_CONFIG) --cflags gnutls 2>/dev/null)
 $(BUILD)/server/ticket_page.c: assets/web/ticket.html
 	@mkdir -p $(dir $@)
 	@{ echo '/* Made by make from $<; do not edit. */'; \
@@ -215,6 +219,12 @@ test-clocks: deps
 	@$(MAKE) --no-print-directory tests
 	@BUILD=$(BUILD) tools/test-clocks
 
+# The browser suite alone (tests/web.sh) with its screenshots kept in docs/web, where
+# docs/web.md shows them: look at them before committing them.
+web-shots: deps
+	@$(MAKE) --no-print-directory $(PROGS)
+	@BUILD=$(BUILD) HALLQ_SHOTS=docs/web tests/web.sh
+
 bench: deps
 	@$(MAKE) --no-print-directory $(PROGS) $(FW_SIM) $(RELAY) $(VOICE) $(BENCHES)
 	@BUILD=$(BUILD) bench/run
@@ -247,7 +257,7 @@ uninstall:
 clean:
 	rm -rf build build-san
 
-.PHONY: all deps tests test test-clocks bench run soak install uninstall clean
+.PHONY: all deps tests test test-clocks web-shots bench run soak install uninstall clean
 .SECONDARY:
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -32,6 +32,7 @@ enum opt {
 	/* 好差评, electronic supervision and the appraisal */
 	OPT_LEVEL, OPT_REASONS, OPT_COMMENT, OPT_CHANNEL, OPT_NOTE, OPT_STATE, OPT_WHO,
 	OPT_MONTH, OPT_WEEK, OPT_QUARTER, OPT_PIN, OPT_ALL, OPT_FORCE,
+	OPT_CLERK,
 	OPT_HELP,
 	OPT_COUNT_
 };
@@ -72,10 +73,13 @@ struct cmd {
 };
 
 /* The command tables of the 好差评 evaluation (cmd_review.c), electronic supervision
- * (cmd_alert.c), and the reports and the clerks' roster (cmd_report.c); each ends with {0}. */
+ * (cmd_alert.c), the reports and the clerks' roster (cmd_report.c), and the web pages'
+ * sessions (cmd_session.c); each ends with {0}. */
 extern const struct cmd cli_review_cmds[];
 extern const struct cmd cli_alert_cmds[];
 extern const struct cmd cli_report_cmds[];
+/* cmd_session.c: the web pages' sessions. */
+extern const struct cmd cli_session_cmds[];
 
 /* commands.c: the handlers of main.c's command table. Each returns the exit status. */
 int cli_cmd_init(struct ctx *c);

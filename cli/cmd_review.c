@@ -61,7 +61,7 @@ static int cmd_review(struct ctx *c)
 		return cli_usage_err(c, "--reasons must be a list of efficiency, skill, attitude and "
 				     "other (efficiency,attitude), not '%s'", c->opt[OPT_REASONS]);
 	if ((channel = hq_channel_parse(ch)) < 0 || channel == HQ_CH_MIGRATED)
-		return cli_usage_err(c, "--channel must be api, kiosk, phone or unit, not '%s'", ch);
+		return cli_usage_err(c, "--channel must be api, kiosk, pad, phone or unit, not '%s'", ch);
 	if (c->opt[OPT_COUNTER] && (rc = parse_id(c, "--counter", c->opt[OPT_COUNTER], 9999, &counter)))
 		return rc;
 	if (!reasons && level <= HQ_LEVEL_BAD && !strcmp(c->cmd->name, "rate"))
@@ -215,12 +215,12 @@ static int cmd_case(struct ctx *c)
 const struct cmd cli_review_cmds[] = {
 	{.name = "review", .run = cmd_review, .opts = REVIEW_OPTS, .min_args = 1, .max_args = 2,
 	 .synopsis = "TICKET LEVEL | --counter N LEVEL [--reasons LIST] [--comment TEXT] "
-		     "[--channel api|kiosk|phone|unit]",
+		     "[--channel api|kiosk|pad|phone|unit]",
 	 .summary = "review a finished ticket (好差评): LEVEL 1..5; 1 and 2 need --reasons",
 	 .example = "hallq review A012 2 --reasons efficiency,attitude --comment '等了很久'"},
 	{.name = "rate", .run = cmd_review, .opts = REVIEW_OPTS, .min_args = 1, .max_args = 2,
 	 .synopsis = "TICKET LEVEL | --counter N LEVEL [--reasons LIST] [--comment TEXT] "
-		     "[--channel api|kiosk|phone|unit]",
+		     "[--channel api|kiosk|pad|phone|unit]",
 	 .summary = "review, as the old ratings did it: a bad LEVEL needs no --reasons (other)",
 	 .example = "hallq rate --counter 3 very-satisfied"},
 	{.name = "reviews", .run = cmd_reviews, .reads = true, .opts = O(FROM) | O(TO) | O(LEVEL) | O(JSON),

@@ -64,6 +64,7 @@ static const struct option long_opts[] = {
 	{"pin", required_argument, NULL, OPT_VAL(OPT_PIN)},
 	{"all", no_argument, NULL, OPT_VAL(OPT_ALL)},
 	{"force", no_argument, NULL, OPT_VAL(OPT_FORCE)},
+	{"clerk", required_argument, NULL, OPT_VAL(OPT_CLERK)},
 	{"help", no_argument, NULL, OPT_VAL(OPT_HELP)},
 	{NULL, 0, NULL, 0},
 };
@@ -229,10 +230,10 @@ static const struct cmd commands[] = {
 };
 
 /* The commands above, then those of the 好差评 evaluation (cmd_review.c), electronic
- * supervision (cmd_alert.c) and the reports and roster (cmd_report.c); each table ends with
- * an entry without a name. */
+ * supervision (cmd_alert.c), the reports and roster (cmd_report.c) and the web pages'
+ * sessions (cmd_session.c); each table ends with an entry without a name. */
 static const struct cmd *const tables[] = {
-	commands, cli_review_cmds, cli_alert_cmds, cli_report_cmds,
+	commands, cli_review_cmds, cli_alert_cmds, cli_report_cmds, cli_session_cmds,
 };
 #define NTABLES (sizeof tables / sizeof tables[0])
 

@@ -856,6 +856,7 @@ static const struct key hall_keys[] = {
 	{ "workdays", set_workdays, offsetof(struct hq_config, workdays),
 	  offsetof(struct hq_config, nworkdays), 0, 0, NULL, 0 },
 	FN(sign_in, set_sign_in, hq_config, roster_open, 0, 0, "roster", 0),
+	INT(session_hours, hq_config, session_hours, 1, 720, "12"),
 	{ NULL, NULL, 0, 0, 0, 0, NULL, 0 }
 };
 

@@ -43,7 +43,8 @@
 	X(SIGNIN, signin, "unknown clerk or wrong PIN") \
 	X(NOCLERK, noclerk, "no such clerk on the roster") \
 	X(CLERK, clerk, "clerk is on the roster already") \
-	X(NOALERT, noalert, "no such alert")
+	X(NOALERT, noalert, "no such alert") \
+	X(NOSESSION, nosession, "no such session, or it has ended")
 
 enum hq_err {
 	HQ_OK = 0,

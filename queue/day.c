@@ -68,6 +68,11 @@ int hq__rollover_locked(struct hq_queue *q, const char *today, int *closed)
 	sqlite3_bind_int64(s, 1, q->now - 86400000LL);
 	if ((rc = hq__exec(q, s)))
 		return rc;
+	/* Sessions ended a month ago are history nobody asks for (hq_session.h). */
+	s = hq__stmt(q, SQL_SESSION_PURGE);
+	sqlite3_bind_int64(s, 1, hq__wall_now(q) - HQ_SESSION_KEEP_MS);
+	if ((rc = hq__exec(q, s)))
+		return rc;
 	if ((rc = hq__meta_set(q, "day", today)))
 		return rc;
 	if (closed)

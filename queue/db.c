@@ -28,6 +28,7 @@ static const char *const migrations[] = {
 	HQ_SCHEMA_V2,
 	HQ_SCHEMA_V3,
 	HQ_SCHEMA_V4,
+	HQ_SCHEMA_V5,
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -157,6 +158,17 @@ void hq_queue_set_clock(struct hq_queue *q, hq_clock_fn fn, void *ud)
 int64_t hq_queue_now(struct hq_queue *q)
 {
 	return q->clock(q->clock_ud);
+}
+
+void hq_queue_set_session_clock(struct hq_queue *q, hq_clock_fn fn, void *ud)
+{
+	q->wall = fn ? fn : hq_real_now;
+	q->wall_ud = fn ? ud : NULL;
+}
+
+int64_t hq__wall_now(struct hq_queue *q)
+{
+	return q->wall(q->wall_ud);
 }
 
 const char *hq_queue_errmsg(const struct hq_queue *q)
@@ -407,6 +419,7 @@ static int open_db(const char *path, bool readonly, struct hq_queue **out, char 
 	}
 	q->readonly = readonly;
 	hq_queue_set_clock(q, NULL, NULL);
+	hq_queue_set_session_clock(q, NULL, NULL);
 	rc = sqlite3_open_v2(path, &q->db, readonly ? SQLITE_OPEN_READONLY
 						    : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
 	if (rc != SQLITE_OK) {

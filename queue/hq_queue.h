@@ -218,10 +218,12 @@ int hq_queue_idem_put(struct hq_queue *q, const char *key, const char *route, in
 /* Where a waiting ticket stands now: people ahead of it and the estimated wait. */
 int hq_queue_position(struct hq_queue *q, int64_t id, int *ahead, int *wait_s);
 
-/* The 好差评 evaluation, electronic supervision and the appraisal, a header each; included
+/* The 好差评 evaluation, electronic supervision, the appraisal and the web pages' sessions,
+ * a header each; included
  * last, so that they may use everything above. */
 #include "hq_review.h"
 #include "hq_alert.h"
 #include "hq_appraisal.h"
+#include "hq_session.h"
 
 #endif

@@ -32,6 +32,7 @@ enum hq_channel {
 	HQ_CH_KIOSK,            /* the kiosk, for a citizen who typed the ticket number */
 	HQ_CH_API,              /* an external 好差评 system */
 	HQ_CH_MIGRATED,         /* a three-level rating from before schema 4 */
+	HQ_CH_PAD,              /* 平板: the counter's tablet facing the citizen (evaluator:N) */
 };
 
 struct hq_review {

@@ -9,7 +9,7 @@
  *   queue.c  review.c  stats.c          the rules; the 好差评 reviews and their cases; the live
  *   idem.c  setup.c  alert.c            state and figures; idempotency records; applying a
  *   clerk.c  appraisal.c                configuration; electronic supervision; the roster and
- *                                       sign-in; the monthly appraisal
+ *   session.c                           sign-in; the monthly appraisal; the web pages' sessions
  *   estimate.c                          the estimated wait and a ticket's position
  *   day.c                               a day's close and roll-over; hq__begin
  *   roster.c                            the roster's look-up; signing clerks in and out
@@ -42,6 +42,10 @@ struct hq_queue {
 	char day[11];              /* local day the database was last rolled over to */
 	hq_clock_fn clock;
 	void *clock_ud;
+	/* The real clock of the sessions (session.c), which a simulated hall clock must not
+	 * make expire early or never; a seam of its own for the tests. */
+	hq_clock_fn wall;
+	void *wall_ud;
 	int64_t now;               /* clock read once per operation, so one op has one time */
 	bool batch;                /* inside hq_queue_batch_begin/end */
 	bool readonly;             /* hq_queue_open_readonly: never writes, never rolls over */
@@ -87,6 +91,9 @@ void hq__step_reset(struct hq_queue *q, enum hq_sql which);
 void hq__bind_text(sqlite3_stmt *s, int i, const char *v);
 /* Copy a text column into dst; NULL reads as "". */
 void hq__copy_col(char *dst, size_t len, sqlite3_stmt *s, int col);
+
+/* The sessions' clock now (hq_queue_set_session_clock): real unix ms. */
+int64_t hq__wall_now(struct hq_queue *q);
 
 /* Read a meta value into buf ("" when absent); set one. Inside a transaction. */
 int hq__meta_get(struct hq_queue *q, const char *key, char *buf, size_t len);

@@ -14,7 +14,7 @@
 
 #define COUNT(table) (sizeof table / sizeof table[0])
 
-static const char *const channel_names[] = {"unit", "phone", "kiosk", "api", "migrated"};
+static const char *const channel_names[] = {"unit", "phone", "kiosk", "api", "migrated", "pad"};
 static const char *const case_state_names[] = {"open", "verified", "rectified", "revisited",
 					       "closed"};
 /* What takes a case to each state, for the sentences of a refusal. */
@@ -71,8 +71,8 @@ static int check_review(struct hq_queue *q, int level, unsigned reasons, const c
 	if (level > HQ_LEVEL_BAD && reasons)
 		return hq__fail(q, HQ_EINVAL, "a review at level %d (%s) takes no reasons: they "
 				"are for levels 1 and 2", level, hq_level_name(level));
-	if ((unsigned)channel > HQ_CH_API)
-		return hq__fail(q, HQ_EINVAL, "channel %d is not unit, phone, kiosk or api", channel);
+	if ((unsigned)channel > HQ_CH_PAD || channel == HQ_CH_MIGRATED)
+		return hq__fail(q, HQ_EINVAL, "channel %d is not unit, phone, kiosk, api or pad", channel);
 	return check_text(q, "the comment", comment);
 }
 

@@ -3,7 +3,9 @@
  * config's [clerk ID] first, then the database's clerks), and signing clerks in and out.
  * Each sign-in opens a row of the signins table and each sign-out closes it, whatever ends
  * it: the clerk, the counter's close, the day's close or another clerk signing in at the
- * counter; so the appraisal can sum the hours a clerk was signed in. The public entry points
+ * counter; so the appraisal can sum the hours a clerk was signed in. Whatever ends it also
+ * ends the clerk's web sessions of that counter (hq_session.h), in the same transaction, so
+ * that a page signed in by a clerk never acts for the next one. The public entry points
  * (clerk.c), the counter's close (queue.c) and the day's close (day.c) build on these.
  */
 #include <stdio.h>
@@ -100,6 +102,22 @@ static int signin_open_for(struct hq_queue *q, int counter, const char *clerk, b
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? HQ_OK : hq__dberr(q, rc);
 }
 
+/* Why a clerk's sessions ended, by the signed_out event's value (enum hq__signout). */
+static const char *const session_why[] = {"clerk signed out", "counter closed", "day closed",
+					  "another clerk signed in"};
+
+/* End the clerk sessions of the counter but those of `keep` ("" for none). */
+static int end_sessions(struct hq_queue *q, int counter, const char *keep, enum hq__signout why)
+{
+	sqlite3_stmt *s = hq__stmt(q, SQL_SESSION_END_COUNTER);
+
+	sqlite3_bind_int(s, 1, counter);
+	hq__bind_text(s, 2, keep);
+	sqlite3_bind_int64(s, 3, hq__wall_now(q));
+	hq__bind_text(s, 4, session_why[why]);
+	return hq__exec(q, s);
+}
+
 int hq__sign_out(struct hq_queue *q, int counter, enum hq__signout why, bool always)
 {
 	char was[HQ_CLERK_MAX];
@@ -109,7 +127,8 @@ int hq__sign_out(struct hq_queue *q, int counter, enum hq__signout why, bool alw
 		return rc;
 	if (!*was && !always)
 		return HQ_OK;
-	if ((rc = end_signin(q, counter)) || (rc = set_clerk(q, counter, "")))
+	if ((rc = end_signin(q, counter)) || (rc = set_clerk(q, counter, "")) ||
+	    (rc = end_sessions(q, counter, "", why)))
 		return rc;
 	return hq__event(q, "signed_out", NULL, counter, (int)why, was);
 }
@@ -139,7 +158,10 @@ int hq__sign_in(struct hq_queue *q, int counter, const char *clerk, int how)
 		if ((rc = hq__exec(q, s)))
 			return rc;
 	}
-	if ((rc = set_clerk(q, counter, clerk)))
+	/* A session left by an earlier clerk (the counter's clerk cleared by hand, or a
+	 * database from before sessions) does not carry over to this one. */
+	if ((rc = set_clerk(q, counter, clerk)) ||
+	    (rc = end_sessions(q, counter, clerk, HQ__OUT_REPLACED)))
 		return rc;
 	return hq__event(q, "signed_in", NULL, counter, how, clerk);
 }
@@ -176,6 +198,12 @@ int hq__sign_out_all(struct hq_queue *q, bool idle)
 	}
 	sqlite3_reset(s);
 	rc = rc == SQLITE_DONE ? HQ_OK : hq__dberr(q, rc);
+	if (rc == HQ_OK) {
+		s = hq__stmt(q, SQL_SESSION_END_CLERKS);
+		sqlite3_bind_int64(s, 1, hq__wall_now(q));
+		hq__bind_text(s, 2, session_why[HQ__OUT_DAY]);
+		rc = hq__exec(q, s);
+	}
 	for (i = 0; i < n && rc == HQ_OK; i++)
 		if ((rc = set_clerk(q, who[i].counter, "")) == HQ_OK)
 			rc = hq__event(q, "signed_out", NULL, who[i].counter, HQ__OUT_DAY, who[i].clerk);

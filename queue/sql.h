@@ -191,6 +191,37 @@
 	"  at, updated_at) SELECT id, day, service, counter, clerk, rating, 4,"          \
 	"  ended_at, ended_at FROM tickets WHERE rating > 0;"
 
+/*
+ * Schema 5: the web pages' sign-in sessions (queue/session.c). A session is found by the
+ * sha256 of its cookie's secret, never by the secret, which only the browser holds; its
+ * id (8 hex digits) names it in lists and logs. role is the role it acts as ("manager",
+ * "counter:3", "evaluator:3"); a clerk's session (clerk not '') holds while that clerk is
+ * signed in at its counter, and ends in the transaction that signs them out. Times are unix
+ * ms of the real clock, not the hall's (a simulated hall's sessions still expire in hours);
+ * revoked_at is NULL while the session has not been ended.
+ */
+#define HQ_SCHEMA_V5                                                                     \
+	"CREATE TABLE sessions("                                                         \
+	"  id TEXT PRIMARY KEY,"                                                         \
+	"  secret_sha256 TEXT NOT NULL UNIQUE,"                                          \
+	"  role TEXT NOT NULL,"                                                          \
+	"  counter INTEGER NOT NULL DEFAULT 0,"                                          \
+	"  clerk TEXT NOT NULL DEFAULT '',"                                              \
+	"  csrf TEXT NOT NULL,"                                                          \
+	"  created INTEGER NOT NULL,"                                                    \
+	"  last_seen INTEGER NOT NULL,"                                                  \
+	"  expires INTEGER NOT NULL,"                                                    \
+	"  address TEXT NOT NULL DEFAULT '',"                                            \
+	"  revoked_at INTEGER,"                                                          \
+	"  revoked_why TEXT NOT NULL DEFAULT '');"                                       \
+	"CREATE INDEX sessions_clerk ON sessions(counter)"                               \
+	"  WHERE revoked_at IS NULL AND clerk <> '';"                                    \
+	"CREATE INDEX sessions_expires ON sessions(expires);"
+
+#define HQ_SESSION_COLS                                                                  \
+	"id, role, counter, clerk, csrf, created, last_seen, expires, address,"          \
+	" COALESCE(revoked_at, 0), revoked_why"
+
 #define HQ_TICKET_COLS                                                                   \
 	"id, parent_id, day, label, service, number, class, state, counter,"             \
 	" target_counter, clerk, recalls, people_ahead, est_wait_s, rating,"             \
@@ -498,7 +529,31 @@
 			     " COALESCE(c.active_at, 0) FROM signins s"                  \
 			     " LEFT JOIN counters c ON c.number = s.counter"             \
 			     " WHERE s.at < ?2 AND (s.out_at = 0 OR s.out_at > ?1)"      \
-			     " ORDER BY s.clerk, s.at")
+			     " ORDER BY s.clerk, s.at")                                   \
+	/* Sessions (session.c). The clerk's sessions of a counter end when its clerk       \
+	 * changes (roster.c): every one but those of the clerk ?2 ('' for all). */      \
+	X(SESSION_ADD, "INSERT INTO sessions(id, secret_sha256, role, counter, clerk,"   \
+		       " csrf, created, last_seen, expires, address)"                    \
+		       " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8, ?9)")                \
+	X(SESSION_BY_HASH, "SELECT " HQ_SESSION_COLS " FROM sessions"                    \
+			   " WHERE secret_sha256 = ?1")                                  \
+	X(SESSION_BY_ID, "SELECT " HQ_SESSION_COLS " FROM sessions WHERE id = ?1")       \
+	X(SESSION_ALL, "SELECT " HQ_SESSION_COLS " FROM sessions"                        \
+		       " WHERE ?1 OR (revoked_at IS NULL AND expires > ?2)"              \
+		       " ORDER BY created, id")                                          \
+	X(SESSION_SEEN, "UPDATE sessions SET last_seen = ?2 WHERE id = ?1")              \
+	X(SESSION_REVOKE, "UPDATE sessions SET revoked_at = ?2, revoked_why = ?3"        \
+			  " WHERE id = ?1 AND revoked_at IS NULL")                       \
+	X(SESSION_REVOKE_WHERE, "UPDATE sessions SET revoked_at = ?3, revoked_why = ?4"  \
+				" WHERE revoked_at IS NULL AND expires > ?3"             \
+				" AND (?1 = '' OR clerk = ?1) AND (?2 = 0 OR counter = ?2)")\
+	X(SESSION_END_COUNTER, "UPDATE sessions SET revoked_at = ?3, revoked_why = ?4"   \
+			       " WHERE counter = ?1 AND clerk <> '' AND clerk <> ?2"     \
+			       " AND revoked_at IS NULL")                                \
+	X(SESSION_END_CLERKS, "UPDATE sessions SET revoked_at = ?1, revoked_why = ?2"    \
+			      " WHERE clerk <> '' AND revoked_at IS NULL")               \
+	X(SESSION_PURGE, "DELETE FROM sessions WHERE expires < ?1"                       \
+			 " OR revoked_at < ?1")
 
 enum hq_sql {
 #define X(name, sql) SQL_##name,

@@ -747,10 +747,11 @@ static bool method_listed(const char *list, const char *method)
 }
 
 /* The hall's routes above, then those of the 好差评 evaluation (reviews.c), electronic
- * supervision (alerts.c) and the reports (reports.c), then the catch-all; each table ends
- * with a NULL method; matched in this order. */
+ * supervision (alerts.c), the reports (reports.c) and the web pages' sessions (sessions.c),
+ * then the catch-all; each table ends with a NULL method; matched in this order. */
 static const struct hqd_route *const tables[] = {
-	routes, hqd_review_routes, hqd_alert_routes, hqd_report_routes, last_routes,
+	routes, hqd_review_routes, hqd_alert_routes, hqd_report_routes, hqd_session_routes,
+	last_routes,
 };
 
 const struct hqd_route *hqd_route_match(const char *method, const char *path, struct hqd_req *r,
@@ -775,6 +776,13 @@ const struct hqd_route *hqd_route_match(const char *method, const char *path, st
 	return NULL;
 }
 
+/* Is the counter of the path (its first star) the one of the caller's role? */
+static bool own_counter(const struct hqd_req *r)
+{
+	return r->who->counter == strtol(r->args[0], NULL, 10) &&
+	       strspn(r->args[0], "0123456789") == strlen(r->args[0]);
+}
+
 bool hqd_allowed(const struct hqd_route *rt, const struct hqd_req *r)
 {
 	enum hqd_role role = r->who ? r->who->role : ROLE_NONE;
@@ -793,8 +801,7 @@ bool hqd_allowed(const struct hqd_route *rt, const struct hqd_req *r)
 	case PERM_COUNTER:
 		if (role == ROLE_GATEWAY)
 			return true;
-		return role == ROLE_COUNTER && r->who->counter == strtol(r->args[0], NULL, 10) &&
-		       strspn(r->args[0], "0123456789") == strlen(r->args[0]);
+		return role == ROLE_COUNTER && own_counter(r);
 	case PERM_STATS:
 		return role == ROLE_MANAGER;
 	case PERM_REPORT:
@@ -808,7 +815,7 @@ bool hqd_allowed(const struct hqd_route *rt, const struct hqd_req *r)
 	case PERM_ALERTS:
 		return role == ROLE_MANAGER || role == ROLE_DISPLAY;
 	case PERM_EVALUATE:
-		return role == ROLE_GATEWAY;
+		return role == ROLE_GATEWAY || (role == ROLE_EVALUATOR && own_counter(r));
 	case PERM_RATE:
 		return role == ROLE_MANAGER;
 	case PERM_REVIEWS:

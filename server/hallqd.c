@@ -47,8 +47,9 @@ struct conn {
 	bool too_large;
 	double start;
 	int status;
-	char role[24];
+	char role[64];               /* for the log: "counter:3", "manager (session 1a2b3c4d)" */
 	struct hqd_token who;        /* a copy: a reload may replace the tokens while we work */
+	struct hq_session session;   /* the cookie's, when it signed the request in */
 };
 
 struct sse {
@@ -78,6 +79,10 @@ static enum MHD_Result send_answer(struct MHD_Connection *mc, struct conn *c)
 		MHD_add_response_header(resp, "Content-Type", r->ctype ? r->ctype : "application/json");
 	if (r->location[0] && r->status < 300)
 		MHD_add_response_header(resp, "Location", r->location);
+	if (r->cookie[0]) {
+		MHD_add_response_header(resp, "Set-Cookie", r->cookie);
+		MHD_add_response_header(resp, "Cache-Control", "no-store");
+	}
 	if (r->replayed)
 		MHD_add_response_header(resp, "Idempotent-Replayed", "true");
 	if (r->status == 405)
@@ -272,6 +277,47 @@ static bool prefers_html(const char *accept)
 	return html > 0 && (html > json || (html == json && json_rank < 3));
 }
 
+/* The client's address, for the sessions' list. */
+static void client_address(struct MHD_Connection *mc, char *buf, size_t len)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(mc, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+
+	buf[0] = '\0';
+	if (sa && sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, buf, (socklen_t)len);
+	else if (sa && sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, buf, (socklen_t)len);
+}
+
+/* Who sent the request: a Bearer token if the request has an Authorization header, else the
+ * session of its cookie (looked up on the worker). r->who stays NULL when neither. */
+static void authenticate(struct hqd *srv, struct MHD_Connection *mc, struct conn *c, const char *auth)
+{
+	struct hqd_req *r = &c->req;
+	const char *cookie;
+
+	if (auth) {
+		pthread_rwlock_rdlock(&srv->tokens_lock);
+		r->who = !strncmp(auth, "Bearer ", 7) ? hqd_tokens_find(&srv->tokens, auth + 7) : NULL;
+		if (r->who) {
+			c->who = *r->who;
+			r->who = &c->who;
+			hqd_role_label(&c->who, c->role, sizeof c->role);
+		}
+		pthread_rwlock_unlock(&srv->tokens_lock);
+		return;
+	}
+	cookie = MHD_lookup_connection_value(mc, MHD_COOKIE_KIND, HQD_COOKIE);
+	if (!cookie || !*cookie)
+		return;
+	if (hqd_session_lookup(srv, cookie, &c->session, &c->who, r->session_err, sizeof r->session_err))
+		return;
+	r->who = &c->who;
+	r->session = &c->session;
+	snprintf(c->role, sizeof c->role, "%s (session %s)", c->session.role, c->session.id);
+}
+
 static enum MHD_Result dispatch(struct hqd *srv, struct MHD_Connection *mc, struct conn *c,
 				const char *url, const char *method)
 {
@@ -290,25 +336,24 @@ static enum MHD_Result dispatch(struct hqd *srv, struct MHD_Connection *mc, stru
 			hqd_error(r, 404, "noroute", "no such path: %s", url);
 		return send_answer(mc, c);
 	}
-	pthread_rwlock_rdlock(&srv->tokens_lock);
-	r->who = (auth && !strncmp(auth, "Bearer ", 7)) ? hqd_tokens_find(&srv->tokens, auth + 7) : NULL;
-	if (r->who) {
-		c->who = *r->who;
-		r->who = &c->who;
-		snprintf(c->role, sizeof c->role, "%s", hqd_role_name(c->who.role));
-		if (c->who.role == ROLE_COUNTER)
-			snprintf(c->role, sizeof c->role, "counter:%d", c->who.counter);
-	}
-	pthread_rwlock_unlock(&srv->tokens_lock);
+	client_address(mc, r->address, sizeof r->address);
+	authenticate(srv, mc, c, auth);
 	if (r->route->perm != PERM_PUBLIC && !r->who) {
-		hqd_error(r, 401, "unauthorized", auth ? "that token is not known here" :
-			  "this needs an Authorization: Bearer token");
+		if (r->session_err[0])
+			hqd_error(r, 401, "nosession", "%s", r->session_err);
+		else
+			hqd_error(r, 401, "unauthorized", auth ? "that token is not known here" :
+				  "this needs an Authorization: Bearer token or a session");
 		return send_answer(mc, c);
 	}
 	if (!hqd_allowed(r->route, r)) {
 		hqd_error(r, 403, "forbidden", "role %s may not %s %s", c->role, method, url);
 		return send_answer(mc, c);
 	}
+	if (!hqd_session_write_ok(r, MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "Origin"),
+				  MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "Host"),
+				  MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "X-CSRF-Token")))
+		return send_answer(mc, c);
 	if (c->too_large) {
 		hqd_error(r, 413, "toolarge", "request bodies are limited to %zu bytes", c->limit);
 		return send_answer(mc, c);
@@ -490,6 +535,8 @@ int main(int argc, char **argv)
 		{"heartbeat", required_argument, NULL, 'b'}, {"unit-stale", required_argument, NULL, 's'},
 		{"kiosk-stale", required_argument, NULL, 'k'}, {"clock", required_argument, NULL, 'C'},
 		{"speed", required_argument, NULL, 'S'}, {"help", no_argument, NULL, 'h'},
+		/* Hidden, for tests: sessions that last seconds instead of session_hours. */
+		{"session-seconds", required_argument, NULL, 'x'},
 		{"version", no_argument, NULL, 'V'}, {NULL, 0, NULL, 0},
 	};
 	const char *config = NULL, *db = NULL, *listen_at = NULL, *clock_at = NULL;
@@ -547,6 +594,14 @@ int main(int argc, char **argv)
 				fprintf(stderr, "hallqd: --speed takes 1 to %d, not '%s'\n", HQ_SPEED_MAX, optarg);
 				return 2;
 			}
+			break;
+		case 'x':
+			n = strtol(optarg, &end, 10);
+			if (*end || n < 1 || n > 720 * 3600) {
+				fprintf(stderr, "hallqd: --session-seconds takes 1 to %d, not '%s'\n", 720 * 3600, optarg);
+				return 2;
+			}
+			srv.session_ttl_ms = n * 1000LL;
 			break;
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("hallqd %s\n", HQ_VERSION); return 0;

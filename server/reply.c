@@ -49,7 +49,7 @@ static int http_status(int err)
 {
 	switch (err) {
 	case HQ_ENOSERVICE: case HQ_ENOCOUNTER: case HQ_ENOTICKET: case HQ_ENOCODE: case HQ_ENOCASE:
-	case HQ_ENOCLERK: case HQ_ENOALERT:
+	case HQ_ENOCLERK: case HQ_ENOALERT: case HQ_ENOSESSION:
 		return 404;
 	case HQ_ESIGNIN:
 		return 403;

@@ -228,7 +228,7 @@ static void run_review_get(struct hq_queue *q, struct hqd_req *r)
 }
 
 /* POST /api/v1/counters/{n}/evaluate {"level", "reasons"}: a key of the counter unit's
- * evaluator, which the gateway sends. */
+ * evaluator, which the gateway sends, or the choice on the counter's tablet (evaluator:N). */
 static void run_evaluate(struct hq_queue *q, struct hqd_req *r)
 {
 	struct hq_review rv;
@@ -246,7 +246,9 @@ static void run_evaluate(struct hq_queue *q, struct hqd_req *r)
 	if (!hqd_field_int(r, r->body, "", "level", true, HQ_LEVEL_MIN, HQ_LEVEL_MAX, &level, &given) ||
 	    !body_reasons(r, &reasons))
 		return;
-	rc = hq_queue_review_last(q, (int)c, (int)level, reasons, HQ_CH_UNIT, &rv);
+	/* The counter's tablet (evaluator:N) is a channel of its own; the gateway's keys are the unit's. */
+	rc = hq_queue_review_last(q, (int)c, (int)level, reasons,
+				  r->who && r->who->role == ROLE_EVALUATOR ? HQ_CH_PAD : HQ_CH_UNIT, &rv);
 	/* Nothing to review is a refusal like the others: the key was pressed too late. */
 	if (rc == HQ_ENOTICKET)
 		hqd_error(r, 409, hq_err_code(rc), "%s", hq_queue_errmsg(q));

@@ -37,13 +37,14 @@ enum hqd_role {
 	ROLE_COUNTER,
 	ROLE_GATEWAY,                /* a counter-bus gateway: every counter, unit health */
 	ROLE_REVIEW,                 /* an external 好差评 system: reviews tickets, reads reviews */
+	ROLE_EVALUATOR,              /* evaluator:N, counter N's tablet facing the citizen */
 	ROLE_MANAGER,
 	ROLE_ADMIN,
 };
 
 struct hqd_token {
 	enum hqd_role role;
-	int counter;                 /* for ROLE_COUNTER */
+	int counter;                 /* for ROLE_COUNTER and ROLE_EVALUATOR */
 	char token[257];
 };
 
@@ -58,6 +59,10 @@ void hqd_tokens_free(struct hqd_tokens *t);
 /* The entry whose token equals `token`, compared in constant time; NULL if none. */
 const struct hqd_token *hqd_tokens_find(const struct hqd_tokens *t, const char *token);
 const char *hqd_role_name(enum hqd_role r);
+/* A role as the tokens file spells it ("manager", "counter:3", "evaluator:3") into t's role
+ * and counter; -1 when it is none. And back: t's role so spelled, into buf. */
+int hqd_role_parse(const char *s, struct hqd_token *t);
+void hqd_role_label(const struct hqd_token *t, char *buf, size_t len);
 
 /* A request as the worker sees it: parsed by the HTTP thread, answered by the worker. */
 struct hqd_req {
@@ -72,6 +77,12 @@ struct hqd_req {
 	bool want_html;              /* the Accept header prefers text/html to JSON (a browser) */
 	char idem_key[HQD_IDEM_KEY_MAX + 1];
 	const struct hqd_token *who;
+	/* A request signed in by the session cookie, not a token: its session (who is then its
+	 * role); NULL otherwise, and session_err says why a cookie sent was refused. */
+	const struct hq_session *session;
+	char session_err[256];
+	bool tls;                    /* came over TLS (none yet: always false), for Secure cookies */
+	char address[64];            /* the client's IP address */
 	struct hqd *srv;             /* the server the request came to */
 
 	/* The answer. */
@@ -80,6 +91,7 @@ struct hqd_req {
 	const char *ctype;
 	char location[320];
 	char allow[32];              /* methods, for a 405 */
+	char cookie[256];            /* a Set-Cookie header, "" for none */
 	bool vary_accept;            /* the answer depends on the Accept header */
 	bool replayed;
 };
@@ -101,6 +113,7 @@ enum hqd_perm {
 	PERM_EVALUATE,               /* gateway, admin: a counter unit's evaluator keys */
 	PERM_RATE,                   /* manager, admin: a rating given for a citizen */
 	PERM_REVIEWS,                /* review, manager, admin: reading the reviews */
+	PERM_ADMIN,                  /* admin only */
 };
 
 struct hqd_route {
@@ -111,6 +124,7 @@ struct hqd_route {
 	void (*run)(struct hq_queue *q, struct hqd_req *r);
 	const char *name;            /* label for metrics */
 	bool local;                  /* runs on the connection thread, without the queue (q NULL) */
+	bool no_idem;                /* keeps no idempotency record (its answer sets a cookie) */
 	/* A counter operation's queue function, for the handler shared by the operations
 	 * that take no body: the counter of the path, answered with the ticket or the counter. */
 	int (*ticket_op)(struct hq_queue *q, int counter, struct hq_ticket *out);
@@ -129,6 +143,21 @@ json_t *hqd_review_json(const struct hq_review *rv);
 char *hqd_review_metrics(struct hq_queue *q);
 extern const struct hqd_route hqd_alert_routes[];
 extern const struct hqd_route hqd_report_routes[];
+extern const struct hqd_route hqd_session_routes[];
+
+/*
+ * sessions.c: the web pages' sign-in (docs/api.md, Sessions). The cookie's name; the
+ * session whose secret is the cookie's value, looked up on the worker (which also brings its
+ * last_seen up to date), into out and as a role into who: 0, or -1 with err saying why (an
+ * unknown, expired or ended session). A write signed in by the cookie must come from the
+ * hall's own pages: no Origin but the Host, and the session's CSRF token in the header;
+ * false when refused (403 origin or csrf, answered).
+ */
+#define HQD_COOKIE "hallq_session"
+int hqd_session_lookup(struct hqd *srv, const char *secret, struct hq_session *out,
+		       struct hqd_token *who, char *err, size_t errlen);
+bool hqd_session_write_ok(struct hqd_req *r, const char *origin, const char *host,
+			  const char *csrf);
 
 /* The route for method and path; NULL if none, with `allow` listing the methods the path
  * takes ("" for an unknown path). */
@@ -303,6 +332,9 @@ struct hqd {
 	struct hqd_tokens tokens;
 	pthread_rwlock_t tokens_lock;
 	int heartbeat_ms;            /* a comment line on an event stream idle this long */
+	/* How long a web session lasts: the config's session_hours when 0, else this (a
+	 * hidden option of hallqd's, so that tests see sessions expire in seconds). */
+	int64_t session_ttl_ms;
 };
 
 /* The ticket status page, assets/web/ticket.html, embedded by the build (NUL-terminated). */

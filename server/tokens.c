@@ -13,7 +13,7 @@
 #define TOKEN_MIN 16
 
 static const char *const role_names[] = {"none", "kiosk", "booking", "display", "counter", "gateway",
-					     "review", "manager", "admin"};
+					     "review", "evaluator", "manager", "admin"};
 _Static_assert(sizeof role_names / sizeof role_names[0] == ROLE_ADMIN + 1, "a name for every role");
 
 const char *hqd_role_name(enum hqd_role r)
@@ -21,26 +21,45 @@ const char *hqd_role_name(enum hqd_role r)
 	return (unsigned)r < sizeof role_names / sizeof role_names[0] ? role_names[r] : "none";
 }
 
-static int parse_role(const char *s, struct hqd_token *t)
+/* The roles of one counter, "counter:N" and "evaluator:N", take its number. */
+static bool counter_role(enum hqd_role r)
 {
+	return r == ROLE_COUNTER || r == ROLE_EVALUATOR;
+}
+
+int hqd_role_parse(const char *s, struct hqd_token *t)
+{
+	const char *colon = strchr(s, ':');
 	char *end;
 	long n;
 	int i;
 
-	if (strncmp(s, "counter:", 8) == 0) {
-		n = strtol(s + 8, &end, 10);
-		if (end == s + 8 || *end || n < 1 || n > 9999)
+	if (colon) {
+		for (i = ROLE_KIOSK; i <= ROLE_ADMIN; i++)
+			if (counter_role(i) && strlen(role_names[i]) == (size_t)(colon - s) &&
+			    !strncmp(s, role_names[i], (size_t)(colon - s)))
+				break;
+		n = strtol(colon + 1, &end, 10);
+		if (i > ROLE_ADMIN || end == colon + 1 || *end || n < 1 || n > 9999)
 			return -1;
-		t->role = ROLE_COUNTER;
+		t->role = i;
 		t->counter = (int)n;
 		return 0;
 	}
 	for (i = ROLE_KIOSK; i <= ROLE_ADMIN; i++)
-		if (i != ROLE_COUNTER && strcmp(s, role_names[i]) == 0) {
+		if (!counter_role(i) && strcmp(s, role_names[i]) == 0) {
 			t->role = i;
 			return 0;
 		}
 	return -1;
+}
+
+void hqd_role_label(const struct hqd_token *t, char *buf, size_t len)
+{
+	if (counter_role(t->role))
+		snprintf(buf, len, "%s:%d", hqd_role_name(t->role), t->counter);
+	else
+		snprintf(buf, len, "%s", hqd_role_name(t->role));
 }
 
 int hqd_tokens_load(const char *path, struct hqd_tokens *out, char *err, size_t errlen)
@@ -73,9 +92,9 @@ int hqd_tokens_load(const char *path, struct hqd_tokens *out, char *err, size_t 
 			snprintf(err, errlen, "%s:%d: expected `ROLE TOKEN`", path, lineno);
 			goto fail;
 		}
-		if (parse_role(role, &entry)) {
+		if (hqd_role_parse(role, &entry)) {
 			snprintf(err, errlen, "%s:%d: unknown role '%s' (kiosk, booking, display, "
-				 "counter:N, gateway, manager, admin)", path, lineno, role);
+				 "counter:N, gateway, review, evaluator:N, manager, admin)", path, lineno, role);
 			goto fail;
 		}
 		if (strlen(tok) < TOKEN_MIN || strlen(tok) >= sizeof entry.token) {

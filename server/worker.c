@@ -98,7 +98,7 @@ static void run_request(struct hq_queue *q, struct hqd_req *r)
 	int status, found;
 
 	snprintf(route, sizeof route, "%s %s", r->method, r->path);
-	if (r->route->write && r->idem_key[0]) {
+	if (r->route->write && r->idem_key[0] && !r->route->no_idem) {
 		found = hq_queue_idem_get(q, r->idem_key, stored, sizeof stored, &status, &body,
 					  r->location, sizeof r->location);
 		if (found < 0) {
@@ -121,7 +121,7 @@ static void run_request(struct hq_queue *q, struct hqd_req *r)
 	}
 	r->route->run(q, r);
 	/* Refusals are kept too: a retry must get the same answer, not a second try. */
-	if (r->route->write && r->idem_key[0] && r->status < 500 &&
+	if (r->route->write && r->idem_key[0] && !r->route->no_idem && r->status < 500 &&
 	    hq_queue_idem_put(q, r->idem_key, route, r->status, r->resp ? r->resp : "", r->location) != HQ_OK) {
 		free(r->resp);
 		r->resp = NULL;

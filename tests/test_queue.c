@@ -214,9 +214,10 @@ static void test_error_names(void **state)
 		}
 		n++;
 	}
-	assert_int_equal(n, 36);
+	assert_int_equal(n, 37);
 	assert_string_equal(hq_err_code(HQ_ESIGNIN), "signin");
 	assert_string_equal(hq_err_code(HQ_ENOCASE), "nocase");
+	assert_string_equal(hq_err_code(HQ_ENOSESSION), "nosession");
 	assert_string_equal(hq_err_name(HQ_ENOSERVICE), "HQ_ENOSERVICE");
 	assert_string_equal(hq_err_code(HQ_ENOSERVICE), "noservice");
 	assert_string_equal(hq_err_name(HQ_ERATED), "HQ_ERATED");
