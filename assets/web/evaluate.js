@@ -6,7 +6,8 @@
  * then sends POST /api/v1/counters/N/evaluate {"level", "reasons"} (the review of the
  * counter's last finished ticket, channel pad), thanks the citizen and goes back to the
  * welcome. The server takes a rating within 120 s of hall time after the finish, so the
- * question goes away then. Digits choose a level, letters the reasons, Enter sends.
+ * question goes away then. Digits choose a level, letters (or Space on one) the reasons,
+ * Enter sends.
  */
 import {
 	$, api, bi, el, follow, hall, hallNow, liveBadge, loadHall, setBi, signedIn, t, LEVELS, REASONS,
@@ -177,7 +178,9 @@ function onKey(ev) {
 		toggle(REASONS[i][0]);
 		return;
 	}
-	if (ev.key === 'Enter' && !$('why').hidden && !(ev.target && ev.target.tagName === 'BUTTON' && ev.target.id !== 'send')) {
+	/* Enter sends, from a reason button too (Space toggles that one); on a level button it
+	 * chooses that level, as any button does. */
+	if (ev.key === 'Enter' && !$('why').hidden && !(ev.target && ev.target.classList && ev.target.classList.contains('level'))) {
 		ev.preventDefault();
 		send();
 	} else if (ev.key === 'Escape') {
