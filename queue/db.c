@@ -28,6 +28,8 @@ static const char *const migrations[] = {
 	HQ_SCHEMA_V2,
 	HQ_SCHEMA_V3,
 	HQ_SCHEMA_V4,
+	/* Issue 15's sessions (schema 5) come before this when both halves are merged. */
+	HQ_SCHEMA_V6,
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
