@@ -61,20 +61,24 @@ $(BUILD)/libhallq.a: $(LIB_OBJ)
 $(BUILD)/hallq: $(patsubst %.c,$(BUILD)/%.o,$(wildcard cli/*.c)) $(LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIB_LIBS) $(JANSSON_LIBS)
 
-# hallqd: the hall server. The ticket status page (assets/web/ticket.html) is compiled in,
-# as a string od and sed write into $(BUILD), so that hallqd needs no asset path.
-SERVER_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(wildcard server/*.c)) $(BUILD)/server/ticket_page.o
+# hallqd: the hall server. Every file under assets/web (the pages, their scripts and styles,
+# vendored libraries) is compiled in, so that hallqd needs no asset path: tools/embed-web
+# writes an assembler file that .incbin's each file's bytes and the table of paths, lengths
+# and ETags (server/web.c). It runs again when a file there changes, or one is added or
+# removed (its folder's time changes then).
+WEB_ASSETS = $(shell find assets/web -type f -o -type d 2>/dev/null)
+WEB_GEN = $(BUILD)/server/web_assets
+SERVER_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(wildcard server/*.c)) $(WEB_GEN).o $(WEB_GEN)_data.o
 $(BUILD)/hallqd: $(SERVER_OBJ) $(LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIB_LIBS) $(MHD_LIBS) $(GNUTLS_LIBS) $(JANSSON_LIBS) -lpthread
 $(BUILD)/server/sessions.o: ALL_CFLAGS += $(shell $(PKG_CONFIG) --cflags gnutls 2>/dev/null)
-$(BUILD)/server/ticket_page.c: assets/web/ticket.html
+$(WEB_GEN).c $(WEB_GEN).S &: $(WEB_ASSETS) tools/embed-web
 	@mkdir -p $(dir $@)
-	@{ echo '/* Made by make from $<; do not edit. */'; \
-	  echo 'const char hqd_ticket_page[] ='; \
-	  od -An -v -tx1 $< | sed 's/ \([0-9a-f][0-9a-f]\)/\\x\1/g; s/^/"/; s/$$/"/'; \
-	  echo ';'; } > $@.tmp && mv $@.tmp $@
-$(BUILD)/server/ticket_page.o: $(BUILD)/server/ticket_page.c
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	@tools/embed-web assets/web $(WEB_GEN)
+$(WEB_GEN).o: $(WEB_GEN).c
+	$(CC) $(ALL_CFLAGS) -Iserver -c -o $@ $<
+$(WEB_GEN)_data.o: $(WEB_GEN).S
+	$(CC) -c -o $@ $<
 
 # The hallqd client (client/): every program but the server talks to hallqd through it.
 CLIENT_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(wildcard client/*.c))

@@ -395,11 +395,12 @@ json_t *cli_state_json(const struct hq_config *cfg, const struct hq_hall_state *
 		const struct hq_service *sc = hq_config_service(cfg, s->key);
 
 		json_array_append_new(svcs, json_pack(
-			"{s:s, s:s, s:s, s:b, s:i, s:i, s:i, s:i, s:i, s:i, s:b}",
+			"{s:s, s:s, s:s, s:b, s:i, s:i, s:i, s:i, s:o, s:i, s:i, s:b}",
 			"key", s->key, "name", sc ? sc->name : "", "prefix", sc ? sc->prefix : "",
 			"open", s->open, "waiting", s->waiting,
 			"waiting_priority", s->waiting_priority,
 			"est_wait_s", s->est_wait_s, "est_wait_min", minutes(s->est_wait_s),
+			"oldest_wait_s", s->oldest_wait_s < 0 ? json_null() : json_integer(s->oldest_wait_s),
 			"issued_today", s->issued_today, "served_today", s->served_today,
 			"at_cap", s->at_cap));
 	}
@@ -407,9 +408,10 @@ json_t *cli_state_json(const struct hq_config *cfg, const struct hq_hall_state *
 		const struct hq_counter_state *k = &st->counters[i];
 		const struct hq_counter_cfg *kc = hq_config_counter(cfg, k->number);
 
-		json_array_append_new(ctrs, json_pack("{s:i, s:s, s:s, s:s, s:s, s:o}",
+		json_array_append_new(ctrs, json_pack("{s:i, s:s, s:s, s:o, s:s, s:s, s:o}",
 			"number", k->number, "name", kc ? kc->name : "",
-			"state", hq_cstate_name(k->state), "reason", k->reason, "clerk", k->clerk,
+			"state", hq_cstate_name(k->state), "since", json_time(k->since),
+			"reason", k->reason, "clerk", k->clerk,
 			"ticket", k->current.id ? cli_ticket_json(&k->current) : json_null()));
 	}
 	return json_pack("{s:s, s:o, s:I, s:o, s:o}", "hall", cfg->name, "now", json_time(now),

@@ -29,6 +29,7 @@ static const char *const migrations[] = {
 	HQ_SCHEMA_V3,
 	HQ_SCHEMA_V4,
 	HQ_SCHEMA_V5,
+	HQ_SCHEMA_V6,
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 

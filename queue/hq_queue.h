@@ -170,6 +170,8 @@ struct hq_service_state {
 	int waiting;
 	int waiting_priority;       /* of those, priority and appointment class */
 	int est_wait_s;             /* for a normal ticket taken now */
+	int oldest_wait_s;          /* how long the longest of `waiting` has waited since it
+				       joined this queue (issue or transfer); -1 when none waits */
 	int issued_today;
 	int served_today;
 	bool at_cap;
@@ -180,6 +182,9 @@ struct hq_counter_state {
 	char reason[HQ_REASON_MAX]; /* why paused */
 	char clerk[HQ_CLERK_MAX];
 	struct hq_ticket current;   /* id 0 when the counter has no called or serving ticket */
+	int64_t since;              /* when it entered its state (unix ms); 0 when not known,
+				       for a counter unchanged since before schema 6 */
+	int64_t paused_at;          /* when its pause began; 0 unless paused */
 };
 struct hq_hall_state {
 	struct hq_service_state *services; /* one per configured service, config order */
@@ -190,6 +195,27 @@ struct hq_hall_state {
 };
 int hq_queue_state(struct hq_queue *q, struct hq_hall_state *out);
 void hq_hall_state_free(struct hq_hall_state *st); /* frees the arrays, not st */
+
+/*
+ * What a counter's own page shows, read in one transaction: the hall's state (as
+ * hq_queue_state), the tickets parked at the counter today in their place in the queue
+ * (oldest first), those waiting for it by name (a transfer or an unpark to it) in the order
+ * it would call them, each list at most HQ_VIEW_MAX long, and the ticket it finished last
+ * today, whose citizen may still rate it (id 0 when none). HQ_ENOCOUNTER for a counter the
+ * hall does not have. hq_counter_view_free frees the arrays (not v; NULL is fine).
+ */
+#define HQ_VIEW_MAX 100
+struct hq_counter_view {
+	struct hq_hall_state state;
+	const struct hq_counter_state *counter; /* the counter's entry in state.counters */
+	struct hq_ticket *parked;
+	size_t nparked;
+	struct hq_ticket *sent_here;
+	size_t nsent_here;
+	struct hq_ticket last_finished;
+};
+int hq_queue_counter_view(struct hq_queue *q, int counter, struct hq_counter_view *out);
+void hq_counter_view_free(struct hq_counter_view *v);
 
 /* Statistics over tickets issued in [from, to) (unix ms), grouped (hq_hall.h). */
 int hq_queue_stats(struct hq_queue *q, enum hq_group by, int64_t from, int64_t to, struct hq_stats *out);

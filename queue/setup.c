@@ -40,7 +40,9 @@ int hq_queue_apply_config(struct hq_queue *q, const char *ini_text, const char *
 	for (i = 0; i < cfg->ncounters && rc == HQ_OK; i++) {
 		sqlite3_stmt *s = hq__stmt(q, SQL_COUNTER_ADD);
 
+		/* A new counter is open from now on. */
 		sqlite3_bind_int(s, 1, cfg->counters[i].number);
+		sqlite3_bind_int64(s, 2, q->now);
 		rc = hq__exec(q, s);
 	}
 	if (rc == HQ_OK)

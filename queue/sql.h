@@ -222,6 +222,15 @@
 	"id, role, counter, clerk, csrf, created, last_seen, expires, address,"          \
 	" COALESCE(revoked_at, 0), revoked_why"
 
+/*
+ * Schema 6: when each counter entered its present state (open, paused, closed), for the
+ * managers' wall and the clerk's page. A paused counter's is when its pause began; the
+ * others' are not known until they change (0, shown as unknown).
+ */
+#define HQ_SCHEMA_V6                                                                     \
+	"ALTER TABLE counters ADD COLUMN state_at INTEGER NOT NULL DEFAULT 0;"           \
+	"UPDATE counters SET state_at = paused_at WHERE state = 1;"
+
 #define HQ_TICKET_COLS                                                                   \
 	"id, parent_id, day, label, service, number, class, state, counter,"             \
 	" target_counter, clerk, recalls, people_ahead, est_wait_s, rating,"             \
@@ -250,14 +259,16 @@
 	X(META_GET, "SELECT value FROM meta WHERE key = ?1")                             \
 	X(META_SET, "INSERT INTO meta(key, value) VALUES(?1, ?2)"                        \
 		    " ON CONFLICT(key) DO UPDATE SET value = excluded.value")            \
-	X(COUNTER_ADD, "INSERT OR IGNORE INTO counters(number) VALUES(?1)")              \
+	X(COUNTER_ADD, "INSERT OR IGNORE INTO counters(number, state_at) VALUES(?1, ?2)")\
 	X(COUNTER_GET, "SELECT state, reason, clerk, current_id, last_id, prio_run,"     \
 		       " called_id FROM counters WHERE number = ?1")                     \
-	X(COUNTER_ALL, "SELECT number, state, reason, clerk, current_id FROM counters")  \
+	X(COUNTER_ALL, "SELECT number, state, reason, clerk, current_id, state_at,"      \
+		       " paused_at FROM counters")                                        \
 	/* A pause (?2 = 1) starts the pause clock; its end counts the pause into pause_ms when a  \
 	 * citizen was at the window all along; a close (2) forgets the turn under way. */   \
 	X(COUNTER_SET_STATE, "UPDATE counters SET state = ?2, reason = ?3,"              \
 			     " active_at = ?4,"                                           \
+			     " state_at = CASE WHEN state = ?2 THEN state_at ELSE ?4 END,"\
 			     " pause_ms = CASE WHEN ?2 = 2 THEN 0"                        \
 			     " WHEN state = 1 AND ?2 <> 1 AND current_id <> 0"            \
 			     " AND paused_at > 0 THEN pause_ms + ?4 - paused_at"          \
@@ -359,10 +370,19 @@
 			" FROM counters")                                                \
 	X(TICKET_AT_WINDOW, "SELECT service, called_at FROM tickets WHERE id = ?1"        \
 			    " AND state IN (1, 2)")                                      \
-	X(STATE_WAITING, "SELECT service, prio, COUNT(*) FROM tickets WHERE state = 0"   \
-			 " AND target_counter = 0 GROUP BY service, prio UNION ALL"      \
-			 " SELECT service, prio, COUNT(*) FROM tickets WHERE state = 0"  \
-			 " AND target_counter <> 0 GROUP BY service, prio")              \
+	/* With the longest wait of each: queued_at, as the supervision's ALERT_SVC_WAITING. */\
+	X(STATE_WAITING, "SELECT service, prio, COUNT(*), MIN(queued_at) FROM tickets"   \
+			 " WHERE state = 0 AND target_counter = 0 GROUP BY service, prio"\
+			 " UNION ALL SELECT service, prio, COUNT(*), MIN(queued_at)"     \
+			 " FROM tickets WHERE state = 0 AND target_counter <> 0"         \
+			 " GROUP BY service, prio")                                      \
+	/* A counter's page (hq_queue_counter_view): the tickets parked at it today, by   \
+	 * their place in the queue (tickets_open serves the day), and those waiting for it \
+	 * by name, in the order it calls them (tickets_targeted). */                      \
+	X(VIEW_PARKED, "SELECT id FROM tickets WHERE day = ?1 AND state < 4"             \
+		       " AND state = 3 AND counter = ?2 ORDER BY origin_id, id LIMIT ?3")\
+	X(VIEW_SENT, "SELECT id FROM tickets WHERE state = 0 AND target_counter = ?1"    \
+		     " AND target_counter <> 0 ORDER BY prio DESC, origin_id LIMIT ?2")  \
 	X(STATE_TODAY, "SELECT origin_service, COUNT(*) FROM tickets"                   \
 		       " WHERE day = ?1 AND parent_id = 0 GROUP BY origin_service")                        \
 	X(STATE_SERVED, "SELECT service, COUNT(*) FROM tickets WHERE day = ?1"           \

@@ -38,13 +38,28 @@ static int each_row(struct hq_queue *q, sqlite3_stmt *s, struct hq_hall_state *s
 	return rc == SQLITE_DONE ? HQ_OK : hq__dberr(q, rc);
 }
 
-static void add_waiting(struct hq_service_state *ss, sqlite3_stmt *s)
+/* The waiting of each queue by class, and its longest wait: the earliest queued_at of
+ * those waiting (issue, or the transfer into it), into oldest[] by the config's order. */
+static int read_waiting(struct hq_queue *q, struct hq_hall_state *st, int64_t *oldest)
 {
-	int n = sqlite3_column_int(s, 2);
+	sqlite3_stmt *s = hq__stmt(q, SQL_STATE_WAITING);
+	int rc;
 
-	ss->waiting += n;
-	if (sqlite3_column_int(s, 1))
-		ss->waiting_priority += n;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct hq_service_state *ss = state_service(st, (const char *)sqlite3_column_text(s, 0));
+		int n = sqlite3_column_int(s, 2);
+		int64_t queued = sqlite3_column_int64(s, 3);
+
+		if (!ss || n <= 0)
+			continue;
+		ss->waiting += n;
+		if (sqlite3_column_int(s, 1))
+			ss->waiting_priority += n;
+		if (!oldest[ss - st->services] || queued < oldest[ss - st->services])
+			oldest[ss - st->services] = queued;
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? HQ_OK : hq__dberr(q, rc);
 }
 
 static void add_issued(struct hq_service_state *ss, sqlite3_stmt *s)
@@ -60,6 +75,7 @@ static void add_served(struct hq_service_state *ss, sqlite3_stmt *s)
 static int state_locked(struct hq_queue *q, struct hq_hall_state *st)
 {
 	const struct hq_config *cfg = q->cfg;
+	int64_t oldest[HQ_MAX_SERVICES] = {0};
 	sqlite3_stmt *s;
 	char day[11];
 	int wday, minute, rc;
@@ -79,8 +95,13 @@ static int state_locked(struct hq_queue *q, struct hq_hall_state *st)
 		snprintf(st->services[i].key, sizeof st->services[i].key, "%s", cfg->services[i].key);
 		st->services[i].open = hq_service_open_at(&cfg->services[i], wday, minute);
 	}
-	if ((rc = each_row(q, hq__stmt(q, SQL_STATE_WAITING), st, add_waiting)))
+	if ((rc = read_waiting(q, st, oldest)))
 		return rc;
+	for (i = 0; i < cfg->nservices; i++) {
+		int64_t waited = oldest[i] && q->now > oldest[i] ? q->now - oldest[i] : 0;
+
+		st->services[i].oldest_wait_s = oldest[i] ? (int)(waited / 1000) : -1;
+	}
 	s = hq__stmt(q, SQL_STATE_TODAY);
 	hq__bind_text(s, 1, day);
 	if ((rc = each_row(q, s, st, add_issued)))
@@ -110,6 +131,8 @@ static int state_locked(struct hq_queue *q, struct hq_hall_state *st)
 		snprintf(cs->reason, sizeof cs->reason, "%s", (const char *)sqlite3_column_text(s, 2));
 		snprintf(cs->clerk, sizeof cs->clerk, "%s", (const char *)sqlite3_column_text(s, 3));
 		cur = sqlite3_column_int64(s, 4);
+		cs->since = sqlite3_column_int64(s, 5);
+		cs->paused_at = cs->state == HQ_C_PAUSED ? sqlite3_column_int64(s, 6) : 0;
 		if (cur) {
 			/* A nested read on another statement; `s` keeps its place. */
 			if ((rc = hq__load_ticket(q, cur, &cs->current)))
@@ -151,6 +174,104 @@ void hq_hall_state_free(struct hq_hall_state *st)
 	st->services = NULL;
 	st->counters = NULL;
 	st->nservices = st->ncounters = 0;
+}
+
+/* A counter's page ----------------------------------------------------------------------- */
+
+/* The tickets whose ids a statement gives, at most HQ_VIEW_MAX, into a new array. */
+static int view_tickets(struct hq_queue *q, sqlite3_stmt *s, struct hq_ticket **out, size_t *n)
+{
+	int64_t ids[HQ_VIEW_MAX];
+	size_t i, got = 0;
+	int rc;
+
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW && got < HQ_VIEW_MAX)
+		ids[got++] = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		return hq__dberr(q, rc);
+	if (!got)
+		return HQ_OK;
+	if (!(*out = calloc(got, sizeof **out)))
+		return hq__fail(q, HQ_ENOMEM, "out of memory for a counter's tickets");
+	for (i = 0; i < got; i++)
+		if ((rc = hq__load_ticket(q, ids[i], &(*out)[i])))
+			return rc;
+	*n = got;
+	return HQ_OK;
+}
+
+static int view_locked(struct hq_queue *q, int counter, struct hq_counter_view *v)
+{
+	sqlite3_stmt *s;
+	int64_t last = 0;
+	size_t i;
+	int rc;
+
+	if (!hq_config_counter(q->cfg, counter))
+		return hq__fail(q, HQ_ENOCOUNTER, "no counter %d in this hall", counter);
+	if ((rc = state_locked(q, &v->state)))
+		return rc;
+	for (i = 0; i < v->state.ncounters; i++)
+		if (v->state.counters[i].number == counter)
+			v->counter = &v->state.counters[i];
+	if (!v->counter)
+		return hq__fail(q, HQ_ENOCOUNTER, "counter %d has no record; run hallq init again", counter);
+	s = hq__stmt(q, SQL_VIEW_PARKED);
+	hq__bind_text(s, 1, q->day);
+	sqlite3_bind_int(s, 2, counter);
+	sqlite3_bind_int(s, 3, HQ_VIEW_MAX);
+	if ((rc = view_tickets(q, s, &v->parked, &v->nparked)))
+		return rc;
+	s = hq__stmt(q, SQL_VIEW_SENT);
+	sqlite3_bind_int(s, 1, counter);
+	sqlite3_bind_int(s, 2, HQ_VIEW_MAX);
+	if ((rc = view_tickets(q, s, &v->sent_here, &v->nsent_here)))
+		return rc;
+	/* The counter's last finished ticket is kept across days; only today's is asked to
+	 * be rated. */
+	s = hq__stmt(q, SQL_COUNTER_GET);
+	sqlite3_bind_int(s, 1, counter);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		last = sqlite3_column_int64(s, 4);
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return hq__dberr(q, rc);
+	if (last && (rc = hq__load_ticket(q, last, &v->last_finished)))
+		return rc;
+	if (strcmp(v->last_finished.day, q->day) || v->last_finished.state != HQ_T_DONE)
+		memset(&v->last_finished, 0, sizeof v->last_finished);
+	return HQ_OK;
+}
+
+int hq_queue_counter_view(struct hq_queue *q, int counter, struct hq_counter_view *out)
+{
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	if ((rc = hq__begin(q, false)))
+		return rc;
+	if (!q->cfg)
+		rc = hq__fail(q, HQ_ECONFIG, "the hall has no configuration yet: run hallq init");
+	else
+		rc = view_locked(q, counter, out);
+	rc = hq__end(q, rc);
+	if (rc)
+		hq_counter_view_free(out);
+	return rc;
+}
+
+void hq_counter_view_free(struct hq_counter_view *v)
+{
+	if (!v)
+		return;
+	hq_hall_state_free(&v->state);
+	free(v->parked);
+	free(v->sent_here);
+	v->counter = NULL;
+	v->parked = v->sent_here = NULL;
+	v->nparked = v->nsent_here = 0;
 }
 
 /* Statistics ------------------------------------------------------------------------- */

@@ -122,6 +122,30 @@ static void hours_text(const struct hq_service *sv, char *buf, size_t len)
 				      sv->periods[i].close / 60, sv->periods[i].close % 60);
 }
 
+/* A counter as /api/v1/hall and the counter operations show it. */
+static json_t *counter_json(struct hq_queue *q, const struct hqd_req *r, const struct hq_counter_state *cs)
+{
+	const struct hq_config *cfg = hq_queue_config(q);
+	const struct hq_counter_cfg *cc = hq_config_counter(cfg, cs->number);
+	json_t *keys = json_array();
+	int j;
+
+	for (j = 0; cc && j < cc->nservices; j++)
+		json_array_append_new(keys, json_string(cfg->services[cc->services[j]].key));
+	return json_pack("{s:i, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:o}", "number", cs->number,
+			 "name", cc ? cc->name : "", "name_en", cc ? cc->name_en : "",
+			 "state", hq_cstate_name(cs->state), "reason", cs->reason, "clerk", cs->clerk,
+			 "services", keys,
+			 "serving", cs->current.id ? ticket_json(q, r, &cs->current) : json_null(),
+			 "since", hqd_iso_time(cs->since));
+}
+
+/* Seconds, or null for the -1 that means none. */
+static json_t *seconds_or_null(int s)
+{
+	return s < 0 ? json_null() : json_integer(s);
+}
+
 static void run_hall(struct hq_queue *q, struct hqd_req *r)
 {
 	const struct hq_config *cfg = hq_queue_config(q);
@@ -130,7 +154,7 @@ static void run_hall(struct hq_queue *q, struct hqd_req *r)
 	char hours[64];
 	int64_t now_ms;
 	size_t i;
-	int j, rc = hq_queue_state(q, &st);
+	int rc = hq_queue_state(q, &st);
 
 	if (rc) {
 		hqd_queue_error(q, r, rc);
@@ -143,28 +167,17 @@ static void run_hall(struct hq_queue *q, struct hqd_req *r)
 
 		hours_text(sv, hours, sizeof hours);
 		json_array_append_new(services, json_pack(
-			"{s:s, s:s, s:s, s:s, s:b, s:s, s:b, s:i, s:i, s:i, s:i, s:i, s:b}",
+			"{s:s, s:s, s:s, s:s, s:b, s:s, s:b, s:i, s:i, s:i, s:i, s:i, s:b, s:o}",
 			"key", sv->key, "name", sv->name, "name_en", sv->name_en, "prefix", sv->prefix,
 			"priority_lane", sv->priority_lane, "hours", hours, "open", ss->open,
 			"waiting", ss->waiting,
 			"waiting_priority", ss->waiting_priority, "est_wait_s", ss->est_wait_s,
 			"issued_today", ss->issued_today, "served_today", ss->served_today,
-			"at_cap", ss->at_cap));
+			"at_cap", ss->at_cap, "oldest_wait_s", seconds_or_null(ss->oldest_wait_s)));
 	}
 	counters = json_array();
-	for (i = 0; i < st.ncounters; i++) {
-		const struct hq_counter_cfg *cc = &cfg->counters[i];
-		const struct hq_counter_state *cs = &st.counters[i];
-		json_t *keys = json_array();
-
-		for (j = 0; j < cc->nservices; j++)
-			json_array_append_new(keys, json_string(cfg->services[cc->services[j]].key));
-		json_array_append_new(counters, json_pack(
-			"{s:i, s:s, s:s, s:s, s:s, s:s, s:o, s:o}", "number", cc->number,
-			"name", cc->name, "name_en", cc->name_en, "state", hq_cstate_name(cs->state),
-			"reason", cs->reason, "clerk", cs->clerk, "services", keys,
-			"serving", cs->current.id ? ticket_json(q, r, &cs->current) : json_null()));
-	}
+	for (i = 0; i < st.ncounters; i++)
+		json_array_append_new(counters, counter_json(q, r, &st.counters[i]));
 	now_ms = hq_sim_clock_now(&r->srv->clock);
 	v = json_pack("{s:s, s:s, s:[s], s:s, s:o, s:I, s:i, s:I, s:o, s:o, s:{s:s, s:i, s:b, s:b, s:s}}",
 		      "name", cfg->name, "name_en", cfg->name_en, "languages", "zh",
@@ -271,15 +284,18 @@ static void ticket_status(struct hq_queue *q, struct hqd_req *r)
  */
 static void run_ticket(struct hq_queue *q, struct hqd_req *r)
 {
+	const struct hqd_asset *page;
+
 	ticket_status(q, r);
 	r->vary_accept = true;
 	if (!r->want_html)
 		return;
+	page = hqd_asset_find("ticket.html");
 	free(r->resp);
-	r->resp = strdup(hqd_ticket_page);
+	r->resp = page ? strdup((const char *)page->data) : NULL;
 	r->ctype = "text/html; charset=utf-8";
 	if (!r->resp)
-		hqd_error(r, 500, "nomem", "out of memory");
+		hqd_error(r, 500, "nomem", page ? "out of memory" : "this hallqd was built without ticket.html");
 }
 
 static void run_cancel(struct hq_queue *q, struct hqd_req *r)
@@ -330,7 +346,6 @@ static void run_checkin(struct hq_queue *q, struct hqd_req *r)
 
 static void answer_counter(struct hq_queue *q, struct hqd_req *r, int rc, int number)
 {
-	const struct hq_config *cfg = hq_queue_config(q);
 	struct hq_hall_state st;
 	size_t i;
 
@@ -338,24 +353,9 @@ static void answer_counter(struct hq_queue *q, struct hqd_req *r, int rc, int nu
 		hqd_queue_error(q, r, rc);
 		return;
 	}
-	for (i = 0; i < st.ncounters; i++) {
-		const struct hq_counter_state *cs = &st.counters[i];
-		const struct hq_counter_cfg *cc = &cfg->counters[i];
-		json_t *keys;
-		int j;
-
-		if (cs->number != number)
-			continue;
-		keys = json_array();
-		for (j = 0; j < cc->nservices; j++)
-			json_array_append_new(keys, json_string(cfg->services[cc->services[j]].key));
-		hqd_json(r, 200, json_pack("{s:i, s:s, s:s, s:s, s:s, s:s, s:o, s:o}",
-					   "number", cc->number, "name", cc->name, "name_en", cc->name_en,
-					   "state", hq_cstate_name(cs->state), "reason", cs->reason,
-					   "clerk", cs->clerk, "services", keys,
-					   "serving", cs->current.id ? ticket_json(q, r, &cs->current) : json_null()));
-		break;
-	}
+	for (i = 0; i < st.ncounters; i++)
+		if (st.counters[i].number == number)
+			hqd_json(r, 200, counter_json(q, r, &st.counters[i]));
 	hq_hall_state_free(&st);
 }
 
@@ -372,6 +372,50 @@ static bool path_counter(struct hq_queue *q, struct hqd_req *r, int *c)
 		return false;
 	}
 	return true;
+}
+
+static json_t *tickets_json(struct hq_queue *q, const struct hqd_req *r, const struct hq_ticket *t, size_t n)
+{
+	json_t *list = json_array();
+
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(list, ticket_json(q, r, &t[i]));
+	return list;
+}
+
+/* GET /api/v1/counters/{n}: what the counter's page shows (hq_queue_counter_view). */
+static void run_counter(struct hq_queue *q, struct hqd_req *r)
+{
+	const struct hq_config *cfg = hq_queue_config(q);
+	const struct hq_counter_cfg *cc;
+	struct hq_counter_view v;
+	json_t *counter, *services;
+	int c, rc;
+
+	if (!path_counter(q, r, &c))
+		return;
+	if ((rc = hq_queue_counter_view(q, c, &v))) {
+		hqd_queue_error(q, r, rc);
+		return;
+	}
+	cc = hq_config_counter(cfg, c);
+	counter = counter_json(q, r, v.counter);
+	json_object_set_new(counter, "paused_at", hqd_iso_time(v.counter->paused_at));
+	services = json_array();
+	for (int j = 0; j < cc->nservices; j++) {
+		const struct hq_service *sv = &cfg->services[cc->services[j]];
+		const struct hq_service_state *ss = &v.state.services[cc->services[j]];
+
+		json_array_append_new(services, json_pack("{s:s, s:s, s:s, s:i, s:o, s:i}",
+			"key", sv->key, "name", sv->name, "name_en", sv->name_en, "waiting", ss->waiting,
+			"oldest_wait_s", seconds_or_null(ss->oldest_wait_s), "est_wait_s", ss->est_wait_s));
+	}
+	hqd_json(r, 200, json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}", "counter", counter,
+		 "parked", tickets_json(q, r, v.parked, v.nparked),
+		 "sent_here", tickets_json(q, r, v.sent_here, v.nsent_here), "services", services,
+		 "last_finished", v.last_finished.id ? ticket_json(q, r, &v.last_finished) : json_null(),
+		 "time", hqd_iso_time(hq_sim_clock_now(&r->srv->clock))));
+	hq_counter_view_free(&v);
 }
 
 /* The counter operations without a body: the route's queue function, answered with the
@@ -646,8 +690,8 @@ static void run_metrics(struct hq_queue *q, struct hqd_req *r)
 #define COUNTER(op, ...) {.method = "POST", .pattern = "/api/v1/counters/*/" op, .perm = PERM_COUNTER, \
 			  .write = true, .name = "counter", __VA_ARGS__}
 
-/* The route table, matched in order. The events stream has no `run`: hallqd.c serves it
- * from the hub. The unit and kiosk health routes are local: they keep to memory and need
+/* The route table, matched in order. The event streams have no `run`: hallqd.c serves
+ * them from the hub. The unit and kiosk health routes are local: they keep to memory and need
  * not wait for the worker. */
 static const struct hqd_route routes[] = {
 	{.method = "GET", .pattern = "/api/v1/hall", .perm = PERM_HALL,
@@ -662,6 +706,8 @@ static const struct hqd_route routes[] = {
 	 .run = run_book, .name = "book"},
 	{.method = "POST", .pattern = "/api/v1/appointments/*/check-in", .perm = PERM_ISSUE, .write = true,
 	 .run = run_checkin, .name = "checkin"},
+	{.method = "GET", .pattern = "/api/v1/counters/*", .perm = PERM_COUNTER_VIEW,
+	 .run = run_counter, .name = "counter_view"},
 	COUNTER("call-next", .run = counter_call_next),
 	COUNTER("call", .run = counter_call),
 	COUNTER("recall", .run = counter_ticket_op, .ticket_op = hq_queue_recall),
@@ -680,7 +726,10 @@ static const struct hqd_route routes[] = {
 	COUNTER("sign-in", .run = counter_sign_in),
 	COUNTER("sign-out", .run = counter_state_op, .counter_op = hq_queue_sign_out),
 	{.method = "GET", .pattern = "/api/v1/events", .perm = PERM_FEED,
-	 .run = NULL, .name = "events"},
+	 .run = NULL, .stream = HQD_STREAM_HALL, .name = "events"},
+	/* A citizen's phone, without a token: whether to fetch its ticket again, no more. */
+	{.method = "GET", .pattern = "/api/v1/tickets/*/events", .perm = PERM_PUBLIC,
+	 .run = NULL, .stream = HQD_STREAM_TICKET, .name = "ticket_events"},
 	{.method = "GET", .pattern = "/api/v1/stats", .perm = PERM_STATS,
 	 .run = run_stats, .name = "stats"},
 	{.method = "GET", .pattern = "/healthz", .perm = PERM_PUBLIC,
@@ -715,6 +764,8 @@ static bool match(const char *pattern, const char *path, struct hqd_req *r)
 	int arg = 0;
 
 	while (*pattern && *path) {
+		if (pattern[0] == '*' && pattern[1] == '*')
+			return true; /* the rest, which the handler reads from r->path */
 		if (*pattern == '*') {
 			size_t n = strcspn(path, "/");
 
@@ -746,12 +797,13 @@ static bool method_listed(const char *list, const char *method)
 	return false;
 }
 
-/* The hall's routes above, then those of the 好差评 evaluation (reviews.c), electronic
- * supervision (alerts.c), the reports (reports.c) and the web pages' sessions (sessions.c),
- * then the catch-all; each table ends with a NULL method; matched in this order. */
+/* The routes of the core (above), the 好差评 evaluation (reviews.c), electronic
+ * supervision (alerts.c), the reports (reports.c), the web pages' sessions (sessions.c) and
+ * the pages (web.c), then the catch-all; each table ends with a NULL method; matched in
+ * this order. */
 static const struct hqd_route *const tables[] = {
 	routes, hqd_review_routes, hqd_alert_routes, hqd_report_routes, hqd_session_routes,
-	last_routes,
+	hqd_web_routes, last_routes,
 };
 
 const struct hqd_route *hqd_route_match(const char *method, const char *path, struct hqd_req *r,
@@ -802,6 +854,10 @@ bool hqd_allowed(const struct hqd_route *rt, const struct hqd_req *r)
 		if (role == ROLE_GATEWAY)
 			return true;
 		return role == ROLE_COUNTER && own_counter(r);
+	case PERM_COUNTER_VIEW:
+		if (role == ROLE_GATEWAY || role == ROLE_DISPLAY || role == ROLE_MANAGER)
+			return true;
+		return (role == ROLE_COUNTER || role == ROLE_EVALUATOR) && own_counter(r);
 	case PERM_STATS:
 		return role == ROLE_MANAGER;
 	case PERM_REPORT:

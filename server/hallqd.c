@@ -56,6 +56,7 @@ struct sse {
 	struct hqd *srv;
 	int64_t cursor;
 	bool greeted;
+	struct hqd_follow *follow;   /* a public ticket stream's (follow.c); NULL for the hall's */
 };
 
 static const char *query_value(void *conn, const char *key)
@@ -68,14 +69,20 @@ static enum MHD_Result send_answer(struct MHD_Connection *mc, struct conn *c)
 	struct hqd_req *r = &c->req;
 	struct MHD_Response *resp;
 	const char *body = r->resp ? r->resp : "";
+	bool html = r->ctype && !strncmp(r->ctype, "text/html", 9);
 	enum MHD_Result ok;
 
-	if (r->status == 204)
+	if (r->status == 204 || r->status == 304)
 		body = "";
-	resp = MHD_create_response_from_buffer(strlen(body), (void *)body, MHD_RESPMEM_MUST_COPY);
+	/* A page or file is sent from the binary's own bytes, which outlive every request. */
+	if (r->asset && r->status == 200)
+		resp = MHD_create_response_from_buffer(r->asset->len, (void *)r->asset->data,
+						       MHD_RESPMEM_PERSISTENT);
+	else
+		resp = MHD_create_response_from_buffer(strlen(body), (void *)body, MHD_RESPMEM_MUST_COPY);
 	if (!resp)
 		return MHD_NO;
-	if (r->status != 204)
+	if (r->status != 204 && r->status != 304)
 		MHD_add_response_header(resp, "Content-Type", r->ctype ? r->ctype : "application/json");
 	if (r->location[0] && r->status < 300)
 		MHD_add_response_header(resp, "Location", r->location);
@@ -89,12 +96,21 @@ static enum MHD_Result send_answer(struct MHD_Connection *mc, struct conn *c)
 		MHD_add_response_header(resp, "Allow", r->allow);
 	if (r->vary_accept)
 		MHD_add_response_header(resp, "Vary", "Accept");
-	if (r->ctype && !strncmp(r->ctype, "text/html", 9)) {
-		/* The status page is ours alone: its own inline script and style, and requests
-		 * back to this server, nothing else. */
-		MHD_add_response_header(resp, "Content-Security-Policy", "default-src 'none'; "
-					"script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
-					"connect-src 'self'; img-src data:; base-uri 'none'; form-action 'none'");
+	if (r->retry_after) {
+		char secs[16];
+
+		snprintf(secs, sizeof secs, "%d", r->retry_after);
+		MHD_add_response_header(resp, "Retry-After", secs);
+	}
+	if (r->asset) {
+		MHD_add_response_header(resp, "ETag", r->asset->etag);
+		MHD_add_response_header(resp, "Cache-Control", r->cache);
+	}
+	if (html)
+		/* Every page, the ticket status page too, loads this server's scripts and styles
+		 * only (web.c): no inline script, nothing from elsewhere. */
+		MHD_add_response_header(resp, "Content-Security-Policy", HQD_PAGE_CSP);
+	if (html || r->asset) {
 		MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
 		MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
 	}
@@ -128,6 +144,10 @@ static ssize_t sse_read(void *cls, uint64_t pos, char *buf, size_t max)
 		s->greeted = true;
 		n = snprintf(buf, max, "retry: 2000\n\n");
 		return n;
+	}
+	if (s->follow) {
+		n = hqd_follow_read(s->srv, s->follow, &s->cursor, buf, max);
+		return n >= 0 ? n : n == -1 ? MHD_CONTENT_READER_END_OF_STREAM : MHD_CONTENT_READER_END_WITH_ERROR;
 	}
 	n = hqd_hub_read(s->srv->hub, &s->cursor, buf, max, s->srv->heartbeat_ms);
 	if (n == -1)
@@ -170,6 +190,7 @@ static void sse_free(void *cls)
 	struct sse *s = cls;
 
 	hqd_hub_subscribers(s->srv->hub, -1);
+	hqd_follow_free(s->srv, s->follow);
 	free(s);
 }
 
@@ -199,8 +220,13 @@ static enum MHD_Result start_stream(struct MHD_Connection *mc, struct conn *c)
 		}
 		s->cursor = n > newest ? newest : n;
 	}
+	if (c->req.route->stream == HQD_STREAM_TICKET && !(s->follow = hqd_follow_start(&c->req))) {
+		free(s);
+		return send_answer(mc, c);
+	}
 	resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, SSE_BLOCK, sse_read, s, sse_free);
 	if (!resp) {
+		hqd_follow_free(srv, s->follow);
 		free(s);
 		return MHD_NO;
 	}
@@ -377,6 +403,7 @@ static enum MHD_Result dispatch(struct hqd *srv, struct MHD_Connection *mc, stru
 	}
 	copy_host(r->host, sizeof r->host, MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "Host"));
 	r->want_html = prefers_html(MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "Accept"));
+	r->if_none_match = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "If-None-Match");
 	r->query = query_value;
 	r->conn = mc;
 	if (!r->route->run)
@@ -517,11 +544,13 @@ static void reload_tokens(struct hqd *srv)
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: hallqd --config FILE --db FILE --listen ADDR:PORT --tokens FILE [--heartbeat SECONDS]\n"
-		   "              [--unit-stale SECONDS] [--kiosk-stale SECONDS] [--clock \"YYYY-MM-DD HH:MM\" [--speed N]]\n"
+		   "              [--unit-stale SECONDS] [--kiosk-stale SECONDS] [--ticket-streams N]\n"
+		   "              [--clock \"YYYY-MM-DD HH:MM\" [--speed N]]\n"
 		   "  The hall server: HTTP/JSON API and event stream over the queue. See docs/api.md.\n"
 		   "  --heartbeat: comment lines on idle event streams (default 15 s); --unit-stale: a\n"
 		   "  gateway silent this long shows as down in /api/v1/units and /metrics (default 30 s);\n"
 		   "  --kiosk-stale: the same for a kiosk in /api/v1/kiosks and /metrics (default 30 s).\n"
+		   "  --ticket-streams: citizens' ticket streams open at once, more get 503 (default 2000).\n"
 		   "  --clock, --speed: a simulated clock for simulations and tests, never in a running hall:\n"
 		   "  the hall's time starts at --clock (local time) and runs N times as fast (1 to 1000).\n"
 		   "  SIGTERM stops it; SIGHUP re-reads the config and the tokens file.\n");
@@ -534,13 +563,14 @@ int main(int argc, char **argv)
 		{"listen", required_argument, NULL, 'l'}, {"tokens", required_argument, NULL, 't'},
 		{"heartbeat", required_argument, NULL, 'b'}, {"unit-stale", required_argument, NULL, 's'},
 		{"kiosk-stale", required_argument, NULL, 'k'}, {"clock", required_argument, NULL, 'C'},
-		{"speed", required_argument, NULL, 'S'}, {"help", no_argument, NULL, 'h'},
+		{"speed", required_argument, NULL, 'S'}, {"ticket-streams", required_argument, NULL, 'T'},
+		{"help", no_argument, NULL, 'h'},
 		/* Hidden, for tests: sessions that last seconds instead of session_hours. */
 		{"session-seconds", required_argument, NULL, 'x'},
 		{"version", no_argument, NULL, 'V'}, {NULL, 0, NULL, 0},
 	};
 	const char *config = NULL, *db = NULL, *listen_at = NULL, *clock_at = NULL;
-	struct hqd srv = {.heartbeat_ms = 15000};
+	struct hqd srv = {.heartbeat_ms = 15000, .ticket_streams_max = HQD_TICKET_STREAMS};
 	int64_t clock_ms = 0, unit_stale_ms = 30000, kiosk_stale_ms = 30000;
 	long speed = 0;
 	struct sockaddr_storage addr;
@@ -580,6 +610,15 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			kiosk_stale_ms = n * 1000;
+			break;
+		case 'T':
+			n = strtol(optarg, &end, 10);
+			if (*end || n < 0 || n > HQD_TICKET_STREAMS) {
+				fprintf(stderr, "hallqd: --ticket-streams takes 0 to %d, not '%s'\n",
+					HQD_TICKET_STREAMS, optarg);
+				return 2;
+			}
+			srv.ticket_streams_max = (int)n;
 			break;
 		case 'C':
 			if (hq_parse_local_time(optarg, &clock_ms)) {

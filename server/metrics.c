@@ -11,7 +11,7 @@
 
 #include "server.h"
 
-#define ROUTES 32
+#define ROUTES 64                /* route names (a route's .name): room to spare */
 #define STATUSES 12
 static const double bucket[] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5};
 #define NB ((int)(sizeof bucket / sizeof bucket[0]))

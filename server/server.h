@@ -94,6 +94,12 @@ struct hqd_req {
 	char cookie[256];            /* a Set-Cookie header, "" for none */
 	bool vary_accept;            /* the answer depends on the Accept header */
 	bool replayed;
+	int retry_after;             /* seconds, for a 503; 0 for none */
+	/* A page or file of assets/web (web.c), sent from the binary as it is with its ETag,
+	 * instead of resp: 304 without it when the request's If-None-Match has that ETag. */
+	const struct hqd_asset *asset;
+	const char *cache;           /* its Cache-Control */
+	const char *if_none_match;   /* the request's header, NULL if none */
 };
 
 /* api.c: the routes. */
@@ -114,7 +120,17 @@ enum hqd_perm {
 	PERM_RATE,                   /* manager, admin: a rating given for a citizen */
 	PERM_REVIEWS,                /* review, manager, admin: reading the reviews */
 	PERM_ADMIN,                  /* admin only */
+	PERM_COUNTER_VIEW,           /* counter:N of the path, gateway, display, manager, admin */
 };
+
+/* The event streams, served by hallqd.c on the connection thread (routes without `run`). */
+enum hqd_stream {
+	HQD_STREAM_HALL,             /* /api/v1/events: every event of the hall */
+	HQD_STREAM_TICKET,           /* /api/v1/tickets/{id}/events: public, "change" only */
+};
+/* At most this many public ticket streams at once (hallqd --ticket-streams): each holds a
+ * thread; more are refused with 503 and Retry-After. */
+#define HQD_TICKET_STREAMS 2000
 
 struct hqd_route {
 	const char *method;
@@ -123,6 +139,7 @@ struct hqd_route {
 	bool write;                  /* changes the hall: group commit and idempotency */
 	void (*run)(struct hq_queue *q, struct hqd_req *r);
 	const char *name;            /* label for metrics */
+	enum hqd_stream stream;      /* for a route without run: which event stream */
 	bool local;                  /* runs on the connection thread, without the queue (q NULL) */
 	bool no_idem;                /* keeps no idempotency record (its answer sets a cookie) */
 	/* A counter operation's queue function, for the handler shared by the operations
@@ -226,8 +243,28 @@ void hqd_hub_shutdown(struct hqd_hub *h);
  * for one. Returns bytes copied, 0 on timeout, -1 on shutdown, -2 when *cursor is older
  * than the hub keeps (the caller reads those from the database). */
 long hqd_hub_read(struct hqd_hub *h, int64_t *cursor, char *buf, size_t len, int timeout_ms);
+/* The same as events: up to max after *cursor into ev, for a stream that picks its own
+ * (the public ticket streams); the same returns, a count of events. */
+int hqd_hub_read_events(struct hqd_hub *h, int64_t *cursor, struct hq_event *ev, int max, int timeout_ms);
+/* Public ticket streams open: add delta, and say whether the count stays within max (a
+ * refused add leaves it as it was). */
+bool hqd_hub_ticket_streams(struct hqd_hub *h, int delta, int max);
 int64_t hqd_hub_last(struct hqd_hub *h);
 int hqd_hub_subscribers(struct hqd_hub *h, int delta);
+
+/*
+ * follow.c: what a citizen's ticket stream follows (GET /api/v1/tickets/{id}/events), on the
+ * connection thread. start finds the ticket of the path (an id or a label of today) through
+ * the worker and counts the stream against srv->ticket_streams_max; NULL when it may not
+ * start, the request answered (404, 503 with Retry-After). free ends it and its count (NULL
+ * is fine). read writes the frames of the events after *cursor that concern the ticket,
+ * waiting up to a heartbeat for one: bytes written (": ping" when none came), -1 when the
+ * hub shuts down, -2 when the queue failed.
+ */
+struct hqd_follow;
+struct hqd_follow *hqd_follow_start(struct hqd_req *r);
+void hqd_follow_free(struct hqd *srv, struct hqd_follow *f);
+long hqd_follow_read(struct hqd *srv, struct hqd_follow *f, int64_t *cursor, char *buf, size_t max);
 
 /* metrics.c. new: NULL when out of memory; free takes NULL. */
 struct hqd_metrics;
@@ -335,9 +372,30 @@ struct hqd {
 	/* How long a web session lasts: the config's session_hours when 0, else this (a
 	 * hidden option of hallqd's, so that tests see sessions expire in seconds). */
 	int64_t session_ttl_ms;
+	int ticket_streams_max;      /* public ticket streams at once (HQD_TICKET_STREAMS) */
 };
 
-/* The ticket status page, assets/web/ticket.html, embedded by the build (NUL-terminated). */
-extern const char hqd_ticket_page[];
+/*
+ * web.c: the pages and their files. Every file under assets/web is in the binary (the
+ * Makefile, tools/embed-web), in hqd_assets sorted by path, each followed by a NUL that
+ * len does not count. The pages' and /web/ routes are a table like the features' above.
+ */
+struct hqd_asset {
+	const char *path;            /* under assets/web: "ticket.html", "vendor/x-1.2/x.js" */
+	const unsigned char *data;
+	size_t len;
+	const char *etag;            /* "\"0123456789abcdef\"": sha256's first 16 hex digits */
+};
+extern const struct hqd_asset hqd_assets[];
+extern const size_t hqd_nassets;
+/* The file at path under assets/web; NULL if there is none. */
+const struct hqd_asset *hqd_asset_find(const char *path);
+/* Its Content-Type, by its name's extension. */
+const char *hqd_asset_type(const struct hqd_asset *a);
+extern const struct hqd_route hqd_web_routes[];
+/* Headers that every page and file carries, and the policy of a page: scripts, styles and
+ * requests from this server only, never in a frame (docs/api.md, Pages). */
+#define HQD_PAGE_CSP "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; " \
+		     "frame-ancestors 'none'"
 
 #endif

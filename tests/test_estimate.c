@@ -425,7 +425,7 @@ static void test_estimate_upgrade(void **state)
 	assert_int_equal(sqlite3_exec(db, "DROP TABLE reviews; DROP TABLE cases;"
 				      "DROP TABLE case_steps; DROP TABLE alerts; DROP TABLE clerks;"
 				      "DROP TABLE signins; ALTER TABLE tickets DROP COLUMN secret;"
-				      "DROP TABLE sessions;"
+				      "DROP TABLE sessions; ALTER TABLE counters DROP COLUMN state_at;"
 				      "DROP INDEX tickets_turns;"
 				      "ALTER TABLE tickets DROP COLUMN turn_ms;"
 				      "ALTER TABLE counters DROP COLUMN called_id;"

@@ -610,6 +610,136 @@ static void test_state(void **state)
 	tq_close(q);
 }
 
+/* The longest wait of each queue and when each counter entered its state (docs/queue.md,
+ * Counters). The hall is set up at 09:00 (tq_open). */
+static void test_state_waits_and_since(void **state)
+{
+	struct hq_queue *q = tq_open(NULL);
+	struct hq_counter_state c;
+	struct hq_ticket a1;
+
+	(void)state;
+	/* Nobody waits: no longest wait; counters are open since the hall was set up. */
+	assert_int_equal(tq_service(q, "a").oldest_wait_s, -1);
+	c = tq_counter(q, 3);
+	assert_int_equal(c.since, ts_local(2026, 11, 23, 9, 0));
+	assert_int_equal(c.paused_at, 0);
+	tq_at_s(10);
+	a1 = tq_issue(q, "a", HQ_CLASS_NORMAL);
+	tq_at_s(70);
+	tq_issue(q, "a", HQ_CLASS_PRIORITY);
+	tq_at_s(100);
+	/* The longest of the waiting, whatever its class: A001, 90 s. */
+	assert_int_equal(tq_service(q, "a").oldest_wait_s, 90);
+	assert_int_equal(tq_service(q, "b").oldest_wait_s, -1);
+	/* Called, it waits no more; the next one's 30 s are the longest now. */
+	TQ_OK(q, hq_queue_call_ticket(q, 1, a1.id, NULL));
+	assert_int_equal(tq_service(q, "a").oldest_wait_s, 30);
+	/* Sent to counter 2 by name it waits in service b from the transfer on. */
+	tq_at_s(200);
+	TQ_OK(q, hq_queue_transfer_counter(q, 1, 2, NULL));
+	tq_at_s(260);
+	assert_int_equal(tq_service(q, "a").oldest_wait_s, 190);
+	/* A pause is the counter's state from its start; pressed again it is the same pause. */
+	tq_at_s(300);
+	TQ_OK(q, hq_queue_pause(q, 3, "午休"));
+	tq_at_s(320);
+	TQ_OK(q, hq_queue_pause(q, 3, "培训"));
+	c = tq_counter(q, 3);
+	assert_int_equal(c.state, HQ_C_PAUSED);
+	assert_int_equal(c.since, ts_local(2026, 11, 23, 9, 5));
+	assert_int_equal(c.paused_at, ts_local(2026, 11, 23, 9, 5));
+	tq_at_s(400);
+	TQ_OK(q, hq_queue_resume(q, 3));
+	c = tq_counter(q, 3);
+	assert_int_equal(c.since, ts_clock_ms);
+	assert_int_equal(c.paused_at, 0);
+	/* Opening an open counter changes nothing; closing it does. */
+	tq_at_s(500);
+	TQ_OK(q, hq_queue_open_counter(q, 3));
+	assert_int_equal(tq_counter(q, 3).since, ts_local(2026, 11, 23, 9, 0) + 400000);
+	TQ_OK(q, hq_queue_close_counter(q, 3));
+	assert_int_equal(tq_counter(q, 3).since, ts_clock_ms);
+	/* And the counter's state since survives a reopen of the database. */
+	q = tq_reopen(q);
+	assert_int_equal(tq_counter(q, 3).since, ts_local(2026, 11, 23, 9, 0) + 500000);
+	tq_close(q);
+}
+
+/* What a counter's page reads: its parked tickets, those sent to it by name and the ticket
+ * it finished last today, with the hall's state. */
+static void test_counter_view(void **state)
+{
+	struct hq_queue *q = tq_open(NULL);
+	struct hq_counter_view v;
+	struct hq_ticket a[6];
+	int i;
+
+	(void)state;
+	for (i = 0; i < 6; i++)
+		a[i] = tq_issue(q, "a", HQ_CLASS_NORMAL);
+	TQ_ERR(q, HQ_ENOCOUNTER, hq_queue_counter_view(q, 9, &v));
+	assert_null(v.parked);
+	TQ_OK(q, hq_queue_counter_view(q, 2, &v));
+	assert_non_null(v.counter);
+	assert_int_equal(v.counter->number, 2);
+	assert_int_equal(v.state.ncounters, 4);
+	assert_int_equal(v.state.services[0].waiting, 6);
+	assert_int_equal(v.nparked, 0);
+	assert_int_equal(v.nsent_here, 0);
+	assert_int_equal(v.last_finished.id, 0);
+	hq_counter_view_free(&v);
+
+	/* Counter 2 parks A002 and A001 (in that order), finishes A003; counter 1 sends A004
+	 * to it by name, then a priority ticket is sent there too; counter 3 parks A005. */
+	TQ_OK(q, hq_queue_call_ticket(q, 2, a[1].id, NULL));
+	TQ_OK(q, hq_queue_park(q, 2, NULL));
+	TQ_OK(q, hq_queue_call_ticket(q, 2, a[0].id, NULL));
+	TQ_OK(q, hq_queue_park(q, 2, NULL));
+	TQ_OK(q, hq_queue_call_ticket(q, 2, a[2].id, NULL));
+	TQ_OK(q, hq_queue_finish(q, 2, NULL));
+	TQ_OK(q, hq_queue_call_ticket(q, 1, a[3].id, NULL));
+	TQ_OK(q, hq_queue_transfer_counter(q, 1, 2, NULL));
+	TQ_OK(q, hq_queue_call_ticket(q, 3, a[4].id, NULL));
+	TQ_OK(q, hq_queue_park(q, 3, NULL));
+	{
+		struct hq_ticket p = tq_issue(q, "b", HQ_CLASS_PRIORITY);
+
+		TQ_OK(q, hq_queue_call_ticket(q, 1, p.id, NULL));
+		TQ_OK(q, hq_queue_transfer_counter(q, 1, 2, NULL));
+	}
+	TQ_OK(q, hq_queue_counter_view(q, 2, &v));
+	assert_int_equal(v.nparked, 2);
+	assert_string_equal(v.parked[0].label, "A001");
+	assert_string_equal(v.parked[1].label, "A002");
+	assert_int_equal(v.parked[0].state, HQ_T_PARKED);
+	/* In the order counter 2 would call them: the priority ticket first. */
+	assert_int_equal(v.nsent_here, 2);
+	assert_string_equal(v.sent_here[0].label, "B001");
+	assert_string_equal(v.sent_here[1].label, "A004");
+	assert_int_equal(v.sent_here[1].target_counter, 2);
+	assert_int_equal(v.last_finished.id, a[2].id);
+	assert_int_equal(v.last_finished.state, HQ_T_DONE);
+	hq_counter_view_free(&v);
+	TQ_OK(q, hq_queue_counter_view(q, 3, &v));
+	assert_int_equal(v.nparked, 1);
+	assert_string_equal(v.parked[0].label, "A005");
+	assert_int_equal(v.nsent_here, 0);
+	assert_int_equal(v.last_finished.id, 0);
+	hq_counter_view_free(&v);
+
+	/* The next day: yesterday's last ticket is not asked to be rated, and nothing parked
+	 * is left (the day's close cancelled it). */
+	ts_clock_ms = ts_local(2026, 11, 24, 9, 0);
+	TQ_OK(q, hq_queue_counter_view(q, 2, &v));
+	assert_int_equal(v.nparked, 0);
+	assert_int_equal(v.nsent_here, 0);
+	assert_int_equal(v.last_finished.id, 0);
+	hq_counter_view_free(&v);
+	hq_counter_view_free(NULL);
+	tq_close(q);
+}
+
 /* ---- days ---------------------------------------------------------------------------- */
 
 /* A day with one ticket in each open state: returns how many are open. */
@@ -1051,6 +1181,8 @@ int main(void)
 		TQ_TEST(test_sign_in_out),
 		TQ_TEST(test_find),
 		TQ_TEST(test_state),
+		TQ_TEST(test_state_waits_and_since),
+		TQ_TEST(test_counter_view),
 		TQ_TEST(test_rollover_on_next_operation),
 		TQ_TEST(test_rollover_after_refused_first_operation),
 		TQ_TEST(test_rollover_explicit),

@@ -750,7 +750,7 @@ static void test_upgrade_from_3(void **state)
 	assert_int_equal(sqlite3_open(ts_db_path(), &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db, "DROP TABLE reviews; DROP TABLE cases; DROP TABLE case_steps;"
 				      "DROP TABLE alerts; DROP TABLE clerks; DROP TABLE signins;"
-				      "DROP TABLE sessions;"
+				      "DROP TABLE sessions; ALTER TABLE counters DROP COLUMN state_at;"
 				      "ALTER TABLE tickets DROP COLUMN secret;"
 				      "UPDATE tickets SET rating = id WHERE id <= 3;" /* 1, 2, 3 */
 				      "PRAGMA user_version = 3;", NULL, NULL, NULL), SQLITE_OK);

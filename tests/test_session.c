@@ -282,7 +282,8 @@ static void test_upgrade_from_4(void **state)
 	tq_live = NULL;
 	hq_queue_close(q);
 	assert_int_equal(sqlite3_open(ts_db_path(), &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db, "DROP TABLE sessions; PRAGMA user_version = 4;", NULL, NULL,
+	assert_int_equal(sqlite3_exec(db, "DROP TABLE sessions; ALTER TABLE counters DROP COLUMN state_at;"
+				      "PRAGMA user_version = 4;", NULL, NULL,
 				      NULL), SQLITE_OK);
 	sqlite3_close(db);
 	q = tq_reopen(NULL);
