@@ -116,7 +116,7 @@ function dialog(id, { title, ok, setup, submit }) {
 	setBi(d.querySelector('button.primary'), ok[0], ok[1]);
 	setBi(d.querySelector('button.cancel'), '取消', 'Cancel').append(' ', el('kbd', '', 'Esc'));
 	d.querySelector('button.cancel').onclick = () => d.close();
-	const err = d.querySelector('.error');
+	const err = d.querySelector('.error') || d.querySelector('p');
 	err.textContent = '';
 	if (setup)
 		setup(d);
