@@ -254,6 +254,24 @@ api GET "/api/v1/sessions?all=maybe" "" -H "Authorization: Bearer $T_MANAGER"
 check "all=maybe: 400 inval" "400 inval" "$(answer)"
 check "hallq sessions revoke --all" 2 "$("$HALLQ" sessions revoke --all)"
 
+# ---- review of issue 15: cookies ----------------------------------------------------------------
+
+sign_in '{"counter": 1, "clerk": "1024", "pin": "135790"}'
+V_CK=$ck V_CSRF=$csrf
+sign_in "{\"token\": \"$T_MANAGER\"}"
+X_CK=$ck
+api GET /api/v1/session "" -H "Cookie: a=1; hallq_session=$V_CK; b=2"
+check "the session's cookie among others" "200 counter:1" "$st $(field role)"
+api GET /api/v1/session "" -H "Cookie: hallq_session=$X_CK; hallq_session=$V_CK"
+check "two cookies of the session's name (one planted by another site): 401 nosession" \
+	"401 nosession" "$(answer)"
+api GET /api/v1/session "" -H "Cookie: hallq_session=$X_CK" -H "Cookie: hallq_session=$V_CK"
+check "two Cookie headers with the session's name: 401 nosession" "401 nosession" "$(answer)"
+api GET /api/v1/session "" -H "Cookie: hallq_session=\"$V_CK\""
+check "a quoted cookie value (RFC 6265) is the same session, or none: never another" \
+	yes "$( [ "$st" = 401 ] || [ "$(field role)" = counter:1 ]; echo yes)"
+
+
 # ---- an open hall, expiry -------------------------------------------------------------------------
 
 hall_ini open
