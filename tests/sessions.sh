@@ -254,7 +254,7 @@ api GET "/api/v1/sessions?all=maybe" "" -H "Authorization: Bearer $T_MANAGER"
 check "all=maybe: 400 inval" "400 inval" "$(answer)"
 check "hallq sessions revoke --all" 2 "$("$HALLQ" sessions revoke --all)"
 
-# ---- review of issue 15: cookies ----------------------------------------------------------------
+# ---- review of issue 15: cookies, another counter's tickets ----------------------------------------
 
 sign_in '{"counter": 1, "clerk": "1024", "pin": "135790"}'
 V_CK=$ck V_CSRF=$csrf
@@ -271,6 +271,18 @@ api GET /api/v1/session "" -H "Cookie: hallq_session=\"$V_CK\""
 check "a quoted cookie value (RFC 6265) is the same session, or none: never another" \
 	yes "$( [ "$st" = 401 ] || [ "$(field role)" = counter:1 ]; echo yes)"
 
+api POST /api/v1/tickets '{"service": "a"}' -H "Authorization: Bearer $T_KIOSK"
+api POST /api/v1/counters/2/open '' -H "Authorization: Bearer $T_GW"
+api POST /api/v1/counters/2/call-next '' -H "Authorization: Bearer $T_GW"
+P_ID=$(field id)
+api POST /api/v1/counters/2/park '' -H "Authorization: Bearer $T_GW"
+check "set-up: a ticket parked at counter 2" "200 parked" "$st $(field state)"
+as "$V_CK" POST /api/v1/counters/1/unpark "{\"ticket\": $P_ID}" -H "X-CSRF-Token: $V_CSRF"
+check "counter 1's clerk may not unpark counter 2's ticket: 403" "403 forbidden" "$(answer)"
+api GET "/api/v1/tickets/$P_ID" "" -H "Authorization: Bearer $T_MANAGER"
+check "and it stays parked" parked "$(field state)"
+api POST /api/v1/counters/2/unpark "{\"ticket\": $P_ID}" -H "Authorization: Bearer $T_GW"
+check "counter 2 unparks its own" "200 waiting" "$st $(field state)"
 
 # ---- an open hall, expiry -------------------------------------------------------------------------
 
