@@ -713,6 +713,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "hallqd: %s\n", err);
 		goto done;
 	}
+	/* The tokens file may have lost a token while hallqd was down. */
+	hqd_sessions_sweep(&srv);
 	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
 			     MHD_USE_ERROR_LOG | (addr.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),
 			     0, NULL, NULL, on_request, &srv,
@@ -744,6 +746,7 @@ int main(int argc, char **argv)
 			continue;
 		if (sig == SIGHUP) {
 			reload_tokens(&srv);
+			hqd_sessions_sweep(&srv);
 			hqd_worker_reload(srv.worker);
 			continue;
 		}

@@ -254,7 +254,7 @@ api GET "/api/v1/sessions?all=maybe" "" -H "Authorization: Bearer $T_MANAGER"
 check "all=maybe: 400 inval" "400 inval" "$(answer)"
 check "hallq sessions revoke --all" 2 "$("$HALLQ" sessions revoke --all)"
 
-# ---- review of issue 15: cookies, another counter's tickets ----------------------------------------
+# ---- review of issue 15: cookies, another counter's tickets, removed tokens ---------------------
 
 sign_in '{"counter": 1, "clerk": "1024", "pin": "135790"}'
 V_CK=$ck V_CSRF=$csrf
@@ -283,6 +283,35 @@ api GET "/api/v1/tickets/$P_ID" "" -H "Authorization: Bearer $T_MANAGER"
 check "and it stays parked" parked "$(field state)"
 api POST /api/v1/counters/2/unpark "{\"ticket\": $P_ID}" -H "Authorization: Bearer $T_GW"
 check "counter 2 unparks its own" "200 waiting" "$st $(field state)"
+
+T_M2=manager2-0123456789abcdef
+write_tokens "admin $T_ADMIN" "manager $T_MANAGER" "manager $T_M2" "kiosk $T_KIOSK" "gateway $T_GW" \
+	"booking $T_BOOK" "counter:1 $T_C1" "evaluator:1 $T_EV1"
+kill -HUP "$hallqd_pid"
+expect_line "set-up: hallqd reads the tokens again" 3000 "$hallqd_log" 0 "reload: 8 tokens"
+sign_in "{\"token\": \"$T_M2\"}"
+M2B_CK=$ck M2B_ID=$sid
+sign_in "{\"token\": \"$T_MANAGER\"}"
+M1B_CK=$ck
+write_tokens "admin $T_ADMIN" "manager $T_MANAGER" "kiosk $T_KIOSK" "gateway $T_GW" \
+	"booking $T_BOOK" "counter:1 $T_C1" "evaluator:1 $T_EV1"
+kill -HUP "$hallqd_pid"
+ended_by_token() { as "$M2B_CK" GET /api/v1/session; [ "$st" = 401 ]; }
+if wait_for 3000 ended_by_token; then
+	ok "a session made with a token removed from the tokens file ends at hallqd's reload"
+else
+	fail "a removed token's session" 401 "$st"
+fi
+check "saying why" "401 nosession yes" "$(answer) $(field message | grep -q 'token' && echo yes)"
+as "$M1B_CK" GET /api/v1/session
+check "one made with a token still in the file, of the same role, goes on" "200 manager" \
+	"$st $(field role)"
+as "$V_CK" GET /api/v1/session
+check "and a clerk's session, made with a PIN, goes on" "200 counter:1" "$st $(field role)"
+check "hallq sessions --all shows it ended, with why" "revoked yes" \
+	"$("$HALLQ" sessions --json --all | "$PY" -c 'import json, sys
+s = [x for x in json.load(sys.stdin) if x["id"] == sys.argv[1]][0]
+print(s["state"], "yes" if "token" in s["revoked_why"] else s["revoked_why"])' "$M2B_ID")"
 
 # ---- an open hall, expiry -------------------------------------------------------------------------
 
