@@ -328,8 +328,14 @@ static enum MHD_Result count_cookie(void *cls, enum MHD_ValueKind kind, const ch
 		return MHD_YES;
 	for (const char *p = value; *p; p += strcspn(p, ";"), p += *p == ';') {
 		p += strspn(p, " \t");
-		if (!strncmp(p, HQD_COOKIE, len) && p[len + strspn(p + len, " \t")] == '=')
-			++*(int *)cls;
+		if (!strncmp(p, HQD_COOKIE, len)) {
+			const char *eq = p + len;
+
+			while (*eq == ' ' || *eq == '\t')
+				eq++;
+			if (*eq == '=')
+				++*(int *)cls;
+		}
 	}
 	return MHD_YES;
 }
