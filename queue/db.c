@@ -30,6 +30,7 @@ static const char *const migrations[] = {
 	HQ_SCHEMA_V4,
 	HQ_SCHEMA_V5,
 	HQ_SCHEMA_V6,
+	HQ_SCHEMA_V7,
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 

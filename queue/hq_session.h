@@ -55,6 +55,10 @@ struct hq_session {
 	char address[HQ_SESSION_ADDR_MAX]; /* where it was made from */
 	int64_t revoked_at;             /* 0 while not ended */
 	char revoked_why[HQ_SESSION_WHY_MAX];
+	/* The hex sha256 of the token that signed it in, "" for a clerk's PIN: hallqd ends the
+	 * session when that token leaves its tokens file, even if another token of the same
+	 * role stays (a token replaced because it leaked must take its sessions along). */
+	char token_sha256[HQ_SESSION_HASH_LEN + 1];
 	enum hq_session_state state;    /* as of the call that read it */
 };
 
@@ -64,7 +68,8 @@ const char *hq_session_state_name(enum hq_session_state s); /* "active", ... */
 void hq_queue_set_session_clock(struct hq_queue *q, hq_clock_fn fn, void *ud);
 
 /*
- * A new session: s gives role, counter, clerk, csrf and address; the call gives it an id,
+ * A new session: s gives role, counter, clerk, csrf, address and token_sha256 ("" or 64
+ * lower-case hex digits); the call gives it an id,
  * created = last_seen = now and expires = now + ttl_ms, and s gets them. secret_sha256 is
  * the hex sha256 of the cookie's secret. A clerk's session needs that clerk signed in at
  * the counter now (HQ_ESIGNIN otherwise). HQ_EINVAL for a malformed hash, role, csrf or a

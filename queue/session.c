@@ -57,6 +57,7 @@ static void read_row(struct hq_queue *q, sqlite3_stmt *s, struct hq_session *out
 	hq__copy_col(out->address, sizeof out->address, s, 8);
 	out->revoked_at = sqlite3_column_int64(s, 9);
 	hq__copy_col(out->revoked_why, sizeof out->revoked_why, s, 10);
+	hq__copy_col(out->token_sha256, sizeof out->token_sha256, s, 11);
 	out->state = out->revoked_at ? HQ_SESSION_REVOKED
 		     : hq__wall_now(q) >= out->expires ? HQ_SESSION_EXPIRED : HQ_SESSION_ACTIVE;
 }
@@ -106,6 +107,8 @@ static int add_locked(struct hq_queue *q, const char *hash, int64_t ttl_ms, stru
 		    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"))
 		return hq__fail(q, HQ_EINVAL, "a CSRF token is 16 to %d of A-Z a-z 0-9 _ -",
 				HQ_SESSION_CSRF_MAX - 1);
+	if (in->token_sha256[0] && !hash_ok(in->token_sha256))
+		return hq__fail(q, HQ_EINVAL, "a session's token is kept as 64 hex digits of its sha256");
 	if (ttl_ms <= 0)
 		return hq__fail(q, HQ_EINVAL, "a session must last longer than 0 ms");
 	if (in->counter < 0 || in->counter > 9999)
@@ -149,6 +152,7 @@ static int add_locked(struct hq_queue *q, const char *hash, int64_t ttl_ms, stru
 	sqlite3_bind_int64(s, 7, in->created);
 	sqlite3_bind_int64(s, 8, in->expires);
 	hq__bind_text(s, 9, in->address);
+	hq__bind_text(s, 10, in->token_sha256);
 	return hq__exec(q, s);
 }
 

@@ -220,7 +220,7 @@
 
 #define HQ_SESSION_COLS                                                                  \
 	"id, role, counter, clerk, csrf, created, last_seen, expires, address,"          \
-	" COALESCE(revoked_at, 0), revoked_why"
+	" COALESCE(revoked_at, 0), revoked_why, token_sha256"
 
 /*
  * Schema 6: when each counter entered its present state (open, paused, closed), for the
@@ -230,6 +230,14 @@
 #define HQ_SCHEMA_V6                                                                     \
 	"ALTER TABLE counters ADD COLUMN state_at INTEGER NOT NULL DEFAULT 0;"           \
 	"UPDATE counters SET state_at = paused_at WHERE state = 1;"
+
+/*
+ * Schema 7: the sha256 of the token that signed a session in ('' for a clerk's PIN), so that
+ * a token removed from hallqd's tokens file ends the sessions it made, and not those of
+ * another token of the same role (server/sessions.c, hqd_sessions_sweep).
+ */
+#define HQ_SCHEMA_V7                                                                     \
+	"ALTER TABLE sessions ADD COLUMN token_sha256 TEXT NOT NULL DEFAULT '';"
 
 #define HQ_TICKET_COLS                                                                   \
 	"id, parent_id, day, label, service, number, class, state, counter,"             \
@@ -553,8 +561,8 @@
 	/* Sessions (session.c). The clerk's sessions of a counter end when its clerk       \
 	 * changes (roster.c): every one but those of the clerk ?2 ('' for all). */      \
 	X(SESSION_ADD, "INSERT INTO sessions(id, secret_sha256, role, counter, clerk,"   \
-		       " csrf, created, last_seen, expires, address)"                    \
-		       " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8, ?9)")                \
+		       " csrf, created, last_seen, expires, address, token_sha256)"      \
+		       " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8, ?9, ?10)")           \
 	X(SESSION_BY_HASH, "SELECT " HQ_SESSION_COLS " FROM sessions"                    \
 			   " WHERE secret_sha256 = ?1")                                  \
 	X(SESSION_BY_ID, "SELECT " HQ_SESSION_COLS " FROM sessions WHERE id = ?1")       \

@@ -496,8 +496,18 @@ static void counter_unpark(struct hq_queue *q, struct hqd_req *r)
 	bool given;
 	int c;
 
-	if (path_counter(q, r, &c) && body_ticket(q, r, "ticket", true, &id, &given))
-		answer_ticket(q, r, hq_queue_unpark(q, id, &t), 200, &t);
+	if (!path_counter(q, r, &c) || !body_ticket(q, r, "ticket", true, &id, &given))
+		return;
+	/* The path's counter is the one acting, and a parked ticket goes back to the counter
+	 * that parked it: another counter's clerk (whose role allows this path) must not move
+	 * the citizen who waits at that counter. The worker runs one request at a time, so the
+	 * ticket cannot change between this look and the unpark. */
+	if (hq_queue_ticket(q, id, &t) == HQ_OK && t.state == HQ_T_PARKED && t.counter != c) {
+		hqd_error(r, 403, "forbidden", "ticket %s is parked at counter %d; only counter %d "
+			  "calls it back", t.label, t.counter, t.counter);
+		return;
+	}
+	answer_ticket(q, r, hq_queue_unpark(q, id, &t), 200, &t);
 }
 
 /* A rating given for a citizen by a manager: a review at level "score" (1..5) from the API

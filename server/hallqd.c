@@ -316,12 +316,41 @@ static void client_address(struct MHD_Connection *mc, char *buf, size_t len)
 		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, buf, (socklen_t)len);
 }
 
+/* Counts the cookies of the session's name in every Cookie header (MHD parses the first
+ * header only): at the header's start, or after a ';' and any blanks. */
+static enum MHD_Result count_cookie(void *cls, enum MHD_ValueKind kind, const char *key,
+				    const char *value)
+{
+	const size_t len = strlen(HQD_COOKIE);
+
+	(void)kind;
+	if (!key || strcasecmp(key, "Cookie") || !value)
+		return MHD_YES;
+	for (const char *p = value; *p; p += strcspn(p, ";"), p += *p == ';') {
+		p += strspn(p, " \t");
+		if (!strncmp(p, HQD_COOKIE, len)) {
+			const char *eq = p + len;
+
+			while (*eq == ' ' || *eq == '\t')
+				eq++;
+			if (*eq == '=')
+				++*(int *)cls;
+		}
+	}
+	return MHD_YES;
+}
+
 /* Who sent the request: a Bearer token if the request has an Authorization header, else the
- * session of its cookie (looked up on the worker). r->who stays NULL when neither. */
+ * session of its cookie (looked up on the worker). r->who stays NULL when neither. A request
+ * with two cookies of the session's name gets neither: hallqd sets one only, so the other
+ * was planted (a page of a sibling host, or a man in the middle of plain HTTP, can set a
+ * cookie with a longer Path that the browser sends first), and acting as whichever comes
+ * first would sign the clerk's page in as someone else's session. */
 static void authenticate(struct hqd *srv, struct MHD_Connection *mc, struct conn *c, const char *auth)
 {
 	struct hqd_req *r = &c->req;
 	const char *cookie;
+	int n = 0;
 
 	if (auth) {
 		pthread_rwlock_rdlock(&srv->tokens_lock);
@@ -337,6 +366,12 @@ static void authenticate(struct hqd *srv, struct MHD_Connection *mc, struct conn
 	cookie = MHD_lookup_connection_value(mc, MHD_COOKIE_KIND, HQD_COOKIE);
 	if (!cookie || !*cookie)
 		return;
+	MHD_get_connection_values(mc, MHD_HEADER_KIND, count_cookie, &n);
+	if (n > 1) {
+		snprintf(r->session_err, sizeof r->session_err, "the request has %d %s cookies; "
+			 "hallqd sets one: clear this site's cookies and sign in again", n, HQD_COOKIE);
+		return;
+	}
 	if (hqd_session_lookup(srv, cookie, &c->session, &c->who, r->session_err, sizeof r->session_err))
 		return;
 	r->who = &c->who;
@@ -684,6 +719,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "hallqd: %s\n", err);
 		goto done;
 	}
+	/* The tokens file may have lost a token while hallqd was down. */
+	hqd_sessions_sweep(&srv);
 	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
 			     MHD_USE_ERROR_LOG | (addr.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),
 			     0, NULL, NULL, on_request, &srv,
@@ -715,6 +752,7 @@ int main(int argc, char **argv)
 			continue;
 		if (sig == SIGHUP) {
 			reload_tokens(&srv);
+			hqd_sessions_sweep(&srv);
 			hqd_worker_reload(srv.worker);
 			continue;
 		}

@@ -175,6 +175,11 @@ int hqd_session_lookup(struct hqd *srv, const char *secret, struct hq_session *o
 		       struct hqd_token *who, char *err, size_t errlen);
 bool hqd_session_write_ok(struct hqd_req *r, const char *origin, const char *host,
 			  const char *csrf);
+/* End every active session made with a token that the tokens file no longer has (each
+ * session keeps its token's sha256; a clerk's PIN session is left to its sign-in), through
+ * the worker: at start-up and after each reload of the tokens. How many it ended, or -1
+ * (logged) when it could not look. */
+int hqd_sessions_sweep(struct hqd *srv);
 
 /* The route for method and path; NULL if none, with `allow` listing the methods the path
  * takes ("" for an unknown path). */

@@ -150,6 +150,67 @@ bool hqd_session_write_ok(struct hqd_req *r, const char *origin, const char *hos
 	return true;
 }
 
+/* Ending the sessions of removed tokens ------------------------------------------------- */
+
+struct sweep {
+	char (*hashes)[HQ_SESSION_HASH_LEN + 1]; /* the tokens file's, as sessions keep them */
+	size_t n;
+	int ended;
+};
+
+static int sweep_on_worker(struct hq_queue *q, void *arg)
+{
+	struct sweep *w = arg;
+	struct hq_session *v;
+	size_t n, i, j;
+	int rc;
+
+	if ((rc = hq_queue_sessions(q, false, &v, &n)))
+		return rc;
+	for (i = 0; i < n && rc == HQ_OK; i++) {
+		if (!v[i].token_sha256[0])
+			continue; /* a clerk's PIN: it ends with the clerk's sign-in */
+		for (j = 0; j < w->n && strcmp(w->hashes[j], v[i].token_sha256); j++)
+			;
+		if (j < w->n)
+			continue;
+		if ((rc = hq_queue_session_revoke(q, v[i].id, "its token was removed")) == HQ_OK) {
+			hq_log(HQ_LOG_INFO, "session %s (%s): its token is no longer in the tokens file; "
+			       "ended", v[i].id, v[i].role);
+			w->ended++;
+		}
+	}
+	free(v);
+	return rc;
+}
+
+int hqd_sessions_sweep(struct hqd *srv)
+{
+	struct sweep w = {0};
+	size_t i, total;
+	int rc = -1;
+
+	pthread_rwlock_rdlock(&srv->tokens_lock);
+	total = srv->tokens.n;
+	if (total && !(w.hashes = calloc(total, sizeof *w.hashes))) {
+		pthread_rwlock_unlock(&srv->tokens_lock);
+		goto fail;
+	}
+	for (i = 0; i < total; i++)
+		if (secret_hash(srv->tokens.v[i].token, w.hashes[w.n]))
+			w.n++;
+	pthread_rwlock_unlock(&srv->tokens_lock);
+	if (w.n < total)
+		goto fail; /* a token not hashed would end its sessions by mistake */
+	rc = hqd_worker_call(srv->worker, sweep_on_worker, &w) ? -1 : w.ended;
+fail:
+	if (rc < 0)
+		hq_log(HQ_LOG_WARN, "the sessions of removed tokens could not be ended; they last until "
+		       "they expire or are revoked (hallq sessions revoke)");
+	free(w.hashes);
+	return rc;
+}
+
 /* The routes ---------------------------------------------------------------------------- */
 
 /* Set-Cookie for the session's secret, for as long as it lasts; NULL secret: the cookie
@@ -193,6 +254,11 @@ static bool token_role(struct hqd_req *r, const char *token, struct hq_session *
 	}
 	hqd_role_label(&who, s->role, sizeof s->role);
 	s->counter = who.counter;
+	/* Which token it was, so that removing it from the file ends this session. */
+	if (!secret_hash(token, s->token_sha256)) {
+		hqd_error(r, 500, "random", "the token could not be hashed");
+		return false;
+	}
 	return true;
 }
 

@@ -254,6 +254,65 @@ api GET "/api/v1/sessions?all=maybe" "" -H "Authorization: Bearer $T_MANAGER"
 check "all=maybe: 400 inval" "400 inval" "$(answer)"
 check "hallq sessions revoke --all" 2 "$("$HALLQ" sessions revoke --all)"
 
+# ---- review of issue 15: cookies, another counter's tickets, removed tokens ---------------------
+
+sign_in '{"counter": 1, "clerk": "1024", "pin": "135790"}'
+V_CK=$ck V_CSRF=$csrf
+sign_in "{\"token\": \"$T_MANAGER\"}"
+X_CK=$ck
+api GET /api/v1/session "" -H "Cookie: a=1; hallq_session=$V_CK; b=2"
+check "the session's cookie among others" "200 counter:1" "$st $(field role)"
+api GET /api/v1/session "" -H "Cookie: hallq_session=$X_CK; hallq_session=$V_CK"
+check "two cookies of the session's name (one planted by another site): 401 nosession" \
+	"401 nosession" "$(answer)"
+api GET /api/v1/session "" -H "Cookie: hallq_session=$X_CK" -H "Cookie: hallq_session=$V_CK"
+check "two Cookie headers with the session's name: 401 nosession" "401 nosession" "$(answer)"
+api GET /api/v1/session "" -H "Cookie: hallq_session=\"$V_CK\""
+check "a quoted cookie value (RFC 6265) is the same session, or none: never another" \
+	yes "$( [ "$st" = 401 ] || [ "$(field role)" = counter:1 ]; echo yes)"
+
+api POST /api/v1/tickets '{"service": "a"}' -H "Authorization: Bearer $T_KIOSK"
+api POST /api/v1/counters/2/open '' -H "Authorization: Bearer $T_GW"
+api POST /api/v1/counters/2/call-next '' -H "Authorization: Bearer $T_GW"
+P_ID=$(field id)
+api POST /api/v1/counters/2/park '' -H "Authorization: Bearer $T_GW"
+check "set-up: a ticket parked at counter 2" "200 parked" "$st $(field state)"
+as "$V_CK" POST /api/v1/counters/1/unpark "{\"ticket\": $P_ID}" -H "X-CSRF-Token: $V_CSRF"
+check "counter 1's clerk may not unpark counter 2's ticket: 403" "403 forbidden" "$(answer)"
+api GET "/api/v1/tickets/$P_ID" "" -H "Authorization: Bearer $T_MANAGER"
+check "and it stays parked" parked "$(field state)"
+api POST /api/v1/counters/2/unpark "{\"ticket\": $P_ID}" -H "Authorization: Bearer $T_GW"
+check "counter 2 unparks its own" "200 waiting" "$st $(field state)"
+
+T_M2=manager2-0123456789abcdef
+write_tokens "admin $T_ADMIN" "manager $T_MANAGER" "manager $T_M2" "kiosk $T_KIOSK" "gateway $T_GW" \
+	"booking $T_BOOK" "counter:1 $T_C1" "evaluator:1 $T_EV1"
+kill -HUP "$hallqd_pid"
+expect_line "set-up: hallqd reads the tokens again" 3000 "$hallqd_log" 0 "reload: 8 tokens"
+sign_in "{\"token\": \"$T_M2\"}"
+M2B_CK=$ck M2B_ID=$sid
+sign_in "{\"token\": \"$T_MANAGER\"}"
+M1B_CK=$ck
+write_tokens "admin $T_ADMIN" "manager $T_MANAGER" "kiosk $T_KIOSK" "gateway $T_GW" \
+	"booking $T_BOOK" "counter:1 $T_C1" "evaluator:1 $T_EV1"
+kill -HUP "$hallqd_pid"
+ended_by_token() { as "$M2B_CK" GET /api/v1/session; [ "$st" = 401 ]; }
+if wait_for 3000 ended_by_token; then
+	ok "a session made with a token removed from the tokens file ends at hallqd's reload"
+else
+	fail "a removed token's session" 401 "$st"
+fi
+check "saying why" "401 nosession yes" "$(answer) $(field message | grep -q 'token' && echo yes)"
+as "$M1B_CK" GET /api/v1/session
+check "one made with a token still in the file, of the same role, goes on" "200 manager" \
+	"$st $(field role)"
+as "$V_CK" GET /api/v1/session
+check "and a clerk's session, made with a PIN, goes on" "200 counter:1" "$st $(field role)"
+check "hallq sessions --all shows it ended, with why" "revoked yes" \
+	"$("$HALLQ" sessions --json --all | "$PY" -c 'import json, sys
+s = [x for x in json.load(sys.stdin) if x["id"] == sys.argv[1]][0]
+print(s["state"], "yes" if "token" in s["revoked_why"] else s["revoked_why"])' "$M2B_ID")"
+
 # ---- an open hall, expiry -------------------------------------------------------------------------
 
 hall_ini open

@@ -260,6 +260,9 @@ static void test_bad_input(void **state)
 	snprintf(s.address, sizeof s.address, "bad\naddress");
 	TQ_ERR(q, HQ_EINVAL, hq_queue_session_add(q, hash_of(1), HOUR, &s));
 	snprintf(s.address, sizeof s.address, "::1");
+	snprintf(s.token_sha256, sizeof s.token_sha256, "not-a-hash");
+	TQ_ERR(q, HQ_EINVAL, hq_queue_session_add(q, hash_of(1), HOUR, &s));
+	s.token_sha256[0] = '\0';
 	s.counter = 99;
 	snprintf(s.clerk, sizeof s.clerk, "1024");
 	TQ_ERR(q, HQ_ENOCOUNTER, hq_queue_session_add(q, hash_of(1), HOUR, &s));
@@ -292,6 +295,36 @@ static void test_upgrade_from_4(void **state)
 	tq_close(q);
 }
 
+/* Schema 7 keeps each session's token: a session made before it has none (""), and acts
+ * on; one made after keeps its token's hash. */
+static void test_upgrade_from_6(void **state)
+{
+	struct hq_queue *q = open_hall();
+	struct hq_session s = add(q, 1, "manager", 0, ""), got;
+	sqlite3 *db;
+
+	(void)state;
+	tq_live = NULL;
+	hq_queue_close(q);
+	assert_int_equal(sqlite3_open(ts_db_path(), &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "ALTER TABLE sessions DROP COLUMN token_sha256;"
+				      "PRAGMA user_version = 6;", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	q = tq_reopen(NULL);
+	hq_queue_set_session_clock(q, wall, NULL);
+	TQ_OK(q, hq_queue_session_find(q, hash_of(1), &got));
+	assert_string_equal(got.id, s.id);
+	assert_string_equal(got.token_sha256, "");
+	memset(&s, 0, sizeof s);
+	snprintf(s.role, sizeof s.role, "manager");
+	snprintf(s.csrf, sizeof s.csrf, "0123456789abcdef");
+	snprintf(s.token_sha256, sizeof s.token_sha256, "%s", hash_of(7));
+	TQ_OK(q, hq_queue_session_add(q, hash_of(2), HOUR, &s));
+	TQ_OK(q, hq_queue_session_get(q, s.id, &got));
+	assert_string_equal(got.token_sha256, hash_of(7));
+	tq_close(q);
+}
+
 /* A review from the counter's tablet: channel pad, by the counter's last ticket. */
 static void test_pad_channel(void **state)
 {
@@ -321,6 +354,7 @@ int main(void)
 		TQ_TEST(test_revoke_and_list),
 		TQ_TEST(test_bad_input),
 		TQ_TEST(test_upgrade_from_4),
+		TQ_TEST(test_upgrade_from_6),
 		TQ_TEST(test_pad_channel),
 	};
 
