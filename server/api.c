@@ -257,6 +257,10 @@ static void ticket_status(struct hq_queue *q, struct hqd_req *r)
 		return;
 	}
 	v = ticket_json(q, r, &t);
+	/* The status page has no token to read /api/v1/hall with, and shows English only when
+	 * the hall speaks it. */
+	json_object_set_new(v, "languages", hq_queue_config(q)->lang_en ? json_pack("[s, s]", "zh", "en")
+			    : json_pack("[s]", "zh"));
 	if (t.state == HQ_T_WAITING && hq_queue_position(q, t.id, &ahead, &wait_s) == HQ_OK) {
 		json_object_set_new(v, "now_ahead", json_integer(ahead));
 		json_object_set_new(v, "now_est_wait_s", json_integer(wait_s));

@@ -26,6 +26,20 @@ export function english() {
 	return !hall || !hall.languages || hall.languages.includes('en');
 }
 
+/* Hide the English that a page's markup carries (.en, lang="en") when the hall's
+ * `languages` has no "en": the html element gets the class no-en (style.css). */
+export function showLanguages(languages) {
+	const no = !!languages && !languages.includes('en');
+	document.documentElement.classList.toggle('no-en', no);
+	/* The markup's labels for screen readers name both: aria-label="大厅时间 Hall time"
+	 * data-label-zh="大厅时间". */
+	for (const e of document.querySelectorAll('[data-label-zh]')) {
+		if (!e.dataset.labelBoth)
+			e.dataset.labelBoth = e.getAttribute('aria-label') || '';
+		e.setAttribute('aria-label', no ? e.dataset.labelZh : e.dataset.labelBoth);
+	}
+}
+
 /* Chinese, and English beside it when the hall speaks it: an element of `tag` holding
  * both, the English in a .en span with lang="en". */
 export function bi(zh, en, tag = 'span') {
@@ -105,6 +119,7 @@ export function newKey() {
 export async function loadHall() {
 	hall = await api('GET', '/api/v1/hall');
 	hallAt = performance.now();
+	showLanguages(hall.languages);
 	if (hall.name)
 		document.title = document.title.replace(/^.*?(·|$)/, hall.name + ' $1');
 	return hall;

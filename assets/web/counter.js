@@ -133,6 +133,14 @@ function dialog(id, { title, ok, setup, submit }) {
 	d.showModal();
 }
 
+/* The dialogs' fields get their labels at once, not when a dialog first opens: a field
+ * without words is one that a screen reader cannot name. */
+function labelFields() {
+	setBi($('number-l'), '号码（如 12 或 A012）', 'Number (12 or A012)');
+	setBi($('target-l'), '转至业务或窗口', 'To a service or a counter');
+	setBi($('reason-text-l'), '说明（可选）', 'Note (optional)');
+}
+
 function askNumber(first) {
 	dialog('dlg-number', {
 		title: ['按号呼叫', 'Call a number'], ok: ['呼叫', 'Call'],
@@ -336,12 +344,14 @@ function render() {
 	renderOps();
 	renderServices();
 	renderTickets($('parked'), view.parked, (tk) => {
-		const b = el('button', 'unpark', bi('叫回', 'Call back'));
+		/* Calls the parked ticket to this counter at once (call takes a parked ticket,
+		 * docs/api.md), rather than putting it back in the queue. */
+		const b = el('button', 'call-back', bi('叫回', 'Call back'));
 		b.type = 'button';
 		b.dataset.ticket = tk.label;
 		b.setAttribute('aria-label', t('叫回 ' + tk.label, 'Call back ' + tk.label));
-		b.disabled = busy;
-		b.onclick = () => { b.disabled = true; act('unpark', { ticket: tk.id }); };
+		b.disabled = busy || c.state !== 'open';
+		b.onclick = () => { b.disabled = true; act('call', { ticket: tk.id }); };
 		return b;
 	}, t('没有暂挂的号票', 'No parked tickets'));
 	renderTickets($('sent'), view.sent_here, (tk) => {
@@ -499,6 +509,7 @@ function accept(s) {
 
 async function main() {
 	liveBadge($('live'))(false);
+	labelFields();
 	const want = new URLSearchParams(location.search).get('n') || localStorage.getItem('hallq.counter') || '';
 	$('work').hidden = true;
 	try {

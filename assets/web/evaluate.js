@@ -151,6 +151,24 @@ function thanks(level) {
 	later(THANKS_MS, idle);
 }
 
+/* A tablet reloaded (or switched on) between a finish and the rating: the counter's last
+ * finished ticket, if it finished within the rating window and has no review yet, is asked
+ * about now. The finish came before the stream started, so no event will ask. */
+async function askIfUnrated() {
+	let v;
+	try {
+		v = await api('GET', '/api/v1/counters/' + n);
+	} catch (e) {
+		return; /* an older hallqd that keeps the counter from its tablet: wait for the next finish */
+	}
+	const lf = v.last_finished;
+	if (!lf || lf.rating || !lf.ended_at || asking)
+		return;
+	const at = Date.parse(lf.ended_at);
+	if (hallNow() - at < ASK_MS)
+		ask({ ticket_id: lf.id, label: lf.label, at_ms: at });
+}
+
 function onEvent(ev) {
 	if (ev.type === 'config_applied') {
 		loadHall().then(() => { if (!asking) idle(); }).catch(() => {});
@@ -208,8 +226,12 @@ async function main() {
 		return;
 	}
 	document.documentElement.lang = 'zh-CN';
-	idle();
 	follow(onEvent, { since: hall.last_event_id, onState: live });
+	/* The question straight away when there is one to ask, else the welcome. */
+	await askIfUnrated();
+	if (!asking)
+		idle();
+	document.body.dataset.ready = '1';
 	document.addEventListener('keydown', onKey);
 }
 

@@ -12,13 +12,55 @@
  * Durations count on the hall's clock (hallNow), once a second.
  */
 import {
-	$, api, bi, clock, el, follow, hall, hallNow, liveBadge, loadHall, newKey, percent, setBi,
-	signedIn, signOut, t,
+	$, api, bi, clock, el, english, follow, hall, hallNow, liveBadge, loadHall, newKey, percent, reasonWords,
+	setBi, signedIn, signOut, t,
 } from './common.js';
 
 const SEVERITY = {
 	critical: ['严重', 'Critical'], warning: ['警告', 'Warning'], info: ['提示', 'Info'],
 };
+/* Each alert's title, Chinese first, by its kind (docs/queue.md, Alerts); a device alert by
+ * what its subject is. The server's message, in English, goes beside. */
+const ALERT_KINDS = {
+	wait: ['等候超时', 'Long wait'], queue: ['排队人数过多', 'Long queue'],
+	pause: ['窗口暂停过久', 'Long pause'], pause_reason: ['暂停未说明原因', 'Pause without a reason'],
+	unstaffed: ['窗口无人值守', 'No clerk at the counter'], idle: ['窗口长时间未叫号', 'No calls'],
+	slow: ['办理时间过长', 'Slow service'], noshows: ['连续过号', 'No-show streak'],
+	bad_review: ['差评待核实', 'Bad review not verified'], case_overdue: ['差评整改逾期', 'Case overdue'],
+	device: ['设备故障', 'Device down'],
+};
+const DEVICE_KINDS = {
+	gateway: ['网关离线', 'Gateway down'], unit: ['窗口终端离线', 'Counter unit down'],
+	kiosk: ['取号机离线', 'Kiosk down'], printer: ['打印机故障', 'Printer fault'],
+};
+
+function alertTitle(a) {
+	const dev = a.kind === 'device' && DEVICE_KINDS[(a.subject || '').split(':')[0]];
+	return dev || ALERT_KINDS[a.kind] || [a.rule || a.kind, ''];
+}
+
+/* What the alert is about, in both languages where the hall names it: a counter and its
+ * clerk, a service, a bad-review case or a device. */
+function alertSubject(a) {
+	const parts = [];
+	if (a.counter) {
+		const c = hall && hall.counters.find((x) => x.number === a.counter);
+		parts.push(bi(c ? c.name || a.counter + '号窗口' : a.counter + '号窗口', c ? c.name_en || 'Counter ' + a.counter : 'Counter ' + a.counter));
+		if (a.clerk)
+			parts.push(el('span', '', t('工号 ', 'clerk ') + clerkWords(a.clerk)));
+	}
+	if (a.service) {
+		const s = hall && hall.services.find((x) => x.key === a.service);
+		parts.push(s ? bi(s.name, s.name_en) : el('span', '', a.service));
+	}
+	const [what, id] = (a.subject || '').split(/:(.*)/s);
+	if (what === 'case')
+		parts.push(bi('整改 #' + id, 'case #' + id));
+	else if (DEVICE_KINDS[what] && what !== 'unit')
+		parts.push(el('span', '', id));
+	return parts;
+}
+
 const PRINTER = {
 	ok: ['正常', 'OK'], near_end: ['纸将尽', 'Paper low'], paper_out: ['缺纸', 'Paper out'],
 	cover_open: ['盖未关', 'Cover open'], error: ['故障', 'Fault'], offline: ['无响应', 'Offline'],
@@ -137,7 +179,8 @@ function renderServices() {
 		/* The oldest wait counts on from the moment of the hall's answer. */
 		row.oldestAt = s.oldest_wait_s === null || s.oldest_wait_s === undefined ? null
 			: hall.time_ms - s.oldest_wait_s * 1000;
-		text(c.est, s.waiting || s.open ? Math.round(s.est_wait_s / 60) : '—');
+		/* A duration as the oldest wait beside it is: m:ss, whole minutes. */
+		text(c.est, s.waiting || s.open ? clock(Math.round(s.est_wait_s / 60) * 60) : '—');
 		const st = onTime.get(s.key);
 		text(c.ontime, st && st.called ? percent(st.on_time_rate, 0) : '—');
 	});
@@ -212,10 +255,7 @@ function renderCounters() {
 		text(p.name, c.name.replace(/^\d+号窗口/, '').replace(/^[（(](.*)[）)]$/, '$1'));
 		text(p.ticket, c.serving ? c.serving.label : '');
 		text(p.clerk, clerkWords(c.clerk));
-		let reason = '';
-		if (c.state === 'paused')
-			reason = !c.reason || c.reason === 'paused' ? t('未说明原因', 'no reason given') : c.reason;
-		text(p.reason, reason);
+		text(p.reason, c.state === 'paused' ? reasonWords(c.reason) : '');
 		cls(p.reason, 'none', !c.reason || c.reason === 'paused');
 		/* How long: the ticket since its call; a pause or a close since it began. */
 		const iso = c.serving ? c.serving.called_at : c.state !== 'open' ? c.since || c.paused_at : null;
@@ -253,7 +293,8 @@ function alertItem(a) {
 	const li = el('li', 'alert');
 	li.dataset.alert = a.id;
 	const parts = {
-		sev: el('span', 'sev'), at: el('span', 'at'), msg: el('p', 'msg'), acked: el('p', 'acked'),
+		sev: el('span', 'sev'), at: el('span', 'at'), title: el('p', 'atitle'), subject: el('p', 'subject'),
+		msg: el('p', 'msg'), acked: el('p', 'acked'),
 		ack: el('button', 'ack', bi('确认', 'Acknowledge')),
 	};
 	parts.ack.type = 'button';
@@ -308,7 +349,10 @@ function alertItem(a) {
 		}
 		go.disabled = false;
 	});
-	li.append(el('div', 'ahead', parts.sev, el('span', 'aright', parts.at, ' ', parts.ack)), parts.msg, parts.acked, form);
+	/* The server's message is in English: beside the Chinese title when the hall speaks it. */
+	parts.msg.lang = 'en';
+	li.append(el('div', 'ahead', parts.sev, el('span', 'aright', parts.at, ' ', parts.ack)), parts.title,
+		  parts.subject, parts.msg, parts.acked, form);
 	return { li, parts, form };
 }
 
@@ -323,7 +367,19 @@ function updateAlert(item, a) {
 		setBi(p.sev, w[0], w[1]);
 	}
 	text(p.at, a.raised_at ? a.raised_at.slice(11, 16) : '');
+	const title = alertTitle(a);
+	if (item.titleKey !== title.join('|')) {
+		item.titleKey = title.join('|');
+		setBi(p.title, title[0], title[1]);
+	}
+	const subjectKey = [a.counter, a.clerk, a.service, a.subject, clerks.get(a.clerk), !!hall].join('|');
+	if (item.subjectKey !== subjectKey) {
+		item.subjectKey = subjectKey;
+		p.subject.replaceChildren(...alertSubject(a).flatMap((x, i) => (i ? [' · ', x] : [x])));
+	}
+	p.subject.hidden = !p.subject.childNodes.length;
 	text(p.msg, a.message);
+	p.msg.hidden = !english() || !a.message;
 	if (a.acked_at) {
 		text(p.acked, t('已确认', 'Acknowledged') + ' · ' + a.acked_by + ' ' + a.acked_at.slice(11, 16)
 		     + (a.ack_note ? ' · ' + a.ack_note : ''));
@@ -417,6 +473,7 @@ const hallSrc = source(async () => {
 	await loadHall();
 	renderServices();
 	renderCounters();
+	renderAlerts(); /* the names of the counters and services they are about */
 	tick();
 }, 400);
 
@@ -447,6 +504,7 @@ const clerksSrc = source(async () => {
 	clerks = new Map(r.clerks.map((c) => [c.id, c.name]));
 	if (hall)
 		renderCounters();
+	renderAlerts();
 }, 5000);
 
 /* What each event may have changed. */

@@ -10,7 +10,7 @@
  * ticket is over. Once it is done, and the URL has the ticket's key (?key=, from the QR
  * code), the page offers the 好差评 review. Text from the server is only ever set as text.
  */
-import { $, follow } from '/web/common.js';
+import { $, follow, showLanguages } from '/web/common.js';
 
 const POLL_MS = 30000;     /* the fallback poll, behind the stream */
 const DEBOUNCE_MS = 300;   /* changes closer than this share one fetch */
@@ -24,6 +24,11 @@ const self = location.pathname.replace(/\/+$/, '');
 
 let lastState = null, lastRecalls = 0, level = 0, over = false;
 let stream = null, poll = null;
+/* Whether the hall speaks English (the ticket's `languages`); until the first answer, yes. */
+let english = true;
+
+/* Chinese, and " · English" after it when the hall speaks English: for one-line texts. */
+const w2 = (zh, en) => (english ? zh + ' · ' + en : zh);
 
 function text(id, s) { $(id).textContent = s === null || s === undefined ? '' : String(s); }
 function pair(id, zh, en) {
@@ -75,6 +80,11 @@ function fitLabel() {
 addEventListener('resize', fitLabel);
 
 function show(t) {
+	if (t.languages) {
+		english = t.languages.includes('en');
+		showLanguages(t.languages);
+		$('comment').placeholder = w2('意见或建议（200 字以内）', 'Comments (up to 200 characters)');
+	}
 	const w = stateWords(t), waiting = t.state === 'waiting';
 	if ($('label-text').textContent !== t.label) {
 		text('label-text', t.label);
@@ -82,7 +92,7 @@ function show(t) {
 	}
 	text('service', t.service_name);
 	text('service-en', t.service_name_en);
-	text('class', t.class === 'priority' ? '优先 Priority' : t.class === 'appointment' ? '预约 Appointment' : '');
+	text('class', t.class === 'priority' ? w2('优先', 'Priority') : t.class === 'appointment' ? w2('预约', 'Appointment') : '');
 	text('state-zh', w[0]);
 	text('state-en', w[1]);
 	$('state').className = 'state' + (w[2] ? ' ' + w[2] : '');
@@ -105,7 +115,7 @@ function show(t) {
 		navigator.vibrate([300, 150, 300]);
 	lastState = t.state;
 	lastRecalls = t.recalls || 0;
-	text('updated', '更新于 ' + new Date().toLocaleTimeString('zh-CN', { hour12: false }) + ' · Updated');
+	text('updated', w2('更新于 ' + new Date().toLocaleTimeString('zh-CN', { hour12: false }), 'Updated'));
 	if (OVER.has(t.state))
 		stop();
 }
@@ -130,7 +140,7 @@ function showReview(t) {
 			box.checked = true;
 	}
 	$('comment').value = t.review.comment || '';
-	text('said', '已评价，谢谢！· You reviewed it; thank you.');
+	text('said', w2('已评价，谢谢！', 'You reviewed it; thank you.'));
 }
 
 function pick(l) {
@@ -146,11 +156,11 @@ async function send() {
 	if (level <= 2)
 		document.querySelectorAll('#reasons input:checked').forEach((b) => reasons.push(b.value));
 	if (level <= 2 && !reasons.length) {
-		text('said', '请选择不满意的原因 · Please say why');
+		text('said', w2('请选择不满意的原因', 'Please say why'));
 		return;
 	}
 	if (Array.from(comment).length > 200) {
-		text('said', '意见请在 200 字以内 · At most 200 characters');
+		text('said', w2('意见请在 200 字以内', 'At most 200 characters'));
 		return;
 	}
 	$('send').disabled = true;
@@ -162,11 +172,11 @@ async function send() {
 		});
 		const j = await r.json().catch(() => null);
 		if (r.ok)
-			text('said', '感谢您的评价！· Thank you for your review.');
+			text('said', w2('感谢您的评价！', 'Thank you for your review.'));
 		else
-			text('said', '未能提交：' + (j && j.message ? j.message : '请稍后再试') + ' · Not sent');
+			text('said', w2('未能提交：' + (j && j.message ? j.message : '请稍后再试'), 'Not sent'));
 	} catch (e) {
-		text('said', '暂时无法连接，请稍后再试 · Cannot reach the hall; try again');
+		text('said', w2('暂时无法连接，请稍后再试', 'Cannot reach the hall; try again'));
 	}
 	$('send').disabled = false;
 }
@@ -199,7 +209,7 @@ async function load() {
 	} catch (e) {
 		/* Keep what was shown; say it may be old. */
 		if (lastState)
-			text('updated', '暂时无法连接，稍后自动重试 · Cannot reach the hall; retrying');
+			text('updated', w2('暂时无法连接，稍后自动重试', 'Cannot reach the hall; retrying'));
 		else
 			problem('暂时无法连接，稍后自动重试', 'Cannot reach the hall right now; retrying');
 	}

@@ -7,7 +7,7 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startHall, browser, shot, issue as issueAt, PINS, clerkOf } from './lib.mjs';
+import { startHall, browser, shot, issue as issueAt, openCounter, counterOp, PINS, clerkOf } from './lib.mjs';
 
 const N = 19, CLERK = clerkOf(N), PIN = PINS[clerkOf(N)];
 let hall, br, ctx, page;
@@ -104,12 +104,19 @@ test('park, call back, pause with a reason, resume', async () => {
 	await eventAfter(since, (e) => e.type === 'parked' && e.label === b && e.counter === N);
 	assert.equal((await counterState()).ticket, null);
 
+	/* Call back calls the parked ticket to this counter at once (call with its id). */
 	since = await lastEventId();
 	await page.click('#parked li[data-ticket="' + b + '"] button');
-	await page.locator('#sent li[data-ticket="' + b + '"]').waitFor();
-	const rq = await eventAfter(since, (e) => e.type === 'requeued' && e.label === b);
-	assert.equal(rq.detail, 'unpark');
-	assert.equal(rq.counter, N);
+	await currentLabel().filter({ hasText: b }).waitFor();
+	const cb = await eventAfter(since, (e) => e.type === 'called' && e.label === b);
+	assert.equal(cb.counter, N);
+	assert.equal((await counterState()).ticket.label, b);
+	await page.locator('#parked li[data-ticket="' + b + '"]').waitFor({ state: 'detached' });
+	assert.equal((await events(since)).filter((e) => e.type === 'requeued').length, 0);
+	await page.keyboard.press('s');
+	await page.locator('#current .state-pill.serving').waitFor();
+	await page.keyboard.press('f');
+	await page.locator('#current .idle').waitFor();
 
 	since = await lastEventId();
 	await page.keyboard.press('p');
@@ -198,6 +205,11 @@ test('the evaluation screen asks after a finish, and the rating lands as a revie
 	await tab.goto(hall.url + '/counter/' + N + '/evaluate');
 	await tab.fill('#token', hall.tokens.evaluator(N));
 	await tab.press('#token', 'Enter');
+	/* The counter finished a ticket a moment ago that nobody rated: the tablet asks about it
+	 * at once (see the test of a reloaded tablet below); Esc goes back to the welcome. */
+	await tab.locator('body[data-ready="1"]').waitFor();
+	if (await tab.locator('#ask').isVisible())
+		await tab.keyboard.press('Escape');
 	await tab.locator('#idle:not([hidden])').waitFor();
 	assert.match(await tab.locator('#counter').textContent(), /19号窗口/);
 
@@ -233,6 +245,36 @@ test('the evaluation screen asks after a finish, and the rating lands as a revie
 	assert.equal(review.channel, 'pad');
 	assert.deepEqual(review.reasons, ['attitude']);
 	await page.locator('#rating.bad').waitFor();
+	await tctx.close();
+});
+
+test('a tablet reloaded between a finish and the rating asks about that ticket', async () => {
+	/* Counter 3 finishes a ticket while its tablet is off; the tablet starts afterwards. */
+	const M = 3;
+	await openCounter(hall, M);
+	const [tk] = await issueAt(hall, 'business');
+	await counterOp(hall, M, 'call', { ticket: tk.label });
+	await counterOp(hall, M, 'start');
+	await counterOp(hall, M, 'finish');
+	const tctx = await br.newContext({ viewport: { width: 1280, height: 800 } });
+	const tab = await tctx.newPage();
+	tab.on('pageerror', (e) => errors.push('evaluate: ' + e.message));
+	await tab.goto(hall.url + '/counter/' + M + '/evaluate');
+	await tab.fill('#token', hall.tokens.evaluator(M));
+	await tab.press('#token', 'Enter');
+	await tab.locator('#ask:not([hidden])').waitFor({ timeout: 3000 });
+	assert.match(await tab.locator('#ask-ticket').textContent(), new RegExp(tk.label));
+	await tab.keyboard.press('5');
+	await tab.locator('#thanks:not([hidden])').waitFor();
+	const rv = (await req('GET', '/api/v1/reviews', null, hall.tokens.admin)).json.reviews.find((x) => x.label === tk.label);
+	assert.equal(rv && rv.level, 5);
+	assert.equal(rv.channel, 'pad');
+
+	/* Reloaded again once rated: the welcome, no question. */
+	await tab.reload();
+	await tab.locator('body[data-ready="1"]').waitFor();
+	assert.equal(await tab.locator('#idle').isVisible(), true);
+	assert.equal(await tab.locator('#ask').isHidden(), true);
 	await tctx.close();
 });
 

@@ -88,6 +88,23 @@ test('a manager signs in with the manager token and sees every service and count
 	assert.equal(await wall.locator('li[data-counter="1"] .ticket').textContent(), c1.serving.label);
 });
 
+test('at 1920x1080 every column of the services fits, the estimate with its unit', async () => {
+	const clipped = await wall.evaluate(() => {
+		const panel = document.querySelector('.panel.services');
+		const cs = getComputedStyle(panel);
+		const right = panel.getBoundingClientRect().right - parseFloat(cs.paddingRight) + 0.5;
+		const out = [...panel.querySelectorAll('th, td')].filter((c) => c.getBoundingClientRect().right > right)
+			.map((c) => c.textContent.trim());
+		if (panel.scrollWidth > panel.clientWidth)
+			out.push('the panel scrolls sideways');
+		return out;
+	});
+	assert.deepEqual(clipped, []);
+	/* The estimate is a duration as the oldest wait is (m:ss), not a bare number. */
+	for (const td of await wall.locator('#services tr td:nth-child(4)').allTextContents())
+		assert.match(td, /^(\d+:\d\d(:\d\d)?|—)$/, 'estimate ' + td);
+});
+
 test('a call made through the API shows on the live hall within a second', async () => {
 	const [t] = await issue(hall, 'business', 1);
 	await counterOp(hall, 5, 'call', { ticket: t.label });
@@ -122,6 +139,41 @@ test('an alert raised by a pause without a reason is acknowledged with a note fr
 	assert.equal(acked.ack_note, '已提醒窗口说明暂停原因');
 	await until(async () => /王主任/.test(await item.locator('.acked').textContent()), { what: 'the page to show who' });
 	await shot(wall, 'manage-1920');
+});
+
+test('an alert is acknowledged with the keyboard alone: Tab to it, Enter, the note, Enter', async () => {
+	const open = (await hall.api('GET', '/api/v1/alerts', null, hall.tokens.manager)).json.alerts;
+	const alert = open.find((a) => !a.acked_at);
+	assert.ok(alert, 'an alert not yet acknowledged');
+	/* Its title is Chinese first, from its kind; the counter it names in both languages. */
+	const item = wall.locator(`li[data-alert="${alert.id}"]`);
+	if (alert.kind === 'bad_review')
+		assert.match(await item.locator('.atitle').textContent(), /^差评待核实/);
+	if (alert.counter)
+		assert.match(await item.locator('.subject').textContent(), new RegExp(alert.counter + '号窗口.*Counter ' + alert.counter));
+	const button = item.locator('button.ack');
+	await wall.evaluate(() => document.activeElement && document.activeElement.blur());
+	let there = false;
+	for (let i = 0; i < 100 && !there; i++) {
+		await wall.keyboard.press('Tab');
+		there = await button.evaluate((b) => b === document.activeElement);
+	}
+	assert.ok(there, 'Tab reaches the acknowledge button');
+	await wall.keyboard.press('Enter');
+	/* The name is remembered from the last acknowledgement: the note has the focus. */
+	if (await wall.evaluate(() => document.activeElement.name) === 'who') {
+		await wall.keyboard.type('李科长');
+		await wall.keyboard.press('Tab');
+	}
+	assert.equal(await wall.evaluate(() => document.activeElement.name), 'note');
+	await wall.keyboard.type('键盘确认');
+	await wall.keyboard.press('Enter');
+	await until(async () => {
+		const r = await hall.api('GET', '/api/v1/alerts?state=all', null, hall.tokens.manager);
+		const a = r.json.alerts.find((x) => x.id === alert.id);
+		return a && a.ack_note === '键盘确认';
+	}, { ms: 3000, what: 'the acknowledgement made with the keyboard' });
+	await item.locator('.acked').filter({ hasText: '键盘确认' }).waitFor();
 });
 
 test("the reports' numbers equal /api/v1/stats for the same range", async () => {
