@@ -117,20 +117,6 @@ static size_t frames(struct hqd *srv, struct hqd_follow *f, const struct hq_even
 }
 
 /* Events after `since` from the database, for a stream further behind than the hub. */
-struct page {
-	int64_t since;
-	int n;
-	struct hq_event ev[PAGE];
-};
-
-static int read_page(struct hq_queue *q, void *arg)
-{
-	struct page *p = arg;
-
-	p->n = hq_queue_events(q, p->since, p->ev, PAGE);
-	return p->n < 0 ? p->n : 0;
-}
-
 long hqd_follow_read(struct hqd *srv, struct hqd_follow *f, int64_t *cursor, char *buf, size_t max)
 {
 	int64_t until = hq_mono_us() / 1000 + srv->heartbeat_ms;
@@ -149,14 +135,19 @@ long hqd_follow_read(struct hqd *srv, struct hqd_follow *f, int64_t *cursor, cha
 		if (n == -1)
 			return -1;
 		if (n == -2) {
-			struct page p = {.since = *cursor};
-
-			if (hqd_worker_call(srv->worker, read_page, &p) || p.n <= 0)
-				return -2;
-			used = frames(srv, f, p.ev, p.n, cursor, buf, max);
-		} else if (n > 0) {
-			used = frames(srv, f, ev, n, cursor, buf, max);
+			/* Further back than the hub keeps (a phone back after a long sleep, or
+			 * ?since=1). The page wants only to know that something changed, so one
+			 * change stands for all it missed and the stream goes on from the newest:
+			 * paging the history out of the database would let anyone without a token
+			 * keep the worker busy. */
+			*cursor = hqd_hub_last(srv->hub);
+			hqd_worker_call(srv->worker, look, f);
+			snprintf(buf, max, "id: %lld\nevent: change\ndata: {\"event_id\": %lld, \"type\": \"resync\"}\n\n",
+				 (long long)*cursor, (long long)*cursor);
+			return (long)strlen(buf);
 		}
+		if (n > 0)
+			used = frames(srv, f, ev, n, cursor, buf, max);
 		if (used)
 			return (long)used;
 	}

@@ -264,6 +264,7 @@ expect_line "the ticket stream: after the transfer, b's queue is its own" 3000 "
 # A label works as the id; an unknown ticket is 404; the third stream is refused.
 check "the ticket stream of no ticket: 404" 404 "$(get -m 5 "$H/api/v1/tickets/99999/events")"
 stream "$tmp/s2" "/api/v1/tickets/A005/events"
+s2_pid=$stream_pid
 wait_for 5000 grep -q '^retry:' "$tmp/s2" || fail "a ticket stream by label starts" "retry: 2000" "$(cat "$tmp/s2.head")"
 check "a third ticket stream: 503" 503 "$(get -m 5 "$H/api/v1/tickets/$id/events")"
 check "a third ticket stream: Retry-After: 30" 30 "$(header retry-after)"
@@ -272,6 +273,15 @@ check "a third ticket stream: error busy" busy "$(jq_py 'j["error"]' <"$tmp/body
 stop "$s1_pid"
 expect_val "after one stream ends, another may start" 5000 200 \
 	get -m 1 "$H/api/v1/tickets/$id/events"
+
+# Further back than the hub keeps (everything before hallqd started): one "resync" change
+# stands for all of it, not a page of history per read from the database.
+stop "$s2_pid"
+long_ago() { curl -s -N -m 2 "$H/api/v1/tickets/$id/events?since=0" >"$tmp/s3" 2>/dev/null; grep -q '^retry:' "$tmp/s3"; }
+wait_for 8000 long_ago # the streams stopped above free their places at their next heartbeat
+check "a ticket stream from long ago: one resync change, then only what comes" \
+	"1 $(api GET /api/v1/hall "$T_ADMIN" | jq_py 'j["last_event_id"]')" \
+	"$(grep -c '^data' "$tmp/s3") $(sed -n 's/^data: {"event_id": \([0-9]*\), "type": "resync"}$/\1/p' "$tmp/s3")"
 
 echo "$suite: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
