@@ -15,7 +15,7 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startHall, browser, openCounter, issue, counterOp, PINS, clerkOf, until } from './lib.mjs';
+import { startHall, browser, openCounter, issue, counterOp, PINS, clerkOf, until, shot } from './lib.mjs';
 
 let hall, chrome, waiting, done;
 
@@ -231,6 +231,10 @@ test('/ (the front page)', async () => {
 	await page.goto(hall.url + '/');
 	assert.equal(await page.locator('ul.pages a').count(), 4);
 	await check(page);
+	await page.setViewportSize({ width: 1920, height: 1080 });
+	await shot(page, 'index-1920');
+	await page.setViewportSize({ width: 390, height: 844 });
+	await shot(page, 'index-390');
 	await ctx.close();
 });
 

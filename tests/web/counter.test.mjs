@@ -229,6 +229,8 @@ test('the evaluation screen asks after a finish, and the rating lands as a revie
 
 	await tab.setViewportSize({ width: 1920, height: 1080 });
 	await shot(tab, 'evaluate-1920');
+	await tab.setViewportSize({ width: 390, height: 844 });
+	await shot(tab, 'evaluate-390');
 	await tab.setViewportSize({ width: 1280, height: 800 });
 	await shot(tab, 'evaluate-1280');
 
