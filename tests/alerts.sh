@@ -57,28 +57,6 @@ alive "$hallqd_pid" || give_up "hallqd did not start: $(tail -5 "$hallqd_log")"
 logs="$hallqd_log"
 
 # api METHOD PATH TOKEN [BODY]: the body of the answer on stdout, its status in $tmp/status.
-api() {
-	if [ -n "${4:-}" ]; then
-		curl -s -m 10 -o "$tmp/body" -w '%{http_code}' -X "$1" -H "Authorization: Bearer $3" \
-			-H 'Content-Type: application/json' --data-binary "$4" "$H$2" >"$tmp/status"
-	elif [ -n "$3" ]; then
-		curl -s -m 10 -o "$tmp/body" -w '%{http_code}' -X "$1" -H "Authorization: Bearer $3" \
-			"$H$2" >"$tmp/status"
-	else
-		curl -s -m 10 -o "$tmp/body" -w '%{http_code}' -X "$1" "$H$2" >"$tmp/status"
-	fi
-	cat "$tmp/body"
-}
-status() { cat "$tmp/status"; }
-# The value of a python expression over the JSON on stdin (j), or "-" when it fails.
-jq_py() {
-	"$PY" -c 'import json, sys
-try:
-    j = json.load(sys.stdin)
-    print(eval(sys.argv[1]))
-except Exception:
-    print("-")' "$1"
-}
 # "STATUS VALUE": the answer's status and a python expression over its JSON body (j).
 answer() { # expression method path token [body]
 	a_expr=$1

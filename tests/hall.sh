@@ -29,11 +29,6 @@ hall_setup
 DAY=2026-11-25
 SPEED=150
 
-jq_py() { # python-expression: evaluated with j = the JSON on stdin
-	"$PY" -c 'import json, sys
-j = json.load(sys.stdin)
-print(eval(sys.argv[1]))' "$1" 2>/dev/null
-}
 
 # ---- 0. what make run and make soak build ---------------------------------------------------
 

@@ -214,3 +214,29 @@ pick_port() { # first
 	done
 	give_up "hallqd did not start: $(tail -5 "$hallqd_log")"
 }
+
+# A request to hallqd at $H: api METHOD PATH [TOKEN [JSON]] prints the body (kept in
+# $API_BODY, default $tmp/body) and keeps the status for `status`.
+api() {
+	a_out=${API_BODY:-$tmp/body}
+	if [ -n "${4:-}" ]; then
+		curl -s -m 10 -o "$a_out" -w '%{http_code}' -X "$1" -H "Authorization: Bearer $3" \
+			-H 'Content-Type: application/json' --data-binary "$4" "$H$2" >"$tmp/status"
+	elif [ -n "${3:-}" ]; then
+		curl -s -m 10 -o "$a_out" -w '%{http_code}' -X "$1" -H "Authorization: Bearer $3" \
+			"$H$2" >"$tmp/status"
+	else
+		curl -s -m 10 -o "$a_out" -w '%{http_code}' -X "$1" "$H$2" >"$tmp/status"
+	fi
+	cat "$a_out"
+}
+status() { cat "$tmp/status"; }
+# The value of a python expression over the JSON on stdin (j), or "-" when it fails.
+jq_py() {
+	"$PY" -c 'import json, sys
+try:
+    j = json.load(sys.stdin)
+    print(eval(sys.argv[1]))
+except Exception:
+    print("-")' "$1"
+}

@@ -38,11 +38,6 @@ hall_setup
 DAY=2026-11-25
 SPEED=150
 
-jq_py() { # python-expression: evaluated with j = the JSON on stdin
-	"$PY" -c 'import json, sys
-j = json.load(sys.stdin)
-print(eval(sys.argv[1]))' "$1" 2>/dev/null
-}
 
 # Ports 41000-44999 (hall.sh has 45000-48999), from the PID.
 hall_start "$DAY 08:40" $SPEED $((41000 + ($$ % 2000) * 2))

@@ -14,6 +14,7 @@ cd "$(dirname "$0")/.." || exit 1
 unset HALLQ_DB HALLQ_NOW
 
 make_tmp
+API_BODY=$tmp/abody # get() keeps its answers in $tmp/body
 need "make tests builds them; Debian packages curl, coreutils" "$HALLQD" "$HALLQ" curl sha256sum "$PY"
 
 T_ADMIN=admin-0123456789abcdef
@@ -51,28 +52,6 @@ headers_only() { cmp -s "$tmp/body" "$tmp/head.raw" && echo yes || echo no; }
 # The value of header NAME (lower case) of the last get.
 header() { sed -n "s/^$1: //p" "$tmp/head" | head -1; }
 # api METHOD PATH TOKEN [BODY]: the answer's body on stdout, its status in $tmp/status.
-api() {
-	if [ -n "${4:-}" ]; then
-		curl -s -m 10 -o "$tmp/abody" -w '%{http_code}' -X "$1" -H "Authorization: Bearer $3" \
-			-H 'Content-Type: application/json' --data-binary "$4" "$H$2" >"$tmp/status"
-	elif [ -n "$3" ]; then
-		curl -s -m 10 -o "$tmp/abody" -w '%{http_code}' -X "$1" -H "Authorization: Bearer $3" \
-			"$H$2" >"$tmp/status"
-	else
-		curl -s -m 10 -o "$tmp/abody" -w '%{http_code}' -X "$1" "$H$2" >"$tmp/status"
-	fi
-	cat "$tmp/abody"
-}
-status() { cat "$tmp/status"; }
-# The value of a python expression over the JSON on stdin (j), or "-" when it fails.
-jq_py() {
-	"$PY" -c 'import json, sys
-try:
-    j = json.load(sys.stdin)
-    print(eval(sys.argv[1]))
-except Exception as e:
-    print("-", e)' "$1"
-}
 etag_of() { echo "\"$(sha256sum "$1" | cut -c1-16)\""; }
 
 CSP="default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'"
