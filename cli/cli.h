@@ -112,6 +112,8 @@ int cli_open_existing(struct ctx *c, bool readonly);
 /* output.c: errors, "hallq: COMMAND: message" on stderr; they return the exit status. */
 int cli_usage_err(const struct ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int cli_fail(const struct ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The queue's failure rc, in the queue's own words when it has some. */
+int cli_queue_fail(const struct ctx *c, int rc);
 /* output.c: a bound of --from/--to (hq_parse_local_bound: a bare date as the end is the end
  * of that day); a usage error naming `what` when it is none. */
 int cli_parse_bound(const struct ctx *c, const char *what, const char *s, bool end, int64_t *ms);
@@ -123,6 +125,8 @@ void *cli_xrealloc(void *old, size_t n);
 /* output.c: what the commands print. The *_json functions return a new reference, NULL
  * when out of memory; cli_print_json prints and releases it, and takes NULL too. */
 void cli_local_time(int64_t ms, char *buf, size_t len);
+/* A local time as JSON ("YYYY-MM-DD HH:MM:SS"), null for 0. */
+json_t *cli_time_json(int64_t ms);
 int cli_print_json(json_t *root, size_t flags);
 void cli_print_ticket(const struct hq_ticket *t, const char *const *keys);
 void cli_print_ticket_all(const struct hq_ticket *t);

@@ -15,21 +15,6 @@
 
 #define O(x) (1ull << OPT_##x)
 
-static int op_fail(const struct ctx *c, int rc)
-{
-	return cli_fail(c, "%s", *hq_queue_errmsg(c->q) ? hq_queue_errmsg(c->q) : hq_strerror(rc));
-}
-
-static json_t *time_json(int64_t ms)
-{
-	char buf[32];
-
-	if (!ms)
-		return json_null();
-	hq_format_local_time(ms, buf, sizeof buf);
-	return json_string(buf);
-}
-
 static json_t *alert_json(const struct hq_alert *a)
 {
 	return json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:b, s:o, s:o, s:o, s:s, s:s}",
@@ -37,8 +22,8 @@ static json_t *alert_json(const struct hq_alert *a)
 			 "severity", hq_severity_name(a->severity), "subject", a->subject,
 			 "service", a->service, "counter", a->counter, "clerk", a->clerk,
 			 "message", a->message, "open", a->cleared_at == 0,
-			 "raised_at", time_json(a->raised_at), "cleared_at", time_json(a->cleared_at),
-			 "acked_at", time_json(a->acked_at), "acked_by", a->acked_by, "ack_note", a->ack_note);
+			 "raised_at", cli_time_json(a->raised_at), "cleared_at", cli_time_json(a->cleared_at),
+			 "acked_at", cli_time_json(a->acked_at), "acked_by", a->acked_by, "ack_note", a->ack_note);
 }
 
 /* id date time state severity rule subject acked message... : the message, which holds
@@ -71,7 +56,7 @@ static int cmd_alerts(struct ctx *c)
 	if (to <= from)
 		return cli_usage_err(c, "--to must be after --from");
 	if ((rc = hq_queue_alerts(c->q, !all, from, to, &v, &n)))
-		return op_fail(c, rc);
+		return cli_queue_fail(c, rc);
 	if (c->opt[OPT_JSON]) {
 		json_t *list = json_array();
 
@@ -101,7 +86,7 @@ static int cmd_alert(struct ctx *c)
 		if (c->opt[OPT_WHO] || c->opt[OPT_NOTE])
 			return cli_usage_err(c, "--who and --note are for ack");
 		if ((rc = hq_queue_alerts_eval(c->q, NULL, 0, &raised, &cleared)))
-			return op_fail(c, rc);
+			return cli_queue_fail(c, rc);
 		printf("%d\nraised: %d\ncleared: %d\n", raised + cleared, raised, cleared);
 		return ST_OK;
 	}
@@ -117,7 +102,7 @@ static int cmd_alert(struct ctx *c)
 	if (!c->opt[OPT_WHO])
 		return cli_usage_err(c, "--who NAME is needed: who acknowledges the alert");
 	if ((rc = hq_queue_alert_ack(c->q, id, c->opt[OPT_WHO], c->opt[OPT_NOTE], &a)))
-		return op_fail(c, rc);
+		return cli_queue_fail(c, rc);
 	cli_local_time(a.acked_at, when, sizeof when);
 	printf("%lld\nrule: %s\nsubject: %s\nstate: %s\nacked_by: %s\nacked_at: %s\n", (long long)a.id,
 	       a.rule, a.subject, a.cleared_at ? "cleared" : "open", a.acked_by, when);

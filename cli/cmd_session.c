@@ -14,28 +14,13 @@
 
 #define O(x) (1ull << OPT_##x)
 
-static int op_fail(const struct ctx *c, int rc)
-{
-	return cli_fail(c, "%s", *hq_queue_errmsg(c->q) ? hq_queue_errmsg(c->q) : hq_strerror(rc));
-}
-
-static json_t *time_json(int64_t ms)
-{
-	char buf[32];
-
-	if (!ms)
-		return json_null();
-	hq_format_local_time(ms, buf, sizeof buf);
-	return json_string(buf);
-}
-
 static json_t *session_json(const struct hq_session *s)
 {
 	return json_pack("{s:s, s:s, s:s, s:i, s:s, s:o, s:o, s:o, s:s, s:o, s:s}", "id", s->id,
 			 "state", hq_session_state_name(s->state), "role", s->role, "counter", s->counter,
-			 "clerk", s->clerk, "created", time_json(s->created),
-			 "last_seen", time_json(s->last_seen), "expires", time_json(s->expires),
-			 "address", s->address, "revoked_at", time_json(s->revoked_at),
+			 "clerk", s->clerk, "created", cli_time_json(s->created),
+			 "last_seen", cli_time_json(s->last_seen), "expires", cli_time_json(s->expires),
+			 "address", s->address, "revoked_at", cli_time_json(s->revoked_at),
 			 "revoked_why", s->revoked_why);
 }
 
@@ -64,7 +49,7 @@ static int list(struct ctx *c)
 	if ((rc = cli_open_existing(c, true)))
 		return rc;
 	if ((rc = hq_queue_sessions(c->q, c->opt[OPT_ALL] != NULL, &v, &n)))
-		return op_fail(c, rc);
+		return cli_queue_fail(c, rc);
 	if (c->opt[OPT_JSON]) {
 		json_t *all = json_array();
 
@@ -104,12 +89,12 @@ static int revoke(struct ctx *c)
 		return rc;
 	if (c->narg > 1) {
 		if ((rc = hq_queue_session_revoke(c->q, c->arg[1], "revoked with hallq")))
-			return op_fail(c, rc);
+			return cli_queue_fail(c, rc);
 		printf("%s\n", c->arg[1]);
 		return ST_OK;
 	}
 	if ((rc = hq_queue_sessions_revoke(c->q, clerk, (int)counter, "revoked with hallq", &n)))
-		return op_fail(c, rc);
+		return cli_queue_fail(c, rc);
 	printf("%d\n", n);
 	return ST_OK;
 }

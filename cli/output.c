@@ -50,6 +50,21 @@ int cli_fail(const struct ctx *c, const char *fmt, ...)
 	return ST_FAIL;
 }
 
+int cli_queue_fail(const struct ctx *c, int rc)
+{
+	return cli_fail(c, "%s", *hq_queue_errmsg(c->q) ? hq_queue_errmsg(c->q) : hq_strerror(rc));
+}
+
+json_t *cli_time_json(int64_t ms)
+{
+	char buf[32];
+
+	if (!ms)
+		return json_null();
+	hq_format_local_time(ms, buf, sizeof buf);
+	return json_string(buf);
+}
+
 int cli_parse_bound(const struct ctx *c, const char *what, const char *s, bool end, int64_t *ms)
 {
 	if (hq_parse_local_bound(s, end, ms) != HQ_OK)
