@@ -33,6 +33,8 @@ enum opt {
 	OPT_LEVEL, OPT_REASONS, OPT_COMMENT, OPT_CHANNEL, OPT_NOTE, OPT_STATE, OPT_WHO,
 	OPT_MONTH, OPT_WEEK, OPT_QUARTER, OPT_PIN, OPT_ALL, OPT_FORCE,
 	OPT_CLERK,
+	/* backup, restore and retention */
+	OPT_DIR, OPT_KEEP, OPT_DRY_RUN,
 	OPT_HELP,
 	OPT_COUNT_
 };
@@ -80,6 +82,8 @@ extern const struct cmd cli_alert_cmds[];
 extern const struct cmd cli_report_cmds[];
 /* cmd_session.c: the web pages' sessions. */
 extern const struct cmd cli_session_cmds[];
+/* cmd_backup.c: backup, restore and retention. */
+extern const struct cmd cli_backup_cmds[];
 
 /* commands.c: the handlers of main.c's command table. Each returns the exit status. */
 int cli_cmd_init(struct ctx *c);

@@ -65,6 +65,9 @@ static const struct option long_opts[] = {
 	{"all", no_argument, NULL, OPT_VAL(OPT_ALL)},
 	{"force", no_argument, NULL, OPT_VAL(OPT_FORCE)},
 	{"clerk", required_argument, NULL, OPT_VAL(OPT_CLERK)},
+	{"dir", required_argument, NULL, OPT_VAL(OPT_DIR)},
+	{"keep", required_argument, NULL, OPT_VAL(OPT_KEEP)},
+	{"dry-run", no_argument, NULL, OPT_VAL(OPT_DRY_RUN)},
 	{"help", no_argument, NULL, OPT_VAL(OPT_HELP)},
 	{NULL, 0, NULL, 0},
 };
@@ -230,10 +233,11 @@ static const struct cmd commands[] = {
 };
 
 /* The commands above, then those of the 好差评 evaluation (cmd_review.c), electronic
- * supervision (cmd_alert.c), the reports and roster (cmd_report.c) and the web pages'
- * sessions (cmd_session.c); each table ends with an entry without a name. */
+ * supervision (cmd_alert.c), the reports and roster (cmd_report.c), the web pages'
+ * sessions (cmd_session.c) and backup, restore and retention (cmd_backup.c); each table ends with an entry without a name. */
 static const struct cmd *const tables[] = {
 	commands, cli_review_cmds, cli_alert_cmds, cli_report_cmds, cli_session_cmds,
+	cli_backup_cmds,
 };
 #define NTABLES (sizeof tables / sizeof tables[0])
 

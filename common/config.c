@@ -31,7 +31,8 @@
 #define MAX_BUSES 32
 #define MAX_KEYS 24            /* keys in the largest section table */
 
-enum kind { K_HALL, K_SERVICE, K_COUNTER, K_BUS, K_KIOSK, K_ALERT, K_APPRAISAL, K_CLERK };
+enum kind { K_HALL, K_SERVICE, K_COUNTER, K_BUS, K_KIOSK, K_ALERT, K_APPRAISAL, K_CLERK,
+	    K_RETENTION };
 
 /* Key flags. */
 #define F_REQUIRED 1u /* the section is incomplete without it */
@@ -936,6 +937,27 @@ static const struct key appraisal_keys[] = {
 	{ NULL, NULL, 0, 0, 0, 0, NULL, 0 }
 };
 
+/*
+ * Also applied when the file has no [retention] section. The archive is a path hallqd and
+ * hallq both write to, from whatever directory each was started in: only an absolute one
+ * names the same file for both.
+ */
+static int set_archive(struct parser *p, const struct key *k, void *obj, const char *v)
+{
+	if (*v && *v != '/')
+		return fail(p, p->line, "archive = %s is not an absolute path; hallqd and hallq "
+			    "run from different directories, so write the full path (/var/lib/...)", v);
+	return set_str(p, k, obj, v);
+}
+
+static const struct key retention_keys[] = {
+	INT(personal_days, hq_retention, personal_days, 1, 3650, "30"),
+	INT(keep_months, hq_retention, keep_months, 0, 1200, "0"),
+	{ "archive", set_archive, offsetof(struct hq_retention, archive),
+	  sizeof(((struct hq_retention *)0)->archive), 0, 0, NULL, 0 },
+	{ NULL, NULL, 0, 0, 0, 0, NULL, 0 }
+};
+
 static const struct key clerk_keys[] = {
 	STR(name, hq_clerk_cfg, name, F_REQUIRED | F_NONEMPTY),
 	{ "pin", set_pin_hash, offsetof(struct hq_clerk_cfg, pin_hash),
@@ -947,7 +969,8 @@ static const struct key clerk_keys[] = {
 _Static_assert(NKEYS(hall_keys) <= MAX_KEYS && NKEYS(service_keys) <= MAX_KEYS &&
 	       NKEYS(counter_keys) <= MAX_KEYS && NKEYS(bus_keys) <= MAX_KEYS &&
 	       NKEYS(kiosk_keys) <= MAX_KEYS && NKEYS(alert_keys) <= MAX_KEYS &&
-	       NKEYS(appraisal_keys) <= MAX_KEYS && NKEYS(clerk_keys) <= MAX_KEYS,
+	       NKEYS(appraisal_keys) <= MAX_KEYS && NKEYS(clerk_keys) <= MAX_KEYS &&
+	       NKEYS(retention_keys) <= MAX_KEYS,
 	       "struct section records the line of at most MAX_KEYS keys");
 
 static const struct key *const key_tables[] = {
@@ -959,6 +982,7 @@ static const struct key *const key_tables[] = {
 	[K_ALERT] = alert_keys,
 	[K_APPRAISAL] = appraisal_keys,
 	[K_CLERK] = clerk_keys,
+	[K_RETENTION] = retention_keys,
 };
 
 static const char *const kind_names[] = {
@@ -970,6 +994,7 @@ static const char *const kind_names[] = {
 	[K_ALERT] = "alert",
 	[K_APPRAISAL] = "appraisal",
 	[K_CLERK] = "clerk",
+	[K_RETENTION] = "retention",
 };
 
 static void *section_obj(struct parser *p, const struct section *s)
@@ -991,6 +1016,8 @@ static void *section_obj(struct parser *p, const struct section *s)
 		return &p->cfg->appraisal;
 	case K_CLERK:
 		return &p->cfg->clerks[s->index];
+	case K_RETENTION:
+		return &p->cfg->retention;
 	}
 	return NULL;
 }
@@ -1052,11 +1079,12 @@ static int parse_header(struct parser *p, char *s, struct section *sec, const ch
 	if (i == sizeof kind_names / sizeof kind_names[0])
 		return fail(p, p->line, "unknown section [%s]; sections are [hall], "
 			    "[service KEY], [counter N], [bus KEY], [kiosk], [alert NAME], "
-			    "[appraisal] and [clerk ID]", s);
+			    "[appraisal], [retention] and [clerk ID]", s);
 	sec->kind = (enum kind)i;
 	*key = rest;
 
-	if (sec->kind == K_HALL || sec->kind == K_KIOSK || sec->kind == K_APPRAISAL) {
+	if (sec->kind == K_HALL || sec->kind == K_KIOSK || sec->kind == K_APPRAISAL ||
+	    sec->kind == K_RETENTION) {
 		if (sp)
 			return fail(p, p->line, "[%s] takes no name: write just [%s]", word, word);
 		snprintf(sec->label, sizeof sec->label, "[%s]", word);
@@ -1090,6 +1118,7 @@ static int add_entity(struct parser *p, struct section *sec, const char *key, in
 	case K_HALL:
 	case K_KIOSK:
 	case K_APPRAISAL:
+	case K_RETENTION:
 		sec->index = 0;
 		return 0;
 	case K_ALERT: {
@@ -1695,13 +1724,16 @@ static int parse(struct parser *p)
 	const struct key *k;
 	int r;
 
-	/* [kiosk] and [appraisal] are optional: a hall without them gets their defaults all the
+	/* [kiosk], [appraisal] and [retention] are optional: a hall without them gets their defaults all the
 	 * same, and every hall starts with the default alert rules. */
 	for (k = kiosk_keys; k->name; k++)
 		if (k->def && k->set(p, k, &p->cfg->kiosk, k->def))
 			return p->rc;
 	for (k = appraisal_keys; k->name; k++)
 		if (k->def && k->set(p, k, &p->cfg->appraisal, k->def))
+			return p->rc;
+	for (k = retention_keys; k->name; k++)
+		if (k->def && k->set(p, k, &p->cfg->retention, k->def))
 			return p->rc;
 	p->cfg->nalerts = hq_config_default_alerts(p->cfg->alerts, HQ_MAX_ALERT_RULES);
 

@@ -155,6 +155,22 @@ struct hq_appraisal_cfg {
 };
 
 /*
+ * [retention]: how long personal data and history are kept (docs/config.md, docs/queue.md).
+ * hq_queue_retention() applies it, hallqd at each roll-over of the day and `hallq retention`
+ * when asked. Without the section a hall has the defaults.
+ */
+#define HQ_ARCHIVE_MAX 256
+struct hq_retention {
+	int personal_days;          /* appointment names and phones erased this many days after
+				       the appointment's day; 1..3650, default 30 */
+	int keep_months;            /* tickets, events and what hangs on them purged when older
+				       than the current month and this many before it; 0 (the
+				       default) keeps them for ever */
+	char archive[HQ_ARCHIVE_MAX]; /* absolute path: what is purged is first appended to it
+					 as JSON lines; "" purges without an archive */
+};
+
+/*
  * [clerk ID]: the roster that sign-in checks (also hallq clerk add, in the database). The
  * id is matched as written: a counter unit's keypad can key in digits only, so a clerk who
  * signs in at a unit needs a numeric id ("1024"; "0042" and "42" are two clerks).
@@ -211,6 +227,7 @@ struct hq_config {
 	struct hq_alert_rule alerts[HQ_MAX_ALERT_RULES]; /* the defaults, then the file's */
 	int nalerts;
 	struct hq_appraisal_cfg appraisal;
+	struct hq_retention retention;
 	struct hq_clerk_cfg *clerks;
 	size_t nclerks;
 

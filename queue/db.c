@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hq_backup.h"
 #include "internal.h"
 
 /* Long enough for a burst from a dozen counters; a caller never sees SQLITE_BUSY unless
@@ -33,6 +34,11 @@ static const char *const migrations[] = {
 	HQ_SCHEMA_V7,
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
+
+int hq_schema_version(void)
+{
+	return SCHEMA_VERSION;
+}
 
 int hq__fail(struct hq_queue *q, int code, const char *fmt, ...)
 {

@@ -251,5 +251,6 @@ int hq_queue_position(struct hq_queue *q, int64_t id, int *ahead, int *wait_s);
 #include "hq_alert.h"
 #include "hq_appraisal.h"
 #include "hq_session.h"
+#include "hq_retention.h"
 
 #endif

@@ -583,6 +583,57 @@
 	X(SESSION_PURGE, "DELETE FROM sessions WHERE expires < ?1"                       \
 			 " OR revoked_at < ?1")
 
+/* ---- retention (retention.c) -------------------------------------------------------------
+ * Not in HQ_SQL_MAP: they name the temporary table hq_purge, which exists only once a run
+ * made it, so retention.c prepares them for each run (a run a day). The ids of one chunk go
+ * into hq_purge; its rows are archived (SELECT *) and deleted, what hangs on them first.
+ * ?1 is the first day kept, in unix ms (or "YYYY-MM-DD" for the review's day), ?2 the chunk.
+ */
+#define HQ_SQL_RET_TEMP "CREATE TEMP TABLE IF NOT EXISTS hq_purge(id INTEGER PRIMARY KEY)"
+#define HQ_SQL_RET_CLEAR "DELETE FROM temp.hq_purge"
+#define HQ_SQL_RET_ERASE_PERSONAL                                                        \
+	"UPDATE appointments SET name = '', phone = '' WHERE slot_at < ?1"                \
+	" AND (name <> '' OR phone <> '')"
+/* A comment on a review whose case is still being handled stays. */
+#define HQ_SQL_RET_ERASE_COMMENTS                                                        \
+	"UPDATE reviews SET comment = '' WHERE day < ?1 AND comment <> ''"               \
+	" AND NOT EXISTS (SELECT 1 FROM cases c WHERE c.review_id = reviews.id"          \
+	" AND c.state < 4)"
+/* Tickets: never the newest (TICKET_NEXT_ID counts from it), never one with an open case. */
+#define HQ_SQL_RET_PICK_TICKETS                                                          \
+	"INSERT INTO temp.hq_purge SELECT id FROM tickets WHERE issued_at < ?1"          \
+	" AND id < (SELECT MAX(id) FROM tickets) AND NOT EXISTS (SELECT 1 FROM reviews r"\
+	" JOIN cases c ON c.review_id = r.id WHERE r.ticket_id = tickets.id"             \
+	" AND c.state < 4) ORDER BY id LIMIT ?2"
+#define HQ_SQL_RET_CASE_IDS                                                              \
+	"SELECT c.id FROM cases c JOIN reviews r ON r.id = c.review_id"                  \
+	" WHERE r.ticket_id IN temp.hq_purge"
+#define HQ_SQL_RET_ARCH_STEPS "SELECT * FROM case_steps WHERE case_id IN (" HQ_SQL_RET_CASE_IDS ")"
+#define HQ_SQL_RET_DEL_STEPS "DELETE FROM case_steps WHERE case_id IN (" HQ_SQL_RET_CASE_IDS ")"
+#define HQ_SQL_RET_ARCH_CASES "SELECT * FROM cases WHERE id IN (" HQ_SQL_RET_CASE_IDS ")"
+#define HQ_SQL_RET_DEL_CASES "DELETE FROM cases WHERE id IN (" HQ_SQL_RET_CASE_IDS ")"
+#define HQ_SQL_RET_ARCH_REVIEWS "SELECT * FROM reviews WHERE ticket_id IN temp.hq_purge"
+#define HQ_SQL_RET_DEL_REVIEWS "DELETE FROM reviews WHERE ticket_id IN temp.hq_purge"
+#define HQ_SQL_RET_ARCH_TICKETS "SELECT * FROM tickets WHERE id IN temp.hq_purge"
+#define HQ_SQL_RET_DEL_TICKETS "DELETE FROM tickets WHERE id IN temp.hq_purge"
+/* The other tables, one at a time: what happened before the first day kept. An alert still
+ * open and a clerk still signed in stay; a sign-in that ended in the kept months counts
+ * there. */
+#define HQ_SQL_RET_PICK(table, where)                                                    \
+	"INSERT INTO temp.hq_purge SELECT id FROM " table " WHERE " where                \
+	" ORDER BY id LIMIT ?2"
+#define HQ_SQL_RET_PICK_EVENTS HQ_SQL_RET_PICK("events", "at < ?1")
+#define HQ_SQL_RET_PICK_APPTS HQ_SQL_RET_PICK("appointments", "slot_at < ?1")
+#define HQ_SQL_RET_PICK_ALERTS HQ_SQL_RET_PICK("alerts", "raised_at < ?1 AND cleared_at <> 0")
+#define HQ_SQL_RET_PICK_SIGNINS HQ_SQL_RET_PICK("signins", "out_at <> 0 AND out_at <= ?1")
+#define HQ_SQL_RET_ARCH(table) "SELECT * FROM " table " WHERE id IN temp.hq_purge ORDER BY id"
+#define HQ_SQL_RET_DEL(table) "DELETE FROM " table " WHERE id IN temp.hq_purge"
+
+/* ---- backup and restore (backup.c): reading a copy -------------------------------------- */
+#define HQ_SQL_BK_TICKETS "SELECT COUNT(*) FROM tickets"
+#define HQ_SQL_BK_DAY "SELECT value FROM meta WHERE key = 'day'"
+#define HQ_SQL_BK_HAS_CONFIG "SELECT COUNT(*) FROM meta WHERE key = 'config'"
+
 enum hq_sql {
 #define X(name, sql) SQL_##name,
 	HQ_SQL_MAP(X)

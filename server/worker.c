@@ -8,7 +8,8 @@
  * It also evaluates the rules of electronic supervision (alerts.c): in the round's own
  * transaction when the round changed the hall, so that an alert and what raised it commit
  * together, and on a timer, at least once a second of hall time, since most rules are
- * about time passing (a wait, a pause) and a simulated clock runs fast.
+ * about time passing (a wait, a pause) and a simulated clock runs fast. On the same timer,
+ * once a hall day, it applies the config's [retention] (queue/hq_retention.h).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -44,12 +45,40 @@ struct hqd_worker {
 	char *config_path;
 	int64_t last_event;
 	int64_t evaluated_at;       /* hall time of the last evaluation of the alert rules */
+	char retained_day[11];      /* the hall's day [retention] last ran for ("" at start) */
 };
 
 static void evaluate(struct hqd_worker *w)
 {
 	w->evaluated_at = hq_sim_clock_now(&w->srv->clock);
 	hqd_alerts_eval(w->srv, w->q);
+}
+
+/*
+ * [retention] once a hall day, on the timer: at the first tick of hallqd (a hall restarted
+ * each morning gets it too) and at each roll-over of the day. The day's first request may
+ * have rolled it over already; this tick then finds the new day and runs. Between rounds,
+ * never inside one: a purge of years goes in chunks of its own transactions.
+ */
+static void retain(struct hqd_worker *w)
+{
+	const struct hq_config *cfg = hq_queue_config(w->q);
+	struct hq_retention_report r;
+	char today[11];
+
+	hq_local_day(hq_sim_clock_now(&w->srv->clock), today);
+	if (!cfg || !strcmp(today, w->retained_day))
+		return;
+	memcpy(w->retained_day, today, sizeof today);
+	if (hq_queue_retention(w->q, &cfg->retention, &r) != HQ_OK) {
+		hq_log(HQ_LOG_ERROR, "retention: %s", hq_queue_errmsg(w->q));
+		return;
+	}
+	hq_log(HQ_LOG_INFO, "retention %s: %ld names erased, %ld comments erased; purged %ld "
+	       "tickets, %ld reviews, %ld cases, %ld events, %ld appointments, %ld alerts, %ld "
+	       "sign-ins (before %s); %ld archived", r.today, r.appointments_erased,
+	       r.comments_erased, r.tickets, r.reviews, r.cases, r.events, r.appointments,
+	       r.alerts, r.signins, r.purge_before[0] ? r.purge_before : "-", r.archived);
 }
 
 static void publish_new_events(struct hqd_worker *w)
@@ -227,6 +256,7 @@ static void *worker_main(void *arg)
 		}
 		/* The timer, after the answers have gone: a busy server evaluates too. */
 		if (hq_sim_clock_now(&w->srv->clock) - w->evaluated_at >= EVAL_HALL_MS) {
+			retain(w);
 			evaluate(w);
 			publish_new_events(w);
 		}

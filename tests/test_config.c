@@ -168,6 +168,10 @@ static void test_sample_hall(void **state)
 	assert_int_equal(cfg->appraisal.penalty_bad_review, 2);
 	assert_int_equal(cfg->appraisal.red_flag_count, 3);
 	assert_int_equal(cfg->appraisal.min_served, 10);
+	/* No [retention]: names and phones go after 30 days, history is kept, no archive. */
+	assert_int_equal(cfg->retention.personal_days, 30);
+	assert_int_equal(cfg->retention.keep_months, 0);
+	assert_string_equal(cfg->retention.archive, "");
 	hq_config_free(cfg);
 }
 
@@ -1680,7 +1684,14 @@ static const struct bad bad_cases[] = {
 	  "test.ini:10:", "unknown key 'password' in [clerk 1024]" },
 	{ "unknown_section_lists_new", HALL SVC CTR "[staff 1024]\n", "test.ini:8:",
 	  "sections are [hall], [service KEY], [counter N], [bus KEY], [kiosk], [alert NAME], "
-	  "[appraisal] and [clerk ID]" },
+	  "[appraisal], [retention] and [clerk ID]" },
+	{ "retention_relative_archive", HALL SVC CTR "[retention]\narchive = archive.jsonl\n",
+	  "test.ini:9:", "archive = archive.jsonl is not an absolute path" },
+	{ "retention_personal_days_zero", HALL SVC CTR "[retention]\npersonal_days = 0\n",
+	  "test.ini:9:", "personal_days" },
+	{ "retention_keep_months_negative", HALL SVC CTR "[retention]\nkeep_months = -1\n",
+	  "test.ini:9:", "keep_months" },
+	{ "retention_named", HALL SVC CTR "[retention x]\n", "test.ini:8:", "[retention] takes no name" },
 };
 
 #define NBAD (sizeof bad_cases / sizeof bad_cases[0])
