@@ -289,4 +289,4 @@ clean:
 .PHONY: all deps tests test test-clocks web-shots bench run soak install uninstall deb clean
 .SECONDARY:
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD) -name '*.d' -type f 2>/dev/null)
