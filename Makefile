@@ -18,6 +18,10 @@ SERIALPORT_LIBS = $(call PC,libserialport)
 # gnutls (Debian's libgnutls28-dev, which libmicrohttpd-dev needs anyway): hallqd's session
 # secrets (gnutls_rnd) and their sha256 (server/sessions.c).
 GNUTLS_LIBS = $(call PC,gnutls)
+# libsystemd (Debian's libsystemd-dev): sd_notify for hallqd and the gateway, which run as
+# Type=notify services (common/service.c). Optional: without it they build and never notify.
+SYSTEMD_LIBS = $(call PC,libsystemd)
+$(BUILD)/common/service.o: ALL_CFLAGS += $(if $(SYSTEMD_LIBS),-DHQ_HAVE_SYSTEMD $(shell $(PKG_CONFIG) --cflags libsystemd))
 # crypt(3) of libxcrypt (Debian's libcrypt-dev): the clerks' PINs, hashed (queue/clerk.c).
 CRYPT_LIBS = $(call PC,libcrypt)
 
@@ -70,7 +74,7 @@ WEB_ASSETS = $(shell find assets/web -type f -o -type d 2>/dev/null)
 WEB_GEN = $(BUILD)/server/web_assets
 SERVER_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(wildcard server/*.c)) $(WEB_GEN).o $(WEB_GEN)_data.o
 $(BUILD)/hallqd: $(SERVER_OBJ) $(LIB)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIB_LIBS) $(MHD_LIBS) $(GNUTLS_LIBS) $(JANSSON_LIBS) -lpthread
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIB_LIBS) $(MHD_LIBS) $(GNUTLS_LIBS) $(JANSSON_LIBS) $(SYSTEMD_LIBS) -lpthread
 $(BUILD)/server/sessions.o: ALL_CFLAGS += $(shell $(PKG_CONFIG) --cflags gnutls 2>/dev/null)
 $(WEB_GEN).c $(WEB_GEN).S &: $(WEB_ASSETS) tools/embed-web
 	@mkdir -p $(dir $@)
@@ -95,7 +99,7 @@ COUNTER_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(wildcard counter/*.c))
 COUNTER_LIBS = $(MODBUS_LIBS) $(SERIALPORT_LIBS) $(CLIENT_LIBS) -lpthread
 $(COUNTER_OBJ): ALL_CFLAGS += -Iclient -Iserial -Ifirmware-proto/fw $(shell $(PKG_CONFIG) --cflags libmodbus 2>/dev/null)
 $(BUILD)/hallq-counter: $(COUNTER_OBJ) $(SERIAL_OBJ) $(CLIENT_OBJ) $(COMMON) $(BUILD)/libhqfw.a
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(COMMON_LIBS) $(COUNTER_LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(COMMON_LIBS) $(COUNTER_LIBS) $(SYSTEMD_LIBS)
 
 # hallq-display: the lobby wall display (SDL2, SDL2_ttf, SDL2_mixer, SDL2_image, fontconfig).
 # Its voice clips are made with espeak-ng into $(BUILD)/voice where assets/voice has none.
@@ -245,7 +249,13 @@ soak: deps
 	@BUILD=$(BUILD) tools/soak
 
 # Every program, the voice clips (the hall's studio recordings in assets/voice over the ones
-# made at build) and the sample halls. DESTDIR stages a package's tree.
+# made at build), the sample halls, the systemd units with the installed paths written in,
+# the hallq system user (sysusers.d), docs/operate.md, and the sample hall as the example
+# $(SYSCONFDIR)/hallq/hall.ini, only where there is none: an operator's config is never
+# overwritten (the .deb marks it a conffile). DESTDIR stages a package's tree.
+UNITS = $(wildcard dist/systemd/*.service dist/systemd/*.timer)
+UNIT_SED = -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' -e 's|@DOCDIR@|$(DOCDIR)|g'
+EXAMPLE_HALL = assets/halls/county-centre.ini
 install: all
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/halls $(DESTDIR)$(DATADIR)/voice
 	cp -f $(PROGS) $(DESTDIR)$(BINDIR)/
@@ -253,15 +263,30 @@ install: all
 	rm -f $(DESTDIR)$(DATADIR)/voice/.made $(DESTDIR)$(DATADIR)/voice/.recipe
 	cd assets/voice && find . -name '*.wav' -exec cp -f --parents {} $(abspath $(DESTDIR)$(DATADIR))/voice/ \;
 	cp -f assets/halls/*.ini $(DESTDIR)$(DATADIR)/halls/
+	mkdir -p $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(DOCDIR) $(DESTDIR)$(SYSCONFDIR)/hallq
+	for u in $(UNITS); do sed $(UNIT_SED) $$u >$(DESTDIR)$(UNITDIR)/$${u##*/} || exit 1; done
+	cp -f dist/sysusers.d/hallq.conf $(DESTDIR)$(SYSUSERSDIR)/hallq.conf
+	cp -f docs/operate.md $(DESTDIR)$(DOCDIR)/operate.md
+	[ -e $(DESTDIR)$(SYSCONFDIR)/hallq/hall.ini ] || cp $(EXAMPLE_HALL) $(DESTDIR)$(SYSCONFDIR)/hallq/hall.ini
 
+# The example config goes only if it is still the example; /etc/hallq only if then empty.
 uninstall:
 	rm -f $(PROGS:$(BUILD)/%=$(DESTDIR)$(BINDIR)/%)
-	rm -rf $(DESTDIR)$(DATADIR)
+	rm -rf $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR)
+	rm -f $(UNITS:dist/systemd/%=$(DESTDIR)$(UNITDIR)/%) $(DESTDIR)$(SYSUSERSDIR)/hallq.conf
+	! cmp -s $(EXAMPLE_HALL) $(DESTDIR)$(SYSCONFDIR)/hallq/hall.ini || rm -f $(DESTDIR)$(SYSCONFDIR)/hallq/hall.ini
+	-rmdir $(DESTDIR)$(SYSCONFDIR)/hallq 2>/dev/null
+
+# A Debian package of the above with PREFIX=/usr, into $(BUILD)/hallq_VERSION_ARCH.deb
+# (tools/make-deb: the control file, its Depends from the programs' libraries, conffiles,
+# maintainer scripts).
+deb: all
+	@BUILD=$(BUILD) VERSION=$(VERSION) MAKE=$(MAKE) tools/make-deb
 
 clean:
 	rm -rf build build-san
 
-.PHONY: all deps tests test test-clocks web-shots bench run soak install uninstall clean
+.PHONY: all deps tests test test-clocks web-shots bench run soak install uninstall deb clean
 .SECONDARY:
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD) -name '*.d' -type f 2>/dev/null)

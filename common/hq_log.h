@@ -3,6 +3,11 @@
  * hallqd info: message", with the local time, the program and the level, written whole so
  * that lines from several threads never interleave. Libraries do not log; programs do,
  * once, where they decide what to do about an error.
+ *
+ * Under systemd, when stderr is the journal's stream (JOURNAL_STREAM names it), each line
+ * is "<6>message" instead: no time or program of our own, which the journal records, and
+ * sd-daemon(3)'s priority prefix so that the journal keeps the level (<7> debug, <6> info,
+ * <4> warn, <3> error; journalctl -p warning shows the warnings and errors).
  */
 #ifndef HQ_LOG_H
 #define HQ_LOG_H

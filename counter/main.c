@@ -21,6 +21,7 @@
 #include "hq_config.h"
 #include "hq_error.h"
 #include "hq_log.h"
+#include "hq_service.h"
 #include "link.h"
 #include "terminal.h"
 
@@ -45,6 +46,7 @@ struct app {
 	pthread_mutex_t state_lock;
 	int state_warned;
 	atomic_int stop;
+	atomic_int first_rounds;      /* bus threads through their first round (ready when all) */
 	int64_t last_summary_ms;
 };
 
@@ -235,10 +237,18 @@ static void *bus_main(void *arg)
 	struct bus_run *br = arg;
 	int64_t t0;
 	long spent;
+	int rc, first = 1;
 
 	while (!atomic_load(&br->app->stop)) {
 		t0 = hq_mono_ms();
-		if (hq_gw_round(&br->gb, &br->sink) == 0) {
+		rc = hq_gw_round(&br->gb, &br->sink);
+		/* Ready once every bus has been opened and polled once, or has failed to open: a
+		 * bus that is down shows in /metrics (hallq_bus_up), while a service manager that
+		 * waited for it would restart the whole gateway in a loop. */
+		if (first && atomic_fetch_add(&br->app->first_rounds, 1) + 1 == br->app->nruns)
+			hq_service_ready(br->app->name);
+		first = 0;
+		if (rc == 0) {
 			int ms = hq_gw_idle_ms(&br->gb, &br->sink);
 
 			ms = ms > 100 ? 100 : ms < 1 ? 1 : ms;
@@ -457,6 +467,7 @@ int main(int argc, char **argv)
 			       "to apply a changed one");
 			continue;
 		}
+		hq_service_stopping();
 		hq_log(HQ_LOG_INFO, "%s: stopping", strsignal(sig));
 		break;
 	}

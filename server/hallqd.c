@@ -17,6 +17,7 @@
 
 #include <microhttpd.h>
 
+#include "hq_service.h"
 #include "server.h"
 
 /* Small on purpose: a hall keeps hundreds of streams open, each with its own buffers. */
@@ -746,18 +747,24 @@ int main(int argc, char **argv)
 		hq_log(HQ_LOG_INFO, "clock: SIMULATED, started at %s, %dx real time; now %s (not for a running hall)",
 			clock_at, srv.clock.speed, when);
 	}
+	/* The worker has the hall open and the socket listens: requests are answered now. */
+	hq_service_ready(listen_at);
 
 	for (;;) {
 		if (sigwait(&sigs, &sig))
 			continue;
 		if (sig == SIGHUP) {
+			/* The worker's reload is synchronous: READY=1 comes after the new config. */
+			hq_service_reloading();
 			reload_tokens(&srv);
 			hqd_sessions_sweep(&srv);
 			hqd_worker_reload(srv.worker);
+			hq_service_ready(listen_at);
 			continue;
 		}
 		break;
 	}
+	hq_service_stopping();
 	hq_log(HQ_LOG_INFO, "stopping (signal %d)", sig);
 	hqd_hub_shutdown(srv.hub);
 	MHD_stop_daemon(d);

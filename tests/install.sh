@@ -2,8 +2,10 @@
 # make install into a scratch DESTDIR: every program, the voice clips and the sample halls
 # land under PREFIX, and the installed programs run from there: hallq sets a hall up, hallqd
 # serves it, and the installed wall display starts with its voice (no --no-voice), finding
-# the installed clips from a folder that has no assets/, shows a call and speaks it. Then
-# make uninstall takes it all away. Ends with "install: N passed, M failed".
+# the installed clips from a folder that has no assets/, shows a call and speaks it. The
+# systemd units are there with PREFIX in them, and the example /etc/hallq/hall.ini, which
+# a second install leaves alone once changed. Then make uninstall takes it all away. Ends
+# with "install: N passed, M failed".
 set -u
 cd "$(dirname "$0")/.." || exit 1
 . tests/lib.sh
@@ -28,6 +30,17 @@ check_num "the voice clips are installed ($nclips)" "$nclips" -ge 40
 check "the chime and both languages' clips" "yes yes yes" \
 	"$(for f in chime.wav zh en; do [ -e "$SHARE/voice/$f" ] && printf yes || printf no; [ $f = en ] || printf ' '; done)"
 check "nothing of the build's bookkeeping is installed" "" "$(ls -A "$SHARE/voice" | grep '^\.')"
+for u in hallqd.service hallq-counter@.service hallq-display.service hallq-kiosk.service \
+	hallq-backup.service hallq-backup.timer; do
+	check "installed the unit $u" yes "$([ -s "$ROOT$PREFIX/lib/systemd/system/$u" ] && echo yes || echo no)"
+done
+check "the units run the programs under PREFIX" "ExecStart=$PREFIX/bin/hallqd" \
+	"$(grep -o '^ExecStart=[^ ]*' "$ROOT$PREFIX/lib/systemd/system/hallqd.service")"
+check "the example config is /etc/hallq/hall.ini" yes "$(cmp -s assets/halls/county-centre.ini "$ROOT/etc/hallq/hall.ini" && echo yes || echo no)"
+echo "; the operator's" >>"$ROOT/etc/hallq/hall.ini"
+make --no-print-directory BUILD="$BUILD" PREFIX="$PREFIX" DESTDIR="$ROOT" install >"$tmp/install2.log" 2>&1
+check "make install again keeps the operator's config" "; the operator's" "$(tail -1 "$ROOT/etc/hallq/hall.ini")"
+cp assets/halls/county-centre.ini "$ROOT/etc/hallq/hall.ini"
 check "the installed hallq runs" yes "$("$BIN/hallq" version >/dev/null 2>&1 && echo yes || echo no)"
 
 # The installed programs run a small hall, from a folder without assets/.
