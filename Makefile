@@ -62,8 +62,10 @@ $(BUILD)/libhallq.a: $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/hallq: $(patsubst %.c,$(BUILD)/%.o,$(wildcard cli/*.c)) $(LIB)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIB_LIBS) $(JANSSON_LIBS)
+# `hallq token new` makes tokens with hallqd's own reader of the tokens file (and gnutls).
+$(BUILD)/hallq: $(patsubst %.c,$(BUILD)/%.o,$(wildcard cli/*.c)) $(BUILD)/server/tokens.o $(LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIB_LIBS) $(JANSSON_LIBS) $(GNUTLS_LIBS)
+$(BUILD)/cli/cmd_token.o: ALL_CFLAGS += -Iserver
 
 # hallqd: the hall server. Every file under assets/web (the pages, their scripts and styles,
 # vendored libraries) is compiled in, so that hallqd needs no asset path: tools/embed-web
@@ -75,7 +77,8 @@ WEB_GEN = $(BUILD)/server/web_assets
 SERVER_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(wildcard server/*.c)) $(WEB_GEN).o $(WEB_GEN)_data.o
 $(BUILD)/hallqd: $(SERVER_OBJ) $(LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIB_LIBS) $(MHD_LIBS) $(GNUTLS_LIBS) $(JANSSON_LIBS) $(SYSTEMD_LIBS) -lpthread
-$(BUILD)/server/sessions.o: ALL_CFLAGS += $(shell $(PKG_CONFIG) --cflags gnutls 2>/dev/null)
+# gnutls also hashes the tokens (tokens.c) and checks --tls-cert and --tls-key (tls.c).
+$(BUILD)/server/sessions.o $(BUILD)/server/tokens.o $(BUILD)/server/tls.o: ALL_CFLAGS += $(shell $(PKG_CONFIG) --cflags gnutls 2>/dev/null)
 $(WEB_GEN).c $(WEB_GEN).S &: $(WEB_ASSETS) tools/embed-web
 	@mkdir -p $(dir $@)
 	@tools/embed-web assets/web $(WEB_GEN)
@@ -152,6 +155,13 @@ $(BUILD)/tests/test_kiosk_spool: $(BUILD)/tests/test_kiosk_spool.o $(BUILD)/kios
 TEST_SUPPORT = $(BUILD)/tests/support.o
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(TEST_SUPPORT) $(LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIB_LIBS) $(CMOCKA_LIBS)
+
+# hallqd's transport security and tokens at rest (server/tls.c, server/tokens.c), with
+# reply.c for the answer to a refused token.
+TLS_TEST_OBJ = $(BUILD)/server/tls.o $(BUILD)/server/tokens.o $(BUILD)/server/reply.o
+$(BUILD)/tests/test_tls.o: ALL_CFLAGS += -Iserver
+$(BUILD)/tests/test_tls: $(BUILD)/tests/test_tls.o $(TLS_TEST_OBJ) $(TEST_SUPPORT) $(LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIB_LIBS) $(GNUTLS_LIBS) $(JANSSON_LIBS) $(CMOCKA_LIBS) -lpthread
 
 # The server's integration driver: a client of hallqd over HTTP (libcurl), which also
 # checks the hall snapshot the hallqd client (client/) makes of the server's answer.
@@ -237,6 +247,7 @@ bench: deps
 	@$(MAKE) --no-print-directory $(PROGS) $(FW_SIM) $(RELAY) $(VOICE) $(BENCHES)
 	@BUILD=$(BUILD) bench/run
 
+# HALLQ_TLS=1 make run: the same over TLS, with a demo CA and certificate in run/tls.
 run: deps
 	@$(MAKE) --no-print-directory all $(FW_SIM) $(PRINTER_SIM)
 	@BUILD=$(BUILD) tools/run-hall

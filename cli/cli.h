@@ -84,6 +84,8 @@ extern const struct cmd cli_report_cmds[];
 extern const struct cmd cli_session_cmds[];
 /* cmd_backup.c: backup, restore and retention. */
 extern const struct cmd cli_backup_cmds[];
+/* cmd_token.c: new tokens for hallqd's tokens file. */
+extern const struct cmd cli_token_cmds[];
 
 /* commands.c: the handlers of main.c's command table. Each returns the exit status. */
 int cli_cmd_init(struct ctx *c);

@@ -234,10 +234,11 @@ static const struct cmd commands[] = {
 
 /* The commands above, then those of the 好差评 evaluation (cmd_review.c), electronic
  * supervision (cmd_alert.c), the reports and roster (cmd_report.c), the web pages'
- * sessions (cmd_session.c) and backup, restore and retention (cmd_backup.c); each table ends with an entry without a name. */
+ * sessions (cmd_session.c), backup, restore and retention (cmd_backup.c) and hallqd's tokens
+ * (cmd_token.c); each table ends with an entry without a name. */
 static const struct cmd *const tables[] = {
 	commands, cli_review_cmds, cli_alert_cmds, cli_report_cmds, cli_session_cmds,
-	cli_backup_cmds,
+	cli_backup_cmds, cli_token_cmds,
 };
 #define NTABLES (sizeof tables / sizeof tables[0])
 

@@ -17,11 +17,22 @@
 #define HQ_CLIENT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <jansson.h>
 
 struct hq_client;
+
+/*
+ * TLS: an https:// base URL is verified, always: the server's certificate must chain to a
+ * trusted CA and name the URL's host. The CA is the system's, or the one of this PEM file
+ * (a program's --ca FILE or HALLQ_CA) for every client made afterwards; NULL or "" keeps
+ * the system's. Checks that the file can be read and holds a certificate: HQ_EINVAL with
+ * the reason in err when not. Call it from main before any thread starts, like
+ * curl_global_init: the clients of a program all talk to the one hallqd.
+ */
+int hq_client_use_ca(const char *ca_file, char *err, size_t errlen);
 
 struct hq_client *hq_client_new(const char *base_url, const char *token);
 void hq_client_free(struct hq_client *cl);

@@ -858,6 +858,7 @@ static const struct key hall_keys[] = {
 	  offsetof(struct hq_config, nworkdays), 0, 0, NULL, 0 },
 	FN(sign_in, set_sign_in, hq_config, roster_open, 0, 0, "roster", 0),
 	INT(session_hours, hq_config, session_hours, 1, 720, "12"),
+	FN(require_tls, set_bool, hq_config, require_tls, 0, 0, "no", 0),
 	{ NULL, NULL, 0, 0, 0, 0, NULL, 0 }
 };
 

@@ -224,6 +224,7 @@ struct hq_config {
 	int nworkdays;
 	bool roster_open;           /* sign_in = open: any clerk id; roster (default): only the roster's */
 	int session_hours;          /* a web page's sign-in lasts this long (hq_session.h) */
+	bool require_tls;           /* hallqd refuses tokens over plain HTTP from other machines */
 	struct hq_alert_rule alerts[HQ_MAX_ALERT_RULES]; /* the defaults, then the file's */
 	int nalerts;
 	struct hq_appraisal_cfg appraisal;

@@ -34,6 +34,7 @@ struct hq_link {
 	int started;
 	volatile int stop;           /* read by libcurl's progress callback */
 	atomic_int up;
+	atomic_bool told;            /* the first try's outcome is logged, reachable or not */
 
 	pthread_mutex_t lock;
 	pthread_cond_t changed;      /* views changed, or a refresh is wanted */
@@ -48,8 +49,11 @@ struct hq_link {
 static void set_up(struct hq_link *l, int up, const char *why)
 {
 	int was = atomic_exchange(&l->up, up);
+	bool first = !atomic_exchange(&l->told, true);
 
-	if (was && !up)
+	/* Said at the first try too: a hallqd never reached (a wrong URL, token or --ca) shows
+	 * why in the log, not only as "unreachable". */
+	if ((was || first) && !up)
 		hq_log(HQ_LOG_WARN, "hallqd unreachable: %s", why);
 	else if (!was && up)
 		hq_log(HQ_LOG_INFO, "hallqd reachable at %s", l->o.url);

@@ -326,6 +326,7 @@ static void usage(FILE *f)
 		"       hallq-counter --terminal N --server URL\n"
 		"The token comes from --token TOKEN or the HALLQ_TOKEN environment variable\n"
 		"(role gateway for the bus gateway; counter:N or gateway for --terminal N).\n"
+		"An https:// server is verified against the system's CAs, or --ca FILE (HALLQ_CA).\n"
 		"See docs/counter.md.\n");
 }
 
@@ -352,8 +353,10 @@ int main(int argc, char **argv)
 		{ "name", required_argument, NULL, 'n' }, { "state", required_argument, NULL, 'S' },
 		{ "report", required_argument, NULL, 'r' }, { "brightness", required_argument, NULL, 'B' },
 		{ "terminal", required_argument, NULL, 'T' }, { "verbose", no_argument, NULL, 'v' },
+		{ "ca", required_argument, NULL, 'a' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 }
 	};
+	const char *ca = getenv("HALLQ_CA");
 	struct app app = { .name = NULL };
 	const char *config = NULL, *url = NULL, *token = getenv("HALLQ_TOKEN");
 	char *only[32], err[512], host[64];
@@ -368,6 +371,7 @@ int main(int argc, char **argv)
 		case 'c': config = optarg; break;
 		case 's': url = optarg; break;
 		case 't': token = optarg; break;
+		case 'a': ca = optarg; break;
 		case 'b':
 			if (nonly == 32) {
 				fprintf(stderr, "hallq-counter: at most 32 --bus options\n");
@@ -391,6 +395,10 @@ int main(int argc, char **argv)
 	}
 	if (!token || !*token) {
 		fprintf(stderr, "hallq-counter: no token: give --token or set HALLQ_TOKEN\n");
+		return 2;
+	}
+	if (hq_client_use_ca(ca, err, sizeof err)) {
+		fprintf(stderr, "hallq-counter: --ca: %s\n", err);
 		return 2;
 	}
 	if (!app.name) {

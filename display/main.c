@@ -380,6 +380,7 @@ static void usage(FILE *f)
 		"                     [--highlight SECONDS] [--no-counters] [--no-voice]\n"
 		"                     [--repeat N] [--voice-dir DIR]... [--print-layout]\n"
 		"The token (role display) may come from the HALLQ_TOKEN environment variable.\n"
+		"An https:// server is verified against the system's CAs, or --ca FILE (HALLQ_CA).\n"
 		"F12 or SIGUSR1 saves a screenshot in the shot directory. See docs/display.md.\n");
 }
 
@@ -387,6 +388,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 {
 	static const struct option lo[] = {
 		{ "server", required_argument, NULL, 's' }, { "token", required_argument, NULL, 't' },
+		{ "ca", required_argument, NULL, 'a' },
 		{ "fullscreen", no_argument, NULL, 'f' }, { "window", required_argument, NULL, 'w' },
 		{ "display", required_argument, NULL, 'd' }, { "shot-dir", required_argument, NULL, 'S' },
 		{ "font", required_argument, NULL, 'F' }, { "recent", required_argument, NULL, 'r' },
@@ -395,12 +397,15 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "voice-dir", required_argument, NULL, 'v' }, { "print-layout", no_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 }
 	};
+	const char *ca = getenv("HALLQ_CA");
+	char err[512];
 	int c;
 
 	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
 		switch (c) {
 		case 's': o->url = optarg; break;
 		case 't': o->token = optarg; break;
+		case 'a': ca = optarg; break;
 		case 'f': o->fullscreen = true; o->win_w = 0; break;
 		case 'w':
 			if (hq_app_parse_window(PROG, optarg, "1920x1080", &o->win_w, &o->win_h))
@@ -437,6 +442,10 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	if (!o->token || !*o->token) {
 		fprintf(stderr, "hallq-display: no token: give --token or set HALLQ_TOKEN\n");
 		usage(stderr);
+		return 2;
+	}
+	if (hq_client_use_ca(ca, err, sizeof err)) {
+		fprintf(stderr, "hallq-display: --ca: %s\n", err);
 		return 2;
 	}
 	return 0;

@@ -170,6 +170,7 @@ static void usage(FILE *f)
 		"                   [--name NAME] [--spool FILE] [--preview-dir DIR] [--font PATH]\n"
 		"                   [--report SECONDS] [--printer-poll MS]\n"
 		"The token (role kiosk) may come from the HALLQ_TOKEN environment variable.\n"
+		"An https:// server is verified against the system's CAs, or --ca FILE (HALLQ_CA).\n"
 		"F12 or SIGUSR1 saves a screenshot in the shot directory. See docs/kiosk.md.\n");
 }
 
@@ -190,6 +191,7 @@ static int parse_opts(int argc, char **argv, struct hq_kiosk_opts *o)
 {
 	static const struct option lo[] = {
 		{ "server", required_argument, NULL, 's' }, { "token", required_argument, NULL, 't' },
+		{ "ca", required_argument, NULL, 'a' },
 		{ "printer", required_argument, NULL, 'p' }, { "fullscreen", no_argument, NULL, 'f' },
 		{ "window", required_argument, NULL, 'w' }, { "display", required_argument, NULL, 'd' },
 		{ "shot-dir", required_argument, NULL, 'S' }, { "font", required_argument, NULL, 'F' },
@@ -198,12 +200,15 @@ static int parse_opts(int argc, char **argv, struct hq_kiosk_opts *o)
 		{ "printer-poll", required_argument, NULL, 'l' }, { "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
+	const char *ca = getenv("HALLQ_CA");
+	char err[512];
 	int c;
 
 	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
 		switch (c) {
 		case 's': o->url = optarg; break;
 		case 't': o->token = optarg; break;
+		case 'a': ca = optarg; break;
 		case 'p': o->printer = optarg; break;
 		case 'f': o->fullscreen = true; break;
 		case 'w':
@@ -236,6 +241,10 @@ static int parse_opts(int argc, char **argv, struct hq_kiosk_opts *o)
 	}
 	if (!o->token || !*o->token) {
 		fprintf(stderr, "hallq-kiosk: no token: give --token or set HALLQ_TOKEN\n");
+		return 2;
+	}
+	if (hq_client_use_ca(ca, err, sizeof err)) {
+		fprintf(stderr, "hallq-kiosk: --ca: %s\n", err);
 		return 2;
 	}
 	return 0;

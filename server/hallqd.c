@@ -399,7 +399,10 @@ static enum MHD_Result dispatch(struct hqd *srv, struct MHD_Connection *mc, stru
 		return send_answer(mc, c);
 	}
 	client_address(mc, r->address, sizeof r->address);
+	r->tls = srv->tls;
 	authenticate(srv, mc, c, auth);
+	if (auth && r->who && !r->session && !hqd_plain_token(r, c->role))
+		return send_answer(mc, c);
 	if (r->route->perm != PERM_PUBLIC && !r->who) {
 		if (r->session_err[0])
 			hqd_error(r, 401, "nosession", "%s", r->session_err);
@@ -580,9 +583,11 @@ static void reload_tokens(struct hqd *srv)
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: hallqd --config FILE --db FILE --listen ADDR:PORT --tokens FILE [--heartbeat SECONDS]\n"
+		   "              [--tls-cert FILE --tls-key FILE]\n"
 		   "              [--unit-stale SECONDS] [--kiosk-stale SECONDS] [--ticket-streams N]\n"
 		   "              [--clock \"YYYY-MM-DD HH:MM\" [--speed N]]\n"
 		   "  The hall server: HTTP/JSON API and event stream over the queue. See docs/api.md.\n"
+		   "  --tls-cert, --tls-key: serve HTTPS with this PEM certificate (chain) and its key.\n"
 		   "  --heartbeat: comment lines on idle event streams (default 15 s); --unit-stale: a\n"
 		   "  gateway silent this long shows as down in /api/v1/units and /metrics (default 30 s);\n"
 		   "  --kiosk-stale: the same for a kiosk in /api/v1/kiosks and /metrics (default 30 s).\n"
@@ -600,12 +605,15 @@ int main(int argc, char **argv)
 		{"heartbeat", required_argument, NULL, 'b'}, {"unit-stale", required_argument, NULL, 's'},
 		{"kiosk-stale", required_argument, NULL, 'k'}, {"clock", required_argument, NULL, 'C'},
 		{"speed", required_argument, NULL, 'S'}, {"ticket-streams", required_argument, NULL, 'T'},
+		{"tls-cert", required_argument, NULL, 'E'}, {"tls-key", required_argument, NULL, 'K'},
 		{"help", no_argument, NULL, 'h'},
 		/* Hidden, for tests: sessions that last seconds instead of session_hours. */
 		{"session-seconds", required_argument, NULL, 'x'},
 		{"version", no_argument, NULL, 'V'}, {NULL, 0, NULL, 0},
 	};
 	const char *config = NULL, *db = NULL, *listen_at = NULL, *clock_at = NULL;
+	const char *tls_cert = NULL, *tls_key = NULL;
+	char *cert_pem = NULL, *key_pem = NULL;
 	struct hqd srv = {.heartbeat_ms = 15000, .ticket_streams_max = HQD_TICKET_STREAMS};
 	int64_t clock_ms = 0, unit_stale_ms = 30000, kiosk_stale_ms = 30000;
 	long speed = 0;
@@ -678,6 +686,8 @@ int main(int argc, char **argv)
 			}
 			srv.session_ttl_ms = n * 1000LL;
 			break;
+		case 'E': tls_cert = optarg; break;
+		case 'K': tls_key = optarg; break;
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("hallqd %s\n", HQ_VERSION); return 0;
 		default: usage(stderr); return 2;
@@ -695,9 +705,22 @@ int main(int argc, char **argv)
 		fprintf(stderr, "hallqd: --listen '%s' is not ADDR:PORT, e.g. 127.0.0.1:8080 or [::1]:8080\n", listen_at);
 		return 2;
 	}
-	if (hqd_tokens_load(srv.tokens_path, &srv.tokens, err, sizeof err)) {
+	if (!tls_cert != !tls_key) {
+		fprintf(stderr, "hallqd: --tls-cert and --tls-key go together: the certificate and its key\n");
+		return 2;
+	}
+	if (tls_cert && !MHD_is_feature_supported(MHD_FEATURE_TLS)) {
+		fprintf(stderr, "hallqd: this libmicrohttpd was built without TLS\n");
+		return 1;
+	}
+	if (tls_cert && hqd_tls_load(tls_cert, tls_key, &cert_pem, &key_pem, err, sizeof err)) {
 		fprintf(stderr, "hallqd: %s\n", err);
 		return 1;
+	}
+	srv.tls = tls_cert != NULL;
+	if (hqd_tokens_load(srv.tokens_path, &srv.tokens, err, sizeof err)) {
+		fprintf(stderr, "hallqd: %s\n", err);
+		goto keys;
 	}
 	pthread_rwlock_init(&srv.tokens_lock, NULL);
 	/* Signals go to this thread only, via sigwait; every thread started below inherits the mask. */
@@ -712,7 +735,8 @@ int main(int argc, char **argv)
 	if (clock_at)
 		hq_sim_clock_start(&srv.clock, clock_ms, speed ? (int)speed : 1);
 	if (!(srv.hub = hqd_hub_new()) || !(srv.metrics = hqd_metrics_new()) ||
-	    !(srv.units = hqd_units_new(unit_stale_ms)) || !(srv.kiosks = hqd_kiosks_new(kiosk_stale_ms))) {
+	    !(srv.units = hqd_units_new(unit_stale_ms)) || !(srv.kiosks = hqd_kiosks_new(kiosk_stale_ms)) ||
+	    !(srv.plain = hqd_plain_new())) {
 		fprintf(stderr, "hallqd: out of memory\n");
 		goto done;
 	}
@@ -723,7 +747,8 @@ int main(int argc, char **argv)
 	/* The tokens file may have lost a token while hallqd was down. */
 	hqd_sessions_sweep(&srv);
 	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
-			     MHD_USE_ERROR_LOG | (addr.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),
+			     MHD_USE_ERROR_LOG | (addr.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0) |
+			     (srv.tls ? MHD_USE_TLS : 0),
 			     0, NULL, NULL, on_request, &srv,
 			     MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
 			     MHD_OPTION_NOTIFY_COMPLETED, on_completed, &srv,
@@ -733,12 +758,16 @@ int main(int argc, char **argv)
 			     MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONN_MEMORY,
 			     MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
 			     MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+			     /* Last: without TLS, the list ends at the first of them. */
+			     srv.tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, cert_pem,
+			     MHD_OPTION_HTTPS_MEM_KEY, key_pem,
 			     MHD_OPTION_END);
 	if (!d) {
 		fprintf(stderr, "hallqd: cannot listen on %s: %s\n", listen_at, strerror(errno));
 		goto done;
 	}
-	hq_log(HQ_LOG_INFO, "listening on %s; hall database %s, config %s", listen_at, db, config);
+	hq_log(HQ_LOG_INFO, "listening on %s%s; hall database %s, config %s", listen_at,
+	       srv.tls ? " (TLS)" : "", db, config);
 	if (clock_at) {
 		char when[32];
 
@@ -776,9 +805,16 @@ done:
 	hqd_health_free(srv.units);
 	hqd_metrics_free(srv.metrics);
 	hqd_hub_free(srv.hub);
+	hqd_plain_free(srv.plain);
 	hqd_tokens_free(&srv.tokens);
 	pthread_rwlock_destroy(&srv.tokens_lock);
 	if (!rc)
 		hq_log(HQ_LOG_INFO, "stopped");
+keys:
+	/* After the daemon has stopped (or never started): it reads them while it starts. */
+	if (key_pem)
+		explicit_bzero(key_pem, strlen(key_pem));
+	free(key_pem);
+	free(cert_pem);
 	return rc;
 }

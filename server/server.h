@@ -10,6 +10,7 @@
 
 #include <jansson.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -42,10 +43,15 @@ enum hqd_role {
 	ROLE_ADMIN,
 };
 
+/* Only the token's sha256 is kept: the file's `ROLE sha256:HEX` line gives it, a plain
+ * `ROLE TOKEN` line is hashed as it is read. A token presented is hashed and compared with
+ * every entry's. */
+#define HQD_TOKEN_MAX 256            /* a token's characters, at most */
+#define HQD_TOKEN_NEW_BYTES 32       /* hallq token new: random bytes, as twice as many hex digits */
 struct hqd_token {
 	enum hqd_role role;
 	int counter;                 /* for ROLE_COUNTER and ROLE_EVALUATOR */
-	char token[257];
+	unsigned char sha256[32];
 };
 
 struct hqd_tokens {
@@ -56,8 +62,15 @@ struct hqd_tokens {
 /* tokens.c. Load refuses a file others may read, a short token, a bad line (err says which). */
 int hqd_tokens_load(const char *path, struct hqd_tokens *out, char *err, size_t errlen);
 void hqd_tokens_free(struct hqd_tokens *t);
-/* The entry whose token equals `token`, compared in constant time; NULL if none. */
+/* The entry whose sha256 is the token's, every entry compared in full; NULL if none. */
 const struct hqd_token *hqd_tokens_find(const struct hqd_tokens *t, const char *token);
+/* The token's sha256; false when gnutls could not make it. */
+bool hqd_token_digest(const char *token, unsigned char out[32]);
+/* A new token: HQD_TOKEN_NEW_BYTES random bytes as hex into token, and its tokens-file
+ * line for role (spelled as the file spells it: hqd_role_parse) into line:
+ * "ROLE sha256:HEX". -1 with err set when the role is none or gnutls gave no random bytes. */
+int hqd_token_new(const char *role, char token[2 * HQD_TOKEN_NEW_BYTES + 1], char *line,
+		  size_t linelen, char *err, size_t errlen);
 const char *hqd_role_name(enum hqd_role r);
 /* A role as the tokens file spells it ("manager", "counter:3", "evaluator:3") into t's role
  * and counter; -1 when it is none. And back: t's role so spelled, into buf. */
@@ -81,7 +94,7 @@ struct hqd_req {
 	 * role); NULL otherwise, and session_err says why a cookie sent was refused. */
 	const struct hq_session *session;
 	char session_err[256];
-	bool tls;                    /* came over TLS (none yet: always false), for Secure cookies */
+	bool tls;                    /* came over TLS (hallqd --tls-cert), for Secure cookies */
 	char address[64];            /* the client's IP address */
 	struct hqd *srv;             /* the server the request came to */
 
@@ -378,7 +391,38 @@ struct hqd {
 	 * hidden option of hallqd's, so that tests see sessions expire in seconds). */
 	int64_t session_ttl_ms;
 	int ticket_streams_max;      /* public ticket streams at once (HQD_TICKET_STREAMS) */
+	bool tls;                    /* every connection is TLS (hallqd --tls-cert, --tls-key) */
+	/* The config's require_tls, set by the worker whenever it applies the config. */
+	atomic_bool require_tls;
+	struct hqd_plain *plain;     /* the plain-HTTP token warnings given (tls.c) */
 };
+
+/*
+ * tls.c. load: the PEM certificate (chain) and key files of hallqd --tls-cert and
+ * --tls-key into *cert and *key (malloc'd, the caller's to free), checked to parse and to
+ * be a pair: 0, or -1 with err naming the file and what is wrong with it.
+ */
+int hqd_tls_load(const char *cert_path, const char *key_path, char **cert, char **key,
+		 char *err, size_t errlen);
+/* 127.0.0.0/8 or ::1 (or 127.x mapped into IPv6), as the textual address r->address has. */
+bool hqd_address_loopback(const char *addr);
+/*
+ * The tokens that came over plain HTTP: which role from which address was warned about
+ * last, and when. new: NULL when out of memory; free takes NULL. check: what to do about a
+ * token of `role` from `address` over plain HTTP at now_ms (monotonic): OK from loopback,
+ * REFUSE when require_tls, else WARN the first time for that role and address in an hour
+ * and QUIET in between. Thread-safe.
+ */
+enum hqd_plain_verdict { HQD_PLAIN_OK, HQD_PLAIN_WARN, HQD_PLAIN_QUIET, HQD_PLAIN_REFUSE };
+struct hqd_plain;
+struct hqd_plain *hqd_plain_new(void);
+void hqd_plain_free(struct hqd_plain *p);
+enum hqd_plain_verdict hqd_plain_check(struct hqd_plain *p, const char *role, const char *address,
+				       bool require_tls, int64_t now_ms);
+/* A token of `role` (its label, "counter:3") that authenticates r: true when it may go on
+ * (TLS, loopback, or plain HTTP with a warning logged), false when r has been answered
+ * 403 tls (require_tls = yes). */
+bool hqd_plain_token(struct hqd_req *r, const char *role);
 
 /*
  * web.c: the pages and their files. Every file under assets/web is in the binary (the

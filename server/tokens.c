@@ -1,6 +1,9 @@
 /*
- * The tokens file: one `ROLE TOKEN` a line. A token is a password, so the file must not be
- * readable by others, tokens are long, and comparison takes the same time whatever matches.
+ * The tokens file: one `ROLE TOKEN` or `ROLE sha256:HEX` a line. A token is a password, so
+ * the file must not be readable by others, tokens are long, and only their sha256 is kept
+ * in memory: a hashed line gives it, so that the file itself need not hold the token
+ * (hallq token new makes one and its line). A token presented is hashed and compared with
+ * every entry in full, so the time taken says nothing about which entry came close.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -8,9 +11,13 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <gnutls/crypto.h>
+#include <gnutls/gnutls.h>
+
 #include "server.h"
 
 #define TOKEN_MIN 16
+#define HASH_PREFIX "sha256:"
 
 static const char *const role_names[] = {"none", "kiosk", "booking", "display", "counter", "gateway",
 					     "review", "evaluator", "manager", "admin"};
@@ -62,6 +69,64 @@ void hqd_role_label(const struct hqd_token *t, char *buf, size_t len)
 		snprintf(buf, len, "%s", hqd_role_name(t->role));
 }
 
+bool hqd_token_digest(const char *token, unsigned char out[32])
+{
+	return gnutls_hash_fast(GNUTLS_DIG_SHA256, token, strlen(token), out) >= 0;
+}
+
+static int hex_digit(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 :
+	       c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+static void to_hex(const unsigned char *b, size_t n, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = digits[b[i] >> 4];
+		out[2 * i + 1] = digits[b[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+/* "sha256:" and 64 hex digits, either case, into out; false when it is not exactly that. */
+static bool parse_hashed(const char *s, unsigned char out[32])
+{
+	s += strlen(HASH_PREFIX);
+	if (strlen(s) != 64)
+		return false;
+	for (int i = 0; i < 32; i++) {
+		int hi = hex_digit(s[2 * i]), lo = hex_digit(s[2 * i + 1]);
+
+		if (hi < 0 || lo < 0)
+			return false;
+		out[i] = (unsigned char)(hi << 4 | lo);
+	}
+	return true;
+}
+
+/* Every byte of both digests is looked at, whatever differs first. */
+static bool same_digest(const unsigned char *a, const unsigned char *b)
+{
+	unsigned diff = 0;
+
+	for (int i = 0; i < 32; i++)
+		diff |= (unsigned)(a[i] ^ b[i]);
+	return diff == 0;
+}
+
+static const struct hqd_token *find_digest(const struct hqd_tokens *t, const unsigned char *d)
+{
+	const struct hqd_token *hit = NULL;
+
+	for (size_t i = 0; i < t->n; i++)
+		if (same_digest(t->v[i].sha256, d) && !hit)
+			hit = &t->v[i];
+	return hit;
+}
+
 int hqd_tokens_load(const char *path, struct hqd_tokens *out, char *err, size_t errlen)
 {
 	struct hqd_tokens t = {0};
@@ -89,7 +154,7 @@ int hqd_tokens_load(const char *path, struct hqd_tokens *out, char *err, size_t 
 		if (fields <= 0 || role[0] == '#')
 			continue;
 		if (fields != 2) {
-			snprintf(err, errlen, "%s:%d: expected `ROLE TOKEN`", path, lineno);
+			snprintf(err, errlen, "%s:%d: expected `ROLE TOKEN` or `ROLE sha256:HEX`", path, lineno);
 			goto fail;
 		}
 		if (hqd_role_parse(role, &entry)) {
@@ -97,16 +162,25 @@ int hqd_tokens_load(const char *path, struct hqd_tokens *out, char *err, size_t 
 				 "counter:N, gateway, review, evaluator:N, manager, admin)", path, lineno, role);
 			goto fail;
 		}
-		if (strlen(tok) < TOKEN_MIN || strlen(tok) >= sizeof entry.token) {
-			snprintf(err, errlen, "%s:%d: a token must be %d to %zu characters", path, lineno,
-				 TOKEN_MIN, sizeof entry.token - 1);
+		/* A plain token cannot begin with the prefix: the line would mean its hash. */
+		if (!strncmp(tok, HASH_PREFIX, strlen(HASH_PREFIX))) {
+			if (!parse_hashed(tok, entry.sha256)) {
+				snprintf(err, errlen, "%s:%d: a hashed token is sha256: and 64 hex digits "
+					 "(hallq token new %s makes one)", path, lineno, role);
+				goto fail;
+			}
+		} else if (strlen(tok) < TOKEN_MIN || strlen(tok) > HQD_TOKEN_MAX) {
+			snprintf(err, errlen, "%s:%d: a token must be %d to %d characters", path, lineno,
+				 TOKEN_MIN, HQD_TOKEN_MAX);
+			goto fail;
+		} else if (!hqd_token_digest(tok, entry.sha256)) {
+			snprintf(err, errlen, "%s:%d: the token could not be hashed", path, lineno);
 			goto fail;
 		}
-		if (hqd_tokens_find(&t, tok)) {
+		if (find_digest(&t, entry.sha256)) {
 			snprintf(err, errlen, "%s:%d: this token is given twice", path, lineno);
 			goto fail;
 		}
-		snprintf(entry.token, sizeof entry.token, "%s", tok);
 		if (!(grown = realloc(t.v, (t.n + 1) * sizeof *t.v))) {
 			snprintf(err, errlen, "out of memory");
 			goto fail;
@@ -114,6 +188,8 @@ int hqd_tokens_load(const char *path, struct hqd_tokens *out, char *err, size_t 
 		t.v = grown;
 		t.v[t.n++] = entry;
 	}
+	explicit_bzero(line, sizeof line);
+	explicit_bzero(tok, sizeof tok);
 	fclose(f);
 	if (!t.n) {
 		snprintf(err, errlen, "%s: no tokens", path);
@@ -123,6 +199,8 @@ int hqd_tokens_load(const char *path, struct hqd_tokens *out, char *err, size_t 
 	*out = t;
 	return 0;
 fail:
+	explicit_bzero(line, sizeof line);
+	explicit_bzero(tok, sizeof tok);
 	fclose(f);
 	hqd_tokens_free(&t);
 	return -1;
@@ -137,31 +215,40 @@ void hqd_tokens_free(struct hqd_tokens *t)
 	t->n = 0;
 }
 
-/* Every byte of every token is looked at, so the time says nothing about how close a
- * guess came. */
-static int same(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b), i;
-	unsigned diff = (unsigned)(la ^ lb);
-
-	for (i = 0; i < sizeof ((struct hqd_token *)0)->token - 1; i++) {
-		unsigned char x = i < la ? (unsigned char)a[i] : 0;
-		unsigned char y = i < lb ? (unsigned char)b[i] : 0;
-
-		diff |= (unsigned)(x ^ y);
-	}
-	return diff == 0;
-}
-
 const struct hqd_token *hqd_tokens_find(const struct hqd_tokens *t, const char *token)
 {
-	const struct hqd_token *hit = NULL;
-	size_t i;
+	unsigned char d[32];
 
-	if (!token || strlen(token) >= sizeof t->v[0].token)
+	if (!token || strlen(token) > HQD_TOKEN_MAX || !hqd_token_digest(token, d))
 		return NULL;
-	for (i = 0; i < t->n; i++)
-		if (same(t->v[i].token, token) && !hit)
-			hit = &t->v[i];
-	return hit;
+	return find_digest(t, d);
+}
+
+int hqd_token_new(const char *role, char token[2 * HQD_TOKEN_NEW_BYTES + 1], char *line,
+		  size_t linelen, char *err, size_t errlen)
+{
+	unsigned char b[HQD_TOKEN_NEW_BYTES], d[32];
+	struct hqd_token who = {0};
+	char label[64], hex[65];
+
+	if (hqd_role_parse(role, &who)) {
+		snprintf(err, errlen, "unknown role '%s' (kiosk, booking, display, counter:N, gateway, "
+			 "review, evaluator:N, manager, admin)", role);
+		return -1;
+	}
+	if (gnutls_rnd(GNUTLS_RND_KEY, b, sizeof b) < 0) {
+		snprintf(err, errlen, "no random bytes to be had");
+		return -1;
+	}
+	to_hex(b, sizeof b, token);
+	explicit_bzero(b, sizeof b);
+	if (!hqd_token_digest(token, d)) {
+		snprintf(err, errlen, "the token could not be hashed");
+		return -1;
+	}
+	to_hex(d, sizeof d, hex);
+	/* The role as the file spells it: "counter:03" is read as counter:3. */
+	hqd_role_label(&who, label, sizeof label);
+	snprintf(line, linelen, "%s %s%s", label, HASH_PREFIX, hex);
+	return 0;
 }

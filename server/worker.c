@@ -108,9 +108,10 @@ static void reload_config(struct hqd_worker *w)
 	if (fseek(f, 0, SEEK_END) == 0 && (len = ftell(f)) >= 0 && len < (1 << 20) &&
 	    fseek(f, 0, SEEK_SET) == 0 && (text = calloc(1, (size_t)len + 1)) &&
 	    fread(text, 1, (size_t)len, f) == (size_t)len) {
-		if (hq_queue_apply_config(w->q, text, w->config_path) == HQ_OK)
+		if (hq_queue_apply_config(w->q, text, w->config_path) == HQ_OK) {
+			atomic_store(&w->srv->require_tls, hq_queue_config(w->q)->require_tls);
 			hq_log(HQ_LOG_INFO, "reload: %s applied", w->config_path);
-		else
+		} else
 			hq_log(HQ_LOG_WARN, "reload: %s; keeping the running configuration", hq_queue_errmsg(w->q));
 	} else {
 		hq_log(HQ_LOG_WARN, "reload: cannot read %s; keeping the running configuration", w->config_path);
@@ -335,6 +336,8 @@ int hqd_worker_start(struct hqd_worker **out, struct hqd *srv, const char *db,
 		snprintf(err, errlen, "%s", hq_queue_errmsg(w->q));
 		goto fail;
 	}
+	/* Read by the connection threads (tls.c), which never see the config itself. */
+	atomic_store(&srv->require_tls, hq_queue_config(w->q)->require_tls);
 	free(text);
 	fclose(f);
 	text = NULL;

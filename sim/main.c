@@ -636,6 +636,7 @@ static void usage(FILE *f)
 		"  the keys of the simulated counter units (the fifos DIR/keys-BUS of hallq-unit-sim) or call\n"
 		"  the API, hallqd runs on its simulated clock (hallqd --clock --speed). At the end the day's\n"
 		"  figures from hallqd are checked against the simulator's own record. See docs/sim.md.\n"
+		"  An https:// server is verified against the system's CAs, or --ca FILE (HALLQ_CA).\n"
 		"  Tokens: --kiosk-token (HALLQ_KIOSK_TOKEN), --admin-token (HALLQ_ADMIN_TOKEN) and/or\n"
 		"  --manager-token (HALLQ_MANAGER_TOKEN). --pins FILE (\"CLERK PIN\" lines): the PINs of the\n"
 		"  roster's clerks, whom it signs in at the counters it works (a hall with sign_in = open\n"
@@ -725,9 +726,11 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{"strict-estimate", no_argument, NULL, 'e'}, {"verbose", no_argument, NULL, 'v'},
 		{"pins", required_argument, NULL, 'P'}, {"absent", required_argument, NULL, 'a'},
 		{"long-pause", required_argument, NULL, 'l'}, {"surge", required_argument, NULL, 'u'},
+		{"ca", required_argument, NULL, 'Q'},
 		{"help", no_argument, NULL, 'h'}, {"version", no_argument, NULL, 'V'}, {NULL, 0, NULL, 0},
 	};
-	char *end;
+	const char *ca = getenv("HALLQ_CA");
+	char *end, err[512];
 	int opt, rc;
 
 	*o = (struct opts){.tickets = 125, .seed = 1, .service_scale = 1, .kiosk_share = -1};
@@ -737,6 +740,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	while ((opt = getopt_long(argc, argv, "v", lo, NULL)) != -1) {
 		switch (opt) {
 		case 's': o->server = optarg; break;
+		case 'Q': ca = optarg; break;
 		case 'c': o->config = optarg; break;
 		case 'K': o->kiosk_token = optarg; break;
 		case 'A': o->admin_token = optarg; break;
@@ -809,6 +813,10 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	if (!o->kiosk_token || (!o->admin_token && !o->manager_token)) {
 		fprintf(stderr, "hallq-sim: it needs a kiosk token and an admin or manager token "
 			"(--kiosk-token, --admin-token, --manager-token or HALLQ_*_TOKEN)\n");
+		return 2;
+	}
+	if (hq_client_use_ca(ca, err, sizeof err)) {
+		fprintf(stderr, "hallq-sim: --ca: %s\n", err);
 		return 2;
 	}
 	if (o->kiosk_share < 0)
