@@ -208,6 +208,10 @@ $(BUILD)/bench/bench_counter: $(BUILD)/bench/bench_counter.o $(BENCH_COMMON) $(B
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIB_LIBS) $(CLIENT_LIBS) -lpthread
 $(BUILD)/bench/bench_display: $(BUILD)/bench/bench_display.o $(BENCH_COMMON) $(BENCH_HALL) $(LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIB_LIBS) $(CLIENT_LIBS) -lpthread
+# bench_limits: one client's abuse of hallqd against a kiosk's and a counter's latency.
+$(BUILD)/bench/bench_limits.o: ALL_CFLAGS += -Iclient $(shell $(PKG_CONFIG) --cflags libcurl jansson 2>/dev/null)
+$(BUILD)/bench/bench_limits: $(BUILD)/bench/bench_limits.o $(BENCH_COMMON) $(BENCH_HALL) $(LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIB_LIBS) $(CLIENT_LIBS) -lpthread
 # bench_kiosk touches the kiosk through XTest (libX11, libXtst) and is its printer on a pty.
 $(BUILD)/bench/bench_kiosk.o: ALL_CFLAGS += -Iclient $(shell $(PKG_CONFIG) --cflags libcurl jansson x11 xtst 2>/dev/null)
 $(BUILD)/bench/bench_kiosk: $(BUILD)/bench/bench_kiosk.o $(BENCH_COMMON) $(BENCH_HALL) $(LIB)

@@ -32,7 +32,7 @@
 #define MAX_KEYS 24            /* keys in the largest section table */
 
 enum kind { K_HALL, K_SERVICE, K_COUNTER, K_BUS, K_KIOSK, K_ALERT, K_APPRAISAL, K_CLERK,
-	    K_RETENTION };
+	    K_RETENTION, K_LIMITS };
 
 /* Key flags. */
 #define F_REQUIRED 1u /* the section is incomplete without it */
@@ -959,6 +959,25 @@ static const struct key retention_keys[] = {
 	{ NULL, NULL, 0, 0, 0, 0, NULL, 0 }
 };
 
+/*
+ * [limits]: what one client may ask of hallqd (server/limits.c, docs/config.md).
+ * Also applied when the file has no [limits] section. The defaults fit a hall of about 20
+ * counters, 4 kiosks, 2 displays and a few hundred phones on the ticket pages, each phone
+ * with an address of its own: a browser opens about six connections and loads a page's
+ * dozen files at once (the burst), a gateway or display polls a few times a second.
+ */
+static const struct key limits_keys[] = {
+	INT(conn_per_addr, hq_limits_cfg, conn_per_addr, 0, 4000, "64"),
+	INT(rate, hq_limits_cfg, rate, 0, 100000, "100"),
+	INT(burst, hq_limits_cfg, burst, 1, 100000, "200"),
+	INT(streams_per_token, hq_limits_cfg, streams_per_token, 0, 4000, "16"),
+	INT(header_bytes, hq_limits_cfg, header_bytes, 4096, 65536, "8192"),
+	INT(body_bytes, hq_limits_cfg, body_bytes, 1024, 1048576, "16384"),
+	INT(request_timeout, hq_limits_cfg, request_timeout, 1, 600, "10"),
+	INT(idle_timeout, hq_limits_cfg, idle_timeout, 5, 3600, "120"),
+	{ NULL, NULL, 0, 0, 0, 0, NULL, 0 }
+};
+
 static const struct key clerk_keys[] = {
 	STR(name, hq_clerk_cfg, name, F_REQUIRED | F_NONEMPTY),
 	{ "pin", set_pin_hash, offsetof(struct hq_clerk_cfg, pin_hash),
@@ -971,7 +990,7 @@ _Static_assert(NKEYS(hall_keys) <= MAX_KEYS && NKEYS(service_keys) <= MAX_KEYS &
 	       NKEYS(counter_keys) <= MAX_KEYS && NKEYS(bus_keys) <= MAX_KEYS &&
 	       NKEYS(kiosk_keys) <= MAX_KEYS && NKEYS(alert_keys) <= MAX_KEYS &&
 	       NKEYS(appraisal_keys) <= MAX_KEYS && NKEYS(clerk_keys) <= MAX_KEYS &&
-	       NKEYS(retention_keys) <= MAX_KEYS,
+	       NKEYS(retention_keys) <= MAX_KEYS && NKEYS(limits_keys) <= MAX_KEYS,
 	       "struct section records the line of at most MAX_KEYS keys");
 
 static const struct key *const key_tables[] = {
@@ -984,6 +1003,7 @@ static const struct key *const key_tables[] = {
 	[K_APPRAISAL] = appraisal_keys,
 	[K_CLERK] = clerk_keys,
 	[K_RETENTION] = retention_keys,
+	[K_LIMITS] = limits_keys,
 };
 
 static const char *const kind_names[] = {
@@ -996,6 +1016,7 @@ static const char *const kind_names[] = {
 	[K_APPRAISAL] = "appraisal",
 	[K_CLERK] = "clerk",
 	[K_RETENTION] = "retention",
+	[K_LIMITS] = "limits",
 };
 
 static void *section_obj(struct parser *p, const struct section *s)
@@ -1019,6 +1040,8 @@ static void *section_obj(struct parser *p, const struct section *s)
 		return &p->cfg->clerks[s->index];
 	case K_RETENTION:
 		return &p->cfg->retention;
+	case K_LIMITS:
+		return &p->cfg->limits;
 	}
 	return NULL;
 }
@@ -1080,12 +1103,12 @@ static int parse_header(struct parser *p, char *s, struct section *sec, const ch
 	if (i == sizeof kind_names / sizeof kind_names[0])
 		return fail(p, p->line, "unknown section [%s]; sections are [hall], "
 			    "[service KEY], [counter N], [bus KEY], [kiosk], [alert NAME], "
-			    "[appraisal], [retention] and [clerk ID]", s);
+			    "[appraisal], [retention], [clerk ID] and [limits]", s);
 	sec->kind = (enum kind)i;
 	*key = rest;
 
 	if (sec->kind == K_HALL || sec->kind == K_KIOSK || sec->kind == K_APPRAISAL ||
-	    sec->kind == K_RETENTION) {
+	    sec->kind == K_RETENTION || sec->kind == K_LIMITS) {
 		if (sp)
 			return fail(p, p->line, "[%s] takes no name: write just [%s]", word, word);
 		snprintf(sec->label, sizeof sec->label, "[%s]", word);
@@ -1120,6 +1143,7 @@ static int add_entity(struct parser *p, struct section *sec, const char *key, in
 	case K_KIOSK:
 	case K_APPRAISAL:
 	case K_RETENTION:
+	case K_LIMITS:
 		sec->index = 0;
 		return 0;
 	case K_ALERT: {
@@ -1725,7 +1749,7 @@ static int parse(struct parser *p)
 	const struct key *k;
 	int r;
 
-	/* [kiosk], [appraisal] and [retention] are optional: a hall without them gets their defaults all the
+	/* [kiosk], [appraisal], [retention] and [limits] are optional: a hall without them gets their defaults all the
 	 * same, and every hall starts with the default alert rules. */
 	for (k = kiosk_keys; k->name; k++)
 		if (k->def && k->set(p, k, &p->cfg->kiosk, k->def))
@@ -1735,6 +1759,9 @@ static int parse(struct parser *p)
 			return p->rc;
 	for (k = retention_keys; k->name; k++)
 		if (k->def && k->set(p, k, &p->cfg->retention, k->def))
+			return p->rc;
+	for (k = limits_keys; k->name; k++)
+		if (k->def && k->set(p, k, &p->cfg->limits, k->def))
 			return p->rc;
 	p->cfg->nalerts = hq_config_default_alerts(p->cfg->alerts, HQ_MAX_ALERT_RULES);
 

@@ -197,6 +197,22 @@ struct hq_kiosk_cfg {
 	char footer[HQ_FOOTER_MAX]; /* printed at the bottom of each ticket; may be empty */
 };
 
+/*
+ * [limits]: what hallqd lets one client take (server/limits.c, docs/config.md). 0 turns the
+ * limits that allow it off. header_bytes and idle_timeout are libmicrohttpd's and apply
+ * from hallqd's start; the others change at a reload.
+ */
+struct hq_limits_cfg {
+	int conn_per_addr;          /* connections open from one address; 0: no limit */
+	int rate;                   /* requests per second per token, session or address; 0: none */
+	int burst;                  /* requests one of them may send at once, above the rate */
+	int streams_per_token;      /* event streams open per token, session or address; 0: none */
+	int header_bytes;           /* a request's line and headers (the connection's memory) */
+	int body_bytes;             /* a request's body (a gateway's health report: at least 64 KiB) */
+	int request_timeout;        /* seconds for a request's headers and body to arrive */
+	int idle_timeout;           /* seconds a connection may be silent */
+};
+
 struct hq_config {
 	char name[HQ_NAME_MAX];
 	char name_en[HQ_NAME_MAX];
@@ -229,6 +245,7 @@ struct hq_config {
 	int nalerts;
 	struct hq_appraisal_cfg appraisal;
 	struct hq_retention retention;
+	struct hq_limits_cfg limits;
 	struct hq_clerk_cfg *clerks;
 	size_t nclerks;
 

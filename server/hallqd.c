@@ -22,21 +22,61 @@
 
 /* Small on purpose: a hall keeps hundreds of streams open, each with its own buffers. */
 #define SSE_BLOCK (4 * 1024)
-#define CONN_MEMORY (8 * 1024)
 
 /* libmicrohttpd's own messages ("Failed to send ... the socket is no longer available"
- * when an event stream's client has gone) go into the same log, in its format. */
+ * when an event stream's client has gone) go into the same log, in its format; the limits
+ * count the requests it refuses itself. */
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
+	struct hqd *srv = cls;
 	char line[1024];
 	size_t n;
 
-	(void)cls;
 	vsnprintf(line, sizeof line, fmt, ap);
 	n = strlen(line);
 	while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
 		line[--n] = '\0';
 	hq_log(HQ_LOG_WARN, "libmicrohttpd: %s", line);
+	hqd_limits_mhd_message(srv->limits, line);
+}
+
+/* The limits' look at each connection (limits.c): at accept, at its start and close, and
+ * when its request line has come. */
+static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr, socklen_t addrlen)
+{
+	(void)addrlen;
+	return hqd_limits_accept(((struct hqd *)cls)->limits, addr) ? MHD_YES : MHD_NO;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *mc, void **socket_context,
+			  enum MHD_ConnectionNotificationCode code)
+{
+	struct hqd *srv = cls;
+	const union MHD_ConnectionInfo *addr, *fd;
+
+	if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+		hqd_limits_conn_close(srv->limits, *socket_context);
+		*socket_context = NULL;
+		return;
+	}
+	addr = MHD_get_connection_info(mc, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	fd = MHD_get_connection_info(mc, MHD_CONNECTION_INFO_CONNECTION_FD);
+	*socket_context = hqd_limits_conn_open(srv->limits, addr ? addr->client_addr : NULL,
+					       fd ? fd->connect_fd : -1);
+}
+
+static struct hqd_limits_conn *limits_conn(struct MHD_Connection *mc)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(mc, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+	return ci ? ci->socket_context : NULL;
+}
+
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *mc)
+{
+	(void)uri;
+	hqd_limits_line_seen(((struct hqd *)cls)->limits, limits_conn(mc));
+	return NULL;
 }
 
 /* What one connection's current request carries from call to call of the handler. */
@@ -44,8 +84,9 @@ struct conn {
 	struct hqd_req req;
 	char *body;
 	size_t len;
-	size_t limit;                /* of the body: HQD_BODY_MAX, or more for a health report */
+	size_t limit;                /* of the body: [limits] body_bytes, more for a health report */
 	bool too_large;
+	bool close;                  /* the answer closes the connection */
 	double start;
 	int status;
 	char role[64];               /* for the log: "counter:3", "manager (session 1a2b3c4d)" */
@@ -58,6 +99,7 @@ struct sse {
 	int64_t cursor;
 	bool greeted;
 	struct hqd_follow *follow;   /* a public ticket stream's (follow.c); NULL for the hall's */
+	char client[272];            /* whose stream it is, for the limits */
 };
 
 static const char *query_value(void *conn, const char *key)
@@ -97,6 +139,8 @@ static enum MHD_Result send_answer(struct MHD_Connection *mc, struct conn *c)
 		MHD_add_response_header(resp, "Allow", r->allow);
 	if (r->vary_accept)
 		MHD_add_response_header(resp, "Vary", "Accept");
+	if (c->close)
+		MHD_add_response_header(resp, "Connection", "close");
 	if (r->retry_after) {
 		char secs[16];
 
@@ -191,11 +235,12 @@ static void sse_free(void *cls)
 	struct sse *s = cls;
 
 	hqd_hub_subscribers(s->srv->hub, -1);
+	hqd_limits_stream_close(s->srv->limits, s->client);
 	hqd_follow_free(s->srv, s->follow);
 	free(s);
 }
 
-static enum MHD_Result start_stream(struct MHD_Connection *mc, struct conn *c)
+static enum MHD_Result start_stream(struct MHD_Connection *mc, struct conn *c, const char *client)
 {
 	struct hqd *srv = c->req.srv;
 	const char *last = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "Last-Event-ID");
@@ -208,6 +253,13 @@ static enum MHD_Result start_stream(struct MHD_Connection *mc, struct conn *c)
 
 	if (!s)
 		return MHD_NO;
+	if ((c->req.retry_after = hqd_limits_stream_open(srv->limits, client))) {
+		free(s);
+		hqd_error(&c->req, 503, "busy", "this client has as many event streams open as "
+			  "[limits] streams_per_token allows");
+		return send_answer(mc, c);
+	}
+	snprintf(s->client, sizeof s->client, "%s", client);
 	s->srv = srv;
 	s->cursor = newest;
 	if ((last && *last) || (since && *since)) {
@@ -215,6 +267,7 @@ static enum MHD_Result start_stream(struct MHD_Connection *mc, struct conn *c)
 		long long n = strtoll(v, &end, 10);
 
 		if (*end || n < 0) {
+			hqd_limits_stream_close(srv->limits, client);
 			free(s);
 			hqd_error(&c->req, 400, "inval", "'%s' is not an event id", v);
 			return send_answer(mc, c);
@@ -222,11 +275,13 @@ static enum MHD_Result start_stream(struct MHD_Connection *mc, struct conn *c)
 		s->cursor = n > newest ? newest : n;
 	}
 	if (c->req.route->stream == HQD_STREAM_TICKET && !(s->follow = hqd_follow_start(&c->req))) {
+		hqd_limits_stream_close(srv->limits, client);
 		free(s);
 		return send_answer(mc, c);
 	}
 	resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, SSE_BLOCK, sse_read, s, sse_free);
 	if (!resp) {
+		hqd_limits_stream_close(srv->limits, client);
 		hqd_follow_free(srv, s->follow);
 		free(s);
 		return MHD_NO;
@@ -380,16 +435,35 @@ static void authenticate(struct hqd *srv, struct MHD_Connection *mc, struct conn
 	snprintf(c->role, sizeof c->role, "%s (session %s)", c->session.role, c->session.id);
 }
 
+/* Whom the limits count a request against: its token, its session, else its address. */
+static void limits_client(const struct conn *c, char *buf, size_t len)
+{
+	if (c->req.session)
+		snprintf(buf, len, "s:%s", c->session.id);
+	else if (c->req.who)
+		snprintf(buf, len, "t:%s", c->who.token);
+	else
+		snprintf(buf, len, "a:%s", c->req.address);
+}
+
 static enum MHD_Result dispatch(struct hqd *srv, struct MHD_Connection *mc, struct conn *c,
 				const char *url, const char *method)
 {
 	struct hqd_req *r = &c->req;
 	const char *auth = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "Authorization");
 	const char *key = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "Idempotency-Key");
+	char client[272];
 
 	r->srv = srv;
 	snprintf(r->method, sizeof r->method, "%s", method);
 	snprintf(r->path, sizeof r->path, "%s", url);
+	hqd_limits_arrived(srv->limits, limits_conn(mc));
+	if ((r->retry_after = hqd_limits_conn_over(srv->limits, limits_conn(mc)))) {
+		c->close = true;
+		hqd_error(r, 503, "busy", "this address has as many connections open as [limits] "
+			  "conn_per_addr allows");
+		return send_answer(mc, c);
+	}
 	r->route = hqd_route_match(method, url, r, r->allow, sizeof r->allow);
 	if (!r->route) {
 		if (r->allow[0])
@@ -401,6 +475,11 @@ static enum MHD_Result dispatch(struct hqd *srv, struct MHD_Connection *mc, stru
 	client_address(mc, r->address, sizeof r->address);
 	r->tls = srv->tls;
 	authenticate(srv, mc, c, auth);
+	limits_client(c, client, sizeof client);
+	if ((r->retry_after = hqd_limits_take(srv->limits, client))) {
+		hqd_error(r, 429, "rate", "more requests than [limits] rate allows for this client");
+		return send_answer(mc, c);
+	}
 	if (auth && r->who && !r->session && !hqd_plain_token(r, c->role))
 		return send_answer(mc, c);
 	if (r->route->perm != PERM_PUBLIC && !r->who) {
@@ -420,6 +499,7 @@ static enum MHD_Result dispatch(struct hqd *srv, struct MHD_Connection *mc, stru
 				  MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "X-CSRF-Token")))
 		return send_answer(mc, c);
 	if (c->too_large) {
+		hqd_limits_count(srv->limits, HQD_LIMIT_BODY);
 		hqd_error(r, 413, "toolarge", "request bodies are limited to %zu bytes", c->limit);
 		return send_answer(mc, c);
 	}
@@ -446,7 +526,7 @@ static enum MHD_Result dispatch(struct hqd *srv, struct MHD_Connection *mc, stru
 	r->query = query_value;
 	r->conn = mc;
 	if (!r->route->run)
-		return start_stream(mc, c);
+		return start_stream(mc, c, client);
 	if (r->route->local)
 		r->route->run(NULL, r);
 	else
@@ -455,20 +535,20 @@ static enum MHD_Result dispatch(struct hqd *srv, struct MHD_Connection *mc, stru
 }
 
 /* Bodies are read before the request is authorised, so only a known gateway or admin gets
- * the larger buffer of a health report; everyone else the usual 16 KiB. */
+ * the larger buffer of a health report; everyone else [limits] body_bytes. */
 static size_t body_limit(struct hqd *srv, struct MHD_Connection *mc, const char *url,
 			 const char *method)
 {
 	const char *auth = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "Authorization");
 	const struct hqd_token *who;
-	size_t limit = HQD_BODY_MAX;
+	size_t limit = (size_t)hqd_limits_config(srv->limits).body_bytes;
 
 	if (strcmp(method, "PUT") || strncmp(url, "/api/v1/units/", 14) || !auth || strncmp(auth, "Bearer ", 7))
 		return limit;
 	pthread_rwlock_rdlock(&srv->tokens_lock);
 	who = hqd_tokens_find(&srv->tokens, auth + 7);
 	if (who && (who->role == ROLE_GATEWAY || who->role == ROLE_ADMIN))
-		limit = HQD_REPORT_MAX;
+		limit = limit > HQD_REPORT_MAX ? limit : HQD_REPORT_MAX;
 	pthread_rwlock_unlock(&srv->tokens_lock);
 	return limit;
 }
@@ -516,8 +596,8 @@ static void on_completed(void *cls, struct MHD_Connection *mc, void **con_cls,
 	struct conn *c = *con_cls;
 	double took;
 
-	(void)mc;
 	(void)why;
+	hqd_limits_answered(srv->limits, limits_conn(mc));
 	if (!c)
 		return;
 	took = (hq_mono_us() / 1e6) - c->start;
@@ -618,6 +698,7 @@ int main(int argc, char **argv)
 	int64_t clock_ms = 0, unit_stale_ms = 30000, kiosk_stale_ms = 30000;
 	long speed = 0;
 	struct sockaddr_storage addr;
+	struct hq_limits_cfg limits;
 	struct MHD_Daemon *d;
 	char err[1024], *end;
 	sigset_t sigs;
@@ -718,6 +799,11 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	srv.tls = tls_cert != NULL;
+	/* The worker checks the whole file again; hallqd needs its [limits] before it listens. */
+	if (hqd_limits_load(config, &limits, err, sizeof err)) {
+		fprintf(stderr, "hallqd: %s\n", err);
+		goto keys;
+	}
 	if (hqd_tokens_load(srv.tokens_path, &srv.tokens, err, sizeof err)) {
 		fprintf(stderr, "hallqd: %s\n", err);
 		goto keys;
@@ -736,7 +822,7 @@ int main(int argc, char **argv)
 		hq_sim_clock_start(&srv.clock, clock_ms, speed ? (int)speed : 1);
 	if (!(srv.hub = hqd_hub_new()) || !(srv.metrics = hqd_metrics_new()) ||
 	    !(srv.units = hqd_units_new(unit_stale_ms)) || !(srv.kiosks = hqd_kiosks_new(kiosk_stale_ms)) ||
-	    !(srv.plain = hqd_plain_new())) {
+	    !(srv.plain = hqd_plain_new()) || !(srv.limits = hqd_limits_new(&limits))) {
 		fprintf(stderr, "hallqd: out of memory\n");
 		goto done;
 	}
@@ -749,15 +835,18 @@ int main(int argc, char **argv)
 	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
 			     MHD_USE_ERROR_LOG | (addr.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0) |
 			     (srv.tls ? MHD_USE_TLS : 0),
-			     0, NULL, NULL, on_request, &srv,
+			     0, on_accept, &srv, on_request, &srv,
+			     /* First, so that it also hears about the options after it. */
+			     MHD_OPTION_EXTERNAL_LOGGER, mhd_log, &srv,
 			     MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
 			     MHD_OPTION_NOTIFY_COMPLETED, on_completed, &srv,
 			     MHD_OPTION_CONNECTION_LIMIT, (unsigned)4000,
-			     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
+			     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)limits.idle_timeout,
 			     MHD_OPTION_THREAD_STACK_SIZE, (size_t)(256 * 1024),
-			     MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONN_MEMORY,
+			     MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)limits.header_bytes,
+			     MHD_OPTION_NOTIFY_CONNECTION, on_connection, &srv,
+			     MHD_OPTION_URI_LOG_CALLBACK, on_uri, &srv,
 			     MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
-			     MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 			     /* Last: without TLS, the list ends at the first of them. */
 			     srv.tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, cert_pem,
 			     MHD_OPTION_HTTPS_MEM_KEY, key_pem,
@@ -786,6 +875,8 @@ int main(int argc, char **argv)
 			/* The worker's reload is synchronous: READY=1 comes after the new config. */
 			hq_service_reloading();
 			reload_tokens(&srv);
+			if (!hqd_limits_load(config, &limits, err, sizeof err))
+				hqd_limits_set(srv.limits, &limits);
 			hqd_sessions_sweep(&srv);
 			hqd_worker_reload(srv.worker);
 			hq_service_ready(listen_at);
@@ -804,6 +895,7 @@ done:
 	hqd_health_free(srv.kiosks);
 	hqd_health_free(srv.units);
 	hqd_metrics_free(srv.metrics);
+	hqd_limits_free(srv.limits);
 	hqd_hub_free(srv.hub);
 	hqd_plain_free(srv.plain);
 	hqd_tokens_free(&srv.tokens);

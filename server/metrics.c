@@ -173,6 +173,8 @@ char *hqd_metrics_render(struct hqd *srv, const struct hq_hall_state *st,
 	fprintf(f, "# HELP hallq_event_subscribers Open event streams.\n# TYPE hallq_event_subscribers gauge\n"
 		"hallq_event_subscribers %d\n", hqd_hub_subscribers(srv->hub, 0));
 	supervision(f, cfg, sv);
+	if (srv->limits)
+		hqd_limits_metrics(srv->limits, f);
 	hqd_units_metrics(srv->units, f);
 	hqd_kiosks_metrics(srv->kiosks, f);
 	fclose(f);

@@ -20,6 +20,7 @@
 
 struct hqd;
 
+/* [limits] body_bytes's default. */
 #define HQD_BODY_MAX (16 * 1024)
 #define HQD_IDEM_KEY_MAX 128
 /* A gateway's health report may be larger (about 450 units); only a gateway or admin
@@ -284,6 +285,58 @@ struct hqd_follow *hqd_follow_start(struct hqd_req *r);
 void hqd_follow_free(struct hqd *srv, struct hqd_follow *f);
 long hqd_follow_read(struct hqd *srv, struct hqd_follow *f, int64_t *cursor, char *buf, size_t max);
 
+/*
+ * limits.c: what one client may take ([limits], docs/config.md). new starts the thread that
+ * closes connections whose request is late (NULL when out of memory or threads); free
+ * stops it and takes NULL. load reads the [limits] of a config file (an hq_err, err saying
+ * why); set applies a reloaded one (header_bytes and idle_timeout wait for a restart);
+ * config is a copy of what applies.
+ *
+ * Connections (libmicrohttpd's accept policy and connection notices): accept is false when
+ * the address holds twice its limit already (refused without an answer); conn_open makes
+ * the connection's record (its socket context; NULL when out of memory, which every call
+ * below takes) and conn_close frees it. conn_over is the Retry-After for a 503 when the
+ * connection was one over its address's limit, else 0. line_seen (a request line came),
+ * arrived (the request is whole) and answered (the response is sent) keep the deadline
+ * of request_timeout for each request on the connection.
+ *
+ * Per client (key "t:TOKEN", "s:SESSION" or "a:ADDRESS"): take spends one request of its
+ * bucket, stream_open one of its streams (ended by stream_close); each returns 0 when
+ * allowed, else the Retry-After in seconds. count adds a refusal made elsewhere (the body's
+ * 413), mhd_message reads libmicrohttpd's log for the ones it makes (431, 414), and metrics
+ * writes hallq_limited_total.
+ */
+enum hqd_limit {
+	HQD_LIMIT_CONN,
+	HQD_LIMIT_RATE,
+	HQD_LIMIT_HEADER,
+	HQD_LIMIT_BODY,
+	HQD_LIMIT_SLOW,
+	HQD_LIMIT_STREAMS,
+	HQD_NLIMITS
+};
+struct hqd_limits;
+struct hqd_limits_conn;
+struct sockaddr;
+struct hqd_limits *hqd_limits_new(const struct hq_limits_cfg *cfg);
+void hqd_limits_free(struct hqd_limits *l);
+int hqd_limits_load(const char *config_path, struct hq_limits_cfg *out, char *err, size_t errlen);
+void hqd_limits_set(struct hqd_limits *l, const struct hq_limits_cfg *cfg);
+struct hq_limits_cfg hqd_limits_config(struct hqd_limits *l);
+bool hqd_limits_accept(struct hqd_limits *l, const struct sockaddr *sa);
+struct hqd_limits_conn *hqd_limits_conn_open(struct hqd_limits *l, const struct sockaddr *sa, int fd);
+void hqd_limits_conn_close(struct hqd_limits *l, struct hqd_limits_conn *k);
+int hqd_limits_conn_over(struct hqd_limits *l, struct hqd_limits_conn *k);
+void hqd_limits_line_seen(struct hqd_limits *l, struct hqd_limits_conn *k);
+void hqd_limits_arrived(struct hqd_limits *l, struct hqd_limits_conn *k);
+void hqd_limits_answered(struct hqd_limits *l, struct hqd_limits_conn *k);
+int hqd_limits_take(struct hqd_limits *l, const char *key);
+int hqd_limits_stream_open(struct hqd_limits *l, const char *key);
+void hqd_limits_stream_close(struct hqd_limits *l, const char *key);
+void hqd_limits_count(struct hqd_limits *l, enum hqd_limit which);
+void hqd_limits_mhd_message(struct hqd_limits *l, const char *msg);
+void hqd_limits_metrics(struct hqd_limits *l, FILE *f);
+
 /* metrics.c. new: NULL when out of memory; free takes NULL. */
 struct hqd_metrics;
 struct hqd_metrics *hqd_metrics_new(void);
@@ -380,6 +433,7 @@ struct hqd {
 	struct hqd_worker *worker;
 	struct hqd_hub *hub;
 	struct hqd_metrics *metrics;
+	struct hqd_limits *limits;   /* limits.c */
 	struct hqd_health *units;    /* per gateway (units.c) */
 	struct hqd_health *kiosks;   /* per kiosk (kiosks.c) */
 	/* The tokens file, replaced whole on SIGHUP: readers hold the lock while they look. */

@@ -1684,7 +1684,7 @@ static const struct bad bad_cases[] = {
 	  "test.ini:10:", "unknown key 'password' in [clerk 1024]" },
 	{ "unknown_section_lists_new", HALL SVC CTR "[staff 1024]\n", "test.ini:8:",
 	  "sections are [hall], [service KEY], [counter N], [bus KEY], [kiosk], [alert NAME], "
-	  "[appraisal], [retention] and [clerk ID]" },
+	  "[appraisal], [retention], [clerk ID] and [limits]" },
 	{ "retention_relative_archive", HALL SVC CTR "[retention]\narchive = archive.jsonl\n",
 	  "test.ini:9:", "archive = archive.jsonl is not an absolute path" },
 	{ "retention_personal_days_zero", HALL SVC CTR "[retention]\npersonal_days = 0\n",
@@ -1692,6 +1692,16 @@ static const struct bad bad_cases[] = {
 	{ "retention_keep_months_negative", HALL SVC CTR "[retention]\nkeep_months = -1\n",
 	  "test.ini:9:", "keep_months" },
 	{ "retention_named", HALL SVC CTR "[retention x]\n", "test.ini:8:", "[retention] takes no name" },
+
+	/* [limits] */
+	{ "limits_with_name", HALL SVC CTR "[limits hall]\n", "test.ini:8:",
+	  "[limits] takes no name: write just [limits]" },
+	{ "limits_rate_negative", HALL SVC CTR "[limits]\nrate = -1\n", "test.ini:9:",
+	  "rate = -1 is out of range (0 to 100000)" },
+	{ "limits_header_small", HALL SVC CTR "[limits]\nheader_bytes = 1024\n", "test.ini:9:",
+	  "header_bytes = 1024 is out of range (4096 to 65536)" },
+	{ "limits_unknown_key", HALL SVC CTR "[limits]\nrps = 5\n", "test.ini:9:",
+	  "unknown key 'rps' in [limits]" },
 };
 
 #define NBAD (sizeof bad_cases / sizeof bad_cases[0])
