@@ -440,8 +440,13 @@ static void limits_client(const struct conn *c, char *buf, size_t len)
 {
 	if (c->req.session)
 		snprintf(buf, len, "s:%s", c->session.id);
-	else if (c->req.who)
-		snprintf(buf, len, "t:%s", c->who.token);
+	else if (c->req.who) {
+		/* The token's hash names it: the token itself is kept nowhere. */
+		size_t n = (size_t)snprintf(buf, len, "t:");
+
+		for (size_t i = 0; i < 16 && n + 2 < len; i++, n += 2)
+			snprintf(buf + n, len - n, "%02x", c->who.sha256[i]);
+	}
 	else
 		snprintf(buf, len, "a:%s", c->req.address);
 }
