@@ -268,7 +268,8 @@ bool hqd_field_array(struct hqd_req *r, const json_t *obj, const char *where, co
  * ending a range being the end of that day; *out is left as it is when the key is absent or
  * empty. False when the request has been answered (400 inval). */
 bool hqd_query_time(struct hqd_req *r, const char *key, bool end, int64_t *out);
-/* Answer with a JSON value (stolen). */
+/* Answer with a JSON value (stolen); NULL (json_pack failed) answers 500 with this body. */
+#define HQD_ANSWER_FAILED "{\"error\":\"answer\",\"message\":\"the answer could not be made\"}"
 void hqd_json(struct hqd_req *r, int status, json_t *v);
 /* An hq_err from the queue, as HTTP. */
 void hqd_queue_error(struct hq_queue *q, struct hqd_req *r, int err);
