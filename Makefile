@@ -304,4 +304,7 @@ clean:
 .PHONY: all deps tests test test-clocks web-shots bench run soak install uninstall deb clean
 .SECONDARY:
 
+# The HTTP request harness (tests/fuzz/http.mk: fuzz-http, fuzz-http-regress).
+include tests/fuzz/http.mk
+
 -include $(shell find $(BUILD) -name '*.d' -type f 2>/dev/null)

@@ -89,9 +89,6 @@ struct conn {
 	bool close;                  /* the answer closes the connection */
 	double start;
 	int status;
-	char role[64];               /* for the log: "counter:3", "manager (session 1a2b3c4d)" */
-	struct hqd_token who;        /* a copy: a reload may replace the tokens while we work */
-	struct hq_session session;   /* the cookie's, when it signed the request in */
 };
 
 struct sse {
@@ -240,48 +237,34 @@ static void sse_free(void *cls)
 	free(s);
 }
 
-static enum MHD_Result start_stream(struct MHD_Connection *mc, struct conn *c, const char *client)
+/* An event stream that hqd_handle let through: the hall's from r->cursor, or a ticket's,
+ * which follow.c finds first. */
+static enum MHD_Result start_stream(struct MHD_Connection *mc, struct conn *c)
 {
 	struct hqd *srv = c->req.srv;
-	const char *last = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "Last-Event-ID");
-	const char *since = query_value(mc, "since");
 	struct MHD_Response *resp;
 	struct sse *s = calloc(1, sizeof *s);
-	int64_t newest = hqd_hub_last(srv->hub);
 	enum MHD_Result ok;
-	char *end;
 
 	if (!s)
 		return MHD_NO;
-	if ((c->req.retry_after = hqd_limits_stream_open(srv->limits, client))) {
+	if ((c->req.retry_after = hqd_limits_stream_open(srv->limits, c->req.limit_client))) {
 		free(s);
 		hqd_error(&c->req, 503, "busy", "this client has as many event streams open as "
 			  "[limits] streams_per_token allows");
 		return send_answer(mc, c);
 	}
-	snprintf(s->client, sizeof s->client, "%s", client);
+	snprintf(s->client, sizeof s->client, "%s", c->req.limit_client);
 	s->srv = srv;
-	s->cursor = newest;
-	if ((last && *last) || (since && *since)) {
-		const char *v = last && *last ? last : since;
-		long long n = strtoll(v, &end, 10);
-
-		if (*end || n < 0) {
-			hqd_limits_stream_close(srv->limits, client);
-			free(s);
-			hqd_error(&c->req, 400, "inval", "'%s' is not an event id", v);
-			return send_answer(mc, c);
-		}
-		s->cursor = n > newest ? newest : n;
-	}
+	s->cursor = c->req.cursor;
 	if (c->req.route->stream == HQD_STREAM_TICKET && !(s->follow = hqd_follow_start(&c->req))) {
-		hqd_limits_stream_close(srv->limits, client);
+		hqd_limits_stream_close(srv->limits, c->req.limit_client);
 		free(s);
 		return send_answer(mc, c);
 	}
 	resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, SSE_BLOCK, sse_read, s, sse_free);
 	if (!resp) {
-		hqd_limits_stream_close(srv->limits, client);
+		hqd_limits_stream_close(srv->limits, c->req.limit_client);
 		hqd_follow_free(srv, s->follow);
 		free(s);
 		return MHD_NO;
@@ -293,70 +276,6 @@ static enum MHD_Result start_stream(struct MHD_Connection *mc, struct conn *c, c
 	ok = MHD_queue_response(mc, MHD_HTTP_OK, resp);
 	MHD_destroy_response(resp);
 	return ok;
-}
-
-/* A Host header goes into status URLs printed as QR codes: keep it to host-name bytes. */
-static void copy_host(char *dst, size_t len, const char *host)
-{
-	size_t i = 0;
-
-	for (; host && *host && i + 1 < len; host++)
-		if (strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]", *host))
-			dst[i++] = *host;
-	dst[i] = '\0';
-	if (!i)
-		snprintf(dst, len, "localhost");
-}
-
-/*
- * Does an Accept header (RFC 9110, 12.5.1) prefer text/html to JSON? A browser's does: it
- * names text/html with the full weight and everything else with less. JSON's weight is that
- * of its most specific match: application/json, else application/ with any subtype, else
- * the any-type wildcard. text/html must be named, so curl's wildcard and a missing header
- * get JSON, and so does a tie with application/json named.
- */
-static bool prefers_html(const char *accept)
-{
-	double html = 0, json = 0;
-	int json_rank = 0;           /* 3 application/json, 2 application/any, 1 any/any, 0 none */
-	const char *p = accept, *end, *semi, *v;
-
-	while (p && *p) {
-		char type[48];
-		double q = 1;
-		size_t n;
-
-		end = p + strcspn(p, ",");
-		p += strspn(p, " \t");
-		n = strcspn(p, "; \t,");
-		if (p + n > end)
-			n = (size_t)(end - p);
-		if (n < sizeof type) {
-			for (size_t i = 0; i < n; i++)
-				type[i] = (p[i] >= 'A' && p[i] <= 'Z') ? (char)(p[i] - 'A' + 'a') : p[i];
-			type[n] = '\0';
-		} else {
-			type[0] = '\0';
-		}
-		for (semi = memchr(p, ';', (size_t)(end - p)); semi;
-		     semi = memchr(semi + 1, ';', (size_t)(end - semi - 1))) {
-			v = semi + 1 + strspn(semi + 1, " \t");
-			if ((*v == 'q' || *v == 'Q') && v[1] == '=') {
-				q = strtod(v + 2, NULL);
-				q = q < 0 ? 0 : q > 1 ? 1 : q;
-			}
-		}
-		if (!strcmp(type, "text/html"))
-			html = q;
-		else if (!strcmp(type, "application/json"))
-			json = q, json_rank = 3;
-		else if (!strcmp(type, "application/*") && json_rank < 2)
-			json = q, json_rank = 2;
-		else if (!strcmp(type, "*/*") && json_rank < 1)
-			json = q, json_rank = 1;
-		p = *end ? end + 1 : end;
-	}
-	return html > 0 && (html > json || (html == json && json_rank < 3));
 }
 
 /* The client's address, for the sessions' list. */
@@ -373,189 +292,55 @@ static void client_address(struct MHD_Connection *mc, char *buf, size_t len)
 }
 
 /* Counts the cookies of the session's name in every Cookie header (MHD parses the first
- * header only): at the header's start, or after a ';' and any blanks. */
+ * header only). */
 static enum MHD_Result count_cookie(void *cls, enum MHD_ValueKind kind, const char *key,
 				    const char *value)
 {
-	const size_t len = strlen(HQD_COOKIE);
-
 	(void)kind;
-	if (!key || strcasecmp(key, "Cookie") || !value)
-		return MHD_YES;
-	for (const char *p = value; *p; p += strcspn(p, ";"), p += *p == ';') {
-		p += strspn(p, " \t");
-		if (!strncmp(p, HQD_COOKIE, len)) {
-			const char *eq = p + len;
-
-			while (*eq == ' ' || *eq == '\t')
-				eq++;
-			if (*eq == '=')
-				++*(int *)cls;
-		}
-	}
+	if (key && !strcasecmp(key, "Cookie") && value)
+		*(int *)cls += hqd_session_cookies(value);
 	return MHD_YES;
 }
 
-/* Who sent the request: a Bearer token if the request has an Authorization header, else the
- * session of its cookie (looked up on the worker). r->who stays NULL when neither. A request
- * with two cookies of the session's name gets neither: hallqd sets one only, so the other
- * was planted (a page of a sibling host, or a man in the middle of plain HTTP, can set a
- * cookie with a longer Path that the browser sends first), and acting as whichever comes
- * first would sign the clerk's page in as someone else's session. */
-static void authenticate(struct hqd *srv, struct MHD_Connection *mc, struct conn *c, const char *auth)
+static const char *header(struct MHD_Connection *mc, const char *name)
 {
-	struct hqd_req *r = &c->req;
-	const char *cookie;
-	int n = 0;
-
-	if (auth) {
-		pthread_rwlock_rdlock(&srv->tokens_lock);
-		r->who = !strncmp(auth, "Bearer ", 7) ? hqd_tokens_find(&srv->tokens, auth + 7) : NULL;
-		if (r->who) {
-			c->who = *r->who;
-			r->who = &c->who;
-			hqd_role_label(&c->who, c->role, sizeof c->role);
-		}
-		pthread_rwlock_unlock(&srv->tokens_lock);
-		return;
-	}
-	cookie = MHD_lookup_connection_value(mc, MHD_COOKIE_KIND, HQD_COOKIE);
-	if (!cookie || !*cookie)
-		return;
-	MHD_get_connection_values(mc, MHD_HEADER_KIND, count_cookie, &n);
-	if (n > 1) {
-		snprintf(r->session_err, sizeof r->session_err, "the request has %d %s cookies; "
-			 "hallqd sets one: clear this site's cookies and sign in again", n, HQD_COOKIE);
-		return;
-	}
-	if (hqd_session_lookup(srv, cookie, &c->session, &c->who, r->session_err, sizeof r->session_err))
-		return;
-	r->who = &c->who;
-	r->session = &c->session;
-	snprintf(c->role, sizeof c->role, "%s (session %s)", c->session.role, c->session.id);
+	return MHD_lookup_connection_value(mc, MHD_HEADER_KIND, name);
 }
 
-/* Whom the limits count a request against: its token, its session, else its address. */
-static void limits_client(const struct conn *c, char *buf, size_t len)
-{
-	if (c->req.session)
-		snprintf(buf, len, "s:%s", c->session.id);
-	else if (c->req.who) {
-		/* The token's hash names it: the token itself is kept nowhere. */
-		size_t n = (size_t)snprintf(buf, len, "t:");
-
-		for (size_t i = 0; i < 16 && n + 2 < len; i++, n += 2)
-			snprintf(buf + n, len - n, "%02x", c->who.sha256[i]);
-	}
-	else
-		snprintf(buf, len, "a:%s", c->req.address);
-}
-
+/* The request as libmicrohttpd parsed it, to hqd_handle (handle.c); then its answer. A
+ * connection over [limits] conn_per_addr is answered here, before anything is parsed. */
 static enum MHD_Result dispatch(struct hqd *srv, struct MHD_Connection *mc, struct conn *c,
 				const char *url, const char *method)
 {
-	struct hqd_req *r = &c->req;
-	const char *auth = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "Authorization");
-	const char *key = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "Idempotency-Key");
-	char client[272];
+	char address[64];
+	struct hqd_http in = {
+		.method = method, .path = url, .query = query_value, .ctx = mc,
+		.authorization = header(mc, "Authorization"),
+		.idempotency_key = header(mc, "Idempotency-Key"),
+		.origin = header(mc, "Origin"), .host = header(mc, "Host"),
+		.csrf_token = header(mc, "X-CSRF-Token"), .accept = header(mc, "Accept"),
+		.if_none_match = header(mc, "If-None-Match"),
+		.last_event_id = header(mc, "Last-Event-ID"),
+		.cookie = MHD_lookup_connection_value(mc, MHD_COOKIE_KIND, HQD_COOKIE),
+		.address = address, .body = c->body, .len = c->len, .limit = c->limit,
+		.too_large = c->too_large,
+	};
 
-	r->srv = srv;
-	snprintf(r->method, sizeof r->method, "%s", method);
-	snprintf(r->path, sizeof r->path, "%s", url);
 	hqd_limits_arrived(srv->limits, limits_conn(mc));
-	if ((r->retry_after = hqd_limits_conn_over(srv->limits, limits_conn(mc)))) {
+	if ((c->req.retry_after = hqd_limits_conn_over(srv->limits, limits_conn(mc)))) {
 		c->close = true;
-		hqd_error(r, 503, "busy", "this address has as many connections open as [limits] "
+		snprintf(c->req.method, sizeof c->req.method, "%s", method);
+		snprintf(c->req.path, sizeof c->req.path, "%s", url);
+		hqd_error(&c->req, 503, "busy", "this address has as many connections open as [limits] "
 			  "conn_per_addr allows");
 		return send_answer(mc, c);
 	}
-	r->route = hqd_route_match(method, url, r, r->allow, sizeof r->allow);
-	if (!r->route) {
-		if (r->allow[0])
-			hqd_error(r, 405, "method", "%s is not allowed on %s", method, url);
-		else
-			hqd_error(r, 404, "noroute", "no such path: %s", url);
+	client_address(mc, address, sizeof address);
+	if (in.cookie && *in.cookie && !in.authorization)
+		MHD_get_connection_values(mc, MHD_HEADER_KIND, count_cookie, &in.cookies);
+	if (hqd_handle(srv, &c->req, &in))
 		return send_answer(mc, c);
-	}
-	client_address(mc, r->address, sizeof r->address);
-	r->tls = srv->tls;
-	authenticate(srv, mc, c, auth);
-	limits_client(c, client, sizeof client);
-	if ((r->retry_after = hqd_limits_take(srv->limits, client))) {
-		hqd_error(r, 429, "rate", "more requests than [limits] rate allows for this client");
-		return send_answer(mc, c);
-	}
-	if (auth && r->who && !r->session && !hqd_plain_token(r, c->role))
-		return send_answer(mc, c);
-	if (r->route->perm != PERM_PUBLIC && !r->who) {
-		if (r->session_err[0])
-			hqd_error(r, 401, "nosession", "%s", r->session_err);
-		else
-			hqd_error(r, 401, "unauthorized", auth ? "that token is not known here" :
-				  "this needs an Authorization: Bearer token or a session");
-		return send_answer(mc, c);
-	}
-	if (!hqd_allowed(r->route, r)) {
-		hqd_error(r, 403, "forbidden", "role %s may not %s %s", c->role, method, url);
-		return send_answer(mc, c);
-	}
-	if (!hqd_session_write_ok(r, MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "Origin"),
-				  MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "Host"),
-				  MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "X-CSRF-Token")))
-		return send_answer(mc, c);
-	if (c->too_large) {
-		hqd_limits_count(srv->limits, HQD_LIMIT_BODY);
-		hqd_error(r, 413, "toolarge", "request bodies are limited to %zu bytes", c->limit);
-		return send_answer(mc, c);
-	}
-	if (c->len) {
-		json_error_t jerr;
-
-		r->body = json_loadb(c->body, c->len, 0, &jerr);
-		if (!r->body || !json_is_object(r->body)) {
-			hqd_error(r, 400, "badjson", r->body ? "the body must be a JSON object" :
-				  "malformed JSON at line %d column %d: %s", jerr.line, jerr.column, jerr.text);
-			return send_answer(mc, c);
-		}
-	}
-	if (key) {
-		if (!*key || strlen(key) > HQD_IDEM_KEY_MAX) {
-			hqd_error(r, 400, "inval", "Idempotency-Key must be 1 to %d characters", HQD_IDEM_KEY_MAX);
-			return send_answer(mc, c);
-		}
-		snprintf(r->idem_key, sizeof r->idem_key, "%s", key);
-	}
-	copy_host(r->host, sizeof r->host, MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "Host"));
-	r->want_html = prefers_html(MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "Accept"));
-	r->if_none_match = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "If-None-Match");
-	r->query = query_value;
-	r->conn = mc;
-	if (!r->route->run)
-		return start_stream(mc, c, client);
-	if (r->route->local)
-		r->route->run(NULL, r);
-	else
-		hqd_worker_submit(srv->worker, r);
-	return send_answer(mc, c);
-}
-
-/* Bodies are read before the request is authorised, so only a known gateway or admin gets
- * the larger buffer of a health report; everyone else [limits] body_bytes. */
-static size_t body_limit(struct hqd *srv, struct MHD_Connection *mc, const char *url,
-			 const char *method)
-{
-	const char *auth = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "Authorization");
-	const struct hqd_token *who;
-	size_t limit = (size_t)hqd_limits_config(srv->limits).body_bytes;
-
-	if (strcmp(method, "PUT") || strncmp(url, "/api/v1/units/", 14) || !auth || strncmp(auth, "Bearer ", 7))
-		return limit;
-	pthread_rwlock_rdlock(&srv->tokens_lock);
-	who = hqd_tokens_find(&srv->tokens, auth + 7);
-	if (who && (who->role == ROLE_GATEWAY || who->role == ROLE_ADMIN))
-		limit = limit > HQD_REPORT_MAX ? limit : HQD_REPORT_MAX;
-	pthread_rwlock_unlock(&srv->tokens_lock);
-	return limit;
+	return start_stream(mc, c);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *mc, const char *url,
@@ -570,8 +355,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *mc, const ch
 		if (!(c = calloc(1, sizeof *c)))
 			return MHD_NO;
 		c->start = (hq_mono_us() / 1e6);
-		c->limit = body_limit(srv, mc, url, method);
-		snprintf(c->role, sizeof c->role, "-");
+		c->limit = hqd_body_limit(srv, method, url, header(mc, "Authorization"));
+		snprintf(c->req.role, sizeof c->req.role, "-");
 		*con_cls = c;
 		return MHD_YES;
 	}
@@ -608,7 +393,7 @@ static void on_completed(void *cls, struct MHD_Connection *mc, void **con_cls,
 	took = (hq_mono_us() / 1e6) - c->start;
 	if (c->req.route) {
 		hqd_metrics_request(srv->metrics, c->req.route->name, c->status, took);
-		hq_log(HQ_LOG_INFO, "%s %s %d %.1fms %s", c->req.method, c->req.path, c->status, took * 1000.0, c->role);
+		hq_log(HQ_LOG_INFO, "%s %s %d %.1fms %s", c->req.method, c->req.path, c->status, took * 1000.0, c->req.role);
 	}
 	json_decref(c->req.body);
 	free(c->req.resp);

@@ -25,6 +25,48 @@ json_t *hqd_iso_time(int64_t ms)
 	return json_string(buf);
 }
 
+/* The bytes of a well-formed UTF-8 sequence at s (RFC 3629, 4: no overlong forms, no
+ * surrogates, nothing above U+10FFFF), 0 if it is not one. */
+static size_t utf8_seq(const unsigned char *s)
+{
+	unsigned char c = s[0], lo = 0x80, hi = 0xBF;
+	size_t n, i;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xC2 && c <= 0xDF)
+		n = 2;
+	else if (c >= 0xE0 && c <= 0xEF)
+		n = 3, lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
+	else if (c >= 0xF0 && c <= 0xF4)
+		n = 4, lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
+	else
+		return 0;
+	if (s[1] < lo || s[1] > hi)
+		return 0;
+	for (i = 2; i < n; i++)
+		if (s[i] < 0x80 || s[i] > 0xBF)
+			return 0;
+	return n;
+}
+
+/* Messages quote what the client sent (a path, a query value), which need not be UTF-8,
+ * and vsnprintf may cut a character in two: every byte that is not part of a well-formed
+ * character becomes '?', since JSON strings are UTF-8 and jansson refuses anything else. */
+static void utf8_clean(char *msg)
+{
+	unsigned char *p = (unsigned char *)msg;
+
+	while (*p) {
+		size_t n = utf8_seq(p);
+
+		if (n)
+			p += n;
+		else
+			*p++ = '?';
+	}
+}
+
 void hqd_error(struct hqd_req *r, int status, const char *code, const char *fmt, ...)
 {
 	char msg[512];
@@ -33,14 +75,19 @@ void hqd_error(struct hqd_req *r, int status, const char *code, const char *fmt,
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
+	utf8_clean(msg);
 	hqd_json(r, status, json_pack("{s:s, s:s}", "error", code, "message", msg));
 }
 
+/* v is NULL when json_pack failed (no memory, or a string that is not UTF-8): a client
+ * still gets an error it can read, never a JSON type with an empty body. */
 void hqd_json(struct hqd_req *r, int status, json_t *v)
 {
 	free(r->resp);
-	r->status = status;
+	r->status = v ? status : 500;
 	r->resp = v ? json_dumps(v, JSON_COMPACT) : NULL;
+	if (!r->resp)
+		r->status = 500, r->resp = strdup(HQD_ANSWER_FAILED);
 	r->ctype = "application/json";
 	json_decref(v);
 }

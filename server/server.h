@@ -97,7 +97,14 @@ struct hqd_req {
 	char session_err[256];
 	bool tls;                    /* came over TLS (hallqd --tls-cert), for Secure cookies */
 	char address[64];            /* the client's IP address */
+	char limit_client[80];       /* whom [limits] count it against (handle.c) */
 	struct hqd *srv;             /* the server the request came to */
+	/* What who and session point to: copies, since a reload may replace the tokens while
+	 * the request waits for the worker. role labels the caller in the log ("-" for none). */
+	struct hqd_token who_copy;
+	struct hq_session session_copy;
+	char role[64];               /* "counter:3", "manager (session 1a2b3c4d)" */
+	int64_t cursor;              /* an event stream's: the last event its client has */
 
 	/* The answer. */
 	int status;
@@ -115,6 +122,54 @@ struct hqd_req {
 	const char *cache;           /* its Cache-Control */
 	const char *if_none_match;   /* the request's header, NULL if none */
 };
+
+/*
+ * handle.c: a request below libmicrohttpd, as hallqd's callback and the fuzzing harness
+ * (tests/fuzz/fuzz_http.c) both hand it over. Every string is the caller's, NULL when the
+ * request has no such header; query(ctx, key) is the query string's decoded value of key,
+ * NULL when it has none, and is called until hqd_handle returns.
+ */
+struct hqd_http {
+	const char *method;
+	const char *path;            /* decoded, without the query string */
+	const char *(*query)(void *ctx, const char *key);
+	void *ctx;
+	const char *authorization;
+	const char *idempotency_key;
+	const char *origin;
+	const char *host;
+	const char *csrf_token;      /* X-CSRF-Token */
+	const char *accept;
+	const char *if_none_match;
+	const char *last_event_id;
+	/* The session cookie's value as the Cookie header gives it first, and how many cookies
+	 * of that name every Cookie header of the request holds (hqd_session_cookies). */
+	const char *cookie;
+	int cookies;
+	const char *address;         /* the client's IP address, "" when not known */
+	const char *body;            /* len bytes; NULL and 0 for none */
+	size_t len;
+	size_t limit;                /* the body's limit (hqd_body_limit), named in a 413 */
+	bool too_large;              /* the body went over it, and none of it is here */
+};
+/*
+ * Route, authenticate, authorise and run the request on srv (on the worker, or here for a
+ * local route), into r (zeroed by the caller; its answer is the caller's to send and free:
+ * r->body, r->resp). True when r holds the answer; false for an event stream to start
+ * after r->cursor (r->route->stream says which; a ticket's still to be found, follow.c).
+ */
+bool hqd_handle(struct hqd *srv, struct hqd_req *r, const struct hqd_http *in);
+/* The body limit of a request, known before its body is read: HQD_BODY_MAX, or
+ * HQD_REPORT_MAX for a unit health report with a gateway's or admin's token. */
+size_t hqd_body_limit(struct hqd *srv, const char *method, const char *path, const char *auth);
+/* Cookies of the session's name (HQD_COOKIE) in one Cookie header's value. */
+int hqd_session_cookies(const char *header);
+/* Does an Accept header prefer text/html to JSON (a browser's does)? NULL: no. */
+bool hqd_prefers_html(const char *accept);
+/* Where an event stream starts, from the Last-Event-ID header or else ?since=, either NULL
+ * or "" when not given: the newest event (newest) when neither, else the id given, at most
+ * newest. False when the one that counts is not an event id. */
+bool hqd_event_cursor(const char *last_event_id, const char *since, int64_t newest, int64_t *cursor);
 
 /* api.c: the routes. */
 enum hqd_perm {
@@ -228,7 +283,8 @@ bool hqd_field_array(struct hqd_req *r, const json_t *obj, const char *where, co
  * ending a range being the end of that day; *out is left as it is when the key is absent or
  * empty. False when the request has been answered (400 inval). */
 bool hqd_query_time(struct hqd_req *r, const char *key, bool end, int64_t *out);
-/* Answer with a JSON value (stolen). */
+/* Answer with a JSON value (stolen); NULL (json_pack failed) answers 500 with this body. */
+#define HQD_ANSWER_FAILED "{\"error\":\"answer\",\"message\":\"the answer could not be made\"}"
 void hqd_json(struct hqd_req *r, int status, json_t *v);
 /* An hq_err from the queue, as HTTP. */
 void hqd_queue_error(struct hq_queue *q, struct hqd_req *r, int err);
