@@ -334,7 +334,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	for (size_t i = 0; i < NTOKENS; i++) {
 		srv.tokens.v[i].role = tokens[i].role;
 		srv.tokens.v[i].counter = tokens[i].counter;
-		snprintf(srv.tokens.v[i].token, sizeof srv.tokens.v[i].token, "%s", tokens[i].token);
+		if (!hqd_token_digest(tokens[i].token, srv.tokens.v[i].sha256))
+			abort();
 	}
 	pthread_rwlock_init(&srv.tokens_lock, NULL);
 	/* An event stream's wait for the next event: as short as can be. */

@@ -18,10 +18,10 @@ FUZZ_HTTP = $(BUILD)/fuzz/fuzz_http $(BUILD)/fuzz/fuzz_http_headers
 $(BUILD)/fuzz/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_HTTP_CFLAGS) -fsanitize=fuzzer-no-link $(FUZZ_SAN) -c -o $@ $<
-$(BUILD)/fuzz/obj/tests/fuzz/fuzz_http%.o: tests/fuzz/fuzz_http%.c
+$(FUZZ_HTTP:$(BUILD)/fuzz/%=$(BUILD)/fuzz/obj/tests/fuzz/%.o): $(BUILD)/fuzz/obj/tests/fuzz/%.o: tests/fuzz/%.c
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_HTTP_CFLAGS) -fsanitize=fuzzer $(FUZZ_SAN) -c -o $@ $<
-$(BUILD)/fuzz/fuzz_http%: $(BUILD)/fuzz/obj/tests/fuzz/fuzz_http%.o $(FUZZ_HTTP_OBJ) $(WEB_GEN).o $(WEB_GEN)_data.o
+$(FUZZ_HTTP): $(BUILD)/fuzz/%: $(BUILD)/fuzz/obj/tests/fuzz/%.o $(FUZZ_HTTP_OBJ) $(WEB_GEN).o $(WEB_GEN)_data.o
 	$(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $^ $(SQLITE_LIBS) $(CRYPT_LIBS) $(INIH_LIBS) \
 		$(GNUTLS_LIBS) $(JANSSON_LIBS) -lpthread -lm
 
