@@ -192,7 +192,7 @@ start_hallqd() {
 	H=http://127.0.0.1:$port
 	# shellcheck disable=SC2086
 	"$HALLQD" --config "$tmp/hall.ini" --db "$DB" --listen "127.0.0.1:$port" --tokens "$tmp/tokens" \
-		${hallqd_opts:-} >"$hallqd_log" 2>&1 &
+		${hallqd_clock:+--clock "$hallqd_clock"} ${hallqd_opts:-} >"$hallqd_log" 2>&1 &
 	hallqd_pid=$!
 	pids="$pids $!"
 	wait_for 10000 hallqd_ready && alive "$hallqd_pid"
