@@ -208,6 +208,8 @@ write_ini() { # file bus-lines...
 	shift
 	{
 		printf '[hall]\nname = hallq counter test\n\n'
+		# issue_many sends hundreds of tickets at once with one token: no rate limit.
+		printf '[limits]\nrate = 0\n\n'
 		printf '[service a]\nname = 综合\nprefix = A\nnumbers = 1-9999\nhours = 00:00-24:00\ndays = mon-sun\n'
 		for w_n in 1 2 3 4; do
 			printf '\n[counter %d]\nservices = a\nbus = line\naddress = %d\n' "$w_n" "$w_n"
