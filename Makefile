@@ -229,7 +229,75 @@ $(BUILD)/tests/test_sim_%: $(BUILD)/tests/test_sim_%.o $(BUILD)/sim/model.o $(BU
 			  $(BUILD)/sim/expect.o $(TEST_SUPPORT) $(LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIB_LIBS) $(JANSSON_LIBS) $(CMOCKA_LIBS) -lm
 
-tests: $(PROGS) $(UNIT_TESTS) $(SERVER_TESTS) $(FW_SIM) $(RELAY) $(VOICE) $(PRINTER_SIM)
+# Fuzzing (tests/fuzz/, libFuzzer with Debian's clang): one harness a parser, fuzz_NAME.c
+# with its seeds in tests/fuzz/corpus/NAME/ (and NAME.dict where one helps). Each is built
+# into $(BUILD)/fuzz/fuzz_NAME from the project's own sources compiled again by clang with
+# coverage and sanitizers into $(BUILD)/fuzz/obj/ (never the cc objects), plus the stubs of
+# tests/fuzz/ for a device (stub_port.c) or libmodbus (stub_modbus.c). `make fuzz` runs
+# each for FUZZ_SECONDS, new inputs going to a scratch dir ($(BUILD)/fuzz/new/NAME);
+# `make fuzz-merge` adds those that reach new code to the corpus (-merge=1);
+# `make fuzz-regress` (and make test, through tests/fuzz.sh) runs every corpus file once.
+FUZZ_CC = clang
+FUZZ_SECONDS = 60
+FUZZ_SAN = -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+FUZZ_CFLAGS = -std=c11 -O1 -g -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+	-Icommon -DHQ_VERSION='"$(VERSION)"' -fsanitize=fuzzer-no-link $(FUZZ_SAN)
+FUZZ_DIR = $(BUILD)/fuzz
+FO = $(FUZZ_DIR)/obj
+FUZZ_NAMES = $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZERS = $(FUZZ_NAMES:%=$(FUZZ_DIR)/fuzz_%)
+$(FO)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_INC) -MMD -MP -c -o $@ $<
+FUZZ_COMMON = $(COMMON_OBJ:$(BUILD)/%=$(FO)/%)
+FUZZ_FW = $(FW_OBJ:$(BUILD)/%=$(FO)/%)
+$(FUZZ_FW): FUZZ_CFLAGS += -std=c99 -pedantic
+$(FO)/tests/fuzz/fuzz_fw_%.o: FUZZ_INC = -Ifirmware-proto/fw
+$(FO)/counter/%.o $(FO)/tests/fuzz/fuzz_bus_%.o: FUZZ_INC = -Icounter -Iserial -Ifirmware-proto/fw $(shell $(PKG_CONFIG) --cflags libmodbus 2>/dev/null)
+$(FO)/tests/fuzz/stub_modbus.o: FUZZ_INC = $(shell $(PKG_CONFIG) --cflags libmodbus 2>/dev/null)
+$(FO)/tests/fuzz/stub_port.o $(FO)/kiosk/printer.o: FUZZ_INC = -Iserial
+$(FO)/tests/fuzz/fuzz_escpos_status.o: FUZZ_INC = -Ikiosk -Iserial
+$(FO)/tests/fuzz/fuzz_escpos_decode.o: FUZZ_INC = -Ikiosk/sim
+$(FO)/server/%.o $(FO)/tests/fuzz/fuzz_tokens.o $(FO)/tests/fuzz/fuzz_http%.o: FUZZ_INC = -Iqueue -Iserver \
+	$(shell $(PKG_CONFIG) --cflags jansson gnutls 2>/dev/null)
+$(FO)/queue/%.o: FUZZ_INC = -Iqueue
+FUZZ_BUS = $(FO)/counter/bus.o $(FO)/counter/bus_plain.o $(FO)/counter/bus_modbus.o $(FO)/counter/timing.o \
+	$(FO)/counter/gateway.o $(FO)/tests/fuzz/stub_port.o $(FO)/tests/fuzz/stub_modbus.o $(FUZZ_FW) $(FUZZ_COMMON)
+fuzz_config_OBJ = $(FUZZ_COMMON)
+fuzz_config_LIBS = $(COMMON_LIBS)
+fuzz_tokens_OBJ = $(FO)/server/tokens.o
+fuzz_tokens_LIBS = $(GNUTLS_LIBS)
+# hallqd's request handling (server/handle.c) on a queue in memory: the whole server but its
+# libmicrohttpd glue (hallqd.c), and the pages as make embeds them.
+FUZZ_SERVER = $(patsubst %.c,$(FO)/%.o,$(filter-out server/hallqd.c,$(wildcard server/*.c)) $(wildcard queue/*.c)) \
+	$(FUZZ_COMMON) $(WEB_GEN).o $(WEB_GEN)_data.o
+FUZZ_SERVER_LIBS = $(SQLITE_LIBS) $(CRYPT_LIBS) $(GNUTLS_LIBS) $(JANSSON_LIBS) $(COMMON_LIBS)
+fuzz_http_OBJ = $(FUZZ_SERVER)
+fuzz_http_LIBS = $(FUZZ_SERVER_LIBS)
+fuzz_http_headers_OBJ = $(FUZZ_SERVER)
+fuzz_http_headers_LIBS = $(FUZZ_SERVER_LIBS)
+fuzz_bus_plain_OBJ = $(FUZZ_BUS)
+fuzz_bus_plain_LIBS = $(COMMON_LIBS)
+fuzz_bus_modbus_OBJ = $(FUZZ_BUS)
+fuzz_bus_modbus_LIBS = $(COMMON_LIBS)
+fuzz_fw_plain_OBJ = $(FUZZ_FW)
+fuzz_fw_modbus_OBJ = $(FUZZ_FW)
+fuzz_escpos_status_OBJ = $(FO)/kiosk/printer.o $(FO)/kiosk/escpos.o $(FO)/tests/fuzz/stub_port.o $(FUZZ_COMMON)
+fuzz_escpos_status_LIBS = $(COMMON_LIBS)
+fuzz_escpos_decode_OBJ = $(FO)/kiosk/sim/escpos_decode.o
+.SECONDEXPANSION:
+$(FUZZ_DIR)/fuzz_%: $(FO)/tests/fuzz/fuzz_%.o $$(fuzz_$$*_OBJ)
+	$(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $^ $(fuzz_$*_LIBS)
+fuzzers: $(FUZZERS)
+
+fuzz: $(FUZZERS)
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_DIR=$(FUZZ_DIR) tests/fuzz/run $(FUZZ_NAMES)
+fuzz-merge: $(FUZZERS)
+	@FUZZ_DIR=$(FUZZ_DIR) tests/fuzz/run --merge $(FUZZ_NAMES)
+fuzz-regress: $(FUZZERS)
+	@BUILD=$(BUILD) tests/fuzz.sh
+
+tests: $(PROGS) $(UNIT_TESTS) $(SERVER_TESTS) $(FW_SIM) $(RELAY) $(VOICE) $(PRINTER_SIM) $(FUZZERS)
 
 test: deps
 	@$(MAKE) --no-print-directory tests
@@ -301,10 +369,8 @@ deb: all
 clean:
 	rm -rf build build-san
 
-.PHONY: all deps tests test test-clocks web-shots bench run soak install uninstall deb clean
+.PHONY: all deps tests test test-clocks web-shots bench run soak install uninstall deb clean \
+	fuzzers fuzz fuzz-merge fuzz-regress
 .SECONDARY:
-
-# The HTTP request harness (tests/fuzz/http.mk: fuzz-http, fuzz-http-regress).
-include tests/fuzz/http.mk
 
 -include $(shell find $(BUILD) -name '*.d' -type f 2>/dev/null)
