@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 struct fuzz_in {
 	const uint8_t *p;
@@ -48,5 +49,22 @@ static inline int fuzz_byte(void)
 			abort();                                                             \
 		}                                                                            \
 	} while (0)
+
+/* The scratch file of a harness that reads files (fuzz_scratch sets it): in memory
+ * (/dev/shm) where there is one, as the disk would slow every run; removed at exit. */
+static char fuzz_path[96];
+
+static inline void fuzz_scratch_remove(void)
+{
+	unlink(fuzz_path);
+}
+
+static inline const char *fuzz_scratch(const char *name)
+{
+	snprintf(fuzz_path, sizeof fuzz_path, "%s/hallq-fuzz-%s-%d",
+		 access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp", name, (int)getpid());
+	atexit(fuzz_scratch_remove);
+	return fuzz_path;
+}
 
 #endif

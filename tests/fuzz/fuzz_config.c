@@ -22,18 +22,7 @@
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static char path[96];
-
-/* A file a run: in memory (/dev/shm) where there is one, as the disk would slow every run. */
-static const char *tmpdir(void)
-{
-	return access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
-}
-
-static void remove_file(void)
-{
-	unlink(path);
-}
+static const char *path;
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -44,8 +33,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	/* A zone with a daylight-saving change, so local days of 23 and 25 hours are met. */
 	setenv("TZ", "Europe/Berlin", 1);
 	tzset();
-	snprintf(path, sizeof path, "%s/hallq-fuzz-config-%d.ini", tmpdir(), (int)getpid());
-	atexit(remove_file);
+	path = fuzz_scratch("config.ini");
 	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600)) >= 0)
 		close(fd);
 	return 0;

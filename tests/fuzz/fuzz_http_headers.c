@@ -12,16 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz.h"
 #include "server.h"
 
-#define CHECK(cond, what)                                                                    \
-	do {                                                                                 \
-		if (!(cond)) {                                                               \
-			fprintf(stderr, "%s:%d: broken rule: %s (%s)\n", __FILE__, __LINE__,  \
-				what, #cond);                                                \
-			abort();                                                             \
-		}                                                                            \
-	} while (0)
 
 static size_t occurrences(const char *s, const char *word)
 {
@@ -53,15 +46,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		bool given = (field[0] && *field[0]) || (field[1] && *field[1]);
 
 		if (!hqd_event_cursor(field[0], field[1], newest[i], &cursor)) {
-			CHECK(given, "only an id given can be refused");
+			FUZZ_CHECK(given, "only an id given can be refused");
 			continue;
 		}
-		CHECK(cursor >= 0 && cursor <= newest[i], "a cursor within 0 and the newest event");
-		CHECK(given || cursor == newest[i], "no id: the newest event");
+		FUZZ_CHECK(cursor >= 0 && cursor <= newest[i], "a cursor within 0 and the newest event");
+		FUZZ_CHECK(given || cursor == newest[i], "no id: the newest event");
 	}
 	if (hqd_prefers_html(field[2]))
-		CHECK(field[2] && strcasestr(field[2], "text/html"), "HTML only when text/html is named");
-	CHECK(!field[3] || (size_t)hqd_session_cookies(field[3]) <= occurrences(field[3], HQD_COOKIE),
+		FUZZ_CHECK(field[2] && strcasestr(field[2], "text/html"), "HTML only when text/html is named");
+	FUZZ_CHECK(!field[3] || (size_t)hqd_session_cookies(field[3]) <= occurrences(field[3], HQD_COOKIE),
 	      "no more session cookies than the name appears");
 	free(text);
 	return 0;

@@ -17,25 +17,13 @@
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static char path[96];
-
-/* A file a run: in memory (/dev/shm) where there is one, as the disk would slow every run. */
-static const char *tmpdir(void)
-{
-	return access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
-}
-
-static void remove_file(void)
-{
-	unlink(path);
-}
+static const char *path;
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
 	(void)argv;
-	snprintf(path, sizeof path, "%s/hallq-fuzz-tokens-%d", tmpdir(), (int)getpid());
-	atexit(remove_file);
+	path = fuzz_scratch("tokens");
 	return 0;
 }
 
