@@ -258,7 +258,7 @@ $(FO)/tests/fuzz/stub_modbus.o: FUZZ_INC = $(shell $(PKG_CONFIG) --cflags libmod
 $(FO)/tests/fuzz/stub_port.o $(FO)/kiosk/printer.o: FUZZ_INC = -Iserial
 $(FO)/tests/fuzz/fuzz_escpos_status.o: FUZZ_INC = -Ikiosk -Iserial
 $(FO)/tests/fuzz/fuzz_escpos_decode.o: FUZZ_INC = -Ikiosk/sim
-$(FO)/server/%.o $(FO)/tests/fuzz/fuzz_tokens.o $(FO)/tests/fuzz/fuzz_http%.o: FUZZ_INC = -Iqueue -Iserver \
+$(FO)/server/%.o $(FO)/tests/fuzz/fuzz_tokens.o $(FO)/tests/fuzz/fuzz_http.o $(FO)/tests/fuzz/fuzz_http_headers.o: FUZZ_INC = -Iqueue -Iserver \
 	$(shell $(PKG_CONFIG) --cflags jansson gnutls 2>/dev/null)
 $(FO)/queue/%.o: FUZZ_INC = -Iqueue
 FUZZ_BUS = $(FO)/counter/bus.o $(FO)/counter/bus_plain.o $(FO)/counter/bus_modbus.o $(FO)/counter/timing.o \
