@@ -630,6 +630,25 @@ static int set_public_url(struct parser *p, const struct key *k, void *obj, cons
 	return set_str(p, k, obj, v);
 }
 
+/* [hall] id and parent: a hall id, as HQ_HALL_ID_MAX says; empty is allowed (no id). */
+static int set_hall_id(struct parser *p, const struct key *k, void *obj, const char *v)
+{
+	size_t n = strlen(v);
+
+	if (n >= HQ_HALL_ID_MAX || v[strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+					     "0123456789_-")])
+		return fail(p, p->line, "%s = %s: a hall id is 1 to %d of A-Z, a-z, 0-9, _ and -, "
+			    "e.g. 330110-001", k->name, v, HQ_HALL_ID_MAX - 1);
+	return set_str(p, k, obj, v);
+}
+
+static int set_region(struct parser *p, const struct key *k, void *obj, const char *v)
+{
+	if (*v && strcmp(v, "township") && strcmp(v, "county") && strcmp(v, "city"))
+		return fail(p, p->line, "%s = %s is not township, county or city", k->name, v);
+	return set_str(p, k, obj, v);
+}
+
 static int set_baud(struct parser *p, const struct key *k, void *obj, const char *v)
 {
 	static const int rates[] = { 9600, 19200, 38400, 57600, 115200 };
@@ -859,6 +878,12 @@ static const struct key hall_keys[] = {
 	FN(sign_in, set_sign_in, hq_config, roster_open, 0, 0, "roster", 0),
 	INT(session_hours, hq_config, session_hours, 1, 720, "12"),
 	FN(require_tls, set_bool, hq_config, require_tls, 0, 0, "no", 0),
+	{ "id", set_hall_id, offsetof(struct hq_config, hall_id),
+	  sizeof(((struct hq_config *)0)->hall_id), 0, 0, NULL, 0 },
+	{ "region", set_region, offsetof(struct hq_config, region),
+	  sizeof(((struct hq_config *)0)->region), 0, 0, NULL, 0 },
+	{ "parent", set_hall_id, offsetof(struct hq_config, parent),
+	  sizeof(((struct hq_config *)0)->parent), 0, 0, NULL, 0 },
 	{ NULL, NULL, 0, 0, 0, 0, NULL, 0 }
 };
 
@@ -1690,6 +1715,13 @@ static int check_all(struct parser *p)
 	if (!hall)
 		return fail(p, 1, "there is no [hall] section; add one that names the "
 			    "hall");
+	/* A hall is not above itself; the centre's tree of halls would have a loop. */
+	if (cfg->hall_id[0] && !strcmp(cfg->parent, cfg->hall_id))
+		return fail(p, given(hall, "parent"), "parent = %s is this hall's own id; parent "
+			    "names the hall above (empty at the top)", cfg->parent);
+	if (cfg->parent[0] && !cfg->hall_id[0])
+		return fail(p, given(hall, "parent"), "parent is set but id is not; a hall with a "
+			    "parent needs an id of its own");
 	if (!cfg->nservices)
 		return fail(p, last, "there are no [service KEY] sections; a hall needs at "
 			    "least one service");

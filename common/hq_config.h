@@ -213,8 +213,19 @@ struct hq_limits_cfg {
 	int idle_timeout;           /* seconds a connection may be silent */
 };
 
+/* [hall] id: a stable code for the hall across a region, 1..31 of A-Z a-z 0-9 _ - (the
+ * administrative division code and a suffix, "330110-001"); every row the hall forwards to
+ * the centre carries it. */
+#define HQ_HALL_ID_MAX 32
+
 struct hq_config {
 	char name[HQ_NAME_MAX];
+	/* Federation (docs/config.md, docs/central.md): "" when the hall stands alone; hallq-sync
+	 * needs an id. region is "township", "county", "city" or ""; parent the id of the hall
+	 * above, "" at the top. */
+	char hall_id[HQ_HALL_ID_MAX];
+	char region[16];
+	char parent[HQ_HALL_ID_MAX];
 	char name_en[HQ_NAME_MAX];
 	bool lang_en;               /* show and say English beside Chinese */
 	char notice[512];           /* scrolling line on the wall display */

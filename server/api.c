@@ -174,6 +174,10 @@ static void run_hall(struct hq_queue *q, struct hqd_req *r)
 			"waiting_priority", ss->waiting_priority, "est_wait_s", ss->est_wait_s,
 			"issued_today", ss->issued_today, "served_today", ss->served_today,
 			"at_cap", ss->at_cap, "oldest_wait_s", seconds_or_null(ss->oldest_wait_s)));
+		json_object_set_new(json_array_get(services, i), "target_minutes",
+				    json_integer(sv->target_minutes));
+		json_object_set_new(json_array_get(services, i), "max_wait_minutes",
+				    json_integer(sv->max_wait_minutes));
 	}
 	counters = json_array();
 	for (i = 0; i < st.ncounters; i++)
@@ -190,6 +194,10 @@ static void run_hall(struct hq_queue *q, struct hqd_req *r)
 		      "appointments", cfg->kiosk.appointments, "footer", cfg->kiosk.footer);
 	if (cfg->lang_en)
 		json_array_append_new(json_object_get(v, "languages"), json_string("en"));
+	/* The hall's place among halls, for hallq-sync (docs/central.md): "" when not set. */
+	json_object_set_new(v, "id", json_string(cfg->hall_id));
+	json_object_set_new(v, "region", json_string(cfg->region));
+	json_object_set_new(v, "parent", json_string(cfg->parent));
 	hq_hall_state_free(&st);
 	hqd_json(r, 200, v);
 }

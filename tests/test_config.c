@@ -472,6 +472,44 @@ static void test_public_url(void **state)
 	}
 }
 
+/* [hall] id, region and parent: taken as written; a wrong form, an unknown level, a hall
+ * above itself and a parent without an id are errors on their line. */
+static void test_hall_identity(void **state)
+{
+	static const char *const bad[][2] = {
+		{ "id = 330110 001\n", "test.ini:3: id = 330110 001: a hall id is" },
+		{ "id = 0123456789012345678901234567890123\n", "test.ini:3: id = " },
+		{ "id = 县中心\n", "test.ini:3: id = " },
+		{ "region = province\n", "test.ini:3: region = province is not township, county or city" },
+		{ "id = a\nparent = a\n", "test.ini:4: parent = a is this hall's own id" },
+		{ "parent = a\n", "test.ini:3: parent is set but id is not" },
+	};
+	struct hq_config *cfg = parse_ok("[hall]\nname = h\nid = 330110-001\nregion = township\n"
+					 "parent = 330110\n[service a]\nname = a\nprefix = A\n"
+					 "[counter 1]\nservices = a\n");
+	char ini[512], err[512];
+
+	(void)state;
+	assert_string_equal(cfg->hall_id, "330110-001");
+	assert_string_equal(cfg->region, "township");
+	assert_string_equal(cfg->parent, "330110");
+	hq_config_free(cfg);
+	cfg = parse_ok("[hall]\nname = h\n[service a]\nname = a\nprefix = A\n[counter 1]\nservices = a\n");
+	assert_string_equal(cfg->hall_id, "");
+	assert_string_equal(cfg->region, "");
+	assert_string_equal(cfg->parent, "");
+	hq_config_free(cfg);
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		cfg = NULL;
+		snprintf(ini, sizeof ini, "[hall]\nname = h\n%s[service a]\nname = a\nprefix = A\n"
+			 "[counter 1]\nservices = a\n", bad[i][0]);
+		assert_int_not_equal(hq_config_parse_string(ini, "test.ini", &cfg, err, sizeof err), 0);
+		assert_null(cfg);
+		if (strncmp(err, bad[i][1], strlen(bad[i][1])))
+			fail_msg("%s: got '%s', want '%s...'", bad[i][0], err, bad[i][1]);
+	}
+}
+
 /* ---- opening hours and look-ups -------------------------------------------------------- */
 
 static void test_open_at(void **state)
@@ -1731,6 +1769,7 @@ static const struct CMUnitTest fixed_tests[] = {
 	cmocka_unit_test(test_accepted_forms),
 	cmocka_unit_test(test_kiosk),
 	cmocka_unit_test(test_public_url),
+	cmocka_unit_test(test_hall_identity),
 	cmocka_unit_test(test_open_at),
 	cmocka_unit_test(test_lookups),
 	cmocka_unit_test(test_file_errors),
