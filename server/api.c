@@ -770,6 +770,12 @@ static const struct hqd_route routes[] = {
 	 .run = hqd_kiosks_put, .name = "kiosks_report", .local = true},
 	{.method = "DELETE", .pattern = "/api/v1/kiosks/*", .perm = PERM_KIOSK_REPORT,
 	 .run = hqd_kiosks_delete, .name = "kiosks_forget", .local = true},
+	{.method = "GET", .pattern = "/api/v1/syncs", .perm = PERM_SYNCS,
+	 .run = hqd_syncs_get, .name = "syncs", .local = true},
+	{.method = "PUT", .pattern = "/api/v1/syncs/*", .perm = PERM_SYNC_REPORT,
+	 .run = hqd_syncs_put, .name = "syncs_report", .local = true},
+	{.method = "DELETE", .pattern = "/api/v1/syncs/*", .perm = PERM_SYNC_REPORT,
+	 .run = hqd_syncs_delete, .name = "syncs_forget", .local = true},
 	{0},
 };
 
@@ -890,6 +896,10 @@ bool hqd_allowed(const struct hqd_route *rt, const struct hqd_req *r)
 		return role == ROLE_KIOSK;
 	case PERM_KIOSKS:
 		return role == ROLE_KIOSK || role == ROLE_DISPLAY || role == ROLE_MANAGER;
+	case PERM_SYNC_REPORT:
+		return role == ROLE_SYNC;
+	case PERM_SYNCS:
+		return role == ROLE_SYNC || role == ROLE_DISPLAY || role == ROLE_MANAGER;
 	case PERM_ALERTS:
 		return role == ROLE_MANAGER || role == ROLE_DISPLAY;
 	case PERM_EVALUATE:

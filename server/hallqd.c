@@ -612,6 +612,7 @@ int main(int argc, char **argv)
 		hq_sim_clock_start(&srv.clock, clock_ms, speed ? (int)speed : 1);
 	if (!(srv.hub = hqd_hub_new()) || !(srv.metrics = hqd_metrics_new()) ||
 	    !(srv.units = hqd_units_new(unit_stale_ms)) || !(srv.kiosks = hqd_kiosks_new(kiosk_stale_ms)) ||
+	    !(srv.syncs = hqd_syncs_new(kiosk_stale_ms)) ||
 	    !(srv.plain = hqd_plain_new()) || !(srv.limits = hqd_limits_new(&limits))) {
 		fprintf(stderr, "hallqd: out of memory\n");
 		goto done;
@@ -683,6 +684,7 @@ done:
 	/* The worker first: it publishes to the hub and counts into the metrics. */
 	hqd_worker_stop(srv.worker);
 	hqd_health_free(srv.kiosks);
+	hqd_health_free(srv.syncs);
 	hqd_health_free(srv.units);
 	hqd_metrics_free(srv.metrics);
 	hqd_limits_free(srv.limits);

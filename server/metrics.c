@@ -177,6 +177,7 @@ char *hqd_metrics_render(struct hqd *srv, const struct hq_hall_state *st,
 		hqd_limits_metrics(srv->limits, f);
 	hqd_units_metrics(srv->units, f);
 	hqd_kiosks_metrics(srv->kiosks, f);
+	hqd_syncs_metrics(srv->syncs, f);
 	fclose(f);
 	return out;
 }

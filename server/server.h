@@ -40,6 +40,7 @@ enum hqd_role {
 	ROLE_GATEWAY,                /* a counter-bus gateway: every counter, unit health */
 	ROLE_REVIEW,                 /* an external 好差评 system: reviews tickets, reads reviews */
 	ROLE_EVALUATOR,              /* evaluator:N, counter N's tablet facing the citizen */
+	ROLE_SYNC,                   /* hallq-sync: reads hall, events, tickets; reports its health */
 	ROLE_MANAGER,
 	ROLE_ADMIN,
 };
@@ -184,6 +185,8 @@ enum hqd_perm {
 	PERM_UNITS,                  /* manager, display, gateway, admin: unit health */
 	PERM_KIOSK_REPORT,           /* kiosk, admin: kiosk health reports */
 	PERM_KIOSKS,                 /* kiosk, display, manager, admin: kiosk health */
+	PERM_SYNC_REPORT,            /* sync, admin: hallq-sync's health reports */
+	PERM_SYNCS,                  /* sync, display, manager, admin: hallq-sync's health */
 	PERM_ALERTS,                 /* manager, display, admin: electronic supervision */
 	PERM_EVALUATE,               /* gateway, admin: a counter unit's evaluator keys */
 	PERM_RATE,                   /* manager, admin: a rating given for a citizen */
@@ -466,6 +469,15 @@ void hqd_kiosks_delete(struct hq_queue *q, struct hqd_req *r);
 void hqd_kiosks_get(struct hq_queue *q, struct hqd_req *r);
 /* The hallq_kiosk_ families, in Prometheus text format. */
 void hqd_kiosks_metrics(struct hqd_health *kiosks, FILE *f);
+/* syncs.c: the health of the hall's forwarders to the central database (hallq-sync),
+ * as they report it; memory only, like the kiosks'. new: the store for srv->syncs (NULL when
+ * out of memory; hqd_health_free frees it). The routes are local (q is NULL). */
+struct hqd_health *hqd_syncs_new(int64_t stale_ms);
+void hqd_syncs_put(struct hq_queue *q, struct hqd_req *r);
+void hqd_syncs_delete(struct hq_queue *q, struct hqd_req *r);
+void hqd_syncs_get(struct hq_queue *q, struct hqd_req *r);
+/* The hallq_sync_ families, in Prometheus text format. */
+void hqd_syncs_metrics(struct hqd_health *syncs, FILE *f);
 /* Append the kiosks and their printers to the device facts: a kiosk is down when its
  * report is stale, a printer when it cannot print (a kiosk without one has none). */
 bool hqd_kiosks_facts(struct hqd_health *kiosks, struct hq_device_fact **facts, size_t *n, size_t *cap);
@@ -492,6 +504,7 @@ struct hqd {
 	struct hqd_limits *limits;   /* limits.c */
 	struct hqd_health *units;    /* per gateway (units.c) */
 	struct hqd_health *kiosks;   /* per kiosk (kiosks.c) */
+	struct hqd_health *syncs;    /* per hallq-sync (syncs.c) */
 	/* The tokens file, replaced whole on SIGHUP: readers hold the lock while they look. */
 	const char *tokens_path;
 	struct hqd_tokens tokens;

@@ -20,7 +20,7 @@
 #define HASH_PREFIX "sha256:"
 
 static const char *const role_names[] = {"none", "kiosk", "booking", "display", "counter", "gateway",
-					     "review", "evaluator", "manager", "admin"};
+					     "review", "evaluator", "sync", "manager", "admin"};
 _Static_assert(sizeof role_names / sizeof role_names[0] == ROLE_ADMIN + 1, "a name for every role");
 
 const char *hqd_role_name(enum hqd_role r)
@@ -159,7 +159,7 @@ int hqd_tokens_load(const char *path, struct hqd_tokens *out, char *err, size_t 
 		}
 		if (hqd_role_parse(role, &entry)) {
 			snprintf(err, errlen, "%s:%d: unknown role '%s' (kiosk, booking, display, "
-				 "counter:N, gateway, review, evaluator:N, manager, admin)", path, lineno, role);
+				 "counter:N, gateway, review, evaluator:N, sync, manager, admin)", path, lineno, role);
 			goto fail;
 		}
 		/* A plain token cannot begin with the prefix: the line would mean its hash. */
@@ -233,7 +233,7 @@ int hqd_token_new(const char *role, char token[2 * HQD_TOKEN_NEW_BYTES + 1], cha
 
 	if (hqd_role_parse(role, &who)) {
 		snprintf(err, errlen, "unknown role '%s' (kiosk, booking, display, counter:N, gateway, "
-			 "review, evaluator:N, manager, admin)", role);
+			 "review, evaluator:N, sync, manager, admin)", role);
 		return -1;
 	}
 	if (gnutls_rnd(GNUTLS_RND_KEY, b, sizeof b) < 0) {
