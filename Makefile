@@ -40,7 +40,7 @@ $(LIB_OBJ): ALL_CFLAGS += -Iqueue
 $(BUILD)/server/%.o $(BUILD)/cli/%.o $(BUILD)/tests/%.o $(BUILD)/bench/%.o: ALL_CFLAGS += -Iqueue
 
 PROGS = $(BUILD)/hallq $(BUILD)/hallqd $(BUILD)/hallq-counter $(BUILD)/hallq-display $(BUILD)/hallq-kiosk \
-	$(BUILD)/hallq-sim $(BUILD)/hallq-unit-sim $(BUILD)/hallq-printer-sim
+	$(BUILD)/hallq-sim $(BUILD)/hallq-unit-sim $(BUILD)/hallq-printer-sim $(BUILD)/hallq-sync
 # The wall display's voice clips, which it needs to start (tools/make-voice).
 VOICE = $(BUILD)/voice/.made
 UNIT_TESTS = $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/test_*.c))
@@ -216,6 +216,14 @@ $(BUILD)/bench/bench_limits: $(BUILD)/bench/bench_limits.o $(BENCH_COMMON) $(BEN
 $(BUILD)/bench/bench_kiosk.o: ALL_CFLAGS += -Iclient $(shell $(PKG_CONFIG) --cflags libcurl jansson x11 xtst 2>/dev/null)
 $(BUILD)/bench/bench_kiosk: $(BUILD)/bench/bench_kiosk.o $(BENCH_COMMON) $(BENCH_HALL) $(LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIB_LIBS) $(CLIENT_LIBS) $(call PC,x11 xtst) -lutil -lpthread
+
+# hallq-sync: forwards the hall's events to the central PostgreSQL (docs/central.md), with
+# the hallqd client and libpq (Debian's libpq-dev). Below the server: no SQLite.
+SYNC_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(wildcard sync/*.c))
+PQ_LIBS = $(call PC,libpq)
+$(SYNC_OBJ): ALL_CFLAGS += -Iclient $(shell $(PKG_CONFIG) --cflags libpq libcurl jansson 2>/dev/null)
+$(BUILD)/hallq-sync: $(SYNC_OBJ) $(CLIENT_OBJ) $(COMMON)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(COMMON_LIBS) $(PQ_LIBS) $(CLIENT_LIBS) -lpthread
 
 # hallq-sim: a simulated day through the real programs (docs/sim.md). It talks to hallqd
 # with the hallqd client and reads the hall config with the queue library's parser; its
