@@ -217,6 +217,8 @@ static void report(struct sync *s, struct hq_client *cl, struct hq_central *c, s
 		lag = (double)(now - h->caught_up_ms) / 1000;
 	if (!head_recv && h->confirmed >= h->hall_last)
 		h->caught_up_ms = now;
+	if (lag < 0) /* an event queued after now was read */
+		lag = 0;
 	snprintf(path, sizeof path, "/api/v1/syncs/%s", s->o.name);
 	body = json_pack("{s:f, s:I, s:I, s:b}", "lag_s", lag,
 			 "backlog", (json_int_t)(h->hall_last > h->confirmed ? h->hall_last - h->confirmed : 0),
