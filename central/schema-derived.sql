@@ -192,13 +192,27 @@ CREATE TRIGGER tickets_to_days AFTER INSERT OR UPDATE OR DELETE ON hallq.tickets
 CREATE FUNCTION hallq.day_figures_rebuild(p_hall text) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
-	t hallq.tickets;
 	tz text := hallq.hall_tz(p_hall);
 BEGIN
 	DELETE FROM hallq.day_figures WHERE hall_id = p_hall;
-	FOR t IN SELECT * FROM hallq.tickets WHERE hall_id = p_hall LOOP
-		PERFORM hallq.day_figures_add(t, 1);
-	END LOOP;
+	-- The same sums as day_figures_add, a whole hall at once.
+	INSERT INTO hallq.day_figures (hall_id, day, tickets, served, called, on_time,
+		wait_sum_s, reviews, satisfied, bad_reviews, cases, rectified)
+	SELECT p_hall, t.day, count(*), count(*) FILTER (WHERE t.state = 4),
+	       count(*) FILTER (WHERE t.called_at_ms <> 0),
+	       count(*) FILTER (WHERE t.called_at_ms <> 0 AND (t.called_at_ms - t.queued_at_ms)
+				/ 1000.0 <= COALESCE(s.max_wait_minutes * 60.0, 1800.0)),
+	       COALESCE(sum((t.called_at_ms - t.queued_at_ms) / 1000.0)
+			FILTER (WHERE t.called_at_ms <> 0), 0),
+	       count(*) FILTER (WHERE t.rating BETWEEN 1 AND 5),
+	       count(*) FILTER (WHERE t.rating BETWEEN 3 AND 5),
+	       count(*) FILTER (WHERE t.rating BETWEEN 1 AND 2),
+	       count(*) FILTER (WHERE t.rating BETWEEN 1 AND 2 AND t.case_state IS NOT NULL),
+	       count(*) FILTER (WHERE t.rating BETWEEN 1 AND 2 AND t.case_state >= 2)
+	FROM hallq.tickets t
+	LEFT JOIN hallq.services s ON s.hall_id = t.hall_id AND s.key = t.service
+	WHERE t.hall_id = p_hall AND t.issued_at_ms IS NOT NULL AND t.day IS NOT NULL
+	GROUP BY t.day;
 	INSERT INTO hallq.day_figures AS d (hall_id, day, alerts, absences)
 	SELECT p_hall, hallq.local_day(tz, e.at_ms),
 	       count(*) FILTER (WHERE k IN ('wait', 'queue', 'pause', 'pause_reason', 'idle',
@@ -512,4 +526,154 @@ BEGIN
 	ORDER BY r.tot, sv.position NULLS LAST,
 		 CASE WHEN p_by = 'counter' THEN r.kg::int END, r.kg COLLATE "C";
 END;
+$$;
+
+-- Ranking ------------------------------------------------------------------------------
+
+-- The raised alerts of a hall by time, for the edges of a ranking's period.
+CREATE INDEX events_alerts ON hallq.events (hall_id, at_ms) WHERE type = 'alert_raised';
+
+-- The halls under p_parent (its children, theirs, and so on: a city sees its counties and
+-- their townships), each scored over the tickets issued and alerts raised in
+-- [p_from, p_to) as queue/appraisal.c scores a window, the hall taken as one window:
+--   volume       100 x served / the most served by one of these halls
+--   on time      100 x on_time_rate (0 when nothing was called)
+--   satisfaction 100 x satisfaction_rate (100 with no review)
+--   rectified    100 x rectify_rate, over the bad reviews that have a case (100 with none)
+--   score = (the hall's weights x those) / 100 - penalty_alert x alerts
+--           - penalty_absence x absences - penalty_bad_review x bad reviews, to 0.01;
+-- alerts are those a window's conduct raises (wait, queue, pause, pause_reason, idle, slow,
+-- noshows), absences the unstaffed ones. Each hall's [appraisal] (its config jsonb) gives
+-- its weights and min_served; a hall that served fewer is listed without a rank. Whole
+-- local days come from hallq.day_figures, the part of a day at either edge of the period
+-- from the tickets themselves.
+CREATE FUNCTION hallq.ranking(p_parent text, p_from bigint, p_to bigint)
+RETURNS TABLE (hall_id text, name text, region text, parent text, rank int, served int,
+	       called int, on_time_rate double precision, wait_mean_s double precision,
+	       reviews int, satisfaction_rate double precision, bad_reviews int, cases int,
+	       rectify_rate double precision, alerts int, absences int,
+	       volume_pts double precision, on_time_pts double precision,
+	       satisfaction_pts double precision, rectify_pts double precision,
+	       penalty double precision, score double precision)
+-- The planner's cost estimate (the lateral index ranges, counted as if each read every
+-- row) passes jit_above_cost; compiling then takes 150 ms of a 50 ms query.
+LANGUAGE sql STABLE SET jit = off AS $$
+	WITH RECURSIVE below AS (
+		SELECT h.hall_id FROM hallq.halls h WHERE h.parent = p_parent
+		UNION
+		SELECT h.hall_id FROM hallq.halls h JOIN below b ON h.parent = b.hall_id
+	), hb AS (
+		-- Each hall's whole local days inside the period: [d0, d1).
+		SELECT b.hall_id, tz, d0, d1,
+		       hallq.day_start_ms(tz, d0) AS d0_ms, hallq.day_start_ms(tz, d1) AS d1_ms
+		FROM below b,
+		     LATERAL hallq.hall_tz(b.hall_id) tz,
+		     LATERAL (SELECT hallq.local_day(tz, p_from) AS f) f,
+		     LATERAL (SELECT CASE WHEN hallq.day_start_ms(tz, f.f) = p_from THEN f.f
+				     ELSE f.f + 1 END AS d0,
+				     hallq.local_day(tz, p_to) AS d1) d
+	), whole AS (
+		SELECT d.hall_id, sum(d.served) AS served, sum(d.called) AS called,
+		       sum(d.on_time) AS on_time, sum(d.wait_sum_s) AS wait_sum,
+		       sum(d.reviews) AS reviews, sum(d.satisfied) AS satisfied,
+		       sum(d.bad_reviews) AS bad, sum(d.cases) AS cases,
+		       sum(d.rectified) AS rectified, sum(d.alerts) AS alerts,
+		       sum(d.absences) AS absences
+		FROM hb JOIN hallq.day_figures d ON d.hall_id = hb.hall_id
+		     AND d.day >= hb.d0 AND d.day < hb.d1
+		GROUP BY d.hall_id
+	), edge_t AS (
+		-- At most the two part-days at the edges, hall by hall through tickets_issued
+		-- (LATERAL, so each is an index range, never a scan of every hall's tickets).
+		SELECT hb.hall_id, x.* FROM hb, LATERAL (
+			SELECT count(*) FILTER (WHERE t.state = 4) AS served,
+			       count(*) FILTER (WHERE t.called_at_ms <> 0) AS called,
+			       count(*) FILTER (WHERE t.called_at_ms <> 0
+						AND (t.called_at_ms - t.queued_at_ms) / 1000.0
+						<= COALESCE(s.max_wait_minutes * 60.0, 1800.0)) AS on_time,
+			       COALESCE(sum((t.called_at_ms - t.queued_at_ms) / 1000.0)
+					FILTER (WHERE t.called_at_ms <> 0), 0) AS wait_sum,
+			       count(*) FILTER (WHERE t.rating BETWEEN 1 AND 5) AS reviews,
+			       count(*) FILTER (WHERE t.rating BETWEEN 3 AND 5) AS satisfied,
+			       count(*) FILTER (WHERE t.rating BETWEEN 1 AND 2) AS bad,
+			       count(*) FILTER (WHERE t.rating BETWEEN 1 AND 2
+						AND t.case_state IS NOT NULL) AS cases,
+			       count(*) FILTER (WHERE t.rating BETWEEN 1 AND 2 AND t.case_state >= 2) AS rectified
+			FROM (SELECT * FROM hallq.tickets t1 WHERE t1.hall_id = hb.hall_id
+				AND t1.issued_at_ms >= p_from AND t1.issued_at_ms < least(hb.d0_ms, p_to)
+			      UNION ALL
+			      SELECT * FROM hallq.tickets t2 WHERE t2.hall_id = hb.hall_id
+				AND t2.issued_at_ms >= greatest(hb.d1_ms, hb.d0_ms, p_from)
+				AND t2.issued_at_ms < p_to) t
+			LEFT JOIN hallq.services s ON s.hall_id = t.hall_id AND s.key = t.service) x
+	), edge_a AS (
+		SELECT hb.hall_id, x.* FROM hb, LATERAL (
+			SELECT count(*) FILTER (WHERE k IN ('wait', 'queue', 'pause', 'pause_reason',
+							    'idle', 'slow', 'noshows')) AS alerts,
+			       count(*) FILTER (WHERE k = 'unstaffed' AND e.counter <> 0) AS absences
+			FROM (SELECT * FROM hallq.events e1 WHERE e1.hall_id = hb.hall_id
+				AND e1.type = 'alert_raised'
+				AND e1.at_ms >= p_from AND e1.at_ms < least(hb.d0_ms, p_to)
+			      UNION ALL
+			      SELECT * FROM hallq.events e2 WHERE e2.hall_id = hb.hall_id
+				AND e2.type = 'alert_raised'
+				AND e2.at_ms >= greatest(hb.d1_ms, hb.d0_ms, p_from) AND e2.at_ms < p_to) e,
+			     LATERAL hallq.alert_kind(e.hall_id, split_part(e.detail, ':', 1)) k) x
+	), f AS (
+		SELECT h.hall_id, h.name, h.region, h.parent,
+		       COALESCE((h.config->'appraisal'->>'weight_volume')::float8, 30) AS w_vol,
+		       COALESCE((h.config->'appraisal'->>'weight_on_time')::float8, 25) AS w_on,
+		       COALESCE((h.config->'appraisal'->>'weight_satisfaction')::float8, 30) AS w_sat,
+		       COALESCE((h.config->'appraisal'->>'weight_rectify')::float8, 15) AS w_rect,
+		       COALESCE((h.config->'appraisal'->>'penalty_alert')::float8, 1) AS p_al,
+		       COALESCE((h.config->'appraisal'->>'penalty_absence')::float8, 2) AS p_ab,
+		       COALESCE((h.config->'appraisal'->>'penalty_bad_review')::float8, 2) AS p_bad,
+		       greatest(COALESCE((h.config->'appraisal'->>'min_served')::int, 10), 1) AS min_served,
+		       (COALESCE(w.served, 0) + COALESCE(et.served, 0))::int AS served,
+		       (COALESCE(w.called, 0) + COALESCE(et.called, 0))::int AS called,
+		       (COALESCE(w.on_time, 0) + COALESCE(et.on_time, 0))::int AS on_time,
+		       COALESCE(w.wait_sum, 0) + COALESCE(et.wait_sum, 0) AS wait_sum,
+		       (COALESCE(w.reviews, 0) + COALESCE(et.reviews, 0))::int AS reviews,
+		       (COALESCE(w.satisfied, 0) + COALESCE(et.satisfied, 0))::int AS satisfied,
+		       (COALESCE(w.bad, 0) + COALESCE(et.bad, 0))::int AS bad,
+		       (COALESCE(w.cases, 0) + COALESCE(et.cases, 0))::int AS cases,
+		       (COALESCE(w.rectified, 0) + COALESCE(et.rectified, 0))::int AS rectified,
+		       (COALESCE(w.alerts, 0) + COALESCE(ea.alerts, 0))::int AS alerts,
+		       (COALESCE(w.absences, 0) + COALESCE(ea.absences, 0))::int AS absences
+		FROM below b JOIN hallq.halls h ON h.hall_id = b.hall_id
+		LEFT JOIN whole w ON w.hall_id = b.hall_id
+		LEFT JOIN edge_t et ON et.hall_id = b.hall_id
+		LEFT JOIN edge_a ea ON ea.hall_id = b.hall_id
+	), pts AS (
+		SELECT f.*,
+		       CASE WHEN max(f.served) OVER () > 0
+			    THEN 100.0 * f.served / max(f.served) OVER () ELSE 0 END AS vol,
+		       CASE WHEN f.called > 0 THEN 100.0 * f.on_time / f.called ELSE 0 END AS onp,
+		       CASE WHEN f.reviews > 0 THEN 100.0 * f.satisfied / f.reviews ELSE 100 END AS satp,
+		       CASE WHEN f.cases > 0 THEN 100.0 * f.rectified / f.cases ELSE 100 END AS rectp,
+		       f.p_al * f.alerts + f.p_ab * f.absences + f.p_bad * f.bad AS pen
+		FROM f
+	), sc AS (
+		SELECT pts.*,
+		       -- To the hundredth, halves away from zero, as C's round() does.
+		       sign(x) * floor(abs(x) * 100 + 0.5) / 100 AS score
+		FROM pts,
+		     LATERAL (SELECT (pts.w_vol * pts.vol + pts.w_on * pts.onp + pts.w_sat * pts.satp
+				      + pts.w_rect * pts.rectp) / 100.0 - pts.pen AS x) x
+	)
+	SELECT sc.hall_id, sc.name, sc.region, sc.parent,
+	       CASE WHEN sc.served >= sc.min_served
+		    THEN (rank() OVER (PARTITION BY sc.served >= sc.min_served
+				       ORDER BY sc.score DESC))::int END,
+	       sc.served, sc.called,
+	       CASE WHEN sc.called > 0 THEN sc.on_time::float8 / sc.called ELSE 0 END,
+	       CASE WHEN sc.called > 0 THEN sc.wait_sum / sc.called ELSE 0 END,
+	       sc.reviews,
+	       CASE WHEN sc.reviews > 0 THEN sc.satisfied::float8 / sc.reviews ELSE 0 END,
+	       sc.bad, sc.cases,
+	       CASE WHEN sc.cases > 0 THEN sc.rectified::float8 / sc.cases ELSE 0 END,
+	       sc.alerts, sc.absences, sc.vol, sc.onp, sc.satp, sc.rectp, sc.pen, sc.score
+	FROM sc
+	-- Ranked first, by rank; then the rest, by hall id.
+	ORDER BY sc.served < sc.min_served, sc.score DESC, sc.hall_id
 $$;
