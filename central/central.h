@@ -106,7 +106,8 @@ struct hqc_asset {
 };
 extern const struct hqc_asset hqc_assets[];
 extern const size_t hqc_nassets;
-/* The pages and /web/...: true when the path was one of theirs (answered in r). */
+/* The pages and /web/...: true when the path was one of theirs, answered in r, or with
+ * status 404 and no body when the file is not there (the caller words the error). */
 bool hqc_web(struct hqc_req *r);
 
 #define HQC_PAGE_CSP "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; " \

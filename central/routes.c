@@ -412,8 +412,11 @@ void hqc_route(struct hqc_server *s, struct hqc_req *r)
 		run_healthz(s, r);
 		return;
 	}
-	if (hqc_web(r))
+	if (hqc_web(r)) {
+		if (r->status == 404 && !r->asset)
+			hqc_error(r, 404, "noasset", "no file %s", r->path);
 		return;
+	}
 	for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++)
 		if (!strcmp(r->path, routes[i].path)) {
 			if (authenticate(s, r, &w))

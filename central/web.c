@@ -63,7 +63,7 @@ static void answer_asset(struct hqc_req *r, const char *file)
 	const struct hqc_asset *a = bsearch(file, hqc_assets, hqc_nassets, sizeof hqc_assets[0], by_path);
 
 	if (!a) {
-		hqc_error(r, 404, "noasset", "no file %s", r->path);
+		r->status = 404;  /* routes.c words the error */
 		return;
 	}
 	r->asset = a;
@@ -93,7 +93,7 @@ bool hqc_web(struct hqc_req *r)
 	/* Looked up in the table, never on a disk; a name with other bytes is no file here. */
 	if (strspn(p + 5, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-.") !=
 	    strlen(p + 5) || p[5] == '.')
-		hqc_error(r, 404, "noasset", "no file %s", p);
+		r->status = 404;
 	else
 		answer_asset(r, p + 5);
 	return true;
