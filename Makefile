@@ -92,6 +92,9 @@ $(WEB_GEN)_data.o: $(WEB_GEN).S
 # links common/ and never the queue library or SQLite (tests/layering.sh).
 PQ_LIBS = $(call PC,libpq)
 CENTRAL_WEB = $(shell find central/web -type f -o -type d 2>/dev/null)
+# The folder is a prerequisite (a file added or removed changes its time); the empty rule
+# keeps make from building a program "central/web" out of central/web.c.
+central/web: ;
 CENTRAL_GEN = $(BUILD)/central/web_assets
 CENTRAL_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(wildcard central/*.c)) $(CENTRAL_GEN).o $(CENTRAL_GEN)_data.o
 $(filter $(BUILD)/central/%,$(CENTRAL_OBJ)): ALL_CFLAGS += -Icentral $(shell $(PKG_CONFIG) --cflags libpq libmicrohttpd jansson gnutls 2>/dev/null)
