@@ -229,6 +229,10 @@ $(BUILD)/bench/bench_counter: $(BUILD)/bench/bench_counter.o $(BENCH_COMMON) $(B
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIB_LIBS) $(CLIENT_LIBS) -lpthread
 $(BUILD)/bench/bench_display: $(BUILD)/bench/bench_display.o $(BENCH_COMMON) $(BENCH_HALL) $(LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIB_LIBS) $(CLIENT_LIBS) -lpthread
+# bench_central: 50 halls into the central PostgreSQL (libpq), with no queue library.
+$(BUILD)/bench/bench_central.o: ALL_CFLAGS += $(shell $(PKG_CONFIG) --cflags libpq 2>/dev/null)
+$(BUILD)/bench/bench_central: $(BUILD)/bench/bench_central.o $(BENCH_COMMON) $(COMMON)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(COMMON_LIBS) $(PQ_LIBS)
 # bench_limits: one client's abuse of hallqd against a kiosk's and a counter's latency.
 $(BUILD)/bench/bench_limits.o: ALL_CFLAGS += -Iclient $(shell $(PKG_CONFIG) --cflags libcurl jansson 2>/dev/null)
 $(BUILD)/bench/bench_limits: $(BUILD)/bench/bench_limits.o $(BENCH_COMMON) $(BENCH_HALL) $(LIB)
