@@ -40,7 +40,7 @@ $(LIB_OBJ): ALL_CFLAGS += -Iqueue
 $(BUILD)/server/%.o $(BUILD)/cli/%.o $(BUILD)/tests/%.o $(BUILD)/bench/%.o: ALL_CFLAGS += -Iqueue
 
 PROGS = $(BUILD)/hallq $(BUILD)/hallqd $(BUILD)/hallq-counter $(BUILD)/hallq-display $(BUILD)/hallq-kiosk \
-	$(BUILD)/hallq-sim $(BUILD)/hallq-unit-sim $(BUILD)/hallq-printer-sim $(BUILD)/hallq-sync
+	$(BUILD)/hallq-sim $(BUILD)/hallq-unit-sim $(BUILD)/hallq-printer-sim $(BUILD)/hallq-sync $(BUILD)/hallq-central
 # The wall display's voice clips, which it needs to start (tools/make-voice).
 VOICE = $(BUILD)/voice/.made
 UNIT_TESTS = $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/test_*.c))
@@ -85,6 +85,27 @@ $(WEB_GEN).c $(WEB_GEN).S &: $(WEB_ASSETS) tools/embed-web
 $(WEB_GEN).o: $(WEB_GEN).c
 	$(CC) $(ALL_CFLAGS) -Iserver -c -o $@ $<
 $(WEB_GEN)_data.o: $(WEB_GEN).S
+	$(CC) -c -o $@ $<
+
+# hallq-central: the central view above the halls (docs/central.md), on libpq (Debian's
+# libpq-dev) and libmicrohttpd. Its pages (central/web) are embedded as hallqd's are; it
+# links common/ and never the queue library or SQLite (tests/layering.sh).
+PQ_LIBS = $(call PC,libpq)
+CENTRAL_WEB = $(shell find central/web -type f -o -type d 2>/dev/null)
+# The folder is a prerequisite (a file added or removed changes its time); the empty rule
+# keeps make from building a program "central/web" out of central/web.c.
+central/web: ;
+CENTRAL_GEN = $(BUILD)/central/web_assets
+CENTRAL_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(wildcard central/*.c)) $(CENTRAL_GEN).o $(CENTRAL_GEN)_data.o
+$(filter $(BUILD)/central/%,$(CENTRAL_OBJ)): ALL_CFLAGS += -Icentral $(shell $(PKG_CONFIG) --cflags libpq libmicrohttpd jansson gnutls 2>/dev/null)
+$(BUILD)/hallq-central: $(CENTRAL_OBJ) $(COMMON)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(COMMON_LIBS) $(PQ_LIBS) $(MHD_LIBS) $(JANSSON_LIBS) $(GNUTLS_LIBS) -lpthread
+$(CENTRAL_GEN).c $(CENTRAL_GEN).S &: $(CENTRAL_WEB) tools/embed-web
+	@mkdir -p $(dir $@)
+	@tools/embed-web central/web $(CENTRAL_GEN) central.h hqc
+$(CENTRAL_GEN).o: $(CENTRAL_GEN).c
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+$(CENTRAL_GEN)_data.o: $(CENTRAL_GEN).S
 	$(CC) -c -o $@ $<
 
 # The hallqd client (client/): every program but the server talks to hallqd through it.
@@ -208,6 +229,10 @@ $(BUILD)/bench/bench_counter: $(BUILD)/bench/bench_counter.o $(BENCH_COMMON) $(B
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIB_LIBS) $(CLIENT_LIBS) -lpthread
 $(BUILD)/bench/bench_display: $(BUILD)/bench/bench_display.o $(BENCH_COMMON) $(BENCH_HALL) $(LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIB_LIBS) $(CLIENT_LIBS) -lpthread
+# bench_central: 50 halls into the central PostgreSQL (libpq), with no queue library.
+$(BUILD)/bench/bench_central.o: ALL_CFLAGS += $(shell $(PKG_CONFIG) --cflags libpq 2>/dev/null)
+$(BUILD)/bench/bench_central: $(BUILD)/bench/bench_central.o $(BENCH_COMMON) $(COMMON)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(COMMON_LIBS) $(PQ_LIBS)
 # bench_limits: one client's abuse of hallqd against a kiosk's and a counter's latency.
 $(BUILD)/bench/bench_limits.o: ALL_CFLAGS += -Iclient $(shell $(PKG_CONFIG) --cflags libcurl jansson 2>/dev/null)
 $(BUILD)/bench/bench_limits: $(BUILD)/bench/bench_limits.o $(BENCH_COMMON) $(BENCH_HALL) $(LIB)

@@ -49,7 +49,7 @@ for p in hallqd hallq; do
 	check "$p links SQLite (the test can see it)" yes \
 		"$(nm -D "$BUILD/$p" 2>/dev/null | grep -q ' U sqlite3_' && echo yes || echo no)"
 done
-for p in hallq-display hallq-kiosk hallq-counter hallq-sim hallq-unit-sim hallq-printer-sim hallq-sync; do
+for p in hallq-display hallq-kiosk hallq-counter hallq-sim hallq-unit-sim hallq-printer-sim hallq-sync hallq-central; do
 	f=$BUILD/$p
 	[ -x "$f" ] || { fail "$p is built" "$f" "missing"; continue; }
 	check "$p: no sqlite3_ symbol" 0 "$( (nm "$f" 2>/dev/null; nm -D "$f" 2>/dev/null) | grep -c 'sqlite3_')"
@@ -57,7 +57,7 @@ for p in hallq-display hallq-kiosk hallq-counter hallq-sim hallq-unit-sim hallq-
 done
 
 # 4. No cycle between the files of one folder.
-for folder in common queue client serial ui server cli counter display kiosk sim sync firmware-proto/fw; do
+for folder in common queue client serial ui server cli counter display kiosk sim sync central firmware-proto/fw; do
 	out=$("$PY" tools/layers.py "$BUILD" "$folder" 2>&1)
 	check "$folder: no cycle between its files" "" "$out"
 done
