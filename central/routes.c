@@ -36,7 +36,7 @@ static const char SQL_HALLS[] =
 	" FROM tree t JOIN hallq.halls h USING (hall_id) ORDER BY t.path";
 
 /*
- * The live board. Waiting: the hall's tickets in state 'waiting' as the events have told
+ * The live board. Waiting: the hall's tickets in state 0 (waiting) as the events have told
  * the centre; the oldest wait is counted to now, so that it keeps growing for a hall that
  * has gone silent (its waiting may be stale then, which in_contact says). Open alerts: each
  * alert_raised whose alert id (the event's value) has no alert_cleared. Lag: how long its
@@ -45,8 +45,8 @@ static const char SQL_HALLS[] =
  */
 static const char SQL_BOARD[] =
 	TREE_CTE ","
-	" w AS (SELECT k.hall_id, k.service, count(*) AS n, min(k.issued_at_ms) AS oldest_ms"
-	"  FROM hallq.tickets k JOIN tree USING (hall_id) WHERE k.state = 'waiting' GROUP BY 1, 2),"
+	" w AS (SELECT k.hall_id, k.service, count(*) AS n, min(k.queued_at_ms) AS oldest_ms"
+	"  FROM hallq.tickets k JOIN tree USING (hall_id) WHERE k.state = 0 GROUP BY 1, 2),"
 	" a AS (SELECT e.hall_id, count(*) AS n FROM hallq.events e JOIN tree USING (hall_id)"
 	"  WHERE e.type = 'alert_raised' AND NOT EXISTS (SELECT 1 FROM hallq.events c"
 	"   WHERE c.hall_id = e.hall_id AND c.type = 'alert_cleared' AND c.value = e.value)"
@@ -81,8 +81,15 @@ static const char SQL_UNDER[] =
 	"  JOIN up ON h.hall_id = up.parent WHERE up.n < 16)"
 	" SELECT coalesce(bool_or(hall_id = $1), false) AS under, count(*) > 0 AS known FROM up";
 
-static const char SQL_RANKING[] = "SELECT * FROM hallq.ranking($1, $2::date, $3::date)";
-static const char SQL_STATS[] = "SELECT * FROM hallq.stats($1, $2, $3::date, $4::date)";
+/* The period's dates, both included, as the hall's own local days: from the first one's
+ * midnight to the midnight after the last, in the hall's time zone (hallq.hall_tz). A
+ * missing date is the hall's today. */
+#define DAY_MS(hall, day, plus) "hallq.day_start_ms(hallq.hall_tz(" hall "), coalesce(" day \
+	", (now() AT TIME ZONE hallq.hall_tz(" hall "))::date) + " plus ")"
+static const char SQL_RANKING[] = "SELECT * FROM hallq.ranking($1, " DAY_MS("$1", "$2::date", "0")
+	", " DAY_MS("$1", "$3::date", "1") ")";
+static const char SQL_STATS[] = "SELECT * FROM hallq.stats($1, $2, " DAY_MS("$1", "$3::date", "0")
+	", " DAY_MS("$1", "$4::date", "1") ")";
 static const char SQL_PING[] = "SELECT 1 AS up";
 
 /* ---- answers ---------------------------------------------------------------------------- */

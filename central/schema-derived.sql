@@ -9,7 +9,7 @@
 --                        made of (served, called, on time, reviews, cases, alerts), kept by
 --                        triggers, so that a month's ranking of 50 halls reads 1,500 rows;
 --   hallq.stats(...)     the hall's own `hallq stats` (queue/stats.c) over the central rows;
---   hallq.ranking(...)   the halls under a hall ranked by the appraisal score
+--   hallq.ranking(...)   a hall and the halls under it ranked by the appraisal score
 --                        (queue/appraisal.c) with on-time rate, satisfaction and 差评整改率.
 --
 -- It is loaded after the base tables (central/schema.sql: halls, services, events), which
@@ -63,6 +63,8 @@ CREATE TABLE hallq.tickets (
 );
 -- The figures select a hall's tickets by issue time, as the hall's own index does.
 CREATE INDEX tickets_issued ON hallq.tickets (hall_id, issued_at_ms);
+-- hallq-central's board: the waiting of each hall.
+CREATE INDEX tickets_waiting ON hallq.tickets (hall_id) WHERE state = 0;  -- waiting
 
 CREATE TABLE hallq.appointments (
 	hall_id text NOT NULL,
@@ -559,7 +561,9 @@ RETURNS TABLE (hall_id text, name text, region text, parent text, rank int, serv
 -- row) passes jit_above_cost; compiling then takes 150 ms of a 50 ms query.
 LANGUAGE sql STABLE SET jit = off AS $$
 	WITH RECURSIVE below AS (
-		SELECT h.hall_id FROM hallq.halls h WHERE h.parent = p_parent
+		-- The hall itself (a county's own centre ranks beside its townships) and every
+		-- hall below it, however deep.
+		SELECT h.hall_id FROM hallq.halls h WHERE h.hall_id = p_parent OR h.parent = p_parent
 		UNION
 		SELECT h.hall_id FROM hallq.halls h JOIN below b ON h.parent = b.hall_id
 	), hb AS (

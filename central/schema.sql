@@ -35,16 +35,19 @@ CREATE TABLE hallq.events (
 	at timestamptz NOT NULL,
 	at_ms bigint NOT NULL,
 	type text NOT NULL,
-	ticket_id bigint,
-	label text,
-	service text,
-	counter int,
-	value bigint,
-	detail text,
+	ticket_id bigint NOT NULL DEFAULT 0,      -- 0: none, as the hall writes it
+	label text NOT NULL DEFAULT '',
+	service text NOT NULL DEFAULT '',
+	counter int NOT NULL DEFAULT 0,
+	value bigint NOT NULL DEFAULT 0,
+	detail text NOT NULL DEFAULT '',
 	received_at timestamptz NOT NULL DEFAULT now(),
 	PRIMARY KEY (hall_id, event_id)
 );
 CREATE INDEX events_hall_at ON hallq.events (hall_id, at);
+-- hallq-central's board: each hall's open alerts (raised and not cleared).
+CREATE INDEX events_alert_ids ON hallq.events (hall_id, value)
+	WHERE type IN ('alert_raised', 'alert_cleared');
 
 -- Each hall's services, from its config (sent at sync start and after config_applied).
 CREATE TABLE hallq.services (
@@ -55,6 +58,7 @@ CREATE TABLE hallq.services (
 	prefix text NOT NULL DEFAULT '',
 	target_minutes int,
 	max_wait_minutes int,
+	position int,                               -- the config's order, as the hall lists them
 	PRIMARY KEY (hall_id, key)
 );
 

@@ -28,6 +28,9 @@ struct hq_central {
 static const char sql_confirmed[] =
 	"SELECT last_event_id FROM hallq.halls WHERE hall_id = $1";
 
+static const char sql_touch[] =
+	"UPDATE hallq.halls SET last_seen = now() WHERE hall_id = $1";
+
 static const char sql_hall[] =
 	"INSERT INTO hallq.halls AS h (hall_id, name, name_en, region, parent, config, last_seen) "
 	"SELECT $1, coalesce(c->>'name', ''), coalesce(c->>'name_en', ''), "
@@ -39,14 +42,15 @@ static const char sql_hall[] =
 
 static const char sql_services[] =
 	"INSERT INTO hallq.services AS s (hall_id, key, name, name_en, prefix, target_minutes, "
-	"  max_wait_minutes) "
+	"  max_wait_minutes, position) "
 	"SELECT $1, v.key, coalesce(v.name, ''), coalesce(v.name_en, ''), coalesce(v.prefix, ''), "
-	"  v.target_minutes, v.max_wait_minutes "
-	"FROM jsonb_to_recordset($2::jsonb) AS v(key text, name text, name_en text, prefix text, "
+	"  v.target_minutes, v.max_wait_minutes, (o.n - 1)::int "
+	"FROM jsonb_array_elements($2::jsonb) WITH ORDINALITY AS o(e, n), "
+	"  jsonb_to_record(o.e) AS v(key text, name text, name_en text, prefix text, "
 	"  target_minutes int, max_wait_minutes int) "
 	"ON CONFLICT (hall_id, key) DO UPDATE SET name = EXCLUDED.name, name_en = EXCLUDED.name_en, "
 	"  prefix = EXCLUDED.prefix, target_minutes = EXCLUDED.target_minutes, "
-	"  max_wait_minutes = EXCLUDED.max_wait_minutes";
+	"  max_wait_minutes = EXCLUDED.max_wait_minutes, position = EXCLUDED.position";
 
 static const char sql_events[] =
 	"INSERT INTO hallq.events (hall_id, event_id, at, at_ms, type, ticket_id, label, service, "
@@ -177,6 +181,17 @@ static int run(struct hq_central *c, const char *what, const char *sql, int n,
 		return failed(c, what, res);
 	PQclear(res);
 	return 0;
+}
+
+int hq_central_touch(struct hq_central *c)
+{
+	const char *p[1] = {c->hall_id};
+
+	if (!hq_central_up(c)) {
+		snprintf(c->err, sizeof c->err, "not connected");
+		return HQ_ELINK;
+	}
+	return run(c, "touch the hall", sql_touch, 1, p);
 }
 
 int hq_central_send(struct hq_central *c, const struct hq_sync_event *ev, size_t n)

@@ -60,5 +60,7 @@ void hq_central_set_hall(struct hq_central *c, json_t *hall);
  * NOTHING), the hall's last event id, and the hall and its services when set. 0 once
  * committed; HQ_ELINK (connection closed: reconnect and resend) otherwise. */
 int hq_central_send(struct hq_central *c, const struct hq_sync_event *ev, size_t n);
+/* The hall's last_seen is now: a quiet hall stays in contact on the central boards. */
+int hq_central_touch(struct hq_central *c);
 
 #endif

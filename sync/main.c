@@ -27,6 +27,9 @@
 #define BATCH_WAIT_MS 100            /* a batch not full goes after this long */
 #define BACKOFF_MIN_MS 500
 #define BACKOFF_MAX_MS 30000
+/* How often a sender with nothing to send touches the hall's last_seen (the boards call a
+ * hall out of contact after hallq-central --contact-seconds, 120 by default). */
+#define TOUCH_MS 30000
 
 static volatile int stop;
 
@@ -147,6 +150,25 @@ static void *follower(void *arg)
 
 /* ---- the hall ----------------------------------------------------------------------- */
 
+/* The hall's time zone, as the centre needs it to cut days and hours as the hall does: TZ
+ * (hallq-sync runs beside hallqd, in its zone), else the zone /etc/localtime names. */
+static json_t *time_zone(void)
+{
+	const char *tz = getenv("TZ");
+	char link[256];
+	ssize_t n;
+
+	if (tz && *tz)
+		return json_string(tz[0] == ':' ? tz + 1 : tz);
+	n = readlink("/etc/localtime", link, sizeof link - 1);
+	if (n > 0) {
+		link[n] = '\0';
+		if (strstr(link, "zoneinfo/"))
+			return json_string(strstr(link, "zoneinfo/") + 9);
+	}
+	return json_string("");
+}
+
 /* GET /api/v1/hall less its live state: what the centre keeps as the hall's config. */
 static int fetch_hall(struct hq_client *cl, json_t **out, int64_t *last_event_id)
 {
@@ -174,6 +196,7 @@ static int fetch_hall(struct hq_client *cl, json_t **out, int64_t *last_event_id
 	json_array_foreach(json_object_get(h, "services"), i, sv)
 		for (j = 0; j < sizeof live_svc / sizeof live_svc[0]; j++)
 			json_object_del(sv, live_svc[j]);
+	json_object_set_new(h, "timezone", time_zone());
 	*out = h;
 	return 0;
 }
@@ -235,7 +258,7 @@ static int run(struct sync *s)
 	struct hq_central *c = NULL;
 	struct hq_sync_event *batch = calloc((size_t)s->o.batch, sizeof *batch);
 	struct health h = {0};
-	int64_t backoff = BACKOFF_MIN_MS, confirmed, file_cursor, last;
+	int64_t backoff = BACKOFF_MIN_MS, confirmed, file_cursor, last, touched_ms;
 	json_t *hall = NULL;
 	pthread_t th;
 	char err[512];
@@ -291,6 +314,7 @@ static int run(struct sync *s)
 	started = true;
 	hq_log(HQ_LOG_INFO, "hall %s: forwarding from event %lld", s->hall_id, (long long)h.confirmed);
 	backoff = BACKOFF_MIN_MS;
+	touched_ms = hq_mono_ms();
 	while (!stop) {
 		size_t n = 0, i;
 		bool refetch = false;
@@ -302,10 +326,18 @@ static int run(struct sync *s)
 		if (!q->n || (q->n < (size_t)s->o.batch &&
 			      hq_mono_ms() - q->ev[q->head].recv_ms < BATCH_WAIT_MS)) {
 			struct timespec ts;
+			bool idle = !q->n;
 
 			hq_deadline(&ts, q->n ? BATCH_WAIT_MS / 2 : 200);
 			pthread_cond_timedwait(&q->changed, &q->lock, &ts);
 			pthread_mutex_unlock(&q->lock);
+			/* A hall with nothing to send still says it is there, so that the boards
+			 * tell a quiet hall from one out of contact. */
+			if (idle && hq_mono_ms() - touched_ms >= TOUCH_MS) {
+				touched_ms = hq_mono_ms();
+				if (hq_central_connect(c, &confirmed) == 0)
+					hq_central_touch(c);
+			}
 			continue;
 		}
 		for (n = 0; n < q->n && n < (size_t)s->o.batch; n++)

@@ -102,50 +102,9 @@ load_feed >"$tmp/load.log" 2>&1 || give_up "loading the feed: $(tail -3 "$tmp/lo
 check "every event of the feed arrived once" "$nev" "$(pg_psql -c "SELECT count(*) FROM hallq.events")"
 
 # ---- 3. the figures, field for field --------------------------------------------------
-from_ms=$(date -d "$DAY 00:00" +%s)000
-to_ms=$(date -d "$DAY 00:00 +1 day" +%s)000
-now_ms=$(date -d "$DAY 23:00" +%s)000
-compare() { # by
-	HALLQ_NOW="$DAY 23:00" "$HALLQ" stats --db "$DB" --json --by "$1" \
-		--from "$DAY" --to "$DAY" >"$tmp/hall-$1.json" 2>"$tmp/hall-$1.err" || {
-		fail "hallq stats --by $1" "exit 0" "$(cat "$tmp/hall-$1.err")"; return; }
-	pg_psql -c "SELECT row_to_json(s) FROM hallq.stats('$HALL', '$1', $from_ms, $to_ms, $now_ms) s" \
-		>"$tmp/central-$1.json" 2>"$tmp/central-$1.err" || {
-		fail "hallq.stats by $1" "rows" "$(cat "$tmp/central-$1.err")"; return; }
-	diff=$("$PY" - "$tmp/hall-$1.json" "$tmp/central-$1.json" <<'PYEOF'
-import json, math, sys
-hall = json.load(open(sys.argv[1]))
-central = [json.loads(l) for l in open(sys.argv[2]) if l.strip()]
-mine = hall['rows'] + [dict(hall['total'], key='total')]
-def step(k):
-    if k.endswith('_s'): return 0.1
-    if k == 'score_mean': return 0.01
-    return 0.001
-out = []
-if [r['key'] for r in mine] != [r['key'] for r in central]:
-    out.append('rows: hall %s, central %s' % ([r['key'] for r in mine], [r['key'] for r in central]))
-c = {r['key']: r for r in central}
-for r in mine:
-    cr = c.get(r['key'])
-    if cr is None: continue
-    for k, v in r.items():
-        if k == 'key': continue
-        w = cr.get(k)
-        if isinstance(v, int) and not isinstance(v, bool) and k not in ('wait_mean_s',):
-            same = v == w
-        else:
-            s = step(k); # C's round(): halves away from zero, as hallq prints them.
-            same = w is not None and abs(math.floor(w / s + 0.5) * s - v) < s / 2
-        if not same:
-            out.append('%s %s: hall %s, central %s' % (r['key'], k, v, w))
-print('\n'.join(out[:8]))
-PYEOF
-)
-	nrows=$(lines "$tmp/central-$1.json")
-	if [ -z "$diff" ]; then ok "hallq.stats by $1 equals hallq stats ($nrows rows)"; else
-		fail "hallq.stats by $1 equals hallq stats" "the same" "$diff"; fi
-}
-for by in service counter clerk hour; do compare "$by"; done
+. tests/central-lib.sh
+central_day_ms
+for by in service counter clerk hour; do central_compare "$HALL" "$DB" "$by"; done
 
 # ---- 4. a resend and a replay change nothing -------------------------------------------
 pg_psql -c "CREATE TABLE snap AS SELECT * FROM hallq.tickets" \

@@ -1,7 +1,6 @@
 #!/bin/sh
 # hallq-central against a real PostgreSQL: a PostgreSQL of the test's own (initdb into the
-# scratch directory, a Unix socket there, stopped by its PID), the central schema (or the
-# stand-in, tests/central-standin.sql, until central/schema.sql lands), a city, two counties
+# scratch directory, a Unix socket there, stopped by its PID), the central schema, a city, two counties
 # and two townships with a few events; then every route's JSON and CSV, the roles (a
 # township's viewer sees neither its county nor a sibling: 403), a SIGHUP reload of the
 # tokens, PostgreSQL stopped (503 with Retry-After, hallq-central stays up) and back (200),
@@ -17,49 +16,14 @@ need "Debian package postgresql" "$PGBIN/initdb" "$PGBIN/pg_ctl" psql curl
 make_tmp
 
 # ---- PostgreSQL ---------------------------------------------------------------------------
-# tests/pg-lib.sh (pg_start, pg_stop, pg_psql) when it is there; else the same here: initdb
-# refuses root, so as nobody, in a folder nobody owns.
-if [ -f tests/pg-lib.sh ]; then
-	. tests/pg-lib.sh
-else
-	pg_as() { if [ "$(id -u)" = 0 ]; then runuser -u nobody -- "$@"; else "$@"; fi; }
-	pg_start() {
-		PGDIR=$tmp/pg
-		mkdir -p "$PGDIR"
-		chmod 711 "$tmp"
-		[ "$(id -u)" = 0 ] && chown nobody "$PGDIR"
-		if [ ! -f "$PGDIR/data/PG_VERSION" ]; then
-			pg_as "$PGBIN/initdb" -D "$PGDIR/data" -A trust -U hallq -E UTF8 --no-locale \
-				>"$tmp/initdb.log" 2>&1 || give_up "initdb: $(tail -3 "$tmp/initdb.log")"
-		fi
-		pg_as "$PGBIN/pg_ctl" -D "$PGDIR/data" -l "$PGDIR/log" -w -t 30 \
-			-o "-k $PGDIR -c listen_addresses='' -c fsync=off -c TimeZone=Asia/Shanghai" start \
-			>"$tmp/pg_ctl.log" 2>&1 || give_up "pg_ctl start: $(tail -3 "$PGDIR/log")"
-		PG_PID=$(head -1 "$PGDIR/data/postmaster.pid")
-		PGHOST=$PGDIR PGUSER=hallq PGDATABASE=postgres PGPORT=5432
-		export PGHOST PGUSER PGDATABASE PGPORT
-	}
-	pg_stop() {
-		[ -n "${PG_PID:-}" ] || return 0
-		kill -INT "$PG_PID" 2>/dev/null
-		wait_for 20000 sh -c "! kill -0 $PG_PID 2>/dev/null"
-		PG_PID=
-	}
-	pg_psql() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
-fi
+. tests/pg-lib.sh
 pg_start
 cleanup_pg() { pg_stop; cleanup; }
 trap cleanup_pg EXIT
 
-if [ -f central/schema.sql ]; then
-	for f in central/schema.sql central/schema-derived.sql; do
-		[ -f "$f" ] && { pg_psql -f "$f" >"$tmp/schema.log" 2>&1 || give_up "$f: $(tail -3 "$tmp/schema.log")"; }
-	done
-	note "schema: central/schema.sql"
-else
-	pg_psql -f tests/central-standin.sql >"$tmp/schema.log" 2>&1 || give_up "stand-in: $(tail -3 "$tmp/schema.log")"
-	note "schema: the stand-in, tests/central-standin.sql"
-fi
+for f in central/schema.sql central/schema-derived.sql; do
+	pg_psql -f "$f" >"$tmp/schema.log" 2>&1 || give_up "$f: $(tail -3 "$tmp/schema.log")"
+done
 
 # A city, two counties, two townships under the first. A's events: two waiting (one for
 # ten minutes), one served and rated 5, an alert raised and one raised and cleared; B's
@@ -82,8 +46,8 @@ INSERT INTO ev VALUES
  ('330110-001', 3, '8 min', 'issued', 3, 'tax', 0, 0),
  ('330110-001', 4, '7 min', 'called', 3, 'tax', 1, 0),
  ('330110-001', 5, '6 min', 'started', 3, 'tax', 1, 0),
- ('330110-001', 6, '5 min', 'ended', 3, 'tax', 1, 0),
- ('330110-001', 7, '4 min', 'rated', 3, 'tax', 1, 5),
+ ('330110-001', 6, '5 min', 'finished', 3, 'tax', 1, 0),
+ ('330110-001', 7, '4 min', 'reviewed', 3, 'tax', 1, 5),
  ('330110-001', 8, '3 min', 'alert_raised', 0, 'tax', 0, 11),
  ('330110-001', 9, '2 min', 'alert_raised', 0, 'soc', 0, 12),
  ('330110-001', 10, '10 s', 'alert_cleared', 0, 'soc', 0, 12),
@@ -91,7 +55,7 @@ INSERT INTO ev VALUES
  ('330110-002', 2, '60 min', 'cancelled', 1, 'tax', 0, 0),
  ('330110', 1, '20 min', 'issued', 1, 'tax', 0, 0),
  ('330110', 2, '15 min', 'called', 1, 'tax', 2, 0),
- ('330110', 3, '14 min', 'ended', 1, 'tax', 2, 0);
+ ('330110', 3, '14 min', 'finished', 1, 'tax', 2, 0);
 INSERT INTO hallq.events (hall_id, event_id, at, at_ms, type, ticket_id, service, counter, value, received_at)
  SELECT hall_id, event_id, now() - ago, (extract(epoch FROM now() - ago) * 1000)::bigint, type, ticket_id,
 	service, counter, value, now() - ago + interval '300 ms' FROM ev;
@@ -196,7 +160,9 @@ check "ranking: the month's period" "${MONTH}-01" "$(jq_py 'j["from"]' <"$tmp/ra
 check "ranking: the county's three halls" 3 "$(jq_py 'len(j["halls"])' <"$tmp/rank.json")"
 check "ranking: each with score, on-time rate, satisfaction, rectify rate" True \
 	"$(jq_py 'all(all(k in h for k in ("rank","score","on_time_rate","satisfaction_rate","rectify_rate")) for h in j["halls"])' <"$tmp/rank.json")"
-check "ranking: ordered by rank" True "$(jq_py 'j["halls"]==sorted(j["halls"], key=lambda h: h["rank"])' <"$tmp/rank.json")"
+# A hall that served fewer than the appraisal's min_served has no rank (null) and comes last.
+check "ranking: ordered by rank, the unranked last" True \
+	"$(jq_py 'j["halls"]==sorted(j["halls"], key=lambda h: (h["rank"] is None, h["rank"] or 0))' <"$tmp/rank.json")"
 api GET "/api/v1/ranking?hall=330110&from=$TODAY&to=$TODAY&format=csv" "$T_COUNTY" >"$tmp/rank.csv"
 check "ranking CSV: a header and three rows" 4 "$(wc -l <"$tmp/rank.csv")"
 check "ranking CSV: text/csv" "text/csv; charset=utf-8" \
@@ -209,10 +175,10 @@ check "ranking: from after to: 400" 400 "$(status)"
 # The statistics.
 api GET "/api/v1/stats?hall=330110-001&by=service&from=$TODAY&to=$TODAY" "$T_COUNTY" >"$tmp/stats.json"
 check "stats by service: 200" 200 "$(status)"
-check "stats by service: issued per service" "soc:1 tax:2" \
+check "stats by service: issued per service, and the total" "soc:1 tax:2 total:3" \
 	"$(jq_py '" ".join("%s:%d" % (r["key"], r["issued"]) for r in j["rows"])' <"$tmp/stats.json")"
 api GET "/api/v1/stats?hall=330110-001&by=service&format=csv" "$T_TOWN" >"$tmp/stats.csv"
-check "stats CSV (today by default): a header and two rows" 3 "$(wc -l <"$tmp/stats.csv")"
+check "stats CSV (today by default): a header, two rows and the total" 4 "$(wc -l <"$tmp/stats.csv")"
 api GET "/api/v1/stats?hall=330110-001&by=weekday" "$T_TOWN" >/dev/null
 check "stats by=weekday: 400" 400 "$(status)"
 
@@ -245,7 +211,7 @@ check "... and Retry-After" yes \
 	"$(curl -s -D - -o /dev/null -H "Authorization: Bearer $T_COUNTY" "$H/api/v1/board" | grep -qi '^Retry-After: [0-9]' && echo yes || echo no)"
 check "... healthz says so" down "$(api GET /healthz | jq_py 'j["central"]')"
 check "hallq-central still runs" yes "$(alive "$central_pid" && echo yes || echo no)"
-pg_start
+pg_run
 expect_val "PostgreSQL back: 200 within 5 s" 5000 200 sh -c \
 	"curl -s -o /dev/null -w '%{http_code}' -H 'Authorization: Bearer $T_COUNTY' '$H/api/v1/board'"
 

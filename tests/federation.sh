@@ -32,7 +32,9 @@ write_tokens "admin $T_ADMIN" "kiosk $T_KIOSK" "sync $T_SYNC"
 
 # ---- the central database ----------------------------------------------------------------
 pg_start "$(pg_free_port $((30000 + $$ % 10000)))"
-pg_psql -f central/schema.sql >"$tmp/schema.log" 2>&1 || give_up "central/schema.sql: $(tail -3 "$tmp/schema.log")"
+for f in central/schema.sql central/schema-derived.sql; do
+	pg_psql -f "$f" >"$tmp/schema.log" 2>&1 || give_up "$f: $(tail -3 "$tmp/schema.log")"
+done
 RELAY_PORT=$(pg_free_port $((PGPORT + 1)))
 "$PY" tests/tools/tcp-cut.py "$RELAY_PORT" "$PGPORT" >"$tmp/relay.log" 2>&1 &
 relay_pid=$!
@@ -261,8 +263,17 @@ check "a sync token may not issue tickets" 403 \
 #   set_hall n  -> $hd (its folder: hall.ini, hall.db, sim.json), $hid, $H (its hallqd URL)
 #   day: $DAY; tokens: $T_ADMIN (admin), $T_SYNC (sync).
 #   e.g. "$HALLQ" stats --db "$hd/hall.db" --from $DAY --to $DAY --json
-# B: central day figures = each hall's `hallq stats` (field for field).
-# C: the county's ranking orders the three halls as their own appraisal scores do.
+# The central day figures equal each hall's own `hallq stats`, field for field.
+. tests/central-lib.sh
+central_day_ms
+for n in 1 2 3; do
+	set_hall $n
+	for by in service counter clerk hour; do central_compare "$hid" "$hd/hall.db" "$by"; done
+done
+# The county's ranking (whole hall scores, as each hall's appraisal computes them): every hall
+# under the county is ranked, once.
+ranked=$(pg_psql -c "SELECT string_agg(hall_id, ' ' ORDER BY hall_id) FROM hallq.ranking('$id_1', $from_ms, $to_ms)")
+check "the county's ranking has its three halls" "$id_1 $id_2 $id_3" "$ranked"
 # ==== end of the plug-in point ============================================================
 
 echo "$suite: $passed passed, $failed failed"

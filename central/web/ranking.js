@@ -19,7 +19,7 @@ async function show() {
 			<td class="rank">${h.rank ?? '—'}</td>
 			<th>${bi(h.name || h.hall_id, h.name_en)}<span class="en">${esc(h.hall_id)}</span></th>
 			<td class="num big">${num(h.score, 2)}</td>
-			<td class="num">${num(h.issued)}</td><td class="num">${num(h.served)}</td>
+			<td class="num">${num(h.called)}</td><td class="num">${num(h.served)}</td>
 			<td class="num">${pct(h.on_time_rate)}</td><td class="num">${pct(h.satisfaction_rate)}</td>
 			<td class="num">${num(h.bad_reviews)}</td><td class="num">${pct(h.rectify_rate)}</td></tr>`).join('');
 		$('error').textContent = '';
