@@ -231,6 +231,7 @@ static void server_stop(void)
 {
 	hqd_worker_stop(srv.worker);
 	hqd_health_free(srv.kiosks);
+	hqd_health_free(srv.syncs);
 	hqd_health_free(srv.units);
 	hqd_metrics_free(srv.metrics);
 	hqd_hub_free(srv.hub);
@@ -246,7 +247,8 @@ static void server_start(void)
 	if (hq_parse_local_time("2026-11-23 10:00", &at) || hq_sim_clock_start(&srv.clock, at, 1))
 		fail("cannot set the clock");
 	if (!(srv.hub = hqd_hub_new()) || !(srv.metrics = hqd_metrics_new()) ||
-	    !(srv.units = hqd_units_new(30000)) || !(srv.kiosks = hqd_kiosks_new(30000)))
+	    !(srv.units = hqd_units_new(30000)) || !(srv.kiosks = hqd_kiosks_new(30000)) ||
+	    !(srv.syncs = hqd_syncs_new(30000)))
 		fail("out of memory");
 	if (hqd_worker_start(&srv.worker, &srv, ":memory:", hall, err, sizeof err))
 		fail(err);
