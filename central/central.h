@@ -53,7 +53,11 @@ struct hqc_pg;
 struct hqc_pg *hqc_pg_new(const char *conninfo);
 void hqc_pg_free(struct hqc_pg *pg);
 
-enum hqc_pg_rc { HQC_PG_OK = 0, HQC_PG_DOWN = -1, HQC_PG_ERROR = -2 };
+enum hqc_pg_rc { HQC_PG_OK = 0, HQC_PG_DOWN = -1, HQC_PG_ERROR = -2, HQC_PG_SCHEMA = -3 };
+
+/* The version of the central schema (hallq.schema_version, tools/central-migrate) that this
+ * hallq-central's statements need; an older or missing schema is HQC_PG_SCHEMA. */
+#define HQC_SCHEMA_NEED 1
 
 /*
  * Runs one parameterised statement (text parameters, NULL for SQL NULL) and hands back the
@@ -61,7 +65,11 @@ enum hqc_pg_rc { HQC_PG_OK = 0, HQC_PG_DOWN = -1, HQC_PG_ERROR = -2 };
  * type (numbers, booleans, json/jsonb parsed, the rest strings, NULL as null). When
  * csv is given, the same rows also as CSV (RFC 4180, a header line; the caller frees).
  * HQC_PG_DOWN when PostgreSQL cannot be reached (the caller answers 503), HQC_PG_ERROR when
- * the statement failed (its message in err, SQLSTATE in sqlstate).
+ * the statement failed (its message in err, SQLSTATE in sqlstate), HQC_PG_SCHEMA when the
+ * database's schema is missing or older than HQC_SCHEMA_NEED (the version found in err; the
+ * caller answers 503: someone must run tools/central-migrate). The version is read at each
+ * connect, and again at most once a second while it is too old, so that a migration run
+ * while hallq-central serves is seen without a restart.
  */
 int hqc_pg_query(struct hqc_pg *pg, const char *sql, int nparams, const char *const *params,
 		 json_t **rows, char **csv, char *err, size_t errlen, char sqlstate[6]);

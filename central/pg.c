@@ -28,12 +28,16 @@ struct hqc_pg {
 	PGconn *conn;
 	int64_t next_try_ms;   /* monotonic; no connection attempt before it */
 	bool up;
+	int schema;            /* hallq.schema_version's max, 0 none; -1 not read on this connection */
+	int64_t next_schema_ms; /* monotonic; while too old, no new look before it */
 };
 
 struct hqc_pg *hqc_pg_new(const char *conninfo)
 {
 	struct hqc_pg *pg = calloc(1, sizeof *pg);
 
+	if (pg)
+		pg->schema = -1;
 	if (pg && !(pg->conninfo = strdup(conninfo))) {
 		free(pg);
 		return NULL;
@@ -89,8 +93,48 @@ static bool ensure(struct hqc_pg *pg, bool force)
 	if (!pg->up)
 		hq_log(HQ_LOG_INFO, "connected to PostgreSQL (server %d)", PQserverVersion(pg->conn));
 	pg->up = true;
+	pg->schema = -1;
 	session_setup(pg->conn);
 	return true;
+}
+
+/* Reads the schema's version when it has not been read on this connection, or when it was
+ * too old and a second has passed; logs a change once. True when it is new enough. */
+static bool schema_ok(struct hqc_pg *pg)
+{
+	int64_t now = hq_mono_ms();
+	PGresult *res;
+	int v;
+
+	if (pg->schema >= HQC_SCHEMA_NEED)
+		return true;
+	if (pg->schema >= 0 && now < pg->next_schema_ms)
+		return false;
+	pg->next_schema_ms = now + RETRY_MS;
+	/* Two statements: one naming a missing table would fail to plan, and the missing
+	 * table is version 0, not an error. */
+	res = PQexec(pg->conn, "SELECT to_regclass('hallq.schema_version') IS NOT NULL");
+	if (PQresultStatus(res) == PGRES_TUPLES_OK && !strcmp(PQgetvalue(res, 0, 0), "t")) {
+		PQclear(res);
+		res = PQexec(pg->conn, "SELECT COALESCE(max(version), 0) FROM hallq.schema_version");
+	} else if (PQresultStatus(res) == PGRES_TUPLES_OK) {
+		PQclear(res);
+		res = PQexec(pg->conn, "SELECT 0");
+	}
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		/* Most likely the connection broke: the query that follows finds out. */
+		PQclear(res);
+		return true;
+	}
+	v = atoi(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	if (v != pg->schema && v < HQC_SCHEMA_NEED)
+		hq_log(HQ_LOG_ERROR, "the central schema is at version %d, hallq-central needs %d: "
+		       "run tools/central-migrate", v, HQC_SCHEMA_NEED);
+	else if (v != pg->schema && pg->schema > 0)
+		hq_log(HQ_LOG_INFO, "the central schema is now at version %d", v);
+	pg->schema = v;
+	return v >= HQC_SCHEMA_NEED;
 }
 
 static json_t *value_json(const PGresult *res, int row, int col)
@@ -195,6 +239,11 @@ int hqc_pg_query(struct hqc_pg *pg, const char *sql, int nparams, const char *co
 		if (!ensure(pg, attempt > 0)) {
 			snprintf(err, errlen, "PostgreSQL cannot be reached");
 			return HQC_PG_DOWN;
+		}
+		if (!schema_ok(pg)) {
+			snprintf(err, errlen, "the central schema is at version %d; this hallq-central "
+				 "needs version %d (run tools/central-migrate)", pg->schema, HQC_SCHEMA_NEED);
+			return HQC_PG_SCHEMA;
 		}
 		res = PQexecParams(pg->conn, sql, nparams, NULL, params, NULL, NULL, 0);
 		if (PQresultStatus(res) == PGRES_TUPLES_OK || PQstatus(pg->conn) == CONNECTION_OK)

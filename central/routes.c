@@ -136,6 +136,11 @@ static void answer_pg(struct hqc_req *r, int rc, const char *err)
 		hqc_error(r, 503, "central_down", "the central database cannot be reached; try again");
 		return;
 	}
+	if (rc == HQC_PG_SCHEMA) {
+		/* The operator's fix, not the client's: say what it is. */
+		hqc_error(r, 503, "central_schema", "%s", err);
+		return;
+	}
 	hq_log(HQ_LOG_ERROR, "%s %s: %s", r->method, r->path, err);
 	hqc_error(r, 500, "db", "the central database refused the query");
 }
@@ -332,7 +337,8 @@ static void run_healthz(struct hqc_server *s, struct hqc_req *r)
 	json_decref(rows);
 	/* The process answers; whether PostgreSQL does is a field, not the status, so that a
 	 * supervisor does not restart hallq-central for an outage it cannot mend. */
-	answer_json(r, 200, json_pack("{s:s, s:s}", "status", "ok", "central", rc ? "down" : "up"));
+	answer_json(r, 200, json_pack("{s:s, s:s}", "status", "ok", "central",
+				    rc == HQC_PG_SCHEMA ? "schema_old" : rc ? "down" : "up"));
 }
 
 static void run_whoami(struct hqc_server *s, struct hqc_req *r, const struct who *w)

@@ -1,15 +1,26 @@
 -- The central database of a region's halls (docs/central.md): PostgreSQL 15, schema hallq.
--- Loaded once into an empty database (psql -v ON_ERROR_STOP=1 -f central/schema.sql); later
--- changes come as central/migrations/NNN.sql. Every row carries the hall id of [hall] id.
+-- This file and schema-derived.sql are version 1 of the schema. Never load them by hand:
+-- tools/central-migrate loads them into an empty database in one transaction, then applies
+-- central/migrations/NNN-name.sql (version NNN) in order, each in one transaction, and
+-- records each version in hallq.schema_version; a change to a database already in service
+-- is a new migration, never an edit here. Every row carries the hall id of [hall] id.
 --
 -- ==== base: halls, events, services, tickets_raw (hallq-sync writes these) ===============
 -- hallq-sync forwards a hall's event feed here in batches, one transaction a batch:
 --   INSERT INTO hallq.events ... ON CONFLICT (hall_id, event_id) DO NOTHING
 -- and the halls upsert with last_event_id, so a batch resent after a lost reply doubles
 -- nothing. Nothing personal reaches these tables: hallq-sync drops what the hall's retention
--- rules erase (sync/sync.c, the event filter).
+-- rules erase (sync/filter.c).
 
 CREATE SCHEMA IF NOT EXISTS hallq;
+
+-- The versions applied, one row each (tools/central-migrate writes them). hallq-central and
+-- hallq-sync read max(version) at connect and refuse a schema older than they need.
+CREATE TABLE hallq.schema_version (
+	version int PRIMARY KEY CHECK (version > 0),
+	name text NOT NULL,
+	applied_at timestamptz NOT NULL DEFAULT now()
+);
 
 -- The halls and their tree: a township's parent is its county, a county's its city. A hall
 -- may report before its parent has: parent is then a dangling id, so it is not a foreign key

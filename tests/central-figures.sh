@@ -53,11 +53,12 @@ HALLQ_NOW="$DAY 11:40" "$HALLQ" events --db "$DB" --json >"$tmp/events.json" ||
 
 # ---- 2. the feed into the centre ------------------------------------------------------
 pg_start
-pg_psql -q -c "SET client_min_messages = warning" -f "$BASE_SQL" >/dev/null 2>&1 ||
-	pg_psql -f "$BASE_SQL" >"$tmp/base.log" 2>&1 || give_up "the base schema: $(tail -3 "$tmp/base.log")"
-[ "$BASE_SQL" = central/schema.sql ] && grep -q 'schema-derived' central/schema.sql ||
-	pg_psql -f central/schema-derived.sql >"$tmp/derived.log" 2>&1 ||
-	give_up "central/schema-derived.sql: $(tail -3 "$tmp/derived.log")"
+if [ "$BASE_SQL" = central/schema.sql ]; then
+	pg_migrate >"$tmp/base.log" 2>&1 || give_up "tools/central-migrate: $(tail -3 "$tmp/base.log")"
+else
+	pg_psql -f "$BASE_SQL" -f central/schema-derived.sql >"$tmp/base.log" 2>&1 ||
+		give_up "the stand-in schema: $(tail -3 "$tmp/base.log")"
+fi
 # The hall as hallq-sync would register it: its services' max waits and config order.
 "$PY" - "$tmp/hall.ini" "$HALL" >"$tmp/hall.sql" <<'PYEOF'
 import configparser, json, sys

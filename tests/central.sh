@@ -4,7 +4,8 @@
 # and two townships with a few events; then every route's JSON and CSV, the roles (a
 # township's viewer sees neither its county nor a sibling: 403), a SIGHUP reload of the
 # tokens, PostgreSQL stopped (503 with Retry-After, hallq-central stays up) and back (200),
-# and, when Chromium and the browser suite's playwright-core are there, a screenshot of
+# the schema's loader (tools/central-migrate) and hallq-central on a database without the
+# schema (503, then served once migrated), and, when Chromium and the browser suite's playwright-core are there, a screenshot of
 # /board and /ranking. Ends with "central: N passed, M failed".
 set -u
 cd "$(dirname "$0")/.." || exit 1
@@ -21,9 +22,31 @@ pg_start
 cleanup_pg() { pg_stop; cleanup; }
 trap cleanup_pg EXIT
 
-for f in central/schema.sql central/schema-derived.sql; do
-	pg_psql -f "$f" >"$tmp/schema.log" 2>&1 || give_up "$f: $(tail -3 "$tmp/schema.log")"
-done
+pg_migrate >"$tmp/schema.log" 2>&1 || give_up "tools/central-migrate: $(tail -3 "$tmp/schema.log")"
+
+# The loader (tools/central-migrate): version 1 recorded; run again, nothing changes;
+# migrations applied in order, once each, a failing one rolled back whole and not recorded.
+check "central-migrate: version 1 recorded" "1 schema.sql" \
+	"$(pg_psql -c "SELECT version || ' ' || name FROM hallq.schema_version")"
+pg_migrate >"$tmp/migrate2.log" 2>&1
+check "central-migrate run twice: exit 0, says nothing, still version 1" "0 0 1" \
+	"$? $(wc -c <"$tmp/migrate2.log") $(pg_psql -c 'SELECT count(*) FROM hallq.schema_version')"
+pg_psql -c "CREATE DATABASE mig" && PGDATABASE=mig pg_migrate >/dev/null 2>&1 ||
+	give_up "central-migrate into the database mig failed"
+mkdir "$tmp/mig"
+echo "CREATE TABLE hallq.mig_b (x int); INSERT INTO hallq.mig_a VALUES (2);" >"$tmp/mig/003-b.sql"
+echo "CREATE TABLE hallq.mig_a (x int); INSERT INTO hallq.mig_a VALUES (1);" >"$tmp/mig/002-a.sql"
+echo "CREATE TABLE hallq.mig_c (x int); SELECT 1/0;" >"$tmp/mig/004-c.sql"
+PGDATABASE=mig pg_migrate --dir "$tmp/mig" >"$tmp/mig.log" 2>&1
+check "a failing migration: the loader fails" 3 "$?"
+check "... 002 and 003 applied in order and recorded, 004 not" "1 2 3|1 2" \
+	"$(PGDATABASE=mig pg_psql -c "SELECT string_agg(version::text, ' ' ORDER BY version) FROM hallq.schema_version")|$(PGDATABASE=mig pg_psql -c "SELECT string_agg(x::text, ' ' ORDER BY x) FROM hallq.mig_a")"
+check "... 004's table rolled back with it" "" "$(PGDATABASE=mig pg_psql -c "SELECT to_regclass('hallq.mig_c')")"
+echo "CREATE TABLE hallq.mig_c (x int);" >"$tmp/mig/004-c.sql"
+PGDATABASE=mig pg_migrate --dir "$tmp/mig" >/dev/null 2>&1 && PGDATABASE=mig pg_migrate --dir "$tmp/mig" >/dev/null 2>&1
+check "mended, 004 applied; run again, nothing more" "0 4 4 2" \
+	"$? $(PGDATABASE=mig pg_psql -c "SELECT count(*) || ' ' || max(version) FROM hallq.schema_version") $(PGDATABASE=mig pg_psql -c 'SELECT count(*) FROM hallq.mig_a')"
+check "--status" "database 4, newest 4" "$(PGDATABASE=mig pg_migrate --dir "$tmp/mig" --status)"
 
 # A city, two counties, two townships under the first. A's events: two waiting (one for
 # ten minutes), one served and rated 5, an alert raised and one raised and cleared; B's
@@ -214,6 +237,29 @@ check "hallq-central still runs" yes "$(alive "$central_pid" && echo yes || echo
 pg_run
 expect_val "PostgreSQL back: 200 within 5 s" 5000 200 sh -c \
 	"curl -s -o /dev/null -w '%{http_code}' -H 'Authorization: Bearer $T_COUNTY' '$H/api/v1/board'"
+
+# A database without the schema: hallq-central answers 503 saying what to run, and serves
+# once tools/central-migrate has run, without a restart.
+pg_psql -c "CREATE DATABASE bare" || give_up "CREATE DATABASE bare"
+echo "admin $T_ADMIN" >"$tmp/bare-tokens" && chmod 600 "$tmp/bare-tokens"
+"$CENTRAL" --listen "127.0.0.1:$((port + 1))" --tokens "$tmp/bare-tokens" --central "dbname=bare" \
+	>>"$tmp/bare.log" 2>&1 &
+bare_pid=$!
+pids="$pids $bare_pid"
+H0=$H
+H=http://127.0.0.1:$((port + 1))
+wait_for 10000 curl -sf -m 2 "$H/healthz" -o /dev/null || give_up "hallq-central on bare: $(tail -3 "$tmp/bare.log")"
+api GET /api/v1/halls "$T_ADMIN" >/dev/null
+check "no schema: 503" 503 "$(status)"
+check "... central_schema, naming the loader" "central_schema yes" \
+	"$(jq_py 'j["error"]+" "+("yes" if "tools/central-migrate" in j["message"] else j["message"])' <"$tmp/body")"
+check "... healthz says so" schema_old "$(api GET /healthz | jq_py 'j["central"]')"
+check "... and the log" yes "$(grep -q 'at version 0, hallq-central needs' "$tmp/bare.log" && echo yes || echo no)"
+PGDATABASE=bare pg_migrate >/dev/null 2>&1 || give_up "central-migrate into bare"
+expect_val "migrated: 200 within 5 s, no restart" 5000 200 sh -c \
+	"curl -s -o /dev/null -w '%{http_code}' -H 'Authorization: Bearer $T_ADMIN' '$H/api/v1/halls'"
+stop "$bare_pid"
+H=$H0
 
 # Screenshots of the pages with the board's data, when the browser suite can run.
 if command -v node >/dev/null 2>&1 && [ -x /usr/bin/chromium ] && [ -d tests/web/node_modules/playwright-core ]; then

@@ -32,9 +32,7 @@ write_tokens "admin $T_ADMIN" "kiosk $T_KIOSK" "sync $T_SYNC"
 
 # ---- the central database ----------------------------------------------------------------
 pg_start "$(pg_free_port $((30000 + $$ % 10000)))"
-for f in central/schema.sql central/schema-derived.sql; do
-	pg_psql -f "$f" >"$tmp/schema.log" 2>&1 || give_up "$f: $(tail -3 "$tmp/schema.log")"
-done
+pg_migrate >"$tmp/schema.log" 2>&1 || give_up "tools/central-migrate: $(tail -3 "$tmp/schema.log")"
 RELAY_PORT=$(pg_free_port $((PGPORT + 1)))
 "$PY" tests/tools/tcp-cut.py "$RELAY_PORT" "$PGPORT" >"$tmp/relay.log" 2>&1 &
 relay_pid=$!

@@ -9,6 +9,7 @@
 #   pg_stop          a fast shutdown, by PID; the data stays, for pg_run;
 #   pg_run           the same server started again on the same data and port;
 #   pg_psql ARGS     psql on it, unaligned and tuples only, stopping at the first error.
+#   pg_migrate ARGS  tools/central-migrate on it: the central schema, as in service.
 #
 # initdb and postgres refuse to run as root, so as root both run as `nobody` through
 # setpriv, which execs (no process in between: $! is the postmaster itself, and stopping it
@@ -88,4 +89,9 @@ pg_stop() {
 
 pg_psql() {
 	"$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -A -t "$@"
+}
+
+# The central schema brought up to date by its loader (tools/central-migrate), as in service.
+pg_migrate() {
+	PSQL="$PG_BIN/psql" tools/central-migrate "$@"
 }
