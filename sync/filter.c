@@ -18,6 +18,7 @@ enum keep {
 		    * date, a rule or a reason for a counter's pause chosen by its clerk */
 	DROP,      /* nothing in it is needed centrally, or it could be personal */
 	CANCEL,    /* a cancelled ticket's reason: the hall's own words, or "other" */
+	SLOT,      /* a time in unix ms, digits only, or nothing */
 };
 
 static const struct {
@@ -36,7 +37,8 @@ static const struct {
 	{"counter_opened", KEEP}, {"counter_paused", KEEP}, {"counter_resumed", KEEP},
 	{"counter_closed", KEEP},   /* the clerk's reason, needed for the pause rules */
 	{"signed_in", KEEP}, {"signed_out", KEEP}, /* clerk id */
-	{"booked", DROP}, {"checked_in", DROP}, /* appointment id in value; no name, no phone */
+	{"booked", SLOT},           /* the slot's unix ms; the appointment id in value */
+	{"checked_in", DROP},       /* appointment id in value; no name, no phone */
 	{"day_closed", KEEP},       /* the day */
 	{"config_applied", KEEP},   /* the hall's name */
 	{"alert_raised", KEEP}, {"alert_cleared", KEEP}, {"alert_acked", KEEP}, /* RULE:SUBJECT */
@@ -82,6 +84,12 @@ bool hq_sync_event_parse(const json_t *data, int64_t id, const char *type, struc
 		       (long long)id, type);
 	if (keep == KEEP) {
 		copy(ev->detail, sizeof ev->detail, detail);
+	} else if (keep == SLOT && detail) {
+		/* Digits only: a time, never a name or a phone that a changed hallqd put there. */
+		size_t n = strspn(detail, "0123456789");
+
+		if (n > 0 && n <= 18 && detail[n] == '\0')
+			copy(ev->detail, sizeof ev->detail, detail);
 	} else if (keep == CANCEL && detail) {
 		copy(ev->detail, sizeof ev->detail, "other");
 		for (i = 0; i < sizeof own_reasons / sizeof own_reasons[0]; i++)

@@ -1496,6 +1496,13 @@ static void op_book(struct model *m)
 		m->booked_day[m->day]++;
 		ev_expect(m, "booked", 0, -1, false);
 		ev_value(m, (int)ap.id);
+		{
+			/* The slot's unix ms, as the centre counts appointments by it. */
+			char ms[24];
+
+			snprintf(ms, sizeof ms, "%" PRId64, slot);
+			ev_detail(m, ms);
+		}
 		m->counts[19]++;
 	}
 	ev_check(m, "book");
