@@ -929,9 +929,14 @@ json_t *cli_appraisal_json(const struct hq_appraisal *a, const char *period)
 
 	for (size_t i = 0; i < a->nwindows; i++)
 		json_array_append_new(wins, appraisal_row_json(&a->windows[i], true));
+	json_t *hall = appraisal_row_json(&a->hall, false), *v;
+
 	for (size_t i = 0; i < a->nclerks; i++)
 		json_array_append_new(clerks, appraisal_row_json(&a->clerks[i], false));
-	return json_pack("{s:o, s:o, s:o, s:{s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i},"
+	/* The whole hall, scored as a window (hq_appraisal.h): what the centre ranks. */
+	if (hall)
+		json_object_del(hall, "clerk");
+	v = json_pack("{s:o, s:o, s:o, s:{s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i},"
 			 " s:i, s:i, s:o, s:o}",
 			 "period", period && *period ? json_string(period) : json_null(),
 			 "from", json_time(a->from), "to", json_time(a->to),
@@ -943,6 +948,11 @@ json_t *cli_appraisal_json(const struct hq_appraisal *a, const char *period)
 			 "min_served", w->min_served,
 			 "busiest_window", a->busiest_window, "busiest_clerk", a->busiest_clerk,
 			 "windows", wins, "clerks", clerks);
+	if (v && hall)
+		json_object_set_new(v, "hall", hall);
+	else
+		json_decref(hall);
+	return v;
 }
 
 /* The table leaves out the score's components (in the JSON and CSV), so it fits a screen. */
@@ -1015,4 +1025,6 @@ void cli_appraisal_table(const struct hq_appraisal *a, const char *period)
 	appraisal_table(a->windows, a->nwindows, true);
 	printf("\nclerks\n");
 	appraisal_table(a->clerks, a->nclerks, false);
+	printf("\nthe hall as a whole (as the centre ranks it)\n");
+	appraisal_table(&a->hall, 1, false);
 }

@@ -140,9 +140,11 @@ static void csv_field(FILE *f, const char *s)
 }
 
 /* Seconds to 0.1, rates to 0.001, hours and points to 0.01: as the report is read. */
-static void csv_row(FILE *f, const struct hq_appraisal_row *r, bool window)
+static void csv_row(FILE *f, const struct hq_appraisal_row *r, const char *kind)
 {
-	fputs(window ? "window," : "clerk,", f);
+	bool window = !strcmp(kind, "window");
+
+	fprintf(f, "%s,", kind);
 	csv_field(f, r->key);
 	fputc(',', f);
 	csv_field(f, r->name);
@@ -180,9 +182,10 @@ char *hq_appraisal_csv(const struct hq_appraisal *a)
 		fprintf(f, ",%s", hq_appraisal_fields[i].name);
 	fputs(",alerts_by_rule\n", f);
 	for (size_t i = 0; i < a->nwindows; i++)
-		csv_row(f, &a->windows[i], true);
+		csv_row(f, &a->windows[i], "window");
 	for (size_t i = 0; i < a->nclerks; i++)
-		csv_row(f, &a->clerks[i], false);
+		csv_row(f, &a->clerks[i], "clerk");
+	csv_row(f, &a->hall, "hall");
 	if (ferror(f)) {
 		fclose(f);
 		free(out);
@@ -200,6 +203,7 @@ struct acc {
 	int on_time, satisfied, rectified, revisited;
 	double wait_sum, service_sum, level_sum, signed_ms;
 	int64_t span_end;           /* clerks: the end of their sign-ins so far, for overlaps */
+	bool whole;                 /* the hall's row: absences of every counter */
 };
 
 /* The rows of one kind (windows or clerks) and their sums. */
@@ -212,6 +216,8 @@ struct rows {
 struct work {
 	struct hq_queue *q;
 	struct rows win, clk;
+	struct hq_appraisal_row hall;   /* the whole hall: every call of both() adds to it */
+	struct acc hall_acc;
 	int64_t from, to;
 };
 
@@ -314,6 +320,7 @@ static int both(struct work *w, int counter, const char *id,
 	size_t at;
 	int rc;
 
+	fn(&w->hall, &w->hall_acc, arg);
 	if (counter > 0) {
 		if ((rc = window(w, counter, &at)))
 			return rc;
@@ -447,7 +454,7 @@ static bool caused(int kind)
 
 struct al {
 	const char *rule;
-	int kind, count;
+	int kind, count, counter;
 };
 
 static void add_alerts(struct hq_appraisal_row *r, struct acc *a, const void *arg)
@@ -455,9 +462,8 @@ static void add_alerts(struct hq_appraisal_row *r, struct acc *a, const void *ar
 	const struct al *x = arg;
 	int i;
 
-	(void)a;
 	if (x->kind == HQ_ALERT_UNSTAFFED) {
-		r->absences += r->counter ? x->count : 0;
+		r->absences += x->counter > 0 && (r->counter || a->whole) ? x->count : 0;
 		return;
 	}
 	if (!caused(x->kind))
@@ -476,6 +482,8 @@ static void add_alerts(struct hq_appraisal_row *r, struct acc *a, const void *ar
 	r->by_rule[i].count += x->count;
 }
 
+/* Every alert of the period: one with neither counter nor clerk (a queue too long, a wait
+ * too long in a service) is the whole hall's only. */
 static int read_alerts(struct work *w)
 {
 	sqlite3_stmt *s = hq__stmt(w->q, SQL_APPRAISAL_ALERTS);
@@ -486,7 +494,7 @@ static int read_alerts(struct work *w)
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		char rule[HQ_KEY_MAX], id[HQ_CLERK_MAX];
 		struct al x = {.rule = rule, .kind = sqlite3_column_int(s, 1),
-			       .count = sqlite3_column_int(s, 4)};
+			       .count = sqlite3_column_int(s, 4), .counter = sqlite3_column_int(s, 2)};
 
 		hq__copy_col(rule, sizeof rule, s, 0);
 		hq__copy_col(id, sizeof id, s, 3);
@@ -538,6 +546,7 @@ static int read_signins(struct work *w)
 		if ((rc = window(w, sqlite3_column_int(s, 0), &at)))
 			break;
 		w->win.acc[at].signed_ms += (double)(end - start);
+		w->hall_acc.signed_ms += (double)(end - start);
 		if (!*id)
 			continue;
 		if ((rc = clerk(w, id, &at)))
@@ -641,7 +650,7 @@ static int appraise_locked(struct work *w)
 
 int hq_queue_appraisal(struct hq_queue *q, int64_t from, int64_t to, struct hq_appraisal *out)
 {
-	struct work w = {.q = q, .from = from, .to = to};
+	struct work w = {.q = q, .from = from, .to = to, .hall_acc = {.whole = true}};
 	int rc;
 
 	memset(out, 0, sizeof *out);
@@ -656,6 +665,13 @@ int hq_queue_appraisal(struct hq_queue *q, int64_t from, int64_t to, struct hq_a
 		/* Only windows are 红旗窗口; clerks are ranked alone. */
 		rank_rows(&w.win, &out->cfg, &out->busiest_window, true);
 		rank_rows(&w.clk, &out->cfg, &out->busiest_clerk, false);
+		/* The hall alone is its own busiest (see hq_appraisal.h). */
+		out->hall = w.hall;
+		snprintf(out->hall.key, sizeof out->hall.key, "hall");
+		snprintf(out->hall.name, sizeof out->hall.name, "%s", q->cfg->name);
+		score_row(&out->hall, &w.hall_acc, &out->cfg, out->hall.served);
+		out->hall.ranked = out->hall.served >= out->cfg.min_served && out->hall.served > 0;
+		out->hall.rank = out->hall.ranked;
 		out->windows = w.win.v;
 		out->nwindows = w.win.n;
 		out->clerks = w.clk.v;

@@ -154,6 +154,18 @@ struct hq_appraisal {
 	size_t nwindows;
 	struct hq_appraisal_row *clerks;
 	size_t nclerks;
+	/*
+	 * The whole hall as one window, scored by the same function as the windows: every
+	 * ticket issued in the period (called or not), every review of them, every alert the
+	 * windows' conduct raised (with a counter or not), the unstaffed alerts of every
+	 * counter as absences, the windows' hours summed. Its volume is 100 when it served
+	 * anything: alone, the hall is its own busiest. The centre's ranking (hallq.ranking,
+	 * central/schema-derived.sql) scores it the same way with volume against the region's
+	 * busiest hall, so a hall that is the busiest of its region has this score there, and
+	 * any other this score less weight_volume x (100 - its volume there) / 100. key is
+	 * "hall", name the hall's; ranked (rank 1) when it served min_served or more.
+	 */
+	struct hq_appraisal_row hall;
 };
 
 /* The appraisal of the tickets issued in [from, to) and of what happened in it (sign-ins,
@@ -164,8 +176,9 @@ void hq_appraisal_free(struct hq_appraisal *a);
 /*
  * The appraisal as CSV (RFC 4180), the same for `hallq report appraisal --csv` and
  * GET /api/v1/reports/appraisal?format=csv: a header line, then a row a window and a row a
- * clerk (kind, key, name, rank, red_flag, the fields of hq_appraisal_fields, alerts_by_rule
- * as "rule:count;..."). Malloc'd, the caller frees it; NULL when out of memory.
+ * clerk, then the hall's (kind window, clerk or hall; key, name, rank, red_flag, the fields
+ * of hq_appraisal_fields, alerts_by_rule as "rule:count;..."). Malloc'd, the caller frees
+ * it; NULL when out of memory.
  */
 char *hq_appraisal_csv(const struct hq_appraisal *a);
 

@@ -551,7 +551,6 @@
 			     " WHERE t.issued_at >= ?1 AND t.issued_at < ?2")            \
 	X(APPRAISAL_ALERTS, "SELECT rule, kind, counter, clerk, COUNT(*) FROM alerts"    \
 			    " WHERE raised_at >= ?1 AND raised_at < ?2"                  \
-			    " AND (counter <> 0 OR clerk <> '')"                         \
 			    " GROUP BY rule, kind, counter, clerk ORDER BY rule")        \
 	X(APPRAISAL_SIGNINS, "SELECT s.counter, s.clerk, s.at, s.out_at,"                \
 			     " COALESCE(c.active_at, 0) FROM signins s"                  \

@@ -198,6 +198,20 @@ static void run_hall(struct hq_queue *q, struct hqd_req *r)
 	json_object_set_new(v, "id", json_string(cfg->hall_id));
 	json_object_set_new(v, "region", json_string(cfg->region));
 	json_object_set_new(v, "parent", json_string(cfg->parent));
+	/* What the centre scores the hall with (hallq.ranking reads these keys of the config
+	 * hallq-sync forwards, hallq.stats the check-in window for missed appointments). */
+	json_object_set_new(v, "appraisal", json_pack(
+		"{s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i}",
+		"weight_volume", cfg->appraisal.weight_volume,
+		"weight_on_time", cfg->appraisal.weight_on_time,
+		"weight_satisfaction", cfg->appraisal.weight_satisfaction,
+		"weight_rectify", cfg->appraisal.weight_rectify,
+		"penalty_alert", cfg->appraisal.penalty_alert,
+		"penalty_absence", cfg->appraisal.penalty_absence,
+		"penalty_bad_review", cfg->appraisal.penalty_bad_review,
+		"red_flag_count", cfg->appraisal.red_flag_count,
+		"min_served", cfg->appraisal.min_served));
+	json_object_set_new(v, "checkin_late_minutes", json_integer(cfg->checkin_late_minutes));
 	hq_hall_state_free(&st);
 	hqd_json(r, 200, v);
 }

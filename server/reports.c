@@ -75,9 +75,13 @@ static json_t *appraisal_json(const struct hq_appraisal *a, const char *period)
 
 	for (size_t i = 0; i < a->nwindows; i++)
 		json_array_append_new(wins, row_json(&a->windows[i], true));
+	json_t *hall = row_json(&a->hall, false), *v;
+
 	for (size_t i = 0; i < a->nclerks; i++)
 		json_array_append_new(clerks, row_json(&a->clerks[i], false));
-	return json_pack("{s:o, s:o, s:o, s:{s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i},"
+	/* The whole hall, scored as a window (hq_appraisal.h): what the centre ranks. */
+	json_object_del(hall, "clerk");
+	v = json_pack("{s:o, s:o, s:o, s:{s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i},"
 			 " s:i, s:i, s:o, s:o}",
 			 "period", *period ? json_string(period) : json_null(),
 			 "from", hqd_iso_time(a->from), "to", hqd_iso_time(a->to),
@@ -89,6 +93,11 @@ static json_t *appraisal_json(const struct hq_appraisal *a, const char *period)
 			 "min_served", c->min_served,
 			 "busiest_window", a->busiest_window, "busiest_clerk", a->busiest_clerk,
 			 "windows", wins, "clerks", clerks);
+	if (v)
+		json_object_set_new(v, "hall", hall);
+	else
+		json_decref(hall);
+	return v;
 }
 
 /* The period of the query: one of month=, week=, quarter= or from= and to=. */

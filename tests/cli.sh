@@ -595,6 +595,7 @@ t_json "appraisal weights" 'd["appraisal"]["weight_volume"] == 30 and d["apprais
 t_json "appraisal fields" 'set(d["windows"][0]) >= {"counter", "name", "rank", "red_flag", "served", "on_time_rate", "wait_mean_s", "service_mean_s", "reviews", "satisfaction_rate", "mean_level", "bad_reviews", "rectify_rate", "revisit_rate", "alerts", "alerts_by_rule", "absences", "hours", "score"}'
 t_json "appraisal hours signed in" '[(c["clerk"], c["hours"]) for c in d["clerks"] if c["clerk"] == "1030"] == [("1030", 0.2)]'
 t_json "appraisal window hours" '[w["hours"] for w in d["windows"] if w["counter"] == 1] == [0.2]'
+t_json "appraisal of the whole hall" 'd["hall"]["served"] == sum(w["served"] for w in d["windows"]) and d["hall"]["volume_pts"] == 100 and d["hall"]["rank"] is None'
 run report appraisal --month 2026-11 --csv
 t_true "appraisal --csv header" [ "$first" = "kind,key,name,rank,red_flag,served,called,on_time_rate,wait_mean_s,service_mean_s,reviews,satisfaction_rate,mean_level,bad_reviews,cases,rectify_rate,revisit_rate,alerts,absences,hours,volume_pts,on_time_pts,satisfaction_pts,rectify_pts,penalty,score,alerts_by_rule" ]
 t_true "appraisal --csv rows" [ "$(grep -c '^window,' "$tmp/out")" -eq 4 ] && grep -q "^clerk,1024,王芳," "$tmp/out"

@@ -519,6 +519,17 @@ static void test_alerts_and_absences(void **state)
 	assert_string_equal(w2->by_rule[HQ_APPRAISAL_RULES - 1].rule, "other");
 	assert_int_equal(w2->by_rule[HQ_APPRAISAL_RULES - 1].count, 2);
 	assert_int_equal(rule_count(w2, "idle_0"), 1);
+	/* The whole hall: every caused alert once (c9's and c1's at counter 1 are window 1's
+	 * too), those of no window or clerk as well, the unstaffed ones as absences. */
+	alert("long_queue", HQ_ALERT_QUEUE, 0, "", nov + 20000);
+	hq_appraisal_free(&a);
+	appraise(q, "2026-11", &a);
+	assert_string_equal(a.hall.key, "hall");
+	assert_int_equal(a.hall.alerts, 5 + 9 + 1);
+	assert_int_equal(a.hall.absences, 2);
+	assert_int_equal(window(&a, 1)->alerts, 5);
+	TQ_NEAR(15 + 4, a.hall.penalty);
+	assert_false(a.hall.ranked);       /* nothing served */
 	hq_appraisal_free(&a);
 	tq_close(q);
 }

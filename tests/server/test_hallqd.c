@@ -1733,6 +1733,10 @@ static void t_stats_metrics(void)
 		check(k && jint_or(k, "served", 0) >= 1 && jstr_is(k, "name", "王芳") &&
 		      json_is_number(json_object_get(k, "hours")),
 		      "GET /reports/appraisal: clerk 1024 served, named, with hours: %s", desc(&R));
+		v = json_object_get(R.json, "hall");
+		check(json_is_object(v) && jint_or(v, "served", 0) >= jint_or(w1, "served", 0) &&
+		      json_is_number(json_object_get(v, "score")) && !json_object_get(v, "clerk"),
+		      "GET /reports/appraisal: the whole hall, served and scored: %s", desc(&R));
 		check(!strstr(R.body, "$y$"), "GET /reports/appraisal: no PIN hash");
 	}
 	api("GET", m, NULL, "/api/v1/reports/appraisal?month=%s&format=csv", month);
