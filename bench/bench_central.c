@@ -193,7 +193,7 @@ int main(void)
 					e.type = "started";
 					e.ticket_id = h->called;
 				} else {
-					e.type = "ended";
+					e.type = "finished";
 					e.ticket_id = ++h->ended;
 				}
 				p[n++] = e;
@@ -248,13 +248,15 @@ int main(void)
 		PGresult *r;
 		double best = 1e9, f0;
 
-		printf("\n3. ranking: %ld halls x 30 days x %ld tickets (4 events each: issued, called, ended, rated) ...\n", halls, month_tickets);
+		printf("\n3. ranking: %ld halls x 30 days x %ld tickets (4 events each: issued, called, finished, reviewed) ...\n", halls, month_tickets);
 		f0 = bench_now_s();
 		snprintf(sql, 1 << 22,
-			 "INSERT INTO hallq.events (hall_id, event_id, at, at_ms, type, ticket_id, service, counter, value)"
+			 "INSERT INTO hallq.events (hall_id, event_id, at, at_ms, type, ticket_id, service, counter, value, detail)"
 			 " SELECT h.hall_id, 10000000 + (d * %ld + t) * 4 + k, ts, (extract(epoch FROM ts) * 1000)::bigint,"
-			 "  (ARRAY['issued','called','ended','rated'])[k + 1], 10000000 + d * %ld + t, 's' || (t %% 5), 1 + t %% 8,"
-			 "  CASE WHEN k = 3 THEN 1 + (t * 7 + d) %% 5 ELSE 0 END"
+			 "  (ARRAY['issued','called','finished','reviewed'])[k + 1], 10000000 + d * %ld + t, 's' || (t %% 5),"
+			 "  CASE WHEN k = 0 THEN 0 ELSE 1 + t %% 8 END,"
+			 "  CASE WHEN k = 3 THEN 1 + (t * 7 + d) %% 5 ELSE 0 END,"
+			 "  CASE WHEN k = 0 THEN 'normal' WHEN k = 3 THEN 'unit' ELSE '' END"
 			 " FROM hallq.halls h, generate_series(0, 29) d, generate_series(0, %ld - 1) t, generate_series(0, 3) k,"
 			 "  LATERAL (SELECT timestamptz '2026-01-01 09:00+08' + d * interval '1 day' + t * interval '20 s'"
 			 "   + k * ((t %% 40) + 1) * interval '1 min' AS ts) x"
@@ -266,7 +268,7 @@ int main(void)
 		for (int i = 0; i < 3; i++) {
 			double s0 = bench_now_s();
 
-			r = PQexec(c, "SELECT * FROM hallq.ranking('B', '2026-01-01', '2026-01-31')");
+			r = PQexec(c, "SELECT * FROM hallq.ranking('B', hallq.day_start_ms(hallq.hall_tz('B'), '2026-01-01'), hallq.day_start_ms(hallq.hall_tz('B'), '2026-02-01'))");
 			if (PQresultStatus(r) != PGRES_TUPLES_OK)
 				bench_die("ranking: %s", PQresultErrorMessage(r));
 			if (i == 0)
@@ -277,7 +279,7 @@ int main(void)
 		}
 		printf("   ranking of a month over the city: %.3f s (best of 3; target < 1 s: ratio %.2f, %s)\n",
 		       best, best / 1.0, bench_met(best < 1.0));
-		r = PQexec(c, "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) SELECT * FROM hallq.ranking('B', '2026-01-01', '2026-01-31')");
+		r = PQexec(c, "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) SELECT * FROM hallq.ranking('B', hallq.day_start_ms(hallq.hall_tz('B'), '2026-01-01'), hallq.day_start_ms(hallq.hall_tz('B'), '2026-02-01'))");
 		for (int i = 0; PQresultStatus(r) == PGRES_TUPLES_OK && i < PQntuples(r); i++)
 			printf("   | %s\n", PQgetvalue(r, i, 0));
 		PQclear(r);
