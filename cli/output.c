@@ -276,7 +276,7 @@ static void tbl_print(struct table *t)
  * Tickets: one field table drives the "key: value" lines and the JSON object.
  */
 
-enum fkind { F_I64, F_INT, F_STR, F_TIME, F_CLASS, F_STATE, F_MIN };
+enum fkind { F_I64, F_INT, F_STR, F_TIME, F_CLASS, F_STATE, F_MIN, F_EST };
 
 struct tfield {
 	const char *name;
@@ -299,7 +299,7 @@ static const struct tfield ticket_fields[] = {
 	TF("clerk", F_STR, clerk),
 	TF("recalls", F_INT, recalls),
 	TF("people_ahead", F_INT, people_ahead),
-	TF("est_wait_s", F_INT, est_wait_s),
+	TF("est_wait_s", F_EST, est_wait_s),
 	TF("est_wait_min", F_MIN, est_wait_s),
 	TF("rating", F_INT, rating),
 	TF("issued_at", F_TIME, issued_at),
@@ -326,7 +326,13 @@ static void field_text(const struct hq_ticket *t, const struct tfield *f, char *
 	switch (f->kind) {
 	case F_I64: snprintf(buf, len, "%lld", (long long)*(const int64_t *)p); break;
 	case F_INT: snprintf(buf, len, "%d", *(const int *)p); break;
-	case F_MIN: snprintf(buf, len, "%d", minutes(*(const int *)p)); break;
+	case F_MIN:
+	case F_EST:
+		if (*(const int *)p == HQ_EST_NONE)
+			snprintf(buf, len, "-"); /* no counter open */
+		else
+			snprintf(buf, len, "%d", f->kind == F_MIN ? minutes(*(const int *)p) : *(const int *)p);
+		break;
 	case F_STR: snprintf(buf, len, "%s", *p ? p : "-"); break;
 	case F_TIME: cli_local_time(*(const int64_t *)p, buf, len); break;
 	case F_CLASS: snprintf(buf, len, "%s", hq_class_name(*(const enum hq_class *)p)); break;
@@ -341,7 +347,11 @@ static json_t *field_json(const struct hq_ticket *t, const struct tfield *f)
 	switch (f->kind) {
 	case F_I64: return json_integer(*(const int64_t *)p);
 	case F_INT: return json_integer(*(const int *)p);
-	case F_MIN: return json_integer(minutes(*(const int *)p));
+	case F_MIN:
+	case F_EST:
+		if (*(const int *)p == HQ_EST_NONE)
+			return json_null(); /* no counter open */
+		return json_integer(f->kind == F_MIN ? minutes(*(const int *)p) : *(const int *)p);
 	case F_STR: return json_string(p);
 	case F_TIME: return json_time(*(const int64_t *)p);
 	case F_CLASS: return json_string(hq_class_name(*(const enum hq_class *)p));
@@ -410,11 +420,12 @@ json_t *cli_state_json(const struct hq_config *cfg, const struct hq_hall_state *
 		const struct hq_service *sc = hq_config_service(cfg, s->key);
 
 		json_array_append_new(svcs, json_pack(
-			"{s:s, s:s, s:s, s:b, s:i, s:i, s:i, s:i, s:o, s:i, s:i, s:b}",
+			"{s:s, s:s, s:s, s:b, s:i, s:i, s:o, s:o, s:o, s:i, s:i, s:b}",
 			"key", s->key, "name", sc ? sc->name : "", "prefix", sc ? sc->prefix : "",
 			"open", s->open, "waiting", s->waiting,
 			"waiting_priority", s->waiting_priority,
-			"est_wait_s", s->est_wait_s, "est_wait_min", minutes(s->est_wait_s),
+			"est_wait_s", s->est_wait_s == HQ_EST_NONE ? json_null() : json_integer(s->est_wait_s),
+			"est_wait_min", s->est_wait_s == HQ_EST_NONE ? json_null() : json_integer(minutes(s->est_wait_s)),
 			"oldest_wait_s", s->oldest_wait_s < 0 ? json_null() : json_integer(s->oldest_wait_s),
 			"issued_today", s->issued_today, "served_today", s->served_today,
 			"at_cap", s->at_cap));
@@ -455,7 +466,10 @@ void cli_state_table(const struct hq_config *cfg, const struct hq_hall_state *st
 		tbl_cell(&t, "%s", yesno(s->open));
 		tbl_cell(&t, "%d", s->waiting);
 		tbl_cell(&t, "%d", s->waiting_priority);
-		tbl_cell(&t, "%d min", minutes(s->est_wait_s));
+		if (s->est_wait_s == HQ_EST_NONE)
+			tbl_cell(&t, "no counter"); /* open */
+		else
+			tbl_cell(&t, "%d min", minutes(s->est_wait_s));
 		tbl_cell(&t, "%s", yesno(s->at_cap));
 		tbl_cell(&t, "%d", s->issued_today);
 		tbl_cell(&t, "%d", s->served_today);

@@ -13,6 +13,7 @@
 
 #include "hq_client.h"
 #include "hq_error.h"
+#include "hq_time.h"
 
 #define ANSWER_MAX (4u << 20) /* the hall snapshot of a big hall is well under this */
 #define LINE_MAX_SSE 65536
@@ -261,6 +262,14 @@ static int int_of(json_t *obj, const char *key)
 	return (int)json_integer_value(json_object_get(obj, key));
 }
 
+/* An estimate in seconds; null (no counter open) is HQ_EST_NONE. */
+static int est_of(json_t *obj, const char *key)
+{
+	json_t *v = json_object_get(obj, key);
+
+	return json_is_integer(v) ? (int)json_integer_value(v) : HQ_EST_NONE;
+}
+
 /* obj[key] when it is a boolean, else dflt (a field an older server does not send). */
 static bool bool_or(json_t *obj, const char *key, bool dflt)
 {
@@ -309,7 +318,12 @@ static int parse_hall(json_t *v, struct hq_hall *h)
 		s->at_cap = json_is_true(json_object_get(e, "at_cap"));
 		s->waiting = int_of(e, "waiting");
 		s->waiting_priority = int_of(e, "waiting_priority");
-		s->est_wait_s = int_of(e, "est_wait_s");
+		s->est_wait_s = est_of(e, "est_wait_s");
+		/* An older server gives no priority estimate: the service's own stands in. */
+		s->est_wait_priority_s = json_object_get(e, "est_wait_priority_s") ?
+					 est_of(e, "est_wait_priority_s") : s->est_wait_s;
+		s->est_opens_at = json_is_string(json_object_get(e, "est_opens_at")) ?
+				  hq_iso_ms(json_string_value(json_object_get(e, "est_opens_at"))) : 0;
 		s->issued_today = int_of(e, "issued_today");
 		s->served_today = int_of(e, "served_today");
 		s->priority_lane = bool_or(e, "priority_lane", false);

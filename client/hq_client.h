@@ -22,6 +22,8 @@
 
 #include <jansson.h>
 
+#include "hq_hall.h"
+
 struct hq_client;
 
 /*
@@ -60,7 +62,11 @@ struct hq_hall_service {
 	char name[128], name_en[128];
 	char prefix[4];
 	bool open, at_cap;
-	int waiting, waiting_priority, est_wait_s;
+	int waiting, waiting_priority;
+	int est_wait_s;             /* for a ticket taken now (its class on a priority lane);
+				       HQ_EST_NONE when no counter serving it is open */
+	int est_wait_priority_s;    /* for a priority ticket taken now; HQ_EST_NONE likewise */
+	int64_t est_opens_at;       /* with HQ_EST_NONE: when its hours open later today, else 0 */
 	int issued_today, served_today;
 	bool priority_lane;         /* every ticket of the service is a priority ticket */
 	char hours[64];             /* opening hours as the config writes them: "08:30-12:00, 13:30-17:30" */

@@ -1,7 +1,8 @@
 /*
  * The hall's calendar (hq_config.h): how many of its services are open at a moment, the
  * next moment at which enough of them are (the demo hall starts then on an evening or a
- * weekend), and working days for the due dates of bad-review cases.
+ * weekend), when a service opens later in a day, and working days for the due dates of
+ * bad-review cases.
  */
 #include "hq_config.h"
 #include "hq_error.h"
@@ -18,6 +19,20 @@ int hq_config_open_count(const struct hq_config *cfg, int64_t ms)
 	for (size_t i = 0; i < cfg->nservices; i++)
 		n += hq_service_open_at(&cfg->services[i], wday, minute);
 	return n;
+}
+
+int64_t hq_service_opens_later(const struct hq_service *s, int64_t ms)
+{
+	int wday, minute, next = -1;
+
+	hq_local_parts(ms, &wday, &minute);
+	if (!s || !(s->days & (1u << wday)) || hq_service_open_at(s, wday, minute))
+		return 0;
+	for (int i = 0; i < s->nperiods; i++)
+		if (s->periods[i].open > minute && (next < 0 || s->periods[i].open < next))
+			next = s->periods[i].open;
+	/* From this minute's start: the hall keeps no clock change within its opening hours. */
+	return next < 0 ? 0 : ms - ms % 60000 + (int64_t)(next - minute) * 60000;
 }
 
 int hq_config_open_need(const struct hq_config *cfg)

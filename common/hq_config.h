@@ -285,6 +285,9 @@ const struct hq_counter_cfg *hq_config_counter(const struct hq_config *cfg, int 
 
 /* Is the service open at this local minute of day on this weekday (0 = Sunday)? */
 bool hq_service_open_at(const struct hq_service *s, int wday, int minute);
+/* When the service is closed at ms: the start of its next opening period later that local
+ * day (unix ms). 0 when it is open at ms or opens no more that day (hours.c). */
+int64_t hq_service_opens_later(const struct hq_service *s, int64_t ms);
 
 /*
  * When the hall is open (hours.c). The hall counts as open when at least half its services

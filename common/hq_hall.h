@@ -66,6 +66,10 @@ enum hq_score {
 #define HQ_CODE_LEN 6
 #define HQ_SECRET_LEN 16      /* hex digits: 64 random bits */
 
+/* An estimated wait nobody can give: no counter that serves the service is open (or, for a
+ * ticket sent to one counter, that counter is not). Shown as "no counter open yet". */
+#define HQ_EST_NONE (-1)
+
 struct hq_ticket {
 	int64_t id;
 	int64_t parent_id;          /* ticket this one was transferred from, 0 if none */
@@ -80,7 +84,8 @@ struct hq_ticket {
 	char clerk[HQ_CLERK_MAX];
 	int recalls;
 	int people_ahead;           /* at issue */
-	int est_wait_s;             /* at issue */
+	int est_wait_s;             /* at issue; HQ_EST_NONE when no counter of its service
+				       was open */
 	int rating;                 /* 0, or its review's level 1..5 (an hq_score) */
 	int64_t issued_at;          /* unix ms; all times below likewise, 0 if not yet */
 	int64_t queued_at;          /* issue, or transfer into this queue */

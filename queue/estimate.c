@@ -19,9 +19,8 @@
  *            a citizen at the window, or a call, an end of a ticket, an open or a resume in
  *            the last hour; and those paused less than half an hour ago (a break). A counter
  *            left open that nobody works does not count. When none of S's counters is at work
- *            (the start of the day) its open ones count; when none is open either, the wait is
- *            ahead + 1 turns shared among the configured counters, each counting 1/(its
- *            number of services).
+ *            (the start of the day) its open ones count; when none is open either, there is
+ *            no estimate (HQ_EST_NONE): nobody knows when a counter will open.
  *   free(c)  when counter c can first call for S: after the rest of its citizen's turn (at
  *            least half a turn), after its break (15 minutes from the pause), and after its
  *            part of the people it calls before S: those waiting for the services it prefers
@@ -340,7 +339,7 @@ static int wait_behind(struct hq_queue *q, struct est_ctx *x, const struct hq_se
 		       int prio, int ahead, int *wait_s)
 {
 	const int self = (int)(sv - q->cfg->services);
-	double free_s[HQ_MAX_COUNTERS], turn, all = 0, w;
+	double free_s[HQ_MAX_COUNTERS], turn, w;
 	int n = 0, pass, i, j, rc;
 
 	if (!x->loaded && (rc = load_counters(q, x)))
@@ -355,8 +354,6 @@ static int wait_behind(struct hq_queue *q, struct est_ctx *x, const struct hq_se
 
 			if (!serves(c->cfg, self))
 				continue;
-			if (pass == 0)
-				all += 1.0 / c->cfg->nservices;
 			if (!at_work(q, c, pass == 1))
 				continue;
 			if ((rc = free_at(q, x, c, self, prio, pass == 1, &f)))
@@ -367,10 +364,12 @@ static int wait_behind(struct hq_queue *q, struct est_ctx *x, const struct hq_se
 			free_s[j] = f;
 		}
 	}
-	if (n > 0)
-		w = nth_call(free_s, n, turn, ahead + 1);
-	else
-		w = (ahead + 1) * turn / (all > 0 ? all : 1);
+	/* No counter of S open: nobody can say when it will be called (HQ_EST_NONE). */
+	if (n == 0) {
+		*wait_s = HQ_EST_NONE;
+		return HQ_OK;
+	}
+	w = nth_call(free_s, n, turn, ahead + 1);
 	*wait_s = w > 0 ? (int)lround(w) : 0;
 	return HQ_OK;
 }
@@ -405,8 +404,17 @@ int hq__estimate_services(struct hq_queue *q, struct hq_service_state *ss)
 	if (!x)
 		return hq__fail(q, HQ_ENOMEM, "out of memory for the hall state");
 	est_init(x, 0, 0);
-	for (i = 0; i < q->cfg->nservices && rc == HQ_OK; i++)
-		rc = estimate_in(q, x, &q->cfg->services[i], 0, &ahead, &ss[i].est_wait_s);
+	for (i = 0; i < q->cfg->nservices && rc == HQ_OK; i++) {
+		const struct hq_service *sv = &q->cfg->services[i];
+
+		/* A priority lane's tickets are all priority: its buttons show that class's. */
+		rc = estimate_in(q, x, sv, sv->priority_lane, &ahead, &ss[i].est_wait_s);
+		if (rc == HQ_OK && sv->priority_lane)
+			ss[i].est_wait_priority_s = ss[i].est_wait_s;
+		else if (rc == HQ_OK)
+			rc = estimate_in(q, x, sv, 1, &ahead, &ss[i].est_wait_priority_s);
+		ss[i].est_opens_at = ss[i].est_wait_s == HQ_EST_NONE ? hq_service_opens_later(sv, q->now) : 0;
+	}
 	free(x);
 	return rc;
 }
@@ -448,12 +456,14 @@ static int position_at_counter(struct hq_queue *q, const struct hq_ticket *t, co
 	}
 	if ((rc = load_counters(q, x)) || (rc = turn_of(q, x, (int)(sv - q->cfg->services), &turn)))
 		goto out;
-	rest = turn; /* a counter closed or away: about a turn before it calls again */
+	/* A counter closed or away: nobody can say when it calls (HQ_EST_NONE). */
+	*wait_s = HQ_EST_NONE;
 	for (i = 0; i < x->nctr; i++)
-		if (x->ctr[i].cfg->number == t->target_counter && at_work(q, &x->ctr[i], true) &&
-		    (rc = rest_of(q, x, &x->ctr[i], &rest)))
-			goto out;
-	*wait_s = (int)lround(rest + *ahead * turn);
+		if (x->ctr[i].cfg->number == t->target_counter && at_work(q, &x->ctr[i], true)) {
+			if ((rc = rest_of(q, x, &x->ctr[i], &rest)))
+				goto out;
+			*wait_s = (int)lround(rest + *ahead * turn);
+		}
 out:
 	free(x);
 	return rc;

@@ -169,7 +169,12 @@ struct hq_service_state {
 	bool open;                  /* within opening hours now */
 	int waiting;
 	int waiting_priority;       /* of those, priority and appointment class */
-	int est_wait_s;             /* for a normal ticket taken now */
+	int est_wait_s;             /* for a ticket taken now: normal class, priority for a
+				       priority lane; HQ_EST_NONE when no counter serving it
+				       is open */
+	int est_wait_priority_s;    /* for a priority ticket taken now; HQ_EST_NONE likewise */
+	int64_t est_opens_at;       /* with HQ_EST_NONE: when the service's hours open later
+				       today (unix ms), else 0 */
 	int oldest_wait_s;          /* how long the longest of `waiting` has waited since it
 				       joined this queue (issue or transfer); -1 when none waits */
 	int issued_today;

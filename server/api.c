@@ -12,12 +12,29 @@
 
 #include "server.h"
 
+/* An estimate as every answer gives it: PREFIXest_wait_s in seconds, or null with
+ * PREFIXest_reason "no_counter" and PREFIXest_opens_at when the service's hours open later
+ * that day (docs/api.md). */
+void hqd_estimate_json(json_t *v, const char *prefix, int wait_s, int64_t opens_at)
+{
+	char key[48];
+	bool none = wait_s == HQ_EST_NONE;
+
+	snprintf(key, sizeof key, "%sest_wait_s", prefix);
+	json_object_set_new(v, key, none ? json_null() : json_integer(wait_s));
+	snprintf(key, sizeof key, "%sest_reason", prefix);
+	json_object_set_new(v, key, none ? json_string("no_counter") : json_null());
+	snprintf(key, sizeof key, "%sest_opens_at", prefix);
+	json_object_set_new(v, key, none && opens_at ? hqd_iso_time(opens_at) : json_null());
+}
+
 static json_t *ticket_json(struct hq_queue *q, const struct hqd_req *r, const struct hq_ticket *t)
 {
 	const struct hq_config *cfg = hq_queue_config(q);
 	const struct hq_service *sv = hq_config_service(cfg, t->service);
 	const struct hq_counter_cfg *cc = t->counter ? hq_config_counter(cfg, t->counter) : NULL;
 	char url[360], key[HQ_SECRET_LEN + 8] = "";
+	json_t *v;
 
 	/* The QR code on the ticket opens this on a citizen's phone: the hall's public address
 	 * when the config gives one, since the kiosk itself may reach us at 127.0.0.1. Its key,
@@ -29,8 +46,8 @@ static json_t *ticket_json(struct hq_queue *q, const struct hqd_req *r, const st
 		snprintf(url, sizeof url, "%s/api/v1/tickets/%lld%s", cfg->public_url, (long long)t->id, key);
 	else
 		snprintf(url, sizeof url, "http://%s/api/v1/tickets/%lld%s", r->host, (long long)t->id, key);
-	return json_pack("{s:I, s:I, s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:i, s:s, s:s, s:i, s:s, s:i,"
-			 " s:i, s:i, s:i, s:s, s:o, s:o, s:o, s:o, s:s, s:s}",
+	v = json_pack("{s:I, s:I, s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:i, s:s, s:s, s:i, s:s, s:i,"
+			 " s:i, s:i, s:s, s:o, s:o, s:o, s:o, s:s, s:s}",
 			 "id", (json_int_t)t->id, "parent_id", (json_int_t)t->parent_id,
 			 "label", t->label, "service", t->service,
 			 "service_name", sv ? sv->name : "", "service_name_en", sv ? sv->name_en : "",
@@ -39,10 +56,13 @@ static json_t *ticket_json(struct hq_queue *q, const struct hqd_req *r, const st
 			 "counter_name", cc ? cc->name : "", "counter_name_en", cc ? cc->name_en : "",
 			 "target_counter", t->target_counter,
 			 "clerk", t->clerk, "recalls", t->recalls, "people_ahead", t->people_ahead,
-			 "est_wait_s", t->est_wait_s, "rating", t->rating, "day", t->day,
+			 "rating", t->rating, "day", t->day,
 			 "issued_at", hqd_iso_time(t->issued_at), "called_at", hqd_iso_time(t->called_at),
 			 "started_at", hqd_iso_time(t->started_at), "ended_at", hqd_iso_time(t->ended_at),
 			 "end_reason", t->end_reason, "status_url", url);
+	hqd_estimate_json(v, "", t->est_wait_s, t->est_wait_s == HQ_EST_NONE ?
+			  hq_service_opens_later(sv, t->issued_at) : 0);
+	return v;
 }
 
 static void answer_ticket(struct hq_queue *q, struct hqd_req *r, int rc, int status,
@@ -167,13 +187,16 @@ static void run_hall(struct hq_queue *q, struct hqd_req *r)
 
 		hours_text(sv, hours, sizeof hours);
 		json_array_append_new(services, json_pack(
-			"{s:s, s:s, s:s, s:s, s:b, s:s, s:b, s:i, s:i, s:i, s:i, s:i, s:b, s:o}",
+			"{s:s, s:s, s:s, s:s, s:b, s:s, s:b, s:i, s:i, s:i, s:i, s:b, s:o, s:o}",
 			"key", sv->key, "name", sv->name, "name_en", sv->name_en, "prefix", sv->prefix,
 			"priority_lane", sv->priority_lane, "hours", hours, "open", ss->open,
 			"waiting", ss->waiting,
-			"waiting_priority", ss->waiting_priority, "est_wait_s", ss->est_wait_s,
+			"waiting_priority", ss->waiting_priority,
 			"issued_today", ss->issued_today, "served_today", ss->served_today,
-			"at_cap", ss->at_cap, "oldest_wait_s", seconds_or_null(ss->oldest_wait_s)));
+			"at_cap", ss->at_cap, "oldest_wait_s", seconds_or_null(ss->oldest_wait_s),
+			"est_wait_priority_s", ss->est_wait_priority_s == HQ_EST_NONE ? json_null()
+					       : json_integer(ss->est_wait_priority_s)));
+		hqd_estimate_json(json_array_get(services, i), "", ss->est_wait_s, ss->est_opens_at);
 		json_object_set_new(json_array_get(services, i), "target_minutes",
 				    json_integer(sv->target_minutes));
 		json_object_set_new(json_array_get(services, i), "max_wait_minutes",
@@ -285,7 +308,8 @@ static void ticket_status(struct hq_queue *q, struct hqd_req *r)
 			    : json_pack("[s]", "zh"));
 	if (t.state == HQ_T_WAITING && hq_queue_position(q, t.id, &ahead, &wait_s) == HQ_OK) {
 		json_object_set_new(v, "now_ahead", json_integer(ahead));
-		json_object_set_new(v, "now_est_wait_s", json_integer(wait_s));
+		hqd_estimate_json(v, "now_", wait_s, wait_s == HQ_EST_NONE ? hq_service_opens_later(
+			hq_config_service(hq_queue_config(q), t.service), hq_sim_clock_now(&r->srv->clock)) : 0);
 	}
 	/* Its review, for the status page's rating and whoever may review it: a citizen's
 	 * opinion is not for anyone who counts through the ids. */
@@ -432,9 +456,10 @@ static void run_counter(struct hq_queue *q, struct hqd_req *r)
 		const struct hq_service *sv = &cfg->services[cc->services[j]];
 		const struct hq_service_state *ss = &v.state.services[cc->services[j]];
 
-		json_array_append_new(services, json_pack("{s:s, s:s, s:s, s:i, s:o, s:i}",
+		json_array_append_new(services, json_pack("{s:s, s:s, s:s, s:i, s:o}",
 			"key", sv->key, "name", sv->name, "name_en", sv->name_en, "waiting", ss->waiting,
-			"oldest_wait_s", seconds_or_null(ss->oldest_wait_s), "est_wait_s", ss->est_wait_s));
+			"oldest_wait_s", seconds_or_null(ss->oldest_wait_s)));
+		hqd_estimate_json(json_array_get(services, j), "", ss->est_wait_s, ss->est_opens_at);
 	}
 	hqd_json(r, 200, json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}", "counter", counter,
 		 "parked", tickets_json(q, r, v.parked, v.nparked),

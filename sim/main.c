@@ -347,7 +347,8 @@ static void fetch_estimate(struct run *r, struct hq_sim_ticket *t)
 
 	snprintf(path, sizeof path, "/api/v1/tickets/%lld", (long long)t->id);
 	if (!hq_client_request(r->s.kiosk, "GET", path, NULL, NULL, &status, &ans) && status == 200) {
-		t->est_known = true;
+		/* null: no counter was open, so nothing to measure */
+		t->est_known = json_is_integer(json_object_get(ans, "est_wait_s"));
 		t->est_wait_s = (int)json_integer_value(json_object_get(ans, "est_wait_s"));
 		t->people_ahead = (int)json_integer_value(json_object_get(ans, "people_ahead"));
 	}

@@ -169,7 +169,8 @@ struct hq_sim_ticket *hq_sim_record_issued(struct hq_sim_record *r, const json_t
 	}
 	t->priority = json_is_string(json_object_get(v, "class")) &&
 		      strcmp(json_string_value(json_object_get(v, "class")), "normal") != 0;
-	t->est_known = true;
+	/* null: no counter was open, so nothing to measure */
+	t->est_known = json_is_integer(json_object_get(v, "est_wait_s"));
 	t->est_wait_s = (int)json_integer_value(json_object_get(v, "est_wait_s"));
 	t->people_ahead = (int)json_integer_value(json_object_get(v, "people_ahead"));
 	t->by_sim = true;

@@ -178,10 +178,9 @@ static void test_estimate_turns(void **state)
 	 * 540 + 240 + 2 * 600) / 5 = 540: calls at 600, 1140, 1680. */
 	tq_at_s(2400);
 	estimate(q, "s", HQ_CLASS_NORMAL, 2, 1680);
-	/* Paused over half an hour: away. No counter of s is open, so each configured one
-	 * counts for its share (1 + 1/2 + 1/2): 3 * 540 / 2. */
+	/* Paused over half an hour: away. No counter of s is open, so nobody can say. */
 	tq_at_s(2100 + 31 * 60);
-	estimate(q, "s", HQ_CLASS_NORMAL, 2, 810);
+	estimate(q, "s", HQ_CLASS_NORMAL, 2, HQ_EST_NONE);
 	tq_at_s(9300);
 	TQ_OK(q, hq_queue_resume(q, 1));
 	tq_next(q, 1); /* S004: 600 and 30 of the 120 minutes of lunch: 2400 */
@@ -286,6 +285,89 @@ static void test_estimate_targeted(void **state)
 	assert_int_equal(tq_next(q, 1).id, moved.id);
 	TQ_OK(q, hq_queue_position(q, b.id, &ahead, &wait));
 	assert_int_equal(wait, 240);
+	tq_close(q);
+}
+
+/*
+ * No counter of the service open: there is no estimate (HQ_EST_NONE), not a figure, on the
+ * ticket, where it stands, and in the hall's state; with the time its hours open, when
+ * they open later that day. A priority lane's state is its priority class's estimate.
+ */
+static const char *lunch_hall =
+	"[hall]\nname = 午休\nestimate_samples = 5\nsign_in = open\n"
+	"[service s]\nname = 甲\nprefix = S\nnumbers = 1-999\n"
+	"hours = 09:00-12:00, 13:30-17:00\ndays = mon-sun\ntarget_minutes = 10\n"
+	"[service p]\nname = 绿色通道\nprefix = P\nnumbers = 1-999\n"
+	"hours = 09:00-12:00, 13:30-17:00\ndays = mon-sun\ntarget_minutes = 4\npriority_lane = yes\n"
+	"[counter 1]\nservices = s\n"
+	"[counter 2]\nservices = s, p\n";
+
+static void test_estimate_no_counter(void **state)
+{
+	struct hq_queue *q = tq_open(lunch_hall);
+	struct hq_service_state ss;
+	struct hq_ticket t, u, moved;
+	int ahead, wait;
+
+	(void)state;
+	tq_at(10, 0);
+	TQ_OK(q, hq_queue_close_counter(q, 1));
+	TQ_OK(q, hq_queue_close_counter(q, 2));
+	estimate(q, "s", HQ_CLASS_NORMAL, 0, HQ_EST_NONE);
+	estimate(q, "s", HQ_CLASS_PRIORITY, 0, HQ_EST_NONE);
+	tq_issue(q, "s", HQ_CLASS_NORMAL);
+	t = tq_issue(q, "s", HQ_CLASS_NORMAL);
+	assert_int_equal(t.people_ahead, 1);
+	assert_int_equal(t.est_wait_s, HQ_EST_NONE);
+	/* Stored so: read back, it is still no estimate. */
+	TQ_OK(q, hq_queue_ticket(q, t.id, &u));
+	assert_int_equal(u.est_wait_s, HQ_EST_NONE);
+	TQ_OK(q, hq_queue_position(q, t.id, &ahead, &wait));
+	assert_int_equal(ahead, 1);
+	assert_int_equal(wait, HQ_EST_NONE);
+	ss = tq_service(q, "s");
+	assert_int_equal(ss.est_wait_s, HQ_EST_NONE);
+	assert_int_equal(ss.est_wait_priority_s, HQ_EST_NONE);
+	/* Within its hours nobody knows when a counter opens. */
+	assert_int_equal(ss.est_opens_at, 0);
+
+	/* A counter opens: figures again, the priority class's shorter. */
+	TQ_OK(q, hq_queue_open_counter(q, 1));
+	ss = tq_service(q, "s");
+	assert_int_equal(ss.est_wait_s, 1200);
+	assert_int_equal(ss.est_wait_priority_s, 0);
+	assert_int_equal(ss.est_opens_at, 0);
+	TQ_OK(q, hq_queue_position(q, t.id, &ahead, &wait));
+	assert_int_equal(wait, 600);
+
+	/* The lane p: only counter 2 serves it, closed. Then open, and its state is the
+	 * priority class's: ahead of a new one are the waiting priority tickets only. */
+	assert_int_equal(tq_service(q, "p").est_wait_s, HQ_EST_NONE);
+	TQ_OK(q, hq_queue_open_counter(q, 2));
+	tq_issue(q, "p", HQ_CLASS_NORMAL);
+	ss = tq_service(q, "p");
+	estimate(q, "p", HQ_CLASS_PRIORITY, 1, ss.est_wait_s);
+	assert_int_equal(ss.est_wait_priority_s, ss.est_wait_s);
+
+	/* Sent from counter 2 to counter 1 by name, then counter 1 closes: no estimate for
+	 * it, though counter 2 serves s. */
+	tq_next(q, 2);
+	TQ_OK(q, hq_queue_transfer_counter(q, 2, 1, &moved));
+	TQ_OK(q, hq_queue_position(q, moved.id, &ahead, &wait));
+	assert_true(wait >= 0);
+	TQ_OK(q, hq_queue_close_counter(q, 1));
+	TQ_OK(q, hq_queue_position(q, moved.id, &ahead, &wait));
+	assert_int_equal(wait, HQ_EST_NONE);
+
+	/* Lunch: every counter closed, and the hours open again at 13:30. */
+	TQ_OK(q, hq_queue_close_counter(q, 2));
+	tq_at(12, 30);
+	ss = tq_service(q, "s");
+	assert_int_equal(ss.est_wait_s, HQ_EST_NONE);
+	assert_int_equal(ss.est_opens_at, ts_local(2026, 11, 23, 13, 30));
+	/* After the day's last period: nothing later today. */
+	tq_at(17, 30);
+	assert_int_equal(tq_service(q, "s").est_opens_at, 0);
 	tq_close(q);
 }
 
@@ -851,6 +933,7 @@ static double day_per;
 
 static int oracle_runs;                 /* HQ_EST_ORACLE: runs per ticket, 0 none */
 static int oracle_best(struct hq_queue *q, int64_t id);
+static int oracle_cached(struct hq_queue *q, int64_t id);
 
 static bool steady(int minute);
 static int local_minute(int64_t ms);
@@ -911,8 +994,8 @@ static void run_hall(struct hq_queue *q)
 				recs[nrecs].naive_s = (int)(tk.people_ahead * sv->target_minutes * 60.0 / n);
 			}
 			nrecs++;
-			if (oracle_runs && !oracle_for && steady(local_minute(tk.issued_at)))
-				recs[nrecs - 1].oracle_s = oracle_best(q, tk.id);
+			if (!oracle_for && steady(local_minute(tk.issued_at)))
+				recs[nrecs - 1].oracle_s = oracle_cached(q, tk.id);
 		}
 		/* The clerks with nobody at the window see the new ticket on their unit. */
 		for (c = 1; c < MAX_COUNTERS; c++)
@@ -1093,6 +1176,59 @@ static int oracle_best(struct hq_queue *q, int64_t id)
 	return (int)(waits[n / 2] / 1000);
 }
 
+/*
+ * The oracle's answers do not depend on the method (the simulation never reads an
+ * estimate), so HQ_EST_ORACLE_CACHE=FILE keeps them: one line a ticket, "seed index id
+ * seconds". A method is then measured against the oracle in seconds instead of minutes.
+ */
+static uint64_t week_seed;
+static struct cached { uint64_t seed; int idx; int64_t id; int s; } *cache;
+static int ncache;
+static FILE *cache_out;
+
+static void cache_open(void)
+{
+	const char *path = getenv("HQ_EST_ORACLE_CACHE");
+	struct cached c;
+	FILE *f;
+
+	if (!path || !*path || cache_out)
+		return;
+	if ((f = fopen(path, "r"))) {
+		unsigned long long seed;
+		long long id;
+
+		while (fscanf(f, "%llu %d %lld %d", &seed, &c.idx, &id, &c.s) == 4) {
+			struct cached *more = realloc(cache, (ncache + 1) * sizeof *cache);
+
+			assert_non_null(more);
+			cache = more;
+			c.seed = seed, c.id = id;
+			cache[ncache++] = c;
+		}
+		fclose(f);
+	}
+	cache_out = fopen(path, "a");
+	assert_non_null(cache_out);
+}
+
+static int oracle_cached(struct hq_queue *q, int64_t id)
+{
+	int idx = nrecs - 1, s;
+
+	for (int i = 0; i < ncache; i++)
+		if (cache[i].seed == week_seed && cache[i].idx == idx && cache[i].id == id)
+			return cache[i].s;
+	if (!oracle_runs)
+		return -1;
+	s = oracle_best(q, id);
+	if (cache_out && s >= 0) {
+		fprintf(cache_out, "%llu %d %lld %d\n", (unsigned long long)week_seed, idx, (long long)id, s);
+		fflush(cache_out);
+	}
+	return s;
+}
+
 static int local_minute(int64_t ms)
 {
 	time_t sec = (time_t)(ms / 1000);
@@ -1113,8 +1249,11 @@ struct figures {
 	double wait, abs_err, prev_err, naive_err, bias, prev_bias;
 	int on;                     /* with an oracle's estimate: */
 	double on_wait, on_err, on_oracle;
-	double svc_wait[NSVC], svc_err[NSVC], svc_prev[NSVC];
+	double svc_wait[NSVC], svc_err[NSVC], svc_prev[NSVC], svc_bias[NSVC];
 	int svc_n[NSVC];
+	int svc_on[NSVC];           /* per service, on the tickets with an oracle's estimate */
+	double svc_on_wait[NSVC], svc_on_err[NSVC], svc_on_oracle[NSVC], svc_on_bias[NSVC];
+	int unknown;                /* tickets issued with no estimate (no counter open) */
 };
 
 static void measure(struct figures *f)
@@ -1128,6 +1267,10 @@ static void measure(struct figures *f)
 
 		if (!r->called || !steady(local_minute(r->issued)))
 			continue;
+		if (r->est_s < 0) {
+			f->unknown++;
+			continue;
+		}
 		real = (double)(r->called - r->issued) / 1000.0;
 		f->n++;
 		f->wait += real;
@@ -1141,7 +1284,13 @@ static void measure(struct figures *f)
 			f->on_wait += real;
 			f->on_err += fabs(r->est_s - real);
 			f->on_oracle += fabs(r->oracle_s - real);
+			f->svc_on[r->svc]++;
+			f->svc_on_wait[r->svc] += real;
+			f->svc_on_err[r->svc] += fabs(r->est_s - real);
+			f->svc_on_oracle[r->svc] += fabs(r->oracle_s - real);
+			f->svc_on_bias[r->svc] += r->oracle_s - real;
 		}
+		f->svc_bias[r->svc] += r->est_s - real;
 		f->svc_n[r->svc]++;
 		f->svc_wait[r->svc] += real;
 		f->svc_err[r->svc] += fabs(r->est_s - real);
@@ -1166,7 +1315,8 @@ static void simulate_week(void **state)
 		sigma = atof(env);
 	if ((env = getenv("HQ_EST_ORACLE")) && *env)
 		oracle_runs = atoi(env);
-	rng_state = seed;
+	cache_open();
+	rng_state = week_seed = seed;
 	nrecs = 0;
 	memset(nserved, 0, sizeof nserved);
 	/* Weekdays: Monday 2026-11-23 on, 150 citizens a day. */
@@ -1184,10 +1334,19 @@ static void simulate_week(void **state)
 	       f.naive_err / f.n / 60.0, 100.0 * f.naive_err / f.wait);
 	for (i = 0; i < NSVC; i++)
 		if (f.svc_n[i])
-			printf("#   %-5s n %4d  mean wait %5.1f min  MAE %5.1f min (%3.0f%%), previous %5.1f min (%3.0f%%)\n",
+			printf("#   %-5s n %4d  mean wait %5.1f min  MAE %5.1f min (%3.0f%%) bias %+5.1f min, previous %5.1f min (%3.0f%%)\n",
 			       week_svcs[i].key, f.svc_n[i], f.svc_wait[i] / f.svc_n[i] / 60.0,
 			       f.svc_err[i] / f.svc_n[i] / 60.0, 100.0 * f.svc_err[i] / f.svc_wait[i],
+			       f.svc_bias[i] / f.svc_n[i] / 60.0,
 			       f.svc_prev[i] / f.svc_n[i] / 60.0, 100.0 * f.svc_prev[i] / f.svc_wait[i]);
+	/* Machine-readable per service, for tools/estimate-weeks to sum over weeks:
+	 * key n wait_s err_s bias_s on on_wait_s on_err_s on_oracle_s on_oracle_bias_s */
+	for (i = 0; i < NSVC; i++)
+		printf("#svc %s %d %.0f %.0f %.0f %d %.0f %.0f %.0f %.0f\n", week_svcs[i].key, f.svc_n[i],
+		       f.svc_wait[i], f.svc_err[i], f.svc_bias[i], f.svc_on[i], f.svc_on_wait[i],
+		       f.svc_on_err[i], f.svc_on_oracle[i], f.svc_on_bias[i]);
+	if (f.unknown)
+		printf("# %d tickets of the steady hours were issued with no counter open\n", f.unknown);
 	if (f.on)
 		printf("# oracle (%d runs a ticket, %d tickets): MAE %.0f%% of the mean wait, the method %.0f%% on the same tickets\n",
 		       oracle_runs, f.on, 100.0 * f.on_oracle / f.on_wait, 100.0 * f.on_err / f.on_wait);
@@ -1205,6 +1364,7 @@ int main(void)
 		TQ_TEST(test_estimate_turns),
 		TQ_TEST(test_estimate_at_work),
 		TQ_TEST(test_estimate_targeted),
+		TQ_TEST(test_estimate_no_counter),
 		TQ_TEST(test_estimate_turn_edges),
 		TQ_TEST(test_estimate_upgrade),
 		TQ_TEST(test_estimate_invalid_class),
