@@ -769,6 +769,15 @@ static int set_sign_in(struct parser *p, const struct key *k, void *obj, const c
 	return 0;
 }
 
+static int set_estimate_display(struct parser *p, const struct key *k, void *obj, const char *v)
+{
+	if (strcmp(v, "point") && strcmp(v, "range"))
+		return fail(p, p->line, "estimate_display = %s: write point (\"about 20 min\") or "
+			    "range (\"about 15-25 min\")", v);
+	*FIELD(obj, k, bool) = !strcmp(v, "range");
+	return 0;
+}
+
 static int set_alert_kind(struct parser *p, const struct key *k, void *obj, const char *v)
 {
 	for (int i = 0; i < HQ_ALERT_NKINDS; i++)
@@ -865,6 +874,7 @@ static const struct key hall_keys[] = {
 	INT(checkin_late_minutes, hq_config, checkin_late_minutes, 0, 240, "10"),
 	FN(slot_minutes, set_slot, hq_config, slot_minutes, 5, 240, "30", 0),
 	INT(estimate_samples, hq_config, estimate_samples, 1, 200, "20"),
+	FN(estimate_display, set_estimate_display, hq_config, estimate_range, 0, 0, "point", 0),
 	{ "public_url", set_public_url, offsetof(struct hq_config, public_url),
 	  sizeof(((struct hq_config *)0)->public_url), 0, 0, NULL, 0 },
 	INT(review_edit_minutes, hq_config, review_edit_minutes, 0, 1440, "30"),

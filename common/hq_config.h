@@ -234,7 +234,8 @@ struct hq_config {
 	int checkin_early_minutes;  /* appointment check-in window around the slot */
 	int checkin_late_minutes;
 	int slot_minutes;           /* appointment slot length */
-	int estimate_samples;       /* recent service times the wait estimate averages */
+	int estimate_samples;       /* turns of a service the wait estimate needs at least */
+	bool estimate_range;        /* estimate_display = range: show "15-25 min", not "20 min" */
 	char public_url[HQ_URL_MAX]; /* "http://hall.example.cn:8080", no trailing slash; "" if
 					status URLs come from the request's Host header */
 	struct hq_kiosk_cfg kiosk;

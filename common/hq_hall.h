@@ -86,6 +86,8 @@ struct hq_ticket {
 	int people_ahead;           /* at issue */
 	int est_wait_s;             /* at issue; HQ_EST_NONE when no counter of its service
 				       was open */
+	int est_range_s[2];         /* at issue: its 80% range; HQ_EST_NONE when none (no
+				       counter open, a transfer, or before schema 8) */
 	int rating;                 /* 0, or its review's level 1..5 (an hq_score) */
 	int64_t issued_at;          /* unix ms; all times below likewise, 0 if not yet */
 	int64_t queued_at;          /* issue, or transfer into this queue */

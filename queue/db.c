@@ -32,6 +32,7 @@ static const char *const migrations[] = {
 	HQ_SCHEMA_V5,
 	HQ_SCHEMA_V6,
 	HQ_SCHEMA_V7,
+	HQ_SCHEMA_V8,
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -500,5 +501,6 @@ void hq_queue_close(struct hq_queue *q)
 	sqlite3_close(q->db);
 	hq_config_free(q->cfg);
 	free(q->alerts);
+	hq__history_free(q);
 	free(q);
 }

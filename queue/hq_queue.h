@@ -144,8 +144,12 @@ int hq_queue_checkin(struct hq_queue *q, const char *code, struct hq_ticket *out
 int hq_queue_rollover(struct hq_queue *q, int *closed);
 int hq_queue_close_day(struct hq_queue *q, const char *reason, int *closed);
 
-/* Estimated wait for a ticket taken now; see the method in estimate.c. */
+/* Estimated wait for a ticket taken now; see the method in estimate.c. HQ_EST_NONE when no
+ * counter serving it is open. The _range form also gives its 80% range, range[0] to
+ * range[1] seconds (HQ_EST_NONE likewise). */
 int hq_queue_estimate(struct hq_queue *q, const char *service, enum hq_class cls, int *ahead, int *wait_s);
+int hq_queue_estimate_range(struct hq_queue *q, const char *service, enum hq_class cls, int *ahead,
+			    int *wait_s, int range[2]);
 
 /* The event feed: every state change, ids strictly increasing, never reused. */
 struct hq_event {
@@ -172,6 +176,7 @@ struct hq_service_state {
 	int est_wait_s;             /* for a ticket taken now: normal class, priority for a
 				       priority lane; HQ_EST_NONE when no counter serving it
 				       is open */
+	int est_range_s[2];         /* est_wait_s's 80% range: 10th and 90th percentile */
 	int est_wait_priority_s;    /* for a priority ticket taken now; HQ_EST_NONE likewise */
 	int64_t est_opens_at;       /* with HQ_EST_NONE: when the service's hours open later
 				       today (unix ms), else 0 */
@@ -248,6 +253,7 @@ int hq_queue_idem_put(struct hq_queue *q, const char *key, const char *route, in
 
 /* Where a waiting ticket stands now: people ahead of it and the estimated wait. */
 int hq_queue_position(struct hq_queue *q, int64_t id, int *ahead, int *wait_s);
+int hq_queue_position_range(struct hq_queue *q, int64_t id, int *ahead, int *wait_s, int range[2]);
 
 /* The 好差评 evaluation, electronic supervision, the appraisal and the web pages' sessions,
  * a header each; included

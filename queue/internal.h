@@ -52,6 +52,7 @@ struct hq_queue {
 	/* What alert.c remembers of the hall between two evaluations of the rules: one block
 	 * without pointers inside, made at the first evaluation, freed with free() at close. */
 	struct hq__alerts *alerts;
+	struct hq__history *history;  /* history.c's days before today, or NULL */
 	unsigned epoch;            /* bumped when a batch is rolled back or fails to commit */
 	/* clerk.c: the clerks who gave a wrong PIN lately, so that HQ_PIN_TRIES in a row lock
 	 * their sign-in with a PIN for a while. In memory: a program that signs clerks in for
@@ -175,12 +176,29 @@ int hq__begin(struct hq_queue *q, bool write);
  * `today` the hall's day; *closed (may be NULL) gets how many tickets were closed. */
 int hq__rollover_locked(struct hq_queue *q, const char *today, int *closed);
 
+/* history.c ------------------------------------------------------------------------- */
+
+/* The forecast reaches this far ahead, in segments of 15 minutes. */
+#define HQ_ARRIVAL_SEG_MS (15 * 60000LL)
+#define HQ_ARRIVAL_SEGS 24
+/* Citizens expected to join each service's queue, per second, in each segment from now on
+ * (rate[i][k] for the config's services[i], segment k), and the share of them of the
+ * priority class. The days before today are kept in q->history, read again on a new day. */
+int hq__arrival_rates(struct hq_queue *q, double rate[][HQ_ARRIVAL_SEGS], double *prio_share);
+/* Turns of service svc (seconds) at this time of day: today's last minutes and the same
+ * minutes of the days before, at most max into out. Returns how many, or < 0. */
+int hq__turns_now(struct hq_queue *q, int svc, float *out, int max);
+/* Frees q->history (at close). */
+void hq__history_free(struct hq_queue *q);
+
 /* estimate.c ------------------------------------------------------------------------ */
 
-/* The people ahead of a ticket of service s and class prio taken now, and its wait. */
-int hq__estimate(struct hq_queue *q, const struct hq_service *s, int prio, int *ahead, int *wait_s);
-/* The estimated wait of a normal ticket in each of the hall's services, into ss[i] for
- * the config's services[i]: the counters and each service's turns are read once for all. */
+/* The people ahead of a ticket of service s and class prio taken now, its wait, and the
+ * wait's 80% range (range may be NULL). */
+int hq__estimate(struct hq_queue *q, const struct hq_service *s, int prio, int *ahead, int *wait_s,
+		 int *range);
+/* The estimated waits of each of the hall's services, into ss[i] for the config's
+ * services[i]: the counters, turns and arrivals are read once for all. */
 int hq__estimate_services(struct hq_queue *q, struct hq_service_state *ss);
 /* A ticket's turn at its counter counts at most this much of the time between its end and
  * the counter's next call, and of a pause with the citizen at the window: a short break is

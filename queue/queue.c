@@ -351,6 +351,7 @@ struct new_ticket {
 	int64_t parent_id, origin_id;   /* origin 0: the ticket is its own place */
 	const char *day, *service, *origin_service, *label;
 	int number, cls, target_counter, ahead, wait_s;
+	int range[2];                   /* the estimate's 80% range, HQ_EST_NONE none */
 	int64_t issued_at;
 	const char *secret;             /* a transfer's: its ticket's; NULL: a new one */
 };
@@ -413,6 +414,8 @@ static int insert_ticket(struct hq_queue *q, const struct new_ticket *nt, int64_
 	sqlite3_bind_int(s, 13, nt->wait_s);
 	sqlite3_bind_int64(s, 14, nt->issued_at);
 	sqlite3_bind_int64(s, 15, q->now);
+	sqlite3_bind_int(s, 17, nt->range[0]);
+	sqlite3_bind_int(s, 18, nt->range[1]);
 	hq__bind_text(s, 16, secret);
 	return hq__exec(q, s);
 }
@@ -423,7 +426,8 @@ static int requeue_as_child(struct hq_queue *q, const struct hq_ticket *t, const
 {
 	struct new_ticket nt = {.parent_id = t->id, .day = t->day, .service = service, .label = t->label,
 				.number = t->number, .cls = t->cls, .target_counter = target_counter,
-				.issued_at = t->issued_at, .secret = t->secret};
+				.range = {HQ_EST_NONE, HQ_EST_NONE}, .issued_at = t->issued_at,
+				.secret = t->secret};
 	char origin_service[HQ_KEY_MAX];
 	sqlite3_stmt *s;
 	int rc;
@@ -512,7 +516,7 @@ static int do_issue(struct hq_queue *q, const char *key, enum hq_class cls, bool
 	struct new_ticket nt;
 	sqlite3_stmt *s;
 	int64_t id;
-	int count, number, wday, minute, ahead, wait_s, rc;
+	int count, number, wday, minute, ahead, wait_s, range[2], rc;
 	char label[HQ_LABEL_MAX];
 
 	if (!sv)
@@ -544,11 +548,11 @@ static int do_issue(struct hq_queue *q, const char *key, enum hq_class cls, bool
 				sv->key, sv->daily_cap);
 	snprintf(label, sizeof label, "%s%0*d", sv->prefix, sv->digits, number);
 
-	if ((rc = hq__estimate(q, sv, is_prio(cls), &ahead, &wait_s)))
+	if ((rc = hq__estimate(q, sv, is_prio(cls), &ahead, &wait_s, range)))
 		return rc;
 	nt = (struct new_ticket){.day = q->day, .service = sv->key, .origin_service = sv->key,
 				 .label = label, .number = number, .cls = cls, .ahead = ahead,
-				 .wait_s = wait_s, .issued_at = q->now};
+				 .wait_s = wait_s, .range = {range[0], range[1]}, .issued_at = q->now};
 	if ((rc = insert_ticket(q, &nt, &id)) ||
 	    (rc = hq__ticket_event(q, "issued", id, 0, ahead, hq_class_name(cls))))
 		return rc;

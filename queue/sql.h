@@ -239,10 +239,20 @@
 #define HQ_SCHEMA_V7                                                                     \
 	"ALTER TABLE sessions ADD COLUMN token_sha256 TEXT NOT NULL DEFAULT '';"
 
+/*
+ * v8: the 80% range of the estimate printed on a ticket (queue/estimate.c), for a hall that
+ * shows ranges ([hall] estimate_display = range); -1 none: no counter was open, or the
+ * ticket is from before v8 or a transfer's continuation.
+ */
+#define HQ_SCHEMA_V8                                                                     \
+	"ALTER TABLE tickets ADD COLUMN est_low_s INTEGER NOT NULL DEFAULT -1;"          \
+	"ALTER TABLE tickets ADD COLUMN est_high_s INTEGER NOT NULL DEFAULT -1;"
+
 #define HQ_TICKET_COLS                                                                   \
 	"id, parent_id, day, label, service, number, class, state, counter,"             \
 	" target_counter, clerk, recalls, people_ahead, est_wait_s, rating,"             \
-	" issued_at, queued_at, called_at, started_at, ended_at, end_reason, secret"
+	" issued_at, queued_at, called_at, started_at, ended_at, end_reason, secret,"    \
+	" est_low_s, est_high_s"
 
 /* X(NAME, SQL): the statement is q->st[SQL_NAME]. */
 #define HQ_SQL_MAP(X)                                                                    \
@@ -320,8 +330,9 @@
 	X(TICKET_INSERT, "INSERT INTO tickets(id, parent_id, origin_id, day, service,"   \
 			 " origin_service, number, label, class, prio, state,"           \
 			 " target_counter, people_ahead, est_wait_s, issued_at,"         \
-			 " queued_at, secret) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"\
-			 " ?10, 0, ?11, ?12, ?13, ?14, ?15, ?16)")                       \
+			 " queued_at, secret, est_low_s, est_high_s) VALUES(?1, ?2, ?3,"  \
+			 " ?4, ?5, ?6, ?7, ?8, ?9, ?10, 0, ?11, ?12, ?13, ?14, ?15, ?16," \
+			 " ?17, ?18)")                                                   \
 	X(TICKET_ORIGIN, "SELECT origin_id, origin_service FROM tickets WHERE id = ?1")  \
 	X(TICKET_CALL, "UPDATE tickets SET state = 1, counter = ?2, clerk = ?3,"         \
 		       " called_at = CASE WHEN called_at = 0 THEN ?4 ELSE called_at END,"\
@@ -364,6 +375,19 @@
 	X(TICKET_WAITING_UPTO, "SELECT COUNT(*) FROM (SELECT 1 FROM tickets"             \
 			       " WHERE state = 0 AND target_counter = 0 AND service = ?1"\
 			       " AND prio >= ?2 LIMIT ?3)")                              \
+	/* Tickets that joined a queue (issued, or transferred in) at ?1 <= t < ?2, by the	\
+	 * issue times' index: a transfer joins its queue after its first ticket's issue. */\
+	X(TICKET_ARRIVALS, "SELECT service, queued_at, prio FROM tickets"                 \
+			   " WHERE issued_at >= ?1 - 43200000 AND issued_at < ?2"            \
+			   " AND queued_at >= ?1 AND queued_at < ?2")                       \
+	/* Turns of calls at ?1 <= t < ?2, by the issue times' index (a ticket is called on \
+	 * the day of its issue). */                                                       \
+	X(TICKET_TURNS_SINCE, "SELECT service, called_at, turn_ms FROM tickets"           \
+			      " WHERE issued_at >= ?1 - 86400000 AND issued_at < ?2"     \
+			      " AND turn_ms > 0 AND called_at >= ?1 AND called_at < ?2")  \
+	X(TICKET_TURNS_BETWEEN, "SELECT turn_ms FROM tickets WHERE service = ?1"         \
+			       " AND turn_ms > 0 AND called_at >= ?2 AND called_at < ?3"   \
+			       " ORDER BY called_at DESC LIMIT ?4")                      \
 	X(TICKET_RECENT_TURNS, "SELECT turn_ms FROM tickets WHERE service = ?1"          \
 			       " AND turn_ms > 0 AND called_at >= ?2"                    \
 			       " ORDER BY called_at DESC LIMIT ?3")                      \

@@ -32,6 +32,8 @@ static void row_to_ticket(sqlite3_stmt *s, struct hq_ticket *t)
 	t->ended_at = sqlite3_column_int64(s, 19);
 	hq__copy_col(t->end_reason, sizeof t->end_reason, s, 20);
 	hq__copy_col(t->secret, sizeof t->secret, s, 21);
+	t->est_range_s[0] = sqlite3_column_int(s, 22);
+	t->est_range_s[1] = sqlite3_column_int(s, 23);
 }
 
 int hq__load_ticket(struct hq_queue *q, int64_t id, struct hq_ticket *t)

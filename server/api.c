@@ -12,13 +12,18 @@
 
 #include "server.h"
 
-/* An estimate as every answer gives it: PREFIXest_wait_s in seconds, or null with
- * PREFIXest_reason "no_counter" and PREFIXest_opens_at when the service's hours open later
- * that day (docs/api.md). */
-void hqd_estimate_json(json_t *v, const char *prefix, int wait_s, int64_t opens_at)
+/* An estimate as every answer gives it: PREFIXest_wait_s in seconds and
+ * PREFIXest_wait_range_s its 80% range [low, high] (null when not known), or both null
+ * with PREFIXest_reason "no_counter" and PREFIXest_opens_at when the service's hours open
+ * later that day (docs/api.md). */
+void hqd_estimate_json(json_t *v, const char *prefix, int wait_s, const int *range, int64_t opens_at)
 {
 	char key[48];
 	bool none = wait_s == HQ_EST_NONE;
+
+	snprintf(key, sizeof key, "%sest_wait_range_s", prefix);
+	json_object_set_new(v, key, !none && range && range[0] != HQ_EST_NONE && range[1] != HQ_EST_NONE ?
+			    json_pack("[i, i]", range[0], range[1]) : json_null());
 
 	snprintf(key, sizeof key, "%sest_wait_s", prefix);
 	json_object_set_new(v, key, none ? json_null() : json_integer(wait_s));
@@ -60,8 +65,9 @@ static json_t *ticket_json(struct hq_queue *q, const struct hqd_req *r, const st
 			 "issued_at", hqd_iso_time(t->issued_at), "called_at", hqd_iso_time(t->called_at),
 			 "started_at", hqd_iso_time(t->started_at), "ended_at", hqd_iso_time(t->ended_at),
 			 "end_reason", t->end_reason, "status_url", url);
-	hqd_estimate_json(v, "", t->est_wait_s, t->est_wait_s == HQ_EST_NONE ?
+	hqd_estimate_json(v, "", t->est_wait_s, t->est_range_s, t->est_wait_s == HQ_EST_NONE ?
 			  hq_service_opens_later(sv, t->issued_at) : 0);
+	json_object_set_new(v, "estimate_display", json_string(cfg->estimate_range ? "range" : "point"));
 	return v;
 }
 
@@ -196,7 +202,8 @@ static void run_hall(struct hq_queue *q, struct hqd_req *r)
 			"at_cap", ss->at_cap, "oldest_wait_s", seconds_or_null(ss->oldest_wait_s),
 			"est_wait_priority_s", ss->est_wait_priority_s == HQ_EST_NONE ? json_null()
 					       : json_integer(ss->est_wait_priority_s)));
-		hqd_estimate_json(json_array_get(services, i), "", ss->est_wait_s, ss->est_opens_at);
+		hqd_estimate_json(json_array_get(services, i), "", ss->est_wait_s, ss->est_range_s,
+				  ss->est_opens_at);
 		json_object_set_new(json_array_get(services, i), "target_minutes",
 				    json_integer(sv->target_minutes));
 		json_object_set_new(json_array_get(services, i), "max_wait_minutes",
@@ -217,6 +224,7 @@ static void run_hall(struct hq_queue *q, struct hqd_req *r)
 		      "appointments", cfg->kiosk.appointments, "footer", cfg->kiosk.footer);
 	if (cfg->lang_en)
 		json_array_append_new(json_object_get(v, "languages"), json_string("en"));
+	json_object_set_new(v, "estimate_display", json_string(cfg->estimate_range ? "range" : "point"));
 	/* The hall's place among halls, for hallq-sync (docs/central.md): "" when not set. */
 	json_object_set_new(v, "id", json_string(cfg->hall_id));
 	json_object_set_new(v, "region", json_string(cfg->region));
@@ -293,7 +301,7 @@ static void ticket_status(struct hq_queue *q, struct hqd_req *r)
 	struct hq_ticket t;
 	long long id;
 	json_t *v;
-	int ahead, wait_s, rc;
+	int ahead, wait_s, range[2], rc;
 
 	if (!path_ticket(q, r, &id))
 		return;
@@ -306,9 +314,9 @@ static void ticket_status(struct hq_queue *q, struct hqd_req *r)
 	 * the hall speaks it. */
 	json_object_set_new(v, "languages", hq_queue_config(q)->lang_en ? json_pack("[s, s]", "zh", "en")
 			    : json_pack("[s]", "zh"));
-	if (t.state == HQ_T_WAITING && hq_queue_position(q, t.id, &ahead, &wait_s) == HQ_OK) {
+	if (t.state == HQ_T_WAITING && hq_queue_position_range(q, t.id, &ahead, &wait_s, range) == HQ_OK) {
 		json_object_set_new(v, "now_ahead", json_integer(ahead));
-		hqd_estimate_json(v, "now_", wait_s, wait_s == HQ_EST_NONE ? hq_service_opens_later(
+		hqd_estimate_json(v, "now_", wait_s, range, wait_s == HQ_EST_NONE ? hq_service_opens_later(
 			hq_config_service(hq_queue_config(q), t.service), hq_sim_clock_now(&r->srv->clock)) : 0);
 	}
 	/* Its review, for the status page's rating and whoever may review it: a citizen's
@@ -459,7 +467,8 @@ static void run_counter(struct hq_queue *q, struct hqd_req *r)
 		json_array_append_new(services, json_pack("{s:s, s:s, s:s, s:i, s:o}",
 			"key", sv->key, "name", sv->name, "name_en", sv->name_en, "waiting", ss->waiting,
 			"oldest_wait_s", seconds_or_null(ss->oldest_wait_s)));
-		hqd_estimate_json(json_array_get(services, j), "", ss->est_wait_s, ss->est_opens_at);
+		hqd_estimate_json(json_array_get(services, j), "", ss->est_wait_s, ss->est_range_s,
+				  ss->est_opens_at);
 	}
 	hqd_json(r, 200, json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}", "counter", counter,
 		 "parked", tickets_json(q, r, v.parked, v.nparked),

@@ -295,7 +295,7 @@ void hqd_queue_error(struct hq_queue *q, struct hqd_req *r, int err);
 char *hqd_event_frame(const struct hq_event *e);
 /* ISO 8601 with the zone's offset, "2026-11-23T10:02:11+08:00"; JSON null for 0. */
 json_t *hqd_iso_time(int64_t ms);
-void hqd_estimate_json(json_t *v, const char *prefix, int wait_s, int64_t opens_at);
+void hqd_estimate_json(json_t *v, const char *prefix, int wait_s, const int *range, int64_t opens_at);
 
 /* worker.c. The worker stamps hall time with srv->clock and publishes to srv->hub, so both
  * are set before it starts; stop it before freeing them. */

@@ -753,6 +753,8 @@ static void test_upgrade_from_3(void **state)
 				      "DROP TABLE sessions; ALTER TABLE counters DROP COLUMN state_at;"
 				      "ALTER TABLE tickets DROP COLUMN secret;"
 				      "UPDATE tickets SET rating = id WHERE id <= 3;" /* 1, 2, 3 */
+				      "ALTER TABLE tickets DROP COLUMN est_low_s;"
+				      "ALTER TABLE tickets DROP COLUMN est_high_s;"
 				      "PRAGMA user_version = 3;", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
 	q = tq_reopen(NULL);

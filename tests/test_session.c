@@ -286,6 +286,8 @@ static void test_upgrade_from_4(void **state)
 	hq_queue_close(q);
 	assert_int_equal(sqlite3_open(ts_db_path(), &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db, "DROP TABLE sessions; ALTER TABLE counters DROP COLUMN state_at;"
+				      "ALTER TABLE tickets DROP COLUMN est_low_s;"
+				      "ALTER TABLE tickets DROP COLUMN est_high_s;"
 				      "PRAGMA user_version = 4;", NULL, NULL,
 				      NULL), SQLITE_OK);
 	sqlite3_close(db);
@@ -308,6 +310,8 @@ static void test_upgrade_from_6(void **state)
 	hq_queue_close(q);
 	assert_int_equal(sqlite3_open(ts_db_path(), &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db, "ALTER TABLE sessions DROP COLUMN token_sha256;"
+				      "ALTER TABLE tickets DROP COLUMN est_low_s;"
+				      "ALTER TABLE tickets DROP COLUMN est_high_s;"
 				      "PRAGMA user_version = 6;", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
 	q = tq_reopen(NULL);
