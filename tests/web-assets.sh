@@ -6,8 +6,9 @@
 # refused; GET /api/v1/counters/{n} (who may, and what: the counter with since and
 # paused_at, parked, sent_here, its services' longest waits, the last finished ticket);
 # /api/v1/hall's oldest_wait_s and since; the public ticket stream, which says "change" for
-# an event of its ticket's queue and nothing for another's, and its cap (503 with
-# Retry-After). Ends with "web-assets: N passed, M failed".
+# an event of its ticket's queue or of a counter serving it (opened, paused, resumed,
+# closed) and nothing for another's, and its cap (503 with Retry-After). Ends with
+# "web-assets: N passed, M failed".
 set -u
 cd "$(dirname "$0")/.." || exit 1
 . tests/lib.sh
@@ -211,6 +212,14 @@ mark=$(lines "$tmp/s1")
 api POST /api/v1/tickets "$T_KIOSK" '{"service": "b"}' >/dev/null
 api POST /api/v1/counters/3/pause "$T_ADMIN" '{"reason": "x"}' >/dev/null
 b_last=$(api GET /api/v1/hall "$T_ADMIN" | jq_py 'j["last_event_id"]')
+# The counters of its service (1 serves a alone): an opening, a pause, a resume or a close
+# changes its estimate (no counter open: est_wait_s null), so each is a change.
+for op in pause:paused resume:resumed close:closed open:opened; do
+	m=$(lines "$tmp/s1")
+	api POST "/api/v1/counters/1/${op%%:*}" "$T_C1" >/dev/null
+	expect_line "the ticket stream: a change when counter 1 of its queue is ${op#*:}" 3000 "$tmp/s1" "$m" \
+		"\"type\": \"counter_${op#*:}\"}\$"
+done
 # Its queue: counter 1 calls the first of a (A001).
 api POST /api/v1/counters/1/call-next "$T_C1" >/dev/null
 call_id=$(api GET /api/v1/hall "$T_ADMIN" | jq_py 'j["last_event_id"]')

@@ -150,7 +150,7 @@ function serviceRow(s) {
 	};
 	tr.append(name, cells.waiting, cells.oldest, cells.est, cells.ontime);
 	tr.dataset.service = s.key;
-	return { tr, cells, oldestAt: null };
+	return { tr, cells, oldestAt: null, estNone: false };
 }
 
 function renderServices() {
@@ -179,8 +179,17 @@ function renderServices() {
 		/* The oldest wait counts on from the moment of the hall's answer. */
 		row.oldestAt = s.oldest_wait_s === null || s.oldest_wait_s === undefined ? null
 			: hall.time_ms - s.oldest_wait_s * 1000;
-		/* A duration as the oldest wait beside it is: m:ss, whole minutes. */
-		text(c.est, s.waiting || s.open ? clock(Math.round(s.est_wait_s / 60) * 60) : '—');
+		/* A duration as the oldest wait beside it is: m:ss, whole minutes. No estimate
+		 * (est_wait_s null: no counter of the service is open) is said in words, not 0:00. */
+		const none = (s.waiting > 0 || s.open) && typeof s.est_wait_s !== 'number';
+		if (none !== row.estNone) {
+			row.estNone = none;
+			cls(c.est, 'none', none);
+			if (none)
+				setBi(c.est, '窗口暂未开放', 'No counter open yet');
+		}
+		if (!none)
+			text(c.est, s.waiting || s.open ? clock(Math.round(s.est_wait_s / 60) * 60) : '—');
 		const st = onTime.get(s.key);
 		text(c.ontime, st && st.called ? percent(st.on_time_rate, 0) : '—');
 	});

@@ -51,6 +51,25 @@ function waitWords(s) {
 	return ['约 ' + h + ' 小时' + (m ? ' ' + m + ' 分' : ''), 'about ' + h + ' h' + (m ? ' ' + m + ' min' : '')];
 }
 
+/* No counter of the ticket's service is open, so nobody knows the wait (docs/api.md, "No
+ * counter open"): say so instead of a figure, and when the hours open later today, from
+ * when. `opens` is an ISO time with the hall's offset; its HH:MM is the hall's wall clock,
+ * whatever zone the phone is in. */
+function noCounter(opens) {
+	const e = $('wait');
+	pair('wait', '窗口暂未开放', 'No counter open yet');
+	const hm = typeof opens === 'string' && /T(\d\d:\d\d)/.exec(opens);
+	if (hm) {
+		const at = document.createElement('span'), en = document.createElement('span');
+		at.className = 'opens';
+		at.textContent = '约 ' + hm[1] + ' 后开始办理';
+		en.className = 'en';
+		en.lang = 'en';
+		en.textContent = 'Service from about ' + hm[1];
+		e.append(at, en);
+	}
+}
+
 function stateWords(t) {
 	const at = t.counter_name || '', atEn = t.counter_name_en || at;
 	switch (t.state) {
@@ -67,9 +86,13 @@ function stateWords(t) {
 }
 
 /* The label as large as the card allows: the longest (3 letters and 4 digits, "ABC1234")
- * must fit a 320 px phone without clipping, so a label wider than the card shrinks to it. */
+ * must fit a 320 px phone without clipping. The style sheet sizes it from the card's width
+ * and the label's length (--chars), which fits any font whose letters are no wider than
+ * 0.8 em; a wider font (a phone's own) is measured here and the label shrunk to the card,
+ * again whenever the card's width or the fonts change. */
 function fitLabel() {
 	const box = $('label'), inner = $('label-text');
+	box.style.setProperty('--chars', Math.max(4, Array.from(inner.textContent).length));
 	box.style.fontSize = '';
 	const avail = box.clientWidth, w = inner.getBoundingClientRect().width;
 	if (w > avail && w > 0) {
@@ -77,7 +100,19 @@ function fitLabel() {
 		box.style.fontSize = Math.floor(size * avail / w * 0.97) + 'px';
 	}
 }
-addEventListener('resize', fitLabel);
+let fitWidth = 0;
+if (window.ResizeObserver) {
+	new ResizeObserver(() => {
+		if ($('label').clientWidth !== fitWidth) {
+			fitWidth = $('label').clientWidth;
+			fitLabel();
+		}
+	}).observe($('label'));
+} else {
+	addEventListener('resize', fitLabel);
+}
+if (document.fonts)
+	document.fonts.ready.then(fitLabel);
 
 function show(t) {
 	if (t.languages) {
@@ -98,10 +133,17 @@ function show(t) {
 	$('state').className = 'state' + (w[2] ? ' ' + w[2] : '');
 	$('figures').hidden = !waiting;
 	if (waiting) {
+		/* Where it stands now when the server says (a waiting ticket's now_*), else as at
+		 * its issue; a wait of null is no estimate: no counter of its service is open. */
+		const now = 'now_est_wait_s' in t;
 		const n = typeof t.now_ahead === 'number' ? t.now_ahead : t.people_ahead;
-		const s = typeof t.now_est_wait_s === 'number' ? t.now_est_wait_s : t.est_wait_s;
+		const s = now ? t.now_est_wait_s : t.est_wait_s;
 		pair('ahead', n + ' 人', n === 1 ? '1 person' : n + ' people');
-		if (n === 0)
+		$('wait').classList.toggle('none', typeof s !== 'number');
+		$('figures').classList.toggle('none', typeof s !== 'number');
+		if (typeof s !== 'number')
+			noCounter(now ? t.now_est_opens_at : t.est_opens_at);
+		else if (n === 0)
 			pair('wait', '即将叫号', "you're next");
 		else
 			pair('wait', waitWords(s)[0], waitWords(s)[1]);

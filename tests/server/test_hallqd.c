@@ -6,6 +6,7 @@
  * counter units' health reports (read back, in /metrics, going stale), the kiosks' printer
  * health (the same, and the log lines), the ticket status page (HTML for a browser, also run
  * in headless chromium when it is installed), public_url and [kiosk] in the config, the event stream,
+ * no estimate while no counter of a service is open (at lunch on a simulated clock),
  * concurrent clients, a kill -9 in the middle of a load, the signals and the startup refusals. The
  * database is read directly (sqlite3, and the hallq command) to check the queue's
  * invariants. Every server started is stopped by its pid, on failure too; a watchdog ends
@@ -3376,6 +3377,169 @@ static void t_sim_clock(void)
 	cur = was;
 }
 
+/* ---- no counter open: no estimate (docs/api.md, "No counter open") ------------------------------------ */
+
+/* A hall with a lunch break, on a simulated clock: the machine's date and hour play no part. */
+static const char est_ini[] =
+	"[hall]\nname = 午休大厅\nname_en = Lunch Hall\nlanguages = zh, en\nsign_in = open\n\n"
+	"[service s]\nname = 综合受理\nname_en = General\nprefix = S\nnumbers = 1-999\n"
+	"hours = 09:00-12:00, 13:30-17:00\ndays = mon-sun\n\n"
+	"[counter 1]\nservices = s\n\n[counter 2]\nservices = s\n";
+
+/* hallqd on s's files at hall time `clock` (local, "YYYY-MM-DD HH:MM"), at real speed. */
+static bool start_clocked(struct server *s, const char *clock)
+{
+	char listen[64];
+
+	s->port = free_port();
+	snprintf(listen, sizeof listen, "127.0.0.1:%d", s->port);
+	snprintf(s->base, sizeof s->base, "http://127.0.0.1:%d", s->port);
+	char *argv[] = {hallqd_bin, "--config", s->ini, "--db", s->db, "--listen", listen, "--tokens", s->tokens,
+			"--clock", (char *)clock, NULL};
+	s->pid = spawn(argv, s->log);
+	return s->pid > 0 && wait_ready(s, 10000);
+}
+
+/* Does o carry PREFIXest_wait_s null, PREFIXest_reason "no_counter" and PREFIXest_opens_at
+ * `opens` (NULL: null)? Or, with opens "number", an integer wait and both others null? */
+static bool est_is(const json_t *o, const char *prefix, const char *opens)
+{
+	char w[40], why[40], at[40];
+
+	snprintf(w, sizeof w, "%sest_wait_s", prefix);
+	snprintf(why, sizeof why, "%sest_reason", prefix);
+	snprintf(at, sizeof at, "%sest_opens_at", prefix);
+	if (opens && !strcmp(opens, "number"))
+		return json_is_integer(json_object_get(o, w)) && json_is_null(json_object_get(o, why)) &&
+		       json_is_null(json_object_get(o, at));
+	return json_is_null(json_object_get(o, w)) && jstr_is(o, why, "no_counter") &&
+	       (opens ? jstr_is(o, at, opens) : json_is_null(json_object_get(o, at)));
+}
+
+/* Service s of the hall, the counter view's and the ticket's answers, each into its own
+ * copy (caller decrefs). */
+static json_t *est_hall_s(void)
+{
+	json_t *hall = get_hall();
+	json_t *s = json_incref(find_by(json_object_get(hall, "services"), "key", "s"));
+	json_decref(hall);
+	return s;
+}
+
+static json_t *est_counter_s(int n)
+{
+	if (api("GET", TK(n == 1 ? R_COUNTER1 : R_COUNTER2), NULL, "/api/v1/counters/%d", n) != 200)
+		return NULL;
+	return json_incref(json_array_get(json_object_get(R.json, "services"), 0));
+}
+
+static json_t *est_ticket(json_int_t id)
+{
+	if (api("GET", NULL, NULL, "/api/v1/tickets/%lld", (long long)id) != 200)
+		return NULL;
+	return json_incref(R.json);
+}
+
+static void t_no_counter(void)
+{
+	struct server s = {0};
+	struct server *was = cur;
+	json_t *v;
+	json_int_t id = 0, ahead = -1;
+	char *d;
+
+	if (!check(server_setup(&s, "est") && write_file(s.ini, est_ini, 0644), "est: set up a hall"))
+		return;
+	/* Tuesday 24 November 2026, 10:00: within the hours, both counters closed. */
+	if (!check(start_clocked(&s, "2026-11-24 10:00"), "est: hallqd --clock \"2026-11-24 10:00\" starts")) {
+		log_tail(&s);
+		server_stop(&s, SIGKILL);
+		return;
+	}
+	cur = &s;
+	api("POST", TK(R_COUNTER1), NULL, "/api/v1/counters/1/close");
+	expect_status(&R, 200, "est: close counter 1");
+	api("POST", TK(R_COUNTER2), NULL, "/api/v1/counters/2/close");
+	expect_status(&R, 200, "est: close counter 2");
+
+	v = est_hall_s();
+	d = json_dumps(v, JSON_COMPACT);
+	check(v && est_is(v, "", NULL) && json_is_null(json_object_get(v, "est_wait_priority_s")),
+	      "est: no counter open: /api/v1/hall's service has est_wait_s null, est_reason no_counter, "
+	      "est_wait_priority_s null, est_opens_at null within its hours (%s)", d ? d : "no service s");
+	free(d);
+	json_decref(v);
+
+	api("POST", TK(R_KIOSK), "{\"service\": \"s\"}", "/api/v1/tickets");
+	api("POST", TK(R_KIOSK), "{\"service\": \"s\"}", "/api/v1/tickets");
+	check(R.status == 201 && jint(R.json, "id", &id) && jint(R.json, "people_ahead", &ahead) && ahead == 1 &&
+	      est_is(R.json, "", NULL),
+	      "est: a ticket issued with no counter open, 1 ahead: est_wait_s null, est_reason no_counter (%s)",
+	      desc(&R));
+	v = est_ticket(id);
+	d = json_dumps(v, JSON_COMPACT);
+	check(v && jint_or(v, "now_ahead", -1) == 1 && est_is(v, "now_", NULL) && est_is(v, "", NULL),
+	      "est: GET /api/v1/tickets/ID: now_est_wait_s null, now_est_reason no_counter (%s)", d ? d : desc(&R));
+	free(d);
+	json_decref(v);
+	v = est_counter_s(1);
+	check(v && est_is(v, "", NULL), "est: /api/v1/counters/1's service s: est_wait_s null, no_counter (%s)",
+	      desc(&R));
+	json_decref(v);
+
+	/* A counter opens: figures again, except the ticket's own, kept as at its issue. */
+	api("POST", TK(R_COUNTER1), NULL, "/api/v1/counters/1/open");
+	expect_status(&R, 200, "est: open counter 1");
+	v = est_hall_s();
+	d = json_dumps(v, JSON_COMPACT);
+	check(v && est_is(v, "", "number") && json_is_integer(json_object_get(v, "est_wait_priority_s")),
+	      "est: a counter open: the hall's service has est_wait_s and est_wait_priority_s numbers, "
+	      "est_reason null (%s)", d ? d : "no service s");
+	free(d);
+	json_decref(v);
+	v = est_ticket(id);
+	d = json_dumps(v, JSON_COMPACT);
+	check(v && est_is(v, "now_", "number") && est_is(v, "", NULL),
+	      "est: a counter open: the ticket's now_est_wait_s a number, its est_wait_s still null (%s)",
+	      d ? d : desc(&R));
+	free(d);
+	json_decref(v);
+	v = est_counter_s(2);
+	check(v && est_is(v, "", "number"), "est: a counter open: /api/v1/counters/2's service s a number (%s)",
+	      desc(&R));
+	json_decref(v);
+
+	/* Lunch, 12:30 the same day, every counter closed: the hours open again at 13:30. */
+	api("POST", TK(R_COUNTER1), NULL, "/api/v1/counters/1/close");
+	expect_status(&R, 200, "est: close counter 1 again");
+	server_stop(&s, SIGTERM);
+	if (!check(start_clocked(&s, "2026-11-24 12:30"), "est: hallqd --clock \"2026-11-24 12:30\" starts")) {
+		log_tail(&s);
+		server_stop(&s, SIGKILL);
+		cur = was;
+		return;
+	}
+	v = est_hall_s();
+	d = json_dumps(v, JSON_COMPACT);
+	check(v && est_is(v, "", "2026-11-24T13:30:00+08:00") && json_is_null(json_object_get(v, "est_wait_priority_s")),
+	      "est: at lunch the hall's service has est_opens_at 2026-11-24T13:30:00+08:00 (%s)", d ? d : "no service s");
+	free(d);
+	json_decref(v);
+	v = est_ticket(id);
+	d = json_dumps(v, JSON_COMPACT);
+	check(v && jstr_is(v, "state", "waiting") && est_is(v, "now_", "2026-11-24T13:30:00+08:00"),
+	      "est: at lunch the waiting ticket's now_est_opens_at is 13:30 (%s)", d ? d : desc(&R));
+	free(d);
+	json_decref(v);
+	v = est_counter_s(1);
+	check(v && est_is(v, "", "2026-11-24T13:30:00+08:00"), "est: at lunch /api/v1/counters/1's service s "
+	      "opens at 13:30 (%s)", desc(&R));
+	json_decref(v);
+
+	server_stop(&s, SIGTERM);
+	cur = was;
+}
+
 /* ---- main --------------------------------------------------------------------------------------------- */
 
 static void rmtree(const char *dir)
@@ -3485,6 +3649,7 @@ int main(void)
 	}
 
 	t_sim_clock();
+	t_no_counter();
 
 	if (ping) {
 		long left = 17000 - (long)(mono_ms() - ping_start);

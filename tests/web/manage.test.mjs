@@ -4,9 +4,9 @@
  * hall within a second; an alert (a pause without a reason, pause_no_reason: 2 minutes of
  * hall time, seconds at --speed 30) is acknowledged with a note from the page, as
  * GET /api/v1/alerts then says; the reports' cells equal /api/v1/stats for the same range;
- * the statistics' CSV downloads and equals /api/v1/stats?format=csv. Screenshots
- * manage-1920.png, manage-390.png, reports-1920.png and reports-390.png of a hall with some
- * activity.
+ * the statistics' CSV downloads and equals /api/v1/stats?format=csv; a service with no
+ * counter open shows 窗口暂未开放 instead of an estimate. Screenshots manage-1920.png,
+ * manage-390.png, reports-1920.png and reports-390.png of a hall with some activity.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -37,6 +37,9 @@ before(async () => {
 	/* Some activity: six counters at work, tickets of four services, a few served and
 	 * rated (one badly, which opens a case). */
 	await openCounters(hall, [1, 2, 3, 4, 5, 6]);
+	/* Counter 20 alone serves green: closed, that queue has no counter open, no estimate. */
+	const closed = await hall.api('POST', '/api/v1/counters/20/close', null, hall.tokens.counter(20));
+	assert.equal(closed.status, 200, closed.text);
 	await issue(hall, 'business', 5);
 	await issue(hall, 'enquiry', 4);
 	await issue(hall, 'realestate', 3);
@@ -100,9 +103,25 @@ test('at 1920x1080 every column of the services fits, the estimate with its unit
 		return out;
 	});
 	assert.deepEqual(clipped, []);
-	/* The estimate is a duration as the oldest wait is (m:ss), not a bare number. */
+	/* The estimate is a duration as the oldest wait is (m:ss), not a bare number; or the
+	 * words when no counter of the service is open. */
 	for (const td of await wall.locator('#services tr td:nth-child(4)').allTextContents())
-		assert.match(td, /^(\d+:\d\d(:\d\d)?|—)$/, 'estimate ' + td);
+		assert.match(td, /^(\d+:\d\d(:\d\d)?|—|窗口暂未开放 No counter open yet)$/, 'estimate ' + td);
+});
+
+test('a service with no counter open shows the words instead of an estimate, and a figure once one opens', async () => {
+	const est = wall.locator('#services tr[data-service="green"] td:nth-child(4)');
+	const h = (await hall.api('GET', '/api/v1/hall', null, hall.tokens.manager)).json;
+	const green = h.services.find((s) => s.key === 'green');
+	assert.equal(green.est_wait_s, null);
+	assert.equal(green.est_reason, 'no_counter');
+	await until(async () => (await est.textContent()) === '窗口暂未开放 No counter open yet', { what: 'the words for green' });
+	const r = await hall.api('POST', '/api/v1/counters/20/open', null, hall.tokens.counter(20));
+	assert.equal(r.status, 200, r.text);
+	await until(async () => /^\d+:\d\d$/.test(await est.textContent()), { ms: 2000, what: 'an estimate for green once counter 20 opens' });
+	const again = await hall.api('POST', '/api/v1/counters/20/close', null, hall.tokens.counter(20));
+	assert.equal(again.status, 200, again.text);
+	await until(async () => (await est.textContent()) === '窗口暂未开放 No counter open yet', { what: 'the words again' });
 });
 
 test('a call made through the API shows on the live hall within a second', async () => {
