@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "hq_hall.h"
 #include "screen.h"
 
 /* The regions; R_BODY is the frame the panels sit in, printed with the layout but never
@@ -35,6 +36,7 @@ static const char *const region_names[HQ_SCREEN_REGIONS] = {
 #define C_PAUSED 0x7A5C00
 #define C_CLOSED 0x333D4D
 #define C_TICKER 0x040C1C
+#define C_NOEST 0xFFB74D    /* no estimate: no counter open */
 
 #define BLINK_MS 3000        /* the first seconds of a highlight blink... */
 #define BLINK_PHASE_MS 500   /* ...once a second: slow enough for anyone, never a strobe */
@@ -42,6 +44,7 @@ static const char *const region_names[HQ_SCREEN_REGIONS] = {
 /* The fixed texts (and every character the date may need), for the font check at start. */
 static const char fixed_text[] =
 	"正在呼叫 请到 办理 最近呼叫 等候人数 等候 预计 人 约 分钟 小时 无需等候 暂停取号 "
+	"窗口暂未开放 约 后开始办理 "
 	"窗口 号 空闲 暂停 关闭 离线 正在连接 再次呼叫 等候叫号 年月日 星期一二三四五六日 → · "
 	"0123456789 ABCDEFGHIJKLMNOPQRSTUVWXYZ abcdefghijklmnopqrstuvwxyz :~-";
 
@@ -545,7 +548,7 @@ static void service_pages(const struct hq_screen *s, const struct hq_dstate *st,
 
 static int est_minutes(const struct hq_dservice *sv)
 {
-	return (sv->est_wait_s + 59) / 60;
+	return sv->est_wait_s == HQ_EST_NONE ? -1 : (sv->est_wait_s + 59) / 60;
 }
 
 static uint64_t sig_services(const struct hq_screen *s, const struct hq_dstate *st, int64_t wall_ms)
@@ -566,22 +569,58 @@ static uint64_t sig_services(const struct hq_screen *s, const struct hq_dstate *
 		sig_int(&h, sv->open);
 		sig_int(&h, sv->waiting);
 		sig_int(&h, est_minutes(sv));
+		sig_int(&h, sv->est_opens_at / 60000);
 	}
 	return h;
 }
 
-static void wait_text(const struct hq_dservice *sv, bool en, char *out, size_t n)
+/*
+ * The wait column's words, Chinese and English ("" when the hall speaks only Chinese). A
+ * service no open counter serves has no estimate and says so, never "no wait" nor a number
+ * (issue 18: the same words as the kiosk and the ticket); when its hours open later today,
+ * it says when instead. Returns true for those words, which take two lines where the row
+ * has room for them.
+ */
+static bool wait_words(const struct hq_dservice *sv, bool en, char *zh, size_t nz, char *e, size_t ne)
 {
 	int min = est_minutes(sv);
+	char hhmm[8];
 
-	if (!sv->open)
-		snprintf(out, n, en ? "暂停取号 Closed" : "暂停取号");
-	else if (!sv->waiting)
-		snprintf(out, n, en ? "无需等候 No wait" : "无需等候");
-	else if (min >= 120)
-		snprintf(out, n, en ? "约 %d 小时 ~%d h" : "约 %d 小时", min / 60, min / 60);
-	else
-		snprintf(out, n, en ? "约 %d 分钟 ~%d min" : "约 %d 分钟", min, min);
+	e[0] = '\0';
+	if (sv->est_wait_s == HQ_EST_NONE && sv->est_opens_at) {
+		time_t t = (time_t)(sv->est_opens_at / 1000);
+		struct tm tm;
+
+		localtime_r(&t, &tm);
+		strftime(hhmm, sizeof hhmm, "%H:%M", &tm);
+		snprintf(zh, nz, "约 %s 后开始办理", hhmm);
+		if (en)
+			snprintf(e, ne, "Service from about %s", hhmm);
+		return true;
+	}
+	if (!sv->open) {
+		snprintf(zh, nz, "暂停取号");
+		if (en)
+			snprintf(e, ne, "Closed");
+	} else if (sv->est_wait_s == HQ_EST_NONE) {
+		snprintf(zh, nz, "窗口暂未开放");
+		if (en)
+			snprintf(e, ne, "No counter open yet");
+		return true;
+	} else if (!sv->waiting) {
+		snprintf(zh, nz, "无需等候");
+		if (en)
+			snprintf(e, ne, "No wait");
+	} else if (min >= 120) {
+		snprintf(zh, nz, "约 %d 小时", min / 60);
+		if (en)
+			snprintf(e, ne, "~%d h", min / 60);
+	} else {
+		snprintf(zh, nz, "约 %d 分钟", min);
+		if (en)
+			snprintf(e, ne, "~%d min", min);
+	}
+	return false;
 }
 
 static void draw_services(struct hq_screen *s, struct hq_ren *r, const struct hq_dstate *st,
@@ -590,7 +629,8 @@ static void draw_services(struct hq_screen *s, struct hq_ren *r, const struct hq
 	SDL_Rect rc = s->rc[R_SERVICES], cell;
 	int p = s->pad, rh, px, i, c0, c1, c2;
 	struct svc_pages sp;
-	char num[32], wait[64];
+	char num[32], wait[160], wz[64], we[64];
+	bool noest;
 
 	service_pages(s, st, wall_ms, &sp);
 	hq_ren_fill(r, &rc, C_PANEL);
@@ -628,9 +668,20 @@ static void draw_services(struct hq_screen *s, struct hq_ren *r, const struct hq
 		snprintf(num, sizeof num, "%d 人", sv->waiting);
 		cell = rect(rc.x + p + c0, y, c1 - p / 2, rh);
 		text_in(r, sv->open || sv->waiting ? num : "", px, sv->waiting ? C_ACCENT : C_DIM, cell, RIGHT);
-		wait_text(sv, st->lang_en, wait, sizeof wait);
+		noest = wait_words(sv, st->lang_en, wz, sizeof wz, we, sizeof we);
 		cell = rect(rc.x + p + c0 + c1, y, c2, rh);
-		text_in(r, wait, px * 8 / 10, C_DIM, cell, RIGHT);
+		if (noest && *we && rh >= sp.cap * 2) {
+			/* Two lines, as the service's names beside them. */
+			cell = rect(rc.x + p + c0 + c1, y + rh * 4 / 100, c2, rh * 58 / 100);
+			text_in(r, wz, px * 8 / 10, C_NOEST, cell, RIGHT);
+			cell = rect(rc.x + p + c0 + c1, y + rh * 58 / 100, c2, rh * 38 / 100);
+			text_in(r, we, px * 5 / 10, C_NOEST, cell, RIGHT);
+		} else {
+			/* A row too low for two lines keeps the Chinese alone, as the names do: both on
+			 * one line would be too small to read from the seats. */
+			snprintf(wait, sizeof wait, "%s%s%s", wz, *we && !noest ? " " : "", noest ? "" : we);
+			text_in(r, wait, px * 8 / 10, noest ? C_NOEST : C_DIM, cell, RIGHT);
+		}
 	}
 }
 

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "hq_error.h"
+#include "hq_hall.h"
 #include "state.h"
 
 void hq_dstate_init(struct hq_dstate *st)
@@ -50,6 +51,7 @@ int hq_dstate_set_hall(struct hq_dstate *st, const struct hq_hall *h, bool *chan
 		sv[i].open = s->open;
 		sv[i].waiting = s->waiting;
 		sv[i].est_wait_s = s->est_wait_s;
+		sv[i].est_opens_at = s->est_wait_s == HQ_EST_NONE ? s->est_opens_at : 0;
 	}
 	for (i = 0; i < h->ncounters; i++) {
 		const struct hq_hall_counter *c = &h->counters[i];

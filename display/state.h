@@ -45,7 +45,9 @@ struct hq_dservice {
 	char key[32];
 	char name[128], name_en[128];
 	bool open;
-	int waiting, est_wait_s;
+	int waiting;
+	int est_wait_s;             /* HQ_EST_NONE: no counter serving it is open, no estimate */
+	int64_t est_opens_at;       /* with HQ_EST_NONE: when its hours open later today, else 0 */
 };
 
 struct hq_dcounter {

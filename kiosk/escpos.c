@@ -253,15 +253,19 @@ int hq_escpos_layout(const struct hq_print_ticket *t, int width_dots, struct hq_
 		if (rc)
 			goto fail;
 	}
-	if (t->est_wait_min > 0) {
-		int n = t->est_wait_min;
-
-		rc = en ? add_printf(&L, "预计等候约 %d 分钟 / about %d min wait", n, n)
-			: add_printf(&L, "预计等候约 %d 分钟", n);
-		if (rc)
-			goto fail;
-	}
-	if (t->est_wait_min == 0 && (rc = add_printf(&L, en ? "马上就到 / next" : "马上就到")))
+	/* No counter open: nobody knows the wait, and the ticket must not guess one; when the
+	 * service's hours open later today, it says when (docs/kiosk.md, issue 18). */
+	if (t->no_counter && t->opens_at && *t->opens_at)
+		rc = en ? add_printf(&L, "约 %.5s 后开始办理 / Service from about %.5s", t->opens_at, t->opens_at)
+			: add_printf(&L, "约 %.5s 后开始办理", t->opens_at);
+	else if (t->no_counter)
+		rc = add_printf(&L, en ? "窗口暂未开放 / No counter open yet" : "窗口暂未开放");
+	else if (t->est_wait_min > 0)
+		rc = en ? add_printf(&L, "预计等候约 %d 分钟 / about %d min wait", t->est_wait_min, t->est_wait_min)
+			: add_printf(&L, "预计等候约 %d 分钟", t->est_wait_min);
+	else if (t->est_wait_min == 0)
+		rc = add_printf(&L, en ? "马上就到 / next" : "马上就到");
+	if (rc)
 		goto fail;
 	if (t->issued && *t->issued &&
 	    (rc = add_printf(&L, en ? "取号时间 / Time: %s" : "取号时间: %s", t->issued)))

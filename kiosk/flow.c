@@ -5,6 +5,7 @@
  * the screen with its QR code when the printer cannot print. input.c and messages.c drive
  * it; it calls neither, so the screens change in one place whatever moved them.
  */
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -178,6 +179,53 @@ static int jint(json_t *t, const char *key, int dflt)
 	return json_is_integer(v) ? (int)json_integer_value(v) : dflt;
 }
 
+/* "HH:MM" of an ISO 8601 local time ("2026-11-23T13:30:00+08:00"): the hall's own clock,
+ * as hallqd wrote it, whatever zone the kiosk's machine is set to. False when it is not one. */
+static bool iso_hhmm(const char *iso, char out[6])
+{
+	const char *p = iso + 11;
+
+	if (strlen(iso) < 16 || iso[10] != 'T' || p[2] != ':' || !isdigit((unsigned char)p[0]) ||
+	    !isdigit((unsigned char)p[1]) || !isdigit((unsigned char)p[3]) || !isdigit((unsigned char)p[4]) ||
+	    (p[0] - '0') * 10 + (p[1] - '0') > 23 || p[3] > '5')
+		return false;
+	memcpy(out, p, 5);
+	out[5] = '\0';
+	return true;
+}
+
+/*
+ * A ticket's estimate as hallqd gave it (docs/api.md): est_wait_s in seconds, or null with
+ * est_reason "no_counter" when no counter serving it was open, and then est_opens_at when
+ * the service's hours open later that day. An older hallqd sends the number alone. Null is
+ * never a wait of 0 ("next soon"): it is *no_counter, with the opening time in opens (or
+ * ""). Anything else (a negative or non-numeric wait, a reason this kiosk does not know) is
+ * no estimate at all: *wait_min -1, the line left out, and the log says so; the ticket
+ * itself is good and goes on to the screen and the paper.
+ */
+static void ticket_estimate(json_t *t, int *wait_min, bool *no_counter, char opens[6])
+{
+	json_t *v = json_object_get(t, "est_wait_s");
+	const char *reason = json_string_value(json_object_get(t, "est_reason"));
+	const char *at = json_string_value(json_object_get(t, "est_opens_at"));
+	const char *label = hq_kiosk_jstr(t, "label");
+
+	*wait_min = -1;
+	*no_counter = false;
+	opens[0] = '\0';
+	if (json_is_integer(v) && json_integer_value(v) >= 0 && json_integer_value(v) < 100 * 3600) {
+		*wait_min = (int)((json_integer_value(v) + 59) / 60);
+	} else if (json_is_null(v) && (!reason || !strcmp(reason, "no_counter"))) {
+		*no_counter = true;
+		if (at && !iso_hhmm(at, opens))
+			hq_log(HQ_LOG_WARN, "ticket %s: est_opens_at '%.40s' is not a time; left out", label, at);
+	} else if (v) {
+		hq_log(HQ_LOG_WARN, "ticket %s: no estimate shown (est_wait_s %s, est_reason %.40s)", label,
+		       json_is_integer(v) ? "out of range" : json_is_null(v) ? "null" : "not a number",
+		       reason ? reason : "none");
+	}
+}
+
 /* The class line of a ticket: priority with its category, appointment. */
 static void class_words(json_t *t, const char *category, char *zh, size_t nzh, char *en, size_t nen)
 {
@@ -223,7 +271,7 @@ void hq_kiosk_queue_print(struct hq_kiosk *a, struct hq_spool_entry *e, bool rep
 	snprintf(j.url, sizeof j.url, "%s", hq_kiosk_jstr(t, "status_url"));
 	if (!reprint) {
 		j.ahead = jint(t, "people_ahead", -1);
-		j.wait_min = (jint(t, "est_wait_s", 0) + 59) / 60;
+		ticket_estimate(t, &j.wait_min, &j.no_counter, j.opens_at);
 	}
 	if (hq_printq_add(a->pq, &j)) {
 		hq_log(HQ_LOG_ERROR, "ticket %s: the print queue is full; it stays in the spool", j.label);
@@ -325,7 +373,7 @@ void hq_kiosk_show_ticket(struct hq_kiosk *a, struct hq_spool_entry *e)
 	snprintf(t->url, sizeof t->url, "%s", hq_kiosk_jstr(j, "status_url"));
 	class_words(j, e->category, t->cls_zh, sizeof t->cls_zh, t->cls_en, sizeof t->cls_en);
 	t->ahead = jint(j, "people_ahead", -1);
-	t->wait_min = (jint(j, "est_wait_s", 0) + 59) / 60;
+	ticket_estimate(j, &t->wait_min, &t->no_counter, t->opens_at);
 	snprintf(a->cur_key, sizeof a->cur_key, "%s", e->key);
 	hq_kiosk_go(a, HQ_KS_TICKET);
 }

@@ -38,7 +38,11 @@ struct hq_print_ticket {          /* what goes on paper; all strings UTF-8, NULL
 	const char *cls;              /* e.g. "优先 Priority · 老年人", "预约 Appointment", NULL for normal */
 	const char *issued;           /* "2026-11-23 10:02" */
 	int people_ahead;             /* -1: leave out */
-	int est_wait_min;             /* -1: leave out */
+	int est_wait_min;             /* -1: leave out; 0: "马上就到" */
+	bool no_counter;              /* no counter serves the service now, so there is no
+				       * estimate: the no-counter words, and never a wait */
+	const char *opens_at;         /* with no_counter: "HH:MM" when its hours open later
+				       * today ("约 HH:MM 后开始办理"), NULL or "" otherwise */
 	const char *url;              /* QR payload (the ticket's status URL) */
 	const char *footer;           /* a line at the bottom */
 	bool en;                      /* add the English lines */

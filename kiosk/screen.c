@@ -22,7 +22,7 @@ enum {
 	C_SUB = 0x5B6570, C_BTN = 0xFFFFFF, C_EDGE = 0x0B4F8A, C_OFF = 0xD5D9DE,
 	C_OFFINK = 0x7A828B, C_RED = 0xC62828, C_AMBER = 0xF9A825, C_FOCUS = 0xF9A825,
 	C_PRIO = 0x2E7D32, C_NUM = 0x0B4F8A, C_WHITE = 0xFFFFFF, C_BLACK = 0x000000,
-	C_RATE = 0x00796B
+	C_RATE = 0x00796B, C_NOEST = 0xA15C00
 };
 
 struct button {
@@ -71,6 +71,7 @@ static const char fixed_text[] =
 	"正在取号，请稍候…请输入6位预约码删除确认系统正在恢复老年人残疾人绿色通道中文"
 	"办理时间：、打印机缺纸故障盖未关好离线纸将用完号码显示在屏幕上请拍照或记下正在连接"
 	"为谁取号？选择事项（）·0123456789:-ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	HQ_KNOEST_ZH "约后开始办理"
 	RATE_TEXT
 	"abcdefghijklmnopqrstuvwxyz ,.()/+!?'";
 
@@ -103,6 +104,20 @@ bool hq_kservice_open(const struct hq_hall_service *sv, const char **why_zh, con
 	}
 	*why_zh = *why_en = "";
 	return true;
+}
+
+/* The words of a service with no counter open whose hours open later today, at HH:MM of
+ * the kiosk's clock (the header's). */
+static void opens_words(int64_t at_ms, char *zh, size_t nzh, char *en, size_t nen)
+{
+	time_t t = (time_t)(at_ms / 1000);
+	struct tm tm;
+	char hhmm[8];
+
+	localtime_r(&t, &tm);
+	strftime(hhmm, sizeof hhmm, "%H:%M", &tm);
+	snprintf(zh, nzh, HQ_KOPENS_ZH, hhmm);
+	snprintf(en, nen, HQ_KOPENS_EN, hhmm);
 }
 
 /* ---- layout ----------------------------------------------------------------------------- */
@@ -262,7 +277,8 @@ static void draw_services(struct frame *f, int y0)
 		const char *why_zh, *why_en;
 		bool open = hq_kservice_open(sv, &why_zh, &why_en) && !v->refuse;
 		char key[4], line_zh[96], line_en[96];
-		int px = bh * 24 / 100, y;
+		int px = bh * 24 / 100, y, est;
+		uint32_t ink;
 
 		if (px > 7 * f->u)
 			px = 7 * f->u;
@@ -278,19 +294,29 @@ static void draw_services(struct frame *f, int y0)
 		if (f->both)
 			y += centre(f, f->v->en ? sv->name : sv->name_en, px * 55 / 100, open ? C_SUB : C_OFFINK,
 				    rc.x + 2 * f->u, rc.w - 4 * f->u, y);
-		if (!open && !v->refuse) {
+		/* The priority path's buttons give the wait of the ticket it issues: a priority
+		 * one (a priority lane's own estimate is of that class already). */
+		est = v->screen == HQ_KS_SERVICES && !sv->priority_lane ? sv->est_wait_priority_s : sv->est_wait_s;
+		ink = open ? C_SUB : C_RED;
+		if (est == HQ_EST_NONE && sv->est_opens_at && !sv->at_cap) {
+			opens_words(sv->est_opens_at, line_zh, sizeof line_zh, line_en, sizeof line_en);
+			ink = open ? C_NOEST : C_RED;
+		} else if (!open && !v->refuse) {
 			snprintf(line_zh, sizeof line_zh, "%s", why_zh);
 			snprintf(line_en, sizeof line_en, "%s", why_en);
-		} else if (sv->est_wait_s < 60) {
+		} else if (est == HQ_EST_NONE || est < 0) {
+			/* Nobody knows the wait while no counter serves it: never "a minute". */
+			snprintf(line_zh, sizeof line_zh, "等候 %d 人 · %s", sv->waiting, HQ_KNOEST_ZH);
+			snprintf(line_en, sizeof line_en, "%d waiting · %s", sv->waiting, HQ_KNOEST_EN);
+			ink = open ? C_NOEST : C_OFFINK;
+		} else if (est < 60) {
 			snprintf(line_zh, sizeof line_zh, "等候 %d 人", sv->waiting);
 			snprintf(line_en, sizeof line_en, "%d waiting", sv->waiting);
 		} else {
-			snprintf(line_zh, sizeof line_zh, "等候 %d 人 · 约 %d 分钟", sv->waiting,
-				 (sv->est_wait_s + 59) / 60);
-			snprintf(line_en, sizeof line_en, "%d waiting · about %d min", sv->waiting,
-				 (sv->est_wait_s + 59) / 60);
+			snprintf(line_zh, sizeof line_zh, "等候 %d 人 · 约 %d 分钟", sv->waiting, (est + 59) / 60);
+			snprintf(line_en, sizeof line_en, "%d waiting · about %d min", sv->waiting, (est + 59) / 60);
 		}
-		centre(f, pick(f, line_zh, line_en, true), px * 60 / 100, open ? C_SUB : C_RED,
+		centre(f, pick(f, line_zh, line_en, true), px * 60 / 100, ink,
 		       rc.x + f->u, rc.w - 2 * f->u, rc.y + bh - hq_ren_line_height(f->r, px * 60 / 100) - bh * 10 / 100);
 		add_button(f, rc, HQ_KA_SERVICE, idx);
 	}
@@ -637,15 +663,31 @@ static void draw_ticket(struct frame *f)
 	y += centre2(f, t->service, t->service_en, 5 * f->u, C_INK, C_SUB, f->body.x, tw, y) + f->u;
 	if (*t->cls_zh)
 		y += centre2(f, t->cls_zh, t->cls_en, 3 * f->u, C_PRIO, C_PRIO, f->body.x, tw, y);
-	if (t->ahead >= 0) {
-		if (t->wait_min <= 0) {
-			snprintf(zh, sizeof zh, "前面还有 %d 人 · 马上就到", t->ahead);
-			snprintf(en, sizeof en, "%d ahead of you · next soon", t->ahead);
-		} else {
-			snprintf(zh, sizeof zh, "前面还有 %d 人 · 预计等候约 %d 分钟", t->ahead, t->wait_min);
-			snprintf(en, sizeof en, "%d ahead of you · about %d min", t->ahead, t->wait_min);
+	if (t->ahead >= 0 || t->no_counter) {
+		char wz[96] = "", we[96] = "";
+		uint32_t ink = t->no_counter ? C_NOEST : C_INK;
+
+		if (t->no_counter && *t->opens_at) {
+			snprintf(wz, sizeof wz, HQ_KOPENS_ZH, t->opens_at);
+			snprintf(we, sizeof we, HQ_KOPENS_EN, t->opens_at);
+		} else if (t->no_counter) {
+			snprintf(wz, sizeof wz, "%s", HQ_KNOEST_ZH);
+			snprintf(we, sizeof we, "%s", HQ_KNOEST_EN);
+		} else if (t->wait_min > 0) {
+			snprintf(wz, sizeof wz, "预计等候约 %d 分钟", t->wait_min);
+			snprintf(we, sizeof we, "about %d min", t->wait_min);
+		} else if (t->wait_min == 0) {
+			snprintf(wz, sizeof wz, "马上就到");
+			snprintf(we, sizeof we, "next soon");
 		}
-		y += centre2(f, zh, en, 4 * f->u, C_INK, C_SUB, f->body.x, tw, y) + f->u;
+		if (t->ahead < 0) {
+			snprintf(zh, sizeof zh, "%s", wz);
+			snprintf(en, sizeof en, "%s", we);
+		} else {
+			snprintf(zh, sizeof zh, "前面还有 %d 人%s%s", t->ahead, *wz ? " · " : "", wz);
+			snprintf(en, sizeof en, "%d ahead of you%s%s", t->ahead, *we ? " · " : "", we);
+		}
+		y += centre2(f, zh, en, 4 * f->u, ink, C_SUB, f->body.x, tw, y) + f->u;
 	}
 	centre2(f, t->note_zh, t->note_en, 3 * f->u + f->u / 2, t->show_qr ? C_RED : C_PRIO,
 		t->show_qr ? C_RED : C_PRIO, f->body.x, tw, y);

@@ -67,12 +67,21 @@ struct hq_krate_view {
 	bool case_opened;           /* HQ_KS_RATE_THANKS: a bad review's case is open */
 };
 
+/* A service no open counter serves has no estimate (HQ_EST_NONE): these words instead, and
+ * with the time its hours open later today these (docs/kiosk.md; the same everywhere). */
+#define HQ_KNOEST_ZH "窗口暂未开放"
+#define HQ_KNOEST_EN "No counter open yet"
+#define HQ_KOPENS_ZH "约 %s 后开始办理"       /* %s: "HH:MM" */
+#define HQ_KOPENS_EN "Service from about %s"
+
 struct hq_kticket_view {
 	char label[16];
 	char service[128], service_en[128];
 	char cls_zh[128], cls_en[128];
 	char url[320];
-	int ahead, wait_min;
+	int ahead, wait_min;        /* -1: not known, left out */
+	bool no_counter;            /* no estimate: no counter serving it is open */
+	char opens_at[6];           /* with no_counter: "HH:MM" its hours open, or "" */
 	bool show_qr;               /* not on paper: the QR code on the screen instead */
 	char note_zh[192], note_en[192];
 };

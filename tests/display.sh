@@ -11,7 +11,10 @@
 #  4. hallqd stopped: the offline marker shows and the last screen stays; a call made
 #     meanwhile with the hallq command (its time set 50 s back) comes in when hallqd is back
 #     but is not announced; a new call is shown and announced, the marker is gone;
-#  5. started while hallqd is unreachable: it runs, offline, and keeps trying.
+#  5. no counter open (issue 18): counter 1 closed, the wait column says 窗口暂未开放 / No
+#     counter open yet, or when a service's hours open, whole and inside the services region
+#     (read from the screenshot's text file);
+#  6. started while hallqd is unreachable: it runs, offline, and keeps trying.
 #
 # Every wait has a deadline and a sign (a "ready", "shot:", "call ..." line on the display's
 # stdout, a socket file); every process started is stopped by its PID.
@@ -64,9 +67,11 @@ EOF
 	service_ini realestate B 不动产登记 "Real estate" mon-sun
 	service_ini business A 企业开办 "Business registration" mon-sun
 	service_ini tax F 税务 Tax mon-sun
+	printf '[service social]\nname = 社会保障\nname_en = Social security\nprefix = S\n'
+	printf 'hours = 13:00-17:00\ndays = mon-sun\n\n'
 	cat <<'EOF'
 [counter 1]
-services = business, tax
+services = business, tax, social
 
 [counter 3]
 services = realestate
@@ -293,6 +298,54 @@ if [ "$VOICE" != --no-voice ]; then
 	check "d1: said in order, none cut short" "" "$(awk '$1 == "said" { split($3, t, "/");
 		if (t[1] < t[2] || $2 != n++) print }' "$tmp/d1.out")"
 fi
+
+echo "# no counter open (issue 18)"
+# Counter 1 alone serves business and social security (whose hours open at 13:00): closed,
+# the wait column says 窗口暂未开放 / No counter open yet for the one and when it opens for
+# the other, instead of a wait. Read from the text file beside each screenshot (each text
+# drawn, its box, "clipped" when it fell outside its region).
+shot_texts() { st_png=$(shoot "$1") && cat "${st_png%.png}.txt"; }
+# Of the texts of display NAME that are exactly TEXT (any text: "*"), or clipped (TEXT
+# "clipped"), those that touch region REGION: "whole", "clipped", or "outside" when part of
+# it lies outside the region, one a line; TEXT "*" and "clipped" print the text too.
+text_at() { # name region text
+	shot_texts "$1" | "$PY" -c '
+import sys
+rx, ry, rw, rh = map(int, sys.argv[1].split())
+want = sys.argv[2]
+for line in sys.stdin:
+    x, y, w, h, how, text = line.rstrip("\n").split(" ", 5)
+    x, y, w, h = int(x), int(y), int(w), int(h)
+    if x >= rx + rw or y >= ry + rh or x + w <= rx or y + h <= ry:
+        continue
+    inside = rx <= x and ry <= y and x + w <= rx + rw and y + h <= ry + rh
+    how = how if inside else "outside"
+    if want == "*" or (want == "clipped" and how != "whole"):
+        print(how, text)
+    elif text == want:
+        print(how)' "$(region "$1" "$2")" "$3"
+}
+has_words() { [ -n "$(text_at "$1" services "$2")" ]; }
+for d in d1 d3; do
+	check "$d: before: no words of a closed counter" "" "$(text_at $d services 窗口暂未开放)"
+done
+check "d1: before: social security is closed until 13:00 (a counter is open)" whole \
+	"$(text_at d1 services '暂停取号 Closed')"
+op 1 finish >/dev/null
+curl -s -m 5 -X POST -H "Authorization: Bearer $T_ADMIN" -o /dev/null "$H/api/v1/counters/1/close"
+for d in d1 d3; do
+	logs="$tmp/$d.err"
+	if wait_for 8000 has_words $d 窗口暂未开放; then ok "$d: counter 1 closed: the words come"; else
+		fail "$d: counter 1 closed: the words come" 窗口暂未开放 "$(text_at $d services '*' | tr '\n' '|')"
+	fi
+	check "$d: 窗口暂未开放, whole, in the services' column" whole "$(text_at $d services 窗口暂未开放)"
+	check "$d: No counter open yet, whole, below it" whole "$(text_at $d services 'No counter open yet')"
+	check "$d: 约 13:00 后开始办理 for social security" whole "$(text_at $d services '约 13:00 后开始办理')"
+	check "$d: Service from about 13:00" whole "$(text_at $d services 'Service from about 13:00')"
+	check "$d: no other closed words for it" "" "$(text_at $d services '暂停取号 Closed')"
+	check "$d: nothing clipped in the services region" "" "$(text_at $d services clipped)"
+	cp "$(shoot $d)" "$tmp/$d-noest.png"
+done
 
 echo "# started while hallqd is unreachable"
 H_SAVE=$H

@@ -24,7 +24,13 @@
 #     a change within review_edit_minutes and a second review refused after it (hallqd
 #     started again 45 minutes later), hallqd frozen while a review is sent and the kiosk
 #     killed with one in flight (each reaches hallqd once), and the rows hallqd keeps:
-#     channel kiosk, the level, the reasons, a case for the bad one.
+#     channel kiosk, the level, the reasons, a case for the bad one;
+# 10. no counter open (issue 18), on a hall of its own at a fixed clock: the buttons say
+#     窗口暂未开放 / No counter open yet, or when the service opens, instead of a wait (read
+#     from the screenshot's text file), the priority path gives a priority ticket's wait, the
+#     ticket's screen and paper say so and give no minutes, a ticket owed while the paper is
+#     out keeps its null, one sent again after a restart too, and the words go once a
+#     counter opens.
 #
 # Every wait has a deadline and a sign (a line on the kiosk's or the printer's stdout);
 # every process started is stopped by its PID.
@@ -621,6 +627,163 @@ check "restart: one event" "reviewed" "$(review_events A004)"
 check "restart: the spool is empty" "" "$(spool_reviews)"
 stop "$k_pid"
 check "reviews: SIGTERM exit 0" 0 "$stop_rc"
+
+# ---- 10. no counter open: no estimate (issue 18) ------------------------------------------
+
+# A hall of its own at 08:50 of a Monday: business at counter 1; tax and real estate at
+# counter 2 only, closed; real estate opens at 09:00. The screen's words are read from the
+# text file each screenshot has beside it (the texts drawn and where, "clipped" when a text
+# fell outside the frame).
+stop "$hallqd_pid"
+{
+	cat <<EOF
+[hall]
+name = 测试县政务服务中心
+name_en = Test County Government Service Centre
+languages = zh, en
+checkin_early_minutes = 30
+slot_minutes = 5
+
+EOF
+	service_ini business A 企业开办 "Business registration" mon-sun
+	service_ini tax F 税务 Tax mon-sun
+	printf '[service realestate]\nname = 不动产登记\nname_en = Real estate\nprefix = B\n'
+	printf 'hours = 09:00-12:00\ndays = mon-sun\nappointments_per_slot = 5\n\n'
+	printf '[counter 1]\nservices = business\n\n[counter 2]\nservices = tax, realestate\n'
+} >"$tmp/hall.ini"
+DB=$tmp/noest.db
+"$HALLQ" init --config "$tmp/hall.ini" --db "$DB" >"$tmp/init-noest.log" 2>&1 ||
+	give_up "hallq init: $(cat "$tmp/init-noest.log")"
+start_hallqd_at "2026-11-23 08:50" || give_up "hallqd --clock did not start: $(tail -3 "$hallqd_log")"
+api POST /api/v1/counters/2/close >/dev/null
+check "counter 2 closed" closed "$(api GET /api/v1/counters/2 | jget counter.state)"
+for s in tax tax business; do api POST /api/v1/tickets "{\"service\": \"$s\"}" >/dev/null; done
+
+# The texts on the kiosk's screen now: "X Y W H whole|clipped TEXT" a line.
+screen_text() { st_png=$(shot) && cat "${st_png%.png}.txt"; }
+# The texts alone, "|" before and after each; and whether one is exactly TEXT.
+words() { printf '|'; screen_text | cut -d' ' -f6- | tr '\n' '|'; }
+has_text() { case "$(words)" in *"|$1|"*) return 0 ;; esac; return 1; }
+
+start_kiosk "serial:$tmp/prA:19200" 1080x1920 || give_up "the kiosk did not start: $(tail -3 "$k_err")"
+window_at
+home_words=$(words)
+case "$home_words" in *"|等候 2 人 · 窗口暂未开放|"*) ok "home: tax's button says no counter is open, 2 waiting" ;;
+*) fail "home: tax's button says no counter is open" "等候 2 人 · 窗口暂未开放" "$home_words" ;; esac
+case "$home_words" in *"|约 09:00 后开始办理|"*) ok "home: real estate's button says when it opens" ;;
+*) fail "home: real estate's button says when it opens" "约 09:00 后开始办理" "$home_words" ;; esac
+check "home: minutes only for business, whose counter is open" "等候 1 人 · 约 10 分钟" \
+	"$(echo "$home_words" | tr '|' '\n' | grep '分钟')"
+check "home: nothing clipped" "" "$(screen_text | grep -v '^[-0-9]* [-0-9]* [0-9]* [0-9]* whole ')"
+# English first: the language switch left of the clock.
+click 590 75
+wait_for 3000 has_text "2 waiting · No counter open yet" && ok "English: 2 waiting · No counter open yet" ||
+	fail "English: No counter open yet" "2 waiting · No counter open yet" "$(words)"
+has_text "Service from about 09:00" && ok "English: Service from about 09:00" ||
+	fail "English: Service from about 09:00" "Service from about 09:00" "$(words)"
+click 590 75
+wait_for 3000 has_text "等候 2 人 · 窗口暂未开放" || fail "back in Chinese" "等候 2 人 · 窗口暂未开放" "$(words)"
+
+# The priority path's buttons give a priority ticket's wait: nobody ahead of it at business.
+m=$(lines "$k_out")
+click 275 1810
+press 1
+expect_line "priority path: the services" 3000 "$k_out" "$m" '^screen services'
+prio_words=$(words)
+case "$prio_words" in *"|等候 1 人|"*) ok "priority path: business without the normal class's minutes" ;;
+*) fail "priority path: business without the normal class's minutes" "等候 1 人" "$prio_words" ;; esac
+case "$prio_words" in *"|等候 2 人 · 窗口暂未开放|"*) ok "priority path: tax says no counter is open" ;;
+*) fail "priority path: tax says no counter is open" "等候 2 人 · 窗口暂未开放" "$prio_words" ;; esac
+m=$(lines "$k_out")
+press Escape
+wait_for 3000 seen "$k_out" "$m" '^screen priority'
+home
+
+# A ticket for tax: the screen and the paper say no counter is open, and give no wait.
+m=$(lines "$k_out")
+press 2
+expect_line "tax: a ticket" 5000 "$k_out" "$m" '^ticket F003 '
+idF=$(id_after "$m")
+expect_line "tax: printed" 5000 "$k_out" "$m" '^printed F003'
+check "tax: hallqd's ticket has no estimate" "None no_counter" "$(curl -s -m 5 -H "Authorization: Bearer $T_KIOSK" \
+	"$H/api/v1/tickets/$idF" | "$PY" -c 'import json,sys; t=json.load(sys.stdin); print(t["est_wait_s"], t["est_reason"])')"
+has_text "前面还有 2 人 · 窗口暂未开放" && ok "tax: the screen says 2 ahead, no counter open" ||
+	fail "tax: the screen says no counter open" "前面还有 2 人 · 窗口暂未开放" "$(words)"
+has_text "2 ahead of you · No counter open yet" && ok "tax: and in English below" ||
+	fail "tax: and in English below" "2 ahead of you · No counter open yet" "$(words)"
+paperF=$(paper F003 text)
+case "$paperF" in *"| 窗口暂未开放 / No counter open yet |"*) ok "paper: 窗口暂未开放 / No counter open yet" ;;
+*) fail "paper: the no-counter words" "窗口暂未开放 / No counter open yet" "$paperF" ;; esac
+case "$paperF" in *分钟* | *min* | *马上就到*) fail "paper: no wait, nor 'next'" "no 分钟, min, 马上就到" "$paperF" ;;
+*) ok "paper: no wait in minutes, nor 'next'" ;; esac
+home
+
+# An appointment checked in before its service's hours: the paper says when it opens.
+code=$(api POST /api/v1/appointments '{"service": "realestate", "slot": "2026-11-23 09:00"}' | jget code)
+check_num "real estate appointment booked (code $code)" "${#code}" -eq 6
+m=$(lines "$k_out")
+click 540 1810
+expect_line "check-in: the keypad" 3000 "$k_out" "$m" '^screen keypad'
+# shellcheck disable=SC2046
+press $(echo "$code" | sed 's/./& /g') Return
+expect_line "check-in before 09:00: a ticket" 5000 "$k_out" "$m" '^ticket B001 '
+expect_line "check-in: printed" 5000 "$k_out" "$m" '^printed B001'
+has_text "前面还有 0 人 · 约 09:00 后开始办理" && ok "check-in: the screen says it opens about 09:00" ||
+	fail "check-in: the screen says when it opens" "前面还有 0 人 · 约 09:00 后开始办理" "$(words)"
+case "$(paper B001 text)" in *"| 约 09:00 后开始办理 / Service from about 09:00 |"*) ok "paper: 约 09:00 后开始办理" ;;
+*) fail "paper: when it opens" "约 09:00 后开始办理 / Service from about 09:00" "$(paper B001 text)" ;; esac
+home
+
+# No estimate kept: a ticket owed while the paper is out keeps its null in the spool (not a
+# 0), and is printed without a wait once the paper is back.
+m=$(lines "$k_out")
+printer_says paper_out
+expect_line "no estimate, paper out: read" 3000 "$k_out" "$m" '^printer paper_out'
+press 2
+expect_line "no estimate, paper out: F004 issued" 5000 "$k_out" "$m" '^ticket F004 '
+check "spool: F004's est_wait_s is null, its reason kept" "F004 None no_counter" "$("$PY" -c 'import json,sys
+for e in json.load(open(sys.argv[1]))["entries"]:
+    t = e.get("ticket") or {}
+    print(t.get("label"), t.get("est_wait_s", "absent"), t.get("est_reason", "absent"))' "$tmp/spool")"
+home
+m=$(lines "$k_out")
+printer_says ok
+expect_line "paper back: F004 printed" 5000 "$k_out" "$m" '^printed F004'
+check "paper back: F004 printed once" 1 "$(paper F004 count)"
+case "$(paper F004 text)" in *分钟* | *马上就到*) fail "paper back: no wait on F004" "no 分钟, 马上就到" "$(paper F004 text)" ;;
+*) ok "paper back: no wait, nor 'next', on F004" ;; esac
+
+# Through a restart: the kiosk killed with the request in flight sends it again; hallqd's
+# answer, the ticket as issued, has no estimate, and the screen says so. (Whether the paper
+# gives the figures depends on whether the printer answered before hallqd did: a ticket that
+# waited for the printer is a reprint, which leaves them out. Neither gives a wait.)
+m=$(lines "$k_out")
+kill -STOP "$hallqd_pid"
+press 2
+expect_line "in flight: issuing" 3000 "$k_out" "$m" '^screen issuing'
+stop "$k_pid" KILL
+kill -CONT "$hallqd_pid"
+start_kiosk "serial:$tmp/prA:19200" 1080x1920 || fail "restart: ready" ready "$(tail -3 "$k_err")"
+expect_line "restart: F005 issued" 8000 "$k_out" 0 '^ticket F005 '
+expect_line "restart: F005 shown" 3000 "$k_out" 0 '^screen ticket F005'
+case "$(words)" in *"|前面还有 4 人 · 窗口暂未开放|"*) ok "restart: F005's screen says no counter is open" ;;
+*) fail "restart: F005's screen says no counter is open" "前面还有 4 人 · 窗口暂未开放" "$(words)" ;; esac
+expect_line "restart: F005 printed" 5000 "$k_out" 0 '^printed F005'
+check "restart: F005 printed once" 1 "$(paper F005 count)"
+case "$(paper F005 text)" in *分钟* | *马上就到*) fail "restart: no wait on F005" "no 分钟, 马上就到" "$(paper F005 text)" ;;
+*) ok "restart: no wait, nor 'next', on F005" ;; esac
+window_at
+home
+
+# Counter 2 opens: tax has an estimate again, the words go.
+api POST /api/v1/counters/2/open >/dev/null
+tax_estimated() { words | grep -q '|等候 5 人\( · 约 [0-9]* 分钟\)\{0,1\}|'; }
+wait_for 8000 tax_estimated && ok "counter 2 open: tax shows its wait again" ||
+	fail "counter 2 open: tax shows its wait again" "等候 5 人 · 约 N 分钟" "$(words)"
+case "$(words)" in *窗口暂未开放*) fail "counter 2 open: the no-counter words are gone" "none" "$(words)" ;;
+*) ok "counter 2 open: the no-counter words are gone" ;; esac
+stop "$k_pid"
+check "no counter open: SIGTERM exit 0" 0 "$stop_rc"
 
 if grep -E ' error: |AddressSanitizer|runtime error' "$tmp"/kiosk*.err >/dev/null; then
 	fail "no errors or sanitizer reports in the kiosk's logs" "none" "$(grep -E ' error: |AddressSanitizer|runtime error' "$tmp"/kiosk*.err | head -3)"

@@ -1,7 +1,7 @@
 /*
  * The wall display's model (display/state.c): which events are calls, which calls are too
- * old to announce, the recent calls' order, a new day, and when a hall snapshot counts as
- * a change. No SDL, no server: events and snapshots are built here, the clocks passed in.
+ * old to announce, the recent calls' order, a new day, when a hall snapshot counts as a
+ * change, and a service with no counter open (no estimate). No SDL, no server: events and snapshots are built here, the clocks passed in.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -237,6 +237,51 @@ static void hall_snapshots(void **unused)
 	hq_dstate_free(&st);
 }
 
+/* A service no open counter serves has no estimate (HQ_EST_NONE), and perhaps the time its
+ * hours open later today: both are kept, an opening time without HQ_EST_NONE is not (it
+ * means nothing then), and a counter opening or closing redraws. */
+static void no_counter_open(void **unused)
+{
+	struct hq_hall_service sv[2] = {
+		{ .key = "tax", .name = "税务", .open = true, .waiting = 2, .est_wait_s = HQ_EST_NONE },
+		{ .key = "realestate", .name = "不动产登记", .open = false, .est_wait_s = HQ_EST_NONE,
+		  .est_opens_at = T0 + 600000 },
+	};
+	struct hq_hall h = { .name = "测试中心", .services = sv, .nservices = 2 };
+	struct hq_dstate st;
+	bool changed;
+
+	(void)unused;
+	hq_dstate_init(&st);
+	assert_int_equal(hq_dstate_set_hall(&st, &h, &changed), HQ_OK);
+	assert_int_equal(hq_dstate_service(&st, "tax")->est_wait_s, HQ_EST_NONE);
+	assert_int_equal(hq_dstate_service(&st, "tax")->est_opens_at, 0);
+	assert_int_equal(hq_dstate_service(&st, "realestate")->est_wait_s, HQ_EST_NONE);
+	assert_int_equal(hq_dstate_service(&st, "realestate")->est_opens_at, T0 + 600000);
+	/* A counter of tax opens: an estimate, a redraw. */
+	sv[0].est_wait_s = 0;
+	assert_int_equal(hq_dstate_set_hall(&st, &h, &changed), HQ_OK);
+	assert_true(changed);
+	assert_int_equal(hq_dstate_service(&st, "tax")->est_wait_s, 0);
+	/* ...and closes again. */
+	sv[0].est_wait_s = HQ_EST_NONE;
+	assert_int_equal(hq_dstate_set_hall(&st, &h, &changed), HQ_OK);
+	assert_true(changed);
+	/* The opening time moves (lunch, then the afternoon): a redraw. */
+	sv[1].est_opens_at = T0 + 3600000;
+	assert_int_equal(hq_dstate_set_hall(&st, &h, &changed), HQ_OK);
+	assert_true(changed);
+	assert_int_equal(hq_dstate_service(&st, "realestate")->est_opens_at, T0 + 3600000);
+	/* An opening time beside an estimate is no part of what is shown. */
+	sv[1].est_wait_s = 300;
+	assert_int_equal(hq_dstate_set_hall(&st, &h, &changed), HQ_OK);
+	assert_int_equal(hq_dstate_service(&st, "realestate")->est_opens_at, 0);
+	sv[1].est_opens_at = T0 + 7200000;
+	assert_int_equal(hq_dstate_set_hall(&st, &h, &changed), HQ_OK);
+	assert_false(changed);
+	hq_dstate_free(&st);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -247,6 +292,7 @@ int main(void)
 		cmocka_unit_test(recall_moves_up),
 		cmocka_unit_test(bounded_and_daily),
 		cmocka_unit_test(hall_snapshots),
+		cmocka_unit_test(no_counter_open),
 	};
 
 	/* Days are local days: one zone for the whole test. */

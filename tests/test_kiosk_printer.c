@@ -378,6 +378,81 @@ static void chinese_only(void **unused)
 	assert_int_equal(hq_escpos_ticket(&t, 100, &b, &n), HQ_EINVAL);
 }
 
+/* Whether any printed line holds text. */
+static bool printed(const struct got *g, const char *text)
+{
+	size_t i;
+
+	for (i = 0; i < g->nlines; i++)
+		if (strstr(g->lines[i].text, text))
+			return true;
+	return false;
+}
+
+/* No counter open for the service (issue 18): the no-counter words where the wait goes, in
+ * one line under the count, never a number of minutes nor "next"; with the time its hours
+ * open, that line instead; in Chinese alone for a hall that speaks only Chinese. */
+static void no_counter(void **unused)
+{
+	struct hq_print_ticket t = full;
+	const struct got *g = &dec.t[0];
+	const struct hq_escdec_line *ln;
+	uint8_t *b;
+	size_t n;
+
+	(void)unused;
+	t.no_counter = true;
+	t.est_wait_min = 0; /* what an old kiosk made of null: the words win */
+	assert_int_equal(hq_escpos_ticket(&t, HQ_PRINTER_DOTS, &b, &n), HQ_OK);
+	decode_all(b, n);
+	free(b);
+	assert_int_equal(dec.n, 1);
+	assert_int_equal(g->nerrors, 0);
+	assert_non_null(ln = line_with(g, "窗口暂未开放 / No counter open yet"));
+	assert_int_equal(ln->w, 1);
+	assert_int_equal(ln->align, HQ_ESCDEC_CENTER);
+	/* Right under the count, before the time. */
+	assert_ptr_equal(ln - 1, line_with(g, "前面还有 3 人 / 3 people ahead"));
+	assert_ptr_equal(ln + 1, line_with(g, "取号时间 / Time: 2026-11-23 10:02"));
+	assert_false(printed(g, "分钟"));
+	assert_false(printed(g, "min"));
+	assert_false(printed(g, "马上就到"));
+
+	t.opens_at = "13:30";
+	assert_int_equal(hq_escpos_ticket(&t, HQ_PRINTER_DOTS, &b, &n), HQ_OK);
+	decode_all(b, n);
+	free(b);
+	/* 46 cells: one line on 80 mm paper (48). */
+	assert_non_null(line_with(g, "约 13:30 后开始办理 / Service from about 13:30"));
+	assert_false(printed(g, "窗口暂未开放"));
+	assert_false(printed(g, "分钟"));
+
+	t.en = false;
+	assert_int_equal(hq_escpos_ticket(&t, HQ_PRINTER_DOTS, &b, &n), HQ_OK);
+	decode_all(b, n);
+	free(b);
+	assert_non_null(line_with(g, "约 13:30 后开始办理"));
+	assert_false(printed(g, "Service from"));
+	t.opens_at = "";
+	assert_int_equal(hq_escpos_ticket(&t, HQ_PRINTER_DOTS, &b, &n), HQ_OK);
+	decode_all(b, n);
+	free(b);
+	assert_non_null(line_with(g, "窗口暂未开放"));
+	assert_false(printed(g, "No counter"));
+	assert_false(printed(g, "开始办理"));
+
+	/* A reprint leaves the figures out, the words with them. */
+	t.no_counter = false;
+	t.people_ahead = t.est_wait_min = -1;
+	t.opens_at = "13:30";
+	assert_int_equal(hq_escpos_ticket(&t, HQ_PRINTER_DOTS, &b, &n), HQ_OK);
+	decode_all(b, n);
+	free(b);
+	assert_false(printed(g, "窗口"));
+	assert_false(printed(g, "开始办理"));
+	assert_false(printed(g, "马上就到"));
+}
+
 static void odd_text(void **unused)
 {
 	static const uint8_t smile_gb[] = { 0x94, 0x39, 0xFC, 0x36 }; /* U+1F600, four bytes */
@@ -1189,6 +1264,7 @@ int main(void)
 		cmocka_unit_test(status_bytes),
 		cmocka_unit_test_teardown(round_trip, teardown_dec),
 		cmocka_unit_test_teardown(chinese_only, teardown_dec),
+		cmocka_unit_test_teardown(no_counter, teardown_dec),
 		cmocka_unit_test_teardown(odd_text, teardown_dec),
 		cmocka_unit_test_teardown(wrapping, teardown_dec),
 		cmocka_unit_test_teardown(realtime_and_bytewise, teardown_dec),

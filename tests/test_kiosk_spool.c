@@ -150,6 +150,48 @@ static void test_review_survives_restart(void **state)
 	hq_spool_close(s);
 }
 
+/* A ticket issued while no counter was open has no estimate: est_wait_s null, with its
+ * reason and opening time. A restart keeps the null a null (the kiosk prints the no-counter
+ * words from it, never a wait of 0), and a spool an older kiosk wrote, its tickets with a
+ * number and no reason, still opens as it was. */
+static void test_no_estimate_survives_restart(void **state)
+{
+	struct fix *f = *state;
+	char err[256];
+	struct hq_spool *s = hq_spool_open(f->path, err, sizeof err), *s2;
+	struct hq_spool_entry a = pending("k-n", "tax");
+	json_t *t = json_pack("{s:s, s:s, s:i, s:n, s:s, s:s}", "label", "F003", "day", "2026-11-23", "id", 9,
+			      "est_wait_s", "est_reason", "no_counter", "est_opens_at", "2026-11-23T13:30:00+08:00");
+	const struct hq_spool_entry *e;
+	FILE *fp;
+
+	assert_int_equal(hq_spool_add(s, &a), HQ_OK);
+	assert_int_equal(hq_spool_issued(s, "k-n", t), HQ_OK);
+	json_decref(t);
+	s2 = hq_spool_open(f->path, err, sizeof err);
+	assert_non_null(s2);
+	assert_non_null(e = hq_spool_find(s2, "k-n"));
+	assert_true(json_is_null(json_object_get(e->ticket, "est_wait_s")));
+	assert_string_equal(json_string_value(json_object_get(e->ticket, "est_reason")), "no_counter");
+	assert_string_equal(json_string_value(json_object_get(e->ticket, "est_opens_at")), "2026-11-23T13:30:00+08:00");
+	hq_spool_close(s2);
+	hq_spool_close(s);
+
+	fp = fopen(f->path, "w");
+	fputs("{\"version\": 1, \"entries\": [{\"key\": \"k-o\", \"state\": \"unprinted\", \"service\": "
+	      "\"business\", \"class\": \"normal\", \"code\": \"\", \"category\": \"\", \"ticket\": "
+	      "{\"label\": \"A007\", \"day\": \"2026-11-23\", \"id\": 7, \"people_ahead\": 2, "
+	      "\"est_wait_s\": 540}}]}", fp);
+	fclose(fp);
+	s = hq_spool_open(f->path, err, sizeof err);
+	assert_non_null(s);
+	assert_non_null(e = hq_spool_find(s, "k-o"));
+	assert_int_equal(e->state, HQ_SPOOL_UNPRINTED);
+	assert_int_equal(json_integer_value(json_object_get(e->ticket, "est_wait_s")), 540);
+	assert_null(json_object_get(e->ticket, "est_reason"));
+	hq_spool_close(s);
+}
+
 static void test_issued_without_pending(void **state)
 {
 	struct fix *f = *state;
@@ -260,6 +302,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_empty_start, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_survives_restart, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_review_survives_restart, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_no_estimate_survives_restart, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_issued_without_pending, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_corrupt_file_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_drop_old_day, setup, teardown),

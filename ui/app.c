@@ -171,7 +171,7 @@ int hq_app_start_signals(struct hq_app *a)
 
 void hq_app_save_shot(struct hq_app *a, const char *dir, const char *tag)
 {
-	char path[PATH_MAX], stamp[32];
+	char path[PATH_MAX], txt[PATH_MAX], stamp[32];
 	time_t t = time(NULL);
 	struct tm tm;
 
@@ -184,6 +184,10 @@ void hq_app_save_shot(struct hq_app *a, const char *dir, const char *tag)
 		hq_log(HQ_LOG_ERROR, "screenshot not saved: %s", hq_ren_error(a->ren));
 		return;
 	}
+	/* Its words beside it, PATH with .txt for .png, written before "shot:" is said. */
+	snprintf(txt, sizeof txt, "%.*s.txt", (int)strlen(path) - 4, path);
+	if (hq_ren_save_texts(a->ren, txt))
+		hq_log(HQ_LOG_WARN, "screenshot's texts not saved: %s", hq_ren_error(a->ren));
 	printf("shot: %s\n", path);
 	fflush(stdout);
 }

@@ -69,7 +69,8 @@ int hq_app_open_window(struct hq_app *a, bool fullscreen, int *w, int *h);
 int hq_app_start_signals(struct hq_app *a);
 
 /*
- * Save the frame as DIR/PROG-YYYYmmdd-HHMMSS-PID-SEQ[-TAG].png and print "shot: PATH" on
+ * Save the frame as DIR/PROG-YYYYmmdd-HHMMSS-PID-SEQ[-TAG].png, the texts on it beside it
+ * in the same name ending .txt (hq_ren_save_texts), and print "shot: PATH" (the PNG's) on
  * stdout; a failure is logged. tag may be NULL.
  */
 void hq_app_save_shot(struct hq_app *a, const char *dir, const char *tag);

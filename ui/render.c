@@ -38,6 +38,18 @@ struct entry {
 	size_t bytes;
 };
 
+/* The texts on the frame, for a screenshot's text file (hq_ren_save_texts): each string
+ * drawn, with its box, forgotten once a fill covers that box whole. A frame of the kiosk or
+ * the display holds well under a hundred; past SHOWN_MAX the oldest go first. */
+#define SHOWN_MAX 512
+
+struct shown {
+	SDL_Rect rc;                /* the string's box */
+	SDL_Rect seen;              /* the part of it the clip rectangle let through */
+	bool clipped;               /* seen is less than rc */
+	char *text;
+};
+
 struct font_slot {
 	int px;
 	TTF_Font *font;
@@ -58,6 +70,8 @@ struct hq_ren {
 	int entries, max_entries;
 	size_t bytes, max_bytes;
 	uint64_t hits, misses, evictions;
+	struct shown *shown;        /* SHOWN_MAX of them, allocated at the first text */
+	int nshown;
 	char error[256];
 };
 
@@ -242,6 +256,48 @@ struct hq_ren *hq_ren_new(SDL_Window *win, const struct hq_font_pick *font, char
 	return r;
 }
 
+static bool rect_inside(const SDL_Rect *in, const SDL_Rect *out)
+{
+	return in->x >= out->x && in->y >= out->y && in->x + in->w <= out->x + out->w &&
+	       in->y + in->h <= out->y + out->h;
+}
+
+/* Forget the texts a fill of rc (NULL: all of them) painted over: those whose pixels it
+ * covered, all of them (a scrolling ticker's string is wider than its strip). */
+static void forget_shown(struct hq_ren *r, const SDL_Rect *rc)
+{
+	int i, k;
+
+	for (i = k = 0; i < r->nshown; i++) {
+		if (!rc || rect_inside(&r->shown[i].seen, rc))
+			free(r->shown[i].text);
+		else
+			r->shown[k++] = r->shown[i];
+	}
+	r->nshown = k;
+}
+
+static void remember_shown(struct hq_ren *r, const char *text, const SDL_Rect *rc)
+{
+	struct shown *sh;
+
+	if (!r->shown && !(r->shown = calloc(SHOWN_MAX, sizeof *r->shown)))
+		return; /* only the screenshot's text file misses it */
+	if (r->nshown == SHOWN_MAX) {
+		free(r->shown[0].text);
+		memmove(&r->shown[0], &r->shown[1], (SHOWN_MAX - 1) * sizeof r->shown[0]);
+		r->nshown--;
+	}
+	sh = &r->shown[r->nshown];
+	if (!SDL_IntersectRect(rc, &r->frame->clip_rect, &sh->seen))
+		return; /* nothing of it is on the frame */
+	if (!(sh->text = strdup(text)))
+		return;
+	sh->rc = *rc;
+	sh->clipped = !rect_inside(rc, &r->frame->clip_rect);
+	r->nshown++;
+}
+
 static void entry_free(struct entry *e)
 {
 	SDL_FreeSurface(e->surf);
@@ -263,6 +319,8 @@ void hq_ren_free(struct hq_ren *r)
 	for (i = 0; i < FONT_SLOTS; i++)
 		if (r->fonts[i].font)
 			TTF_CloseFont(r->fonts[i].font);
+	forget_shown(r, NULL);
+	free(r->shown);
 	SDL_free(r->font_data);
 	free(r);
 }
@@ -273,6 +331,7 @@ int hq_ren_resize(struct hq_ren *r)
 		snprintf(r->error, sizeof r->error, "window surface: %s", SDL_GetError());
 		return HQ_EIO;
 	}
+	forget_shown(r, NULL); /* a new surface: nothing drawn on it yet */
 	return HQ_OK;
 }
 
@@ -325,8 +384,13 @@ void hq_ren_clip(struct hq_ren *r, const SDL_Rect *rc)
 
 void hq_ren_fill(struct hq_ren *r, const SDL_Rect *rc, uint32_t rgb)
 {
+	SDL_Rect painted = r->frame->clip_rect;
+
 	SDL_FillRect(r->frame, rc, SDL_MapRGB(r->frame->format, (Uint8)(rgb >> 16),
 					     (Uint8)(rgb >> 8), (Uint8)rgb));
+	/* What the fill covered is what the clip let it: the texts wholly inside are gone. */
+	if (!rc || SDL_IntersectRect(rc, &r->frame->clip_rect, &painted))
+		forget_shown(r, &painted);
 }
 
 int hq_ren_text_width(struct hq_ren *r, const char *text, int px)
@@ -486,6 +550,7 @@ int hq_ren_text(struct hq_ren *r, const char *text, int px, uint32_t rgb, int x,
 	if (!*text || !(s = text_surface(r, text, clamp_px(px), rgb)))
 		return 0;
 	SDL_BlitSurface(s, NULL, r->frame, &dst);
+	remember_shown(r, text, &(SDL_Rect){ x, y, s->w, s->h });
 	return s->w;
 }
 
@@ -513,6 +578,32 @@ int hq_ren_save_png(struct hq_ren *r, const char *path)
 		rc = HQ_EIO;
 	}
 	SDL_FreeSurface(rgb);
+	return rc;
+}
+
+int hq_ren_save_texts(struct hq_ren *r, const char *path)
+{
+	FILE *f = fopen(path, "w");
+	int i, rc = HQ_OK;
+
+	if (!f) {
+		snprintf(r->error, sizeof r->error, "%s: %s", path, strerror(errno));
+		return HQ_EIO;
+	}
+	for (i = 0; i < r->nshown; i++) {
+		const struct shown *sh = &r->shown[i];
+		const char *p;
+
+		fprintf(f, "%d %d %d %d %s ", sh->rc.x, sh->rc.y, sh->rc.w, sh->rc.h, sh->clipped ? "clipped" : "whole");
+		/* One text a line, whatever it holds. */
+		for (p = sh->text; *p; p++)
+			fputc((unsigned char)*p < 0x20 ? ' ' : *p, f);
+		fputc('\n', f);
+	}
+	if (ferror(f) | fclose(f)) {
+		snprintf(r->error, sizeof r->error, "%s: write failed", path);
+		rc = HQ_EIO;
+	}
 	return rc;
 }
 

@@ -62,6 +62,14 @@ int hq_ren_text(struct hq_ren *r, const char *text, int px, uint32_t rgb, int x,
 void hq_ren_present(struct hq_ren *r, const SDL_Rect *rects, int n);
 /* Save the frame as a PNG. Returns 0 or HQ_EIO (hq_ren_error() says why). */
 int hq_ren_save_png(struct hq_ren *r, const char *path);
+/*
+ * Save the texts on the frame, one a line in the order drawn: "X Y W H whole TEXT", the box
+ * its pixels went to, "clipped" in place of "whole" when part of that box fell outside the
+ * clip rectangle of the time (or the frame). A text is on the frame from hq_ren_text() until
+ * a fill covers its box whole. Tests read a screen's words here rather than from its pixels.
+ * Returns 0 or HQ_EIO (hq_ren_error() says why).
+ */
+int hq_ren_save_texts(struct hq_ren *r, const char *path);
 const char *hq_ren_error(const struct hq_ren *r);
 
 /* Whether the font has every character of text; the first one missing in *missing. */
