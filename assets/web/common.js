@@ -326,6 +326,18 @@ export function clock(s) {
 	return h ? h + ':' + two(m) + ':' + two(x) : m + ':' + two(x);
 }
 
+/* An estimate's 80% range, [low, high] in seconds (est_wait_range_s), in whole minutes as
+ * every place that shows one rounds it (docs/api.md, "The estimate's range"): the low end
+ * down, the high end up and at least a minute above the low. [L, H], or null when there is
+ * no range; an H of 1 or less is a wait of under a minute, which the caller says in the
+ * point's words. */
+export function rangeMinutes(r) {
+	if (!Array.isArray(r) || r.length !== 2 || typeof r[0] !== 'number' || typeof r[1] !== 'number')
+		return null;
+	const lo = Math.max(0, Math.floor(r[0] / 60));
+	return [lo, Math.max(Math.ceil(r[1] / 60), lo + 1)];
+}
+
 /* A rate 0..1 as a percentage, or a dash when there is none. */
 export function percent(r, digits = 1) {
 	return r === null || r === undefined || Number.isNaN(r) ? '—' : (r * 100).toFixed(digits) + '%';

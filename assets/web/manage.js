@@ -12,8 +12,8 @@
  * Durations count on the hall's clock (hallNow), once a second.
  */
 import {
-	$, api, bi, clock, el, english, follow, hall, hallNow, liveBadge, loadHall, newKey, percent, reasonWords,
-	setBi, signedIn, signOut, t,
+	$, api, bi, clock, el, english, follow, hall, hallNow, liveBadge, loadHall, newKey, percent, rangeMinutes,
+	reasonWords, setBi, signedIn, signOut, t,
 } from './common.js';
 
 const SEVERITY = {
@@ -188,7 +188,13 @@ function renderServices() {
 			if (none)
 				setBi(c.est, '窗口暂未开放', 'No counter open yet');
 		}
-		if (!none)
+		/* A hall with estimate_display = range: the 80% range in minutes, "15–25′", as
+		 * narrow as the point's m:ss, so that the columns still fit; within a minute, the
+		 * point. */
+		const range = !none && hall.estimate_display === 'range' ? rangeMinutes(s.est_wait_range_s) : null;
+		if (!none && range && range[1] > 1 && (s.waiting || s.open))
+			text(c.est, range[0] + '–' + range[1] + '′');
+		else if (!none)
 			text(c.est, s.waiting || s.open ? clock(Math.round(s.est_wait_s / 60) * 60) : '—');
 		const st = onTime.get(s.key);
 		text(c.ontime, st && st.called ? percent(st.on_time_rate, 0) : '—');

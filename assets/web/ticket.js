@@ -10,7 +10,7 @@
  * ticket is over. Once it is done, and the URL has the ticket's key (?key=, from the QR
  * code), the page offers the 好差评 review. Text from the server is only ever set as text.
  */
-import { $, follow, showLanguages } from '/web/common.js';
+import { $, follow, rangeMinutes, showLanguages } from '/web/common.js';
 
 const POLL_MS = 30000;     /* the fallback poll, behind the stream */
 const DEBOUNCE_MS = 300;   /* changes closer than this share one fetch */
@@ -49,6 +49,24 @@ function waitWords(s) {
 	const h = Math.floor(m / 60);
 	m %= 60;
 	return ['约 ' + h + ' 小时' + (m ? ' ' + m + ' 分' : ''), 'about ' + h + ' h' + (m ? ' ' + m + ' min' : '')];
+}
+
+/* A range in whole minutes (rangeMinutes) in words: "约 15–25 分钟 · about 15–25 min", in
+ * minutes however long, so that both ends read alike; all of it within a minute is the
+ * point's "under a minute". The figure is one unbroken piece, so that a line too narrow
+ * for the whole breaks at a space ("约 15–25 / 分钟"), never inside "15–25". */
+function showRange([lo, hi]) {
+	if (hi <= 1) {
+		pair('wait', '不到 1 分钟', 'under a minute');
+		return;
+	}
+	const fig = document.createElement('span'), en = document.createElement('span');
+	fig.className = 'fig';
+	fig.textContent = lo + '–' + hi;
+	en.className = 'en';
+	en.lang = 'en';
+	en.textContent = 'about ' + lo + '–' + hi + ' min';
+	$('wait').replaceChildren('约 ', fig, ' 分钟', en);
 }
 
 /* No counter of the ticket's service is open, so nobody knows the wait (docs/api.md, "No
@@ -134,17 +152,25 @@ function show(t) {
 	$('figures').hidden = !waiting;
 	if (waiting) {
 		/* Where it stands now when the server says (a waiting ticket's now_*), else as at
-		 * its issue; a wait of null is no estimate: no counter of its service is open. */
+		 * its issue; a wait of null is no estimate: no counter of its service is open. A
+		 * hall with estimate_display = range shows the 80% range instead of the point,
+		 * when the server gives one (not for a ticket issued before ranges, nor by an
+		 * older hallqd). */
 		const now = 'now_est_wait_s' in t;
 		const n = typeof t.now_ahead === 'number' ? t.now_ahead : t.people_ahead;
 		const s = now ? t.now_est_wait_s : t.est_wait_s;
+		const range = t.estimate_display === 'range' ?
+			rangeMinutes(now ? t.now_est_wait_range_s : t.est_wait_range_s) : null;
 		pair('ahead', n + ' 人', n === 1 ? '1 person' : n + ' people');
 		$('wait').classList.toggle('none', typeof s !== 'number');
+		$('wait').classList.toggle('range', typeof s === 'number' && n !== 0 && range !== null && range[1] > 1);
 		$('figures').classList.toggle('none', typeof s !== 'number');
 		if (typeof s !== 'number')
 			noCounter(now ? t.now_est_opens_at : t.est_opens_at);
 		else if (n === 0)
 			pair('wait', '即将叫号', "you're next");
+		else if (range)
+			showRange(range);
 		else
 			pair('wait', waitWords(s)[0], waitWords(s)[1]);
 	}

@@ -73,7 +73,9 @@ const token = () => randomBytes(16).toString('hex');
  *   ini     a hall config file (default the sample hall); edit(text) -> text changes it
  *           first (e.g. to set sign_in = open);
  *   counters  the counter numbers that get a counter:N and an evaluator:N token (default 1-20);
- *   args    more hallqd options.
+ *   args    more hallqd options;
+ *   prepare(hallq)  gives the hall a past before hallqd starts: hallq(now, ...args) runs the
+ *           CLI on the new database at hall time `now` ("YYYY-MM-DD HH:MM").
  * Returns the hall: {url, dir, db, port, pid, tokens, api, hallq, events, hallTime, stop, log}.
  * tokens: admin, manager, display, kiosk, gateway, review, booking, counter(n), evaluator(n).
  */
@@ -114,6 +116,8 @@ export async function startHall(opts = {}) {
 
 	const clock = opts.clock || CLOCK;
 	await run(HALLQ, ['init', '--config', ini, '--db', db], { env: { ...env, HALLQ_NOW: clock } });
+	if (opts.prepare)
+		await opts.prepare((now, ...args) => run(HALLQ, [...args, '--db', db], { env: { ...env, HALLQ_NOW: now } }));
 
 	let proc = null, url = '', port = 0, logFile = '', exited = null;
 	for (let attempt = 1; attempt <= 5; attempt++) {
