@@ -6,7 +6,8 @@
  * counter units' health reports (read back, in /metrics, going stale), the kiosks' printer
  * health (the same, and the log lines), the ticket status page (HTML for a browser, also run
  * in headless chromium when it is installed), public_url and [kiosk] in the config, the event stream,
- * no estimate while no counter of a service is open (at lunch on a simulated clock),
+ * no estimate while no counter of a service is open (at lunch on a simulated clock), the
+ * estimate's 80% range and estimate_display (a morning made with hallq at HALLQ_NOW),
  * concurrent clients, a kill -9 in the middle of a load, the signals and the startup refusals. The
  * database is read directly (sqlite3, and the hallq command) to check the queue's
  * invariants. Every server started is stopped by its pid, on failure too; a watchdog ends
@@ -946,6 +947,10 @@ static void t_refusals(void)
 	expect_refusal("public_url with a trailing slash", bad_url, ok_tokens, "bad-url.ini:2: public_url", NULL);
 	expect_refusal("[kiosk] confirm_seconds = 200", bad_kiosk, ok_tokens, "confirm_seconds = 200 is out of range",
 		       NULL);
+	char bad_est[PATH_MAX];
+	path_in(bad_est, sizeof bad_est, "bad-est.ini");
+	write_file(bad_est, hall_ini(HALL_NAME, "estimate_display = wide", NULL), 0644);
+	expect_refusal("estimate_display = wide", bad_est, ok_tokens, "bad-est.ini:2: estimate_display = wide", NULL);
 }
 
 /* ---- the hall as the hallqd client (client/) reads it ------------------------------------------------------ */
@@ -3540,6 +3545,180 @@ static void t_no_counter(void)
 	cur = was;
 }
 
+/* ---- the estimate's range and estimate_display (docs/api.md, "The estimate's range") ------------------- */
+
+/* est_ini with `line` as line 2, under [hall] (NULL: none). */
+static const char *range_ini(const char *line)
+{
+	static char text[1024];
+
+	snprintf(text, sizeof text, "[hall]\n%s%s%s", line ? line : "", line ? "\n" : "", est_ini + strlen("[hall]\n"));
+	return text;
+}
+
+/* `hallq CMD --db DB [ARG]` on s's database at hall time `now`, as a hall's past is made
+ * before its hallqd starts. */
+static bool hallq_at(const struct server *s, const char *now, const char *cmd, const char *arg)
+{
+	char out[PATH_MAX + 16];
+	char *argv[] = {hallq_bin, (char *)cmd, "--db", (char *)s->db, (char *)arg, NULL};
+	int rc;
+
+	snprintf(out, sizeof out, "%s/cli.out", s->dir);
+	setenv("HALLQ_NOW", now, 1);
+	rc = run_cmd(argv, out);
+	unsetenv("HALLQ_NOW");
+	return rc == 0;
+}
+
+/* Does o carry PREFIXest_wait_range_s [low, high], whole seconds, low <= PREFIXest_wait_s
+ * <= high? With `wide`, high - low of a minute at least too. */
+static bool range_ok(const json_t *o, const char *prefix, bool wide)
+{
+	char w[40], r[40];
+	json_int_t wait;
+
+	snprintf(w, sizeof w, "%sest_wait_s", prefix);
+	snprintf(r, sizeof r, "%sest_wait_range_s", prefix);
+	json_t *a = json_object_get(o, r);
+	if (!jint(o, w, &wait) || !json_is_array(a) || json_array_size(a) != 2 ||
+	    !json_is_integer(json_array_get(a, 0)) || !json_is_integer(json_array_get(a, 1)))
+		return false;
+	json_int_t low = json_integer_value(json_array_get(a, 0)), high = json_integer_value(json_array_get(a, 1));
+	return 0 <= low && low <= wait && wait <= high && (!wide || high - low >= 60);
+}
+
+/* Is PREFIXest_wait_range_s there and null? */
+static bool range_null(const json_t *o, const char *prefix)
+{
+	char r[40];
+
+	snprintf(r, sizeof r, "%sest_wait_range_s", prefix);
+	return json_is_null(json_object_get(o, r));
+}
+
+/* The hall's estimate_display now. */
+static const char *hall_display(void)
+{
+	static char mode[32];
+	json_t *h = get_hall();
+	const char *m = jstr(h, "estimate_display");
+
+	snprintf(mode, sizeof mode, "%s", m ? m : "(none)");
+	json_decref(h);
+	return mode;
+}
+
+/* One check of o against range_ok or range_null, with o in the message. */
+static void check_range(json_t *o, const char *prefix, int want, const char *what)
+{
+	char *d = o ? json_dumps(o, JSON_COMPACT) : NULL;
+
+	check(o && (want < 0 ? range_null(o, prefix) : range_ok(o, prefix, want > 0)), "range: %s (%s)", what,
+	      d ? d : desc(&R));
+	free(d);
+	json_decref(o);
+}
+
+static void t_estimate_range(void)
+{
+	struct server s = {0};
+	struct server *was = cur;
+	json_int_t id = 0;
+	int64_t end;
+
+	if (!check(server_setup(&s, "est-range") && write_file(s.ini, range_ini(NULL), 0644), "range: set up a hall"))
+		return;
+	/* A morning at counter 1: eight citizens called 3 to 18 minutes apart, so that a
+	 * ticket's estimate has turns to draw from and a range wider than its point. */
+	static const char *const calls[] = {"09:00", "09:05", "09:17", "09:20", "09:38", "09:46", "09:55", "09:59"};
+	char *init[] = {hallq_bin, "init", "--config", s.ini, "--db", s.db, NULL};
+	char out[PATH_MAX + 16];
+	bool past;
+
+	snprintf(out, sizeof out, "%s/cli.out", s.dir);
+	setenv("HALLQ_NOW", "2026-11-24 08:50", 1);
+	past = run_cmd(init, out) == 0;
+	unsetenv("HALLQ_NOW");
+	for (int i = 0; i < 8 && past; i++)
+		past = hallq_at(&s, "2026-11-24 09:00", "issue", "s");
+	for (size_t i = 0; i < sizeof calls / sizeof *calls && past; i++) {
+		char when[32];
+
+		snprintf(when, sizeof when, "2026-11-24 %s", calls[i]);
+		past = hallq_at(&s, when, "call", "1") && hallq_at(&s, when, "start", "1") &&
+		       hallq_at(&s, when, "finish", "1");
+	}
+	if (!check(past, "range: hallq gives the hall a morning (HALLQ_NOW 09:00-09:59)"))
+		return;
+	if (!check(start_clocked(&s, "2026-11-24 10:00"), "range: hallqd --clock \"2026-11-24 10:00\" starts")) {
+		log_tail(&s);
+		server_stop(&s, SIGKILL);
+		return;
+	}
+	cur = &s;
+
+	/* The default: point, and the ranges in the JSON all the same. */
+	check(strcmp(hall_display(), "point") == 0, "range: /api/v1/hall's estimate_display is point by default, got %s",
+	      hall_display());
+	for (int i = 0; i < 3; i++)
+		api("POST", TK(R_KIOSK), "{\"service\": \"s\"}", "/api/v1/tickets");
+	check(R.status == 201 && jint(R.json, "id", &id) && jint_or(R.json, "people_ahead", -1) == 2 &&
+	      jstr_is(R.json, "estimate_display", "point") && range_ok(R.json, "", true),
+	      "range: a ticket issued with 2 ahead: estimate_display point, est_wait_range_s [low, high] a minute "
+	      "wide at least, low <= est_wait_s <= high (%s)", desc(&R));
+	check_range(est_hall_s(), "", 0, "/api/v1/hall's service s has est_wait_range_s around est_wait_s");
+	check_range(est_ticket(id), "now_", 0, "GET /api/v1/tickets/ID has now_est_wait_range_s around now_est_wait_s");
+	check_range(est_ticket(id), "", 0, "GET /api/v1/tickets/ID keeps est_wait_range_s of its issue");
+	json_t *v = est_ticket(id);
+	check(v && jstr_is(v, "estimate_display", "point"), "range: GET /api/v1/tickets/ID says estimate_display "
+	      "point (%s)", desc(&R));
+	json_decref(v);
+	check_range(est_counter_s(1), "", 0, "/api/v1/counters/1's service s has est_wait_range_s around est_wait_s");
+
+	/* No counter open: no range either. */
+	api("POST", TK(R_COUNTER1), NULL, "/api/v1/counters/1/close");
+	expect_status(&R, 200, "range: close counter 1");
+	api("POST", TK(R_COUNTER2), NULL, "/api/v1/counters/2/close");
+	expect_status(&R, 200, "range: close counter 2");
+	check_range(est_hall_s(), "", -1, "no counter open: /api/v1/hall's est_wait_range_s is null");
+	check_range(est_ticket(id), "now_", -1, "no counter open: the ticket's now_est_wait_range_s is null");
+	check_range(est_counter_s(1), "", -1, "no counter open: /api/v1/counters/1's est_wait_range_s is null");
+	api("POST", TK(R_KIOSK), "{\"service\": \"s\"}", "/api/v1/tickets");
+	check(R.status == 201 && json_is_null(json_object_get(R.json, "est_wait_s")) && range_null(R.json, ""),
+	      "range: a ticket issued with no counter open: est_wait_s and est_wait_range_s null (%s)", desc(&R));
+
+	/* estimate_display = range, on SIGHUP: the hall and the tickets say so. */
+	write_file(s.ini, range_ini("estimate_display = range"), 0644);
+	kill(s.pid, SIGHUP);
+	end = mono_ms() + 5000;
+	while (mono_ms() < end && strcmp(hall_display(), "range") != 0)
+		nap_ms(50);
+	check(strcmp(hall_display(), "range") == 0, "range: after a reload with estimate_display = range, "
+	      "/api/v1/hall says range, got %s", hall_display());
+	api("GET", NULL, NULL, "/api/v1/tickets/%lld", (long long)id);
+	check(R.status == 200 && jstr_is(R.json, "estimate_display", "range"),
+	      "range: GET /api/v1/tickets/ID says estimate_display range (%s)", desc(&R));
+	api("POST", TK(R_KIOSK), "{\"service\": \"s\"}", "/api/v1/tickets");
+	check(R.status == 201 && jstr_is(R.json, "estimate_display", "range"),
+	      "range: POST /api/v1/tickets answers estimate_display range (%s)", desc(&R));
+
+	/* A bad value: the reload is refused with the file and line, the old config stays. */
+	write_file(s.ini, range_ini("estimate_display = wide"), 0644);
+	kill(s.pid, SIGHUP);
+	end = mono_ms() + 5000;
+	while (mono_ms() < end && !file_contains(s.log, "estimate_display = wide"))
+		nap_ms(50);
+	check(file_contains(s.log, "est-range/hall.ini:2") && file_contains(s.log, "estimate_display = wide"),
+	      "range: a reload with estimate_display = wide is refused, the log naming hall.ini:2");
+	int status;
+	check(waitpid(s.pid, &status, WNOHANG) == 0 && strcmp(hall_display(), "range") == 0,
+	      "range: after the bad reload hallqd runs on with estimate_display range, got %s", hall_display());
+
+	server_stop(&s, SIGTERM);
+	cur = was;
+}
+
 /* ---- main --------------------------------------------------------------------------------------------- */
 
 static void rmtree(const char *dir)
@@ -3650,6 +3829,7 @@ int main(void)
 
 	t_sim_clock();
 	t_no_counter();
+	t_estimate_range();
 
 	if (ping) {
 		long left = 17000 - (long)(mono_ms() - ping_start);
