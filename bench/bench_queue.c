@@ -246,7 +246,8 @@ static void baseline_open(struct baseline *b)
 	char path[4200];
 
 	bench_path(path, sizeof path, "baseline.db");
-	if (sqlite3_open_v2(path, &b->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK)
+	if (sqlite3_open_v2(path, &b->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+			    NULL) != SQLITE_OK)
 		bench_die("baseline: cannot open %s: %s", path,
 		    b->db ? sqlite3_errmsg(b->db) : "out of memory");
 	if (sqlite3_exec(b->db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"

@@ -429,8 +429,10 @@ static int open_db(const char *path, bool readonly, struct hq_queue **out, char 
 	q->readonly = readonly;
 	hq_queue_set_clock(q, NULL, NULL);
 	hq_queue_set_session_clock(q, NULL, NULL);
-	rc = sqlite3_open_v2(path, &q->db, readonly ? SQLITE_OPEN_READONLY
-						    : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+	/* One thread at a time uses a context (hq_queue.h), so SQLite's own locking of each
+	 * call is not needed: an estimate makes thousands of them. */
+	rc = sqlite3_open_v2(path, &q->db, SQLITE_OPEN_NOMUTEX | (readonly ? SQLITE_OPEN_READONLY
+						    : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE), NULL);
 	if (rc != SQLITE_OK) {
 		rc = hq__fail(q, HQ_EDB, "cannot open database %s: %s", path,
 			      q->db ? sqlite3_errmsg(q->db) : "out of memory");

@@ -2,20 +2,22 @@
  * The estimated wait printed on a ticket, and where a waiting ticket stands: the rules use
  * it when issuing (queue.c), the live state for each service (stats.c).
  *
- * The estimate plays the hall forward from now, RUNS times, and gives the median of the
- * waits it saw (the figure with the least mean absolute error) and, for a range, the 10th
- * and 90th percentiles. Each run:
+ * The estimate plays the hall forward from now, up to RUNS times, and prints the 70th
+ * percentile of the waits it saw; the 5th to the 95th percentile is the range a hall may
+ * show instead (POINT_Q and RANGE_*_Q below say why those). Each run:
  *
  *   counters the counters at work: open with a clerk signed in, a citizen at the window, or
  *            a call, an end of a ticket, an open or a resume in the last hour; and those
  *            paused less than half an hour ago (a break). A counter left open that nobody
- *            works does not count, unless none of its services has a counter at work (the
- *            start of the day): then its open ones count. With no counter of the ticket's
+ *            works does not count; but when none of the ticket's service's counters is at
+ *            work (the start of the day), its open ones count. With no counter of the ticket's
  *            service among them, there is no estimate (HQ_EST_NONE): nobody knows when one
  *            will open. Only the counters linked to the ticket's service through the
  *            services they share are played.
- *   turns    how long a counter spends on one citizen of service X: drawn from the last
- *            `estimate_samples` turns of X in the past week. A ticket's turn runs from its
+ *   turns    how long a counter spends on one citizen of service X: drawn from X's turns
+ *            of this time of day (history.c: the last 45 minutes, and 45 minutes either side
+ *            of now on the last 7 days), or when fewer than `estimate_samples`, from X's
+ *            last `estimate_samples` turns of the past week. A ticket's turn runs from its
  *            call to its counter's next call (the walk to the window, the service, the
  *            rating, the clerk's short breaks), less the time the counter had nobody to call,
  *            and with no more than HQ_TURN_GAP_MAX_MS of a pause, before or after the
@@ -32,9 +34,13 @@
  *            it from the head of its queue: after the people ahead of it (for a priority
  *            ticket the waiting priority tickets, for a normal one every waiting ticket of
  *            the service).
- *   arrivals citizens who come later join the queues as arrivals.c forecasts them: they go
+ *   arrivals citizens who come later join the queues as history.c forecasts them: they go
  *            before the ticket when a counter prefers their service, or when they are of the
  *            priority class and the ticket is not.
+ *
+ * A queue too long to play to its end (CALLS_MAX calls, or six hours) is finished at the
+ * pace it went in the run. The runs share CALLS_BUDGET, so that a hall of 200 counters plays
+ * a few and a hall of ten plays all 48.
  *
  * A waiting ticket sent to one counter by name (a transfer, an unpark) waits for that
  * counter alone: the rest of what it has now and a turn for each ticket it calls first.
@@ -49,18 +55,16 @@
 #include "hq_time.h"
 
 #define SEED_SAMPLES 5
-#define HISTORY_DAYS 7
 #define MIN_MS (60 * 1000LL)
 #define AT_WORK_MS (60 * MIN_MS)    /* an open counter with no sign of work this long is idle */
 #define BREAK_MS (15 * MIN_MS)      /* a paused counter is expected back this long after */
 #define BREAK_MAX_MS (30 * MIN_MS)  /* paused longer than this: away, not at work */
-/* Queues are counted up to this many a counter of the hall: even shared among them all,
- * more would keep each out of reach of the ticket's queue for hours. */
-#define QUEUE_COUNT_MAX 50
-#define SAMPLES_MAX 200             /* estimate_samples' bound */
+#define SAMPLES_MAX HQ_TURNS_MAX    /* estimate_samples' bound */
 /* Runs of the hall an estimate plays: the median of 48 waits is within a few percent of
  * the median of the distribution, and 48 runs of a busy hall take about 0.1 ms. */
 #define RUNS 48
+#define RUNS_MIN 6
+#define CALLS_BUDGET 2000           /* calls and counters of all runs of an estimate */
 /*
  * What is printed: the 70th percentile of the runs' waits. The median would have the least
  * mean absolute error if the runs knew everything; they do not (breaks to come, the clerk's
@@ -69,10 +73,10 @@
  * (-1.0 minutes against -2.7). The range: the 5th to the 95th percentile, which held 79% of
  * the real waits there, as the runs spread less than real waits do.
  */
-#define POINT_RUN 33                /* of 0..47 */
-#define RANGE_LOW 2
-#define RANGE_HIGH 45
-#define CALLS_MAX 2000              /* a run ends after this many calls... */
+#define POINT_Q 0.70
+#define RANGE_LOW_Q 0.05
+#define RANGE_HIGH_Q 0.95
+#define CALLS_MAX 200               /* a run ends after this many calls... */
 #define HORIZON_S (HQ_ARRIVAL_SEGS * HQ_ARRIVAL_SEG_MS / 1000.0) /* ...or this far ahead */
 
 static int step_count(struct hq_queue *q, sqlite3_stmt *s, int *n)
@@ -106,7 +110,7 @@ struct est_ctx {
 	float samples[HQ_MAX_SERVICES][SAMPLES_MAX];
 	int nsamples[HQ_MAX_SERVICES];
 	int waiting[2][HQ_MAX_SERVICES];            /* [prio]: waiting of that class or higher */
-	signed char have_waiting[2][HQ_MAX_SERVICES];
+	signed char have_waiting[HQ_MAX_SERVICES];
 	bool have_rates;
 	double rate[HQ_MAX_SERVICES][HQ_ARRIVAL_SEGS]; /* arrivals per second (arrivals.c) */
 	double prio_share[HQ_MAX_SERVICES];
@@ -132,6 +136,16 @@ static struct est_ctx *est_new(struct hq_queue *q, int64_t origin, int prio)
 	return x;
 }
 
+/* The index of service key, looked for first among the counter's own: a hall of hundreds
+ * of counters asks this for each of them. */
+static int service_of(const struct hq_queue *q, const struct hq_counter_cfg *cc, const char *key)
+{
+	for (int j = 0; j < cc->nservices; j++)
+		if (!strcmp(q->cfg->services[cc->services[j]].key, key))
+			return cc->services[j];
+	return hq_config_service_index(q->cfg, key);
+}
+
 static int load_counters(struct hq_queue *q, struct est_ctx *x)
 {
 	sqlite3_stmt *s = hq__stmt(q, SQL_COUNTER_WORK);
@@ -152,7 +166,9 @@ static int load_counters(struct hq_queue *q, struct est_ctx *x)
 		c->current_id = sqlite3_column_int64(s, 4);
 		c->paused_at = sqlite3_column_int64(s, 5);
 		c->targeted[0] = c->targeted[1] = 0;
-		c->cur_svc = -2;
+		c->cur_svc = sqlite3_column_type(s, 6) == SQLITE_NULL ? -1 :
+			     service_of(q, c->cfg, (const char *)sqlite3_column_text(s, 6));
+		c->called_at = sqlite3_column_int64(s, 7);
 		x->nctr++;
 	}
 	sqlite3_reset(s);
@@ -177,6 +193,13 @@ static int load_counters(struct hq_queue *q, struct est_ctx *x)
 	return HQ_OK;
 }
 
+static int cmp_float(const void *a, const void *b)
+{
+	float x = *(const float *)a, y = *(const float *)b;
+
+	return (x > y) - (x < y);
+}
+
 /* The turns of service i in seconds (x->samples), and their mean: those of this time of day
  * (history.c), or when there are fewer than estimate_samples of them the service's last
  * estimate_samples of the past week, with the target standing in for up to five. */
@@ -184,54 +207,46 @@ static int turn_of(struct hq_queue *q, struct est_ctx *x, int i, double *turn)
 {
 	const struct hq_service *sv = &q->cfg->services[i];
 	const int want = q->cfg->estimate_samples < SAMPLES_MAX ? q->cfg->estimate_samples : SAMPLES_MAX;
-	sqlite3_stmt *s;
 	double sum = 0;
-	int n, seed, rc;
+	int n, seed;
 
 	if (x->turn_s[i] > 0) {
 		*turn = x->turn_s[i];
 		return HQ_OK;
 	}
-	if ((n = hq__turns_now(q, i, x->samples[i], SAMPLES_MAX)) < 0)
+	if ((n = hq__turns_now(q, i, x->samples[i], want)) < 0)
 		return n;
-	if (n < want) {
-		n = 0;
-		s = hq__stmt(q, SQL_TICKET_RECENT_TURNS);
-		hq__bind_text(s, 1, sv->key);
-		sqlite3_bind_int64(s, 2, q->now - HISTORY_DAYS * 86400000LL);
-		sqlite3_bind_int(s, 3, want);
-		while ((rc = sqlite3_step(s)) == SQLITE_ROW && n < SAMPLES_MAX)
-			x->samples[i][n++] = (float)(sqlite3_column_int64(s, 0) / 1000.0);
-		sqlite3_reset(s);
-		if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-			return hq__dberr(q, rc);
-	}
 	/* A minute rather than 0 should a config ever allow a target of 0. */
 	seed = want < SEED_SAMPLES ? want : SEED_SAMPLES;
 	while (n < seed)
 		x->samples[i][n++] = sv->target_minutes > 0 ? sv->target_minutes * 60.0f : 60.0f;
 	for (int k = 0; k < n; k++)
 		sum += x->samples[i][k];
+	/* Sorted, so that the turns longer than a time are found by halving (draw_rest). */
+	qsort(x->samples[i], (size_t)n, sizeof x->samples[i][0], cmp_float);
 	x->nsamples[i] = n;
 	*turn = x->turn_s[i] = sum / n;
 	return HQ_OK;
 }
 
-/* People waiting for service i in class prio or higher, counted up to QUEUE_COUNT_MAX a
- * counter. */
+/* People waiting for service i in class prio or higher, counted up to CALLS_MAX + 1. */
 static int waiting_of(struct hq_queue *q, struct est_ctx *x, int i, int prio, int *n)
 {
 	sqlite3_stmt *s;
 	int rc;
 
-	if (!x->have_waiting[prio][i]) {
-		s = hq__stmt(q, SQL_TICKET_WAITING_UPTO);
+	if (!x->have_waiting[i]) {
+		s = hq__stmt(q, SQL_TICKET_WAITING_BOTH);
 		hq__bind_text(s, 1, q->cfg->services[i].key);
-		sqlite3_bind_int(s, 2, prio);
-		sqlite3_bind_int(s, 3, QUEUE_COUNT_MAX * (x->nctr > 0 ? x->nctr : 1));
-		if ((rc = step_count(q, s, &x->waiting[prio][i])))
-			return rc;
-		x->have_waiting[prio][i] = 1;
+		/* A run makes at most CALLS_MAX calls: a longer queue never empties in one. */
+		sqlite3_bind_int(s, 2, CALLS_MAX + 1);
+		rc = sqlite3_step(s);
+		x->waiting[0][i] = rc == SQLITE_ROW ? sqlite3_column_int(s, 0) : 0;
+		x->waiting[1][i] = rc == SQLITE_ROW ? sqlite3_column_int(s, 1) : 0;
+		sqlite3_reset(s);
+		if (rc != SQLITE_ROW)
+			return hq__dberr(q, rc);
+		x->have_waiting[i] = 1;
 	}
 	*n = x->waiting[prio][i];
 	return HQ_OK;
@@ -255,28 +270,6 @@ static bool at_work(const struct hq_queue *q, const struct est_counter *c, bool 
 	return loose || c->clerk || c->current_id || q->now - c->active_at < AT_WORK_MS;
 }
 
-/* The service and call time of the citizen at counter c's window (cur_svc -1: none). */
-static int at_window(struct hq_queue *q, struct est_counter *c)
-{
-	sqlite3_stmt *s;
-	int rc;
-
-	if (c->cur_svc != -2)
-		return HQ_OK;
-	c->cur_svc = -1;
-	if (!c->current_id)
-		return HQ_OK;
-	s = hq__stmt(q, SQL_TICKET_AT_WINDOW);
-	sqlite3_bind_int64(s, 1, c->current_id);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		c->cur_svc = hq_config_service_index(q->cfg, (const char *)sqlite3_column_text(s, 0));
-		c->called_at = sqlite3_column_int64(s, 1);
-	}
-	sqlite3_reset(s);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? HQ_OK : hq__dberr(q, rc);
-}
-
 /* When counter c is done with what it has now, by the mean turn: the rest of its citizen's
  * turn (at least half a turn) and of its break. For a ticket sent to it by name. */
 static int rest_of(struct hq_queue *q, struct est_ctx *x, struct est_counter *c, double *rest)
@@ -284,8 +277,6 @@ static int rest_of(struct hq_queue *q, struct est_ctx *x, struct est_counter *c,
 	double f = 0, t;
 	int rc;
 
-	if ((rc = at_window(q, c)))
-		return rc;
 	if (c->cur_svc >= 0) {
 		if ((rc = turn_of(q, x, c->cur_svc, &t)))
 			return rc;
@@ -326,13 +317,31 @@ struct sim {
 	int self, prio;             /* the ticket's service and class */
 	struct sim_counter ctr[HQ_MAX_COUNTERS];
 	int nctr;
-	int svcs[HQ_MAX_SERVICES];  /* the services the counters played serve */
-	int nsvcs;
 	int queue0[HQ_MAX_SERVICES][2]; /* waiting now, by class; self's own class: those ahead */
 	int queue[HQ_MAX_SERVICES][2];
 	double arrive[HQ_MAX_SERVICES]; /* the next arrival, seconds from now */
+	unsigned char arrivals[HQ_MAX_SERVICES]; /* 1: the service's arrivals are played */
+	unsigned char drawn[HQ_MAX_SERVICES];    /* 1: arrive[] is drawn in this run */
+	int heap[HQ_MAX_COUNTERS];  /* indexes into ctr, a min-heap on free: a hall of 200
+				       counters makes thousands of calls a run */
 	uint64_t rng;
 };
+
+static void heap_down(struct sim *m, int i)
+{
+	for (;;) {
+		int l = 2 * i + 1, least = i, t;
+
+		if (l < m->nctr && m->ctr[m->heap[l]].free < m->ctr[m->heap[least]].free)
+			least = l;
+		if (l + 1 < m->nctr && m->ctr[m->heap[l + 1]].free < m->ctr[m->heap[least]].free)
+			least = l + 1;
+		if (least == i)
+			return;
+		t = m->heap[i], m->heap[i] = m->heap[least], m->heap[least] = t;
+		i = least;
+	}
+}
 
 static double draw_turn(struct sim *m, int svc)
 {
@@ -344,17 +353,20 @@ static double draw_turn(struct sim *m, int svc)
 static double draw_rest(struct sim *m, int svc, double done)
 {
 	const float *v = m->x->samples[svc];
-	int n = m->x->nsamples[svc], longer = 0, k;
+	int n = m->x->nsamples[svc], lo = 0, hi = n;
 
-	for (int i = 0; i < n; i++)
-		longer += v[i] > done;
-	if (!longer)
+	/* The first longer than done, in the sorted samples. */
+	while (lo < hi) {
+		int mid = (lo + hi) / 2;
+
+		if (v[mid] > done)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	if (lo == n)
 		return fmax(m->x->turn_s[svc] - done, m->x->turn_s[svc] / 2);
-	k = (int)(next_u64(&m->rng) % (uint64_t)longer);
-	for (int i = 0; i < n; i++)
-		if (v[i] > done && k-- == 0)
-			return v[i] - done;
-	return 0;
+	return v[lo + (int)(next_u64(&m->rng) % (uint64_t)(n - lo))] - done;
 }
 
 /* The next arrival that matters for service i after t seconds from now: rates by segment
@@ -379,19 +391,38 @@ static double draw_arrival(struct sim *m, int i, double t)
 	return INFINITY;
 }
 
-static void arrive(struct sim *m, int i)
+/* Service i's arrivals up to t join its queue. They are drawn only when a counter looks at
+ * the queue: in a big hall most queues never run dry in a run, and need none. */
+static void catch_up(struct sim *m, int i, double t)
 {
-	int cls = i == m->self ? 1 : uniform(&m->rng) < m->x->prio_share[i];
+	if (!m->arrivals[i])
+		return;
+	if (!m->drawn[i]) {
+		m->arrive[i] = draw_arrival(m, i, 0);
+		m->drawn[i] = 1;
+	}
+	while (m->arrive[i] <= t) {
+		m->queue[i][i == m->self ? 1 : uniform(&m->rng) < m->x->prio_share[i]]++;
+		m->arrive[i] = draw_arrival(m, i, m->arrive[i]);
+	}
+}
 
-	m->queue[i][cls]++;
-	m->arrive[i] = draw_arrival(m, i, m->arrive[i]);
+/* When the next citizen comes for service i after t: INFINITY none. */
+static double next_arrival(struct sim *m, int i, double t)
+{
+	if (!m->arrivals[i])
+		return INFINITY;
+	catch_up(m, i, t);
+	return m->arrive[i];
 }
 
 /* What counter k calls at time t: the service of the ticket it takes, -1 none, -2 the
  * ticket estimated. As call next: the priority class first, the tickets sent to it by name
  * first within their class, then its services in order. */
-static int pick(struct sim *m, struct sim_counter *k)
+static int pick(struct sim *m, struct sim_counter *k, double t)
 {
+	for (int j = 0; j < k->c->cfg->nservices; j++)
+		catch_up(m, k->c->cfg->services[j], t);
 	for (int cls = 1; cls >= 0; cls--) {
 		if (cls < m->prio)
 			break; /* a priority ticket is called before any normal one */
@@ -414,14 +445,13 @@ static int pick(struct sim *m, struct sim_counter *k)
 }
 
 /* One run: the ticket's wait in seconds. */
-static double play(struct hq_queue *q, struct sim *m)
+static double play(struct hq_queue *q, struct sim *m, int *calls_made)
 {
 	double t = 0;
-	int i, calls;
+	int i, calls, mine = 0;
 
 	memcpy(m->queue, m->queue0, sizeof m->queue);
-	for (i = 0; i < m->nsvcs; i++)
-		m->arrive[m->svcs[i]] = draw_arrival(m, m->svcs[i], 0);
+	memset(m->drawn, 0, sizeof m->drawn);
 	for (i = 0; i < m->nctr; i++) {
 		struct sim_counter *k = &m->ctr[i];
 		struct est_counter *c = k->c;
@@ -431,31 +461,42 @@ static double play(struct hq_queue *q, struct sim *m)
 			k->free = fmax(k->free, (double)(c->paused_at + BREAK_MS - q->now) / 1000.0);
 		k->tg[0] = m->prio ? 0 : c->targeted[0];
 		k->tg[1] = c->targeted[1];
+		m->heap[i] = i;
 	}
-	for (calls = 0; calls < CALLS_MAX; calls++) {
-		struct sim_counter *k = NULL;
+	for (i = m->nctr / 2 - 1; i >= 0; i--)
+		heap_down(m, i);
+	for (calls = 0; calls < CALLS_MAX && m->nctr > 0; calls++) {
+		/* The counter free first; ties go by the config's order, as the heap has it. */
+		struct sim_counter *k = &m->ctr[m->heap[0]];
 		int svc;
 
-		for (i = 0; i < m->nctr; i++)
-			if (!k || m->ctr[i].free < k->free)
-				k = &m->ctr[i];
-		if (!k || !(k->free < HORIZON_S))
+		if (!(k->free < HORIZON_S))
 			break;
 		t = k->free;
-		for (i = 0; i < m->nsvcs; i++)
-			while (m->arrive[m->svcs[i]] <= t)
-				arrive(m, m->svcs[i]);
-		svc = pick(m, k);
-		if (svc == -2)
+		svc = pick(m, k, t);
+		if (svc == -2) {
+			*calls_made = calls + 1;
 			return t;
+		}
+		mine += svc == m->self;
 		if (svc >= 0) {
 			k->free = t + draw_turn(m, svc);
-			continue;
+		} else {
+			/* Nobody to call: it calls the next who comes for one of its services. */
+			k->free = INFINITY;
+			for (i = 0; i < k->c->cfg->nservices; i++)
+				k->free = fmin(k->free, next_arrival(m, k->c->cfg->services[i], t));
 		}
-		/* Nobody to call: it calls the next who comes for one of its services. */
-		k->free = INFINITY;
-		for (i = 0; i < k->c->cfg->nservices; i++)
-			k->free = fmin(k->free, m->arrive[k->c->cfg->services[i]]);
+		heap_down(m, 0);
+	}
+	*calls_made = calls;
+	/* A queue too long to play to its end: the rest at the pace S's queue went so far,
+	 * from the next call on. */
+	t = m->nctr > 0 ? m->ctr[m->heap[0]].free : INFINITY;
+	if (mine > 0 && isfinite(t)) {
+		int left = m->queue[m->self][1] + (m->prio ? 0 : m->queue[m->self][0]);
+
+		return fmin(t + left * t / mine, 24 * 3600.0);
 	}
 	return HORIZON_S;
 }
@@ -475,9 +516,10 @@ static int wait_behind(struct hq_queue *q, struct est_ctx *x, const struct hq_se
 	const int self = (int)(sv - q->cfg->services);
 	bool linked[HQ_MAX_SERVICES] = {false}, grew = true, strict_s = false;
 	bool in[HQ_MAX_COUNTERS] = {false}, played[HQ_MAX_COUNTERS] = {false};
+	bool served[HQ_MAX_SERVICES] = {false};
 	double waits[RUNS], w, turn;
 	struct sim *m;
-	int i, j, n, rc;
+	int i, j, n, runs, calls, rc;
 
 	if (!x->loaded && (rc = load_counters(q, x)))
 		return rc;
@@ -512,13 +554,14 @@ static int wait_behind(struct hq_queue *q, struct est_ctx *x, const struct hq_se
 	m->x = x;
 	m->self = self;
 	m->prio = prio;
-	m->nctr = m->nsvcs = 0;
+	m->nctr = 0;
+	memset(m->arrivals, 0, sizeof m->arrivals);
 	for (i = 0; i < x->nctr; i++) {
 		struct est_counter *c = &x->ctr[i];
 
 		if (!played[i])
 			continue;
-		if ((rc = at_window(q, c)) || (c->cur_svc >= 0 && (rc = turn_of(q, x, c->cur_svc, &turn))))
+		if (c->cur_svc >= 0 && (rc = turn_of(q, x, c->cur_svc, &turn)))
 			goto out;
 		m->ctr[m->nctr++].c = c;
 	}
@@ -536,12 +579,15 @@ static int wait_behind(struct hq_queue *q, struct est_ctx *x, const struct hq_se
 			goto out;
 		x->have_rates = true;
 	}
+	for (i = 0; i < m->nctr; i++)
+		for (j = 0; j < m->ctr[i].c->cfg->nservices; j++)
+			served[m->ctr[i].c->cfg->services[j]] = true;
 	for (i = 0; i < (int)q->cfg->nservices; i++) {
 		int all, hi;
 
-		if (!linked[i])
+		if (!served[i])
 			continue;
-		m->svcs[m->nsvcs++] = i;
+		m->arrivals[i] = linked[i];
 		if ((rc = turn_of(q, x, i, &turn)))
 			goto out;
 		if (i == self) {
@@ -559,14 +605,19 @@ static int wait_behind(struct hq_queue *q, struct est_ctx *x, const struct hq_se
 	}
 	/* The same hall asked at the same moment gives the same figure. */
 	m->rng = (uint64_t)q->now * 0x9e3779b97f4a7c15ULL ^ (uint64_t)(self * 1000003 + prio * 7919 + ahead);
-	for (i = 0; i < RUNS; i++)
-		waits[i] = play(q, m);
-	qsort(waits, RUNS, sizeof waits[0], cmp_double);
-	w = waits[POINT_RUN];
+	/* As many runs as CALLS_BUDGET allows, at least RUNS_MIN: a long queue spreads less
+	 * in proportion, and an issue must stay cheap. */
+	waits[0] = play(q, m, &calls);
+	runs = CALLS_BUDGET / (calls + m->nctr); /* a run also readies each counter */
+	runs = runs > RUNS ? RUNS : runs < RUNS_MIN ? RUNS_MIN : runs;
+	for (i = 1; i < runs; i++)
+		waits[i] = play(q, m, &calls);
+	qsort(waits, runs, sizeof waits[0], cmp_double);
+	w = waits[(int)lround(POINT_Q * (runs - 1))];
 	*wait_s = w > 0 ? (int)lround(w) : 0;
 	if (range) {
-		range[0] = (int)lround(waits[RANGE_LOW]);
-		range[1] = (int)lround(waits[RANGE_HIGH]);
+		range[0] = (int)lround(waits[(int)lround(RANGE_LOW_Q * (runs - 1))]);
+		range[1] = (int)lround(waits[(int)lround(RANGE_HIGH_Q * (runs - 1))]);
 	}
 out:
 	free(m);
@@ -666,9 +717,9 @@ static int position_at_counter(struct hq_queue *q, const struct hq_ticket *t, co
 				goto out;
 			*wait_s = (int)lround(rest + *ahead * turn);
 		}
-	/* One counter's pace, no runs: no range of its own. */
+	/* One counter's pace, no runs: no range. */
 	if (range)
-		range[0] = range[1] = *wait_s;
+		range[0] = range[1] = HQ_EST_NONE;
 out:
 	free(x);
 	return rc;

@@ -44,6 +44,16 @@ struct hq__history {
 	int prio[HQ_MAX_SERVICES], total[HQ_MAX_SERVICES];
 	struct past_turn *turns;               /* by service: turn_at[i] .. turn_at[i + 1] */
 	int turn_at[HQ_MAX_SERVICES + 1];
+	/* What an estimate reads, kept for the rest of the hall's minute: a hall issuing a
+	 * ticket a second must not read the last hour's tickets for each. The turns are read
+	 * again sooner when this connection has written a turn since. */
+	int64_t rates_minute;                  /* q->now / 60000 they are for, -1 none */
+	double rate[HQ_MAX_SERVICES][HQ_ARRIVAL_SEGS];
+	double prio_share[HQ_MAX_SERVICES];
+	int64_t turns_minute[HQ_MAX_SERVICES];
+	unsigned turns_written[HQ_MAX_SERVICES];
+	short nturns[HQ_MAX_SERVICES];
+	float now_turns[HQ_MAX_SERVICES][HQ_TURNS_MAX];
 };
 
 static int cmp_turn_svc(const void *a, const void *b)
@@ -121,6 +131,9 @@ static int load_history(struct hq_queue *q, struct hq__history *a)
 
 	memset(a, 0, sizeof *a);
 	a->turns = turns;
+	a->rates_minute = -1;
+	for (int k = 0; k < HQ_MAX_SERVICES; k++)
+		a->turns_minute[k] = -1;
 	sqlite3_bind_int64(s, 1, start);
 	sqlite3_bind_int64(s, 2, end);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
@@ -201,32 +214,57 @@ void hq__history_free(struct hq_queue *q)
 	q->history = NULL;
 }
 
-int hq__turns_now(struct hq_queue *q, int svc, float *out, int max)
+/* The turns of this time of day: today's last minutes and the same minutes of the days
+ * before; when fewer than `want`, the service's last `want` turns of TURN_DAYS days. */
+static int read_turns(struct hq_queue *q, struct hq__history *a, int svc, float *out, int want)
 {
 	const int64_t lo = q->now - TURN_WINDOW_MIN * 60000LL;
-	struct hq__history *a;
 	sqlite3_stmt *s;
 	int n = 0, rc, wday, minute;
 
-	if ((rc = history(q, &a)))
-		return rc;
-	/* Today: the last TURN_WINDOW_MIN minutes, the latest first. */
 	s = hq__stmt(q, SQL_TICKET_TURNS_BETWEEN);
 	hq__bind_text(s, 1, q->cfg->services[svc].key);
 	sqlite3_bind_int64(s, 2, lo > hq_day_start(q->now) ? lo : hq_day_start(q->now));
 	sqlite3_bind_int64(s, 3, q->now + 1);
-	sqlite3_bind_int(s, 4, max);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW && n < max)
+	sqlite3_bind_int(s, 4, HQ_TURNS_MAX);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW && n < HQ_TURNS_MAX)
 		out[n++] = (float)(sqlite3_column_int64(s, 0) / 1000.0);
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
 		return hq__dberr(q, rc);
-	/* The days before: within the window either side of this time of day. */
 	hq_local_parts(q->now, &wday, &minute);
-	for (int k = a->turn_at[svc]; k < a->turn_at[svc + 1] && n < max; k++)
+	for (int k = a->turn_at[svc]; k < a->turn_at[svc + 1] && n < HQ_TURNS_MAX; k++)
 		if (abs(a->turns[k].minute - minute) <= TURN_WINDOW_MIN)
 			out[n++] = a->turns[k].seconds;
-	return n;
+	if (n >= want)
+		return n;
+	n = 0;
+	s = hq__stmt(q, SQL_TICKET_RECENT_TURNS);
+	hq__bind_text(s, 1, q->cfg->services[svc].key);
+	sqlite3_bind_int64(s, 2, q->now - TURN_DAYS * DAY_MS);
+	sqlite3_bind_int(s, 3, want);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW && n < HQ_TURNS_MAX)
+		out[n++] = (float)(sqlite3_column_int64(s, 0) / 1000.0);
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE || rc == SQLITE_ROW ? n : hq__dberr(q, rc);
+}
+
+int hq__turns_now(struct hq_queue *q, int svc, float *out, int want)
+{
+	struct hq__history *a;
+	int n, rc;
+
+	if ((rc = history(q, &a)))
+		return rc;
+	if (a->turns_minute[svc] != q->now / 60000 || a->turns_written[svc] != q->turns_written[svc]) {
+		if ((n = read_turns(q, a, svc, a->now_turns[svc], want)) < 0)
+			return n;
+		a->nturns[svc] = (short)n;
+		a->turns_minute[svc] = q->now / 60000;
+		a->turns_written[svc] = q->turns_written[svc];
+	}
+	memcpy(out, a->now_turns[svc], a->nturns[svc] * sizeof *out);
+	return a->nturns[svc];
 }
 
 int hq__arrival_rates(struct hq_queue *q, double rate[][HQ_ARRIVAL_SEGS], double *prio_share)
@@ -241,6 +279,11 @@ int hq__arrival_rates(struct hq_queue *q, double rate[][HQ_ARRIVAL_SEGS], double
 
 	if ((rc = history(q, &a)))
 		return rc;
+	if (a->rates_minute == q->now / 60000) {
+		memcpy(rate, a->rate, q->cfg->nservices * sizeof a->rate[0]);
+		memcpy(prio_share, a->prio_share, q->cfg->nservices * sizeof *prio_share);
+		return HQ_OK;
+	}
 	/* The last hour, or since the day began if that is shorter (but ten minutes at least,
 	 * so that the first tickets of a morning do not forecast a flood). */
 	if (from < hq_day_start(q->now))
@@ -287,5 +330,8 @@ int hq__arrival_rates(struct hq_queue *q, double rate[][HQ_ARRIVAL_SEGS], double
 		prio_share[i] = a->total[i] ? (double)a->prio[i] / a->total[i] :
 				last[i] > 0 ? last_prio[i] / last[i] : 0;
 	}
+	memcpy(a->rate, rate, q->cfg->nservices * sizeof a->rate[0]);
+	memcpy(a->prio_share, prio_share, q->cfg->nservices * sizeof *prio_share);
+	a->rates_minute = q->now / 60000;
 	return HQ_OK;
 }

@@ -54,6 +54,8 @@ struct hq_queue {
 	struct hq__alerts *alerts;
 	struct hq__history *history;  /* history.c's days before today, or NULL */
 	unsigned epoch;            /* bumped when a batch is rolled back or fails to commit */
+	unsigned turns_written[HQ_MAX_SERVICES]; /* bumped when this connection writes a
+						     turn of the service (history.c) */
 	/* clerk.c: the clerks who gave a wrong PIN lately, so that HQ_PIN_TRIES in a row lock
 	 * their sign-in with a PIN for a while. In memory: a program that signs clerks in for
 	 * others (hallqd) is where PINs are tried; one with the database in hand has the
@@ -186,8 +188,10 @@ int hq__rollover_locked(struct hq_queue *q, const char *today, int *closed);
  * priority class. The days before today are kept in q->history, read again on a new day. */
 int hq__arrival_rates(struct hq_queue *q, double rate[][HQ_ARRIVAL_SEGS], double *prio_share);
 /* Turns of service svc (seconds) at this time of day: today's last minutes and the same
- * minutes of the days before, at most max into out. Returns how many, or < 0. */
-int hq__turns_now(struct hq_queue *q, int svc, float *out, int max);
+ * minutes of the days before; when fewer than `want`, the last `want` of the past week. At
+ * most HQ_TURNS_MAX into out. Returns how many, or < 0. */
+#define HQ_TURNS_MAX 200
+int hq__turns_now(struct hq_queue *q, int svc, float *out, int want);
 /* Frees q->history (at close). */
 void hq__history_free(struct hq_queue *q);
 

@@ -177,8 +177,16 @@ static int call_ticket(struct hq_queue *q, struct counter_row *c, int64_t id, in
 		sqlite3_bind_int64(s, 3, id);
 		sqlite3_bind_int64(s, 4, HQ_TURN_GAP_MAX_MS);
 		sqlite3_bind_int(s, 5, c->cfg->number);
-		if ((rc = hq__exec(q, s)))
-			return rc;
+		/* The estimate keeps each service's turns for a minute unless one is written. */
+		while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+			int i = hq_config_service_index(q->cfg, (const char *)sqlite3_column_text(s, 0));
+
+			if (i >= 0)
+				q->turns_written[i]++;
+		}
+		sqlite3_reset(s);
+		if (rc != SQLITE_DONE)
+			return hq__dberr(q, rc);
 	}
 	if ((rc = set_current(q, c, id)))
 		return rc;

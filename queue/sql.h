@@ -316,7 +316,8 @@
 			   " FROM tickets WHERE id = ?3), ?2)))))"                        \
 			   " WHERE id = ?1 AND counter = ?5 AND turn_ms = 0"              \
 			   " AND state IN (4, 5, 6) AND called_at > 0"                    \
-			   " AND ended_at >= called_at AND ended_at <= ?2")               \
+			   " AND ended_at >= called_at AND ended_at <= ?2"                \
+			   " RETURNING service")                                          \
 	X(COUNTER_SET_LAST, "UPDATE counters SET last_id = ?2 WHERE number = ?1")        \
 	X(COUNTER_SET_RUN, "UPDATE counters SET prio_run = ?2 WHERE number = ?1")        \
 	X(COUNTER_CLEAR_ENDED, "UPDATE counters SET current_id = 0 WHERE current_id <> 0"\
@@ -371,10 +372,6 @@
 	X(TICKET_OPEN_IDS, "SELECT id FROM tickets WHERE state < 4 AND day <= ?1")       \
 	X(TICKET_COUNT_AHEAD, "SELECT COUNT(*) FROM tickets WHERE state = 0"             \
 			      " AND target_counter = 0 AND service = ?1 AND prio >= ?2") \
-	/* People waiting for a service in class ?2 or higher, counted up to ?3. */      \
-	X(TICKET_WAITING_UPTO, "SELECT COUNT(*) FROM (SELECT 1 FROM tickets"             \
-			       " WHERE state = 0 AND target_counter = 0 AND service = ?1"\
-			       " AND prio >= ?2 LIMIT ?3)")                              \
 	/* Tickets that joined a queue (issued, or transferred in) at ?1 <= t < ?2, by the	\
 	 * issue times' index: a transfer joins its queue after its first ticket's issue. */\
 	X(TICKET_ARRIVALS, "SELECT service, queued_at, prio FROM tickets"                 \
@@ -397,11 +394,17 @@
 				   " WHERE state = 0 AND target_counter <> 0"            \
 				   " AND (?1 = 0 OR origin_id < ?1 OR prio > ?2)"        \
 				   " GROUP BY 1, 2")                                     \
-	X(COUNTER_WORK, "SELECT number, state, clerk <> '', active_at, current_id,"      \
-			" paused_at"                                                     \
-			" FROM counters")                                                \
-	X(TICKET_AT_WINDOW, "SELECT service, called_at FROM tickets WHERE id = ?1"        \
-			    " AND state IN (1, 2)")                                      \
+	/* With the citizen at the window: their service and first call, NULL none. */    \
+	X(COUNTER_WORK, "SELECT c.number, c.state, c.clerk <> '', c.active_at,"          \
+			" c.current_id, c.paused_at, t.service, t.called_at"             \
+			" FROM counters c LEFT JOIN tickets t ON t.id = c.current_id"    \
+			" AND t.state IN (1, 2) ORDER BY c.number")                      \
+	/* Waiting for ?1 (not sent to one counter), and of them of the priority class,   \
+	 * counted among the first ?2. */                                                \
+	X(TICKET_WAITING_BOTH, "SELECT COUNT(*), COALESCE(SUM(prio > 0), 0) FROM"        \
+			       " (SELECT prio FROM tickets WHERE state = 0"             \
+			       " AND target_counter = 0 AND service = ?1"               \
+			       " ORDER BY prio DESC LIMIT ?2)")                          \
 	/* With the longest wait of each: queued_at, as the supervision's ALERT_SVC_WAITING. */\
 	X(STATE_WAITING, "SELECT service, prio, COUNT(*), MIN(queued_at) FROM tickets"   \
 			 " WHERE state = 0 AND target_counter = 0 GROUP BY service, prio"\

@@ -435,6 +435,33 @@ static void test_estimate_no_counter(void **state)
 	tq_close(q);
 }
 
+/*
+ * A queue longer than the runs play (six hours ahead, or 600 calls): the rest at the pace
+ * the queue went in the runs, and never more than a day.
+ */
+static void test_estimate_long_queue(void **state)
+{
+	struct hq_queue *q = tq_open(est_hall);
+	int i;
+
+	(void)state;
+	TQ_OK(q, hq_queue_close_counter(q, 2));
+	TQ_OK(q, hq_queue_close_counter(q, 3));
+	tq_at_s(0);
+	TQ_OK(q, hq_queue_batch_begin(q));
+	for (i = 0; i < 100; i++)
+		tq_issue(q, "s", HQ_CLASS_NORMAL);
+	TQ_OK(q, hq_queue_batch_end(q, true));
+	/* Counter 1 alone, free now, a turn of 600 s (the target): the 101st call at 60000. */
+	estimate_between(q, "s", 100, 60000 - 600, 60000 + 600);
+	TQ_OK(q, hq_queue_batch_begin(q));
+	for (i = 0; i < 100; i++)
+		tq_issue(q, "s", HQ_CLASS_NORMAL);
+	TQ_OK(q, hq_queue_batch_end(q, true));
+	estimate(q, "s", HQ_CLASS_NORMAL, 200, 24 * 3600);
+	tq_close(q);
+}
+
 /* Rows a query on the test's database gives, through a connection of its own. */
 static int count_rows(const char *sql)
 {
@@ -1498,6 +1525,7 @@ int main(int argc, char **argv)
 		TQ_TEST(test_estimate_at_work),
 		TQ_TEST(test_estimate_targeted),
 		TQ_TEST(test_estimate_no_counter),
+		TQ_TEST(test_estimate_long_queue),
 		TQ_TEST(test_estimate_turn_edges),
 		TQ_TEST(test_estimate_upgrade),
 		TQ_TEST(test_estimate_invalid_class),
