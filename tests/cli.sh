@@ -672,5 +672,33 @@ t_json "dst: stats --to a 25-hour day's date ends at its next midnight" 'd["to"]
 TZ=Asia/Shanghai
 HALLQ_DB=$tmp/hall.db
 
+# ---- no counter open: no estimate (issue 18) ----------------------------------------------
+HALLQ_DB=$tmp/nocounter.db
+cat >"$tmp/nocounter.ini" <<'EOF2'
+[hall]
+name = 午休大厅
+sign_in = open
+[service a]
+name = A
+prefix = A
+hours = 09:00-12:00, 13:30-17:00
+days = mon-sun
+[counter 1]
+services = a
+EOF2
+at "2026-11-23 10:00"
+t_ok "no counter: init" "午休大厅" init --config "$tmp/nocounter.ini" --db "$HALLQ_DB"
+run close 1
+t_ok "no counter: issue" "A001" issue a
+t_line "no counter: the ticket has no estimate" "est_wait_min: -"
+run state
+t_true "no counter: state says no counter" grep -Eq "^a +yes +1 +0 +no counter" "$tmp/out"
+run state --json
+t_json "no counter: state --json null" 'd["services"][0]["est_wait_s"] is None and d["services"][0]["est_wait_min"] is None'
+run open 1
+run state --json
+t_json "no counter: a counter opens, a figure" 'isinstance(d["services"][0]["est_wait_s"], int)'
+HALLQ_DB=$tmp/hall.db
+
 echo "cli: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
