@@ -4,6 +4,7 @@
  * the subset hallqd sends: id, event, data lines and ": ping" comments).
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -270,6 +271,21 @@ static int est_of(json_t *obj, const char *key)
 	return json_is_integer(v) ? (int)json_integer_value(v) : HQ_EST_NONE;
 }
 
+/* An estimate's range [low, high] in seconds: both HQ_EST_NONE when null, absent or not two
+ * integers 0 <= low <= high (what no hallqd sends), and when there is no estimate at all. */
+static void range_of(json_t *obj, const char *key, int wait_s, int range[2])
+{
+	json_t *v = json_object_get(obj, key), *lo = json_array_get(v, 0), *hi = json_array_get(v, 1);
+
+	range[0] = range[1] = HQ_EST_NONE;
+	if (wait_s == HQ_EST_NONE || json_array_size(v) != 2 || !json_is_integer(lo) || !json_is_integer(hi) ||
+	    json_integer_value(lo) < 0 || json_integer_value(hi) < json_integer_value(lo) ||
+	    json_integer_value(hi) > INT_MAX)
+		return;
+	range[0] = (int)json_integer_value(lo);
+	range[1] = (int)json_integer_value(hi);
+}
+
 /* obj[key] when it is a boolean, else dflt (a field an older server does not send). */
 static bool bool_or(json_t *obj, const char *key, bool dflt)
 {
@@ -282,7 +298,7 @@ static int parse_hall(json_t *v, struct hq_hall *h)
 {
 	json_t *svcs = json_object_get(v, "services"), *ctrs = json_object_get(v, "counters");
 	json_t *langs = json_object_get(v, "languages"), *kiosk = json_object_get(v, "kiosk"), *e, *k;
-	const char *fault = json_string_value(json_object_get(kiosk, "on_printer_fault"));
+	const char *fault = json_string_value(json_object_get(kiosk, "on_printer_fault")), *display;
 	json_t *confirm = json_object_get(kiosk, "confirm_seconds");
 	size_t i, j, l;
 
@@ -301,6 +317,8 @@ static int parse_hall(json_t *v, struct hq_hall *h)
 			h->lang_en = true;
 	h->last_event_id = json_integer_value(json_object_get(v, "last_event_id"));
 	h->time_ms = json_integer_value(json_object_get(v, "time_ms"));
+	display = json_string_value(json_object_get(v, "estimate_display"));
+	h->estimate_range = display && !strcmp(display, "range");
 	h->clock_speed = json_integer_value(json_object_get(v, "clock_speed")) > 1 ?
 		(int)json_integer_value(json_object_get(v, "clock_speed")) : 1;
 	h->services = calloc(json_array_size(svcs) + 1, sizeof *h->services);
@@ -319,6 +337,7 @@ static int parse_hall(json_t *v, struct hq_hall *h)
 		s->waiting = int_of(e, "waiting");
 		s->waiting_priority = int_of(e, "waiting_priority");
 		s->est_wait_s = est_of(e, "est_wait_s");
+		range_of(e, "est_wait_range_s", s->est_wait_s, s->est_range_s);
 		/* An older server gives no priority estimate: the service's own stands in. */
 		s->est_wait_priority_s = json_object_get(e, "est_wait_priority_s") ?
 					 est_of(e, "est_wait_priority_s") : s->est_wait_s;

@@ -65,6 +65,9 @@ struct hq_hall_service {
 	int waiting, waiting_priority;
 	int est_wait_s;             /* for a ticket taken now (its class on a priority lane);
 				       HQ_EST_NONE when no counter serving it is open */
+	int est_range_s[2];         /* est_wait_s's 80% range [low, high] in seconds;
+				       HQ_EST_NONE, HQ_EST_NONE when null or not sent (an older
+				       server). There is none for est_wait_priority_s. */
 	int est_wait_priority_s;    /* for a priority ticket taken now; HQ_EST_NONE likewise */
 	int64_t est_opens_at;       /* with HQ_EST_NONE: when its hours open later today, else 0 */
 	int issued_today, served_today;
@@ -89,6 +92,9 @@ struct hq_hall {
 	int64_t last_event_id;
 	int64_t time_ms;            /* hallqd's clock when it answered (0 from an old hallqd) */
 	int clock_speed;            /* 1, or N under hallqd --speed N */
+	bool estimate_range;        /* "estimate_display": "range": show est_range_s where there
+				       is one (hq_est_range_minutes); false for "point" and from
+				       an older server, which sends none */
 	struct hq_hall_service *services;
 	int nservices;
 	struct hq_hall_counter *counters;

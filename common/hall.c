@@ -1,5 +1,5 @@
 /* The hall's vocabulary (hq_hall.h): names of its enums, of a review's levels and reasons,
- * and the statistics' field table. */
+ * the statistics' field table, and an estimate's range in minutes. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -161,4 +161,20 @@ void hq_stats_free(struct hq_stats *st)
 	free(st->rows);
 	st->rows = NULL;
 	st->nrows = 0;
+}
+
+bool hq_est_range_minutes(const int range_s[2], int min[2])
+{
+	int lo = range_s[0], hi = range_s[1];
+
+	min[0] = min[1] = 0;
+	if (lo < 0 || hi < lo || hi >= 100 * 3600)
+		return false;
+	/* The contract of issue 18: floor(low / 60), max(ceil(high / 60), that + 1), so a range
+	 * never reads "约 20–20 分钟"; one that ends within the first minute is "under a minute". */
+	min[0] = lo / 60;
+	min[1] = (hi + 59) / 60;
+	if (min[1] < min[0] + 1)
+		min[1] = min[0] + 1;
+	return true;
 }

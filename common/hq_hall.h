@@ -70,6 +70,20 @@ enum hq_score {
  * ticket sent to one counter, that counter is not). Shown as "no counter open yet". */
 #define HQ_EST_NONE (-1)
 
+/*
+ * An estimate's 80% range as a citizen reads it, where the hall's config says
+ * estimate_display = range (issue 18): [low, high] seconds in whole minutes, low rounded
+ * down, high up and at least a minute above low. Returns false when there is no range to
+ * show (HQ_EST_NONE, a negative one, high below low, 100 hours or more): the point
+ * estimate stands then. With min[1] <= 1 the wait is under a minute: HQ_EST_UNDER_MIN_*,
+ * not a range. The words are the same on every screen and on paper.
+ */
+bool hq_est_range_minutes(const int range_s[2], int min[2]);
+#define HQ_EST_RANGE_ZH "约 %d–%d 分钟"         /* en dash U+2013; GB18030 A8 43 on paper */
+#define HQ_EST_RANGE_EN "about %d–%d min"
+#define HQ_EST_UNDER_MIN_ZH "不到 1 分钟"
+#define HQ_EST_UNDER_MIN_EN "under a minute"
+
 struct hq_ticket {
 	int64_t id;
 	int64_t parent_id;          /* ticket this one was transferred from, 0 if none */

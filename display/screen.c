@@ -44,7 +44,7 @@ static const char *const region_names[HQ_SCREEN_REGIONS] = {
 /* The fixed texts (and every character the date may need), for the font check at start. */
 static const char fixed_text[] =
 	"正在呼叫 请到 办理 最近呼叫 等候人数 等候 预计 人 约 分钟 小时 无需等候 暂停取号 "
-	"窗口暂未开放 约 后开始办理 "
+	"窗口暂未开放 约 后开始办理 不到 1 分钟 – "
 	"窗口 号 空闲 暂停 关闭 离线 正在连接 再次呼叫 等候叫号 年月日 星期一二三四五六日 → · "
 	"0123456789 ABCDEFGHIJKLMNOPQRSTUVWXYZ abcdefghijklmnopqrstuvwxyz :~-";
 
@@ -555,7 +555,7 @@ static uint64_t sig_services(const struct hq_screen *s, const struct hq_dstate *
 {
 	uint64_t h = 1469598103934665603ull;
 	struct svc_pages sp;
-	int i;
+	int i, rm[2];
 
 	service_pages(s, st, wall_ms, &sp);
 	sig_int(&h, st->lang_en);
@@ -569,21 +569,24 @@ static uint64_t sig_services(const struct hq_screen *s, const struct hq_dstate *
 		sig_int(&h, sv->open);
 		sig_int(&h, sv->waiting);
 		sig_int(&h, est_minutes(sv));
+		sig_int(&h, hq_est_range_minutes(sv->est_range_s, rm));
+		sig_int(&h, rm[0]);
+		sig_int(&h, rm[1]);
 		sig_int(&h, sv->est_opens_at / 60000);
 	}
 	return h;
 }
 
 /*
- * The wait column's words, Chinese and English ("" when the hall speaks only Chinese). A
- * service no open counter serves has no estimate and says so, never "no wait" nor a number
- * (issue 18: the same words as the kiosk and the ticket); when its hours open later today,
- * it says when instead. Returns true for those words, which take two lines where the row
- * has room for them.
+ * The wait column's words (screen.h). A service no open counter serves has no estimate and
+ * says so, never "no wait" nor a number (issue 18: the same words as the kiosk and the
+ * ticket); when its hours open later today, it says when instead. Where the hall shows
+ * ranges (estimate_display = range) a service with one gives it, "约 15–25 分钟", in place of
+ * the point's minutes; nobody waiting is still 无需等候.
  */
-static bool wait_words(const struct hq_dservice *sv, bool en, char *zh, size_t nz, char *e, size_t ne)
+int hq_screen_wait_words(const struct hq_dservice *sv, bool en, char *zh, size_t nz, char *e, size_t ne)
 {
-	int min = est_minutes(sv);
+	int min = est_minutes(sv), rm[2];
 	char hhmm[8];
 
 	e[0] = '\0';
@@ -596,7 +599,7 @@ static bool wait_words(const struct hq_dservice *sv, bool en, char *zh, size_t n
 		snprintf(zh, nz, "约 %s 后开始办理", hhmm);
 		if (en)
 			snprintf(e, ne, "Service from about %s", hhmm);
-		return true;
+		return HQ_SCREEN_WW_NOEST | HQ_SCREEN_WW_TWO;
 	}
 	if (!sv->open) {
 		snprintf(zh, nz, "暂停取号");
@@ -606,11 +609,24 @@ static bool wait_words(const struct hq_dservice *sv, bool en, char *zh, size_t n
 		snprintf(zh, nz, "窗口暂未开放");
 		if (en)
 			snprintf(e, ne, "No counter open yet");
-		return true;
+		return HQ_SCREEN_WW_NOEST | HQ_SCREEN_WW_TWO;
 	} else if (!sv->waiting) {
 		snprintf(zh, nz, "无需等候");
 		if (en)
 			snprintf(e, ne, "No wait");
+	} else if (hq_est_range_minutes(sv->est_range_s, rm)) {
+		/* "about 15–25 min" after the Chinese on one line would be too small to read
+		 * from the seats: two lines, as the names. */
+		if (rm[1] <= 1) {
+			snprintf(zh, nz, HQ_EST_UNDER_MIN_ZH);
+			if (en)
+				snprintf(e, ne, HQ_EST_UNDER_MIN_EN);
+		} else {
+			snprintf(zh, nz, HQ_EST_RANGE_ZH, rm[0], rm[1]);
+			if (en)
+				snprintf(e, ne, HQ_EST_RANGE_EN, rm[0], rm[1]);
+		}
+		return HQ_SCREEN_WW_TWO;
 	} else if (min >= 120) {
 		snprintf(zh, nz, "约 %d 小时", min / 60);
 		if (en)
@@ -620,7 +636,7 @@ static bool wait_words(const struct hq_dservice *sv, bool en, char *zh, size_t n
 		if (en)
 			snprintf(e, ne, "~%d min", min);
 	}
-	return false;
+	return 0;
 }
 
 static void draw_services(struct hq_screen *s, struct hq_ren *r, const struct hq_dstate *st,
@@ -630,7 +646,9 @@ static void draw_services(struct hq_screen *s, struct hq_ren *r, const struct hq
 	int p = s->pad, rh, px, i, c0, c1, c2;
 	struct svc_pages sp;
 	char num[32], wait[160], wz[64], we[64];
-	bool noest;
+	uint32_t ink;
+	bool two;
+	int ww;
 
 	service_pages(s, st, wall_ms, &sp);
 	hq_ren_fill(r, &rc, C_PANEL);
@@ -668,19 +686,22 @@ static void draw_services(struct hq_screen *s, struct hq_ren *r, const struct hq
 		snprintf(num, sizeof num, "%d 人", sv->waiting);
 		cell = rect(rc.x + p + c0, y, c1 - p / 2, rh);
 		text_in(r, sv->open || sv->waiting ? num : "", px, sv->waiting ? C_ACCENT : C_DIM, cell, RIGHT);
-		noest = wait_words(sv, st->lang_en, wz, sizeof wz, we, sizeof we);
+		ww = hq_screen_wait_words(sv, st->lang_en, wz, sizeof wz, we, sizeof we);
+		ink = ww & HQ_SCREEN_WW_NOEST ? C_NOEST : C_DIM;
 		cell = rect(rc.x + p + c0 + c1, y, c2, rh);
-		if (noest && *we && rh >= sp.cap * 2) {
+		if ((ww & HQ_SCREEN_WW_TWO) && *we && rh >= sp.cap * 2) {
 			/* Two lines, as the service's names beside them. */
 			cell = rect(rc.x + p + c0 + c1, y + rh * 4 / 100, c2, rh * 58 / 100);
-			text_in(r, wz, px * 8 / 10, C_NOEST, cell, RIGHT);
+			text_in(r, wz, px * 8 / 10, ink, cell, RIGHT);
 			cell = rect(rc.x + p + c0 + c1, y + rh * 58 / 100, c2, rh * 38 / 100);
-			text_in(r, we, px * 5 / 10, C_NOEST, cell, RIGHT);
+			text_in(r, we, px * 5 / 10, ink, cell, RIGHT);
 		} else {
 			/* A row too low for two lines keeps the Chinese alone, as the names do: both on
-			 * one line would be too small to read from the seats. */
-			snprintf(wait, sizeof wait, "%s%s%s", wz, *we && !noest ? " " : "", noest ? "" : we);
-			text_in(r, wait, px * 8 / 10, noest ? C_NOEST : C_DIM, cell, RIGHT);
+			 * one line would be too small to read from the seats (a range's figures still
+			 * say it to whoever reads no Chinese). */
+			two = ww & HQ_SCREEN_WW_TWO;
+			snprintf(wait, sizeof wait, "%s%s%s", wz, *we && !two ? " " : "", two ? "" : we);
+			text_in(r, wait, px * 8 / 10, ink, cell, RIGHT);
 		}
 	}
 }

@@ -50,4 +50,14 @@ void hq_screen_print_layout(const struct hq_screen *s, FILE *f);
 /* Every fixed text the screen may draw, for checking the font at start. */
 const char *hq_screen_fixed_text(void);
 
+/*
+ * A service's words in the wait column, Chinese in zh and English in e ("" unless en):
+ * "约 25 分钟" / "~25 min", with the hall's range "约 15–25 分钟" / "about 15–25 min" where
+ * the model keeps one (estimate_display = range), 无需等候, 暂停取号, or the no-counter words
+ * (issue 18). Returns HQ_SCREEN_WW_ flags: NOEST for the no-counter words (in amber), TWO
+ * for words that take two lines, Chinese above English, where the row has room.
+ */
+enum { HQ_SCREEN_WW_NOEST = 1, HQ_SCREEN_WW_TWO = 2 };
+int hq_screen_wait_words(const struct hq_dservice *sv, bool en, char *zh, size_t nz, char *e, size_t ne);
+
 #endif

@@ -52,6 +52,13 @@ int hq_dstate_set_hall(struct hq_dstate *st, const struct hq_hall *h, bool *chan
 		sv[i].waiting = s->waiting;
 		sv[i].est_wait_s = s->est_wait_s;
 		sv[i].est_opens_at = s->est_wait_s == HQ_EST_NONE ? s->est_opens_at : 0;
+		/* Kept only where it is shown: a hall that shows points keeps none, so its
+		 * ranges moving change nothing on the screen. */
+		sv[i].est_range_s[0] = sv[i].est_range_s[1] = HQ_EST_NONE;
+		if (h->estimate_range && s->est_wait_s != HQ_EST_NONE) {
+			sv[i].est_range_s[0] = s->est_range_s[0];
+			sv[i].est_range_s[1] = s->est_range_s[1];
+		}
 	}
 	for (i = 0; i < h->ncounters; i++) {
 		const struct hq_hall_counter *c = &h->counters[i];

@@ -47,6 +47,9 @@ struct hq_dservice {
 	bool open;
 	int waiting;
 	int est_wait_s;             /* HQ_EST_NONE: no counter serving it is open, no estimate */
+	int est_range_s[2];         /* its 80% range to show instead, where the hall says
+				       estimate_display = range and hallqd gave one; else
+				       HQ_EST_NONE, HQ_EST_NONE (the point is shown) */
 	int64_t est_opens_at;       /* with HQ_EST_NONE: when its hours open later today, else 0 */
 };
 

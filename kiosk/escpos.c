@@ -13,6 +13,7 @@
 
 #include "escpos.h"
 #include "hq_error.h"
+#include "hq_hall.h"
 
 /* ---- the layout --------------------------------------------------------------------- */
 
@@ -260,6 +261,15 @@ int hq_escpos_layout(const struct hq_print_ticket *t, int width_dots, struct hq_
 			: add_printf(&L, "约 %.5s 后开始办理", t->opens_at);
 	else if (t->no_counter)
 		rc = add_printf(&L, en ? "窗口暂未开放 / No counter open yet" : "窗口暂未开放");
+	else if (t->est_wait_min >= 0 && t->est_range_min[1] > 1)
+		/* The hall's 80% range (estimate_display = range); the en dash is GB18030 A8 43.
+		 * No "wait" after the English, so three-digit minutes still fit one line (45). */
+		rc = en ? add_printf(&L, "预计等候" HQ_EST_RANGE_ZH " / " HQ_EST_RANGE_EN, t->est_range_min[0],
+				     t->est_range_min[1], t->est_range_min[0], t->est_range_min[1])
+			: add_printf(&L, "预计等候" HQ_EST_RANGE_ZH, t->est_range_min[0], t->est_range_min[1]);
+	else if (t->est_wait_min >= 0 && t->est_range_min[1] == 1)
+		rc = add_printf(&L, en ? "预计等候" HQ_EST_UNDER_MIN_ZH " / " HQ_EST_UNDER_MIN_EN
+				: "预计等候" HQ_EST_UNDER_MIN_ZH);
 	else if (t->est_wait_min > 0)
 		rc = en ? add_printf(&L, "预计等候约 %d 分钟 / about %d min wait", t->est_wait_min, t->est_wait_min)
 			: add_printf(&L, "预计等候约 %d 分钟", t->est_wait_min);

@@ -202,15 +202,24 @@ static bool iso_hhmm(const char *iso, char out[6])
  * ""). Anything else (a negative or non-numeric wait, a reason this kiosk does not know) is
  * no estimate at all: *wait_min -1, the line left out, and the log says so; the ticket
  * itself is good and goes on to the screen and the paper.
+ *
+ * Where the ticket says "estimate_display": "range" (the hall's choice when it was issued,
+ * kept with the ticket in the spool) and has est_wait_range_s [low, high], range_min is
+ * that range in minutes (hq_est_range_minutes) to show instead of the point; else {0, 0}.
+ * An older hallqd sends neither: the point, as before.
  */
-static void ticket_estimate(json_t *t, int *wait_min, bool *no_counter, char opens[6])
+static void ticket_estimate(json_t *t, int *wait_min, int range_min[2], bool *no_counter, char opens[6])
 {
-	json_t *v = json_object_get(t, "est_wait_s");
+	json_t *v = json_object_get(t, "est_wait_s"), *rv = json_object_get(t, "est_wait_range_s");
 	const char *reason = json_string_value(json_object_get(t, "est_reason"));
 	const char *at = json_string_value(json_object_get(t, "est_opens_at"));
+	const char *display = json_string_value(json_object_get(t, "estimate_display"));
 	const char *label = hq_kiosk_jstr(t, "label");
+	json_t *lo = json_array_get(rv, 0), *hi = json_array_get(rv, 1);
+	int range_s[2];
 
 	*wait_min = -1;
+	range_min[0] = range_min[1] = 0;
 	*no_counter = false;
 	opens[0] = '\0';
 	if (json_is_integer(v) && json_integer_value(v) >= 0 && json_integer_value(v) < 100 * 3600) {
@@ -219,11 +228,22 @@ static void ticket_estimate(json_t *t, int *wait_min, bool *no_counter, char ope
 		*no_counter = true;
 		if (at && !iso_hhmm(at, opens))
 			hq_log(HQ_LOG_WARN, "ticket %s: est_opens_at '%.40s' is not a time; left out", label, at);
+		return;
 	} else if (v) {
 		hq_log(HQ_LOG_WARN, "ticket %s: no estimate shown (est_wait_s %s, est_reason %.40s)", label,
 		       json_is_integer(v) ? "out of range" : json_is_null(v) ? "null" : "not a number",
 		       reason ? reason : "none");
 	}
+	if (*wait_min < 0 || !display || strcmp(display, "range") || !rv || json_is_null(rv))
+		return;
+	range_s[0] = range_s[1] = HQ_EST_NONE;
+	if (json_array_size(rv) == 2 && json_is_integer(lo) && json_is_integer(hi) &&
+	    json_integer_value(lo) >= 0 && json_integer_value(hi) < 100 * 3600) {
+		range_s[0] = (int)json_integer_value(lo);
+		range_s[1] = (int)json_integer_value(hi);
+	}
+	if (!hq_est_range_minutes(range_s, range_min))
+		hq_log(HQ_LOG_WARN, "ticket %s: est_wait_range_s is not a range; the point is shown", label);
 }
 
 /* The class line of a ticket: priority with its category, appointment. */
@@ -271,7 +291,7 @@ void hq_kiosk_queue_print(struct hq_kiosk *a, struct hq_spool_entry *e, bool rep
 	snprintf(j.url, sizeof j.url, "%s", hq_kiosk_jstr(t, "status_url"));
 	if (!reprint) {
 		j.ahead = jint(t, "people_ahead", -1);
-		ticket_estimate(t, &j.wait_min, &j.no_counter, j.opens_at);
+		ticket_estimate(t, &j.wait_min, j.range_min, &j.no_counter, j.opens_at);
 	}
 	if (hq_printq_add(a->pq, &j)) {
 		hq_log(HQ_LOG_ERROR, "ticket %s: the print queue is full; it stays in the spool", j.label);
@@ -373,7 +393,7 @@ void hq_kiosk_show_ticket(struct hq_kiosk *a, struct hq_spool_entry *e)
 	snprintf(t->url, sizeof t->url, "%s", hq_kiosk_jstr(j, "status_url"));
 	class_words(j, e->category, t->cls_zh, sizeof t->cls_zh, t->cls_en, sizeof t->cls_en);
 	t->ahead = jint(j, "people_ahead", -1);
-	ticket_estimate(j, &t->wait_min, &t->no_counter, t->opens_at);
+	ticket_estimate(j, &t->wait_min, t->range_min, &t->no_counter, t->opens_at);
 	snprintf(a->cur_key, sizeof a->cur_key, "%s", e->key);
 	hq_kiosk_go(a, HQ_KS_TICKET);
 }

@@ -39,6 +39,9 @@ struct hq_print_ticket {          /* what goes on paper; all strings UTF-8, NULL
 	const char *issued;           /* "2026-11-23 10:02" */
 	int people_ahead;             /* -1: leave out */
 	int est_wait_min;             /* -1: leave out; 0: "马上就到" */
+	int est_range_min[2];         /* with est_wait_min >= 0, the hall's 80% range in minutes
+				       * to print instead (hq_est_range_minutes: "约 15–25 分钟",
+				       * high <= 1 "不到 1 分钟"); {0, 0}: none, the point */
 	bool no_counter;              /* no counter serves the service now, so there is no
 				       * estimate: the no-counter words, and never a wait */
 	const char *opens_at;         /* with no_counter: "HH:MM" when its hours open later

@@ -42,7 +42,8 @@ static void to_ticket(const struct hq_pjob *j, struct hq_print_ticket *t)
 	*t = (struct hq_print_ticket){
 		.hall = j->hall, .hall_en = j->hall_en, .label = j->label, .service = j->service,
 		.service_en = j->service_en, .cls = j->cls, .issued = j->issued,
-		.people_ahead = j->ahead, .est_wait_min = j->wait_min, .no_counter = j->no_counter,
+		.people_ahead = j->ahead, .est_wait_min = j->wait_min,
+		.est_range_min = { j->range_min[0], j->range_min[1] }, .no_counter = j->no_counter,
 		.opens_at = j->opens_at, .url = j->url,
 		.footer = j->footer, .en = j->en,
 	};

@@ -24,6 +24,7 @@ struct hq_pjob {
 	char label[16], service[128], service_en[128];
 	char cls[128], issued[32], url[320], footer[256];
 	int ahead, wait_min;        /* -1: leave out (a reprint: the figures are old) */
+	int range_min[2];           /* the range in minutes instead of wait_min; {0, 0}: none */
 	bool no_counter;            /* no estimate: no counter was open (hq_print_ticket) */
 	char opens_at[6];           /* with no_counter: "HH:MM", or "" */
 	bool en;

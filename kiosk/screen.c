@@ -71,7 +71,7 @@ static const char fixed_text[] =
 	"正在取号，请稍候…请输入6位预约码删除确认系统正在恢复老年人残疾人绿色通道中文"
 	"办理时间：、打印机缺纸故障盖未关好离线纸将用完号码显示在屏幕上请拍照或记下正在连接"
 	"为谁取号？选择事项（）·0123456789:-ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-	HQ_KNOEST_ZH "约后开始办理"
+	HQ_KNOEST_ZH "约后开始办理" HQ_EST_UNDER_MIN_ZH "–"
 	RATE_TEXT
 	"abcdefghijklmnopqrstuvwxyz ,.()/+!?'";
 
@@ -277,7 +277,8 @@ static void draw_services(struct frame *f, int y0)
 		const char *why_zh, *why_en;
 		bool open = hq_kservice_open(sv, &why_zh, &why_en) && !v->refuse;
 		char key[4], line_zh[96], line_en[96];
-		int px = bh * 24 / 100, y, est;
+		int px = bh * 24 / 100, y, est, rm[2];
+		bool prio, ranged;
 		uint32_t ink;
 
 		if (px > 7 * f->u)
@@ -295,8 +296,12 @@ static void draw_services(struct frame *f, int y0)
 			y += centre(f, f->v->en ? sv->name : sv->name_en, px * 55 / 100, open ? C_SUB : C_OFFINK,
 				    rc.x + 2 * f->u, rc.w - 4 * f->u, y);
 		/* The priority path's buttons give the wait of the ticket it issues: a priority
-		 * one (a priority lane's own estimate is of that class already). */
-		est = v->screen == HQ_KS_SERVICES && !sv->priority_lane ? sv->est_wait_priority_s : sv->est_wait_s;
+		 * one (a priority lane's own estimate is of that class already). hallqd gives no
+		 * range for that class, so those buttons keep the point where the hall shows
+		 * ranges (estimate_display = range). */
+		prio = v->screen == HQ_KS_SERVICES && !sv->priority_lane;
+		est = prio ? sv->est_wait_priority_s : sv->est_wait_s;
+		ranged = h->estimate_range && !prio && est != HQ_EST_NONE && hq_est_range_minutes(sv->est_range_s, rm);
 		ink = open ? C_SUB : C_RED;
 		if (est == HQ_EST_NONE && sv->est_opens_at && !sv->at_cap) {
 			opens_words(sv->est_opens_at, line_zh, sizeof line_zh, line_en, sizeof line_en);
@@ -309,6 +314,12 @@ static void draw_services(struct frame *f, int y0)
 			snprintf(line_zh, sizeof line_zh, "等候 %d 人 · %s", sv->waiting, HQ_KNOEST_ZH);
 			snprintf(line_en, sizeof line_en, "%d waiting · %s", sv->waiting, HQ_KNOEST_EN);
 			ink = open ? C_NOEST : C_OFFINK;
+		} else if (ranged && rm[1] <= 1) {
+			snprintf(line_zh, sizeof line_zh, "等候 %d 人 · " HQ_EST_UNDER_MIN_ZH, sv->waiting);
+			snprintf(line_en, sizeof line_en, "%d waiting · " HQ_EST_UNDER_MIN_EN, sv->waiting);
+		} else if (ranged) {
+			snprintf(line_zh, sizeof line_zh, "等候 %d 人 · " HQ_EST_RANGE_ZH, sv->waiting, rm[0], rm[1]);
+			snprintf(line_en, sizeof line_en, "%d waiting · " HQ_EST_RANGE_EN, sv->waiting, rm[0], rm[1]);
 		} else if (est < 60) {
 			snprintf(line_zh, sizeof line_zh, "等候 %d 人", sv->waiting);
 			snprintf(line_en, sizeof line_en, "%d waiting", sv->waiting);
@@ -673,6 +684,12 @@ static void draw_ticket(struct frame *f)
 		} else if (t->no_counter) {
 			snprintf(wz, sizeof wz, "%s", HQ_KNOEST_ZH);
 			snprintf(we, sizeof we, "%s", HQ_KNOEST_EN);
+		} else if (t->wait_min >= 0 && t->range_min[1] > 1) {
+			snprintf(wz, sizeof wz, "预计等候" HQ_EST_RANGE_ZH, t->range_min[0], t->range_min[1]);
+			snprintf(we, sizeof we, HQ_EST_RANGE_EN, t->range_min[0], t->range_min[1]);
+		} else if (t->wait_min >= 0 && t->range_min[1] == 1) {
+			snprintf(wz, sizeof wz, "预计等候" HQ_EST_UNDER_MIN_ZH);
+			snprintf(we, sizeof we, HQ_EST_UNDER_MIN_EN);
 		} else if (t->wait_min > 0) {
 			snprintf(wz, sizeof wz, "预计等候约 %d 分钟", t->wait_min);
 			snprintf(we, sizeof we, "about %d min", t->wait_min);

@@ -80,6 +80,8 @@ struct hq_kticket_view {
 	char cls_zh[128], cls_en[128];
 	char url[320];
 	int ahead, wait_min;        /* -1: not known, left out */
+	int range_min[2];           /* with wait_min >= 0, the range in minutes to show instead
+				       (estimate_display = range); {0, 0}: none */
 	bool no_counter;            /* no estimate: no counter serving it is open */
 	char opens_at[6];           /* with no_counter: "HH:MM" its hours open, or "" */
 	bool show_qr;               /* not on paper: the QR code on the screen instead */

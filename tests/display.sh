@@ -14,7 +14,11 @@
 #  5. no counter open (issue 18): counter 1 closed, the wait column says 窗口暂未开放 / No
 #     counter open yet, or when a service's hours open, whole and inside the services region
 #     (read from the screenshot's text file);
-#  6. started while hallqd is unreachable: it runs, offline, and keeps trying.
+#  6. ranges (issue 18): the hall's config reloaded with estimate_display = range, the wait
+#     column gives "约 A–B 分钟" / "about A–B min" with A and B rounded from /api/v1/hall's
+#     est_wait_range_s as docs/display.md says, where it gave "约 N 分钟 ~N min" before; the
+#     no-counter words still win; whole, inside the services region;
+#  7. started while hallqd is unreachable: it runs, offline, and keeps trying.
 #
 # Every wait has a deadline and a sign (a "ready", "shot:", "call ..." line on the display's
 # stdout, a socket file); every process started is stopped by its PID.
@@ -347,6 +351,62 @@ for d in d1 d3; do
 	cp "$(shoot $d)" "$tmp/$d-noest.png"
 done
 
+echo "# ranges: estimate_display = range (issue 18)"
+# The range as the contract rounds it, worked out here on its own from the hall's JSON on
+# stdin for service KEY: "A–B" minutes, "under" within the first minute, "-" none; and the
+# point's minutes.
+range_of() { # key
+	"$PY" -c 'import json,sys
+s=[s for s in json.load(sys.stdin)["services"] if s["key"] == sys.argv[1]][0]
+r=s.get("est_wait_range_s")
+if r is None:
+    print("-"); sys.exit()
+lo=r[0]//60
+hi=max(-(-r[1]//60), lo + 1)
+print("under" if hi <= 1 else "%d\u2013%d" % (lo, hi))' "$1"
+}
+point_of() { "$PY" -c 'import json,sys
+s=[s for s in json.load(sys.stdin)["services"] if s["key"] == sys.argv[1]][0]
+print((s["est_wait_s"] + 59) // 60)' "$1"; }
+zh_of() { case "$1" in under) echo "不到 1 分钟" ;; *) echo "约 $1 分钟" ;; esac; }
+en_of() { case "$1" in under) echo "under a minute" ;; *) echo "about $1 min" ;; esac; }
+hall() { curl -s -m 5 -H "Authorization: Bearer $T_ADMIN" "$H/api/v1/hall"; }
+
+# Point, the default: the minutes as before, one line.
+check "point: the hall says so" point "$(hall | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["estimate_display"])')"
+pR=$(hall | point_of realestate)
+check "d1: point: real estate says 约 $pR 分钟 ~$pR min" whole "$(text_at d1 services "约 $pR 分钟 ~$pR min")"
+sed -i '/^languages = /a estimate_display = range' "$tmp/hall.ini"
+kill -HUP "$hallqd_pid"
+wait_for 5000 grep -q 'hall.ini applied' "$hallqd_log" && ok "hallqd: the config reloaded" ||
+	fail "hallqd: the config reloaded" "hall.ini applied" "$(tail -3 "$hallqd_log")"
+# A ticket, so that the displays read the hall again.
+issue tax >/dev/null
+check "range: the hall says so" range "$(hall | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["estimate_display"])')"
+rR=$(hall | range_of realestate)
+check "range: real estate has one" yes "$(case $rR in *–* | under) echo yes ;; *) echo "$rR" ;; esac)"
+# The hall's clock runs, and the estimates with it: each look compares the display with the
+# hall read again (the display reads it after each event and every 10 s).
+# Both lines are looked for in one screenshot.
+range_shown() { # display key
+	rs_r=$(hall | range_of "$2")
+	rs_want="$(zh_of "$rs_r") / $(en_of "$rs_r")"
+	[ "$(text_at "$1" services "$(zh_of "$rs_r")" | tr '\n' ' ')" = "whole " ] &&
+		[ "$(text_at "$1" services "$(en_of "$rs_r")" | tr '\n' ' ')" = "whole " ]
+}
+for d in d1 d2 d3; do
+	logs="$tmp/$d.err"
+	for key in realestate tax; do
+		if wait_for 25000 range_shown $d $key; then ok "$d: range: $key says $rs_want, whole"; else
+			fail "$d: range: $key's range, whole" "$rs_want" "$(text_at $d services '*' | tr '\n' '|')"
+		fi
+	done
+	check "$d: no point minutes left" "" "$(text_at $d services '*' | grep '~[0-9]* min')"
+	check "$d: no counter open still wins (business)" whole "$(text_at $d services 窗口暂未开放)"
+	check "$d: nothing clipped in the services region" "" "$(text_at $d services clipped)"
+done
+cp "$(shoot d2)" "$tmp/d2-range.png"
+
 echo "# started while hallqd is unreachable"
 H_SAVE=$H
 H=http://127.0.0.1:$((port + 1))
@@ -379,7 +439,7 @@ check "no errors logged" "" "$(cat "$tmp"/d[1-5].err | grep -E ' (error|warn): '
 stop "$hallqd_pid"
 stop "$xvfb_pid"
 
-[ -n "${DISPLAY_SHOTS:-}" ] && cp "$back" "$tmp/d2.png" "$tmp/d3.png" "$DISPLAY_SHOTS"/ 2>/dev/null
+[ -n "${DISPLAY_SHOTS:-}" ] && cp "$back" "$tmp/d2.png" "$tmp/d3.png" "$tmp/d2-range.png" "$DISPLAY_SHOTS"/ 2>/dev/null
 echo "# took $(($(date +%s) - t_start)) s"
 echo "display: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

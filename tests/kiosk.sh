@@ -30,7 +30,14 @@
 #     from the screenshot's text file), the priority path gives a priority ticket's wait, the
 #     ticket's screen and paper say so and give no minutes, a ticket owed while the paper is
 #     out keeps its null, one sent again after a restart too, and the words go once a
-#     counter opens.
+#     counter opens;
+# 11. ranges (estimate_display = range), on a hall of its own at a fixed clock: the buttons
+#     give the 80% range "约 A–B 分钟" with A and B rounded from /api/v1/hall's
+#     est_wait_range_s as docs/kiosk.md says, the priority path's the point of a priority
+#     ticket (a ticket of the green channel's lane its range), no counter open still wins; the ticket's
+#     screen and paper give its own range; the spool keeps hallqd's answer as it came, and a
+#     ticket sent again after a restart prints the range it was issued with; the hall back on
+#     point (a reload) shows minutes as before.
 #
 # Every wait has a deadline and a sign (a line on the kiosk's or the printer's stdout);
 # every process started is stopped by its PID.
@@ -785,11 +792,208 @@ case "$(words)" in *窗口暂未开放*) fail "counter 2 open: the no-counter wo
 stop "$k_pid"
 check "no counter open: SIGTERM exit 0" 0 "$stop_rc"
 
+# ---- 11. ranges: estimate_display = range (issue 18) ----------------------------------------
+
+# A hall of its own at 10:00 of a Monday that shows the estimate's 80% range: business and
+# the green channel's lane at counter 1, tax at counter 2, closed.
+stop "$hallqd_pid"
+{
+	cat <<EOF
+[hall]
+name = 测试县政务服务中心
+name_en = Test County Government Service Centre
+languages = zh, en
+estimate_display = range
+
+EOF
+	service_ini business A 企业开办 "Business registration" mon-sun
+	service_ini tax F 税务 Tax mon-sun
+	service_ini green G 绿色通道 "Green channel" mon-sun "priority_lane = yes"
+	printf '[counter 1]\nservices = business, green\n\n[counter 2]\nservices = tax\n'
+} >"$tmp/hall.ini"
+DB=$tmp/range.db
+"$HALLQ" init --config "$tmp/hall.ini" --db "$DB" >"$tmp/init-range.log" 2>&1 ||
+	give_up "hallq init: $(cat "$tmp/init-range.log")"
+start_hallqd_at "2026-11-23 10:00" || give_up "hallqd --clock did not start: $(tail -3 "$hallqd_log")"
+api POST /api/v1/counters/2/close >/dev/null
+for s in business business business business tax tax green; do api POST /api/v1/tickets "{\"service\": \"$s\"}" >/dev/null; done
+check "range: the hall says so" range "$(api GET /api/v1/hall | jget estimate_display)"
+
+# The range as the contract rounds it (docs/kiosk.md), worked out here on its own from the
+# JSON on stdin (the hall's service KEY, or a ticket): "A–B" minutes, "under" within the
+# first minute, "-" when there is none.
+range_of() { # [key]
+	"$PY" -c 'import json,sys
+v=json.load(sys.stdin)
+if len(sys.argv) > 1:
+    v=[s for s in v["services"] if s["key"] == sys.argv[1]][0]
+r=v.get("est_wait_range_s")
+if r is None:
+    print("-"); sys.exit()
+lo=r[0]//60
+hi=max(-(-r[1]//60), lo + 1)
+print("under" if hi <= 1 else "%d\u2013%d" % (lo, hi))' "$@"
+}
+zh_of() { case "$1" in under) echo "不到 1 分钟" ;; *) echo "约 $1 分钟" ;; esac; }
+en_of() { case "$1" in under) echo "under a minute" ;; *) echo "about $1 min" ;; esac; }
+hall_json=$(api GET /api/v1/hall)
+rB=$(echo "$hall_json" | range_of business)
+check "range: business has one" yes "$(case $rB in *–*) echo yes ;; *) echo "$rB" ;; esac)"
+check "range: tax has none (no counter open)" - "$(echo "$hall_json" | range_of tax)"
+# The hall's clock runs, and an estimate may move with it: each look compares the screen
+# with the hall read again (the kiosk reads it every 2 s). TEXT with R for the range.
+range_shown() { # key text
+	rs_r=$(api GET /api/v1/hall | range_of "$1")
+	rs_want=$(echo "$2" | sed "s/ZH/$(zh_of "$rs_r")/; s/EN/$(en_of "$rs_r")/")
+	has_text "$rs_want"
+}
+# The point of a priority ticket of business, as its button gives it.
+prio_shown() {
+	ps_s=$(api GET /api/v1/hall | "$PY" -c 'import json,sys
+s=[s for s in json.load(sys.stdin)["services"] if s["key"] == "business"][0]
+print(s["est_wait_priority_s"])')
+	if [ "$ps_s" -lt 60 ]; then rs_want="等候 4 人"; else rs_want="等候 4 人 · 约 $(((ps_s + 59) / 60)) 分钟"; fi
+	has_text "$rs_want"
+}
+
+rm -f "$tmp/spool"
+start_kiosk "serial:$tmp/prA:19200" 1080x1920 || give_up "the kiosk did not start: $(tail -3 "$k_err")"
+window_at
+wait_for 6000 range_shown business "等候 4 人 · ZH" && ok "range: business's button says $rs_want" ||
+	fail "range: business's button gives its range" "$rs_want" "$(words)"
+home_words=$(words)
+case "$home_words" in *"|等候 2 人 · 窗口暂未开放|"*) ok "range: no counter open still wins (tax)" ;;
+*) fail "range: no counter open still wins (tax)" "等候 2 人 · 窗口暂未开放" "$home_words" ;; esac
+check "range: nothing clipped" "" "$(screen_text | grep -v '^[-0-9]* [-0-9]* [0-9]* [0-9]* whole ')"
+cp "$(shot)" "$tmp/kiosk-range-home.png"
+click 590 75
+wait_for 6000 range_shown business "4 waiting · EN" && ok "range: English: $rs_want" ||
+	fail "range: English: the range" "$rs_want" "$(words)"
+check "range: English: nothing clipped" "" "$(screen_text | grep -v '^[-0-9]* [-0-9]* [0-9]* [0-9]* whole ')"
+click 590 75
+wait_for 3000 has_text "等候 2 人 · 窗口暂未开放" || fail "range: back in Chinese" "等候 2 人 · 窗口暂未开放" "$(words)"
+
+# The priority path: a priority ticket has no range of its own, its point is shown; the
+# green channel's lane, whose estimate is of that class already, gives its range.
+m=$(lines "$k_out")
+click 275 1810
+press 1
+expect_line "range: priority path: the services" 3000 "$k_out" "$m" '^screen services'
+wait_for 6000 prio_shown && ok "range: priority path: business gives a priority ticket's point ($rs_want)" ||
+	fail "range: priority path: business gives the point" "$rs_want" "$(words)"
+case "$(words)" in *–*) fail "range: priority path: no range" "no –" "$(words)" ;;
+*) ok "range: priority path: no range on a priority ticket's buttons" ;; esac
+m=$(lines "$k_out")
+press Escape
+wait_for 3000 seen "$k_out" "$m" '^screen priority'
+# The green channel has one lane here, so its ticket comes at once: the lane's own range.
+m=$(lines "$k_out")
+press 3
+expect_line "range: green channel: a ticket" 5000 "$k_out" "$m" '^ticket G002 '
+tG=$(curl -s -m 5 -H "Authorization: Bearer $T_KIOSK" "$H/api/v1/tickets/$(id_after "$m")")
+rG=$(echo "$tG" | range_of)
+check "range: green channel: the ticket has a range" yes "$(case $rG in *–* | under) echo yes ;; *) echo "$rG" ;; esac)"
+has_text "前面还有 $(echo "$tG" | jget people_ahead) 人 · 预计等候$(zh_of "$rG")" &&
+	ok "range: green channel: the screen says 预计等候$(zh_of "$rG")" ||
+	fail "range: green channel: the lane's range" "前面还有 1 人 · 预计等候$(zh_of "$rG")" "$(words)"
+expect_line "range: green channel: printed" 5000 "$k_out" "$m" '^printed G002'
+home
+
+# A ticket for business: its own range (the ticket's JSON), on the screen and on paper.
+m=$(lines "$k_out")
+press 1
+expect_line "range: a ticket" 5000 "$k_out" "$m" '^ticket A005 '
+idR=$(id_after "$m")
+expect_line "range: printed" 5000 "$k_out" "$m" '^printed A005'
+tR=$(curl -s -m 5 -H "Authorization: Bearer $T_KIOSK" "$H/api/v1/tickets/$idR")
+rT=$(echo "$tR" | range_of)
+aT=$(echo "$tR" | jget people_ahead)
+check "range: the ticket says range" range "$(echo "$tR" | jget estimate_display)"
+has_text "前面还有 $aT 人 · 预计等候$(zh_of "$rT")" && ok "range: the screen says 预计等候$(zh_of "$rT")" ||
+	fail "range: the screen gives the ticket's range" "前面还有 $aT 人 · 预计等候$(zh_of "$rT")" "$(words)"
+has_text "$aT ahead of you · $(en_of "$rT")" && ok "range: and in English" ||
+	fail "range: and in English" "$aT ahead of you · $(en_of "$rT")" "$(words)"
+check "range: the ticket's screen: nothing clipped" "" "$(screen_text | grep -v '^[-0-9]* [-0-9]* [0-9]* [0-9]* whole ')"
+cp "$(shot)" "$tmp/kiosk-range-ticket.png"
+case "$(paper A005 text)" in *"| 预计等候$(zh_of "$rT") / $(en_of "$rT") |"*) ok "range: paper: 预计等候$(zh_of "$rT") / $(en_of "$rT")" ;;
+*) fail "range: paper: the ticket's range" "预计等候$(zh_of "$rT") / $(en_of "$rT")" "$(paper A005 text)" ;; esac
+home
+
+# The spool keeps hallqd's answer as it came: a ticket owed while the paper is out has its
+# range and the hall's choice in the spool.
+m=$(lines "$k_out")
+printer_says paper_out
+expect_line "range, paper out: read" 3000 "$k_out" "$m" '^printer paper_out'
+press 1
+expect_line "range, paper out: A006 issued" 5000 "$k_out" "$m" '^ticket A006 '
+idS=$(id_after "$m")
+check "range: spool: A006's range and estimate_display as hallqd gave them" 	"$(curl -s -m 5 -H "Authorization: Bearer $T_KIOSK" "$H/api/v1/tickets/$idS" | "$PY" -c 'import json,sys
+t=json.load(sys.stdin); print(t["label"], t["est_wait_range_s"], t["estimate_display"])')" \
+	"$("$PY" -c 'import json,sys
+for e in json.load(open(sys.argv[1]))["entries"]:
+    t = e.get("ticket") or {}
+    print(t.get("label"), t.get("est_wait_range_s", "absent"), t.get("estimate_display", "absent"))' "$tmp/spool")"
+home
+m=$(lines "$k_out")
+printer_says ok
+expect_line "range, paper back: A006 printed" 5000 "$k_out" "$m" '^printed A006'
+
+# A restart: the kiosk killed with the request in flight, started again while hallqd is still
+# frozen; the printer is ready before hallqd answers, so the ticket is printed as issued (not
+# a reprint), with the range hallqd gave it when it was issued.
+m=$(lines "$k_out")
+kill -STOP "$hallqd_pid"
+press 1
+expect_line "range, in flight: issuing" 3000 "$k_out" "$m" '^screen issuing'
+stop "$k_pid" KILL
+kiosk_n=$((kiosk_n + 1))
+k_out=$tmp/kiosk$kiosk_n.out
+k_err=$tmp/kiosk$kiosk_n.err
+"$KIOSK" --server "$H" --token "$T_KIOSK" --printer "serial:$tmp/prA:19200" --window 1080x1920 --name hall-1 \
+	--spool "$tmp/spool" --shot-dir "$tmp" --printer-poll 300 >"$k_out" 2>"$k_err" &
+k_pid=$!
+pids="$pids $!"
+expect_line "range, restart: the printer is ready first" 8000 "$k_out" 0 '^printer ok'
+kill -CONT "$hallqd_pid"
+expect_line "range, restart: A007 issued" 10000 "$k_out" 0 '^ticket A007 '
+idK=$(id_after 0)
+expect_line "range, restart: A007 printed" 5000 "$k_out" 0 '^printed A007'
+tK=$(curl -s -m 5 -H "Authorization: Bearer $T_KIOSK" "$H/api/v1/tickets/$idK")
+rK=$(echo "$tK" | range_of)
+aK=$(echo "$tK" | jget people_ahead)
+# (In Chinese alone when the ticket came before the kiosk had read the hall and its languages.)
+paperK=$(paper A007 text)
+case "$paperK" in *"| 预计等候$(zh_of "$rK")"*) ok "range, restart: paper: 预计等候$(zh_of "$rK")" ;;
+*) fail "range, restart: paper: the range it was issued with" "预计等候$(zh_of "$rK")" "$paperK" ;; esac
+case "$paperK" in *补打*) fail "range, restart: not a reprint" "no 补打" "$paperK" ;; *) ok "range, restart: not a reprint" ;; esac
+window_at
+wait_for 3000 has_text "前面还有 $aK 人 · 预计等候$(zh_of "$rK")" && ok "range, restart: the screen gives it too" ||
+	fail "range, restart: the screen gives the range" "前面还有 $aK 人 · 预计等候$(zh_of "$rK")" "$(words)"
+home
+
+# Back on point (the config reloaded): the minutes as before, no range anywhere.
+sed -i 's/^estimate_display = range$/estimate_display = point/' "$tmp/hall.ini"
+kill -HUP "$hallqd_pid"
+wait_for 5000 sh -c "grep -q 'hall.ini applied' '$hallqd_log'" || fail "point: reloaded" "hall.ini applied" "$(tail -3 "$hallqd_log")"
+point_shown() {
+	rs_want=$(api GET /api/v1/hall | "$PY" -c 'import json,sys
+s=[s for s in json.load(sys.stdin)["services"] if s["key"] == "business"][0]
+print("等候 %d 人 · 约 %d 分钟" % (s["waiting"], (s["est_wait_s"] + 59) // 60))')
+	has_text "$rs_want"
+}
+wait_for 8000 point_shown && ok "point: business says $rs_want again" ||
+	fail "point: business's minutes" "$rs_want" "$(words)"
+case "$(words)" in *–*) fail "point: no range anywhere" "no –" "$(words)" ;; *) ok "point: no range anywhere" ;; esac
+stop "$k_pid"
+check "ranges: SIGTERM exit 0" 0 "$stop_rc"
+
 if grep -E ' error: |AddressSanitizer|runtime error' "$tmp"/kiosk*.err >/dev/null; then
 	fail "no errors or sanitizer reports in the kiosk's logs" "none" "$(grep -E ' error: |AddressSanitizer|runtime error' "$tmp"/kiosk*.err | head -3)"
 else
 	ok "no errors or sanitizer reports in the kiosk's logs"
 fi
 
+# KIOSK_SHOTS=DIR keeps the range's screenshots (docs/kiosk/).
+[ -n "${KIOSK_SHOTS:-}" ] && cp "$tmp"/kiosk-range-*.png "$KIOSK_SHOTS"/ 2>/dev/null
 echo "kiosk: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

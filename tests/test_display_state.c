@@ -1,7 +1,9 @@
 /*
  * The wall display's model (display/state.c): which events are calls, which calls are too
  * old to announce, the recent calls' order, a new day, when a hall snapshot counts as a
- * change, and a service with no counter open (no estimate). No SDL, no server: events and snapshots are built here, the clocks passed in.
+ * change, a service with no counter open (no estimate), and the wait column's words with
+ * the hall's ranges (estimate_display = range). No window, no server: events and snapshots
+ * are built here, the clocks passed in.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,6 +17,8 @@
 #include <cmocka.h>
 
 #include "hq_error.h"
+#include "hq_hall.h"
+#include "screen.h"
 #include "state.h"
 
 /* 2026-11-23 10:19:40 in Beijing, 02:19:40 UTC. */
@@ -282,6 +286,160 @@ static void no_counter_open(void **unused)
 	hq_dstate_free(&st);
 }
 
+/* The rule of the range's minutes (common/hall.c, issue 18's contract): low rounded down,
+ * high up and at least a minute above it; within the first minute, "under a minute". */
+static void range_minutes(void **unused)
+{
+	static const struct {
+		int lo, hi;             /* seconds */
+		bool shown;
+		int min[2];
+	} cases[] = {
+		{ 900, 1500, true, { 15, 25 } },     /* whole minutes */
+		{ 905, 1441, true, { 15, 25 } },     /* low down, high up */
+		{ 959, 1500, true, { 15, 25 } },
+		{ 0, 0, true, { 0, 1 } },            /* nothing to wait for: under a minute */
+		{ 0, 59, true, { 0, 1 } },
+		{ 0, 60, true, { 0, 1 } },           /* high of exactly a minute: still under it */
+		{ 30, 45, true, { 0, 1 } },
+		{ 0, 61, true, { 0, 2 } },           /* a second past: "约 0–2 分钟" */
+		{ 60, 60, true, { 1, 2 } },          /* equal after rounding: widened by a minute */
+		{ 600, 600, true, { 10, 11 } },
+		{ 610, 650, true, { 10, 11 } },
+		{ 599, 601, true, { 9, 11 } },
+		{ 5400, 9000, true, { 90, 150 } },   /* no hours: minutes, as the contract says */
+		{ HQ_EST_NONE, HQ_EST_NONE, false, { 0, 0 } }, /* null: the point */
+		{ -5, 60, false, { 0, 0 } },
+		{ 600, 300, false, { 0, 0 } },       /* high below low: not a range */
+		{ 0, 100 * 3600, false, { 0, 0 } },
+	};
+	size_t i;
+	int min[2];
+
+	(void)unused;
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		int r[2] = { cases[i].lo, cases[i].hi };
+		bool shown = hq_est_range_minutes(r, min);
+
+		if (shown != cases[i].shown || min[0] != cases[i].min[0] || min[1] != cases[i].min[1])
+			fail_msg("range [%d, %d]: %s %d-%d, want %s %d-%d", r[0], r[1], shown ? "shown" : "none",
+				 min[0], min[1], cases[i].shown ? "shown" : "none", cases[i].min[0], cases[i].min[1]);
+	}
+}
+
+/* The model keeps a service's range only where the hall shows ranges and there is an
+ * estimate: a hall of points, an older hallqd (no estimate_display) or no counter open
+ * keep none. Switching between the two redraws. */
+static void range_kept(void **unused)
+{
+	struct hq_hall_service sv[2] = {
+		{ .key = "tax", .name = "税务", .open = true, .waiting = 4, .est_wait_s = 1200,
+		  .est_range_s = { 900, 1500 } },
+		{ .key = "business", .name = "企业开办", .open = true, .waiting = 2, .est_wait_s = HQ_EST_NONE,
+		  .est_range_s = { HQ_EST_NONE, HQ_EST_NONE } },
+	};
+	struct hq_hall h = { .name = "测试中心", .services = sv, .nservices = 2 };
+	struct hq_dstate st;
+	bool changed;
+
+	(void)unused;
+	hq_dstate_init(&st);
+	assert_int_equal(hq_dstate_set_hall(&st, &h, &changed), HQ_OK);
+	assert_int_equal(hq_dstate_service(&st, "tax")->est_range_s[0], HQ_EST_NONE);
+	assert_int_equal(hq_dstate_service(&st, "tax")->est_range_s[1], HQ_EST_NONE);
+	h.estimate_range = true;
+	assert_int_equal(hq_dstate_set_hall(&st, &h, &changed), HQ_OK);
+	assert_true(changed);
+	assert_int_equal(hq_dstate_service(&st, "tax")->est_range_s[0], 900);
+	assert_int_equal(hq_dstate_service(&st, "tax")->est_range_s[1], 1500);
+	assert_int_equal(hq_dstate_service(&st, "business")->est_range_s[0], HQ_EST_NONE);
+	/* A range beside no estimate (what hallqd never sends) is not kept either. */
+	sv[1].est_range_s[0] = 0;
+	sv[1].est_range_s[1] = 60;
+	assert_int_equal(hq_dstate_set_hall(&st, &h, &changed), HQ_OK);
+	assert_false(changed);
+	assert_int_equal(hq_dstate_service(&st, "business")->est_range_s[1], HQ_EST_NONE);
+	sv[0].est_range_s[1] = 1560;
+	assert_int_equal(hq_dstate_set_hall(&st, &h, &changed), HQ_OK);
+	assert_true(changed);
+	h.estimate_range = false;
+	assert_int_equal(hq_dstate_set_hall(&st, &h, &changed), HQ_OK);
+	assert_true(changed);
+	assert_int_equal(hq_dstate_service(&st, "tax")->est_range_s[1], HQ_EST_NONE);
+	hq_dstate_free(&st);
+}
+
+/* The wait column's words: the point as before, the range where the model keeps one, and
+ * the no-counter words over everything. */
+static void wait_column_words(void **unused)
+{
+	struct hq_dservice sv = { .key = "tax", .open = true, .waiting = 4, .est_wait_s = 1200,
+				  .est_range_s = { HQ_EST_NONE, HQ_EST_NONE } };
+	char zh[64], en[64];
+
+	(void)unused;
+	/* The point, exactly as before ranges. */
+	assert_int_equal(hq_screen_wait_words(&sv, true, zh, sizeof zh, en, sizeof en), 0);
+	assert_string_equal(zh, "约 20 分钟");
+	assert_string_equal(en, "~20 min");
+	sv.est_wait_s = 30;
+	assert_int_equal(hq_screen_wait_words(&sv, true, zh, sizeof zh, en, sizeof en), 0);
+	assert_string_equal(zh, "约 1 分钟");
+	sv.est_wait_s = 150 * 60;
+	assert_int_equal(hq_screen_wait_words(&sv, false, zh, sizeof zh, en, sizeof en), 0);
+	assert_string_equal(zh, "约 2 小时");
+	assert_string_equal(en, "");
+
+	/* The range: two lines where the row has room. */
+	sv.est_wait_s = 1200;
+	sv.est_range_s[0] = 905;
+	sv.est_range_s[1] = 1441;
+	assert_int_equal(hq_screen_wait_words(&sv, true, zh, sizeof zh, en, sizeof en), HQ_SCREEN_WW_TWO);
+	assert_string_equal(zh, "约 15–25 分钟");
+	assert_string_equal(en, "about 15–25 min");
+	assert_int_equal(hq_screen_wait_words(&sv, false, zh, sizeof zh, en, sizeof en), HQ_SCREEN_WW_TWO);
+	assert_string_equal(zh, "约 15–25 分钟");
+	assert_string_equal(en, "");
+	/* High within the first minute: the words for under a minute. */
+	sv.est_range_s[0] = 0;
+	sv.est_range_s[1] = 50;
+	hq_screen_wait_words(&sv, true, zh, sizeof zh, en, sizeof en);
+	assert_string_equal(zh, "不到 1 分钟");
+	assert_string_equal(en, "under a minute");
+	/* Equal after rounding: a minute wide. */
+	sv.est_range_s[0] = 610;
+	sv.est_range_s[1] = 650;
+	hq_screen_wait_words(&sv, true, zh, sizeof zh, en, sizeof en);
+	assert_string_equal(zh, "约 10–11 分钟");
+	assert_string_equal(en, "about 10–11 min");
+	/* Nobody waiting is no wait, whatever the range. */
+	sv.waiting = 0;
+	hq_screen_wait_words(&sv, true, zh, sizeof zh, en, sizeof en);
+	assert_string_equal(zh, "无需等候");
+	/* A service closed now is closed. */
+	sv.waiting = 3;
+	sv.open = false;
+	hq_screen_wait_words(&sv, true, zh, sizeof zh, en, sizeof en);
+	assert_string_equal(zh, "暂停取号");
+	/* No counter open wins over everything (the model keeps no range then, but even so). */
+	sv.open = true;
+	sv.est_wait_s = HQ_EST_NONE;
+	assert_int_equal(hq_screen_wait_words(&sv, true, zh, sizeof zh, en, sizeof en),
+			 HQ_SCREEN_WW_NOEST | HQ_SCREEN_WW_TWO);
+	assert_string_equal(zh, "窗口暂未开放");
+	assert_string_equal(en, "No counter open yet");
+	sv.est_opens_at = T0 + 600000;
+	hq_screen_wait_words(&sv, true, zh, sizeof zh, en, sizeof en);
+	assert_string_equal(zh, "约 02:29 后开始办理");
+	/* No range (null): the point. */
+	sv.est_opens_at = 0;
+	sv.est_wait_s = 600;
+	sv.est_range_s[0] = sv.est_range_s[1] = HQ_EST_NONE;
+	assert_int_equal(hq_screen_wait_words(&sv, true, zh, sizeof zh, en, sizeof en), 0);
+	assert_string_equal(zh, "约 10 分钟");
+	assert_string_equal(en, "~10 min");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -293,6 +451,9 @@ int main(void)
 		cmocka_unit_test(bounded_and_daily),
 		cmocka_unit_test(hall_snapshots),
 		cmocka_unit_test(no_counter_open),
+		cmocka_unit_test(range_minutes),
+		cmocka_unit_test(range_kept),
+		cmocka_unit_test(wait_column_words),
 	};
 
 	/* Days are local days: one zone for the whole test. */

@@ -453,6 +453,100 @@ static void no_counter(void **unused)
 	assert_false(printed(g, "马上就到"));
 }
 
+/* Whether the bytes hold the sequence. */
+static bool has_bytes(const uint8_t *b, size_t n, const uint8_t *seq, size_t k)
+{
+	size_t i;
+
+	for (i = 0; i + k <= n; i++)
+		if (!memcmp(b + i, seq, k))
+			return true;
+	return false;
+}
+
+/* The hall's 80% range (estimate_display = range, issue 18): "约 L–H 分钟" where the minutes
+ * go, the en dash as GB18030 A8 43 (it encodes, so no hyphen is needed), one line on 80 mm
+ * paper; under a minute its own words; the no-counter words still win, and a reprint
+ * leaves the figures out, the range with them. */
+static void range(void **unused)
+{
+	static const uint8_t dash_gb[] = { '1', '5', 0xA8, 0x43, '2', '5' };
+	struct hq_print_ticket t = full;
+	const struct got *g = &dec.t[0];
+	const struct hq_escdec_line *ln;
+	uint8_t *b;
+	size_t n;
+
+	(void)unused;
+	t.est_range_min[0] = 15;
+	t.est_range_min[1] = 25;
+	assert_int_equal(hq_escpos_ticket(&t, HQ_PRINTER_DOTS, &b, &n), HQ_OK);
+	assert_true(has_bytes(b, n, dash_gb, sizeof dash_gb));
+	decode_all(b, n);
+	free(b);
+	assert_int_equal(dec.n, 1);
+	assert_int_equal(g->nerrors, 0);
+	assert_non_null(ln = line_with(g, "预计等候约 15–25 分钟 / about 15–25 min"));
+	assert_int_equal(ln->w, 1);
+	assert_int_equal(ln->align, HQ_ESCDEC_CENTER);
+	assert_ptr_equal(ln - 1, line_with(g, "前面还有 3 人 / 3 people ahead"));
+	assert_ptr_equal(ln + 1, line_with(g, "取号时间 / Time: 2026-11-23 10:02"));
+	assert_false(printed(g, "约 12 分钟"));
+
+	/* Three digits both: 45 cells, still one line on 80 mm paper (48). */
+	t.est_range_min[0] = 100;
+	t.est_range_min[1] = 150;
+	assert_int_equal(hq_escpos_ticket(&t, HQ_PRINTER_DOTS, &b, &n), HQ_OK);
+	decode_all(b, n);
+	free(b);
+	assert_non_null(line_with(g, "预计等候约 100–150 分钟 / about 100–150 min"));
+
+	t.est_range_min[0] = 0;
+	t.est_range_min[1] = 1;
+	t.est_wait_min = 1;
+	assert_int_equal(hq_escpos_ticket(&t, HQ_PRINTER_DOTS, &b, &n), HQ_OK);
+	decode_all(b, n);
+	free(b);
+	assert_non_null(line_with(g, "预计等候不到 1 分钟 / under a minute"));
+	assert_false(printed(g, "约 1 分钟"));
+	assert_false(printed(g, "马上就到"));
+
+	t.en = false;
+	t.est_range_min[0] = 15;
+	t.est_range_min[1] = 25;
+	assert_int_equal(hq_escpos_ticket(&t, HQ_PRINTER_DOTS, &b, &n), HQ_OK);
+	decode_all(b, n);
+	free(b);
+	assert_non_null(line_with(g, "预计等候约 15–25 分钟"));
+	assert_false(printed(g, "about"));
+
+	/* No counter open wins. */
+	t.en = true;
+	t.no_counter = true;
+	assert_int_equal(hq_escpos_ticket(&t, HQ_PRINTER_DOTS, &b, &n), HQ_OK);
+	decode_all(b, n);
+	free(b);
+	assert_non_null(line_with(g, "窗口暂未开放 / No counter open yet"));
+	assert_false(printed(g, "分钟"));
+
+	/* A reprint: no figures. */
+	t.no_counter = false;
+	t.people_ahead = t.est_wait_min = -1;
+	assert_int_equal(hq_escpos_ticket(&t, HQ_PRINTER_DOTS, &b, &n), HQ_OK);
+	decode_all(b, n);
+	free(b);
+	assert_false(printed(g, "分钟"));
+	assert_false(printed(g, "min"));
+
+	/* No range: the point, as ever. */
+	t = full;
+	assert_int_equal(hq_escpos_ticket(&t, HQ_PRINTER_DOTS, &b, &n), HQ_OK);
+	decode_all(b, n);
+	free(b);
+	assert_non_null(line_with(g, "预计等候约 12 分钟 / about 12 min wait"));
+	assert_false(printed(g, "–"));
+}
+
 static void odd_text(void **unused)
 {
 	static const uint8_t smile_gb[] = { 0x94, 0x39, 0xFC, 0x36 }; /* U+1F600, four bytes */
@@ -1265,6 +1359,7 @@ int main(void)
 		cmocka_unit_test_teardown(round_trip, teardown_dec),
 		cmocka_unit_test_teardown(chinese_only, teardown_dec),
 		cmocka_unit_test_teardown(no_counter, teardown_dec),
+		cmocka_unit_test_teardown(range, teardown_dec),
 		cmocka_unit_test_teardown(odd_text, teardown_dec),
 		cmocka_unit_test_teardown(wrapping, teardown_dec),
 		cmocka_unit_test_teardown(realtime_and_bytewise, teardown_dec),

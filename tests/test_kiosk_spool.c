@@ -192,6 +192,38 @@ static void test_no_estimate_survives_restart(void **state)
 	hq_spool_close(s);
 }
 
+/* A ticket of a hall that shows ranges (estimate_display = range) keeps its range and the
+ * hall's choice through a restart, as hallqd sent them, so a ticket printed after the
+ * restart prints the range it was issued with. */
+static void test_range_survives_restart(void **state)
+{
+	struct fix *f = *state;
+	char err[256];
+	struct hq_spool *s = hq_spool_open(f->path, err, sizeof err), *s2;
+	struct hq_spool_entry a = pending("k-r", "tax");
+	json_t *t = json_pack("{s:s, s:s, s:i, s:i, s:i, s:[i, i], s:n, s:s}", "label", "F007", "day", "2026-11-23",
+			      "id", 11, "people_ahead", 4, "est_wait_s", 1200, "est_wait_range_s", 905, 1441,
+			      "est_reason", "estimate_display", "range");
+	const struct hq_spool_entry *e;
+	json_t *r;
+
+	assert_int_equal(hq_spool_add(s, &a), HQ_OK);
+	assert_int_equal(hq_spool_issued(s, "k-r", t), HQ_OK);
+	json_decref(t);
+	s2 = hq_spool_open(f->path, err, sizeof err);
+	assert_non_null(s2);
+	assert_non_null(e = hq_spool_find(s2, "k-r"));
+	assert_int_equal(e->state, HQ_SPOOL_UNPRINTED);
+	assert_int_equal(json_integer_value(json_object_get(e->ticket, "est_wait_s")), 1200);
+	r = json_object_get(e->ticket, "est_wait_range_s");
+	assert_int_equal(json_array_size(r), 2);
+	assert_int_equal(json_integer_value(json_array_get(r, 0)), 905);
+	assert_int_equal(json_integer_value(json_array_get(r, 1)), 1441);
+	assert_string_equal(json_string_value(json_object_get(e->ticket, "estimate_display")), "range");
+	hq_spool_close(s2);
+	hq_spool_close(s);
+}
+
 static void test_issued_without_pending(void **state)
 {
 	struct fix *f = *state;
@@ -303,6 +335,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_survives_restart, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_review_survives_restart, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_estimate_survives_restart, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_range_survives_restart, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_issued_without_pending, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_corrupt_file_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_drop_old_day, setup, teardown),
