@@ -176,7 +176,8 @@ struct hq_service_state {
 	int est_wait_s;             /* for a ticket taken now: normal class, priority for a
 				       priority lane; HQ_EST_NONE when no counter serving it
 				       is open */
-	int est_range_s[2];         /* est_wait_s's 80% range: 10th and 90th percentile */
+	int est_range_s[2];         /* est_wait_s's 80% range (the 5th and 95th percentile of
+				       the estimate's runs); HQ_EST_NONE when not known */
 	int est_wait_priority_s;    /* for a priority ticket taken now; HQ_EST_NONE likewise */
 	int64_t est_opens_at;       /* with HQ_EST_NONE: when the service's hours open later
 				       today (unix ms), else 0 */

@@ -85,6 +85,19 @@ services = realestate, tax
 EOF
 } >"$tmp/hall.ini"
 init_db
+# The morning before, through hallq on the hall's clock: counter 3 serves real estate and
+# counter 1 (no business waiting) tax, 3 to 12 minutes apart, so that the estimates
+# have turns of this time of day to draw from and a range wider than a minute (section 6).
+for m_s in realestate realestate realestate realestate realestate realestate tax tax tax tax tax tax; do
+	HALLQ_NOW="2026-11-24 09:00" "$HALLQ" issue "$m_s" --db "$DB" >/dev/null 2>&1 || give_up "hallq issue $m_s"
+done
+for m_at in "3 09:20" "1 09:21" "3 09:24" "1 09:29" "3 09:31" "1 09:33" "3 09:36" "1 09:44" \
+	"3 09:48" "1 09:50" "3 09:55" "1 09:58"; do
+	for m_op in call start finish; do
+		HALLQ_NOW="2026-11-24 ${m_at#* }" "$HALLQ" "$m_op" "${m_at% *}" --db "$DB" >/dev/null 2>&1 ||
+			give_up "hallq $m_op ${m_at% *} at ${m_at#* }"
+	done
+done
 # The hall runs on a clock of its own, from a fixed morning: the machine's date and hour
 # (midnight in the middle of the run, say) change nothing.
 hallqd_clock="2026-11-25 10:00"
