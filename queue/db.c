@@ -131,6 +131,26 @@ sqlite3_stmt *hq__stmt(struct hq_queue *q, enum hq_sql which)
 {
 	sqlite3_stmt *s = q->st[which];
 
+	/* The estimate keeps the counters' rows and the waiting counts until this connection
+	 * may have changed them (or undone a change): statements are fetched to be run. */
+	switch (which) {
+	case SQL_COUNTER_ADD: case SQL_COUNTER_SET_STATE: case SQL_COUNTER_SET_CLERK:
+	case SQL_COUNTER_SET_CURRENT: case SQL_COUNTER_SET_RUN: case SQL_COUNTER_CLEAR_ENDED:
+	case SQL_COUNTER_FORGET_TURNS:
+		q->counters_written++;
+		break;
+	case SQL_TICKET_INSERT: case SQL_TICKET_CALL: case SQL_TICKET_SET_STATE: case SQL_TICKET_END:
+	case SQL_TICKET_REQUEUE:
+		q->tickets_written++;
+		break;
+	case SQL_ROLLBACK: case SQL_ROLLBACK_TO:
+		q->counters_written++;
+		q->tickets_written++;
+		break;
+	default:
+		break;
+	}
+
 	sqlite3_reset(s);
 	sqlite3_clear_bindings(s);
 	return s;
@@ -504,5 +524,6 @@ void hq_queue_close(struct hq_queue *q)
 	hq_config_free(q->cfg);
 	free(q->alerts);
 	hq__history_free(q);
+	free(q->est_counters);
 	free(q);
 }

@@ -77,6 +77,7 @@
 #define RANGE_LOW_Q 0.05
 #define RANGE_HIGH_Q 0.95
 #define CALLS_MAX 200               /* a run ends after this many calls... */
+#define WAITING_CAP (CALLS_MAX + 1) /* queues are counted up to this */
 #define HORIZON_S (HQ_ARRIVAL_SEGS * HQ_ARRIVAL_SEG_MS / 1000.0) /* ...or this far ahead */
 
 static int step_count(struct hq_queue *q, sqlite3_stmt *s, int *n)
@@ -147,34 +148,105 @@ static int service_of(const struct hq_queue *q, const struct hq_counter_cfg *cc,
 	return hq_config_service_index(q->cfg, key);
 }
 
-static int load_counters(struct hq_queue *q, struct est_ctx *x)
+/* The counters' rows as load_counters reads them, kept between estimates until this
+ * connection may have written one (q->counters_written), another connection committed
+ * anything (PRAGMA data_version) or the config changed: a hall of 200 counters would read
+ * 200 rows and their citizens for every ticket issued. */
+struct hq__est_counters {
+	unsigned written;
+	int64_t data_version;
+	long long cfg_version;
+	/* And the waiting of each service (waiting_of), until this connection may have
+	 * changed a waiting ticket other than by issuing one (q->tickets_written): issues are
+	 * counted in as they come (hq__estimate_issued). */
+	unsigned tickets_written;
+	signed char have[HQ_MAX_SERVICES];
+	int waiting[2][HQ_MAX_SERVICES];
+	int n;
+	struct est_row {
+		int number, state, cur_svc;
+		bool clerk;
+		int64_t active_at, current_id, paused_at, called_at;
+	} row[HQ_MAX_COUNTERS];
+};
+
+static int counter_rows(struct hq_queue *q, struct hq__est_counters **out)
 {
-	sqlite3_stmt *s = hq__stmt(q, SQL_COUNTER_WORK);
+	struct hq__est_counters *k = q->est_counters;
+	sqlite3_stmt *s = hq__stmt(q, SQL_DATA_VERSION);
+	int64_t version;
 	int rc;
 
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW && x->nctr < HQ_MAX_COUNTERS) {
-		struct est_counter *c = &x->ctr[x->nctr];
-		int number = sqlite3_column_int(s, 0);
+	if ((rc = sqlite3_step(s)) != SQLITE_ROW)
+		return hq__dberr(q, rc);
+	version = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	if (!k && !(k = q->est_counters = calloc(1, sizeof *k)))
+		return hq__fail(q, HQ_ENOMEM, "out of memory for the counters");
+	*out = k;
+	if (k->tickets_written != q->tickets_written || k->data_version != version ||
+	    k->cfg_version != q->cfg_version) {
+		memset(k->have, 0, sizeof k->have);
+		k->tickets_written = q->tickets_written;
+	}
+	if (k->n > 0 && k->written == q->counters_written && k->data_version == version &&
+	    k->cfg_version == q->cfg_version)
+		return HQ_OK;
+	k->n = 0;
+	s = hq__stmt(q, SQL_COUNTER_WORK);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW && k->n < HQ_MAX_COUNTERS) {
+		struct est_row *r = &k->row[k->n++];
+		const struct hq_counter_cfg *cc;
 
-		/* Rows come by number, as a config usually lists its counters. */
-		c->cfg = (size_t)x->nctr < q->cfg->ncounters && q->cfg->counters[x->nctr].number == number ?
-			 &q->cfg->counters[x->nctr] : hq_config_counter(q->cfg, number);
-		if (!c->cfg)
-			continue;
-		c->state = sqlite3_column_int(s, 1);
-		c->clerk = sqlite3_column_int(s, 2) != 0;
-		c->active_at = sqlite3_column_int64(s, 3);
-		c->current_id = sqlite3_column_int64(s, 4);
-		c->paused_at = sqlite3_column_int64(s, 5);
-		c->targeted[0] = c->targeted[1] = 0;
-		c->cur_svc = sqlite3_column_type(s, 6) == SQLITE_NULL ? -1 :
-			     service_of(q, c->cfg, (const char *)sqlite3_column_text(s, 6));
-		c->called_at = sqlite3_column_int64(s, 7);
-		x->nctr++;
+		r->number = sqlite3_column_int(s, 0);
+		r->state = sqlite3_column_int(s, 1);
+		r->clerk = sqlite3_column_int(s, 2) != 0;
+		r->active_at = sqlite3_column_int64(s, 3);
+		r->current_id = sqlite3_column_int64(s, 4);
+		r->paused_at = sqlite3_column_int64(s, 5);
+		cc = hq_config_counter(q->cfg, r->number);
+		r->cur_svc = sqlite3_column_type(s, 6) == SQLITE_NULL || !cc ? -1 :
+			     service_of(q, cc, (const char *)sqlite3_column_text(s, 6));
+		r->called_at = sqlite3_column_int64(s, 7);
 	}
 	sqlite3_reset(s);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		k->n = 0;
 		return hq__dberr(q, rc);
+	}
+	k->written = q->counters_written;
+	k->data_version = version;
+	k->cfg_version = q->cfg_version;
+	return HQ_OK;
+}
+
+static int load_counters(struct hq_queue *q, struct est_ctx *x)
+{
+	struct hq__est_counters *k = NULL;
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = counter_rows(q, &k)))
+		return rc;
+	for (int i = 0; i < k->n; i++) {
+		const struct est_row *r = &k->row[i];
+		struct est_counter *c = &x->ctr[x->nctr];
+
+		/* Rows come by number, as a config usually lists its counters. */
+		c->cfg = (size_t)x->nctr < q->cfg->ncounters && q->cfg->counters[x->nctr].number == r->number ?
+			 &q->cfg->counters[x->nctr] : hq_config_counter(q->cfg, r->number);
+		if (!c->cfg)
+			continue;
+		c->state = r->state;
+		c->clerk = r->clerk;
+		c->active_at = r->active_at;
+		c->current_id = r->current_id;
+		c->paused_at = r->paused_at;
+		c->cur_svc = r->cur_svc;
+		c->called_at = r->called_at;
+		c->targeted[0] = c->targeted[1] = 0;
+		x->nctr++;
+	}
 	/* A ticket sent to a counter (a transfer) competes there by its place in the queue:
 	 * ahead of anyone who came after it. */
 	s = hq__stmt(q, SQL_TICKET_TARGETED_WAITING);
@@ -237,11 +309,18 @@ static int waiting_of(struct hq_queue *q, struct est_ctx *x, int i, int prio, in
 	sqlite3_stmt *s;
 	int rc;
 
+	struct hq__est_counters *k = q->est_counters; /* read by load_counters */
+
+	if (!x->have_waiting[i] && k && k->have[i]) {
+		x->waiting[0][i] = k->waiting[0][i];
+		x->waiting[1][i] = k->waiting[1][i];
+		x->have_waiting[i] = 1;
+	}
 	if (!x->have_waiting[i]) {
 		s = hq__stmt(q, SQL_TICKET_WAITING_BOTH);
 		hq__bind_text(s, 1, q->cfg->services[i].key);
 		/* A run makes at most CALLS_MAX calls: a longer queue never empties in one. */
-		sqlite3_bind_int(s, 2, CALLS_MAX + 1);
+		sqlite3_bind_int(s, 2, WAITING_CAP);
 		rc = sqlite3_step(s);
 		x->waiting[0][i] = rc == SQLITE_ROW ? sqlite3_column_int(s, 0) : 0;
 		x->waiting[1][i] = rc == SQLITE_ROW ? sqlite3_column_int(s, 1) : 0;
@@ -249,6 +328,11 @@ static int waiting_of(struct hq_queue *q, struct est_ctx *x, int i, int prio, in
 		if (rc != SQLITE_ROW)
 			return hq__dberr(q, rc);
 		x->have_waiting[i] = 1;
+		if (k) {
+			k->waiting[0][i] = x->waiting[0][i];
+			k->waiting[1][i] = x->waiting[1][i];
+			k->have[i] = 1;
+		}
 	}
 	*n = x->waiting[prio][i];
 	return HQ_OK;
@@ -612,7 +696,7 @@ static int wait_behind(struct hq_queue *q, struct est_ctx *x, const struct hq_se
 	/* As many runs as CALLS_BUDGET allows, at least RUNS_MIN: a long queue spreads less
 	 * in proportion, and an issue must stay cheap. */
 	waits[0] = play(q, m, &calls);
-	runs = CALLS_BUDGET / (calls + m->nctr / 3 + 1); /* a run also readies each counter */
+	runs = CALLS_BUDGET / (calls + m->nctr + 1); /* a run also readies each counter */
 	runs = runs > RUNS ? RUNS : runs < RUNS_MIN ? RUNS_MIN : runs;
 	for (i = 1; i < runs; i++)
 		waits[i] = play(q, m, &calls);
@@ -642,6 +726,23 @@ static int estimate_in(struct hq_queue *q, struct est_ctx *x, const struct hq_se
 	if ((rc = step_count(q, s, ahead)))
 		return rc;
 	return wait_behind(q, x, sv, prio, *ahead, wait_s, range);
+}
+
+void hq__estimate_issued(struct hq_queue *q, const struct hq_service *sv, int prio, unsigned before)
+{
+	struct hq__est_counters *k = q->est_counters;
+	int i = (int)(sv - q->cfg->services);
+
+	if (!k || k->tickets_written != before)
+		return;
+	k->tickets_written = q->tickets_written;
+	if (!k->have[i])
+		return;
+	/* Counted with the priority class first (TICKET_WAITING_BOTH): up to the cap. */
+	if (prio && k->waiting[1][i] < WAITING_CAP)
+		k->waiting[1][i]++;
+	if (k->waiting[0][i] < WAITING_CAP)
+		k->waiting[0][i]++;
 }
 
 int hq__estimate(struct hq_queue *q, const struct hq_service *sv, int prio, int *ahead, int *wait_s,

@@ -56,6 +56,9 @@ struct hq_queue {
 	unsigned epoch;            /* bumped when a batch is rolled back or fails to commit */
 	unsigned turns_written[HQ_MAX_SERVICES]; /* bumped when this connection writes a
 						     turn of the service (history.c) */
+	unsigned counters_written; /* bumped when this connection may change a counter's row */
+	unsigned tickets_written;  /* ... or a waiting ticket, but by issuing one */
+	struct hq__est_counters *est_counters; /* estimate.c's copy of them, or NULL */
 	/* clerk.c: the clerks who gave a wrong PIN lately, so that HQ_PIN_TRIES in a row lock
 	 * their sign-in with a PIN for a while. In memory: a program that signs clerks in for
 	 * others (hallqd) is where PINs are tried; one with the database in hand has the
@@ -201,6 +204,9 @@ void hq__history_free(struct hq_queue *q);
  * wait's 80% range (range may be NULL). */
 int hq__estimate(struct hq_queue *q, const struct hq_service *s, int prio, int *ahead, int *wait_s,
 		 int *range);
+/* A ticket of service s and class prio was issued: the estimate's count of the waiting
+ * takes it in, if nothing else changed them since q->tickets_written was `before`. */
+void hq__estimate_issued(struct hq_queue *q, const struct hq_service *s, int prio, unsigned before);
 /* The estimated waits of each of the hall's services, into ss[i] for the config's
  * services[i]: the counters, turns and arrivals are read once for all. */
 int hq__estimate_services(struct hq_queue *q, struct hq_service_state *ss);

@@ -525,6 +525,7 @@ static int do_issue(struct hq_queue *q, const char *key, enum hq_class cls, bool
 	sqlite3_stmt *s;
 	int64_t id;
 	int count, number, wday, minute, ahead, wait_s, range[2], rc;
+	unsigned written;
 	char label[HQ_LABEL_MAX];
 
 	if (!sv)
@@ -561,9 +562,11 @@ static int do_issue(struct hq_queue *q, const char *key, enum hq_class cls, bool
 	nt = (struct new_ticket){.day = q->day, .service = sv->key, .origin_service = sv->key,
 				 .label = label, .number = number, .cls = cls, .ahead = ahead,
 				 .wait_s = wait_s, .range = {range[0], range[1]}, .issued_at = q->now};
+	written = q->tickets_written;
 	if ((rc = insert_ticket(q, &nt, &id)) ||
 	    (rc = hq__ticket_event(q, "issued", id, 0, ahead, hq_class_name(cls))))
 		return rc;
+	hq__estimate_issued(q, sv, is_prio(cls), written);
 	if (id_out)
 		*id_out = id;
 	return give(q, id, out);

@@ -272,7 +272,7 @@
 			   " AND target_counter = 0 AND service = ?1"                    \
 			   " AND (prio > ?2 OR (prio = ?2 AND origin_id < ?3))")         \
 	X(TICKET_POSITION_TARGETED, "SELECT COUNT(*) FROM tickets WHERE state = 0"       \
-				    " AND target_counter = ?1"                           \
+				    " AND target_counter = +?1 AND target_counter <> 0"  \
 				    " AND (prio > ?2 OR (prio = ?2 AND origin_id < ?3))")\
 	X(META_GET, "SELECT value FROM meta WHERE key = ?1")                             \
 	X(META_SET, "INSERT INTO meta(key, value) VALUES(?1, ?2)"                        \
@@ -352,7 +352,7 @@
 				" AND service = ?1 AND prio = ?2"                        \
 				" ORDER BY origin_id LIMIT 1")                           \
 	X(TICKET_FIRST_TARGETED, "SELECT id, origin_id FROM tickets"                     \
-				 " WHERE state = 0 AND target_counter = ?1"              \
+				 " WHERE state = 0 AND target_counter = +?1"             \
 				 " AND target_counter <> 0"                              \
 				 " AND prio = ?2 ORDER BY origin_id LIMIT 1")            \
 	X(TICKET_FIND_LABEL, "SELECT id FROM tickets WHERE day = ?1 AND label = ?2"      \
@@ -395,6 +395,7 @@
 				   " AND (?1 = 0 OR origin_id < ?1 OR prio > ?2)"        \
 				   " GROUP BY 1, 2")                                     \
 	/* With the citizen at the window: their service and first call, NULL none. */    \
+	X(DATA_VERSION, "PRAGMA data_version")                                           \
 	X(COUNTER_WORK, "SELECT c.number, c.state, c.clerk <> '', c.active_at,"          \
 			" c.current_id, c.paused_at, t.service, t.called_at"             \
 			" FROM counters c LEFT JOIN tickets t ON t.id = c.current_id"    \
@@ -416,7 +417,7 @@
 	 * by name, in the order it calls them (tickets_targeted). */                      \
 	X(VIEW_PARKED, "SELECT id FROM tickets WHERE day = ?1 AND state < 4"             \
 		       " AND state = 3 AND counter = ?2 ORDER BY origin_id, id LIMIT ?3")\
-	X(VIEW_SENT, "SELECT id FROM tickets WHERE state = 0 AND target_counter = ?1"    \
+	X(VIEW_SENT, "SELECT id FROM tickets WHERE state = 0 AND target_counter = +?1"   \
 		     " AND target_counter <> 0 ORDER BY prio DESC, origin_id LIMIT ?2")  \
 	X(STATE_TODAY, "SELECT origin_service, COUNT(*) FROM tickets"                   \
 		       " WHERE day = ?1 AND parent_id = 0 GROUP BY origin_service")                        \

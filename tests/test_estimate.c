@@ -462,6 +462,42 @@ static void test_estimate_long_queue(void **state)
 	tq_close(q);
 }
 
+/*
+ * The estimate keeps the counters' rows and the waiting counts between estimates: a change
+ * made through another connection (hallq beside hallqd), or by this one, is seen at once.
+ */
+static void test_estimate_other_writer(void **state)
+{
+	struct hq_queue *q = tq_open(est_hall), *other = NULL;
+	struct hq_ticket t;
+	char err[256];
+	int ahead, wait;
+
+	(void)state;
+	TQ_OK(q, hq_queue_close_counter(q, 2));
+	TQ_OK(q, hq_queue_close_counter(q, 3));
+	tq_at_s(0);
+	estimate(q, "s", HQ_CLASS_NORMAL, 0, 0);
+	assert_int_equal(hq_queue_open(ts_db_path(), &other, err, sizeof err), 0);
+	hq_queue_set_clock(other, ts_clock, NULL);
+	/* Another connection closes the last counter of s: no estimate. */
+	assert_int_equal(hq_queue_close_counter(other, 1), 0);
+	estimate(q, "s", HQ_CLASS_NORMAL, 0, HQ_EST_NONE);
+	/* ...opens it and issues two: this one counts them. */
+	assert_int_equal(hq_queue_open_counter(other, 1), 0);
+	assert_int_equal(hq_queue_issue(other, "s", HQ_CLASS_NORMAL, &t), 0);
+	assert_int_equal(hq_queue_issue(other, "s", HQ_CLASS_NORMAL, &t), 0);
+	estimate(q, "s", HQ_CLASS_NORMAL, 2, 1200);
+	/* This connection issues one and calls one: 2 ahead, counter 1 busy a turn. */
+	tq_issue(q, "s", HQ_CLASS_PRIORITY);
+	TQ_OK(q, hq_queue_estimate(q, "s", HQ_CLASS_NORMAL, &ahead, &wait));
+	assert_int_equal(ahead, 3);
+	tq_next(q, 1);
+	estimate(q, "s", HQ_CLASS_NORMAL, 2, 1800);
+	hq_queue_close(other);
+	tq_close(q);
+}
+
 /* Rows a query on the test's database gives, through a connection of its own. */
 static int count_rows(const char *sql)
 {
@@ -1527,6 +1563,7 @@ int main(int argc, char **argv)
 		TQ_TEST(test_estimate_targeted),
 		TQ_TEST(test_estimate_no_counter),
 		TQ_TEST(test_estimate_long_queue),
+		TQ_TEST(test_estimate_other_writer),
 		TQ_TEST(test_estimate_turn_edges),
 		TQ_TEST(test_estimate_upgrade),
 		TQ_TEST(test_estimate_invalid_class),
