@@ -523,7 +523,8 @@ void hq_queue_close(struct hq_queue *q)
 	sqlite3_close(q->db);
 	hq_config_free(q->cfg);
 	free(q->alerts);
-	hq__history_free(q);
+	free(q->history);
+	free(q->history_turns);
 	free(q->est_counters);
 	free(q);
 }

@@ -42,7 +42,8 @@ struct hq__history {
 	int count[HQ_MAX_SERVICES][7][24];     /* joined the queue, by weekday and hour */
 	unsigned char open[HQ_MAX_SERVICES][7][24]; /* minutes of that hour the service is open */
 	int prio[HQ_MAX_SERVICES], total[HQ_MAX_SERVICES];
-	struct past_turn *turns;               /* by service: turn_at[i] .. turn_at[i + 1] */
+	/* The turns themselves are q->history_turns, by service: turn_at[i] .. turn_at[i + 1]
+	 * (apart, so that closing the queue frees both with free()). */
 	int turn_at[HQ_MAX_SERVICES + 1];
 	/* What an estimate reads, kept for the rest of the hall's minute: a hall issuing a
 	 * ticket a second must not read the last hour's tickets for each. The turns are read
@@ -66,6 +67,7 @@ static int cmp_turn_svc(const void *a, const void *b)
 /* The turns of the TURN_DAYS days before today, by service. */
 static int load_turns(struct hq_queue *q, struct hq__history *a, int64_t end)
 {
+	struct past_turn *turns;
 	sqlite3_stmt *s = hq__stmt(q, SQL_TICKET_TURNS_SINCE);
 	struct { int svc; struct past_turn t; } *rows = NULL;
 	size_t n = 0, cap = 0;
@@ -100,17 +102,18 @@ static int load_turns(struct hq_queue *q, struct hq__history *a, int64_t end)
 		free(rows);
 		return hq__dberr(q, rc);
 	}
-	/* Stable enough: the order within a service does not matter. */
-	qsort(rows, n, sizeof *rows, cmp_turn_svc);
-	free(a->turns);
-	if (!(a->turns = malloc((n ? n : 1) * sizeof *a->turns))) {
+	/* By service; the order within one does not matter. */
+	if (n > 1)
+		qsort(rows, n, sizeof *rows, cmp_turn_svc);
+	free(q->history_turns);
+	if (!(turns = q->history_turns = malloc((n ? n : 1) * sizeof *turns))) {
 		free(rows);
 		return hq__fail(q, HQ_ENOMEM, "out of memory for the turns' history");
 	}
 	for (i = 0; i <= HQ_MAX_SERVICES; i++)
 		a->turn_at[i] = 0;
 	for (size_t k = 0; k < n; k++) {
-		a->turns[k] = rows[k].t;
+		turns[k] = rows[k].t;
 		a->turn_at[rows[k].svc + 1] = (int)k + 1;
 	}
 	for (i = 1; i <= HQ_MAX_SERVICES; i++)
@@ -127,10 +130,7 @@ static int load_history(struct hq_queue *q, struct hq__history *a)
 	unsigned char seen[ARRIVAL_DAYS + 2] = {0};
 	int rc;
 
-	struct past_turn *turns = a->turns;
-
 	memset(a, 0, sizeof *a);
-	a->turns = turns;
 	a->rates_minute = -1;
 	for (int k = 0; k < HQ_MAX_SERVICES; k++)
 		a->turns_minute[k] = -1;
@@ -206,18 +206,11 @@ static int history(struct hq_queue *q, struct hq__history **out)
 	return HQ_OK;
 }
 
-void hq__history_free(struct hq_queue *q)
-{
-	if (q->history)
-		free(q->history->turns);
-	free(q->history);
-	q->history = NULL;
-}
-
 /* The turns of this time of day: today's last minutes and the same minutes of the days
  * before; when fewer than `want`, the service's last `want` turns of TURN_DAYS days. */
 static int read_turns(struct hq_queue *q, struct hq__history *a, int svc, float *out, int want)
 {
+	const struct past_turn *turns = q->history_turns;
 	const int64_t lo = q->now - TURN_WINDOW_MIN * 60000LL;
 	sqlite3_stmt *s;
 	int n = 0, rc, wday, minute;
@@ -234,8 +227,8 @@ static int read_turns(struct hq_queue *q, struct hq__history *a, int svc, float 
 		return hq__dberr(q, rc);
 	hq_local_parts(q->now, &wday, &minute);
 	for (int k = a->turn_at[svc]; k < a->turn_at[svc + 1] && n < HQ_TURNS_MAX; k++)
-		if (abs(a->turns[k].minute - minute) <= TURN_WINDOW_MIN)
-			out[n++] = a->turns[k].seconds;
+		if (abs(turns[k].minute - minute) <= TURN_WINDOW_MIN)
+			out[n++] = turns[k].seconds;
 	if (n >= want)
 		return n;
 	n = 0;

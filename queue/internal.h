@@ -53,6 +53,7 @@ struct hq_queue {
 	 * without pointers inside, made at the first evaluation, freed with free() at close. */
 	struct hq__alerts *alerts;
 	struct hq__history *history;  /* history.c's days before today, or NULL */
+	void *history_turns;          /* and their turns, or NULL */
 	unsigned epoch;            /* bumped when a batch is rolled back or fails to commit */
 	unsigned turns_written[HQ_MAX_SERVICES]; /* bumped when this connection writes a
 						     turn of the service (history.c) */
@@ -195,8 +196,6 @@ int hq__arrival_rates(struct hq_queue *q, double rate[][HQ_ARRIVAL_SEGS], double
  * most HQ_TURNS_MAX into out. Returns how many, or < 0. */
 #define HQ_TURNS_MAX 200
 int hq__turns_now(struct hq_queue *q, int svc, float *out, int want);
-/* Frees q->history (at close). */
-void hq__history_free(struct hq_queue *q);
 
 /* estimate.c ------------------------------------------------------------------------ */
 
