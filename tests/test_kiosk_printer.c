@@ -259,6 +259,17 @@ static void decode_all(const uint8_t *b, size_t n)
 	hq_escdec_free(d);
 }
 
+/* Print the ticket and decode what the printer got (into dec). */
+static void print_and_decode(const struct hq_print_ticket *t)
+{
+	uint8_t *b = NULL;
+	size_t n = 0;
+
+	assert_int_equal(hq_escpos_ticket(t, HQ_PRINTER_DOTS, &b, &n), HQ_OK);
+	decode_all(b, n);
+	free(b);
+}
+
 static void round_trip(void **unused)
 {
 	static const uint8_t init[] = { 0x1B, 0x40, 0x1C, 0x26 };              /* ESC @, FS & */
@@ -346,9 +357,7 @@ static void chinese_only(void **unused)
 	(void)unused;
 	t.en = false;
 	t.est_wait_min = 0;
-	assert_int_equal(hq_escpos_ticket(&t, HQ_PRINTER_DOTS, &b, &n), HQ_OK);
-	decode_all(b, n);
-	free(b);
+	print_and_decode(&t);
 	assert_int_equal(dec.n, 1);
 	assert_non_null(line_with(g, "前面还有 3 人"));
 	assert_non_null(line_with(g, "马上就到"));
@@ -358,17 +367,13 @@ static void chinese_only(void **unused)
 
 	/* Left out: no class, no count, no wait, no QR code, no footer; one person ahead. */
 	t = (struct hq_print_ticket){ .label = "A001", .people_ahead = 1, .est_wait_min = -1, .en = true };
-	assert_int_equal(hq_escpos_ticket(&t, HQ_PRINTER_DOTS, &b, &n), HQ_OK);
-	decode_all(b, n);
-	free(b);
+	print_and_decode(&t);
 	assert_int_equal(g->nlines, 2);
 	assert_string_equal(g->lines[0].text, "A001");
 	assert_string_equal(g->lines[1].text, "前面还有 1 人 / 1 person ahead");
 	assert_false(g->has_qr);
 	t.people_ahead = -1;
-	assert_int_equal(hq_escpos_ticket(&t, HQ_PRINTER_DOTS, &b, &n), HQ_OK);
-	decode_all(b, n);
-	free(b);
+	print_and_decode(&t);
 	assert_int_equal(g->nlines, 1);
 	for (i = 0; i < g->nlines; i++)
 		assert_null(strstr(g->lines[i].text, "前面"));
@@ -397,15 +402,11 @@ static void no_counter(void **unused)
 	struct hq_print_ticket t = full;
 	const struct got *g = &dec.t[0];
 	const struct hq_escdec_line *ln;
-	uint8_t *b;
-	size_t n;
 
 	(void)unused;
 	t.no_counter = true;
 	t.est_wait_min = 0; /* what an old kiosk made of null: the words win */
-	assert_int_equal(hq_escpos_ticket(&t, HQ_PRINTER_DOTS, &b, &n), HQ_OK);
-	decode_all(b, n);
-	free(b);
+	print_and_decode(&t);
 	assert_int_equal(dec.n, 1);
 	assert_int_equal(g->nerrors, 0);
 	assert_non_null(ln = line_with(g, "窗口暂未开放 / No counter open yet"));
@@ -419,24 +420,18 @@ static void no_counter(void **unused)
 	assert_false(printed(g, "马上就到"));
 
 	t.opens_at = "13:30";
-	assert_int_equal(hq_escpos_ticket(&t, HQ_PRINTER_DOTS, &b, &n), HQ_OK);
-	decode_all(b, n);
-	free(b);
+	print_and_decode(&t);
 	/* 46 cells: one line on 80 mm paper (48). */
 	assert_non_null(line_with(g, "约 13:30 后开始办理 / Service from about 13:30"));
 	assert_false(printed(g, "窗口暂未开放"));
 	assert_false(printed(g, "分钟"));
 
 	t.en = false;
-	assert_int_equal(hq_escpos_ticket(&t, HQ_PRINTER_DOTS, &b, &n), HQ_OK);
-	decode_all(b, n);
-	free(b);
+	print_and_decode(&t);
 	assert_non_null(line_with(g, "约 13:30 后开始办理"));
 	assert_false(printed(g, "Service from"));
 	t.opens_at = "";
-	assert_int_equal(hq_escpos_ticket(&t, HQ_PRINTER_DOTS, &b, &n), HQ_OK);
-	decode_all(b, n);
-	free(b);
+	print_and_decode(&t);
 	assert_non_null(line_with(g, "窗口暂未开放"));
 	assert_false(printed(g, "No counter"));
 	assert_false(printed(g, "开始办理"));
@@ -445,9 +440,7 @@ static void no_counter(void **unused)
 	t.no_counter = false;
 	t.people_ahead = t.est_wait_min = -1;
 	t.opens_at = "13:30";
-	assert_int_equal(hq_escpos_ticket(&t, HQ_PRINTER_DOTS, &b, &n), HQ_OK);
-	decode_all(b, n);
-	free(b);
+	print_and_decode(&t);
 	assert_false(printed(g, "窗口"));
 	assert_false(printed(g, "开始办理"));
 	assert_false(printed(g, "马上就到"));
@@ -496,17 +489,13 @@ static void range(void **unused)
 	/* Three digits both: 45 cells, still one line on 80 mm paper (48). */
 	t.est_range_min[0] = 100;
 	t.est_range_min[1] = 150;
-	assert_int_equal(hq_escpos_ticket(&t, HQ_PRINTER_DOTS, &b, &n), HQ_OK);
-	decode_all(b, n);
-	free(b);
+	print_and_decode(&t);
 	assert_non_null(line_with(g, "预计等候约 100–150 分钟 / about 100–150 min"));
 
 	t.est_range_min[0] = 0;
 	t.est_range_min[1] = 1;
 	t.est_wait_min = 1;
-	assert_int_equal(hq_escpos_ticket(&t, HQ_PRINTER_DOTS, &b, &n), HQ_OK);
-	decode_all(b, n);
-	free(b);
+	print_and_decode(&t);
 	assert_non_null(line_with(g, "预计等候不到 1 分钟 / under a minute"));
 	assert_false(printed(g, "约 1 分钟"));
 	assert_false(printed(g, "马上就到"));
@@ -514,35 +503,27 @@ static void range(void **unused)
 	t.en = false;
 	t.est_range_min[0] = 15;
 	t.est_range_min[1] = 25;
-	assert_int_equal(hq_escpos_ticket(&t, HQ_PRINTER_DOTS, &b, &n), HQ_OK);
-	decode_all(b, n);
-	free(b);
+	print_and_decode(&t);
 	assert_non_null(line_with(g, "预计等候约 15–25 分钟"));
 	assert_false(printed(g, "about"));
 
 	/* No counter open wins. */
 	t.en = true;
 	t.no_counter = true;
-	assert_int_equal(hq_escpos_ticket(&t, HQ_PRINTER_DOTS, &b, &n), HQ_OK);
-	decode_all(b, n);
-	free(b);
+	print_and_decode(&t);
 	assert_non_null(line_with(g, "窗口暂未开放 / No counter open yet"));
 	assert_false(printed(g, "分钟"));
 
 	/* A reprint: no figures. */
 	t.no_counter = false;
 	t.people_ahead = t.est_wait_min = -1;
-	assert_int_equal(hq_escpos_ticket(&t, HQ_PRINTER_DOTS, &b, &n), HQ_OK);
-	decode_all(b, n);
-	free(b);
+	print_and_decode(&t);
 	assert_false(printed(g, "分钟"));
 	assert_false(printed(g, "min"));
 
 	/* No range: the point, as ever. */
 	t = full;
-	assert_int_equal(hq_escpos_ticket(&t, HQ_PRINTER_DOTS, &b, &n), HQ_OK);
-	decode_all(b, n);
-	free(b);
+	print_and_decode(&t);
 	assert_non_null(line_with(g, "预计等候约 12 分钟 / about 12 min wait"));
 	assert_false(printed(g, "–"));
 }
@@ -580,13 +561,10 @@ static void wrapping(void **unused)
 				     .service_en = "Social security card application, replacement, loss report and change of details" };
 	const struct got *g = &dec.t[0];
 	char joined[256] = "";
-	uint8_t *b;
-	size_t n, i;
+	size_t i;
 
 	(void)unused;
-	assert_int_equal(hq_escpos_ticket(&t, HQ_PRINTER_DOTS, &b, &n), HQ_OK);
-	decode_all(b, n);
-	free(b);
+	print_and_decode(&t);
 	assert_string_equal(g->lines[0].text, "社会保障卡申领补换挂失解");
 	assert_string_equal(g->lines[1].text, "挂与信息变更业务");
 	/* English breaks at a space, within 48 cells. */
