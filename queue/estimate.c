@@ -60,11 +60,12 @@
 #define BREAK_MS (15 * MIN_MS)      /* a paused counter is expected back this long after */
 #define BREAK_MAX_MS (30 * MIN_MS)  /* paused longer than this: away, not at work */
 #define SAMPLES_MAX HQ_TURNS_MAX    /* estimate_samples' bound */
-/* Runs of the hall an estimate plays: the median of 48 waits is within a few percent of
- * the median of the distribution, and 48 runs of a busy hall take about 0.1 ms. */
+/* Runs of the hall an estimate plays: up to 48, as many as CALLS_BUDGET allows (calls, and
+ * a counter readied at the start of each run), and at least RUNS_MIN. A hall of ten counters
+ * plays all 48 in well under a millisecond; one of 200 plays 6 to 10. */
 #define RUNS 48
 #define RUNS_MIN 6
-#define CALLS_BUDGET 2000           /* calls and counters of all runs of an estimate */
+#define CALLS_BUDGET 2000
 /*
  * What is printed: the 70th percentile of the runs' waits. The median would have the least
  * mean absolute error if the runs knew everything; they do not (breaks to come, the clerk's
@@ -99,7 +100,7 @@ struct est_counter {
 	int64_t current_id;         /* the citizen at the window, 0 none */
 	int64_t paused_at;          /* when its pause began, 0 none */
 	int targeted[2];            /* sent to it by name and ahead of S: [1] priority, [0] normal */
-	int cur_svc;                /* the citizen's service, -1 none or not read yet */
+	int cur_svc;                /* the citizen's service, -1 none */
 	int64_t called_at;          /* and when they were called */
 };
 
@@ -114,7 +115,7 @@ struct est_ctx {
 	int waiting[2][HQ_MAX_SERVICES];            /* [prio]: waiting of that class or higher */
 	signed char have_waiting[HQ_MAX_SERVICES];
 	bool have_rates;
-	double rate[HQ_MAX_SERVICES][HQ_ARRIVAL_SEGS]; /* arrivals per second (arrivals.c) */
+	double rate[HQ_MAX_SERVICES][HQ_ARRIVAL_SEGS]; /* arrivals per second (history.c) */
 	double prio_share[HQ_MAX_SERVICES];
 	int64_t origin;                             /* the ticket's place in the queue, 0 a new one */
 	int prio;                                   /* and its class */
