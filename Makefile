@@ -298,8 +298,8 @@ FUZZ_BUS = $(FO)/counter/bus.o $(FO)/counter/bus_plain.o $(FO)/counter/bus_modbu
 	$(FO)/counter/gateway.o $(FO)/tests/fuzz/stub_port.o $(FO)/tests/fuzz/stub_modbus.o $(FUZZ_FW) $(FUZZ_COMMON)
 fuzz_config_OBJ = $(FUZZ_COMMON)
 fuzz_config_LIBS = $(COMMON_LIBS)
-fuzz_tokens_OBJ = $(FO)/server/tokens.o
-fuzz_tokens_LIBS = $(GNUTLS_LIBS)
+fuzz_tokens_OBJ = $(FO)/server/tokens.o $(FUZZ_COMMON)
+fuzz_tokens_LIBS = $(GNUTLS_LIBS) $(COMMON_LIBS)
 # hallqd's request handling (server/handle.c) on a queue in memory: the whole server but its
 # libmicrohttpd glue (hallqd.c), and the pages as make embeds them.
 FUZZ_SERVER = $(patsubst %.c,$(FO)/%.o,$(filter-out server/hallqd.c,$(wildcard server/*.c)) $(wildcard queue/*.c)) \

@@ -15,10 +15,11 @@
 #include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>
 
+#include "hq_digest.h"
+
 #include "central.h"
 
 #define TOKEN_MIN 16
-#define HASH_PREFIX "sha256:"
 
 bool hqc_hall_id_valid(const char *s)
 {
@@ -33,43 +34,12 @@ static bool digest(const char *token, unsigned char out[32])
 	return gnutls_hash_fast(GNUTLS_DIG_SHA256, token, strlen(token), out) >= 0;
 }
 
-static int hex_digit(char c)
-{
-	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 :
-	       c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-}
-
-static bool parse_hashed(const char *s, unsigned char out[32])
-{
-	s += strlen(HASH_PREFIX);
-	if (strlen(s) != 64)
-		return false;
-	for (int i = 0; i < 32; i++) {
-		int hi = hex_digit(s[2 * i]), lo = hex_digit(s[2 * i + 1]);
-
-		if (hi < 0 || lo < 0)
-			return false;
-		out[i] = (unsigned char)(hi << 4 | lo);
-	}
-	return true;
-}
-
-/* Every byte of both digests is looked at, whatever differs first. */
-static bool same_digest(const unsigned char *a, const unsigned char *b)
-{
-	unsigned diff = 0;
-
-	for (int i = 0; i < 32; i++)
-		diff |= (unsigned)(a[i] ^ b[i]);
-	return diff == 0;
-}
-
 static const struct hqc_token *find_digest(const struct hqc_tokens *t, const unsigned char *d)
 {
 	const struct hqc_token *hit = NULL;
 
 	for (size_t i = 0; i < t->n; i++)
-		if (same_digest(t->v[i].sha256, d) && !hit)
+		if (hq_digest_equal(t->v[i].sha256, d) && !hit)
 			hit = &t->v[i];
 	return hit;
 }
@@ -122,8 +92,8 @@ int hqc_tokens_load(const char *path, struct hqc_tokens *out, char *err, size_t 
 				 lineno, role);
 			goto fail;
 		}
-		if (!strncmp(tok, HASH_PREFIX, strlen(HASH_PREFIX))) {
-			if (!parse_hashed(tok, entry.sha256)) {
+		if (hq_digest_marked(tok)) {
+			if (!hq_digest_parse(tok, entry.sha256)) {
 				snprintf(err, errlen, "%s:%d: a hashed token is sha256: and 64 hex digits",
 					 path, lineno);
 				goto fail;

@@ -8,54 +8,11 @@
 #include <string.h>
 
 #include "central.h"
+#include "hq_web.h"
 
 static int by_path(const void *key, const void *entry)
 {
 	return strcmp(key, ((const struct hqc_asset *)entry)->path);
-}
-
-static const char *asset_type(const char *path)
-{
-	static const struct {
-		const char *ext, *type;
-	} types[] = {
-		{".html", "text/html; charset=utf-8"},
-		{".js", "text/javascript; charset=utf-8"},
-		{".mjs", "text/javascript; charset=utf-8"},
-		{".css", "text/css; charset=utf-8"},
-		{".svg", "image/svg+xml"},
-		{".png", "image/png"},
-	};
-	const char *dot = strrchr(path, '.');
-
-	for (size_t i = 0; dot && i < sizeof types / sizeof types[0]; i++)
-		if (!strcmp(dot, types[i].ext))
-			return types[i].type;
-	return "application/octet-stream";
-}
-
-/* Does an If-None-Match list (RFC 9110, 13.1.2) name the ETag, compared weakly? */
-static bool etag_listed(const char *header, const char *etag)
-{
-	size_t elen = strlen(etag);
-	const char *p = header;
-
-	while (p && *p) {
-		size_t n;
-
-		p += strspn(p, " \t,");
-		if (*p == '*')
-			return true;
-		if (!strncmp(p, "W/", 2))
-			p += 2;
-		n = strcspn(p, ",");
-		while (n && (p[n - 1] == ' ' || p[n - 1] == '\t'))
-			n--;
-		if (n == elen && !strncmp(p, etag, n))
-			return true;
-		p += strcspn(p, ",");
-	}
-	return false;
 }
 
 static void answer_asset(struct hqc_req *r, const char *file)
@@ -67,8 +24,8 @@ static void answer_asset(struct hqc_req *r, const char *file)
 		return;
 	}
 	r->asset = a;
-	r->ctype = asset_type(a->path);
-	r->status = r->if_none_match && etag_listed(r->if_none_match, a->etag) ? 304 : 200;
+	r->ctype = hq_web_type(a->path);
+	r->status = r->if_none_match && hq_web_etag_listed(r->if_none_match, a->etag) ? 304 : 200;
 }
 
 bool hqc_web(struct hqc_req *r)

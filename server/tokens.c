@@ -14,10 +14,11 @@
 #include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>
 
+#include "hq_digest.h"
+
 #include "server.h"
 
 #define TOKEN_MIN 16
-#define HASH_PREFIX "sha256:"
 
 static const char *const role_names[] = {"none", "kiosk", "booking", "display", "counter", "gateway",
 					     "review", "evaluator", "sync", "manager", "admin"};
@@ -74,12 +75,6 @@ bool hqd_token_digest(const char *token, unsigned char out[32])
 	return gnutls_hash_fast(GNUTLS_DIG_SHA256, token, strlen(token), out) >= 0;
 }
 
-static int hex_digit(char c)
-{
-	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 :
-	       c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-}
-
 static void to_hex(const unsigned char *b, size_t n, char *out)
 {
 	static const char digits[] = "0123456789abcdef";
@@ -91,38 +86,12 @@ static void to_hex(const unsigned char *b, size_t n, char *out)
 	out[2 * n] = '\0';
 }
 
-/* "sha256:" and 64 hex digits, either case, into out; false when it is not exactly that. */
-static bool parse_hashed(const char *s, unsigned char out[32])
-{
-	s += strlen(HASH_PREFIX);
-	if (strlen(s) != 64)
-		return false;
-	for (int i = 0; i < 32; i++) {
-		int hi = hex_digit(s[2 * i]), lo = hex_digit(s[2 * i + 1]);
-
-		if (hi < 0 || lo < 0)
-			return false;
-		out[i] = (unsigned char)(hi << 4 | lo);
-	}
-	return true;
-}
-
-/* Every byte of both digests is looked at, whatever differs first. */
-static bool same_digest(const unsigned char *a, const unsigned char *b)
-{
-	unsigned diff = 0;
-
-	for (int i = 0; i < 32; i++)
-		diff |= (unsigned)(a[i] ^ b[i]);
-	return diff == 0;
-}
-
 static const struct hqd_token *find_digest(const struct hqd_tokens *t, const unsigned char *d)
 {
 	const struct hqd_token *hit = NULL;
 
 	for (size_t i = 0; i < t->n; i++)
-		if (same_digest(t->v[i].sha256, d) && !hit)
+		if (hq_digest_equal(t->v[i].sha256, d) && !hit)
 			hit = &t->v[i];
 	return hit;
 }
@@ -163,8 +132,8 @@ int hqd_tokens_load(const char *path, struct hqd_tokens *out, char *err, size_t 
 			goto fail;
 		}
 		/* A plain token cannot begin with the prefix: the line would mean its hash. */
-		if (!strncmp(tok, HASH_PREFIX, strlen(HASH_PREFIX))) {
-			if (!parse_hashed(tok, entry.sha256)) {
+		if (hq_digest_marked(tok)) {
+			if (!hq_digest_parse(tok, entry.sha256)) {
 				snprintf(err, errlen, "%s:%d: a hashed token is sha256: and 64 hex digits "
 					 "(hallq token new %s makes one)", path, lineno, role);
 				goto fail;
@@ -249,6 +218,6 @@ int hqd_token_new(const char *role, char token[2 * HQD_TOKEN_NEW_BYTES + 1], cha
 	to_hex(d, sizeof d, hex);
 	/* The role as the file spells it: "counter:03" is read as counter:3. */
 	hqd_role_label(&who, label, sizeof label);
-	snprintf(line, linelen, "%s %s%s", label, HASH_PREFIX, hex);
+	snprintf(line, linelen, "%s %s%s", label, HQ_DIGEST_PREFIX, hex);
 	return 0;
 }

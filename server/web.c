@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hq_web.h"
 #include "server.h"
 
 /* Files ----------------------------------------------------------------------------------- */
@@ -26,52 +27,7 @@ const struct hqd_asset *hqd_asset_find(const char *path)
 
 const char *hqd_asset_type(const struct hqd_asset *a)
 {
-	static const struct {
-		const char *ext, *type;
-	} types[] = {
-		{".html", "text/html; charset=utf-8"},
-		{".js", "text/javascript; charset=utf-8"},
-		{".mjs", "text/javascript; charset=utf-8"},
-		{".css", "text/css; charset=utf-8"},
-		{".svg", "image/svg+xml"},
-		{".png", "image/png"},
-		{".json", "application/json"},
-		{".txt", "text/plain; charset=utf-8"},
-		{".woff2", "font/woff2"},
-	};
-	const char *dot = strrchr(a->path, '.');
-
-	for (size_t i = 0; dot && i < sizeof types / sizeof types[0]; i++)
-		if (!strcmp(dot, types[i].ext))
-			return types[i].type;
-	return "application/octet-stream";
-}
-
-/*
- * Does an If-None-Match header (RFC 9110, 13.1.2) name this ETag? Its list of entity tags,
- * compared weakly (a W/ prefix does not count), or "*".
- */
-static bool etag_listed(const char *header, const char *etag)
-{
-	size_t elen = strlen(etag);
-	const char *p = header;
-
-	while (p && *p) {
-		size_t n;
-
-		p += strspn(p, " \t,");
-		if (*p == '*')
-			return true;
-		if (!strncmp(p, "W/", 2))
-			p += 2;
-		n = strcspn(p, ",");
-		while (n && (p[n - 1] == ' ' || p[n - 1] == '\t'))
-			n--;
-		if (n == elen && !strncmp(p, etag, n))
-			return true;
-		p += strcspn(p, ",");
-	}
-	return false;
+	return hq_web_type(a->path);
 }
 
 /* Answer with the file: 200, or 304 without a body when the browser has this version. */
@@ -80,7 +36,7 @@ static void answer_asset(struct hqd_req *r, const struct hqd_asset *a, const cha
 	r->asset = a;
 	r->cache = cache;
 	r->ctype = hqd_asset_type(a);
-	r->status = r->if_none_match && etag_listed(r->if_none_match, a->etag) ? 304 : 200;
+	r->status = r->if_none_match && hq_web_etag_listed(r->if_none_match, a->etag) ? 304 : 200;
 }
 
 /* Routes ---------------------------------------------------------------------------------- */
